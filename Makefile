@@ -1,0 +1,276 @@
+# Iridium server: the one build file.
+#
+#   make            build everything (build/default/)
+#   make run        install missing packages, build, start the main job
+#   make check      install missing packages, build, run every test
+#   make asan       the tests under AddressSanitizer + UBSan (build/asan/)
+#   make fuzz       build the libFuzzer targets (build/fuzz/) and run each
+#   make bench      benchmarks against reference implementations
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Objects go to build/<variant>/ so the default, sanitizer and fuzz builds
+# never mix. Tests find the binaries through IRIDIUM_BUILD.
+
+VERSION		:= 0.1.0
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBEXECDIR	?= $(PREFIX)/libexec/iridium
+DATADIR		?= $(PREFIX)/share
+MANDIR		?= $(DATADIR)/man
+DOCDIR		?= $(DATADIR)/doc/iridium
+
+SANITIZE	?=
+ifneq ($(SANITIZE),)
+VARIANT		?= asan
+endif
+VARIANT		?= default
+B		:= build/$(VARIANT)
+
+CC		?= cc
+ifeq ($(VARIANT),fuzz)
+CC		:= clang
+endif
+CC_IS_CLANG	:= $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1))
+
+WARN		:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+		   -Wcast-align -Wstrict-prototypes -Wmissing-prototypes \
+		   -Wold-style-definition -Wwrite-strings -Wformat=2 -Wundef \
+		   -Wvla -Wimplicit-fallthrough -Wredundant-decls \
+		   -Wmissing-declarations -Wnested-externs
+ifeq ($(CC_IS_CLANG),)
+WARN		+= -Wduplicated-cond -Wduplicated-branches -Wlogical-op \
+		   -Wjump-misses-init
+endif
+
+OPT		?= -O2
+CPPFLAGS	+= -D_GNU_SOURCE -Iinclude -DIRIDIUM_VERSION='"$(VERSION)"' \
+		   -DIRIDIUM_LIBEXECDIR='"$(LIBEXECDIR)"'
+CFLAGS		?= $(OPT) -g
+CFLAGS		+= -std=gnu11 $(WARN) -fstack-protector-strong -fPIE \
+		   -fno-strict-aliasing
+LDFLAGS		+= -pie -Wl,-z,relro,-z,now
+
+ifeq ($(VARIANT),default)
+CPPFLAGS	+= -D_FORTIFY_SOURCE=2
+endif
+ifeq ($(VARIANT),asan)
+SANITIZE	?= address,undefined
+CFLAGS		+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+LDFLAGS		+= -fsanitize=$(SANITIZE)
+endif
+ifeq ($(VARIANT),fuzz)
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
+CFLAGS		+= $(FUZZ_SAN) -fsanitize=fuzzer-no-link -fno-omit-frame-pointer
+LDFLAGS		+= $(FUZZ_SAN)
+endif
+
+# pkg-config is asked lazily, so the recursive make after install-deps.sh
+# sees packages it just installed.
+PKG_LIBS	= $(shell pkg-config --libs libbsd jansson)
+PKG_CFLAGS	= $(shell pkg-config --cflags libbsd jansson)
+EDIT_LIBS	= $(shell pkg-config --libs libedit)
+EDIT_CFLAGS	= $(shell pkg-config --cflags libedit)
+CRIT_LIBS	= $(shell pkg-config --libs criterion)
+SECCOMP_LIBS	= $(shell pkg-config --libs libseccomp)
+CPPFLAGS	+= $(PKG_CFLAGS)
+
+# --- sources -----------------------------------------------------------------
+
+# The build id: version and source (git describe). Rewritten only when it
+# changes, so every binary relinks with the same id, and nothing else.
+BUILD_ID	:= $(VERSION)-$(shell git describe --always --dirty 2>/dev/null || echo unknown)
+BUILD_ID_SRC	:= $(B)/gen/build_id.c
+BUILD_ID_OBJ	:= $(B)/gen/build_id.o
+
+# The language: VM, image, assembler, disassembler, REPL. Knows no sockets.
+LANG_SRCS	:= $(wildcard worker/isa.c worker/image.c worker/vm.c worker/asm.c \
+		   worker/asm_lex.c worker/disasm.c worker/repl.c \
+		   worker/run.c)
+# Shared by both sides of the channel (and plumbing both need).
+PROTO_SRCS	:= $(sort $(wildcard proto/*.c))
+
+IRIDIUM_SRCS	:= worker/iridium.c
+# The worker's pieces that tests and fuzzers link too.
+WLIB_SRCS	:= worker/telnet.c worker/sandbox.c
+# iridium-worker: the line transport only (no SSH or crypto code).
+WORKER_SRCS	:= worker/worker.c worker/line.c worker/worker_line.c
+WORKER_OBJS	:= $(WORKER_SRCS:%.c=$(B)/%.o)
+# iridium-worker-test: the same with the test-only hostile hooks.
+WTEST_OBJS	:= $(WORKER_SRCS:%.c=$(B)/testhooks/%.o) \
+		   $(B)/testhooks/worker/testhooks.o
+WLIB_OBJS	:= $(WLIB_SRCS:%.c=$(B)/%.o)
+LIBWORKER	:= $(B)/libiridium-worker.a
+# iridiumd: everything in supervisor/ but the admin tool.
+SUP_SRCS	:= $(filter-out supervisor/iridiumctl.c,$(sort $(wildcard supervisor/*.c)))
+SUP_OBJS	:= $(SUP_SRCS:%.c=$(B)/%.o)
+
+LANG_OBJS	:= $(LANG_SRCS:%.c=$(B)/%.o)
+PROTO_OBJS	:= $(PROTO_SRCS:%.c=$(B)/%.o)
+LIBLANG		:= $(B)/libiridium-lang.a
+LIBPROTO	:= $(B)/libiridium-proto.a
+
+BINS		:= $(B)/iridium $(B)/iridiumd $(B)/iridium-worker \
+		   $(B)/iridium-worker-test
+
+UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+INTEG_SRCS	:= $(sort $(wildcard tests/integration/test_*.c))
+INTEG_TESTS	:= $(INTEG_SRCS:tests/integration/%.c=$(B)/tests/%)
+HARNESS_OBJS	:= $(patsubst %.c,$(B)/%.o,$(wildcard tests/lib/*.c))
+
+FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+
+ALL_OBJS	:= $(LANG_OBJS) $(PROTO_OBJS) $(IRIDIUM_SRCS:%.c=$(B)/%.o) $(SUP_OBJS) \
+		   $(WORKER_OBJS) $(WTEST_OBJS) $(WLIB_OBJS)
+
+# --- rules -------------------------------------------------------------------
+
+# Quiet by default; make V=1 shows the commands.
+V		?= 0
+ifeq ($(V),0)
+Q_CC		= @echo "  CC      $@";
+Q_LD		= @echo "  LD      $@";
+Q_AR		= @echo "  AR      $@";
+endif
+
+.PHONY: all deps run check check-build check-run asan fuzz fuzz-build \
+	fuzz-run bench install uninstall clean format tests
+
+all: $(BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBLANG): $(LANG_OBJS)
+	@rm -f $@
+	$(Q_AR)$(AR) rcs $@ $^
+
+$(LIBPROTO): $(PROTO_OBJS)
+	@rm -f $@
+	$(Q_AR)$(AR) rcs $@ $^
+
+$(B)/iridium: $(B)/worker/iridium.o $(LIBLANG) $(LIBPROTO)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(EDIT_LIBS) $(PKG_LIBS) -lm
+
+$(B)/worker/iridium.o: CPPFLAGS += $(EDIT_CFLAGS)
+
+$(B)/iridiumd: $(SUP_OBJS) $(BUILD_ID_OBJ) $(LIBPROTO)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(LIBWORKER): $(WLIB_OBJS)
+	@rm -f $@
+	$(Q_AR)$(AR) rcs $@ $^
+
+$(B)/iridium-worker: $(WORKER_OBJS) $(BUILD_ID_OBJ) $(LIBWORKER) $(LIBLANG) \
+    $(LIBPROTO)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SECCOMP_LIBS) -lm
+
+$(B)/iridium-worker-test: $(WTEST_OBJS) $(BUILD_ID_OBJ) $(LIBWORKER) \
+    $(LIBLANG) $(LIBPROTO)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SECCOMP_LIBS) -lm
+
+$(B)/testhooks/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(CPPFLAGS) -DIRIDIUM_TEST_HOOKS $(CFLAGS) -MMD -MP -c $< -o $@
+
+.PHONY: FORCE
+$(BUILD_ID_SRC): FORCE
+	@mkdir -p $(@D)
+	@echo 'const char iridium_build_id[] = "$(BUILD_ID)";' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD_ID_OBJ): $(BUILD_ID_SRC)
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -include version.h -c $< -o $@
+
+$(B)/tests/%: tests/unit/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
+    $(HARNESS_OBJS)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -MMD -MP -o $@ $< \
+	    $(HARNESS_OBJS) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
+	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
+
+$(B)/tests/%: tests/integration/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
+    $(HARNESS_OBJS)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -MMD -MP -o $@ $< \
+	    $(HARNESS_OBJS) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
+	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) $(PKG_LIBS) \
+	    $(SECCOMP_LIBS) -lm
+
+tests: $(BINS) $(UNIT_TESTS) $(INTEG_TESTS)
+
+deps:
+	@contrib/install-deps.sh
+
+# The test run. Criterion forks per test; --jobs keeps it to the 2 cores
+# CI has. Every binary runs even when one fails; the target fails at the end.
+TEST_ENV	= IRIDIUM_BUILD=$(abspath $(B)) IRIDIUM_SRC=$(abspath .) \
+		  IRIDIUM_VARIANT=$(VARIANT)
+check-run: tests
+	@failed=""; \
+	for t in $(UNIT_TESTS) $(INTEG_TESTS); do \
+		echo "== $$t"; \
+		$(TEST_ENV) $$t --jobs=2 || failed="$$failed $${t##*/}"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
+	echo "all tests passed ($(VARIANT))"
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+asan: deps
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined check-run
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@echo "Starting the Iridium REPL ($(B)/iridium). !help lists the commands, !quit leaves."
+	@$(B)/iridium
+
+# --- fuzzing -----------------------------------------------------------------
+
+FUZZ_SECONDS	?= 60
+fuzz-build:
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-bins
+
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+# --- benchmarks --------------------------------------------------------------
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh $(B)
+
+# --- install -----------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(B)/iridium $(DESTDIR)$(BINDIR)/iridium
+	install -m 0644 contrib/examples/*.iasm $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/iridium
+	rm -f $(DESTDIR)$(DOCDIR)/examples/*.iasm
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i include/*.h worker/*.c proto/*.c supervisor/*.c \
+	    tests/*/*.c
+
+-include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,85 @@
+/*
+ * asm.h: the Iridium assembler.
+ *
+ * Two entry points share one grammar (../shared/ISA.md, "Assembly
+ * language"): asm_source() assembles a whole file in two passes, and
+ * asm_line() appends one typed REPL line to an existing program, resolving
+ * labels against the program's symbol table. Both report every error with
+ * its line and column and change nothing when there is any error.
+ */
+#ifndef IRIDIUM_ASM_H
+#define IRIDIUM_ASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image.h"
+
+struct asm_diag {
+	unsigned	 line;		/* 1-based */
+	unsigned	 col;		/* 1-based, in characters */
+	char		*msg;
+};
+
+/* Every error of one assembly, in source order. */
+struct asm_diags {
+	struct asm_diag	*v;
+	size_t		 n, cap;
+};
+
+enum asm_sym_kind {
+	ASM_SYM_CODE,	/* value is an image offset */
+	ASM_SYM_DATA,	/* value is an RO offset */
+};
+
+struct asm_sym {
+	char		*name;
+	uint32_t	 value;
+	enum asm_sym_kind kind;
+	unsigned	 line;		/* where it was declared */
+};
+
+/* An assembled program: RO data, code and the symbol table. */
+struct asm_prog {
+	uint8_t		*ro;
+	uint32_t	 ro_len;	/* padded to a multiple of 4 */
+	uint8_t		*code;
+	uint32_t	 code_len;
+	struct asm_sym	*syms;
+	size_t		 nsyms, symcap;
+};
+
+void	asm_prog_init(struct asm_prog *);
+void	asm_prog_free(struct asm_prog *);	/* and leaves it empty */
+/* View of the program as an image (valid until the program changes). */
+void	asm_prog_image(const struct asm_prog *, struct image *);
+/* The program's image bytes, freshly allocated. */
+uint8_t	*asm_prog_build(const struct asm_prog *, size_t *lenp);
+const struct asm_sym *asm_sym_find(const struct asm_prog *, const char *name);
+
+/*
+ * Assemble a whole source text into *out (which is replaced on success and
+ * untouched on failure). Returns 0, or -1 with every error in *diags (-1
+ * with no diagnostics means out of memory).
+ */
+int	asm_source(struct asm_prog *out, const char *src, size_t len,
+	    struct asm_diags *diags);
+
+/*
+ * Append one typed line (no newline) to *prog: an instruction with an
+ * optional label, a label alone, a comment or nothing. Labels must already
+ * be declared. Data and section directives are refused (they come with
+ * !load). On success *first gets the image offset of the first appended
+ * instruction (or the end of the code when nothing was appended) and
+ * *count the number of instructions appended (2 for a split LOAD).
+ */
+int	asm_line(struct asm_prog *prog, const char *line, size_t len,
+	    uint32_t *first, unsigned *count, struct asm_diags *diags);
+
+void	asm_diags_init(struct asm_diags *);
+void	asm_diags_free(struct asm_diags *);
+/* "FILE:LINE:COL: msg", or "LINE:COL: msg" when file is NULL. */
+int	asm_diag_format(char *buf, size_t len, const char *file,
+	    const struct asm_diag *);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * repl.h: the Iridium REPL, independent of any transport.
+ *
+ * The host (the local `iridium` tool, a line or ssh session in a worker)
+ * feeds it one input line at a time and receives everything it prints
+ * through a write callback. While a program runs, the REPL calls the
+ * host's poll callback at every budget checkpoint, so a host can notice an
+ * interrupt (^C, telnet IP) or a vanished client without threads or
+ * signals. Output is text with "\n" line ends; a transport that needs CRLF
+ * converts.
+ */
+#ifndef IRIDIUM_REPL_H
+#define IRIDIUM_REPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define REPL_BANNER	"Welcome to Iridium! Let's be productive!"
+#define REPL_PROMPT	">>> "
+/* The prompt inside a !load block, so a user sees the REPL is collecting. */
+#define REPL_PROMPT_LOAD "... "
+#define REPL_FAREWELL	"Farewell! Have a great day!"
+
+enum repl_poll {
+	REPL_POLL_GO,		/* carry on */
+	REPL_POLL_INTERRUPT,	/* stop the running program, keep the session */
+	REPL_POLL_HANGUP,	/* stop the program and end the session */
+};
+
+enum repl_result {
+	REPL_CONTINUE,		/* read the next line */
+	REPL_QUIT,		/* !quit: the session ends */
+	REPL_HANGUP,		/* the host's write or poll said the peer is gone */
+};
+
+struct repl_io {
+	/* Returns 0, or -1 when the peer is gone or will not take more. */
+	int		(*write)(void *arg, const char *buf, size_t len);
+	/* May be NULL. Called between budget slices of a running program. */
+	enum repl_poll	(*poll)(void *arg);
+	/* May be NULL. Appends the host's lines to the !limits report. */
+	void		(*limits)(void *arg, struct buf *out);
+	void		 *arg;
+};
+
+/*
+ * Session limits. A zero budget, heap_bytes or stack_depth means the
+ * VM_DEFAULT_* value; repl_config() returns the values in effect.
+ */
+struct repl_config {
+	uint64_t	budget;		/* instructions per command */
+	uint32_t	heap_bytes;	/* >= VM_HEAP_INITIAL, or 0 */
+	uint32_t	stack_depth;
+	uint32_t	slice;		/* instructions between polls; 0: default */
+	size_t		max_load_bytes;	/* !load text; 0: default (1 MiB) */
+	unsigned	history;	/* lines !history keeps; 0: default */
+	int		local;		/* enables !load_file (local tool only) */
+};
+
+/* Usage counters a host reports in its status. */
+struct repl_stats {
+	uint64_t	instructions;	/* executed in this session */
+	uint32_t	heap_bytes;
+	uint32_t	program_bytes;	/* image size */
+	uint32_t	stack_depth;
+	uint64_t	commands;	/* lines handled */
+	uint64_t	errors;		/* runtime and assembly errors */
+};
+
+struct repl;
+
+/* NULL when memory is short, io->write is NULL or heap_bytes is < 64. */
+struct repl	*repl_new(const struct repl_config *, const struct repl_io *);
+void		 repl_free(struct repl *);
+
+/*
+ * Feed one line, without its terminator (it may hold any bytes). Once it
+ * has returned REPL_HANGUP it does nothing but return REPL_HANGUP again.
+ */
+enum repl_result repl_feed(struct repl *, const char *line, size_t len);
+/* The prompt to print before the next line. */
+const char	*repl_prompt(const struct repl *);
+void		 repl_stats(const struct repl *, struct repl_stats *);
+const struct repl_config *repl_config(const struct repl *);
+
+#endif

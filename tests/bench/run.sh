@@ -1,0 +1,8 @@
+#!/bin/sh
+# run.sh: every benchmark, each against its reference in the same run.
+# usage: tests/bench/run.sh BUILD_DIR
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+B=$1
+echo "== VM dispatch (tests/bench/vm.sh)"
+"$here/vm.sh" "$B"

@@ -1,0 +1,849 @@
+/*
+ * test_repl.c: the transport-independent REPL (repl.h) against
+ * ../shared/ISA.md, "The REPL": every command, typed lines running
+ * incrementally, errors, budgets, interrupts and hang-ups through the
+ * host callbacks, and lines holding arbitrary bytes.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "repl.h"
+
+struct host {
+	struct repl	*repl;
+	struct buf	 out;
+	size_t		 write_limit;	/* 0: none; else fail past it */
+	int		 writes;
+	int		 polls;
+	int		 poll_at;	/* answer poll_answer on this poll */
+	enum repl_poll	 poll_answer;
+};
+
+static int
+host_write(void *arg, const char *p, size_t n)
+{
+	struct host	*h = arg;
+
+	h->writes++;
+	if (h->write_limit != 0 && h->out.len + n > h->write_limit)
+		return -1;
+	return buf_append(&h->out, p, n);
+}
+
+static enum repl_poll
+host_poll(void *arg)
+{
+	struct host	*h = arg;
+
+	h->polls++;
+	if (h->poll_at != 0 && h->polls >= h->poll_at)
+		return h->poll_answer;
+	return REPL_POLL_GO;
+}
+
+static void
+host_limits(void *arg, struct buf *out)
+{
+	(void)arg;
+	buf_puts(out, "host: idle timeout 300 s\n");
+}
+
+static void
+host_start(struct host *h, const struct repl_config *cfg)
+{
+	struct repl_io	 io = { host_write, host_poll, host_limits, h };
+
+	memset(h, 0, sizeof(*h));
+	buf_init(&h->out, 0);
+	h->repl = repl_new(cfg, &io);
+	cr_assert_not_null(h->repl);
+}
+
+static void
+host_default(struct host *h)
+{
+	struct repl_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.budget = 100000;
+	cfg.heap_bytes = 4096;
+	cfg.stack_depth = 128;
+	cfg.slice = 1000;
+	host_start(h, &cfg);
+}
+
+static void
+host_end(struct host *h)
+{
+	repl_free(h->repl);
+	buf_free(&h->out);
+}
+
+/* Feed one line; *out gets its output (valid until the next feed). */
+static enum repl_result
+feedn(struct host *h, const char *line, size_t len, const char **out)
+{
+	enum repl_result rv;
+
+	buf_reset(&h->out);
+	rv = repl_feed(h->repl, line, len);
+	*out = h->out.data != NULL ? h->out.data : "";
+	return rv;
+}
+
+static const char *
+say(struct host *h, const char *line)
+{
+	const char	*out;
+
+	cr_assert_eq(feedn(h, line, strlen(line), &out), REPL_CONTINUE,
+	    "line '%s' did not continue the session", line);
+	return out;
+}
+
+static void
+says(struct host *h, const char *line, const char *want)
+{
+	const char	*out = say(h, line);
+
+	cr_assert_str_eq(out, want, "after '%s'", line);
+}
+
+static void
+contains(const char *out, const char *want)
+{
+	cr_assert_not_null(strstr(out, want), "output lacks '%s':\n%s", want,
+	    out);
+}
+
+static void
+lacks(const char *out, const char *unwanted)
+{
+	cr_assert_null(strstr(out, unwanted), "output has '%s':\n%s",
+	    unwanted, out);
+}
+
+/* Run a whole !load block; returns the output of its !end. */
+static const char *
+load(struct host *h, const char *const *lines)
+{
+	size_t	 i;
+
+	says(h, "!load", "");
+	for (i = 0; lines[i] != NULL; i++)
+		says(h, lines[i], "");
+	return say(h, "!end");
+}
+
+static const char *const hello_prog[] = {
+	".data",
+	"greeting: .asciiz 'Hello!\\n'",
+	".code",
+	"start: prts @greeting",
+	"load $7 #77",
+	"hlt",
+	NULL
+};
+
+/* --- the interface -------------------------------------------------------- */
+
+Test(repl, new_refuses_bad_setup)
+{
+	struct repl_config cfg;
+	struct repl_io	 io = { host_write, NULL, NULL, NULL };
+	struct repl_io	 nowrite = { NULL, NULL, NULL, NULL };
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.heap_bytes = 63;
+	cr_assert_null(repl_new(&cfg, &io), "heap below 64 accepted");
+	cfg.heap_bytes = 0;
+	cr_assert_null(repl_new(&cfg, &nowrite), "NULL write accepted");
+}
+
+Test(repl, zero_config_means_defaults)
+{
+	struct repl_config cfg;
+	struct host	 h;
+	const struct repl_config *c;
+
+	memset(&cfg, 0, sizeof(cfg));
+	host_start(&h, &cfg);
+	c = repl_config(h.repl);
+	cr_assert_eq(c->budget, 100000000ULL);
+	cr_assert_eq(c->heap_bytes, 1024 * 1024);
+	cr_assert_eq(c->stack_depth, 65536);
+	cr_assert_eq(c->slice, 1U << 20);
+	cr_assert_eq(c->max_load_bytes, 1024 * 1024);
+	cr_assert_eq(c->history, 1000);
+	cr_assert_eq(c->local, 0);
+	host_end(&h);
+}
+
+Test(repl, prompt_is_the_reference_one_outside_load)
+{
+	struct host	 h;
+
+	host_default(&h);
+	cr_assert_str_eq(repl_prompt(h.repl), ">>> ");
+	says(&h, "!load", "");
+	cr_assert_str_eq(repl_prompt(h.repl), REPL_PROMPT_LOAD);
+	say(&h, "!end");
+	cr_assert_str_eq(repl_prompt(h.repl), ">>> ");
+	cr_assert_str_eq(REPL_BANNER, "Welcome to Iridium! Let's be "
+	    "productive!");
+	host_end(&h);
+}
+
+/* --- commands ------------------------------------------------------------- */
+
+Test(repl, help_lists_every_command)
+{
+	static const char *const cmds[] = {
+		"!help", "!quit", "!history", "!program", "!clear_program",
+		"!clear_registers", "!registers", "!symbols",
+		"!load_file PATH", "!load ", "!spawn", "!limits", NULL
+	};
+	struct host	 h;
+	const char	*out;
+	size_t		 i;
+
+	host_default(&h);
+	out = say(&h, "!help");
+	for (i = 0; cmds[i] != NULL; i++)
+		contains(out, cmds[i]);
+	contains(out, "not in remote sessions");
+	host_end(&h);
+}
+
+Test(repl, quit_says_farewell_and_ends_the_session)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	cr_assert_eq(feedn(&h, "!quit", 5, &out), REPL_QUIT);
+	cr_assert_str_eq(out, "Farewell! Have a great day!\n");
+	host_end(&h);
+}
+
+Test(repl, commands_refuse_arguments_they_do_not_take)
+{
+	struct host	 h;
+
+	host_default(&h);
+	says(&h, "!quit now", "error: !quit takes no arguments\n");
+	/* Surrounding blanks are not arguments. */
+	contains(say(&h, "  !help  "), "!spawn");
+	host_end(&h);
+}
+
+Test(repl, history_lists_lines_in_order)
+{
+	struct host	 h;
+
+	host_default(&h);
+	say(&h, "load $1 #1");
+	say(&h, "!registers");
+	say(&h, "");			/* blank lines are not kept */
+	says(&h, "!history", "    1  load $1 #1\n    2  !registers\n"
+	    "    3  !history\n");
+	host_end(&h);
+}
+
+Test(repl, history_is_bounded_and_says_so)
+{
+	struct repl_config cfg;
+	struct host	 h;
+	const char	*out;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.history = 3;
+	host_start(&h, &cfg);
+	say(&h, "load $1 #1");
+	say(&h, "load $1 #2");
+	say(&h, "load $1 #3");
+	say(&h, "load $1 #4");
+	out = say(&h, "!history");
+	cr_assert_str_eq(out, "(2 earlier lines not kept: the history holds "
+	    "3)\n    3  load $1 #3\n    4  load $1 #4\n    5  !history\n");
+	host_end(&h);
+}
+
+Test(repl, history_escapes_and_cuts_long_lines)
+{
+	struct host	 h;
+	const char	*out;
+	char		*big;
+
+	host_default(&h);
+	big = malloc(10000);
+	memset(big, 'x', 9999);
+	big[9999] = '\0';
+	say(&h, big);
+	say(&h, "; tab\there, bell \a");
+	out = say(&h, "!history");
+	contains(out, "xxx...\n");
+	cr_assert_lt(strlen(out), 5000, "a history line was not cut");
+	contains(out, "; tab\there, bell \\x07\n");
+	free(big);
+	host_end(&h);
+}
+
+Test(repl, program_lists_the_code_with_labels)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	says(&h, "!program", "the program is empty\n");
+	say(&h, "load $1 #500");
+	say(&h, "top: inc $1");
+	out = say(&h, "!program");
+	contains(out, "68");
+	contains(out, "load $1 #500");
+	contains(out, "top:");
+	contains(out, "inc $1");
+	host_end(&h);
+}
+
+Test(repl, clear_program_empties_code_data_and_symbols)
+{
+	struct host	 h;
+
+	host_default(&h);
+	load(&h, hello_prog);
+	contains(say(&h, "!symbols"), "greeting");
+	says(&h, "!clear_program",
+	    "program, data and symbols cleared; pc is 68\n");
+	says(&h, "!program", "the program is empty\n");
+	says(&h, "!symbols", "no symbols\n");
+	contains(say(&h, "!registers"), "pc 68\n");
+	/* Registers survive; the label can be declared again. */
+	contains(say(&h, "!registers"), "$7           77");
+	says(&h, "start: load $2 #2", "");
+	contains(say(&h, "!limits"), "program:      72 bytes (4 of code, 0 of "
+	    "data)");
+	host_end(&h);
+}
+
+Test(repl, clear_registers_zeroes_them_and_keeps_the_program)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	say(&h, "load $3 #-9");
+	say(&h, "loadf64 $4 #2");
+	say(&h, "eq $0 $0");
+	contains(say(&h, "!registers"), "equal_flag true");
+	says(&h, "!clear_registers", "registers cleared\n");
+	out = say(&h, "!registers");
+	lacks(out, "-9");
+	lacks(out, " 2 ");
+	contains(out, "equal_flag false   remainder 0   loop_counter 0");
+	contains(say(&h, "!program"), "load $3 #-9");
+	host_end(&h);
+}
+
+Test(repl, registers_show_a_grid_of_everything)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	say(&h, "load $1 #500");
+	say(&h, "load $31 #-2147483648");
+	say(&h, "load $2 #7");
+	say(&h, "div $1 $2 $3");
+	say(&h, "loadf64 $5 #1");
+	say(&h, "loadf64 $6 #0");
+	say(&h, "divf64 $5 $6 $7");
+	say(&h, "loadf64 $8 #3");
+	say(&h, "divf64 $5 $8 $9");
+	say(&h, "cloop #12");
+	out = say(&h, "!registers");
+	contains(out, "integer registers:\n"
+	    "  $0            0  $1          500  $2            7  $3           "
+	    "71\n");
+	contains(out, "$31 -2147483648\n");
+	contains(out, "float registers:\n"
+	    "  $0              0  $1              0  $2              0  $3"
+	    "              0\n");
+	contains(out, "  $4              0  $5              1  $6              0"
+	    "  $7            inf\n");
+	contains(out, "$9  0.3333333333333333");
+	contains(out, "equal_flag false   remainder 3   loop_counter 12   "
+	    "pc 112\n");
+	host_end(&h);
+}
+
+Test(repl, symbols_list_code_and_data_labels)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	says(&h, "!symbols", "no symbols\n");
+	load(&h, hello_prog);
+	out = say(&h, "!symbols");
+	contains(out, "greeting  data  0 (RO offset)\n");
+	contains(out, "start     code  76 (image offset)\n");
+	host_end(&h);
+}
+
+Test(repl, load_assembles_a_whole_program_and_runs_it)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	say(&h, "load $9 #9");		/* replaced by the load */
+	out = load(&h, hello_prog);
+	cr_assert_str_eq(out, "loaded 3 instructions and 8 bytes of data\n"
+	    "Hello!\n");
+	out = say(&h, "!registers");
+	contains(out, "$7           77");
+	contains(out, "$9            9");	/* registers are kept */
+	contains(out, "pc 88\n");		/* HLT at 84 leaves pc at 88 */
+	lacks(say(&h, "!program"), "$9");
+	host_end(&h);
+}
+
+Test(repl, load_ends_unterminated_output_with_a_newline)
+{
+	static const char *const prog[] = {
+		".data", "s: .asciiz 'no newline'", ".code", "prts @s", NULL
+	};
+	struct host	 h;
+
+	host_default(&h);
+	cr_assert_str_eq(load(&h, prog), "loaded 1 instruction and 12 bytes "
+	    "of data\nno newline\n");
+	host_end(&h);
+}
+
+Test(repl, load_with_errors_leaves_the_program_unchanged)
+{
+	static const char *const bad[] = {
+		"hlt", "bogus $1", "load $99 #1", NULL
+	};
+	struct host	 h;
+	const char	*out;
+	struct repl_stats st;
+
+	host_default(&h);
+	say(&h, "load $1 #1");
+	out = load(&h, bad);
+	contains(out, "2:1: ");
+	contains(out, "3:6: ");
+	contains(out, "2 errors; the program is unchanged\n");
+	out = say(&h, "!program");
+	contains(out, "load $1 #1");
+	lacks(out, "hlt");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.errors, 1);
+	host_end(&h);
+}
+
+Test(repl, load_past_the_limit_is_refused_and_swallowed)
+{
+	struct repl_config cfg;
+	struct host	 h;
+	const char	*out;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_load_bytes = 32;
+	host_start(&h, &cfg);
+	say(&h, "load $1 #1");
+	says(&h, "!load", "");
+	says(&h, "load $2 #2", "");		/* 11 bytes */
+	says(&h, "load $3 #3", "");		/* 22 */
+	says(&h, "load $4 #4", "");		/* 33: over */
+	says(&h, "!quit", "");			/* still swallowed */
+	cr_assert_str_eq(repl_prompt(h.repl), REPL_PROMPT_LOAD);
+	out = say(&h, "!end");
+	cr_assert_str_eq(out, "error: the !load text is over the limit of 32 "
+	    "bytes; nothing was loaded and the program is unchanged\n");
+	cr_assert_str_eq(repl_prompt(h.repl), REPL_PROMPT);
+	out = say(&h, "!program");
+	contains(out, "load $1 #1");
+	lacks(out, "$2");
+	/* Exactly at the limit is fine: 3 lines of 10 bytes + newlines. */
+	say(&h, "!load");
+	say(&h, "load $2 #2");
+	say(&h, "load $3 #3");
+	cr_assert_str_eq(say(&h, "  !end\t"), "loaded 2 instructions and 0 "
+	    "bytes of data\n");
+	host_end(&h);
+}
+
+static char *
+write_temp(const char *text)
+{
+	char	*path = strdup("/tmp/iridium-repl-XXXXXX");
+	int	 fd;
+
+	cr_assert_not_null(path);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+Test(repl, load_file_works_locally)
+{
+	struct repl_config cfg;
+	struct host	 h;
+	char		*path, line[256];
+	const char	*out;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.local = 1;
+	host_start(&h, &cfg);
+	path = write_temp(".data\nm: .asciiz 'from a file\\n'\n.code\n"
+	    "prts @m\nhlt\n");
+	snprintf(line, sizeof(line), "!load_file %s", path);
+	/* 11 characters, \n and NUL, padded to 16. */
+	cr_assert_str_eq(say(&h, line), "loaded 2 instructions and 16 bytes "
+	    "of data\nfrom a file\n");
+	contains(say(&h, "!symbols"), "m ");
+	unlink(path);
+	free(path);
+
+	path = write_temp("hlt\nnope\n");
+	snprintf(line, sizeof(line), "!load_file %s", path);
+	out = say(&h, line);
+	contains(out, path);
+	contains(out, ":2:1: ");
+	unlink(path);
+	out = say(&h, line);
+	contains(out, "No such file or directory");
+	free(path);
+	contains(say(&h, "!load_file /"), "Is a directory");
+	says(&h, "!load_file", "usage: !load_file PATH\n");
+	host_end(&h);
+}
+
+Test(repl, load_file_is_refused_in_remote_sessions)
+{
+	struct host	 h;
+	char		*path, line[256];
+
+	host_default(&h);
+	path = write_temp("load $1 #1\n");
+	snprintf(line, sizeof(line), "!load_file %s", path);
+	says(&h, line, "!load_file is not available in remote sessions; send "
+	    "the program with !load ... !end instead\n");
+	says(&h, "!program", "the program is empty\n");
+	unlink(path);
+	free(path);
+	host_end(&h);
+}
+
+Test(repl, spawn_runs_a_fresh_vm_and_leaves_the_session_alone)
+{
+	struct host	 h;
+	char		*before;
+	const char	*out;
+
+	host_default(&h);
+	/* Session state the program cannot explain: $2 from a cleared line. */
+	say(&h, "load $2 #9");
+	say(&h, "!clear_program");
+	say(&h, "load $1 #5");
+	say(&h, "load $3 #100");
+	say(&h, "aloc $3");
+	say(&h, "push $1");
+	before = strdup(say(&h, "!registers"));
+	out = say(&h, "!spawn");
+	contains(out, "spawned a fresh VM; running from pc 68\n");
+	contains(out, "spawned VM: reached the end of the code after 4 "
+	    "instructions\n");
+	contains(out, "$1            5  $2            0");
+	cr_assert_str_eq(say(&h, "!registers"), before);
+	out = say(&h, "!limits");
+	contains(out, "heap:         164 of 4096 bytes in use");
+	contains(out, "stack:        1 of 128 entries in use");
+	free(before);
+	host_end(&h);
+}
+
+Test(repl, spawn_reports_errors_and_prints_output)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	load(&h, hello_prog);
+	out = say(&h, "!spawn");
+	contains(out, "spawned a fresh VM; running from pc 76\nHello!\n"
+	    "spawned VM: halted at pc 88 after 3 instructions\n");
+	say(&h, "!clear_program");
+	say(&h, "load $1 #1");
+	say(&h, "div $1 $0 $2");
+	out = say(&h, "!spawn");
+	contains(out, "spawned VM: error: division by zero at pc 72\n");
+	host_end(&h);
+}
+
+Test(repl, limits_show_limits_use_and_host_lines)
+{
+	struct host	 h;
+
+	host_default(&h);
+	say(&h, "load $1 #1");
+	say(&h, "inc $1");
+	says(&h, "!limits",
+	    "budget:       100000 instructions per command\n"
+	    "heap:         64 of 4096 bytes in use\n"
+	    "stack:        0 of 128 entries in use\n"
+	    "program:      76 bytes (8 of code, 0 of data), at most 32768\n"
+	    "instructions: 2 executed in this session\n"
+	    "host: idle timeout 300 s\n");
+	host_end(&h);
+}
+
+Test(repl, unknown_command_is_invalid_and_points_at_help)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	says(&h, "!frobnicate", "Invalid command! !frobnicate is not a "
+	    "command; type !help for the list.\n");
+	says(&h, "!", "Invalid command! ! is not a command; type !help for the "
+	    "list.\n");
+	out = say(&h, "!HELP");
+	contains(out, "Invalid command!");
+	out = say(&h, "!xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	contains(out, "xxx... is not a command");
+	host_end(&h);
+}
+
+/* --- typed lines ----------------------------------------------------------- */
+
+Test(repl, typed_lines_run_only_what_they_append)
+{
+	struct host	 h;
+	struct repl_stats st;
+
+	host_default(&h);
+	says(&h, "load $1 #1", "");
+	says(&h, "inc $1", "");
+	says(&h, "inc $1", "");
+	contains(say(&h, "!registers"), "$1            3");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.instructions, 3);
+	cr_assert_eq(st.program_bytes, 68 + 12);
+	/* A large constant appends LOAD + LUI: both run. */
+	says(&h, "load $2 #100000", "");
+	contains(say(&h, "!registers"), "$2       100000");
+	host_end(&h);
+}
+
+Test(repl, typed_labels_name_addresses_for_later_lines)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	out = say(&h, "load $2 @later");
+	contains(out, "1:");			/* not declared yet */
+	says(&h, "start: load $1 #3", "");
+	says(&h, "alone:", "");
+	says(&h, "load $2 @start", "");
+	says(&h, "load $3 @alone", "");
+	out = say(&h, "!registers");
+	contains(out, "$2           68");
+	contains(out, "$3           72");
+	/* A backward loop through a label runs until the flag clears. */
+	says(&h, "load $4 #0", "");
+	says(&h, "load $5 #10", "");
+	says(&h, "top: inc $4", "");
+	says(&h, "lt $4 $5", "");
+	says(&h, "djmpe @top", "");
+	contains(say(&h, "!registers"), "$4           10");
+	host_end(&h);
+}
+
+Test(repl, assembly_errors_print_line_and_column)
+{
+	struct host	 h;
+	const char	*out;
+	struct repl_stats st;
+
+	host_default(&h);
+	out = say(&h, "load $1 $2");
+	cr_assert_eq(strncmp(out, "1:9: ", 5), 0, "got: %s", out);
+	out = say(&h, ".data");
+	cr_assert_eq(strncmp(out, "1:1: ", 5), 0, "got: %s", out);
+	says(&h, "!program", "the program is empty\n");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.errors, 2);
+	cr_assert_eq(st.commands, 3);
+	host_end(&h);
+}
+
+Test(repl, runtime_error_keeps_the_session_and_its_state)
+{
+	struct host	 h;
+	struct repl_stats st;
+
+	host_default(&h);
+	says(&h, "load $1 #8", "");
+	says(&h, "div $1 $0 $2", "error: division by zero at pc 72\n");
+	contains(say(&h, "!registers"), "pc 72\n");
+	says(&h, "load $5 #1", "");
+	contains(say(&h, "!registers"), "$5            1");
+	says(&h, "pop $6", "error: stack underflow at pc 80\n");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.errors, 2);
+	host_end(&h);
+}
+
+Test(repl, budget_stops_a_run_and_the_next_line_works)
+{
+	struct repl_config cfg;
+	struct host	 h;
+	struct repl_stats st;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.budget = 1000;
+	cfg.slice = 64;
+	host_start(&h, &cfg);
+	says(&h, "load $4 #4", "");
+	says(&h, "jmpb $4", "stopped: the budget of 1000 instructions was "
+	    "spent at pc 72\n");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.instructions, 1001);
+	says(&h, "load $6 #6", "");
+	contains(say(&h, "!registers"), "$6            6");
+	host_end(&h);
+}
+
+Test(repl, poll_interrupt_stops_the_run_only)
+{
+	struct host	 h;
+	struct repl_stats st;
+
+	host_default(&h);			/* slice 1000 */
+	h.poll_at = 3;
+	h.poll_answer = REPL_POLL_INTERRUPT;
+	says(&h, "load $4 #4", "");
+	cr_assert_eq(h.polls, 0, "a one-instruction run polled");
+	says(&h, "jmpb $4", "interrupted at pc 72 after 3000 instructions\n");
+	cr_assert_eq(h.polls, 3);
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.instructions, 3001);
+	h.poll_at = 0;
+	says(&h, "load $6 #6", "");
+	host_end(&h);
+}
+
+Test(repl, poll_hangup_ends_the_session)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	h.poll_at = 1;
+	h.poll_answer = REPL_POLL_HANGUP;
+	say(&h, "load $4 #4");
+	cr_assert_eq(feedn(&h, "jmpb $4", 7, &out), REPL_HANGUP);
+	cr_assert_eq(feedn(&h, "!help", 5, &out), REPL_HANGUP);
+	cr_assert_str_eq(out, "");
+	host_end(&h);
+}
+
+Test(repl, write_failure_stops_the_program_and_hangs_up)
+{
+	static const char *const chatty[] = {
+		".data", "s: .asciiz 'spam\\n'", ".code",
+		"top: prts @s", "djmpe @top", NULL
+	};
+	struct host	 h;
+	const char	*out;
+	size_t		 i;
+	struct repl_stats st;
+
+	host_default(&h);
+	say(&h, "eq $0 $0");			/* flag set: loop forever */
+	says(&h, "!load", "");
+	for (i = 0; chatty[i] != NULL; i++)
+		says(&h, chatty[i], "");
+	h.write_limit = 200;
+	cr_assert_eq(feedn(&h, "!end", 4, &out), REPL_HANGUP);
+	repl_stats(h.repl, &st);
+	cr_assert_lt(st.instructions, 200, "ran on after the write failed");
+	h.write_limit = 0;
+	cr_assert_eq(feedn(&h, "!registers", 10, &out), REPL_HANGUP);
+	cr_assert_str_eq(out, "");
+	host_end(&h);
+}
+
+Test(repl, write_failure_on_a_message_hangs_up)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	h.write_limit = 1;
+	cr_assert_eq(feedn(&h, "!help", 5, &out), REPL_HANGUP);
+	host_end(&h);
+}
+
+Test(repl, lines_with_nul_and_binary_bytes_are_handled)
+{
+	struct host	 h;
+	const char	*out;
+	size_t		 i;
+
+	host_default(&h);
+	feedn(&h, "load\0$1 #1", 10, &out);
+	for (i = 0; i < h.out.len; i++)
+		cr_assert_neq(h.out.data[i], '\0', "raw NUL echoed");
+	feedn(&h, "!he\0lp", 6, &out);
+	cr_assert_eq(memchr(h.out.data, '\0', h.out.len), NULL);
+	contains(out, "Invalid command! !he\\x00lp");
+	feedn(&h, "\xff\xfe\x1b[2J\x9b", 7, &out);
+	for (i = 0; i < h.out.len; i++) {
+		cr_assert_neq((unsigned char)h.out.data[i], 0xff);
+		cr_assert_neq((unsigned char)h.out.data[i], 0x1b);
+		cr_assert_neq((unsigned char)h.out.data[i], 0x9b);
+	}
+	feedn(&h, "!\xc3\xa9t\xc3\xa9", 6, &out);	/* UTF-8 stays */
+	contains(out, "!\xc3\xa9t\xc3\xa9 is not a command");
+	feedn(&h, "!\xc2\x9b", 3, &out);		/* C1 CSI does not */
+	contains(out, "!\\xc2\\x9b is not");
+	/* The session is still fine. */
+	says(&h, "load $1 #1", "");
+	contains(say(&h, "!history"), "!he\\x00lp");
+	host_end(&h);
+}
+
+Test(repl, stats_count_commands_errors_and_use)
+{
+	struct host	 h;
+	struct repl_stats st;
+
+	host_default(&h);
+	say(&h, "load $1 #40");
+	say(&h, "aloc $1");
+	say(&h, "push $1");
+	say(&h, "bad");
+	say(&h, "!registers");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.commands, 5);
+	cr_assert_eq(st.errors, 1);
+	cr_assert_eq(st.instructions, 3);
+	cr_assert_eq(st.heap_bytes, 104);
+	cr_assert_eq(st.stack_depth, 1);
+	cr_assert_eq(st.program_bytes, 68 + 12);
+	host_end(&h);
+}
