@@ -1,0 +1,312 @@
+/*
+ * msg.h: the supervisor <-> worker protocol (../shared/DESIGN.md,
+ * "Supervisor <-> worker protocol").
+ *
+ * One SOCK_SEQPACKET datagram is one message: a JSON object with "type"
+ * and "v", at most MSG_MAX bytes, carrying at most one fd (SCM_RIGHTS).
+ * MSG_TYPES below is the one list of message types; proto/msgtab.c holds,
+ * per type, every field with its JSON type and range. Reading a message
+ * checks every field's presence, type and range and rejects anything
+ * unknown or left over; writing one goes through the same table, so a
+ * message we send is valid by construction or not sent at all.
+ *
+ * Trust follows the peer: a message that fails msg_recv() from a worker is
+ * an attack or a bug in an untrusted process (the supervisor kills it); one
+ * from the supervisor is a bug (the worker dies).
+ */
+#ifndef IRIDIUM_MSG_H
+#define IRIDIUM_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+
+#define MSG_VERSION	1
+#define MSG_MAX		65536		/* bytes of JSON per datagram */
+#define MSG_CHAN_FD	3		/* the worker's end of the channel */
+
+/* Who sent a message. */
+enum msg_dir {
+	MSG_FROM_SUPERVISOR = 1,
+	MSG_FROM_WORKER = 2,
+	MSG_FROM_EITHER = 3,
+};
+
+/*
+ * A worker's state, as both sides track it. The table says in which
+ * states each message may arrive.
+ */
+enum msg_wstate {
+	WS_STARTING = 1,	/* before `ready` */
+	WS_IDLE = 2,		/* ready, waiting for a `session` */
+	WS_BUSY = 4,		/* serving a session */
+	WS_STOPPING = 8,	/* `shutdown` sent, or session over */
+};
+#define WS_ANY	(WS_STARTING | WS_IDLE | WS_BUSY | WS_STOPPING)
+
+/* Whether a message carries an fd. */
+enum msg_fd {
+	MSG_FD_NONE,
+	MSG_FD_REQUIRED,
+};
+
+/* X(NAME, name, sent by, states in which it may arrive, fd) */
+#define MSG_TYPES(X)							\
+	X(HELLO,	hello,		MSG_FROM_SUPERVISOR, WS_STARTING,	\
+	    MSG_FD_NONE)						\
+	X(READY,	ready,		MSG_FROM_WORKER, WS_STARTING,	\
+	    MSG_FD_NONE)						\
+	X(SESSION,	session,	MSG_FROM_SUPERVISOR, WS_IDLE,	\
+	    MSG_FD_REQUIRED)						\
+	X(PEER,		peer,		MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(PEER_VERDICT,	peer_verdict,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(AUTH_QUERY,	auth_query,	MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(AUTH_REPLY,	auth_reply,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(STATUS,	status,		MSG_FROM_WORKER, WS_IDLE | WS_BUSY | \
+	    WS_STOPPING, MSG_FD_NONE)						\
+	X(LOG,		log,		MSG_FROM_WORKER, WS_ANY,	\
+	    MSG_FD_NONE)						\
+	X(PING,		ping,		MSG_FROM_EITHER, WS_ANY,	\
+	    MSG_FD_NONE)						\
+	X(PONG,		pong,		MSG_FROM_EITHER, WS_ANY,	\
+	    MSG_FD_NONE)						\
+	X(SHUTDOWN,	shutdown,	MSG_FROM_SUPERVISOR, WS_ANY,	\
+	    MSG_FD_NONE)						\
+	X(SESSION_END,	session_end,	MSG_FROM_WORKER, WS_BUSY | WS_STOPPING, \
+	    MSG_FD_NONE)
+
+enum msg_type {
+#define MSG_ENUM(N, n, dir, states, fd)	MSG_##N,
+	MSG_TYPES(MSG_ENUM)
+#undef MSG_ENUM
+	MSG_NTYPES
+};
+
+#define MSG_NAME_MAX	63	/* listener, tenant, user names */
+#define MSG_ADDR_MAX	63	/* "[v6addr]:port" */
+#define MSG_BUILD_MAX	63
+#define MSG_TEXT_MAX	1024	/* log lines, reasons */
+#define MSG_PATH_MAX	255
+#define MSG_KEY_MAX	16384	/* host key PEM, public key blobs (base64) */
+
+/*
+ * Per-session limits: the one list. The config's [limits] and [tenant]
+ * keys, the `limits` object of `hello` (server-wide ceilings), `session`
+ * (a line tenant's values) and `auth_reply` (an ssh tenant's values), and
+ * the REPL's !limits all derive from it.
+ *
+ * X(name, default, min, max, unit, what). A 0 in a field whose min is 0
+ * means "no limit".
+ */
+#define MSG_LIMITS(X)							\
+	X(budget,	10000000,	1,	1000000000000ULL, "instructions", \
+	    "instructions one command may run")				\
+	X(heap,		1048576,	64,	268435456, "bytes",		\
+	    "VM heap")							\
+	X(stack,	65536,		1,	16777216, "entries",		\
+	    "VM stack depth")						\
+	X(cpu,		60,		0,	86400,	"seconds",		\
+	    "CPU time per session")					\
+	X(output_rate,	1048576,	0,	1073741824, "bytes/s",	\
+	    "output per second")					\
+	X(output_max,	67108864,	0,	1099511627776ULL, "bytes",	\
+	    "output per session")					\
+	X(idle,		600,		0,	604800,	"seconds",		\
+	    "time without input before the session ends")		\
+	X(idle_warn,	60,		0,	604800,	"seconds",		\
+	    "warning before the idle timeout")				\
+	X(lifetime,	14400,		0,	2592000, "seconds",		\
+	    "session lifetime")						\
+	X(lifetime_warn, 300,		0,	2592000, "seconds",		\
+	    "warning before the lifetime ends")				\
+	X(line_max,	4096,		64,	65536,	"bytes",		\
+	    "input line length")					\
+	X(outbuf_max,	262144,		4096,	16777216, "bytes",		\
+	    "output queued for a client that does not read")
+
+struct msg_limits {
+#define MSG_LIMIT_FIELD(name, def, min, max, unit, what)	uint64_t name;
+	MSG_LIMITS(MSG_LIMIT_FIELD)
+#undef MSG_LIMIT_FIELD
+};
+
+/*
+ * Counters a worker reports in `status` and `session_end`: the one list.
+ * The message table, the status document and the metric names derive
+ * from it. Every counter is an integer 0..2^53 on the wire.
+ *
+ * X(name, what)
+ */
+#define MSG_COUNTERS(X)							\
+	X(instructions,	"VM instructions executed")			\
+	X(heap_bytes,	"VM heap in use")				\
+	X(program_bytes, "bytes of loaded program")			\
+	X(bytes_in,	"bytes read from the client")			\
+	X(bytes_out,	"bytes written to the client")			\
+	X(idle_seconds,	"seconds since the last input")			\
+	X(commands,	"commands run")					\
+	X(cpu_ms,	"CPU time used, milliseconds")			\
+	X(duration_ms,	"session duration, milliseconds")
+
+struct msg_counters {
+#define MSG_COUNTER_FIELD(name, what)	uint64_t name;
+	MSG_COUNTERS(MSG_COUNTER_FIELD)
+#undef MSG_COUNTER_FIELD
+};
+
+struct msg_hello {
+	char		build[MSG_BUILD_MAX + 1];
+	char		transport[8];	/* "line" | "ssh" */
+	char		listener[MSG_NAME_MAX + 1];
+	int64_t		uid, gid;	/* -1: stay as started (development) */
+	char		chroot[MSG_PATH_MAX + 1];	/* "": none */
+	struct msg_limits limits;	/* ceilings */
+	int64_t		log_level;	/* 0..7, syslog priorities */
+	bool		sandbox_debug;
+	const char	*hostkey;	/* ssh only: OpenSSH PEM; or NULL */
+};
+
+struct msg_ready {
+	char		build[MSG_BUILD_MAX + 1];
+	int64_t		pid;
+};
+
+struct msg_session {
+	int64_t		id;
+	char		listener[MSG_NAME_MAX + 1];
+	char		peer[MSG_ADDR_MAX + 1];
+	char		transport[8];
+	char		tenant[MSG_NAME_MAX + 1];	/* "" until ssh auth */
+	struct msg_limits limits;
+	bool		proxy;		/* read a PROXY header first */
+};
+
+struct msg_peer {
+	char		addr[MSG_ADDR_MAX + 1];	/* numeric, no port */
+	int64_t		port;
+};
+
+struct msg_peer_verdict {
+	bool		allow;
+	char		message[MSG_TEXT_MAX + 1];	/* for the client */
+};
+
+struct msg_auth_query {
+	char		user[MSG_NAME_MAX + 1];
+	char		keytype[32];
+	const char	*key;		/* base64 public key blob */
+	bool		signed_;	/* JSON "signed": the signature checked */
+};
+
+struct msg_auth_reply {
+	bool		ok;
+	char		tenant[MSG_NAME_MAX + 1];
+	struct msg_limits limits;	/* meaningful when ok */
+};
+
+struct msg_status {
+	char		state[8];	/* "idle" | "busy" */
+	struct msg_counters counters;
+};
+
+struct msg_log {
+	int64_t		level;		/* 0..7 */
+	char		msg[MSG_TEXT_MAX + 1];
+};
+
+struct msg_ping {
+	int64_t		seq;
+};
+
+struct msg_shutdown {
+	int64_t		grace;		/* seconds */
+	char		reason[MSG_TEXT_MAX + 1];
+};
+
+struct msg_session_end {
+	char		reason[32];
+	struct msg_counters counters;
+};
+
+/* A received message: the parsed body and the fd it carried (or -1). */
+struct msg {
+	enum msg_type	 type;
+	json_t		*json;		/* owns strings the body points to */
+	int		 fd;
+	union {
+		struct msg_hello	hello;
+		struct msg_ready	ready;
+		struct msg_session	session;
+		struct msg_peer		peer;
+		struct msg_peer_verdict	peer_verdict;
+		struct msg_auth_query	auth_query;
+		struct msg_auth_reply	auth_reply;
+		struct msg_status	status;
+		struct msg_log		log;
+		struct msg_ping		ping;	/* ping and pong */
+		struct msg_shutdown	shutdown;
+		struct msg_session_end	session_end;
+	} u;
+};
+
+const char	*msg_type_name(enum msg_type);
+
+/*
+ * Parse and validate one datagram of len bytes that came with nfds fds,
+ * from a peer that sends as `from` and is in `state`. Returns 0 and fills
+ * *m, or -1 with err set ("session: field \"id\": not an integer").
+ * Does not touch fds (msg_recv() owns them).
+ */
+int		 msg_decode(const void *buf, size_t len, int nfds,
+		    enum msg_dir from, unsigned state, struct msg *m,
+		    char *err, size_t errlen);
+
+/*
+ * Receive one message. Returns 1 with *m filled (m->fd is the fd it
+ * carried, to be taken or closed by msg_clear), 0 at EOF, -1 on a system
+ * error (errno; EAGAIN when nothing is waiting), -2 on a protocol
+ * violation with err set (truncated, more than one fd, an fd where none
+ * belongs, invalid JSON or fields): every fd that came with it is closed.
+ */
+int		 msg_recv(int fd, enum msg_dir from, unsigned state,
+		    struct msg *m, char *err, size_t errlen);
+/* Free what msg_recv() filled; closes m->fd unless it is -1. */
+void		 msg_clear(struct msg *m);
+
+/*
+ * Encode a message of type from body (the matching struct msg_* above)
+ * into out, replacing what out held (one datagram). Returns 0, or -1 with
+ * err set when body breaks the table (a bug in the caller) or the result
+ * would pass MSG_MAX or out->max.
+ */
+int		 msg_encode(struct buf *out, enum msg_type type,
+		    const void *body, char *err, size_t errlen);
+
+/*
+ * Encode and send, with passfd (or -1) attached. flags are added to
+ * MSG_NOSIGNAL (the supervisor passes MSG_DONTWAIT). Returns 0, or -1:
+ * errno set, and err set when the body was invalid.
+ */
+int		 msg_send(int fd, enum msg_type type, const void *body,
+		    int passfd, int flags, char *err, size_t errlen);
+
+/* Send raw bytes as one datagram (test-only hostile workers, fuzzers). */
+int		 msg_send_raw(int fd, const void *buf, size_t len, int passfd,
+		    int flags);
+
+/* Defaults for limits: what `iridiumd` uses without configuration. */
+void		 msg_limits_default(struct msg_limits *);
+/* The field-wise minimum of a and b (0 = none counts as the largest). */
+void		 msg_limits_min(struct msg_limits *out,
+		    const struct msg_limits *a, const struct msg_limits *b);
+
+#endif
