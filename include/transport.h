@@ -1,0 +1,123 @@
+/*
+ * transport.h: how iridium-worker hands its one session to a transport.
+ *
+ * The worker (worker/worker.c) owns the process: the channel to the
+ * supervisor on fd 3, the sandbox, `status`, `ping`, `shutdown` and
+ * `session_end`. A transport owns the client connection: it speaks the
+ * client's protocol (line: telnet/nc; ssh later, in its own executable
+ * that links libssh), runs a REPL for it, and returns why the session
+ * ended. Between the two sits struct session: the worker fills in what
+ * the supervisor said; the transport keeps the counters current and, from
+ * its own poll loop, calls session_chan() when fd 3 is readable and
+ * session_tick() after every event, so the supervisor is answered even
+ * while a program runs.
+ *
+ * Each executable lists the transports it serves in worker_transports[]
+ * (worker/worker_line.c for iridium-worker), so a line worker links no
+ * SSH or crypto code at all.
+ */
+#ifndef IRIDIUM_TRANSPORT_H
+#define IRIDIUM_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+#include "repl.h"
+
+/* Why a session ended: the `session_end` reasons a transport returns. */
+#define SESSION_END_QUIT	"quit"		/* !quit */
+#define SESSION_END_HANGUP	"hangup"	/* the client closed or reset */
+#define SESSION_END_IDLE	"idle"		/* limits.idle without input */
+#define SESSION_END_LIFETIME	"lifetime"	/* limits.lifetime */
+#define SESSION_END_SHUTDOWN	"shutdown"	/* the supervisor said so */
+#define SESSION_END_CPU		"cpu"		/* limits.cpu */
+#define SESSION_END_OUTPUT	"output"	/* output_max, or not reading */
+#define SESSION_END_ERROR	"error"		/* out of memory, a bug */
+#define SESSION_END_PROXY	"proxy"		/* PROXY header missing/bad */
+
+struct worker;
+
+struct session {
+	/* Set by the worker before serve(); read-only for the transport. */
+	int			 client;	/* the socket; serve() closes it */
+	int64_t			 id;
+	const char		*listener;
+	const char		*peer;		/* "addr:port" */
+	const char		*tenant;	/* "" until ssh authentication */
+	bool			 proxy;		/* a PROXY header comes first */
+	struct msg_limits	 limits;	/* min(hello ceilings, session) */
+	uint64_t		 start;		/* session_now() at the start */
+
+	/*
+	 * Kept current by the transport, read by the worker for `status`
+	 * and `session_end`: the REPL's counters (copy repl_stats() after
+	 * each command and at each poll checkpoint), bytes on the client
+	 * socket, and when the client last sent a byte.
+	 */
+	struct repl_stats	 vm;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	uint64_t		 last_input;	/* session_now() */
+
+	/* Set by session_chan(); the transport ends the session on either. */
+	bool			 shutdown;	/* the supervisor said `shutdown` */
+	bool			 orphaned;	/* the channel is gone */
+
+	struct worker		*w;		/* the worker's own state */
+};
+
+struct transport {
+	const char	*name;		/* as in `hello` and `session` */
+	/*
+	 * Work that needs files or privileges (ssh: the host key), after
+	 * `hello` and before the sandbox. NULL when there is none. Returns
+	 * 0, or -1 with err set; the worker then exits.
+	 */
+	int		(*prepare)(const struct msg_hello *, char *err,
+			    size_t errlen);
+	/*
+	 * Serve the session until it ends; close s->client. Returns one of
+	 * the SESSION_END_* reasons.
+	 */
+	const char	*(*serve)(struct session *s);
+};
+
+/* The transports of this executable, NULL-terminated. */
+extern const struct transport *const worker_transports[];
+
+extern const struct transport transport_line;
+
+/* --- what the worker offers a transport (worker/worker.c) --------------- */
+
+/* A monotonic clock in milliseconds. */
+uint64_t	session_now(void);
+
+/*
+ * Handle what is waiting on the channel (fd MSG_CHAN_FD), without
+ * blocking: answer `ping`, note `shutdown` in s->shutdown, and an EOF in
+ * s->orphaned. A bad message from the supervisor ends the process.
+ * Returns 0, or -1 when the session must end (s->shutdown or s->orphaned).
+ */
+int		session_chan(struct session *s);
+
+/*
+ * Send a `status` when the counters changed and a second has passed since
+ * the last one. Returns the milliseconds until it wants to be called
+ * again, or -1 when nothing is pending (the next event will do).
+ */
+int		session_tick(struct session *s);
+
+/* The counters as `status` and `session_end` report them. */
+void		session_counters(const struct session *s,
+		    struct msg_counters *c);
+
+/*
+ * True once the process has passed its soft CPU limit (SIGXCPU, from the
+ * sandbox's RLIMIT_CPU): end the session with SESSION_END_CPU before the
+ * hard limit kills the process.
+ */
+bool		session_cpu_spent(void);
+
+#endif

@@ -1,0 +1,537 @@
+/*
+ * worker.c: iridium-worker, the sandboxed process that serves one session
+ * (../shared/DESIGN.md, "Processes", "The worker's exec contract",
+ * "Sandbox").
+ *
+ * iridiumd fork+execs it with fds 0 and 1 on /dev/null, fd 2 on /dev/null
+ * or a pipe it logs, and the channel (SOCK_SEQPACKET) on fd 3. The start-up
+ * sequence is fixed and runs once:
+ *
+ *   1. read `hello` (10 s at most); a bad one is a supervisor bug: exit 1;
+ *   2. the transport's file- and privilege-needing work, then the log sink
+ *      (log lines become `log` messages at hello's level);
+ *   3. sandbox_enter(), then `ready` with our own build id;
+ *   4. idle: answer `ping`, exit on `shutdown` or EOF, wait for `session`;
+ *   5. `session`: lower the limits to the tenant's, say `status` busy,
+ *      hand the client socket to the transport, send `session_end`, exit.
+ *
+ * While a transport serves the session it calls back here (transport.h)
+ * to answer the channel and to send `status` at most once a second. The
+ * process title says what the worker is doing ("line idle", "line s17
+ * anonymous 127.0.0.1:40312"). The only globals are the SIGXCPU flag and
+ * the log configuration (the sink writes to the fixed fd 3).
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <bsd/unistd.h>
+
+#include "log.h"
+#include "version.h"
+#include "msg.h"
+#include "repl.h"
+#include "sandbox.h"
+#include "transport.h"
+
+
+#ifdef IRIDIUM_TEST_HOOKS
+#define WORKER_NAME		"iridium-worker-test"
+#define WORKER_VARIANT		", test hooks"
+#else
+#define WORKER_NAME		"iridium-worker"
+#define WORKER_VARIANT		""
+#endif
+
+#define WORKER_HELLO_MS		10000	/* the supervisor sends it at once */
+#define WORKER_STATUS_MS	1000	/* at most one `status` a second */
+#define WORKER_CHAN_BURST	32	/* channel messages handled per call */
+#define WORKER_EX_USAGE		64
+
+
+
+/* Set by the SIGXCPU handler: the soft CPU limit has passed. */
+static volatile sig_atomic_t	worker_xcpu;
+
+struct worker {
+	struct msg		 hello_msg;	/* kept: strings point into it */
+	const struct msg_hello	*hello;
+	const struct transport	*transport;
+	unsigned		 state;		/* WS_* */
+	pid_t			 pid;
+	struct msg_counters	 reported;	/* what the last status said */
+	uint64_t		 status_next;	/* session_now() */
+};
+
+static const char worker_usage[] =
+"usage: " WORKER_NAME " [--help | --version]\n"
+"\n"
+WORKER_NAME " serves one remote Iridium session in a sandbox. iridiumd\n"
+"starts it with its channel on fd 3 and hands it a client connection;\n"
+"it is not run by hand. Arguments made only of spaces are ignored: they\n"
+"are the room the worker's process title is written into.\n";
+
+static void
+worker_args(int argc, char *argv[])
+{
+	const struct transport *const	*t;
+	int				 i;
+
+	for (i = 1; i < argc; i++) {
+		if (argv[i][strspn(argv[i], " ")] == '\0')
+			continue;	/* padding for setproctitle */
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("%s %s (build %s; transports:", WORKER_NAME,
+			    IRIDIUM_VERSION, iridium_build_id);
+			for (t = worker_transports; *t != NULL; t++)
+				printf(" %s", (*t)->name);
+			printf("%s)\n", WORKER_VARIANT);
+			exit(0);
+		}
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(worker_usage, stdout);
+			exit(0);
+		}
+		fprintf(stderr, "%s: unknown argument: %s\n%s", WORKER_NAME,
+		    argv[i], worker_usage);
+		exit(WORKER_EX_USAGE);
+	}
+}
+
+/* Refuse to start unless fd 3 is what iridiumd gives us. */
+static void
+worker_check_channel(void)
+{
+	int		 type = -1, domain = -1;
+	socklen_t	 len;
+
+	len = sizeof(type);
+	if (getsockopt(MSG_CHAN_FD, SOL_SOCKET, SO_TYPE, &type, &len) == 0) {
+		len = sizeof(domain);
+		if (getsockopt(MSG_CHAN_FD, SOL_SOCKET, SO_DOMAIN, &domain,
+		    &len) == -1)
+			domain = -1;
+	}
+	if (type == SOCK_SEQPACKET && domain == AF_UNIX)
+		return;
+	fprintf(stderr, "%s: this program is started by iridiumd, which "
+	    "passes its channel on fd 3; it is not run by hand (see --help)\n",
+	    WORKER_NAME);
+	exit(1);
+}
+
+static void
+worker_xcpu_handler(int sig)
+{
+	(void)sig;
+	worker_xcpu = 1;
+}
+
+static void
+worker_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		fatal("sigaction SIGPIPE");
+	/*
+	 * The sandbox's RLIMIT_CPU soft limit sends SIGXCPU; the session
+	 * loop sees the flag and ends the session politely. No SA_RESTART:
+	 * a poll() in progress returns EINTR and the loop looks at once.
+	 */
+	sa.sa_handler = worker_xcpu_handler;
+	if (sigaction(SIGXCPU, &sa, NULL) == -1)
+		fatal("sigaction SIGXCPU");
+}
+
+/*
+ * The log sink: each line becomes a `log` message. Lines are made
+ * printable ASCII here (bytes a client sent must never reach a log raw)
+ * and cut to what the message allows. When the channel is gone, stderr.
+ */
+static void
+worker_log_sink(int prio, const char *line)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	struct msg_log		 lm;
+	const unsigned char	*p;
+	size_t			 o = 0;
+	char			 l2[MSG_TEXT_MAX + 64];
+
+	memset(&lm, 0, sizeof(lm));
+	lm.level = prio < 0 ? 0 : prio > 7 ? 7 : prio;
+	for (p = (const unsigned char *)line; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			if (o + 1 > MSG_TEXT_MAX)
+				break;
+			lm.msg[o++] = (char)*p;
+		} else {
+			if (o + 4 > MSG_TEXT_MAX)
+				break;
+			lm.msg[o++] = '\\';
+			lm.msg[o++] = 'x';
+			lm.msg[o++] = hex[*p >> 4];
+			lm.msg[o++] = hex[*p & 0xf];
+		}
+	}
+	lm.msg[o] = '\0';
+	do {
+		if (msg_send(MSG_CHAN_FD, MSG_LOG, &lm, -1, 0, NULL, 0) == 0)
+			return;
+	} while (errno == EINTR);
+	snprintf(l2, sizeof(l2), "%s: %s\n", WORKER_NAME, lm.msg);
+	if (write(STDERR_FILENO, l2, strlen(l2)) == -1) {
+		/* nowhere left to say it */
+	}
+}
+
+static void
+worker_note(const char *note)
+{
+	log_info("sandbox: %s", note);
+}
+
+/* Wait for and check `hello`. Any failure is the supervisor's bug. */
+static void
+worker_hello(struct worker *w)
+{
+	const struct transport *const	*t;
+	struct pollfd			 pfd;
+	char				 err[512];
+	int				 n;
+
+	pfd.fd = MSG_CHAN_FD;
+	pfd.events = POLLIN;
+	while ((n = poll(&pfd, 1, WORKER_HELLO_MS)) == -1 && errno == EINTR)
+		continue;
+	if (n == -1)
+		fatal("poll for hello");
+	if (n == 0)
+		fatalx("no hello from the supervisor in %d seconds",
+		    WORKER_HELLO_MS / 1000);
+	n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_STARTING,
+	    &w->hello_msg, err, sizeof(err));
+	if (n == 0)
+		fatalx("channel closed before hello");
+	if (n == -1)
+		fatal("recv hello from supervisor");
+	if (n == -2)
+		fatalx("bad message from supervisor: %s", err);
+	if (w->hello_msg.type != MSG_HELLO)
+		fatalx("bad message from supervisor: %s before hello",
+		    msg_type_name(w->hello_msg.type));
+	w->hello = &w->hello_msg.u.hello;
+	for (t = worker_transports; *t != NULL; t++)
+		if (strcmp((*t)->name, w->hello->transport) == 0)
+			break;
+	if (*t == NULL)
+		fatalx("hello: transport %s is not served by %s",
+		    w->hello->transport, WORKER_NAME);
+	w->transport = *t;
+}
+
+static void
+worker_send(enum msg_type type, const void *body)
+{
+	char	 err[256];
+
+	for (;;) {
+		err[0] = '\0';
+		if (msg_send(MSG_CHAN_FD, type, body, -1, 0, err,
+		    sizeof(err)) == 0)
+			return;
+		/* SIGXCPU may interrupt a blocked send: that is no error. */
+		if (errno != EINTR || err[0] != '\0')
+			break;
+	}
+	if (err[0] != '\0')
+		fatalx("send %s to supervisor: %s", msg_type_name(type), err);
+	fatal("send %s to supervisor", msg_type_name(type));
+}
+
+/* --- for transports (transport.h) --------------------------------------- */
+
+uint64_t
+session_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+bool
+session_cpu_spent(void)
+{
+	return worker_xcpu != 0;
+}
+
+void
+session_counters(const struct session *s, struct msg_counters *c)
+{
+	struct rusage	 ru;
+	uint64_t	 now = session_now();
+
+	memset(c, 0, sizeof(*c));
+	c->instructions = s->vm.instructions;
+	c->heap_bytes = s->vm.heap_bytes;
+	c->program_bytes = s->vm.program_bytes;
+	c->commands = s->vm.commands;
+	c->bytes_in = s->bytes_in;
+	c->bytes_out = s->bytes_out;
+	c->idle_seconds = now > s->last_input ?
+	    (now - s->last_input) / 1000 : 0;
+	c->duration_ms = now > s->start ? now - s->start : 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		c->cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		    1000 + (uint64_t)(ru.ru_utime.tv_usec +
+		    ru.ru_stime.tv_usec) / 1000;
+}
+
+/* Whether anything a user would call activity changed. */
+static bool
+worker_counters_changed(const struct msg_counters *a,
+    const struct msg_counters *b)
+{
+	return a->instructions != b->instructions ||
+	    a->heap_bytes != b->heap_bytes ||
+	    a->program_bytes != b->program_bytes ||
+	    a->bytes_in != b->bytes_in || a->bytes_out != b->bytes_out ||
+	    a->commands != b->commands;
+}
+
+static void
+worker_status(struct worker *w, const struct msg_counters *c)
+{
+	struct msg_status	 st;
+
+	memset(&st, 0, sizeof(st));
+	strlcpy(st.state, w->state == WS_BUSY ? "busy" : "idle",
+	    sizeof(st.state));
+	st.counters = *c;
+	worker_send(MSG_STATUS, &st);
+	w->reported = *c;
+	w->status_next = session_now() + WORKER_STATUS_MS;
+}
+
+int
+session_tick(struct session *s)
+{
+	struct worker		*w = s->w;
+	struct msg_counters	 c;
+	uint64_t		 now;
+
+	if (s->orphaned)
+		return -1;
+	session_counters(s, &c);
+	if (!worker_counters_changed(&c, &w->reported))
+		return -1;
+	now = session_now();
+	if (now < w->status_next)
+		return (int)(w->status_next - now);
+	worker_status(w, &c);
+	return -1;
+}
+
+int
+session_chan(struct session *s)
+{
+	struct pollfd	 pfd;
+	struct msg	 m;
+	char		 err[512];
+	int		 i, n;
+
+	for (i = 0; i < WORKER_CHAN_BURST && !s->orphaned; i++) {
+		pfd.fd = MSG_CHAN_FD;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) <= 0 || pfd.revents == 0)
+			break;
+		n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_BUSY, &m, err,
+		    sizeof(err));
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1 || n == 0) {
+			/* Nobody left to tell: the log goes to stderr. */
+			if (n == -1)
+				log_warn("recv from supervisor");
+			s->orphaned = true;
+			break;
+		}
+		if (n == -2)
+			fatalx("bad message from supervisor: %s", err);
+		switch (m.type) {
+		case MSG_PING:
+			worker_send(MSG_PONG, &m.u.ping);
+			break;
+		case MSG_PONG:
+			break;
+		case MSG_SHUTDOWN:
+			log_debug("session %lld: shutdown (grace %lld s): %s",
+			    (long long)s->id, (long long)m.u.shutdown.grace,
+			    m.u.shutdown.reason);
+			s->shutdown = true;
+			break;
+		default:
+			fatalx("bad message from supervisor: %s during a %s "
+			    "session", msg_type_name(m.type), s->w->hello->
+			    transport);
+		}
+		msg_clear(&m);
+	}
+	return s->shutdown || s->orphaned ? -1 : 0;
+}
+
+/* --- the session ---------------------------------------------------------- */
+
+static void __attribute__((noreturn))
+worker_session(struct worker *w, struct msg *m)
+{
+	const struct msg_session *ms = &m->u.session;
+	struct msg_session_end	 end;
+	struct msg_counters	 c;
+	struct session		 s;
+	const char		*reason;
+	char			 err[256];
+
+	memset(&s, 0, sizeof(s));
+	s.client = m->fd;
+	m->fd = -1;
+	if (strcmp(ms->transport, w->hello->transport) != 0)
+		fatalx("bad message from supervisor: a %s session for a %s "
+		    "worker", ms->transport, w->hello->transport);
+	s.id = ms->id;
+	s.listener = ms->listener;
+	s.peer = ms->peer;
+	s.tenant = ms->tenant;
+	s.proxy = ms->proxy;
+	s.w = w;
+	msg_limits_min(&s.limits, &w->hello->limits, &ms->limits);
+	if (sandbox_lower(&s.limits, err, sizeof(err)) == -1)
+		fatalx("session %lld: sandbox: %s", (long long)s.id, err);
+	s.start = s.last_input = session_now();
+	w->state = WS_BUSY;
+	setproctitle("%s s%lld %s %s", ms->transport, (long long)ms->id,
+	    ms->tenant[0] != '\0' ? ms->tenant : "-",
+	    ms->peer[0] != '\0' ? ms->peer : "-");
+	log_debug("session %lld: %s from %s on %s", (long long)s.id,
+	    ms->transport, ms->peer, ms->listener);
+	session_counters(&s, &c);
+	worker_status(w, &c);
+
+	reason = w->transport->serve(&s);
+
+	w->state = WS_STOPPING;
+	if (s.orphaned) {
+		log_warnx("session %lld: the supervisor went away",
+		    (long long)s.id);
+		exit(0);
+	}
+	memset(&end, 0, sizeof(end));
+	strlcpy(end.reason, reason, sizeof(end.reason));
+	session_counters(&s, &end.counters);
+	log_debug("session %lld: ended (%s)", (long long)s.id, reason);
+	worker_send(MSG_SESSION_END, &end);
+	msg_clear(m);
+	msg_clear(&w->hello_msg);
+	exit(0);
+}
+
+/* Idle: wait for the one session, answering the supervisor meanwhile. */
+static void __attribute__((noreturn))
+worker_idle(struct worker *w)
+{
+	struct pollfd	 pfd;
+	struct msg	 m;
+	char		 err[512];
+	int		 n;
+
+	for (;;) {
+		pfd.fd = MSG_CHAN_FD;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_IDLE, &m, err,
+		    sizeof(err));
+		if (n == 0)
+			exit(0);	/* the supervisor is gone */
+		if (n == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fatal("recv from supervisor");
+		}
+		if (n == -2)
+			fatalx("bad message from supervisor: %s", err);
+		switch (m.type) {
+		case MSG_PING:
+			worker_send(MSG_PONG, &m.u.ping);
+			break;
+		case MSG_PONG:
+			break;
+		case MSG_SHUTDOWN:
+			log_debug("shutdown while idle: %s",
+			    m.u.shutdown.reason);
+			exit(0);
+		case MSG_SESSION:
+			worker_session(w, &m);
+		default:
+			fatalx("bad message from supervisor: %s while idle",
+			    msg_type_name(m.type));
+		}
+		msg_clear(&m);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct worker	 w;
+	struct msg_ready ready;
+	char		 err[512];
+
+	setproctitle_init(argc, argv, environ);
+	log_init(WORKER_NAME, LOG_INFO);
+	worker_args(argc, argv);
+	worker_check_channel();
+	worker_signals();
+	setproctitle("starting");
+
+	memset(&w, 0, sizeof(w));
+	w.state = WS_STARTING;
+	w.pid = getpid();
+	worker_hello(&w);
+	if (w.transport->prepare != NULL &&
+	    w.transport->prepare(w.hello, err, sizeof(err)) == -1)
+		fatalx("%s: %s", w.transport->name, err);
+
+	/* From here on the supervisor gets our log lines. */
+	log_set_level((int)w.hello->log_level);
+	log_set_sink(worker_log_sink);
+	if (sandbox_enter(w.hello, worker_note, err, sizeof(err)) == -1)
+		fatalx("sandbox: %s", err);
+
+	memset(&ready, 0, sizeof(ready));
+	strlcpy(ready.build, iridium_build_id, sizeof(ready.build));
+	ready.pid = w.pid;
+	/* The title first: whoever sees `ready` sees an idle worker. */
+	setproctitle("%s idle", w.hello->transport);
+	w.state = WS_IDLE;
+	worker_send(MSG_READY, &ready);
+	worker_idle(&w);
+}
