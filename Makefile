@@ -116,7 +116,7 @@ BINS		:= $(B)/iridium $(B)/iridiumd $(B)/iridium-worker \
 		   $(B)/iridium-worker-test
 
 UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
-UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%) $(B)/tests/test_vm_switch
 INTEG_SRCS	:= $(sort $(wildcard tests/integration/test_*.c))
 INTEG_TESTS	:= $(INTEG_SRCS:tests/integration/%.c=$(B)/tests/%)
 HARNESS_OBJS	:= $(patsubst %.c,$(B)/%.o,$(wildcard tests/lib/*.c))
@@ -194,6 +194,14 @@ $(B)/tests/%: tests/unit/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
 	    $(HARNESS_OBJS) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
 	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
 
+# The VM's portable switch dispatch, tested with the same cases.
+$(B)/tests/test_vm_switch: tests/unit/test_vm.c worker/vm.c $(LIBLANG) \
+    $(LIBPROTO)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CPPFLAGS) -DVM_NO_COMPUTED_GOTO $(CFLAGS) -o $@ \
+	    tests/unit/test_vm.c worker/vm.c $(LIBLANG) $(LIBPROTO) \
+	    $(LDFLAGS) $(CRIT_LIBS) $(PKG_LIBS) -lm
+
 $(B)/tests/%: tests/integration/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
     $(HARNESS_OBJS)
 	@mkdir -p $(@D)
@@ -217,12 +225,21 @@ deps:
 TEST_ENV	= IRIDIUM_BUILD=$(abspath $(B)) IRIDIUM_SRC=$(abspath .) \
 		  IRIDIUM_VARIANT=$(VARIANT)
 check-run: tests
-	@failed=""; \
+	@mkdir -p $(B)/test-logs; failed=""; \
 	for t in $(UNIT_TESTS) $(INTEG_TESTS); do \
-		echo "== $$t"; \
-		$(TEST_ENV) $$t --jobs=2 || failed="$$failed $${t##*/}"; \
+		n=$${t##*/}; echo "== $$n"; \
+		$(TEST_ENV) $$t --jobs=2 >$(B)/test-logs/$$n.log 2>&1; rc=$$?; \
+		grep -E '^\[====\] Synthesis|^\[FAIL\]' $(B)/test-logs/$$n.log; \
+		if [ $$rc -ne 0 ]; then failed="$$failed $$n"; \
+		elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		    $(B)/test-logs/$$n.log; then \
+			echo "$$n: sanitizer report in $(B)/test-logs/$$n.log"; \
+			failed="$$failed $$n"; fi; \
 	done; \
-	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
+	if [ -n "$$failed" ]; then \
+		for n in $$failed; do echo "--- $$n (tail of its log)"; \
+		tail -60 $(B)/test-logs/$$n.log; done; \
+		echo "FAILED:$$failed"; exit 1; fi; \
 	echo "all tests passed ($(VARIANT))"
 
 check: deps
@@ -231,10 +248,15 @@ check: deps
 asan: deps
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined check-run
 
+# make run: the daemon in the foreground with everything under ./run.
+RUN_DIR		:= $(CURDIR)/run
 run: deps
 	@$(MAKE) --no-print-directory all
-	@echo "Starting the Iridium REPL ($(B)/iridium). !help lists the commands, !quit leaves."
-	@$(B)/iridium
+	@mkdir -p $(RUN_DIR)
+	@echo "Starting iridiumd (line REPL on 127.0.0.1:2244; ^C stops it)."
+	@echo "Connect with:  nc 127.0.0.1 2244     or:  telnet 127.0.0.1 2244"
+	@exec $(B)/iridiumd --run-dir $(RUN_DIR) \
+	    --worker-path $(abspath $(B))/iridium-worker
 
 # --- fuzzing -----------------------------------------------------------------
 

@@ -59,8 +59,8 @@ enum msg_fd {
 #define MSG_TYPES(X)							\
 	X(HELLO,	hello,		MSG_FROM_SUPERVISOR, WS_STARTING,	\
 	    MSG_FD_NONE)						\
-	X(READY,	ready,		MSG_FROM_WORKER, WS_STARTING,	\
-	    MSG_FD_NONE)						\
+	X(READY,	ready,		MSG_FROM_WORKER, WS_STARTING |	\
+	    WS_STOPPING, MSG_FD_NONE)						\
 	X(SESSION,	session,	MSG_FROM_SUPERVISOR, WS_IDLE,	\
 	    MSG_FD_REQUIRED)						\
 	X(PEER,		peer,		MSG_FROM_WORKER, WS_BUSY,	\

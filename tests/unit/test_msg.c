@@ -970,8 +970,8 @@ Test(rules, state_of_every_type)
 	    MSG_FROM_WORKER, WS_STARTING, &m, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "status: not allowed in state starting");
 	cr_assert_eq(msg_decode("{\"type\":\"ready\",\"v\":1}", 22, 0,
-	    MSG_FROM_WORKER, WS_IDLE | WS_STOPPING, &m, err, sizeof(err)), -1);
-	cr_assert_str_eq(err, "ready: not allowed in state idle|stopping");
+	    MSG_FROM_WORKER, WS_IDLE | WS_BUSY, &m, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "ready: not allowed in state idle|busy");
 	cr_assert_eq(msg_decode("{\"type\":\"ready\",\"v\":1}", 22, 0,
 	    MSG_FROM_WORKER, 0, &m, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "ready: not allowed in state none");

@@ -1,0 +1,143 @@
+/*
+ * pool.h: pre-forked workers, one pool per listener (supervisor side).
+ *
+ * pool.c decides how many workers a pool has (the Apache prefork /
+ * PHP-FPM rule: fork 1, 2, 4 ... 32 per tick while idle workers are short,
+ * retire one per tick while there are too many, pause after a worker dies
+ * before `ready`). wproc.c runs one worker process: fork+exec, its channel
+ * (every message validated, every peer untrusted), pings, reaping.
+ */
+#ifndef IRIDIUM_POOL_H
+#define IRIDIUM_POOL_H
+
+#include <bsd/sys/queue.h>
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ev.h"
+#include "msg.h"
+
+struct daemon;
+struct listener;
+struct pool;
+
+/* Why the supervisor killed a worker, so its death is told right. */
+enum wkill {
+	WKILL_NONE,
+	WKILL_PROTOCOL,		/* broke the protocol */
+	WKILL_UNRESPONSIVE,	/* did not answer pings */
+	WKILL_READY_TIMEOUT,	/* never said ready */
+	WKILL_GRACE,		/* still there after shutdown's grace */
+	WKILL_BUILD,		/* build id mismatch */
+	WKILL_ADMIN,		/* iridiumctl kill */
+};
+
+/* How a worker's life ended, counted per pool. */
+enum wend {
+	WEND_NORMAL,		/* exit 0 after its session or retirement */
+	WEND_BEFORE_READY,	/* died before `ready` */
+	WEND_CRASH,		/* a signal we did not send */
+	WEND_SANDBOX,		/* SIGSYS: the sandbox killed it */
+	WEND_KILLED,		/* we killed it */
+	WEND_FAILED,		/* non-zero exit */
+	WEND_CPU,		/* CPU limit (SIGXCPU / SIGKILL at hard) */
+	WEND_NKINDS
+};
+
+struct ratelimit {
+	int64_t		 window_ms;	/* start of the current second */
+	unsigned	 count;		/* events in it */
+	unsigned	 dropped;	/* since the last report */
+};
+
+struct worker {
+	TAILQ_ENTRY(worker) entry;
+	struct pool	*pool;
+	pid_t		 pid;
+	int		 chan;		/* our end of the socketpair */
+	int		 errfd;		/* its stderr pipe, or -1 */
+	struct ev	 ev_chan;
+	struct ev	 ev_err;
+	unsigned	 state;		/* enum msg_wstate */
+	unsigned	 generation;	/* config generation of its hello */
+	int64_t		 spawned_ms, ready_ms, busy_ms;
+	bool		 reaped;
+
+	/* its session */
+	int64_t		 session_id;
+	char		 peer[MSG_ADDR_MAX + 1];
+	char		 tenant[MSG_NAME_MAX + 1];
+	bool		 ended;		/* got session_end */
+	char		 end_reason[32];
+	struct msg_counters counters;	/* latest status / session_end */
+
+	/* liveness */
+	int64_t		 ping_seq;
+	int64_t		 ping_sent_ms;	/* 0: none outstanding */
+	int64_t		 ping_last_ms;	/* when the last pong came */
+	bool		 unresponsive;
+	int64_t		 kill_at_ms;	/* 0: no deadline */
+	enum wkill	 killed;
+
+	/* an untrusted peer's budget */
+	struct ratelimit msgs;
+	struct ratelimit logs;
+	char		 errline[512];	/* a partial stderr line */
+	size_t		 errlen;
+};
+
+TAILQ_HEAD(worker_list, worker);
+
+struct pending {
+	int		 fd;
+	char		 peer[MSG_ADDR_MAX + 1];
+	int64_t		 since_ms;
+};
+
+struct pool {
+	struct listener	*lst;
+	struct daemon	*d;
+	struct pool_cfg	 cfg;
+	struct worker_list workers;
+	unsigned	 nworkers, nstarting, nidle, nbusy, nstopping;
+	unsigned	 batch;		/* workers to fork next tick */
+	int64_t		 throttle_until_ms;
+	uint64_t	 spawned;
+	uint64_t	 ended[WEND_NKINDS];
+	struct pending	*queue;		/* cfg.queue slots */
+	unsigned	 qlen;
+};
+
+/* pool.c */
+int		 pool_init(struct pool *, struct daemon *, struct listener *,
+		    const struct pool_cfg *);
+void		 pool_free(struct pool *);
+void		 pool_tick(struct pool *, int64_t now);
+struct worker	*pool_idle_worker(struct pool *);
+void		 pool_spawn_for_queue(struct pool *);
+void		 pool_set_state(struct worker *, unsigned state);
+void		 pool_worker_gone(struct worker *, enum wend);
+/* Hand queued connections to idle workers. */
+void		 pool_drain_queue(struct pool *);
+/* Queue a connection; -1 when the queue is full. */
+int		 pool_enqueue(struct pool *, int fd, const char *peer);
+/* Send `shutdown` to every worker (idle ones exit at once). */
+void		 pool_shutdown(struct pool *, unsigned grace,
+		    const char *reason);
+
+/* wproc.c */
+struct worker	*wproc_spawn(struct pool *);
+/* Hand fd to an idle worker with a `session`. 0, or -1 (w is killed). */
+int		 wproc_session(struct worker *, int fd, const char *peer);
+void		 wproc_kill(struct worker *, enum wkill, const char *why);
+void		 wproc_shutdown(struct worker *, unsigned grace,
+		    const char *reason);
+void		 wproc_tick(struct worker *, int64_t now);
+/* A child exited: drain its channel, classify, log, free later. */
+void		 wproc_reaped(struct worker *, int status);
+const char	*wend_name(enum wend);
+
+#endif

@@ -1,0 +1,369 @@
+/*
+ * daemon.c: iridiumd's context and its one event loop (see daemon.h).
+ *
+ * Signals arrive through a signalfd (blocked otherwise), time through a
+ * 1-second timerfd: no work ever happens in a signal handler. The loop
+ * runs until a TERM or INT has been handled and every worker is reaped.
+ */
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "listener.h"
+#include "log.h"
+#include "version.h"
+#include "pool.h"
+
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DAEMON_SANITIZED	1
+#endif
+
+int64_t
+daemon_next_session(struct daemon *d)
+{
+	return ++d->session_seq;
+}
+
+static struct worker *
+find_worker(struct daemon *d, pid_t pid)
+{
+	struct listener	*l;
+	struct worker	*w;
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		TAILQ_FOREACH(w, &l->pool.workers, entry)
+			if (w->pid == pid)
+				return w;
+	return NULL;
+}
+
+static unsigned
+count_workers(struct daemon *d)
+{
+	struct listener	*l;
+	unsigned	 n = 0;
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		n += l->pool.nworkers;
+	return n;
+}
+
+static void
+reap(struct daemon *d)
+{
+	struct worker	*w;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((w = find_worker(d, pid)) == NULL) {
+			log_debug("reaped unknown child %d", (int)pid);
+			continue;
+		}
+		wproc_reaped(w, status);
+	}
+	if (pid == -1 && errno != ECHILD)
+		log_warn("waitpid");
+}
+
+static void
+begin_shutdown(struct daemon *d, const char *why)
+{
+	struct listener	*l;
+	unsigned	 grace = 0;
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		if (l->pool.cfg.grace > grace)
+			grace = l->pool.cfg.grace;
+	log_info("%s: shutting down, %u workers get %us to say goodbye", why,
+	    count_workers(d), grace);
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		listener_stop(l);
+		pool_shutdown(&l->pool, l->pool.cfg.grace,
+		    "server shutting down");
+	}
+}
+
+static void
+sig_cb(struct ev *e, uint32_t events)
+{
+	struct daemon		*d = e->arg;
+	struct signalfd_siginfo	 si;
+	ssize_t			 n;
+
+	(void)events;
+	for (;;) {
+		n = read(d->sigfd, &si, sizeof(si));
+		if (n != (ssize_t)sizeof(si)) {
+			if (n == -1 && errno != EAGAIN && errno != EINTR)
+				log_warn("read signalfd");
+			return;
+		}
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			begin_shutdown(d, si.ssi_signo == SIGTERM ? "SIGTERM" :
+			    "SIGINT");
+			break;
+		case SIGHUP:
+			log_notice("SIGHUP: no configuration file to reload");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+tick_cb(struct ev *e, uint32_t events)
+{
+	struct daemon	*d = e->arg;
+	struct listener	*l;
+	uint64_t	 expirations;
+	int64_t		 now = ev_now_ms();
+
+	(void)events;
+	if (read(d->tickfd, &expirations, sizeof(expirations)) == -1 &&
+	    errno != EAGAIN)
+		log_warn("read timerfd");
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		listener_tick(l, now);
+}
+
+/* Workers drop to this user; root-owned empty directory as their root. */
+static int
+setup_identity(struct daemon *d, char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	struct stat	 st;
+	DIR		*dir;
+
+	d->uid = d->gid = -1;
+	d->chroot[0] = '\0';
+	if (geteuid() != 0) {
+		log_info("not running as root: workers keep uid %d and no "
+		    "chroot (development mode)", (int)geteuid());
+		return 0;
+	}
+	if ((pw = getpwnam(d->cfg.user)) == NULL) {
+		log_warnx("user %s does not exist: workers run as nobody",
+		    d->cfg.user);
+		if ((pw = getpwnam("nobody")) == NULL) {
+			snprintf(err, errlen, "neither user %s nor nobody "
+			    "exists", d->cfg.user);
+			return -1;
+		}
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		snprintf(err, errlen, "user %s has uid or gid 0: workers must "
+		    "not run as root", pw->pw_name);
+		return -1;
+	}
+	d->uid = pw->pw_uid;
+	d->gid = pw->pw_gid;
+
+	if (d->cfg.chroot[0] != '\0')
+		strlcpy(d->chroot, d->cfg.chroot, sizeof(d->chroot));
+	else if (snprintf(d->chroot, sizeof(d->chroot), "%s/empty",
+	    d->cfg.run_dir) >= (int)sizeof(d->chroot)) {
+		snprintf(err, errlen, "run directory path too long");
+		return -1;
+	}
+	if (mkdir(d->chroot, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", d->chroot,
+		    strerror(errno));
+		return -1;
+	}
+	if (lstat(d->chroot, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", d->chroot, strerror(errno));
+		return -1;
+	}
+	/* The workers' root must be ours, theirs to read, nobody's to fill. */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "chroot %s must be a directory owned by "
+		    "root and writable by no one else", d->chroot);
+		return -1;
+	}
+	if ((dir = opendir(d->chroot)) == NULL) {
+		snprintf(err, errlen, "%s: %s", d->chroot, strerror(errno));
+		return -1;
+	}
+	{
+		struct dirent	*de;
+		int		 entries = 0;
+
+		while ((de = readdir(dir)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				entries++;
+		closedir(dir);
+		if (entries != 0) {
+			snprintf(err, errlen, "chroot %s is not empty",
+			    d->chroot);
+			return -1;
+		}
+	}
+	log_info("workers run as %s (uid %d gid %d) in %s", pw->pw_name,
+	    (int)d->uid, (int)d->gid, d->chroot);
+	return 0;
+}
+
+static int
+setup_run_dir(struct daemon *d, char *err, size_t errlen)
+{
+	if (mkdir(d->cfg.run_dir, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", d->cfg.run_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+daemon_init(struct daemon *d, const struct config *cfg)
+{
+	struct listener		*l;
+	struct itimerspec	 its;
+	sigset_t		 mask;
+	char			 err[512];
+	size_t			 i;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->sigfd = d->tickfd = d->devnull = -1;
+	TAILQ_INIT(&d->listeners);
+	TAILQ_INIT(&d->graveyard);
+	strlcpy(d->build, iridium_build_id, sizeof(d->build));
+	d->started_ms = ev_now_ms();
+	d->generation = 1;
+#ifdef DAEMON_SANITIZED
+	d->worker_stderr = true;
+#endif
+	if (cfg->sandbox_debug || cfg->log_level >= LOG_DEBUG)
+		d->worker_stderr = true;
+
+	if (access(cfg->worker_path, X_OK) == -1) {
+		log_warn("worker program %s", cfg->worker_path);
+		return -1;
+	}
+	if ((d->devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		log_warn("/dev/null");
+		return -1;
+	}
+	if (setup_run_dir(d, err, sizeof(err)) == -1 ||
+	    setup_identity(d, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+
+	/* Both sides ignore SIGPIPE; sends also say MSG_NOSIGNAL. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) ==
+	    -1) {
+		log_warn("signalfd");
+		return -1;
+	}
+	if ((d->tickfd = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {
+		log_warn("timerfd");
+		return -1;
+	}
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_sec = 1;
+	its.it_value.tv_sec = 1;
+	if (timerfd_settime(d->tickfd, 0, &its, NULL) == -1) {
+		log_warn("timerfd_settime");
+		return -1;
+	}
+	if (ev_init(&d->loop) == -1) {
+		log_warn("epoll");
+		return -1;
+	}
+	ev_set(&d->ev_sig, d->sigfd, sig_cb, d);
+	ev_set(&d->ev_tick, d->tickfd, tick_cb, d);
+	if (ev_add(&d->loop, &d->ev_sig, EPOLLIN) == -1 ||
+	    ev_add(&d->loop, &d->ev_tick, EPOLLIN) == -1) {
+		log_warn("epoll add");
+		return -1;
+	}
+
+	for (i = 0; i < cfg->nlisteners; i++) {
+		if ((l = listener_open(d, &cfg->listeners[i], err,
+		    sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		TAILQ_INSERT_TAIL(&d->listeners, l, entry);
+	}
+	/* Fill the pools now rather than a second from now. */
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		pool_tick(&l->pool, ev_now_ms());
+	return 0;
+}
+
+static void
+bury(struct daemon *d)
+{
+	struct worker	*w;
+
+	while ((w = TAILQ_FIRST(&d->graveyard)) != NULL) {
+		TAILQ_REMOVE(&d->graveyard, w, entry);
+		free(w);
+	}
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	struct listener	*l;
+
+	for (;;) {
+		if (ev_run_once(&d->loop, -1) == -1) {
+			log_warn("epoll_wait");
+			return 1;
+		}
+		bury(d);
+		if (d->stopping && count_workers(d) == 0)
+			break;
+	}
+	log_info("all workers gone; exiting");
+	while ((l = TAILQ_FIRST(&d->listeners)) != NULL) {
+		TAILQ_REMOVE(&d->listeners, l, entry);
+		listener_close(l);
+	}
+	ev_close(&d->loop);
+	close(d->sigfd);
+	close(d->tickfd);
+	close(d->devnull);
+	return 0;
+}

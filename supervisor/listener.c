@@ -1,0 +1,274 @@
+/*
+ * listener.c: listening sockets, accept, and the hand-off of each
+ * connection to an idle worker of the listener's pool (see listener.h).
+ *
+ * The supervisor never reads from a client socket: it accepts, passes the
+ * fd on with SCM_RIGHTS and closes its copy, or writes one fixed line
+ * ("busy", "shutting down") and closes.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+
+#define ACCEPTS_PER_WAKEUP	64
+#define EMFILE_PAUSE_MS		1000
+#define BUSY_LINE		"Server busy, please try again later.\r\n"
+
+/* "127.0.0.1:2244" or "[::1]:2244". */
+static void
+format_addr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+	int	 port = 0;
+
+	host[0] = '\0';
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+		snprintf(buf, len, "%s:%d", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
+		snprintf(buf, len, "[%s]:%d", host, port);
+	} else {
+		snprintf(buf, len, "unknown");
+	}
+}
+
+static bool
+sa_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+		    s6->sin6_addr.s6_addr[12] == 127);
+	}
+	return false;
+}
+
+uint64_t
+listener_active(const struct listener *l)
+{
+	return l->accepted - l->completed - l->rejected - l->failed;
+}
+
+void
+listener_refuse(struct listener *l, int fd, const char *line)
+{
+	/* One try, never blocking: a client that cannot take it loses it. */
+	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		log_debug("listener %s: refusal line: %s", l->cfg.name,
+		    strerror(errno));
+	close(fd);
+	l->rejected++;
+}
+
+static void
+dispatch(struct listener *l, int fd, const char *peer)
+{
+	struct pool	*p = &l->pool;
+	struct worker	*w;
+
+	if (l->d->stopping) {
+		listener_refuse(l, fd, "Server shutting down. Goodbye!\r\n");
+		return;
+	}
+	while ((w = pool_idle_worker(p)) != NULL) {
+		if (wproc_session(w, fd, peer) == 0) {
+			close(fd);
+			return;
+		}
+	}
+	if (pool_enqueue(p, fd, peer) == 0) {
+		log_debug("listener %s: no idle worker; %s queued (%u waiting)",
+		    l->cfg.name, peer, p->qlen);
+		pool_spawn_for_queue(p);
+		return;
+	}
+	log_warnx("listener %s: all %u workers busy and %u connections "
+	    "waiting: %s refused", l->cfg.name, p->nworkers, p->qlen, peer);
+	listener_refuse(l, fd, BUSY_LINE);
+}
+
+static void
+accept_cb(struct ev *e, uint32_t events)
+{
+	struct listener		*l = e->arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	char			 peer[MSG_ADDR_MAX + 1];
+	int			 fd, i;
+
+	(void)events;
+	for (i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+		sl = sizeof(ss);
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+				return;
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Out of fds: stop asking, or we spin. */
+				log_warn("accept on %s; pausing accepts for "
+				    "%dms", l->cfg.name, EMFILE_PAUSE_MS);
+				ev_del(&l->d->loop, &l->ev);
+				l->paused_until_ms = ev_now_ms() +
+				    EMFILE_PAUSE_MS;
+				return;
+			default:
+				log_warn("accept on %s", l->cfg.name);
+				return;
+			}
+		}
+		format_addr((struct sockaddr *)&ss, peer, sizeof(peer));
+		l->accepted++;
+		dispatch(l, fd, peer);
+	}
+}
+
+struct listener *
+listener_open(struct daemon *d, const struct listener_cfg *cfg, char *err,
+    size_t errlen)
+{
+	struct listener		*l;
+	struct addrinfo		 hints, *res = NULL;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 port[8];
+	int			 fd = -1, on = 1, rc;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "listener %s: %s", cfg->name,
+		    strerror(errno));
+		return NULL;
+	}
+	l->d = d;
+	l->cfg = *cfg;
+	l->fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", cfg->port);
+	if ((rc = getaddrinfo(cfg->bind, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "listener %s: address %s: %s", cfg->name,
+		    cfg->bind, gai_strerror(rc));
+		goto fail;
+	}
+	if (strcmp(cfg->transport, "line") == 0 &&
+	    !sa_is_loopback(res->ai_addr) && !cfg->allow_insecure_remote) {
+		snprintf(err, errlen, "listener %s: refusing to serve the "
+		    "unauthenticated line transport on non-loopback address "
+		    "%s (use allow_insecure_remote)", cfg->name, cfg->bind);
+		goto fail;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (res->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	    listen(fd, 128) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+		snprintf(err, errlen, "listener %s: %s port %d: %s",
+		    cfg->name, cfg->bind, cfg->port, strerror(errno));
+		goto fail;
+	}
+	freeaddrinfo(res);
+	res = NULL;
+	l->fd = fd;
+	format_addr((struct sockaddr *)&ss, l->bound, sizeof(l->bound));
+	l->bound_port = ss.ss_family == AF_INET ?
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (pool_init(&l->pool, d, l, &cfg->pool) == -1) {
+		snprintf(err, errlen, "listener %s: %s", cfg->name,
+		    strerror(errno));
+		goto fail;
+	}
+	ev_set(&l->ev, fd, accept_cb, l);
+	if (ev_add(&d->loop, &l->ev, EPOLLIN) == -1) {
+		snprintf(err, errlen, "listener %s: epoll: %s", cfg->name,
+		    strerror(errno));
+		pool_free(&l->pool);
+		goto fail;
+	}
+	log_info("listening on %s %s", cfg->name, l->bound);
+	return l;
+fail:
+	if (res != NULL)
+		freeaddrinfo(res);
+	if (fd != -1)
+		close(fd);
+	free(l);
+	return NULL;
+}
+
+void
+listener_stop(struct listener *l)
+{
+	if (l->fd == -1)
+		return;
+	ev_del(&l->d->loop, &l->ev);
+	close(l->fd);
+	l->fd = -1;
+}
+
+void
+listener_close(struct listener *l)
+{
+	listener_stop(l);
+	pool_free(&l->pool);
+	free(l);
+}
+
+void
+listener_tick(struct listener *l, int64_t now)
+{
+	if (l->fd != -1 && l->paused_until_ms != 0 &&
+	    now >= l->paused_until_ms) {
+		l->paused_until_ms = 0;
+		if (ev_add(&l->d->loop, &l->ev, EPOLLIN) == -1)
+			log_warn("listener %s: epoll", l->cfg.name);
+		else
+			log_info("listener %s: accepting again", l->cfg.name);
+	}
+	pool_tick(&l->pool, now);
+}

@@ -1,0 +1,260 @@
+/*
+ * pool.c: how many workers a pool keeps, and the queue of connections
+ * waiting for one (see pool.h).
+ *
+ * Every tick (1 s) a pool short of idle workers forks 1, 2, 4 ... up to 32
+ * (the batch doubles while the shortage lasts, the rule Apache prefork and
+ * PHP-FPM share) and a pool with too many idle workers retires one. A
+ * worker that dies before `ready` pauses spawning for cfg.throttle seconds
+ * (Postfix's rule), so a broken worker binary cannot make us spin.
+ */
+#include <sys/socket.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "daemon.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+
+#define BATCH_MAX	32
+
+int
+pool_init(struct pool *p, struct daemon *d, struct listener *l,
+    const struct pool_cfg *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->d = d;
+	p->lst = l;
+	p->cfg = *cfg;
+	p->batch = 1;
+	TAILQ_INIT(&p->workers);
+	if (cfg->queue > 0 &&
+	    (p->queue = calloc(cfg->queue, sizeof(*p->queue))) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+pool_free(struct pool *p)
+{
+	unsigned	 i;
+
+	for (i = 0; i < p->qlen; i++)
+		close(p->queue[i].fd);
+	p->qlen = 0;
+	free(p->queue);
+	p->queue = NULL;
+}
+
+static unsigned *
+state_counter(struct pool *p, unsigned state)
+{
+	switch (state) {
+	case WS_STARTING:
+		return &p->nstarting;
+	case WS_IDLE:
+		return &p->nidle;
+	case WS_BUSY:
+		return &p->nbusy;
+	case WS_STOPPING:
+		return &p->nstopping;
+	}
+	return NULL;
+}
+
+void
+pool_set_state(struct worker *w, unsigned state)
+{
+	struct pool	*p = w->pool;
+	unsigned	*c;
+
+	if ((c = state_counter(p, w->state)) != NULL)
+		(*c)--;
+	w->state = state;
+	if ((c = state_counter(p, state)) != NULL)
+		(*c)++;
+}
+
+void
+pool_worker_gone(struct worker *w, enum wend kind)
+{
+	struct pool	*p = w->pool;
+	unsigned	*c;
+	int64_t		 now = ev_now_ms();
+
+	if ((c = state_counter(p, w->state)) != NULL)
+		(*c)--;
+	w->state = 0;
+	TAILQ_REMOVE(&p->workers, w, entry);
+	p->nworkers--;
+	p->ended[kind]++;
+	if (kind == WEND_BEFORE_READY && !p->d->stopping) {
+		p->throttle_until_ms = now + (int64_t)p->cfg.throttle * 1000;
+		p->batch = 1;
+		log_warnx("pool %s: worker %d died before it was ready; "
+		    "spawning paused for %us", p->lst->cfg.name, (int)w->pid,
+		    p->cfg.throttle);
+	}
+	/* Someone may be waiting for the room this worker held. */
+	pool_spawn_for_queue(p);
+}
+
+static bool
+throttled(const struct pool *p, int64_t now)
+{
+	return p->d->stopping || now < p->throttle_until_ms;
+}
+
+static void
+spawn(struct pool *p, unsigned n)
+{
+	while (n-- > 0 && p->nworkers < p->cfg.max_workers)
+		if (wproc_spawn(p) == NULL)
+			break;
+}
+
+void
+pool_spawn_for_queue(struct pool *p)
+{
+	unsigned	 want;
+
+	if (p->qlen == 0 || throttled(p, ev_now_ms()))
+		return;
+	/* One starting worker per waiting connection, no more. */
+	if (p->qlen <= p->nstarting)
+		return;
+	want = p->qlen - p->nstarting;
+	spawn(p, want);
+}
+
+struct worker *
+pool_idle_worker(struct pool *p)
+{
+	struct worker	*w;
+
+	/* Prefer a worker holding the current configuration. */
+	TAILQ_FOREACH(w, &p->workers, entry)
+		if (w->state == WS_IDLE && w->generation == p->d->generation &&
+		    w->killed == WKILL_NONE)
+			return w;
+	TAILQ_FOREACH(w, &p->workers, entry)
+		if (w->state == WS_IDLE && w->killed == WKILL_NONE)
+			return w;
+	return NULL;
+}
+
+int
+pool_enqueue(struct pool *p, int fd, const char *peer)
+{
+	struct pending	*q;
+
+	if (p->qlen >= p->cfg.queue)
+		return -1;
+	q = &p->queue[p->qlen++];
+	q->fd = fd;
+	strlcpy(q->peer, peer, sizeof(q->peer));
+	q->since_ms = ev_now_ms();
+	return 0;
+}
+
+void
+pool_drain_queue(struct pool *p)
+{
+	struct worker	*w;
+	struct pending	 q;
+
+	while (p->qlen > 0 && (w = pool_idle_worker(p)) != NULL) {
+		q = p->queue[0];
+		if (wproc_session(w, q.fd, q.peer) == -1)
+			continue;	/* w is dead; the fd waits on */
+		close(q.fd);
+		memmove(&p->queue[0], &p->queue[1],
+		    (p->qlen - 1) * sizeof(p->queue[0]));
+		p->qlen--;
+	}
+}
+
+static void
+queue_expire(struct pool *p, int64_t now)
+{
+	unsigned	 i = 0;
+
+	while (i < p->qlen) {
+		if (now - p->queue[i].since_ms <
+		    (int64_t)p->cfg.queue_timeout * 1000) {
+			i++;
+			continue;
+		}
+		log_warnx("pool %s: connection from %s waited %us for a "
+		    "worker: refused", p->lst->cfg.name, p->queue[i].peer,
+		    p->cfg.queue_timeout);
+		listener_refuse(p->lst, p->queue[i].fd,
+		    "Server busy, please try again later.\r\n");
+		memmove(&p->queue[i], &p->queue[i + 1],
+		    (p->qlen - i - 1) * sizeof(p->queue[0]));
+		p->qlen--;
+	}
+}
+
+static void
+retire_one(struct pool *p)
+{
+	struct worker	*w;
+
+	/* The oldest idle worker goes first. */
+	TAILQ_FOREACH(w, &p->workers, entry) {
+		if (w->state == WS_IDLE && w->killed == WKILL_NONE) {
+			log_debug("pool %s: retiring idle worker %d",
+			    p->lst->cfg.name, (int)w->pid);
+			wproc_shutdown(w, 0, "retired");
+			return;
+		}
+	}
+}
+
+void
+pool_tick(struct pool *p, int64_t now)
+{
+	struct worker	*w, *tmp;
+	unsigned	 avail, n;
+
+	TAILQ_FOREACH_SAFE(w, &p->workers, entry, tmp)
+		wproc_tick(w, now);
+	queue_expire(p, now);
+	if (throttled(p, now))
+		return;
+
+	avail = p->nidle + p->nstarting;
+	if (avail < p->cfg.min_spare && p->nworkers < p->cfg.max_workers) {
+		n = p->cfg.min_spare - avail;
+		if (n > p->batch)
+			n = p->batch;
+		spawn(p, n);
+		if (p->batch < BATCH_MAX)
+			p->batch *= 2;
+	} else {
+		p->batch = 1;
+	}
+	if (p->nidle > p->cfg.max_spare)
+		retire_one(p);
+	pool_spawn_for_queue(p);
+}
+
+void
+pool_shutdown(struct pool *p, unsigned grace, const char *reason)
+{
+	struct worker	*w;
+	unsigned	 i;
+
+	for (i = 0; i < p->qlen; i++)
+		listener_refuse(p->lst, p->queue[i].fd,
+		    "Server shutting down. Goodbye!\r\n");
+	p->qlen = 0;
+	TAILQ_FOREACH(w, &p->workers, entry)
+		wproc_shutdown(w, w->state == WS_BUSY ? grace : 0, reason);
+}

@@ -1,0 +1,674 @@
+/*
+ * wproc.c: one worker process, seen from the supervisor (see pool.h).
+ *
+ * Workers are fork+exec'd with the exec contract of DESIGN.md: fds 0 and 1
+ * on /dev/null, fd 2 on /dev/null or a pipe we log, the channel on fd 3,
+ * nothing else open, default signal dispositions, an empty mask and a
+ * minimal environment. From then on a worker is untrusted: every message
+ * is validated against the table for its state, reads are budgeted per
+ * wakeup and per second, sends never block, log lines are rate-limited
+ * and escaped, and a worker that breaks a rule is killed and logged.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "daemon.h"
+#include "escape.h"
+#include "listener.h"
+#include "log.h"
+#include "msg.h"
+#include "pool.h"
+
+#define MSGS_PER_WAKEUP		32	/* then back to the loop */
+#define MSGS_PER_SECOND		2000	/* more is a flood: killed */
+#define LOGS_PER_SECOND		20	/* more are dropped, counted */
+#define TITLE_PAD		160	/* argv room for setproctitle */
+
+static const char *const wend_names[WEND_NKINDS] = {
+	[WEND_NORMAL] = "normal",
+	[WEND_BEFORE_READY] = "died before ready",
+	[WEND_CRASH] = "crashed",
+	[WEND_SANDBOX] = "sandbox violation",
+	[WEND_KILLED] = "killed",
+	[WEND_FAILED] = "failed",
+	[WEND_CPU] = "cpu limit",
+};
+
+static const char *const wkill_names[] = {
+	[WKILL_NONE] = "",
+	[WKILL_PROTOCOL] = "protocol violation",
+	[WKILL_UNRESPONSIVE] = "unresponsive",
+	[WKILL_READY_TIMEOUT] = "no ready in time",
+	[WKILL_GRACE] = "still running after the shutdown grace",
+	[WKILL_BUILD] = "build mismatch",
+	[WKILL_ADMIN] = "killed by the administrator",
+};
+
+const char *
+wend_name(enum wend e)
+{
+	return e < WEND_NKINDS ? wend_names[e] : "unknown";
+}
+
+/* "worker 1234" or "worker 1234 session 17" for log lines. */
+static const char *
+wname(const struct worker *w)
+{
+	static char	 buf[96];
+
+	if (w->session_id != 0)
+		snprintf(buf, sizeof(buf), "worker %d session %lld",
+		    (int)w->pid, (long long)w->session_id);
+	else
+		snprintf(buf, sizeof(buf), "worker %d", (int)w->pid);
+	return buf;
+}
+
+/* True when one more event fits this second's budget. */
+static bool
+rl_take(struct ratelimit *rl, int64_t now, unsigned per_second)
+{
+	if (now - rl->window_ms >= 1000) {
+		rl->window_ms = now;
+		rl->count = 0;
+	}
+	if (rl->count >= per_second) {
+		rl->dropped++;
+		return false;
+	}
+	rl->count++;
+	return true;
+}
+
+/* Log one untrusted line from a worker, escaped and rate-limited. */
+static void
+log_untrusted(struct worker *w, int prio, const char *what, const char *s,
+    size_t len)
+{
+	char	 vis[1024];
+	int64_t	 now = ev_now_ms();
+
+	if (now - w->logs.window_ms >= 1000 && w->logs.dropped > 0) {
+		log_warnx("%s: %u log lines dropped (over %d per second)",
+		    wname(w), w->logs.dropped, LOGS_PER_SECOND);
+		w->logs.dropped = 0;
+	}
+	if (!rl_take(&w->logs, now, LOGS_PER_SECOND))
+		return;
+	escape_untrusted(vis, sizeof(vis), s, len);
+	/* A worker may not raise alarms above "err". */
+	if (prio < LOG_ERR)
+		prio = LOG_ERR;
+	log_msg(prio, "%s%s: %s", wname(w), what, vis);
+}
+
+/* --- spawning ------------------------------------------------------------ */
+
+static void __attribute__((noreturn))
+child_exec(struct daemon *d, int chan, int errw, char *const argv[],
+    char *const envp[])
+{
+	struct sigaction sa;
+	sigset_t	 none;
+	int		 sig, fd0, fd2, fd3;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Its own session: a terminal's ^C reaches the supervisor only. */
+	(void)setsid();
+
+	/* Lift the sources above the targets so no dup2 clobbers one. */
+	fd0 = fcntl(d->devnull, F_DUPFD, 10);
+	fd2 = fcntl(errw != -1 ? errw : d->devnull, F_DUPFD, 10);
+	fd3 = fcntl(chan, F_DUPFD, 10);
+	if (fd0 == -1 || fd2 == -1 || fd3 == -1)
+		_exit(126);
+	/* dup2 onto a different fd always clears FD_CLOEXEC on the copy. */
+	if (dup2(fd0, 0) == -1 || dup2(fd0, 1) == -1 || dup2(fd2, 2) == -1 ||
+	    dup2(fd3, MSG_CHAN_FD) == -1)
+		_exit(126);
+	if (close_range(MSG_CHAN_FD + 1, ~0U, 0) == -1)
+		_exit(126);
+	execve(d->cfg.worker_path, argv, envp);
+	_exit(127);
+}
+
+static void	chan_cb(struct ev *, uint32_t);
+static void	err_cb(struct ev *, uint32_t);
+
+static void
+send_hello(struct worker *w)
+{
+	struct pool		*p = w->pool;
+	struct daemon		*d = p->d;
+	struct msg_hello	 h;
+	char			 err[256];
+
+	memset(&h, 0, sizeof(h));
+	strlcpy(h.build, d->build, sizeof(h.build));
+	strlcpy(h.transport, p->lst->cfg.transport, sizeof(h.transport));
+	strlcpy(h.listener, p->lst->cfg.name, sizeof(h.listener));
+	h.uid = d->uid;
+	h.gid = d->gid;
+	strlcpy(h.chroot, d->chroot, sizeof(h.chroot));
+	h.limits = d->cfg.limits;
+	h.log_level = d->cfg.log_level;
+	h.sandbox_debug = d->cfg.sandbox_debug;
+	h.hostkey = NULL;
+	if (msg_send(w->chan, MSG_HELLO, &h, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1) {
+		if (err[0] != '\0')
+			log_warnx("%s: hello: %s", wname(w), err);
+		else
+			log_warn("%s: send hello", wname(w));
+		wproc_kill(w, WKILL_PROTOCOL, "could not send hello");
+	}
+}
+
+struct worker *
+wproc_spawn(struct pool *p)
+{
+	struct daemon	*d = p->d;
+	struct worker	*w;
+	int		 sv[2], ep[2] = { -1, -1 };
+	char		 pad[TITLE_PAD + 1];
+	char		*argv[3];
+	static char	 env_asan[] = "ASAN_OPTIONS=detect_leaks=0:"
+			    "symbolize=0:abort_on_error=0";
+	static char	 env_ubsan[] = "UBSAN_OPTIONS=print_stacktrace=1";
+	char		*envp[3];
+	pid_t		 pid;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		log_warn("spawn worker");
+		return NULL;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("spawn worker: socketpair");
+		free(w);
+		return NULL;
+	}
+	if (d->worker_stderr && pipe2(ep, O_CLOEXEC) == -1) {
+		log_warn("spawn worker: pipe");
+		close(sv[0]);
+		close(sv[1]);
+		free(w);
+		return NULL;
+	}
+	/* argv[1] is room for the worker's process title. */
+	memset(pad, ' ', TITLE_PAD);
+	pad[TITLE_PAD] = '\0';
+	argv[0] = (char *)(uintptr_t)"iridium-worker";
+	argv[1] = pad;
+	argv[2] = NULL;
+	/* A minimal environment: nothing of ours leaks into a worker. */
+	envp[0] = env_asan;
+	envp[1] = env_ubsan;
+	envp[2] = NULL;
+
+	switch ((pid = fork())) {
+	case -1:
+		log_warn("spawn worker: fork");
+		close(sv[0]);
+		close(sv[1]);
+		if (ep[0] != -1) {
+			close(ep[0]);
+			close(ep[1]);
+		}
+		free(w);
+		return NULL;
+	case 0:
+		child_exec(d, sv[1], ep[1], argv, envp);
+	default:
+		break;
+	}
+	close(sv[1]);
+	if (ep[1] != -1)
+		close(ep[1]);
+
+	w->pool = p;
+	w->pid = pid;
+	w->chan = sv[0];
+	w->errfd = ep[0];
+	w->generation = d->generation;
+	w->spawned_ms = ev_now_ms();
+	w->state = 0;
+	TAILQ_INSERT_TAIL(&p->workers, w, entry);
+	p->nworkers++;
+	p->spawned++;
+	pool_set_state(w, WS_STARTING);
+
+	(void)fcntl(w->chan, F_SETFL, O_NONBLOCK);
+	ev_set(&w->ev_chan, w->chan, chan_cb, w);
+	if (ev_add(&d->loop, &w->ev_chan, EPOLLIN) == -1)
+		log_warn("%s: epoll add channel", wname(w));
+	if (w->errfd != -1) {
+		(void)fcntl(w->errfd, F_SETFL, O_NONBLOCK);
+		ev_set(&w->ev_err, w->errfd, err_cb, w);
+		if (ev_add(&d->loop, &w->ev_err, EPOLLIN) == -1)
+			log_warn("%s: epoll add stderr", wname(w));
+	}
+	log_debug("pool %s: spawned worker %d", p->lst->cfg.name, (int)pid);
+	send_hello(w);
+	return w;
+}
+
+/* --- talking to a worker -------------------------------------------------- */
+
+int
+wproc_session(struct worker *w, int fd, const char *peer)
+{
+	struct pool		*p = w->pool;
+	struct listener		*l = p->lst;
+	struct msg_session	 s;
+	char			 err[256];
+
+	memset(&s, 0, sizeof(s));
+	s.id = daemon_next_session(p->d);
+	strlcpy(s.listener, l->cfg.name, sizeof(s.listener));
+	strlcpy(s.peer, peer, sizeof(s.peer));
+	strlcpy(s.transport, l->cfg.transport, sizeof(s.transport));
+	strlcpy(s.tenant, l->cfg.tenant, sizeof(s.tenant));
+	s.limits = p->d->cfg.limits;
+	s.proxy = false;
+	err[0] = '\0';
+	if (msg_send(w->chan, MSG_SESSION, &s, fd, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1) {
+		if (err[0] != '\0')
+			log_warnx("%s: session: %s", wname(w), err);
+		else
+			log_warn("%s: send session", wname(w));
+		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take a session");
+		return -1;
+	}
+	w->session_id = s.id;
+	strlcpy(w->peer, peer, sizeof(w->peer));
+	strlcpy(w->tenant, s.tenant, sizeof(w->tenant));
+	w->busy_ms = ev_now_ms();
+	pool_set_state(w, WS_BUSY);
+	log_info("session %lld: %s connection from %s to worker %d",
+	    (long long)s.id, l->cfg.name, peer, (int)w->pid);
+	return 0;
+}
+
+void
+wproc_kill(struct worker *w, enum wkill why, const char *detail)
+{
+	if (w->reaped)
+		return;
+	if (w->killed == WKILL_NONE)
+		log_warnx("%s: %s (%s): killing it", wname(w), detail,
+		    wkill_names[why]);
+	w->killed = why;
+	/* pid is ours until we reap it, so this never hits a stranger. */
+	if (kill(w->pid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("kill worker %d", (int)w->pid);
+	ev_del(&w->pool->d->loop, &w->ev_chan);
+}
+
+void
+wproc_shutdown(struct worker *w, unsigned grace, const char *reason)
+{
+	struct msg_shutdown	 m;
+	char			 err[128];
+
+	if (w->reaped || w->killed != WKILL_NONE)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.grace = grace;
+	strlcpy(m.reason, reason, sizeof(m.reason));
+	if (msg_send(w->chan, MSG_SHUTDOWN, &m, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1)
+		log_debug("%s: send shutdown: %s", wname(w), strerror(errno));
+	if (w->state != WS_BUSY)
+		pool_set_state(w, WS_STOPPING);
+	/* A worker that ignores shutdown is killed after the grace. */
+	w->kill_at_ms = ev_now_ms() + (int64_t)(grace + 1) * 1000;
+}
+
+static void
+send_ping(struct worker *w, int64_t now)
+{
+	struct msg_ping	 m;
+	char		 err[128];
+
+	m.seq = ++w->ping_seq;
+	w->ping_sent_ms = now;
+	if (msg_send(w->chan, MSG_PING, &m, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1 && errno != EAGAIN)
+		log_debug("%s: send ping: %s", wname(w), strerror(errno));
+	/* EAGAIN: its queue is full, so it is not reading: no answer. */
+}
+
+void
+wproc_tick(struct worker *w, int64_t now)
+{
+	const struct pool_cfg *c = &w->pool->cfg;
+	int64_t		 age;
+
+	if (w->reaped || w->killed != WKILL_NONE)
+		return;
+	if (w->state == WS_STARTING &&
+	    now - w->spawned_ms > (int64_t)c->ready_timeout * 1000) {
+		wproc_kill(w, WKILL_READY_TIMEOUT, "no ready message");
+		return;
+	}
+	if (w->kill_at_ms != 0 && now >= w->kill_at_ms) {
+		wproc_kill(w, WKILL_GRACE, "did not end after shutdown");
+		return;
+	}
+	if (w->state != WS_IDLE && w->state != WS_BUSY)
+		return;
+	if (w->ping_sent_ms != 0) {
+		age = now - w->ping_sent_ms;
+		if (!w->unresponsive && age >= (int64_t)c->ping_timeout *
+		    1000) {
+			w->unresponsive = true;
+			log_warnx("%s: unresponsive (no answer to ping for "
+			    "%llds)", wname(w), (long long)(age / 1000));
+		}
+		if (age >= (int64_t)c->kill_timeout * 1000)
+			wproc_kill(w, WKILL_UNRESPONSIVE, "no answer to ping");
+		return;
+	}
+	if (now - w->ready_ms >= (int64_t)c->ping_interval * 1000 &&
+	    (w->ping_seq == 0 || now - w->ping_last_ms >=
+	    (int64_t)c->ping_interval * 1000))
+		send_ping(w, now);
+}
+
+/* --- messages from a worker ------------------------------------------------ */
+
+static void
+violation(struct worker *w, const char *what)
+{
+	char	 vis[512];
+
+	escape_untrusted(vis, sizeof(vis), what, strlen(what));
+	log_warnx("%s: protocol violation: %s", wname(w), vis);
+	wproc_kill(w, WKILL_PROTOCOL, "broke the protocol");
+}
+
+static void
+handle(struct worker *w, struct msg *m)
+{
+	struct pool	*p = w->pool;
+	struct daemon	*d = p->d;
+	char		 err[128];
+	struct msg_ping	 pong;
+
+	switch (m->type) {
+	case MSG_READY:
+		if (strcmp(m->u.ready.build, d->build) != 0) {
+			log_warnx("worker %d runs build %s but the supervisor "
+			    "is build %s (upgraded under a running "
+			    "supervisor?): restart iridiumd", (int)w->pid,
+			    m->u.ready.build, d->build);
+			wproc_kill(w, WKILL_BUILD, "build mismatch");
+			return;
+		}
+		if (m->u.ready.pid != w->pid) {
+			violation(w, "ready with a pid that is not its own");
+			return;
+		}
+		w->ready_ms = ev_now_ms();
+		/* Told to stop while it started: it exits on its own. */
+		if (w->state == WS_STOPPING)
+			return;
+		pool_set_state(w, WS_IDLE);
+		log_debug("pool %s: worker %d ready after %lldms",
+		    p->lst->cfg.name, (int)w->pid,
+		    (long long)(w->ready_ms - w->spawned_ms));
+		pool_drain_queue(p);
+		break;
+	case MSG_STATUS:
+		if (w->state != WS_STOPPING &&
+		    strcmp(m->u.status.state, w->state == WS_BUSY ? "busy" :
+		    "idle") != 0) {
+			violation(w, "status state does not match");
+			return;
+		}
+		w->counters = m->u.status.counters;
+		break;
+	case MSG_LOG:
+		log_untrusted(w, (int)m->u.log.level, "", m->u.log.msg,
+		    strlen(m->u.log.msg));
+		break;
+	case MSG_PING:
+		pong.seq = m->u.ping.seq;
+		if (msg_send(w->chan, MSG_PONG, &pong, -1, MSG_DONTWAIT, err,
+		    sizeof(err)) == -1)
+			log_debug("%s: send pong: %s", wname(w),
+			    strerror(errno));
+		break;
+	case MSG_PONG:
+		if (w->ping_sent_ms != 0 && m->u.ping.seq == w->ping_seq) {
+			if (w->unresponsive)
+				log_notice("%s: responsive again", wname(w));
+			w->unresponsive = false;
+			w->ping_sent_ms = 0;
+			w->ping_last_ms = ev_now_ms();
+		}
+		break;
+	case MSG_SESSION_END:
+		if (w->session_id == 0 || w->ended) {
+			violation(w, "session_end without a session");
+			return;
+		}
+		w->ended = true;
+		strlcpy(w->end_reason, m->u.session_end.reason,
+		    sizeof(w->end_reason));
+		w->counters = m->u.session_end.counters;
+		pool_set_state(w, WS_STOPPING);
+		break;
+	case MSG_PEER:
+		violation(w, "peer message on a listener without the PROXY "
+		    "protocol");
+		break;
+	case MSG_AUTH_QUERY:
+		violation(w, "auth_query on a line session");
+		break;
+	default:
+		violation(w, "unexpected message");
+		break;
+	}
+}
+
+/* Read what the channel holds; at most `budget` messages. */
+static void
+chan_read(struct worker *w, int budget)
+{
+	struct msg	 m;
+	char		 err[256];
+	int		 rc, i;
+
+	for (i = 0; i < budget && w->killed == WKILL_NONE; i++) {
+		err[0] = '\0';
+		rc = msg_recv(w->chan, MSG_FROM_WORKER, w->state, &m, err,
+		    sizeof(err));
+		if (rc == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("%s: read channel", wname(w));
+			return;
+		}
+		if (rc == 0) {
+			/* Closed its end: it is exiting, or useless. */
+			ev_del(&w->pool->d->loop, &w->ev_chan);
+			if (!w->reaped && w->state != WS_STOPPING &&
+			    !w->ended)
+				log_debug("%s: closed its channel", wname(w));
+			return;
+		}
+		if (rc == -2) {
+			violation(w, err);
+			return;
+		}
+		if (!w->reaped && !rl_take(&w->msgs, ev_now_ms(),
+		    MSGS_PER_SECOND)) {
+			msg_clear(&m);
+			violation(w, "message flood");
+			return;
+		}
+		handle(w, &m);
+		msg_clear(&m);
+	}
+}
+
+static void
+chan_cb(struct ev *e, uint32_t events)
+{
+	struct worker	*w = e->arg;
+
+	(void)events;
+	chan_read(w, MSGS_PER_WAKEUP);
+}
+
+/* Forward complete lines from a worker's stderr pipe. */
+static int
+err_read(struct worker *w)
+{
+	char	 buf[512];
+	ssize_t	 n;
+	size_t	 i;
+
+	n = read(w->errfd, buf, sizeof(buf));
+	if (n <= 0)
+		return n == 0 || (errno != EAGAIN && errno != EINTR) ? -1 : 0;
+	for (i = 0; i < (size_t)n; i++) {
+		if (buf[i] == '\n' || w->errlen == sizeof(w->errline) - 1) {
+			w->errline[w->errlen] = '\0';
+			log_untrusted(w, LOG_WARNING, " stderr", w->errline,
+			    w->errlen);
+			w->errlen = 0;
+			if (buf[i] == '\n')
+				continue;
+		}
+		w->errline[w->errlen++] = buf[i];
+	}
+	return 1;
+}
+
+static void
+err_cb(struct ev *e, uint32_t events)
+{
+	struct worker	*w = e->arg;
+	int		 i;
+
+	(void)events;
+	for (i = 0; i < 8; i++) {
+		if (err_read(w) == -1) {
+			ev_del(&w->pool->d->loop, &w->ev_err);
+			return;
+		}
+	}
+}
+
+/* --- the end of a worker ----------------------------------------------------- */
+
+static enum wend
+classify(struct worker *w, int status, char *how, size_t len)
+{
+	int	 sig;
+
+	if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		snprintf(how, len, "signal %d (%s)", sig, sigabbrev_np(sig) !=
+		    NULL ? sigabbrev_np(sig) : "?");
+		if (sig == SIGSYS)
+			return WEND_SANDBOX;
+		if (sig == SIGXCPU)
+			return WEND_CPU;
+		if (w->killed != WKILL_NONE && sig == SIGKILL)
+			return WEND_KILLED;
+		return w->ready_ms == 0 ? WEND_BEFORE_READY : WEND_CRASH;
+	}
+	snprintf(how, len, "exit %d", WEXITSTATUS(status));
+	/* Told to stop before it was ready, and it did: all is well. */
+	if (w->ready_ms == 0 && !(w->state == WS_STOPPING &&
+	    w->killed == WKILL_NONE && WEXITSTATUS(status) == 0))
+		return WEND_BEFORE_READY;
+	if (WEXITSTATUS(status) != 0)
+		return WEND_FAILED;
+	return WEND_NORMAL;
+}
+
+void
+wproc_reaped(struct worker *w, int status)
+{
+	struct pool	*p = w->pool;
+	struct listener	*l = p->lst;
+	struct daemon	*d = p->d;
+	enum wend	 kind;
+	char		 how[64];
+	int64_t		 now = ev_now_ms();
+	double		 secs;
+
+	w->reaped = true;
+	/* What it said before it died is still queued: hear it out. */
+	if (w->killed == WKILL_NONE)
+		chan_read(w, 64);
+	if (w->errfd != -1) {
+		while (err_read(w) == 1)
+			;
+		if (w->errlen > 0) {
+			w->errline[w->errlen] = '\0';
+			log_untrusted(w, LOG_WARNING, " stderr", w->errline,
+			    w->errlen);
+		}
+	}
+	kind = classify(w, status, how, sizeof(how));
+
+	if (w->session_id != 0) {
+		secs = (double)(now - w->busy_ms) / 1000.0;
+		if (kind == WEND_NORMAL && w->ended) {
+			l->completed++;
+			log_info("session %lld: ended (%s) after %.1fs, %llu "
+			    "bytes in, %llu out, %llu instructions",
+			    (long long)w->session_id, w->end_reason, secs,
+			    (unsigned long long)w->counters.bytes_in,
+			    (unsigned long long)w->counters.bytes_out,
+			    (unsigned long long)w->counters.instructions);
+		} else {
+			l->failed++;
+			if (kind == WEND_NORMAL)
+				kind = WEND_FAILED;	/* no session_end */
+			log_warnx("session %lld (tenant %s, peer %s): worker "
+			    "%d %s (%s%s%s) after %.1fs",
+			    (long long)w->session_id, w->tenant, w->peer,
+			    (int)w->pid, wend_name(kind), how,
+			    w->killed != WKILL_NONE ? ", " : "",
+			    wkill_names[w->killed], secs);
+		}
+	} else if (kind != WEND_NORMAL) {
+		log_warnx("worker %d (pool %s) %s (%s%s%s)", (int)w->pid,
+		    l->cfg.name, wend_name(kind), how,
+		    w->killed != WKILL_NONE ? ", " : "",
+		    wkill_names[w->killed]);
+	}
+
+	ev_del(&d->loop, &w->ev_chan);
+	close(w->chan);
+	w->chan = -1;
+	if (w->errfd != -1) {
+		ev_del(&d->loop, &w->ev_err);
+		close(w->errfd);
+		w->errfd = -1;
+	}
+	pool_worker_gone(w, kind);
+	/* Freed after this loop turn: an event for it may be pending. */
+	TAILQ_INSERT_TAIL(&d->graveyard, w, entry);
+}

@@ -1,0 +1,532 @@
+/*
+ * harness.c: see harness.h.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *
+hd_bin(const char *name)
+{
+	static char	 path[4][512];
+	static int	 slot;
+	const char	*b = getenv("IRIDIUM_BUILD");
+	char		*p;
+
+	if (b == NULL) {
+		fprintf(stderr, "harness: IRIDIUM_BUILD is not set (run the "
+		    "tests with make check)\n");
+		abort();
+	}
+	p = path[slot++ % 4];
+	snprintf(p, 512, "%s/%s", b, name);
+	return p;
+}
+
+void
+hd_tmpdir(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, "/tmp/iridium-test-%s-XXXXXX", tag);
+	if (mkdtemp(buf) == NULL) {
+		perror("mkdtemp");
+		abort();
+	}
+	chmod(buf, 0755);
+}
+
+/*
+ * Pull whatever the daemon logged since the last call. Its stderr is a
+ * file, not a pipe, so a test that stops reading can never block it.
+ * Returns 1 when something new came, 0 when not (after up to timeout_ms).
+ */
+static int
+pump_log(struct hd *h, int timeout_ms)
+{
+	char		 buf[8192];
+	ssize_t		 n;
+	long long	 end = now_ms() + timeout_ms;
+
+	if (h->logfd == -1)
+		return -1;
+	for (;;) {
+		n = read(h->logfd, buf, sizeof(buf));
+		if (n > 0)
+			break;
+		if (now_ms() >= end)
+			return 0;
+		usleep(5000);
+	}
+	if (h->loglen + (size_t)n + 1 > HD_LOGMAX)
+		n = (ssize_t)(HD_LOGMAX - h->loglen - 1);
+	memcpy(h->log + h->loglen, buf, (size_t)n);
+	h->loglen += (size_t)n;
+	h->log[h->loglen] = '\0';
+	/* Tee to our stderr so a failing test shows the daemon's story. */
+	if (getenv("HARNESS_QUIET") == NULL &&
+	    write(STDERR_FILENO, buf, (size_t)n) == -1) {
+		/* nothing */
+	}
+	return 1;
+}
+
+bool
+hd_wait_log(struct hd *h, const char *needle, int timeout_ms)
+{
+	long long	 end = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (h->log != NULL && strstr(h->log, needle) != NULL)
+			return true;
+		if (now_ms() >= end)
+			return false;
+		if (pump_log(h, 50) == -1)
+			return false;
+	}
+}
+
+int
+hd_log_count(struct hd *h, const char *needle)
+{
+	const char	*p;
+	int		 n = 0;
+
+	while (pump_log(h, 0) == 1)
+		;
+	for (p = h->log; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+int
+hd_start_raw(struct hd *h, const char *const argv[], const char *wait_for)
+{
+	int		 n, wfd;
+	const char	*av[64];
+	char		 logpath[300];
+	pid_t		 parent = getpid();
+
+	memset(h, 0, sizeof(*h));
+	h->logfd = -1;
+	h->log = calloc(1, HD_LOGMAX);
+	hd_tmpdir(h->logdir, sizeof(h->logdir), "log");
+	snprintf(logpath, sizeof(logpath), "%s/iridiumd.log", h->logdir);
+	if ((wfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0644)) == -1 ||
+	    (h->logfd = open(logpath, O_RDONLY | O_CLOEXEC)) == -1)
+		abort();
+	av[0] = hd_bin("iridiumd");
+	for (n = 1; argv != NULL && argv[n - 1] != NULL && n < 63; n++)
+		av[n] = argv[n - 1];
+	av[n] = NULL;
+	switch ((h->pid = fork())) {
+	case -1:
+		abort();
+	case 0:
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		dup2(wfd, STDERR_FILENO);
+		unsetenv("NOTIFY_SOCKET");
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+		unsetenv("WATCHDOG_USEC");
+		unsetenv("WATCHDOG_PID");
+		unsetenv("JOURNAL_STREAM");
+		execv(av[0], (char *const *)(uintptr_t)av);
+		perror(av[0]);
+		_exit(127);
+	default:
+		break;
+	}
+	close(wfd);
+	h->running = true;
+	if (wait_for != NULL && !hd_wait_log(h, wait_for, 10000)) {
+		fprintf(stderr, "harness: iridiumd did not log \"%s\"\n",
+		    wait_for);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hd_start(struct hd *h, const char *const argv[])
+{
+	const char	*av[64];
+	char		 dir[256], worker[512];
+	const char	*p;
+	int		 n = 0, i;
+
+	hd_tmpdir(dir, sizeof(dir), "run");
+	snprintf(worker, sizeof(worker), "%s", hd_bin("iridium-worker"));
+	av[n++] = "--run-dir";
+	av[n++] = dir;
+	av[n++] = "--bind-port";
+	av[n++] = "0";
+	av[n++] = "--worker-path";
+	av[n++] = worker;
+	for (i = 0; argv != NULL && argv[i] != NULL && n < 62; i++)
+		av[n++] = argv[i];
+	av[n] = NULL;
+	if (hd_start_raw(h, av, "listening on ") == -1)
+		return -1;
+	snprintf(h->dir, sizeof(h->dir), "%s", dir);
+	/* "listening on NAME ADDR:PORT" */
+	p = strstr(h->log, "listening on ");
+	p = strchr(p + strlen("listening on "), ' ');
+	if (p == NULL)
+		return -1;
+	p++;
+	if (*p == '[') {
+		const char *e = strchr(p, ']');
+
+		snprintf(h->host, sizeof(h->host), "%.*s", (int)(e - p - 1),
+		    p + 1);
+		h->port = atoi(e + 2);
+	} else {
+		const char *c = strchr(p, ':');
+
+		snprintf(h->host, sizeof(h->host), "%.*s", (int)(c - p), p);
+		h->port = atoi(c + 1);
+	}
+	return 0;
+}
+
+int
+hd_stop(struct hd *h, int sig, int timeout_ms)
+{
+	long long	 end = now_ms() + timeout_ms;
+	pid_t		 r;
+
+	if (!h->running)
+		return -3;
+	kill(h->pid, sig);
+	for (;;) {
+		r = waitpid(h->pid, &h->status, WNOHANG);
+		if (r == h->pid)
+			break;
+		if (now_ms() >= end) {
+			kill(h->pid, SIGKILL);
+			waitpid(h->pid, &h->status, 0);
+			h->running = false;
+			while (pump_log(h, 10) == 1)
+				;
+			return -1;
+		}
+		pump_log(h, 20);
+	}
+	h->running = false;
+	while (pump_log(h, 10) == 1)
+		;
+	if (WIFSIGNALED(h->status))
+		return -2;
+	return WEXITSTATUS(h->status);
+}
+
+void
+hd_cleanup(struct hd *h)
+{
+	char	 cmd[600];
+
+	if (h->running)
+		hd_stop(h, SIGTERM, 10000);
+	if (h->logfd != -1)
+		close(h->logfd);
+	h->logfd = -1;
+	free(h->log);
+	h->log = NULL;
+	if (h->dir[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+		if (system(cmd) != 0) {
+			/* leave it */
+		}
+	}
+	if (h->logdir[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->logdir);
+		if (system(cmd) != 0) {
+			/* leave it */
+		}
+	}
+}
+
+int
+hd_children(struct hd *h, pid_t *pids, int max)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[300], buf[512], *p;
+	int		 n = 0, fd;
+	ssize_t		 len;
+	long		 ppid;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < max) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((fd = open(path, O_RDONLY)) == -1)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* pid (comm) state ppid ... ; comm may hold spaces */
+		if ((p = strrchr(buf, ')')) == NULL)
+			continue;
+		if (sscanf(p + 2, "%*c %ld", &ppid) != 1)
+			continue;
+		if (ppid == h->pid)
+			pids[n++] = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+pid_t
+hd_worker_for_port(struct hd *h, int port)
+{
+	pid_t	 pids[512];
+	char	 path[64], buf[1024], want[32];
+	int	 n, i, fd;
+	ssize_t	 len;
+
+	snprintf(want, sizeof(want), ":%d", port);
+	n = hd_children(h, pids, 512);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
+		if ((fd = open(path, O_RDONLY)) == -1)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		for (ssize_t j = 0; j < len; j++)
+			if (buf[j] == '\0')
+				buf[j] = ' ';
+		/* the title ends with the peer "ADDR:PORT" */
+		char *p = strstr(buf, want);
+		if (p != NULL && (p[strlen(want)] == ' ' ||
+		    p[strlen(want)] == '\0'))
+			return pids[i];
+	}
+	return -1;
+}
+
+int
+proc_fd_count(pid_t pid)
+{
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int
+tc_connect_from(const char *src, const char *host, int port)
+{
+	struct sockaddr_storage	 ss, ls;
+	socklen_t		 sl;
+	int			 fd;
+
+	memset(&ss, 0, sizeof(ss));
+	memset(&ls, 0, sizeof(ls));
+	if (strchr(host, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, host, &s6->sin6_addr);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		inet_pton(AF_INET, host, &s4->sin_addr);
+		sl = sizeof(*s4);
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (src != NULL) {
+		struct sockaddr_in *l4 = (struct sockaddr_in *)&ls;
+
+		l4->sin_family = AF_INET;
+		inet_pton(AF_INET, src, &l4->sin_addr);
+		if (bind(fd, (struct sockaddr *)l4, sizeof(*l4)) == -1) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+tc_connect(const char *host, int port)
+{
+	return tc_connect_from(NULL, host, port);
+}
+
+int
+tc_local_port(int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+void
+tc_sendn(int fd, const void *p, size_t n)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = send(fd, c, n, MSG_NOSIGNAL);
+		if (w <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
+			return;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+tc_send(int fd, const char *s)
+{
+	tc_sendn(fd, s, strlen(s));
+}
+
+static char *
+read_until(int fd, const char *needle, int timeout_ms, size_t *lenp)
+{
+	long long	 end = now_ms() + timeout_ms;
+	size_t		 cap = 4096, len = 0;
+	char		*buf = malloc(cap);
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	ssize_t		 n;
+	long long	 left;
+
+	buf[0] = '\0';
+	for (;;) {
+		if (needle != NULL && strstr(buf, needle) != NULL)
+			break;
+		left = end - now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			goto fail;
+		if (len + 65536 + 1 > cap) {
+			cap = (len + 65536 + 1) * 2;
+			buf = realloc(buf, cap);
+		}
+		n = read(fd, buf + len, 65536);
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			goto fail;
+		}
+		/* NULs from the peer would hide the needle from strstr. */
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[len + i] == '\0')
+				buf[len + i] = '\1';
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+fail:
+	if (lenp != NULL)
+		*lenp = len;
+	if (needle == NULL)
+		return buf;
+	fprintf(stderr, "harness: wanted \"%s\", got %zu bytes: \"%.2000s\"\n",
+	    needle, len, buf);
+	free(buf);
+	return NULL;
+}
+
+char *
+tc_read_until(int fd, const char *needle, int timeout_ms)
+{
+	return read_until(fd, needle, timeout_ms, NULL);
+}
+
+char *
+tc_read_all(int fd, int timeout_ms, size_t *lenp)
+{
+	return read_until(fd, NULL, timeout_ms, lenp);
+}
+
+int
+tc_session(struct hd *h)
+{
+	int	 fd = tc_connect(h->host, h->port);
+	char	*s;
+
+	if (fd == -1)
+		return -1;
+	s = tc_read_until(fd, ">>> ", 10000);
+	if (s == NULL) {
+		close(fd);
+		return -1;
+	}
+	free(s);
+	return fd;
+}
+
+char *
+tc_cmd(int fd, const char *line)
+{
+	tc_send(fd, line);
+	tc_send(fd, "\r\n");
+	return tc_read_until(fd, ">>> ", 10000);
+}
