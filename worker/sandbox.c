@@ -40,6 +40,9 @@
 
 #include "sandbox.h"
 
+/* libseccomp's SCMP_Ax() leave a field to zero-initialisation. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define SANDBOX_ASAN	1
 #elif defined(__has_feature)
