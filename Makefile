@@ -75,13 +75,17 @@ EDIT_LIBS	= $(shell pkg-config --libs libedit)
 EDIT_CFLAGS	= $(shell pkg-config --cflags libedit)
 CRIT_LIBS	= $(shell pkg-config --libs criterion)
 SECCOMP_LIBS	= $(shell pkg-config --libs libseccomp)
+INIH_LIBS	= $(shell pkg-config --libs inih)
+# libssh and OpenSSL: the ssh worker and iridiumd's host keys only.
+SSH_LIBS	= $(shell pkg-config --libs libssh libcrypto)
+SSH_CFLAGS	= $(shell pkg-config --cflags libssh libcrypto)
 CPPFLAGS	+= $(PKG_CFLAGS)
 
 # --- sources -----------------------------------------------------------------
 
 # The build id: version and source (git describe). Rewritten only when it
 # changes, so every binary relinks with the same id, and nothing else.
-BUILD_ID	:= $(VERSION)-$(shell git describe --always --dirty 2>/dev/null || echo unknown)
+BUILD_ID	:= $(VERSION)-$(shell git describe --always 2>/dev/null || echo unknown)
 BUILD_ID_SRC	:= $(B)/gen/build_id.c
 BUILD_ID_OBJ	:= $(B)/gen/build_id.o
 
@@ -94,26 +98,41 @@ PROTO_SRCS	:= $(sort $(wildcard proto/*.c))
 
 IRIDIUM_SRCS	:= worker/iridium.c
 # The worker's pieces that tests and fuzzers link too.
-WLIB_SRCS	:= worker/telnet.c worker/sandbox.c
+WLIB_SRCS	:= worker/telnet.c worker/sandbox.c worker/proxy.c \
+		   worker/proxy_step.c worker/ssh_tty.c
 # iridium-worker: the line transport only (no SSH or crypto code).
 WORKER_SRCS	:= worker/worker.c worker/line.c worker/worker_line.c
 WORKER_OBJS	:= $(WORKER_SRCS:%.c=$(B)/%.o)
 # iridium-worker-test: the same with the test-only hostile hooks.
 WTEST_OBJS	:= $(WORKER_SRCS:%.c=$(B)/testhooks/%.o) \
 		   $(B)/testhooks/worker/testhooks.o
+# iridium-worker-ssh: the ssh transport, linking libssh and libcrypto
+# (the line worker links neither); -test: with the hostile hooks.
+WSSH_SRCS	:= worker/ssh.c worker/ssh_chan.c worker/ssh_exec.c \
+		   worker/worker_ssh.c
+WSSH_OBJS	:= $(B)/worker/worker.o $(WSSH_SRCS:%.c=$(B)/%.o)
+WSSH_TOBJS	:= $(B)/testhooks/worker/worker.o \
+		   $(WSSH_SRCS:%.c=$(B)/testhooks/%.o) \
+		   $(B)/testhooks/worker/testhooks.o
 WLIB_OBJS	:= $(WLIB_SRCS:%.c=$(B)/%.o)
 LIBWORKER	:= $(B)/libiridium-worker.a
 # iridiumd: everything in supervisor/ but the admin tool.
 SUP_SRCS	:= $(filter-out supervisor/iridiumctl.c,$(sort $(wildcard supervisor/*.c)))
 SUP_OBJS	:= $(SUP_SRCS:%.c=$(B)/%.o)
+# iridiumctl: the admin tool.
+CTL_OBJS	:= $(B)/supervisor/iridiumctl.o
+# The supervisor's parts without its main, for unit tests and fuzzers.
+LIBSUP		:= $(B)/libiridium-sup.a
+LIBSUP_OBJS	:= $(filter-out $(B)/supervisor/iridiumd.o,$(SUP_OBJS))
 
 LANG_OBJS	:= $(LANG_SRCS:%.c=$(B)/%.o)
 PROTO_OBJS	:= $(PROTO_SRCS:%.c=$(B)/%.o)
 LIBLANG		:= $(B)/libiridium-lang.a
 LIBPROTO	:= $(B)/libiridium-proto.a
 
-BINS		:= $(B)/iridium $(B)/iridiumd $(B)/iridium-worker \
-		   $(B)/iridium-worker-test
+BINS		:= $(B)/iridium $(B)/iridiumd $(B)/iridiumctl \
+		   $(B)/iridium-worker $(B)/iridium-worker-test $(B)/iridium-worker-ssh \
+		   $(B)/iridium-worker-ssh-test
 
 UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%) $(B)/tests/test_vm_switch
@@ -125,7 +144,8 @@ FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
 ALL_OBJS	:= $(LANG_OBJS) $(PROTO_OBJS) $(IRIDIUM_SRCS:%.c=$(B)/%.o) $(SUP_OBJS) \
-		   $(WORKER_OBJS) $(WTEST_OBJS) $(WLIB_OBJS)
+		   $(WORKER_OBJS) $(WTEST_OBJS) $(WLIB_OBJS) $(CTL_OBJS) $(WSSH_OBJS) \
+		   $(WSSH_TOBJS)
 
 # --- rules -------------------------------------------------------------------
 
@@ -159,7 +179,14 @@ $(B)/iridium: $(B)/worker/iridium.o $(LIBLANG) $(LIBPROTO)
 
 $(B)/worker/iridium.o: CPPFLAGS += $(EDIT_CFLAGS)
 
+$(LIBSUP): $(LIBSUP_OBJS)
+	@rm -f $@
+	$(Q_AR)$(AR) rcs $@ $^
+
 $(B)/iridiumd: $(SUP_OBJS) $(BUILD_ID_OBJ) $(LIBPROTO)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SSH_LIBS) $(INIH_LIBS)
+
+$(B)/iridiumctl: $(CTL_OBJS) $(LIBPROTO)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(LIBWORKER): $(WLIB_OBJS)
@@ -174,6 +201,19 @@ $(B)/iridium-worker-test: $(WTEST_OBJS) $(BUILD_ID_OBJ) $(LIBWORKER) \
     $(LIBLANG) $(LIBPROTO)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SECCOMP_LIBS) -lm
 
+$(B)/iridium-worker-ssh: $(WSSH_OBJS) $(BUILD_ID_OBJ) $(LIBWORKER) \
+    $(LIBLANG) $(LIBPROTO)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(SSH_LIBS) $(PKG_LIBS) \
+	    $(SECCOMP_LIBS) -lm
+
+$(B)/iridium-worker-ssh-test: $(WSSH_TOBJS) $(BUILD_ID_OBJ) $(LIBWORKER) \
+    $(LIBLANG) $(LIBPROTO)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(SSH_LIBS) $(PKG_LIBS) \
+	    $(SECCOMP_LIBS) -lm
+
+$(WSSH_OBJS) $(WSSH_TOBJS) $(B)/supervisor/hostkey.o \
+    $(B)/supervisor/authkeys.o: CPPFLAGS += $(SSH_CFLAGS)
+
 $(B)/testhooks/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(CPPFLAGS) -DIRIDIUM_TEST_HOOKS $(CFLAGS) -MMD -MP -c $< -o $@
@@ -187,12 +227,13 @@ $(BUILD_ID_SRC): FORCE
 $(BUILD_ID_OBJ): $(BUILD_ID_SRC)
 	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -include version.h -c $< -o $@
 
-$(B)/tests/%: tests/unit/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
-    $(HARNESS_OBJS)
+$(B)/tests/%: tests/unit/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
+    $(HARNESS_OBJS) $(BUILD_ID_OBJ)
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -MMD -MP -o $@ $< \
-	    $(HARNESS_OBJS) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
-	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
+	    $(HARNESS_OBJS) $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
+	    $(BUILD_ID_OBJ) $(LDFLAGS) \
+	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) $(SSH_LIBS) $(INIH_LIBS) -lm
 
 # The VM's portable switch dispatch, tested with the same cases.
 $(B)/tests/test_vm_switch: tests/unit/test_vm.c worker/vm.c $(LIBLANG) \
@@ -209,11 +250,13 @@ $(B)/tests/%: tests/integration/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
 	    $(HARNESS_OBJS) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
 	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
 
-$(B)/fuzz/%: tests/fuzz/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO)
+$(B)/fuzz/%: tests/fuzz/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
+    $(BUILD_ID_OBJ)
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
-	    $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) $(PKG_LIBS) \
-	    $(SECCOMP_LIBS) -lm
+	    $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(BUILD_ID_OBJ) \
+	    $(LDFLAGS) $(PKG_LIBS) \
+	    $(SECCOMP_LIBS) $(SSH_LIBS) $(INIH_LIBS) -lm
 
 tests: $(BINS) $(UNIT_TESTS) $(INTEG_TESTS)
 
@@ -248,14 +291,18 @@ check: deps
 asan: deps
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined check-run
 
-# make run: the daemon in the foreground with everything under ./run.
+# make run: the daemon in the foreground with contrib/iridiumd.dev.conf
+# and everything under ./run.
 RUN_DIR		:= $(CURDIR)/run
+RUN_CONF	:= $(CURDIR)/contrib/iridiumd.dev.conf
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(RUN_DIR)
-	@echo "Starting iridiumd (line REPL on 127.0.0.1:2244; ^C stops it)."
+	@echo "Starting iridiumd with $(RUN_CONF) (line REPL on 127.0.0.1:2244; ^C stops it)."
 	@echo "Connect with:  nc 127.0.0.1 2244     or:  telnet 127.0.0.1 2244"
-	@exec $(B)/iridiumd --run-dir $(RUN_DIR) \
+	@echo "Status:        $(B)/iridiumctl -s $(RUN_DIR)/control.sock status"
+	@echo "Reload:        edit $(RUN_CONF), then $(B)/iridiumctl -s $(RUN_DIR)/control.sock reload"
+	@exec $(B)/iridiumd -f $(RUN_CONF) --run-dir $(RUN_DIR) \
 	    --worker-path $(abspath $(B))/iridium-worker
 
 # --- fuzzing -----------------------------------------------------------------

@@ -1,76 +1,366 @@
 /*
- * config.h: iridiumd's configuration: defaults, the config file, flags.
+ * config.h: iridiumd's configuration: the table of keys, defaults, the
+ * config file (INI, read with libinih), command-line flags and the checks.
  *
  * One struct config holds everything; the supervisor keeps the current
  * one and builds a new one on reload, swapping only when it is valid.
+ *
+ * The keys are one table: the X-macros below (and MSG_LIMITS in msg.h for
+ * [limits] and [tenant NAME]). Each line names the key's section group,
+ * its type, range, default (as written in the file), flags and a one-line
+ * description; the parser, `iridiumd -t` and `-T`, the reload diff, the
+ * example config and the reference documentation are all derived from it.
+ * Adding a key is one line here plus its field in the struct it lives in
+ * (for [pool] not even that: struct pool_cfg is generated).
  */
 #ifndef IRIDIUM_CONFIG_H
 #define IRIDIUM_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
+#include "buf.h"
 #include "msg.h"
 
 #define CONFIG_PATH		"/etc/iridium/iridiumd.conf"
 #define CONFIG_RUN_DIR		"/run/iridium"
 #define CONFIG_STATE_DIR	"/var/lib/iridium"
+#define CONFIG_CONTROL_NAME	"control.sock"
 #define CONFIG_MAX_LISTENERS	16
 #define CONFIG_MAX_TENANTS	256
+#define CONFIG_MAX_CIDRS	32
 #define CONFIG_PATHLEN		256
+#define CONFIG_NAMELEN		(MSG_NAME_MAX + 1)
+#define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes of config file */
+#define CONFIG_PORT_LINE	2244
+#define CONFIG_PORT_SSH		2222
 
+/* The struct a key's field lives in. */
+enum cfg_group {
+	CG_DAEMON,	/* struct config: [daemon] */
+	CG_POOL,	/* struct pool_cfg: [pool], [listener NAME] */
+	CG_LISTENER,	/* struct listener_cfg: [listener NAME] */
+	CG_LIMITS,	/* struct msg_limits: [limits], [tenant NAME] */
+	CG_TENANT,	/* struct tenant_cfg: [tenant NAME] */
+	CG_NGROUPS
+};
+
+/* How a value is written and stored. */
+enum cfg_type {
+	CT_UINT,	/* unsigned, decimal */
+	CT_U64,		/* uint64_t, decimal */
+	CT_PORT,	/* int 0..65535; -1 when empty */
+	CT_BOOL,	/* yes/no, true/false, on/off, 1/0 */
+	CT_NAME,	/* [A-Za-z0-9_.-], starting with a letter or digit */
+	CT_PATH,	/* an absolute path */
+	CT_ADDR,	/* a numeric IPv4/IPv6 address or "localhost" */
+	CT_TRANSPORT,	/* "line" | "ssh" */
+	CT_LOGLEVEL,	/* err, warning, notice, info, debug (or 0..7) */
+	CT_CIDRS,	/* a list of ADDR[/BITS], comma or space separated */
+};
+
+/* Key flags. */
+#define CK_RESTART	0x01	/* a reload keeps the running value */
+#define CK_EMPTY	0x02	/* an empty value is allowed */
+#define CK_LIST		0x04	/* indented continuation lines append */
+#define CK_REQUIRED	0x08	/* a section without it is an error */
+
+/*
+ * X(group, name, type, min, max, default, flags, description). The
+ * default is written as in the file; "" is empty (see the description for
+ * what an empty value means). min/max bound the numeric types.
+ */
+#define CONFIG_DAEMON_KEYS(X)						\
+	X(DAEMON, user, NAME, 0, 0, "iridium", CK_RESTART,		\
+	    "workers run as this user when iridiumd starts as root "	\
+	    "(nobody, with a warning, when it does not exist)")	\
+	X(DAEMON, run_dir, PATH, 0, 0, CONFIG_RUN_DIR, CK_RESTART,	\
+	    "runtime files: the control socket, the workers' empty root") \
+	X(DAEMON, chroot, PATH, 0, 0, "", CK_RESTART | CK_EMPTY,	\
+	    "the workers' empty root directory; empty: RUN_DIR/empty")	\
+	X(DAEMON, control, PATH, 0, 0, "", CK_RESTART | CK_EMPTY,	\
+	    "the control socket for iridiumctl; empty: "		\
+	    "RUN_DIR/control.sock")					\
+	X(DAEMON, state_dir, PATH, 0, 0, CONFIG_STATE_DIR, CK_RESTART,	\
+	    "persistent state (SSH host keys)")				\
+	X(DAEMON, worker_path, PATH, 0, 0,				\
+	    IRIDIUM_LIBEXECDIR "/iridium-worker", 0,			\
+	    "the worker program")					\
+	X(DAEMON, admin_group, NAME, 0, 0, "", CK_EMPTY,		\
+	    "members may use the control socket, besides root and "	\
+	    "iridiumd's own user; empty: nobody else")			\
+	X(DAEMON, log_level, LOGLEVEL, 0, 7, "info", 0,		\
+	    "err, warning, notice, info or debug")			\
+	X(DAEMON, sandbox_debug, BOOL, 0, 1, "no", 0,			\
+	    "report a forbidden system call instead of killing the "	\
+	    "worker (debugging only)")
+
+#define CONFIG_POOL_KEYS(X)						\
+	X(POOL, min_spare, UINT, 0, 10000, "2", 0,			\
+	    "idle workers kept ready")					\
+	X(POOL, max_spare, UINT, 0, 10000, "8", 0,			\
+	    "idle workers beyond this are retired, one a second")	\
+	X(POOL, max_workers, UINT, 1, 100000, "64", 0,		\
+	    "most workers, so sessions, of the pool at once")		\
+	X(POOL, queue, UINT, 0, 10000, "16", 0,			\
+	    "connections held while workers start; more are told "	\
+	    "the server is busy")					\
+	X(POOL, queue_timeout, UINT, 1, 3600, "10", 0,		\
+	    "seconds a queued connection waits at most")		\
+	X(POOL, throttle, UINT, 0, 3600, "10", 0,			\
+	    "seconds spawning pauses after a worker died before it "	\
+	    "was ready")						\
+	X(POOL, ready_timeout, UINT, 1, 3600, "10", 0,		\
+	    "seconds a new worker has to say it is ready")		\
+	X(POOL, ping_interval, UINT, 1, 3600, "10", 0,		\
+	    "seconds between pings to a worker")			\
+	X(POOL, ping_timeout, UINT, 1, 3600, "20", 0,			\
+	    "seconds without an answer before a worker is reported "	\
+	    "unresponsive")						\
+	X(POOL, kill_timeout, UINT, 1, 86400, "60", 0,		\
+	    "seconds without an answer before a worker is killed")	\
+	X(POOL, grace, UINT, 0, 3600, "5", 0,				\
+	    "seconds a busy worker has to say goodbye after a "	\
+	    "shutdown or iridiumctl kill")
+
+#define CONFIG_LISTENER_KEYS(X)						\
+	X(LISTENER, transport, TRANSPORT, 0, 0, "",			\
+	    CK_REQUIRED | CK_EMPTY,					\
+	    "line or ssh (required)")					\
+	X(LISTENER, bind, ADDR, 0, 0, "127.0.0.1", 0,			\
+	    "numeric IPv4 or IPv6 address to listen on, or localhost")	\
+	X(LISTENER, port, PORT, 0, 65535, "", CK_EMPTY,		\
+	    "TCP port; 0: any free port (iridiumctl status shows it); " \
+	    "empty: 2244 for line, 2222 for ssh")			\
+	X(LISTENER, allow_insecure_remote, BOOL, 0, 1, "no", 0,	\
+	    "serve the unauthenticated line transport on a "		\
+	    "non-loopback address")					\
+	X(LISTENER, tenant, NAME, 0, 0, "anonymous", 0,		\
+	    "line only: the tenant the sessions belong to (its "	\
+	    "[tenant NAME] limits apply)")				\
+	X(LISTENER, proxy_protocol, BOOL, 0, 1, "no", 0,		\
+	    "expect a PROXY protocol header (stored; not used by this " \
+	    "build yet)")						\
+	X(LISTENER, proxy_trusted, CIDRS, 0, 0, "", CK_EMPTY | CK_LIST, \
+	    "addresses allowed to send a PROXY header: ADDR[/BITS], "	\
+	    "comma separated; indented lines continue the list")
+
+#define CONFIG_TENANT_KEYS(X)						\
+	X(TENANT, authorized_keys, PATH, 0, 0, "", CK_EMPTY,		\
+	    "ssh: the tenant's public keys, OpenSSH format (stored; "	\
+	    "used by the ssh transport)")
+
+/* Every key's id: CK_DAEMON_user, CK_POOL_min_spare, CK_LIMITS_budget ... */
+#define CONFIG_KEY_ENUM(g, n, ...)	CK_##g##_##n,
+#define CONFIG_LIMIT_ENUM(n, ...)	CK_LIMITS_##n,
+enum cfg_key_id {
+	CONFIG_DAEMON_KEYS(CONFIG_KEY_ENUM)
+	CONFIG_POOL_KEYS(CONFIG_KEY_ENUM)
+	CONFIG_LISTENER_KEYS(CONFIG_KEY_ENUM)
+	MSG_LIMITS(CONFIG_LIMIT_ENUM)
+	CONFIG_TENANT_KEYS(CONFIG_KEY_ENUM)
+	CK_NKEYS
+};
+#undef CONFIG_KEY_ENUM
+#undef CONFIG_LIMIT_ENUM
+
+struct cfg_key {
+	const char	*name;
+	enum cfg_group	 group;
+	enum cfg_type	 type;
+	size_t		 off;		/* of the field in its group's struct */
+	size_t		 size;		/* of the field */
+	uint64_t	 min, max;
+	const char	*def;
+	unsigned	 flags;
+	const char	*doc;
+};
+
+/* The table, indexed by enum cfg_key_id. */
+extern const struct cfg_key config_keys[CK_NKEYS];
+
+/* [pool]: generated from the table (every pool key is a CT_UINT). */
 struct pool_cfg {
-	unsigned	min_spare;	/* idle workers kept ready */
-	unsigned	max_spare;	/* idle workers beyond this retire */
-	unsigned	max_workers;	/* all workers of the pool */
-	unsigned	queue;		/* connections held while workers start */
-	unsigned	queue_timeout;	/* seconds a connection may wait */
-	unsigned	throttle;	/* seconds spawning pauses after a
-					   worker died before `ready` */
-	unsigned	ready_timeout;	/* seconds a worker has to say ready */
-	unsigned	ping_interval;	/* seconds between pings */
-	unsigned	ping_timeout;	/* unanswered: reported unresponsive */
-	unsigned	kill_timeout;	/* unanswered: killed */
-	unsigned	grace;		/* seconds between shutdown and kill */
+#define CONFIG_POOL_FIELD(g, n, ...)	unsigned n;
+	CONFIG_POOL_KEYS(CONFIG_POOL_FIELD)
+#undef CONFIG_POOL_FIELD
+};
+
+struct cidr {
+	uint8_t		 family;	/* AF_INET | AF_INET6 */
+	uint8_t		 bits;
+	uint8_t		 addr[16];
+};
+
+struct cidr_list {
+	struct cidr	 v[CONFIG_MAX_CIDRS];
+	unsigned	 n;
 };
 
 struct listener_cfg {
-	char		name[MSG_NAME_MAX + 1];
-	char		transport[8];		/* "line" | "ssh" */
-	char		bind[CONFIG_PATHLEN];	/* address */
-	int		port;			/* 0: any free port */
-	bool		allow_insecure_remote;
-	char		tenant[MSG_NAME_MAX + 1];	/* line: whose */
-	struct pool_cfg	pool;
+	char		 name[CONFIG_NAMELEN];
+	char		 transport[8];		/* "line" | "ssh" */
+	char		 bind[64];		/* address */
+	int		 port;			/* 0: any free port */
+	bool		 allow_insecure_remote;
+	char		 tenant[CONFIG_NAMELEN];	/* line: whose */
+	bool		 proxy_protocol;
+	struct cidr_list proxy_trusted;
+	struct pool_cfg	 pool;			/* [pool] + overrides */
+	uint32_t	 line;			/* of [listener NAME]; 0: none */
+	uint32_t	 keyline[CK_NKEYS];	/* where each key was set */
+};
+
+struct tenant_cfg {
+	char		 name[CONFIG_NAMELEN];
+	char		 authorized_keys[CONFIG_PATHLEN];
+	struct msg_limits limits;		/* [limits] + overrides */
+	uint32_t	 line;
+	uint32_t	 keyline[CK_NKEYS];
 };
 
 struct config {
-	char		path[CONFIG_PATHLEN];	/* "" without a file */
+	char		 path[CONFIG_PATHLEN];	/* "" without a file */
 	/* [daemon] */
-	char		user[64];
-	char		run_dir[CONFIG_PATHLEN];
-	char		chroot[CONFIG_PATHLEN];
-	char		worker_path[CONFIG_PATHLEN];
-	int		log_level;
-	bool		sandbox_debug;
+	char		 user[CONFIG_NAMELEN];
+	char		 run_dir[CONFIG_PATHLEN];
+	char		 chroot[CONFIG_PATHLEN];
+	char		 control[CONFIG_PATHLEN];
+	char		 state_dir[CONFIG_PATHLEN];
+	char		 worker_path[CONFIG_PATHLEN];
+	char		 admin_group[CONFIG_NAMELEN];
+	int		 log_level;
+	bool		 sandbox_debug;
 	/* [pool]: defaults for every listener */
-	struct pool_cfg	pool;
+	struct pool_cfg	 pool;
 	/* [listener NAME] */
 	struct listener_cfg listeners[CONFIG_MAX_LISTENERS];
-	size_t		nlisteners;
-	/* [limits]: server-wide defaults and worker ceilings */
+	size_t		 nlisteners;
+	/* [limits]: defaults for every tenant */
 	struct msg_limits limits;
+	/* [tenant NAME] */
+	struct tenant_cfg tenants[CONFIG_MAX_TENANTS];
+	size_t		 ntenants;
+	/* where [daemon], [pool] and [limits] keys were set (0: not) */
+	uint32_t	 keyline[CK_NKEYS];
 };
 
-/* Fill every default (one line listener on 127.0.0.1:2244). */
-void	config_defaults(struct config *);
-void	pool_cfg_defaults(struct pool_cfg *);
-/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
-bool	config_addr_is_loopback(const char *addr);
 /*
- * Check what no single key can: pool sizes agree, limits agree,
- * non-loopback line listeners allowed. Returns 0 or -1 with err.
+ * Errors and warnings, one line each: "FILE:LINE: message", "FILE:
+ * message" or "command line: message". Bounded: past CFG_ERRORS_MAX only
+ * the count goes on.
  */
-int	config_check(const struct config *, char *err, size_t errlen);
+#define CFG_ERRORS_MAX	200
+struct cfg_errors {
+	struct buf	 errors;
+	struct buf	 warnings;
+	unsigned	 nerrors, nwarnings;
+};
+
+void	 cfg_errors_init(struct cfg_errors *);
+void	 cfg_errors_free(struct cfg_errors *);
+void	 cfg_error(struct cfg_errors *, const char *file, uint32_t line,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+void	 cfg_warning(struct cfg_errors *, const char *file, uint32_t line,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+
+/* A command-line setting, applied after the file (flags win). */
+enum cfg_flag_target {
+	CF_DAEMON,	/* a [daemon] key */
+	CF_POOL,	/* [pool] and every listener's pool */
+	CF_LIMITS,	/* [limits] */
+	CF_LISTENER0,	/* the first listener */
+};
+
+struct cfg_flag {
+	enum cfg_flag_target target;
+	enum cfg_key_id	 key;
+	char		 value[CONFIG_PATHLEN];
+};
+
+#define CONFIG_MAX_FLAGS	64
+struct cfg_flags {
+	struct cfg_flag	 v[CONFIG_MAX_FLAGS];
+	size_t		 n;
+	unsigned	 workers;	/* --workers N: 0 if not given */
+};
+
+/* --- config_keys.c: the table and its values --------------------------- */
+
+/* The key called name that a section of group g may hold, or -1. */
+int	 config_key_find(enum cfg_group, const char *name);
+/* Where key k's field is for this instance (l, t may be NULL). */
+void	*config_key_field(struct config *, struct listener_cfg *,
+	    struct tenant_cfg *, enum cfg_key_id);
+const void *config_key_cfield(const struct config *,
+	    const struct listener_cfg *, const struct tenant_cfg *,
+	    enum cfg_key_id);
+/*
+ * Parse value into field as key k says. append adds to a list instead of
+ * replacing it. Returns 0, or -1 with err ("\"70000\" out of range
+ * (0..65535)").
+ */
+int	 config_value_set(enum cfg_key_id, void *field, const char *value,
+	    bool append, char *err, size_t errlen);
+/* Format a field's value as the file would write it. */
+void	 config_value_format(enum cfg_key_id, const void *field, char *buf,
+	    size_t len);
+/* Whether two fields of key k hold the same value. */
+bool	 config_value_equal(enum cfg_key_id, const void *a, const void *b);
+const char *config_group_section(enum cfg_group);
+/* Letters, digits, '_', '-', '.', starting with a letter or digit. */
+bool	 config_name_ok(const char *);
+
+/* --- config.c: defaults, flags, merging, checks ------------------------ */
+
+/* Fill every default; no listener yet (config_build adds one if none). */
+void	 config_defaults(struct config *);
+void	 config_listener_defaults(struct listener_cfg *, const char *name);
+void	 config_tenant_defaults(struct tenant_cfg *, const char *name);
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+bool	 config_addr_is_loopback(const char *addr);
+/* Add a flag (--pool KEY=VALUE ...), checked now. -1 with err if bad. */
+int	 config_flag_add(struct cfg_flags *, enum cfg_flag_target,
+	    const char *key, const char *value, char *err, size_t errlen);
+/*
+ * The whole configuration: defaults, the file (path may be NULL: none),
+ * flags (may be NULL), then the checks no single key can make. Returns
+ * the number of errors (in errs), 0 when c is usable.
+ */
+unsigned config_build(struct config *, const char *path,
+	    const struct cfg_flags *, struct cfg_errors *);
+/* The same from a buffer named name (tests, fuzzing). */
+unsigned config_build_buf(struct config *, const char *name,
+	    const char *buf, size_t len, const struct cfg_flags *,
+	    struct cfg_errors *);
+/* The limits a line session of this listener gets (its tenant's). */
+const struct msg_limits *config_tenant_limits(const struct config *,
+	    const char *tenant);
+/* The field-wise largest limits of [limits] and every tenant: the
+ * ceilings a worker's hello carries. */
+void	 config_ceilings(const struct config *, struct msg_limits *);
+
+/* --- config_parse.c: the INI file, through libinih --------------------- */
+
+/* Parse INI text into c (after config_defaults). Errors go to errs. */
+void	 config_parse_buf(struct config *, const char *name,
+	    const char *buf, size_t len, struct cfg_errors *);
+/* Read path (at most CONFIG_FILE_MAX bytes) and parse it. */
+void	 config_parse_file(struct config *, const char *path,
+	    struct cfg_errors *);
+
+/* --- config_doc.c: what the table tells people ------------------------- */
+
+/* The effective configuration as a config file (iridiumd -T). */
+void	 config_write(FILE *, const struct config *);
+/* An example config file: every key, its default and description. */
+void	 config_write_example(FILE *);
+/* A Markdown table of every key (the README's reference). */
+void	 config_write_reference(FILE *);
+/* Log one line per key that differs between a and b (reload). */
+size_t	 config_diff(const struct config *a, const struct config *b,
+	    void (*emit)(void *, const char *), void *arg);
 
 #endif

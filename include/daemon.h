@@ -12,14 +12,32 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "ev.h"
 #include "listener.h"
 #include "pool.h"
 
+struct control;
+
+/* Sessions of a listener, or of every listener a reload removed. */
+struct session_totals {
+	uint64_t	 accepted, completed, rejected, failed;
+};
+
+/* Sessions per tenant so far (the active ones are counted live). */
+struct tenant_stat {
+	char		 name[CONFIG_NAMELEN];
+	uint64_t	 accepted;
+};
+#define DAEMON_MAX_TENANT_STATS	1024
+
 struct daemon {
 	struct config	 cfg;
+	char		 cfgpath[CONFIG_PATHLEN];	/* -f; "" without */
+	struct cfg_flags flags;		/* re-applied on every reload */
 	unsigned	 generation;	/* bumped on every reload */
+	uint64_t	 reloads, reload_failures;
 	struct evloop	 loop;
 	struct ev	 ev_sig;
 	struct ev	 ev_tick;
@@ -27,7 +45,12 @@ struct daemon {
 	int		 devnull;
 	struct listener_list listeners;
 	struct worker_list graveyard;	/* freed after the loop turn */
+	struct session_totals gone;	/* of listeners freed after a reload */
+	struct tenant_stat *tenants;
+	size_t		 ntenants;
+	struct control	*ctl;
 	int64_t		 started_ms;
+	int64_t		 started_unix;
 	int64_t		 session_seq;
 	bool		 stopping;
 	int64_t		 stop_deadline_ms;
@@ -38,9 +61,34 @@ struct daemon {
 	bool		 worker_stderr;	/* pipe workers' fd 2 into the log */
 };
 
-int		 daemon_init(struct daemon *, const struct config *);
+/*
+ * Set up from cfg (built from path and flags, which a reload uses
+ * again): the control socket, the listeners, the pools.
+ */
+int		 daemon_init(struct daemon *, const struct config *,
+		    const char *path, const struct cfg_flags *);
+/* Close and free what daemon_init made (also after it failed). */
+void		 daemon_free(struct daemon *);
 /* Run until shut down. Returns the exit status. */
 int		 daemon_run(struct daemon *);
 int64_t		 daemon_next_session(struct daemon *);
+void		 daemon_tenant_accepted(struct daemon *, const char *tenant);
+/* The worker serving session id, or NULL. */
+struct worker	*daemon_find_session(struct daemon *, int64_t id);
+/* Whether workers' stderr is piped into the log for this config. */
+bool		 daemon_worker_stderr(const struct config *);
+
+/*
+ * reload.c: re-read the configuration. 0 with what changed (one line
+ * each) in changes, or -1 with the errors in errs (the running
+ * configuration stays) or a reason in errs when no file was given.
+ */
+int		 daemon_reload(struct daemon *, struct buf *changes,
+		    struct cfg_errors *errs);
+/* What the file cannot say: worker_path runs, admin_group exists. */
+void		 daemon_check_system(const struct config *, bool startup,
+		    struct cfg_errors *);
+/* Free the listeners a reload removed once their pools are empty. */
+void		 daemon_reap_listeners(struct daemon *);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -25,6 +26,7 @@ struct listener {
 	char		 bound[MSG_ADDR_MAX + 1];	/* "127.0.0.1:2244" */
 	int		 bound_port;
 	int64_t		 paused_until_ms;	/* EMFILE back-off */
+	bool		 draining;	/* a reload removed it: no accepts */
 	struct pool	 pool;
 	/* sessions: accepted = completed + rejected + failed + active */
 	uint64_t	 accepted, completed, rejected, failed;

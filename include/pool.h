@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ev.h"
 #include "msg.h"
+#include "status.h"
 
 struct daemon;
 struct listener;
@@ -35,15 +36,16 @@ enum wkill {
 	WKILL_ADMIN,		/* iridiumctl kill */
 };
 
-/* How a worker's life ended, counted per pool. */
+/*
+ * How a worker's life ended, counted per pool (the list is in status.h):
+ * NORMAL exit 0 after its session or retirement; BEFORE_READY died before
+ * `ready`; CRASH a signal we did not send; SANDBOX SIGSYS, the sandbox
+ * killed it; KILLED we killed it; FAILED non-zero exit; CPU its CPU limit.
+ */
 enum wend {
-	WEND_NORMAL,		/* exit 0 after its session or retirement */
-	WEND_BEFORE_READY,	/* died before `ready` */
-	WEND_CRASH,		/* a signal we did not send */
-	WEND_SANDBOX,		/* SIGSYS: the sandbox killed it */
-	WEND_KILLED,		/* we killed it */
-	WEND_FAILED,		/* non-zero exit */
-	WEND_CPU,		/* CPU limit (SIGXCPU / SIGKILL at hard) */
+#define WEND_ENUM(E, json, words)	WEND_##E,
+	STATUS_EXIT_KINDS(WEND_ENUM)
+#undef WEND_ENUM
 	WEND_NKINDS
 };
 
@@ -64,6 +66,7 @@ struct worker {
 	unsigned	 state;		/* enum msg_wstate */
 	unsigned	 generation;	/* config generation of its hello */
 	int64_t		 spawned_ms, ready_ms, busy_ms;
+	int64_t		 busy_unix;	/* wall clock at its session */
 	bool		 reaped;
 
 	/* its session */
@@ -73,6 +76,8 @@ struct worker {
 	bool		 ended;		/* got session_end */
 	char		 end_reason[32];
 	struct msg_counters counters;	/* latest status / session_end */
+	int64_t		 counters_ms;	/* when they came */
+	bool		 admin_kill;	/* iridiumctl kill: ending it */
 
 	/* liveness */
 	int64_t		 ping_seq;
@@ -127,6 +132,15 @@ int		 pool_enqueue(struct pool *, int fd, const char *peer);
 /* Send `shutdown` to every worker (idle ones exit at once). */
 void		 pool_shutdown(struct pool *, unsigned grace,
 		    const char *reason);
+/* New settings (reload): sizes apply from the next tick. -1: no memory. */
+int		 pool_reconfigure(struct pool *, const struct pool_cfg *);
+/* Retire idle and starting workers of a generation older than gen. */
+unsigned	 pool_retire_old(struct pool *, unsigned gen,
+		    const char *reason);
+/* Its listener is gone: keep no spares, serve what is queued, drain. */
+void		 pool_drain(struct pool *);
+/* Sessions this pool serves or holds (busy workers and queued). */
+unsigned	 pool_sessions(const struct pool *);
 
 /* wproc.c */
 struct worker	*wproc_spawn(struct pool *);
@@ -135,9 +149,13 @@ int		 wproc_session(struct worker *, int fd, const char *peer);
 void		 wproc_kill(struct worker *, enum wkill, const char *why);
 void		 wproc_shutdown(struct worker *, unsigned grace,
 		    const char *reason);
+/* iridiumctl kill: `shutdown`, then SIGKILL after the pool's grace. */
+void		 wproc_end_session(struct worker *);
 void		 wproc_tick(struct worker *, int64_t now);
 /* A child exited: drain its channel, classify, log, free later. */
 void		 wproc_reaped(struct worker *, int status);
 const char	*wend_name(enum wend);
+/* "starting", "idle", "busy", "stopping". */
+const char	*wstate_name(unsigned state);
 
 #endif

@@ -19,16 +19,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
-#include "version.h"
 #include "pool.h"
+#include "version.h"
 
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -39,6 +41,57 @@ int64_t
 daemon_next_session(struct daemon *d)
 {
 	return ++d->session_seq;
+}
+
+void
+daemon_tenant_accepted(struct daemon *d, const char *tenant)
+{
+	struct tenant_stat	*t;
+	size_t			 i;
+
+	for (i = 0; i < d->ntenants; i++) {
+		if (strcmp(d->tenants[i].name, tenant) == 0) {
+			d->tenants[i].accepted++;
+			return;
+		}
+	}
+	/* Tenants come from the config, so this stays small. */
+	if (d->ntenants == DAEMON_MAX_TENANT_STATS)
+		return;
+	if ((t = reallocarray(d->tenants, d->ntenants + 1,
+	    sizeof(*t))) == NULL) {
+		log_warn("tenant statistics");
+		return;
+	}
+	d->tenants = t;
+	t = &d->tenants[d->ntenants++];
+	memset(t, 0, sizeof(*t));
+	strlcpy(t->name, tenant, sizeof(t->name));
+	t->accepted = 1;
+}
+
+struct worker *
+daemon_find_session(struct daemon *d, int64_t id)
+{
+	struct listener	*l;
+	struct worker	*w;
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		TAILQ_FOREACH(w, &l->pool.workers, entry)
+			if (w->session_id == id && !w->reaped)
+				return w;
+	return NULL;
+}
+
+bool
+daemon_worker_stderr(const struct config *cfg)
+{
+#ifdef DAEMON_SANITIZED
+	(void)cfg;
+	return true;
+#else
+	return cfg->sandbox_debug || cfg->log_level >= LOG_DEBUG;
+#endif
 }
 
 static struct worker *
@@ -105,11 +158,32 @@ begin_shutdown(struct daemon *d, const char *why)
 }
 
 static void
+hup(struct daemon *d)
+{
+	struct cfg_errors	 errs;
+	struct buf		 changes;
+
+	if (d->stopping)
+		return;
+	if (d->cfgpath[0] == '\0') {
+		log_notice("SIGHUP: no configuration file (-f) to reload");
+		return;
+	}
+	log_info("SIGHUP: reloading %s", d->cfgpath);
+	cfg_errors_init(&errs);
+	buf_init(&changes, 0);
+	(void)daemon_reload(d, &changes, &errs);
+	buf_free(&changes);
+	cfg_errors_free(&errs);
+}
+
+static void
 sig_cb(struct ev *e, uint32_t events)
 {
 	struct daemon		*d = e->arg;
 	struct signalfd_siginfo	 si;
 	ssize_t			 n;
+	char			 why[64];
 
 	(void)events;
 	for (;;) {
@@ -125,11 +199,14 @@ sig_cb(struct ev *e, uint32_t events)
 			break;
 		case SIGTERM:
 		case SIGINT:
-			begin_shutdown(d, si.ssi_signo == SIGTERM ? "SIGTERM" :
-			    "SIGINT");
+			/* Who asked, for the operator reading the log. */
+			snprintf(why, sizeof(why), "%s from pid %u",
+			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT",
+			    si.ssi_pid);
+			begin_shutdown(d, why);
 			break;
 		case SIGHUP:
-			log_notice("SIGHUP: no configuration file to reload");
+			hup(d);
 			break;
 		default:
 			break;
@@ -151,6 +228,9 @@ tick_cb(struct ev *e, uint32_t events)
 		log_warn("read timerfd");
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_tick(l, now);
+	daemon_reap_listeners(d);
+	if (d->ctl != NULL)
+		control_tick(d->ctl, now);
 }
 
 /* Workers drop to this user; root-owned empty directory as their root. */
@@ -244,7 +324,8 @@ setup_run_dir(struct daemon *d, char *err, size_t errlen)
 }
 
 int
-daemon_init(struct daemon *d, const struct config *cfg)
+daemon_init(struct daemon *d, const struct config *cfg, const char *path,
+    const struct cfg_flags *flags)
 {
 	struct listener		*l;
 	struct itimerspec	 its;
@@ -254,17 +335,19 @@ daemon_init(struct daemon *d, const struct config *cfg)
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
+	if (path != NULL)
+		strlcpy(d->cfgpath, path, sizeof(d->cfgpath));
+	if (flags != NULL)
+		d->flags = *flags;
 	d->sigfd = d->tickfd = d->devnull = -1;
+	d->loop.epfd = -1;
 	TAILQ_INIT(&d->listeners);
 	TAILQ_INIT(&d->graveyard);
 	strlcpy(d->build, iridium_build_id, sizeof(d->build));
 	d->started_ms = ev_now_ms();
+	d->started_unix = (int64_t)time(NULL);
 	d->generation = 1;
-#ifdef DAEMON_SANITIZED
-	d->worker_stderr = true;
-#endif
-	if (cfg->sandbox_debug || cfg->log_level >= LOG_DEBUG)
-		d->worker_stderr = true;
+	d->worker_stderr = daemon_worker_stderr(cfg);
 
 	if (access(cfg->worker_path, X_OK) == -1) {
 		log_warn("worker program %s", cfg->worker_path);
@@ -316,6 +399,12 @@ daemon_init(struct daemon *d, const struct config *cfg)
 		log_warn("epoll add");
 		return -1;
 	}
+	/* Before the listeners: a second daemon stops here, saying why. */
+	if ((d->ctl = control_open(d, cfg->control, cfg->admin_group, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
 
 	for (i = 0; i < cfg->nlisteners; i++) {
 		if ((l = listener_open(d, &cfg->listeners[i], err,
@@ -345,8 +434,6 @@ bury(struct daemon *d)
 int
 daemon_run(struct daemon *d)
 {
-	struct listener	*l;
-
 	for (;;) {
 		if (ev_run_once(&d->loop, -1) == -1) {
 			log_warn("epoll_wait");
@@ -357,13 +444,30 @@ daemon_run(struct daemon *d)
 			break;
 	}
 	log_info("all workers gone; exiting");
+	daemon_free(d);
+	return 0;
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	struct listener	*l;
+
 	while ((l = TAILQ_FIRST(&d->listeners)) != NULL) {
 		TAILQ_REMOVE(&d->listeners, l, entry);
 		listener_close(l);
 	}
+	bury(d);
+	control_close(d->ctl);
+	d->ctl = NULL;
+	free(d->tenants);
+	d->tenants = NULL;
 	ev_close(&d->loop);
-	close(d->sigfd);
-	close(d->tickfd);
-	close(d->devnull);
-	return 0;
+	if (d->sigfd != -1)
+		close(d->sigfd);
+	if (d->tickfd != -1)
+		close(d->tickfd);
+	if (d->devnull != -1)
+		close(d->devnull);
+	d->sigfd = d->tickfd = d->devnull = -1;
 }

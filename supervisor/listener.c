@@ -157,6 +157,7 @@ accept_cb(struct ev *e, uint32_t events)
 		}
 		format_addr((struct sockaddr *)&ss, peer, sizeof(peer));
 		l->accepted++;
+		daemon_tenant_accepted(l->d, l->cfg.tenant);
 		dispatch(l, fd, peer);
 	}
 }

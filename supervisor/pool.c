@@ -245,6 +245,71 @@ pool_tick(struct pool *p, int64_t now)
 	pool_spawn_for_queue(p);
 }
 
+int
+pool_reconfigure(struct pool *p, const struct pool_cfg *cfg)
+{
+	struct pending	*q;
+	unsigned	 slots;
+
+	/* Queued connections stay queued even if the queue shrinks. */
+	slots = cfg->queue > p->qlen ? cfg->queue : p->qlen;
+	if (slots != p->cfg.queue) {
+		if (slots == 0) {
+			free(p->queue);
+			p->queue = NULL;
+		} else if ((q = reallocarray(p->queue, slots,
+		    sizeof(*q))) == NULL) {
+			return -1;
+		} else {
+			p->queue = q;
+		}
+	}
+	p->cfg = *cfg;
+	p->batch = 1;
+	return 0;
+}
+
+unsigned
+pool_retire_old(struct pool *p, unsigned gen, const char *reason)
+{
+	struct worker	*w;
+	unsigned	 n = 0;
+
+	TAILQ_FOREACH(w, &p->workers, entry) {
+		if (w->generation >= gen || w->killed != WKILL_NONE ||
+		    (w->state != WS_IDLE && w->state != WS_STARTING))
+			continue;
+		wproc_shutdown(w, 0, reason);
+		n++;
+	}
+	return n;
+}
+
+void
+pool_drain(struct pool *p)
+{
+	struct worker	*w;
+
+	p->cfg.min_spare = 0;
+	p->cfg.max_spare = 0;
+	TAILQ_FOREACH(w, &p->workers, entry)
+		if (w->killed == WKILL_NONE && (w->state == WS_IDLE ||
+		    (w->state == WS_STARTING && p->qlen == 0)))
+			wproc_shutdown(w, 0, "listener removed");
+}
+
+unsigned
+pool_sessions(const struct pool *p)
+{
+	const struct worker	*w;
+	unsigned		 n = p->qlen;
+
+	TAILQ_FOREACH(w, &p->workers, entry)
+		if (w->session_id != 0 && !w->reaped)
+			n++;
+	return n;
+}
+
 void
 pool_shutdown(struct pool *p, unsigned grace, const char *reason)
 {

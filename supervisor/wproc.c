@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -35,13 +36,9 @@
 #define TITLE_PAD		160	/* argv room for setproctitle */
 
 static const char *const wend_names[WEND_NKINDS] = {
-	[WEND_NORMAL] = "normal",
-	[WEND_BEFORE_READY] = "died before ready",
-	[WEND_CRASH] = "crashed",
-	[WEND_SANDBOX] = "sandbox violation",
-	[WEND_KILLED] = "killed",
-	[WEND_FAILED] = "failed",
-	[WEND_CPU] = "cpu limit",
+#define WEND_WORDS(E, json, words)	[WEND_##E] = words,
+	STATUS_EXIT_KINDS(WEND_WORDS)
+#undef WEND_WORDS
 };
 
 static const char *const wkill_names[] = {
@@ -58,6 +55,22 @@ const char *
 wend_name(enum wend e)
 {
 	return e < WEND_NKINDS ? wend_names[e] : "unknown";
+}
+
+const char *
+wstate_name(unsigned state)
+{
+	switch (state) {
+	case WS_STARTING:
+		return "starting";
+	case WS_IDLE:
+		return "idle";
+	case WS_BUSY:
+		return "busy";
+	case WS_STOPPING:
+		return "stopping";
+	}
+	return "unknown";
 }
 
 /* "worker 1234" or "worker 1234 session 17" for log lines. */
@@ -148,6 +161,7 @@ child_exec(struct daemon *d, int chan, int errw, char *const argv[],
 }
 
 static void	chan_cb(struct ev *, uint32_t);
+static void	chan_read(struct worker *, int);
 static void	err_cb(struct ev *, uint32_t);
 
 static void
@@ -165,7 +179,8 @@ send_hello(struct worker *w)
 	h.uid = d->uid;
 	h.gid = d->gid;
 	strlcpy(h.chroot, d->chroot, sizeof(h.chroot));
-	h.limits = d->cfg.limits;
+	/* Ceilings: no tenant's limits may pass them. */
+	config_ceilings(&d->cfg, &h.limits);
 	h.log_level = d->cfg.log_level;
 	h.sandbox_debug = d->cfg.sandbox_debug;
 	h.hostkey = NULL;
@@ -283,7 +298,8 @@ wproc_session(struct worker *w, int fd, const char *peer)
 	strlcpy(s.peer, peer, sizeof(s.peer));
 	strlcpy(s.transport, l->cfg.transport, sizeof(s.transport));
 	strlcpy(s.tenant, l->cfg.tenant, sizeof(s.tenant));
-	s.limits = p->d->cfg.limits;
+	s.limits = *config_tenant_limits(&p->d->cfg, l->cfg.tenant);
+	/* proxy_protocol is stored, not used yet: no `peer` is expected. */
 	s.proxy = false;
 	err[0] = '\0';
 	if (msg_send(w->chan, MSG_SESSION, &s, fd, MSG_DONTWAIT, err,
@@ -299,6 +315,7 @@ wproc_session(struct worker *w, int fd, const char *peer)
 	strlcpy(w->peer, peer, sizeof(w->peer));
 	strlcpy(w->tenant, s.tenant, sizeof(w->tenant));
 	w->busy_ms = ev_now_ms();
+	w->busy_unix = (int64_t)time(NULL);
 	pool_set_state(w, WS_BUSY);
 	log_info("session %lld: %s connection from %s to worker %d",
 	    (long long)s.id, l->cfg.name, peer, (int)w->pid);
@@ -318,6 +335,17 @@ wproc_kill(struct worker *w, enum wkill why, const char *detail)
 	if (kill(w->pid, SIGKILL) == -1 && errno != ESRCH)
 		log_warn("kill worker %d", (int)w->pid);
 	ev_del(&w->pool->d->loop, &w->ev_chan);
+}
+
+void
+wproc_end_session(struct worker *w)
+{
+	unsigned	 grace = w->pool->cfg.grace;
+
+	log_notice("%s: ending it (iridiumctl kill); killed in %us unless "
+	    "it ends", wname(w), grace + 1);
+	wproc_shutdown(w, grace, "session killed by the administrator");
+	w->admin_kill = true;
 }
 
 void
@@ -368,12 +396,23 @@ wproc_tick(struct worker *w, int64_t now)
 		return;
 	}
 	if (w->kill_at_ms != 0 && now >= w->kill_at_ms) {
-		wproc_kill(w, WKILL_GRACE, "did not end after shutdown");
+		if (w->admin_kill)
+			wproc_kill(w, WKILL_ADMIN, "did not end when told");
+		else
+			wproc_kill(w, WKILL_GRACE, "did not end after "
+			    "shutdown");
 		return;
 	}
 	if (w->state != WS_IDLE && w->state != WS_BUSY)
 		return;
-	if (w->ping_sent_ms != 0) {
+	/*
+	 * Hear out what is queued before judging: after a stall of our own
+	 * (load, a stopped supervisor) the pong may be waiting unread, and a
+	 * worker is not unresponsive because we were.
+	 */
+	if (w->ping_sent_ms != 0)
+		chan_read(w, MSGS_PER_WAKEUP);
+	if (w->ping_sent_ms != 0 && w->killed == WKILL_NONE) {
 		age = now - w->ping_sent_ms;
 		if (!w->unresponsive && age >= (int64_t)c->ping_timeout *
 		    1000) {
@@ -443,6 +482,7 @@ handle(struct worker *w, struct msg *m)
 			return;
 		}
 		w->counters = m->u.status.counters;
+		w->counters_ms = ev_now_ms();
 		break;
 	case MSG_LOG:
 		log_untrusted(w, (int)m->u.log.level, "", m->u.log.msg,
@@ -473,6 +513,7 @@ handle(struct worker *w, struct msg *m)
 		strlcpy(w->end_reason, m->u.session_end.reason,
 		    sizeof(w->end_reason));
 		w->counters = m->u.session_end.counters;
+		w->counters_ms = ev_now_ms();
 		pool_set_state(w, WS_STOPPING);
 		break;
 	case MSG_PEER:
@@ -500,12 +541,12 @@ chan_read(struct worker *w, int budget)
 		err[0] = '\0';
 		rc = msg_recv(w->chan, MSG_FROM_WORKER, w->state, &m, err,
 		    sizeof(err));
-		if (rc == -1) {
+		if (rc == -1 && errno != ECONNRESET) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("%s: read channel", wname(w));
 			return;
 		}
-		if (rc == 0) {
+		if (rc == 0 || rc == -1) {	/* EOF, or reset by its exit */
 			/* Closed its end: it is exiting, or useless. */
 			ev_del(&w->pool->d->loop, &w->ev_chan);
 			if (!w->reaped && w->state != WS_STOPPING &&
@@ -592,6 +633,9 @@ classify(struct worker *w, int status, char *how, size_t len)
 			return WEND_SANDBOX;
 		if (sig == SIGXCPU)
 			return WEND_CPU;
+		/* A worker of another build never became ready: throttle. */
+		if (w->killed == WKILL_BUILD)
+			return WEND_BEFORE_READY;
 		if (w->killed != WKILL_NONE && sig == SIGKILL)
 			return WEND_KILLED;
 		return w->ready_ms == 0 ? WEND_BEFORE_READY : WEND_CRASH;

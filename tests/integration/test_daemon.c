@@ -408,7 +408,8 @@ Test(daemon, term_says_goodbye_to_open_sessions)
 		free(s);
 		close(fd[i]);
 	}
-	cr_assert(strstr(d.log, "SIGTERM: shutting down") != NULL);
+	cr_assert(strstr(d.log, "SIGTERM from pid ") != NULL);
+	cr_assert(strstr(d.log, ": shutting down") != NULL);
 }
 
 Test(daemon, its_fd_count_is_unchanged_after_2000_sessions)
@@ -521,4 +522,26 @@ Test(daemon, telnet_client)
 	cr_assert_eq(reg_value(out, 4), 77);
 	cr_assert_not_null(strstr(out, "Farewell"), "%s", out);
 	free(out);
+}
+
+Test(daemon, a_stalled_supervisor_does_not_kill_healthy_workers)
+{
+	static const char *const argv[] = { "--pool", "ping_interval=1",
+	    "--pool", "ping_timeout=1", "--pool", "kill_timeout=2", NULL };
+	char	*s;
+	int	 fd;
+
+	start(argv);
+	fd = tc_session(&d);
+	cr_assert_geq(fd, 0);
+	sleep(2);		/* pings are flowing */
+	kill(d.pid, SIGSTOP);
+	sleep(4);		/* longer than kill_timeout */
+	kill(d.pid, SIGCONT);
+	sleep(2);
+	s = tc_cmd(fd, "load $1 #1");
+	cr_assert_not_null(s, "the session survived the supervisor's stall");
+	free(s);
+	cr_assert_eq(hd_log_count(&d, "killing it"), 0);
+	close(fd);
 }

@@ -124,11 +124,13 @@ Test(hostile, a_hung_worker_is_killed_after_the_ping_timeout)
 	start_hostile(argv);
 	bystander = tc_session(&d);
 	victim = tc_session(&d);
+	cr_assert(bystander >= 0 && victim >= 0, "sessions %d %d", bystander,
+	    victim);
 	tc_send(victim, "!test hang\r\n");
 	cr_assert(hd_wait_log(&d, "unresponsive", 20000));
 	cr_assert(hd_wait_log(&d, "no answer to ping", 20000));
 	s = tc_cmd(bystander, "load $1 #1");
-	cr_assert_not_null(s);
+	cr_assert_not_null(s, "the bystander is still served");
 	free(s);
 	close(victim);
 	close(bystander);

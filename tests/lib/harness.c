@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,4 +531,188 @@ tc_cmd(int fd, const char *line)
 	tc_send(fd, line);
 	tc_send(fd, "\r\n");
 	return tc_read_until(fd, ">>> ", 10000);
+}
+
+int
+hd_listener_port(struct hd *h, const char *name)
+{
+	char		 needle[128];
+	const char	*p, *last = NULL, *c;
+	long long	 end = now_ms() + 10000;
+
+	snprintf(needle, sizeof(needle), "listening on %s ", name);
+	for (;;) {
+		while (pump_log(h, 0) == 1)
+			;
+		for (p = h->log; p != NULL && (p = strstr(p, needle)) != NULL;
+		    p++)
+			last = p;
+		if (last != NULL || now_ms() >= end)
+			break;
+		pump_log(h, 50);
+	}
+	if (last == NULL)
+		return -1;
+	/* ADDR:PORT or [ADDR]:PORT: the port follows the last colon. */
+	last += strlen(needle);
+	p = NULL;
+	for (c = last; *c != '\0' && *c != '\n'; c++)
+		if (*c == ':')
+			p = c;
+	return p != NULL ? atoi(p + 1) : -1;
+}
+
+const char *
+hd_control(struct hd *h)
+{
+	static char	 path[300];
+
+	snprintf(path, sizeof(path), "%s/control.sock", h->dir);
+	return path;
+}
+
+/* Read a pipe to its end into a malloc'd string. */
+static void
+slurp_add(char **buf, size_t *len, const char *p, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+int
+hd_run(const char *const argv[], char **outp, char **errp, int timeout_ms)
+{
+	int		 op[2], ep[2], status, open_fds = 2, devnull;
+	char		*out = calloc(1, 1), *err = calloc(1, 1), tmp[8192];
+	size_t		 olen = 0, elen = 0;
+	struct pollfd	 pfd[2];
+	long long	 end = now_ms() + timeout_ms;
+	pid_t		 pid;
+	ssize_t		 n;
+	int		 i, killed = 0;
+
+	if (pipe2(op, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1)
+		abort();
+	switch ((pid = fork())) {
+	case -1:
+		abort();
+	case 0:
+		devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		dup2(op[1], 1);
+		dup2(ep[1], 2);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	default:
+		break;
+	}
+	close(op[1]);
+	close(ep[1]);
+	pfd[0].fd = op[0];
+	pfd[1].fd = ep[0];
+	while (open_fds > 0) {
+		long long left = end - now_ms();
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			killed = 1;
+			break;
+		}
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, 2, (int)left) <= 0)
+			continue;
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd == -1 || pfd[i].revents == 0)
+				continue;
+			n = read(pfd[i].fd, tmp, sizeof(tmp));
+			if (n <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			if (i == 0)
+				slurp_add(&out, &olen, tmp, (size_t)n);
+			else
+				slurp_add(&err, &elen, tmp, (size_t)n);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (pfd[i].fd != -1)
+			close(pfd[i].fd);
+	waitpid(pid, &status, 0);
+	if (outp != NULL)
+		*outp = out;
+	else
+		free(out);
+	if (errp != NULL)
+		*errp = err;
+	else
+		free(err);
+	if (killed || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int
+hd_ctl(struct hd *h, const char *const prefix[], char **out, char **err,
+    ...)
+{
+	const char	*av[64];
+	const char	*a;
+	va_list		 ap;
+	int		 n = 0, i;
+
+	for (i = 0; prefix != NULL && prefix[i] != NULL && n < 40; i++)
+		av[n++] = prefix[i];
+	av[n++] = hd_bin("iridiumctl");
+	av[n++] = "-s";
+	av[n++] = hd_control(h);
+	va_start(ap, err);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 63)
+		av[n++] = a;
+	va_end(ap);
+	av[n] = NULL;
+	return hd_run(av, out, err, 20000);
+}
+
+char *
+hd_ctl_raw(struct hd *h, const char *line, int timeout_ms)
+{
+	struct sockaddr_un	 sun;
+	char			*r, *nl;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(hd_control(h)) >= sizeof(sun.sun_path))
+		return NULL;
+	memcpy(sun.sun_path, hd_control(h), strlen(hd_control(h)));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return NULL;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return NULL;
+	}
+	tc_send(fd, line);
+	tc_send(fd, "\n");
+	r = read_until(fd, "\n", timeout_ms, NULL);
+	close(fd);
+	if (r != NULL && (nl = strchr(r, '\n')) != NULL)
+		*nl = '\0';
+	return r;
+}
+
+void
+hd_write(const char *path, const char *content)
+{
+	FILE	*f = fopen(path, "w");
+
+	if (f == NULL || fputs(content, f) == EOF || fclose(f) == EOF) {
+		perror(path);
+		abort();
+	}
 }

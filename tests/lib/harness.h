@@ -60,6 +60,33 @@ pid_t		 hd_worker_for_port(struct hd *, int port);
 /* Number of open fds of a process. */
 int		 proc_fd_count(pid_t);
 
+/*
+ * The port of listener name, from its latest "listening on NAME
+ * ADDR:PORT" log line (waiting up to 10 s for one), or -1.
+ */
+int		 hd_listener_port(struct hd *, const char *name);
+/* Its control socket, <run dir>/control.sock (a static buffer). */
+const char	*hd_control(struct hd *);
+/*
+ * Run argv (argv[0] a path) with no input, up to timeout_ms. *out and
+ * *err (may be NULL) get its standard output and error, malloc'd and
+ * NUL-terminated. Returns its exit status, or -1 if it died of a signal
+ * or had to be killed.
+ */
+int		 hd_run(const char *const argv[], char **out, char **err,
+		    int timeout_ms);
+/*
+ * iridiumctl -s <its control socket> ARGS... (NULL-terminated), run
+ * after prefix (NULL, or a NULL-terminated command such as setpriv ...).
+ */
+int		 hd_ctl(struct hd *, const char *const prefix[], char **out,
+		    char **err, ...) __attribute__((sentinel));
+/* Send line (a newline is added) to its control socket; the reply line
+ * (malloc'd, without the newline), or NULL on EOF or timeout. */
+char		*hd_ctl_raw(struct hd *, const char *line, int timeout_ms);
+/* Write content to path, or abort. */
+void		 hd_write(const char *path, const char *content);
+
 /* Clients. */
 int		 tc_connect(const char *host, int port);
 int		 tc_connect_from(const char *src, const char *host, int port);

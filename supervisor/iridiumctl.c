@@ -1,0 +1,591 @@
+/*
+ * iridiumctl.c: the administrator's tool. It sends one request line to
+ * iridiumd's control socket, reads one reply line, and prints it: a
+ * readable summary, or with --json the document itself.
+ *
+ * Whatever the daemon sends is data, not text to trust: strings that came
+ * from workers (and every other string of the document) are escaped
+ * before they reach the terminal, and --json output is ASCII-only JSON.
+ *
+ * Exit status: 0 done, 1 iridiumd unreachable or it refused, 64 usage.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "control.h"
+#include "escape.h"
+#include "status.h"
+
+#define EX_USAGE	64
+#define REPLY_MAX	(64 << 20)
+#define TIMEOUT_MS	30000
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: iridiumctl [-s SOCKET] COMMAND\n"
+"\n"
+"Asks iridiumd, the Iridium server, what it is doing, and tells it what\n"
+"to do, over its control socket.\n"
+"\n"
+"  status [--json]     the daemon, listeners, pools, session totals and\n"
+"                      one row per session; --json: the status document\n"
+"  sessions [--json]   one row per session\n"
+"  kill SESSION_ID     end a session: its client is told goodbye, and\n"
+"                      its worker is killed if it lingers past the grace\n"
+"  reload              re-read the configuration file (as SIGHUP does)\n"
+"\n"
+"  -s, --socket PATH   the control socket (default $IRIDIUM_CONTROL, else\n"
+"                      " CTL_DEFAULT_PATH ")\n"
+"  --version, --help\n"
+"\n"
+"Exit status: 0 done, 1 iridiumd cannot be reached or refused, 64 usage.\n");
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die(int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("iridiumctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/* An escaped copy, from a few rotating buffers (printf arguments). */
+static const char *
+esc(const char *s)
+{
+	static char	 bufs[8][1024];
+	static int	 slot;
+	char		*b = bufs[slot++ % 8];
+
+	if (s == NULL)
+		return "-";
+	return escape_untrusted(b, sizeof(bufs[0]), s, strlen(s));
+}
+
+static const char *
+gs(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return esc(s != NULL ? s : "?");
+}
+
+static long long
+gi(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* --- talking to iridiumd -------------------------------------------------- */
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	const char		*hint;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		die(EX_USAGE, "socket path %s is too long", esc(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die(1, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		switch (errno) {
+		case ENOENT:
+		case ECONNREFUSED:
+			hint = " (is it running?)";
+			break;
+		case EACCES:
+		case EPERM:
+			hint = " (the control socket is for root, iridiumd's "
+			    "user and members of its admin_group)";
+			break;
+		default:
+			hint = "";
+			break;
+		}
+		die(1, "cannot reach iridiumd at %s: %s%s", esc(path),
+		    strerror(errno), hint);
+	}
+	return fd;
+}
+
+/* Send one request, return the reply's object (exits on failure). */
+static json_t *
+request(const char *path, json_t *req)
+{
+	struct pollfd	 pfd;
+	struct buf	 in;
+	json_error_t	 jerr;
+	json_t		*reply;
+	char		*line, tmp[65536], *nl;
+	ssize_t		 n;
+	size_t		 len, off = 0;
+	int		 fd, send_errno = 0;
+
+	fd = ctl_connect(path);
+	if ((line = json_dumps(req, JSON_COMPACT)) == NULL)
+		die(1, "out of memory");
+	json_decref(req);
+	len = strlen(line);
+	line[len] = '\n';	/* in place of json_dumps' NUL */
+	while (off < len + 1) {
+		n = send(fd, line + off, len + 1 - off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			/* A refusal may be waiting: it is sent at once. */
+			send_errno = errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	buf_init(&in, REPLY_MAX);
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1, TIMEOUT_MS);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			die(1, "no answer from iridiumd in %ds", TIMEOUT_MS /
+			    1000);
+		n = read(fd, tmp, sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			die(1, "read from iridiumd: %s", strerror(send_errno !=
+			    0 ? send_errno : errno));
+		if (n == 0 && send_errno != 0)
+			die(1, "send to iridiumd: %s", strerror(send_errno));
+		if (n == 0)
+			die(1, "iridiumd closed the connection without an "
+			    "answer");
+		if (buf_append(&in, tmp, (size_t)n) == -1)
+			die(1, "the answer is larger than %d bytes",
+			    REPLY_MAX);
+		if ((nl = memchr(in.data, '\n', in.len)) != NULL)
+			break;
+	}
+	close(fd);
+	reply = json_loadb(in.data, (size_t)(nl - in.data), 0, &jerr);
+	buf_free(&in);
+	if (!json_is_object(reply))
+		die(1, "iridiumd's answer is not a JSON object: %s",
+		    esc(jerr.text));
+	if (json_integer_value(json_object_get(reply, "v")) != CTL_VERSION ||
+	    !json_is_boolean(json_object_get(reply, "ok")))
+		die(1, "iridiumd's answer has no \"v\": %d and \"ok\"",
+		    CTL_VERSION);
+	return reply;
+}
+
+/* A refusal: its error, any error lines, and exit 1. */
+static void
+check_ok(json_t *reply)
+{
+	json_t	*errors, *e;
+	size_t	 i;
+
+	if (json_is_true(json_object_get(reply, "ok")))
+		return;
+	fprintf(stderr, "iridiumctl: %s\n", gs(reply, "error"));
+	errors = json_object_get(reply, "errors");
+	json_array_foreach(errors, i, e)
+		fprintf(stderr, "  %s\n", esc(json_string_value(e)));
+	exit(1);
+}
+
+static void
+print_json(const json_t *j)
+{
+	char	*s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+	    JSON_ENCODE_ANY);
+
+	if (s == NULL)
+		die(1, "out of memory");
+	printf("%s\n", s);
+	free(s);
+}
+
+/* --- tables ------------------------------------------------------------------ */
+
+#define TABLE_COLS	12
+
+struct table {
+	size_t	 ncols, nrows;
+	char	**cells;	/* nrows * ncols */
+	size_t	 width[TABLE_COLS];
+	bool	 right[TABLE_COLS];	/* numbers align right */
+};
+
+static void	row(struct table *, ...);
+
+static void
+row(struct table *t, ...)
+{
+	va_list		 ap;
+	const char	*s;
+	size_t		 i;
+
+	t->cells = reallocarray(t->cells, (t->nrows + 1) * t->ncols,
+	    sizeof(char *));
+	if (t->cells == NULL)
+		die(1, "out of memory");
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		s = va_arg(ap, const char *);
+		if ((t->cells[t->nrows * t->ncols + i] = strdup(s)) == NULL)
+			die(1, "out of memory");
+		if (strlen(s) > t->width[i])
+			t->width[i] = strlen(s);
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+static void
+table_free(struct table *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+}
+
+static void
+table_print(struct table *t, const char *indent)
+{
+	size_t		 r, i;
+	const char	*s;
+
+	for (r = 0; r < t->nrows; r++) {
+		fputs(indent, stdout);
+		for (i = 0; i < t->ncols; i++) {
+			s = t->cells[r * t->ncols + i];
+			if (i + 1 == t->ncols && !t->right[i])
+				printf("%s", s);
+			else if (t->right[i] && r > 0)
+				printf("%*s", (int)t->width[i], s);
+			else
+				printf("%-*s", (int)t->width[i], s);
+			if (i + 1 < t->ncols)
+				fputs("  ", stdout);
+		}
+		fputc('\n', stdout);
+	}
+	table_free(t);
+}
+
+/* 59s, 1m02s, 3h04m, 2d05h */
+static const char *
+dur(long long s)
+{
+	static char	 bufs[4][32];
+	static int	 slot;
+	char		*b = bufs[slot++ % 4];
+
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(b, 32, "%llds", s);
+	else if (s < 3600)
+		snprintf(b, 32, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(b, 32, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(b, 32, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	return b;
+}
+
+static const char *
+num(long long n)
+{
+	static char	 bufs[16][24];
+	static int	 slot;
+	char		*b = bufs[slot++ % 16];
+
+	snprintf(b, 24, "%lld", n);
+	return b;
+}
+
+/* --- output ------------------------------------------------------------------ */
+
+static void
+print_sessions(const json_t *workers)
+{
+	struct table	 t = { .ncols = 9 };
+	const json_t	*w, *s;
+	size_t		 i;
+	int		 n = 0;
+
+	t.right[0] = t.right[4] = t.right[5] = t.right[6] = t.right[7] =
+	    t.right[8] = true;
+	row(&t, "SESSION", "TENANT", "PEER", "TRANSPORT", "AGE", "IDLE",
+	    "INSTRUCTIONS", "IN", "OUT");
+	json_array_foreach(workers, i, w) {
+		s = json_object_get(w, "session");
+		if (!json_is_object(s))
+			continue;
+		row(&t, num(gi(s, "id")), gs(s, "tenant"), gs(s, "peer"),
+		    gs(s, "transport"), dur(gi(s, "age_seconds")),
+		    dur(gi(s, "idle_seconds")), num(gi(s, "instructions")),
+		    num(gi(s, "bytes_in")), num(gi(s, "bytes_out")));
+		n++;
+	}
+	if (n == 0) {
+		table_free(&t);		/* a header alone is noise */
+		printf("no sessions\n");
+		return;
+	}
+	table_print(&t, "");
+}
+
+static void
+print_status(const json_t *doc)
+{
+	const json_t	*d, *a, *o, *ex, *v, *se;
+	struct table	 t = { 0 };
+	const char	*k;
+	char		 exits[512], item[96];
+	size_t		 i;
+
+	d = json_object_get(doc, "daemon");
+	printf("iridiumd %s (build %s), pid %lld, up %s, configuration "
+	    "generation %lld", gs(d, "version"), gs(d, "build"), gi(d, "pid"),
+	    dur(gi(d, "uptime_seconds")), gi(d, "generation"));
+	if (json_string_length(json_object_get(d, "config")) > 0)
+		printf(" from %s", gs(d, "config"));
+	printf("\ncontrol socket %s; reloads: %lld, failed: %lld\n\n",
+	    gs(d, "control"), gi(d, "reloads"), gi(d, "reload_failures"));
+
+	t.ncols = 5;
+	row(&t, "LISTENER", "TRANSPORT", "ADDRESS", "TENANT", "STATE");
+	a = json_object_get(d, "listeners");
+	json_array_foreach(a, i, o)
+		row(&t, gs(o, "name"), gs(o, "transport"), gs(o, "address"),
+		    gs(o, "tenant"), gs(o, "state"));
+	table_print(&t, "");
+	printf("\n");
+
+	memset(&t, 0, sizeof(t));
+	t.ncols = 11;
+	for (i = 1; i < 10; i++)
+		t.right[i] = true;
+	row(&t, "POOL", "WORKERS", "IDLE", "BUSY", "STARTING", "STOPPING",
+	    "QUEUED", "SPARES", "MAX", "SPAWNED", "EXITS");
+	a = json_object_get(doc, "pools");
+	json_array_foreach(a, i, o) {
+		char	 spares[48];
+
+		exits[0] = '\0';
+		ex = json_object_get(o, "exits");
+		json_object_foreach((json_t *)(uintptr_t)ex, k, v) {
+			if (json_integer_value(v) == 0)
+				continue;
+			snprintf(item, sizeof(item), "%s%s %lld",
+			    exits[0] != '\0' ? ", " : "", esc(k),
+			    (long long)json_integer_value(v));
+			strlcat(exits, item, sizeof(exits));
+		}
+		snprintf(spares, sizeof(spares), "%lld-%lld",
+		    gi(o, "min_spare"), gi(o, "max_spare"));
+		row(&t, gs(o, "listener"), num(gi(o, "workers")),
+		    num(gi(o, "idle")), num(gi(o, "busy")),
+		    num(gi(o, "starting")), num(gi(o, "stopping")),
+		    num(gi(o, "queued")), spares, num(gi(o, "max_workers")),
+		    num(gi(o, "spawned")), exits[0] != '\0' ? exits : "-");
+	}
+	table_print(&t, "");
+
+	se = json_object_get(doc, "sessions");
+	printf("\nsessions: %lld active; %lld accepted = %lld completed + "
+	    "%lld rejected + %lld failed + %lld active\n",
+	    gi(se, "active"), gi(se, "accepted"), gi(se, "completed"),
+	    gi(se, "rejected"), gi(se, "failed"), gi(se, "active"));
+	json_object_foreach(json_object_get(se, "per_tenant"), k, v)
+		printf("  tenant %s: %lld active, %lld accepted\n", esc(k),
+		    gi(v, "active"), gi(v, "accepted"));
+	printf("\n");
+	print_sessions(json_object_get(doc, "workers"));
+}
+
+/* --- commands ------------------------------------------------------------------ */
+
+static json_t *
+new_request(const char *command)
+{
+	json_t	*r = json_object();
+
+	if (r == NULL)
+		die(1, "out of memory");
+	json_object_set_new(r, "v", json_integer(CTL_VERSION));
+	json_object_set_new(r, "command", json_string(command));
+	return r;
+}
+
+static int
+cmd_status(const char *path, bool as_json, bool sessions)
+{
+	json_t	*reply, *doc;
+
+	reply = request(path, new_request(sessions ? "sessions" : "status"));
+	check_ok(reply);
+	doc = json_object_get(reply, sessions ? "sessions" : "status");
+	if (doc == NULL)
+		die(1, "iridiumd's answer has no \"%s\"", sessions ?
+		    "sessions" : "status");
+	if (as_json)
+		print_json(doc);
+	else if (sessions)
+		print_sessions(doc);
+	else
+		print_status(doc);
+	json_decref(reply);
+	return 0;
+}
+
+static int
+cmd_kill(const char *path, const char *arg)
+{
+	json_t		*req, *reply;
+	long long	 id;
+	char		*end;
+
+	errno = 0;
+	id = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || id < 1) {
+		fprintf(stderr, "iridiumctl: kill: \"%s\" is not a session id "
+		    "(see iridiumctl sessions)\n", esc(arg));
+		return EX_USAGE;
+	}
+	req = new_request("kill");
+	json_object_set_new(req, "session", json_integer(id));
+	reply = request(path, req);
+	check_ok(reply);
+	printf("session %lld (worker %lld): told to end; killed if still "
+	    "there after %llds\n", gi(reply, "session"), gi(reply, "pid"),
+	    gi(reply, "grace") + 1);
+	json_decref(reply);
+	return 0;
+}
+
+static int
+cmd_reload(const char *path)
+{
+	json_t	*reply, *a, *e;
+	size_t	 i;
+
+	reply = request(path, new_request("reload"));
+	check_ok(reply);
+	printf("reloaded: configuration generation %lld\n",
+	    gi(reply, "generation"));
+	a = json_object_get(reply, "changes");
+	if (json_array_size(a) == 0)
+		printf("  no changes\n");
+	json_array_foreach(a, i, e)
+		printf("  %s\n", esc(json_string_value(e)));
+	json_array_foreach(json_object_get(reply, "warnings"), i, e)
+		printf("  %s\n", esc(json_string_value(e)));
+	json_decref(reply);
+	return 0;
+}
+
+static const struct option longopts[] = {
+	{ "socket",	required_argument, NULL, 's' },
+	{ "version",	no_argument,	   NULL, 'V' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path, *cmd;
+	bool		 as_json = false;
+	int		 ch, i;
+
+	if ((path = getenv("IRIDIUM_CONTROL")) == NULL || *path == '\0')
+		path = CTL_DEFAULT_PATH;
+	/* "+": options end at the command. */
+	while ((ch = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			path = optarg;
+			break;
+		case 'V':
+			printf("iridiumctl %s\n", IRIDIUM_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind == argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	cmd = argv[optind++];
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "sessions") == 0) {
+		for (i = optind; i < argc; i++) {
+			if (strcmp(argv[i], "--json") != 0) {
+				fprintf(stderr, "iridiumctl: %s: unexpected "
+				    "\"%s\"\n", cmd, esc(argv[i]));
+				return EX_USAGE;
+			}
+			as_json = true;
+		}
+		return cmd_status(path, as_json, cmd[1] == 'e');
+	}
+	if (strcmp(cmd, "kill") == 0) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "usage: iridiumctl kill SESSION_ID\n");
+			return EX_USAGE;
+		}
+		return cmd_kill(path, argv[optind]);
+	}
+	if (strcmp(cmd, "reload") == 0) {
+		if (argc != optind) {
+			fprintf(stderr, "usage: iridiumctl reload\n");
+			return EX_USAGE;
+		}
+		return cmd_reload(path);
+	}
+	fprintf(stderr, "iridiumctl: unknown command \"%s\" (status, sessions, "
+	    "kill, reload)\n", esc(cmd));
+	usage(stderr);
+	return EX_USAGE;
+}

@@ -1,0 +1,320 @@
+/*
+ * reload.c: re-reading the configuration (SIGHUP, iridiumctl reload).
+ *
+ * The new configuration is built and checked in full before anything
+ * changes; a bad one is reported line by line and the running one stays.
+ * Then, in one step: the generation goes up, so new workers get the new
+ * `hello`; idle and starting workers of older generations are retired
+ * (their pools replace them); busy ones finish their sessions under the
+ * configuration they started with. A listener whose transport, address
+ * and port are unchanged keeps its socket and pool (new pool sizes apply
+ * from the next tick); a new one is opened; a removed or changed one
+ * stops accepting and its pool drains, then it is freed. Keys marked
+ * CK_RESTART keep their running values, with a warning.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "config.h"
+#include "control.h"
+#include "daemon.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+
+static const char *
+file_of(const struct config *c, uint32_t line)
+{
+	return line != 0 && c->path[0] != '\0' ? c->path : NULL;
+}
+
+void
+daemon_check_system(const struct config *c, bool startup,
+    struct cfg_errors *e)
+{
+	uint32_t	 ln;
+
+	ln = c->keyline[CK_DAEMON_worker_path];
+	if (access(c->worker_path, X_OK) == -1)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] worker_path: %s: "
+		    "%s", c->worker_path, strerror(errno));
+	ln = c->keyline[CK_DAEMON_admin_group];
+	if (c->admin_group[0] != '\0' && getgrnam(c->admin_group) == NULL)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] admin_group: no "
+		    "group %s", c->admin_group);
+	/* user needs a restart to change: said once, at the start. */
+	ln = c->keyline[CK_DAEMON_user];
+	if (startup && geteuid() == 0 && getpwnam(c->user) == NULL)
+		cfg_warning(e, file_of(c, ln), ln, "[daemon] user: no user %s "
+		    "(workers would run as nobody)", c->user);
+}
+
+static void
+emit_change(void *arg, const char *line)
+{
+	struct buf	*b = arg;
+
+	log_info("reload: %s", line);
+	buf_puts(b, line);
+	buf_putc(b, '\n');
+}
+
+/* Restart-only keys keep their running values. */
+static void
+keep_restart_keys(const struct config *old, struct config *nc,
+    struct cfg_errors *e)
+{
+	char		 was[CONFIG_PATHLEN], now[CONFIG_PATHLEN];
+	const void	*fo;
+	void		*fn;
+	int		 i;
+
+	for (i = 0; i < CK_NKEYS; i++) {
+		if (config_keys[i].group != CG_DAEMON ||
+		    (config_keys[i].flags & CK_RESTART) == 0)
+			continue;
+		fn = config_key_field(nc, NULL, NULL, i);
+		fo = config_key_cfield(old, NULL, NULL, i);
+		if (config_value_equal(i, fo, fn))
+			continue;
+		config_value_format(i, fo, was, sizeof(was));
+		config_value_format(i, fn, now, sizeof(now));
+		cfg_warning(e, file_of(nc, nc->keyline[i]), nc->keyline[i],
+		    "[daemon] %s: \"%s\" takes effect at the next restart; "
+		    "keeping \"%s\"", config_keys[i].name, now, was);
+		memcpy(fn, fo, config_keys[i].size);
+	}
+}
+
+static struct listener *
+find_accepting(struct daemon *d, const char *name)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		if (!l->draining && strcmp(l->cfg.name, name) == 0)
+			return l;
+	return NULL;
+}
+
+static bool
+same_socket(const struct listener_cfg *a, const struct listener_cfg *b)
+{
+	return strcmp(a->transport, b->transport) == 0 &&
+	    strcmp(a->bind, b->bind) == 0 && a->port == b->port;
+}
+
+struct plan {
+	struct listener	*keep[CONFIG_MAX_LISTENERS];	/* per new cfg */
+	struct listener	*open[CONFIG_MAX_LISTENERS];	/* opened now */
+	bool		 later[CONFIG_MAX_LISTENERS];	/* after closing */
+};
+
+/* An old listener that goes away holds the address nc asks for. */
+static bool
+address_taken(struct daemon *d, const struct config *nc,
+    const struct listener_cfg *want)
+{
+	struct listener	*l;
+	size_t		 i;
+	bool		 goes;
+
+	if (want->port == 0)
+		return false;
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		if (l->draining || l->bound_port != want->port)
+			continue;
+		goes = true;
+		for (i = 0; i < nc->nlisteners; i++)
+			if (strcmp(nc->listeners[i].name, l->cfg.name) == 0 &&
+			    same_socket(&nc->listeners[i], &l->cfg))
+				goes = false;
+		if (goes)
+			return true;
+	}
+	return false;
+}
+
+/* Open what can be opened before anything changes; -1 undoes it. */
+static int
+plan_listeners(struct daemon *d, const struct config *nc, struct plan *pl,
+    struct cfg_errors *e)
+{
+	struct listener	*l;
+	char		 err[512];
+	size_t		 i;
+
+	memset(pl, 0, sizeof(*pl));
+	for (i = 0; i < nc->nlisteners; i++) {
+		l = find_accepting(d, nc->listeners[i].name);
+		if (l != NULL && same_socket(&l->cfg, &nc->listeners[i])) {
+			pl->keep[i] = l;
+			continue;
+		}
+		if (address_taken(d, nc, &nc->listeners[i])) {
+			pl->later[i] = true;
+			continue;
+		}
+		if ((pl->open[i] = listener_open(d, &nc->listeners[i], err,
+		    sizeof(err))) == NULL) {
+			cfg_error(e, NULL, 0, "%s", err);
+			while (i-- > 0)
+				if (pl->open[i] != NULL)
+					listener_close(pl->open[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+drain(struct daemon *d, struct listener *l)
+{
+	(void)d;
+	log_info("listener %s (%s): no longer accepting; draining its %u "
+	    "workers", l->cfg.name, l->bound, l->pool.nworkers);
+	listener_stop(l);
+	l->draining = true;
+	pool_drain(&l->pool);
+}
+
+static void
+apply_listeners(struct daemon *d, const struct config *nc, struct plan *pl)
+{
+	struct listener_list	 order;
+	struct listener		*l, *tmp;
+	char			 err[512];
+	size_t			 i;
+	bool			 wanted;
+
+	/* Whatever is not kept stops accepting. */
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		if (l->draining)
+			continue;
+		wanted = false;
+		for (i = 0; i < nc->nlisteners; i++)
+			if (pl->keep[i] == l)
+				wanted = true;
+		if (!wanted)
+			drain(d, l);
+	}
+	for (i = 0; i < nc->nlisteners; i++) {
+		if (pl->later[i] && (pl->open[i] = listener_open(d,
+		    &nc->listeners[i], err, sizeof(err))) == NULL)
+			log_warnx("reload: %s: listener %s is not served",
+			    err, nc->listeners[i].name);
+		if ((l = pl->keep[i]) == NULL)
+			continue;
+		l->cfg = nc->listeners[i];
+		if (pool_reconfigure(&l->pool, &nc->listeners[i].pool) == -1)
+			log_warn("listener %s: pool", l->cfg.name);
+	}
+	/* The configuration's order, then what drains. */
+	TAILQ_INIT(&order);
+	for (i = 0; i < nc->nlisteners; i++) {
+		l = pl->keep[i] != NULL ? pl->keep[i] : pl->open[i];
+		if (l == NULL)
+			continue;
+		if (pl->keep[i] != NULL)
+			TAILQ_REMOVE(&d->listeners, l, entry);
+		TAILQ_INSERT_TAIL(&order, l, entry);
+	}
+	TAILQ_FOREACH_SAFE(l, &d->listeners, entry, tmp) {
+		TAILQ_REMOVE(&d->listeners, l, entry);
+		TAILQ_INSERT_TAIL(&order, l, entry);
+	}
+	TAILQ_CONCAT(&d->listeners, &order, entry);
+}
+
+int
+daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
+{
+	struct config	*nc;
+	struct listener	*l;
+	struct plan	 pl;
+	char		 err[512];
+	const char	*p;
+	unsigned	 retired = 0;
+
+	if ((nc = malloc(sizeof(*nc))) == NULL) {
+		cfg_error(e, NULL, 0, "out of memory");
+		goto fail;
+	}
+	if (config_build(nc, d->cfgpath, &d->flags, e) == 0)
+		daemon_check_system(nc, false, e);
+	if (e->nerrors == 0)
+		keep_restart_keys(&d->cfg, nc, e);
+	if (e->nerrors != 0 || plan_listeners(d, nc, &pl, e) == -1)
+		goto fail;
+	if (strcmp(nc->admin_group, d->cfg.admin_group) != 0 &&
+	    control_set_group(d->ctl, nc->admin_group, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload: %s; admin_group stays %s", err,
+		    d->cfg.admin_group[0] != '\0' ? d->cfg.admin_group :
+		    "unset");
+		strlcpy(nc->admin_group, d->cfg.admin_group,
+		    sizeof(nc->admin_group));
+	}
+
+	d->generation++;
+	d->reloads++;
+	config_diff(&d->cfg, nc, emit_change, changes);
+	d->cfg = *nc;
+	free(nc);
+	nc = NULL;
+	log_set_level(d->cfg.log_level);
+	d->worker_stderr = daemon_worker_stderr(&d->cfg);
+	apply_listeners(d, &d->cfg, &pl);
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		if (!l->draining)
+			retired += pool_retire_old(&l->pool, d->generation,
+			    "configuration reloaded");
+	for (p = e->warnings.data; p != NULL && *p != '\0';
+	    p = strchr(p, '\n') + 1)
+		log_warnx("reload: %.*s", (int)strcspn(p, "\n"), p);
+	log_info("reloaded %s: configuration generation %u; %u idle workers "
+	    "of older generations retired", d->cfgpath, d->generation,
+	    retired);
+	/* Replacements now rather than a second from now. */
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		pool_tick(&l->pool, ev_now_ms());
+	return 0;
+fail:
+	free(nc);
+	d->reload_failures++;
+	for (p = e->errors.data; p != NULL && *p != '\0';
+	    p = strchr(p, '\n') + 1)
+		log_warnx("%.*s", (int)strcspn(p, "\n"), p);
+	if (e->nerrors > CFG_ERRORS_MAX)
+		log_warnx("... and %u more errors", e->nerrors -
+		    CFG_ERRORS_MAX);
+	log_warnx("reload failed: %u error%s; still running configuration "
+	    "generation %u", e->nerrors, e->nerrors == 1 ? "" : "s",
+	    d->generation);
+	return -1;
+}
+
+void
+daemon_reap_listeners(struct daemon *d)
+{
+	struct listener	*l, *tmp;
+
+	TAILQ_FOREACH_SAFE(l, &d->listeners, entry, tmp) {
+		if (!l->draining || l->pool.nworkers != 0 ||
+		    l->pool.qlen != 0)
+			continue;
+		d->gone.accepted += l->accepted;
+		d->gone.completed += l->completed;
+		d->gone.rejected += l->rejected;
+		d->gone.failed += l->failed;
+		TAILQ_REMOVE(&d->listeners, l, entry);
+		log_info("listener %s: drained", l->cfg.name);
+		listener_close(l);
+	}
+}

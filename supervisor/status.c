@@ -1,0 +1,273 @@
+/*
+ * status.c: the status document (the schema is include/status.h): what
+ * the daemon, its listeners, pools, sessions and workers are doing, from
+ * the supervisor's own counters and the latest `status` or `session_end`
+ * each worker sent. Each object is filled as a struct generated from the
+ * schema's X-macros and written by a writer generated from the same
+ * list, so field names and order are the schema's.
+ *
+ * The session totals hold by construction and are checked by the tests:
+ * accepted = completed + rejected + failed + active, where active is
+ * counted from what is live (busy workers and queued connections), not
+ * derived from the other counters.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "listener.h"
+#include "pool.h"
+#include "status.h"
+#include "version.h"
+
+/* A string that is not UTF-8 (it never should be) still gets a value. */
+static json_t *
+jstr(const char *s)
+{
+	json_t	*j = json_string(s != NULL ? s : "");
+
+	return j != NULL ? j : json_string("?");
+}
+
+#define PUT_INT(o, k, v)	json_object_set_new(o, k, json_integer(v))
+#define PUT_STR(o, k, v)	json_object_set_new(o, k, jstr(v))
+#define PUT_FIELD(n, t, k, h)	PUT_##t(o, #n, s->n);
+
+#define WRITER(name, type, FIELDS)					\
+static json_t *								\
+name(const type *s)							\
+{									\
+	json_t	*o = json_object();					\
+									\
+	if (o != NULL) {						\
+		FIELDS(PUT_FIELD)					\
+	}								\
+	return o;							\
+}
+
+WRITER(put_daemon, struct status_daemon, STATUS_DAEMON_FIELDS)
+WRITER(put_listener, struct status_listener, STATUS_LISTENER_FIELDS)
+WRITER(put_pool, struct status_pool, STATUS_POOL_FIELDS)
+WRITER(put_sessions, struct status_sessions, STATUS_SESSIONS_FIELDS)
+WRITER(put_tenant, struct status_tenant, STATUS_TENANT_FIELDS)
+WRITER(put_worker, struct status_worker, STATUS_WORKER_FIELDS)
+WRITER(put_session, struct status_session, STATUS_SESSION_FIELDS)
+
+static json_t *
+daemon_object(struct daemon *d, int64_t now)
+{
+	struct status_daemon	 s;
+	struct status_listener	 sl;
+	struct listener		*l;
+	json_t			*o, *a;
+
+	memset(&s, 0, sizeof(s));
+	s.version = IRIDIUM_VERSION;
+	s.build = d->build;
+	s.pid = getpid();
+	s.started = d->started_unix;
+	s.uptime_seconds = (now - d->started_ms) / 1000;
+	s.config = d->cfgpath;
+	s.control = d->cfg.control;
+	s.generation = d->generation;
+	s.reloads = (int64_t)d->reloads;
+	s.reload_failures = (int64_t)d->reload_failures;
+	if ((o = put_daemon(&s)) == NULL)
+		return NULL;
+	a = json_array();
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		memset(&sl, 0, sizeof(sl));
+		sl.name = l->cfg.name;
+		sl.transport = l->cfg.transport;
+		sl.address = l->bound;
+		sl.port = l->bound_port;
+		sl.tenant = l->cfg.tenant;
+		sl.state = l->draining ? "draining" : "accepting";
+		json_array_append_new(a, put_listener(&sl));
+	}
+	json_object_set_new(o, "listeners", a);
+	return o;
+}
+
+static json_t *
+pool_object(const struct listener *l)
+{
+	const struct pool	*p = &l->pool;
+	struct status_pool	 s;
+	json_t			*o, *ex;
+
+	memset(&s, 0, sizeof(s));
+	s.listener = l->cfg.name;
+	s.workers = p->nworkers;
+	s.idle = p->nidle;
+	s.busy = p->nbusy;
+	s.starting = p->nstarting;
+	s.stopping = p->nstopping;
+	s.min_spare = p->cfg.min_spare;
+	s.max_spare = p->cfg.max_spare;
+	s.max_workers = p->cfg.max_workers;
+	s.queued = p->qlen;
+	s.spawned = (int64_t)p->spawned;
+	if ((o = put_pool(&s)) == NULL)
+		return NULL;
+	ex = json_object();
+#define PUT_EXIT(E, json, words)					\
+	json_object_set_new(ex, #json, json_integer((json_int_t)	\
+	    p->ended[WEND_##E]));
+	STATUS_EXIT_KINDS(PUT_EXIT)
+#undef PUT_EXIT
+	json_object_set_new(o, "exits", ex);
+	return o;
+}
+
+/* Live sessions per tenant, added to the tenants' running totals. */
+static json_t *
+tenants_object(struct daemon *d)
+{
+	struct status_tenant	*t;
+	struct listener		*l;
+	struct worker		*w;
+	json_t			*o;
+	size_t			 i, n = d->ntenants;
+
+	if ((t = calloc(n + 1, sizeof(*t))) == NULL)
+		return json_object();
+	for (i = 0; i < n; i++)
+		t[i].accepted = (int64_t)d->tenants[i].accepted;
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(d->tenants[i].name, l->cfg.tenant) != 0)
+				continue;
+			t[i].active += l->pool.qlen;
+		}
+		TAILQ_FOREACH(w, &l->pool.workers, entry) {
+			if (w->session_id == 0 || w->reaped)
+				continue;
+			for (i = 0; i < n; i++)
+				if (strcmp(d->tenants[i].name, w->tenant) == 0)
+					t[i].active++;
+		}
+	}
+	o = json_object();
+	for (i = 0; o != NULL && i < n; i++)
+		json_object_set_new(o, d->tenants[i].name, put_tenant(&t[i]));
+	free(t);
+	return o;
+}
+
+static json_t *
+sessions_object(struct daemon *d)
+{
+	struct status_sessions	 s;
+	struct listener		*l;
+	json_t			*o;
+
+	memset(&s, 0, sizeof(s));
+	s.accepted = (int64_t)d->gone.accepted;
+	s.completed = (int64_t)d->gone.completed;
+	s.rejected = (int64_t)d->gone.rejected;
+	s.failed = (int64_t)d->gone.failed;
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		s.accepted += (int64_t)l->accepted;
+		s.completed += (int64_t)l->completed;
+		s.rejected += (int64_t)l->rejected;
+		s.failed += (int64_t)l->failed;
+		s.active += pool_sessions(&l->pool);
+	}
+	if ((o = put_sessions(&s)) == NULL)
+		return NULL;
+	json_object_set_new(o, "per_tenant", tenants_object(d));
+	return o;
+}
+
+static json_t *
+session_object(const struct worker *w, int64_t now)
+{
+	struct status_session	 s;
+	const struct msg_counters *c = &w->counters;
+	int64_t			 since;
+
+	memset(&s, 0, sizeof(s));
+	s.id = w->session_id;
+	s.tenant = w->tenant;
+	s.peer = w->peer;
+	s.transport = w->pool->lst->cfg.transport;
+	s.started = w->busy_unix;
+	s.age_seconds = (now - w->busy_ms) / 1000;
+	/* Workers report on change only: idle time goes on counting. */
+	since = w->counters_ms != 0 ? w->counters_ms : w->busy_ms;
+	s.idle_seconds = (int64_t)c->idle_seconds + (now - since) / 1000;
+	s.bytes_in = (int64_t)c->bytes_in;
+	s.bytes_out = (int64_t)c->bytes_out;
+	s.instructions = (int64_t)c->instructions;
+	s.heap_bytes = (int64_t)c->heap_bytes;
+	s.program_bytes = (int64_t)c->program_bytes;
+	return put_session(&s);
+}
+
+static json_t *
+worker_object(const struct worker *w, int64_t now)
+{
+	struct status_worker	 s;
+	json_t			*o;
+
+	memset(&s, 0, sizeof(s));
+	s.pid = w->pid;
+	s.state = wstate_name(w->state);
+	s.listener = w->pool->lst->cfg.name;
+	s.generation = w->generation;
+	if ((o = put_worker(&s)) == NULL)
+		return NULL;
+	json_object_set_new(o, "session", w->session_id != 0 ?
+	    session_object(w, now) : json_null());
+	return o;
+}
+
+static json_t *
+workers_array(struct daemon *d, bool sessions_only, int64_t now)
+{
+	struct listener	*l;
+	struct worker	*w;
+	json_t		*a = json_array();
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		TAILQ_FOREACH(w, &l->pool.workers, entry)
+			if (!w->reaped && (!sessions_only ||
+			    w->session_id != 0))
+				json_array_append_new(a, worker_object(w,
+				    now));
+	return a;
+}
+
+json_t *
+status_document(struct daemon *d)
+{
+	struct listener	*l;
+	json_t		*root, *pools;
+	int64_t		 now = ev_now_ms();
+
+	if ((root = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(root, "schema_version",
+	    json_integer(STATUS_SCHEMA_VERSION));
+	json_object_set_new(root, "version", json_string(IRIDIUM_VERSION));
+	json_object_set_new(root, "daemon", daemon_object(d, now));
+	pools = json_array();
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		json_array_append_new(pools, pool_object(l));
+	json_object_set_new(root, "pools", pools);
+	json_object_set_new(root, "sessions", sessions_object(d));
+	json_object_set_new(root, "workers", workers_array(d, false, now));
+	return root;
+}
+
+json_t *
+status_sessions(struct daemon *d)
+{
+	return workers_array(d, true, ev_now_ms());
+}
