@@ -4,17 +4,17 @@
  * The worker (worker/worker.c) owns the process: the channel to the
  * supervisor on fd 3, the sandbox, `status`, `ping`, `shutdown` and
  * `session_end`. A transport owns the client connection: it speaks the
- * client's protocol (line: telnet/nc; ssh later, in its own executable
- * that links libssh), runs a REPL for it, and returns why the session
- * ended. Between the two sits struct session: the worker fills in what
- * the supervisor said; the transport keeps the counters current and, from
+ * client's protocol (line: telnet/nc; ssh: libssh, in its own
+ * executable), runs a REPL for it, and returns why the session ended.
+ * Between the two sits struct session: the worker fills in what the
+ * supervisor said; the transport keeps the counters current and, from
  * its own poll loop, calls session_chan() when fd 3 is readable and
  * session_tick() after every event, so the supervisor is answered even
  * while a program runs.
  *
  * Each executable lists the transports it serves in worker_transports[]
- * (worker/worker_line.c for iridium-worker), so a line worker links no
- * SSH or crypto code at all.
+ * (worker/worker_line.c for iridium-worker, worker/worker_ssh.c for
+ * iridium-worker-ssh), so a line worker links no SSH or crypto code.
  */
 #ifndef IRIDIUM_TRANSPORT_H
 #define IRIDIUM_TRANSPORT_H
@@ -36,6 +36,9 @@
 #define SESSION_END_OUTPUT	"output"	/* output_max, or not reading */
 #define SESSION_END_ERROR	"error"		/* out of memory, a bug */
 #define SESSION_END_PROXY	"proxy"		/* PROXY header missing/bad */
+#define SESSION_END_REFUSED	"refused"	/* peer_verdict said no */
+#define SESSION_END_AUTH	"auth"		/* ssh: no login (failures,
+						   grace time) */
 
 struct worker;
 
@@ -46,7 +49,8 @@ struct session {
 	const char		*listener;
 	const char		*peer;		/* "addr:port" */
 	const char		*tenant;	/* "" until ssh authentication */
-	bool			 proxy;		/* a PROXY header comes first */
+	bool			 proxy;		/* a PROXY header came first: the
+						   worker read it before serve() */
 	struct msg_limits	 limits;	/* min(hello ceilings, session) */
 	uint64_t		 start;		/* session_now() at the start */
 
@@ -64,6 +68,15 @@ struct session {
 	/* Set by session_chan(); the transport ends the session on either. */
 	bool			 shutdown;	/* the supervisor said `shutdown` */
 	bool			 orphaned;	/* the channel is gone */
+
+	/*
+	 * The PROXY step (proxy.h) sets verdict_wanted after its `peer`;
+	 * session_chan() then keeps the `peer_verdict` here. A verdict at
+	 * any other time is a supervisor bug.
+	 */
+	bool			 verdict_wanted;
+	bool			 verdict_in;
+	struct msg_peer_verdict	 verdict;
 
 	struct worker		*w;		/* the worker's own state */
 };
@@ -84,10 +97,12 @@ struct transport {
 	const char	*(*serve)(struct session *s);
 };
 
-/* The transports of this executable, NULL-terminated. */
+/* The transports of this executable, NULL-terminated, and its name. */
 extern const struct transport *const worker_transports[];
+extern const char worker_name[];
 
 extern const struct transport transport_line;
+extern const struct transport transport_ssh;
 
 /* --- what the worker offers a transport (worker/worker.c) --------------- */
 
@@ -108,6 +123,18 @@ int		session_chan(struct session *s);
  * again, or -1 when nothing is pending (the next event will do).
  */
 int		session_tick(struct session *s);
+
+/*
+ * Ask the supervisor whether q's key may log in (`auth_query`) and wait
+ * up to timeout_ms for its `auth_reply`, answering `ping` and noting
+ * `shutdown` meanwhile: the worker never sees the key lists. On ok the
+ * session becomes the tenant's: s->tenant, s->limits (the reply's, under
+ * hello's ceilings; the rlimits lowered to them), the process title and
+ * a `status`. Returns 1 (accepted), 0 (refused), or -1 when the session
+ * must end (s->shutdown, s->orphaned, or no answer in time).
+ */
+int		session_auth(struct session *s,
+		    const struct msg_auth_query *q, int timeout_ms);
 
 /* The counters as `status` and `session_end` report them. */
 void		session_counters(const struct session *s,

@@ -887,11 +887,7 @@ line_serve(struct session *s)
 	io.limits = line_limits;
 	io.arg = &l;
 
-	if (s->proxy) {
-		log_warnx("session %lld: the listener expects a PROXY header, "
-		    "which the line transport does not read", (long long)s->id);
-		line_end(&l, SESSION_END_PROXY);
-	} else if ((l.repl = repl_new(&cfg, &io)) == NULL) {
+	if ((l.repl = repl_new(&cfg, &io)) == NULL) {
 		log_warnx("session %lld: cannot start the REPL (out of "
 		    "memory?)", (long long)s->id);
 		line_bye(&l, SESSION_END_ERROR, "Internal error. Goodbye!");

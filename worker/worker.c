@@ -13,6 +13,7 @@
  *   3. sandbox_enter(), then `ready` with our own build id;
  *   4. idle: answer `ping`, exit on `shutdown` or EOF, wait for `session`;
  *   5. `session`: lower the limits to the tenant's, say `status` busy,
+ *      read the PROXY header if the listener has one (proxy_step.c),
  *      hand the client socket to the transport, send `session_end`, exit.
  *
  * While a transport serves the session it calls back here (transport.h)
@@ -41,16 +42,16 @@
 #include "log.h"
 #include "version.h"
 #include "msg.h"
+#include "proxy.h"
 #include "repl.h"
 #include "sandbox.h"
 #include "transport.h"
 
 
+/* The executable's name (worker_name) comes with its transport list. */
 #ifdef IRIDIUM_TEST_HOOKS
-#define WORKER_NAME		"iridium-worker-test"
 #define WORKER_VARIANT		", test hooks"
 #else
-#define WORKER_NAME		"iridium-worker"
 #define WORKER_VARIANT		""
 #endif
 
@@ -72,15 +73,18 @@ struct worker {
 	pid_t			 pid;
 	struct msg_counters	 reported;	/* what the last status said */
 	uint64_t		 status_next;	/* session_now() */
+	char			 tenant[MSG_NAME_MAX + 1];	/* ssh */
+	bool			 auth_pending;	/* auth_query unanswered */
 };
 
-static const char worker_usage[] =
-"usage: " WORKER_NAME " [--help | --version]\n"
-"\n"
-WORKER_NAME " serves one remote Iridium session in a sandbox. iridiumd\n"
-"starts it with its channel on fd 3 and hands it a client connection;\n"
-"it is not run by hand. Arguments made only of spaces are ignored: they\n"
-"are the room the worker's process title is written into.\n";
+/* A format: both %s are worker_name. */
+#define WORKER_USAGE \
+"usage: %s [--help | --version]\n" \
+"\n" \
+"%s serves one remote Iridium session in a sandbox. iridiumd\n" \
+"starts it with its channel on fd 3 and hands it a client connection;\n" \
+"it is not run by hand. Arguments made only of spaces are ignored: they\n" \
+"are the room the worker's process title is written into.\n"
 
 static void
 worker_args(int argc, char *argv[])
@@ -92,7 +96,7 @@ worker_args(int argc, char *argv[])
 		if (argv[i][strspn(argv[i], " ")] == '\0')
 			continue;	/* padding for setproctitle */
 		if (strcmp(argv[i], "--version") == 0) {
-			printf("%s %s (build %s; transports:", WORKER_NAME,
+			printf("%s %s (build %s; transports:", worker_name,
 			    IRIDIUM_VERSION, iridium_build_id);
 			for (t = worker_transports; *t != NULL; t++)
 				printf(" %s", (*t)->name);
@@ -100,11 +104,12 @@ worker_args(int argc, char *argv[])
 			exit(0);
 		}
 		if (strcmp(argv[i], "--help") == 0) {
-			fputs(worker_usage, stdout);
+			printf(WORKER_USAGE, worker_name, worker_name);
 			exit(0);
 		}
-		fprintf(stderr, "%s: unknown argument: %s\n%s", WORKER_NAME,
-		    argv[i], worker_usage);
+		fprintf(stderr, "%s: unknown argument: %s\n", worker_name,
+		    argv[i]);
+		fprintf(stderr, WORKER_USAGE, worker_name, worker_name);
 		exit(WORKER_EX_USAGE);
 	}
 }
@@ -127,7 +132,7 @@ worker_check_channel(void)
 		return;
 	fprintf(stderr, "%s: this program is started by iridiumd, which "
 	    "passes its channel on fd 3; it is not run by hand (see --help)\n",
-	    WORKER_NAME);
+	    worker_name);
 	exit(1);
 }
 
@@ -193,7 +198,7 @@ worker_log_sink(int prio, const char *line)
 		if (msg_send(MSG_CHAN_FD, MSG_LOG, &lm, -1, 0, NULL, 0) == 0)
 			return;
 	} while (errno == EINTR);
-	snprintf(l2, sizeof(l2), "%s: %s\n", WORKER_NAME, lm.msg);
+	snprintf(l2, sizeof(l2), "%s: %s\n", worker_name, lm.msg);
 	if (write(STDERR_FILENO, l2, strlen(l2)) == -1) {
 		/* nowhere left to say it */
 	}
@@ -240,7 +245,7 @@ worker_hello(struct worker *w)
 			break;
 	if (*t == NULL)
 		fatalx("hello: transport %s is not served by %s",
-		    w->hello->transport, WORKER_NAME);
+		    w->hello->transport, worker_name);
 	w->transport = *t;
 }
 
@@ -385,6 +390,24 @@ session_chan(struct session *s)
 			    m.u.shutdown.reason);
 			s->shutdown = true;
 			break;
+		case MSG_PEER_VERDICT:
+			/* Only as the answer to the PROXY step's `peer`. */
+			if (!s->verdict_wanted)
+				fatalx("bad message from supervisor: "
+				    "peer_verdict without a peer");
+			s->verdict = m.u.peer_verdict;
+			s->verdict_wanted = false;
+			s->verdict_in = true;
+			break;
+		case MSG_AUTH_REPLY:
+			/* The answer to a query session_auth() gave up on. */
+			if (!s->w->auth_pending)
+				fatalx("bad message from supervisor: "
+				    "auth_reply without auth_query");
+			s->w->auth_pending = false;
+			log_debug("session %lld: late auth_reply ignored",
+			    (long long)s->id);
+			break;
 		default:
 			fatalx("bad message from supervisor: %s during a %s "
 			    "session", msg_type_name(m.type), s->w->hello->
@@ -395,7 +418,106 @@ session_chan(struct session *s)
 	return s->shutdown || s->orphaned ? -1 : 0;
 }
 
+/* Take the tenant and its limits from an accepted `auth_reply`. */
+static void
+worker_authed(struct session *s, const struct msg_auth_reply *r)
+{
+	struct worker		*w = s->w;
+	struct msg_limits	 lim;
+	struct msg_counters	 c;
+	uint64_t		 cpu = s->limits.cpu;
+	char			 err[256];
+
+	strlcpy(w->tenant, r->tenant, sizeof(w->tenant));
+	s->tenant = w->tenant;
+	msg_limits_min(&lim, &w->hello->limits, &r->limits);
+	/* RLIMIT_CPU already holds the session's value: it cannot rise. */
+	if (cpu != 0 && (lim.cpu == 0 || lim.cpu > cpu))
+		lim.cpu = cpu;
+	s->limits = lim;
+	if (sandbox_lower(&s->limits, err, sizeof(err)) == -1)
+		fatalx("session %lld: sandbox: %s", (long long)s->id, err);
+	setproctitle("%s s%lld %s %s", w->hello->transport, (long long)s->id,
+	    w->tenant, s->peer[0] != '\0' ? s->peer : "-");
+	session_counters(s, &c);
+	worker_status(w, &c);
+}
+
+int
+session_auth(struct session *s, const struct msg_auth_query *q,
+    int timeout_ms)
+{
+	struct pollfd	 pfd;
+	struct msg	 m;
+	uint64_t	 until = session_now() + (uint64_t)timeout_ms, now;
+	char		 err[512];
+	int		 n, rv = -2;
+
+	worker_send(MSG_AUTH_QUERY, q);
+	s->w->auth_pending = true;
+	/* A shutdown meanwhile still waits for the reply it must not miss. */
+	while (rv == -2 && !s->orphaned) {
+		if ((now = session_now()) >= until) {
+			log_warnx("session %lld: no auth_reply from the "
+			    "supervisor in %d ms", (long long)s->id,
+			    timeout_ms);
+			return -1;
+		}
+		pfd.fd = MSG_CHAN_FD;
+		pfd.events = POLLIN;
+		if ((n = poll(&pfd, 1, (int)(until - now))) <= 0) {
+			if (n == -1 && errno != EINTR)
+				fatal("poll");
+			continue;
+		}
+		n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_BUSY, &m, err,
+		    sizeof(err));
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1 || n == 0) {
+			if (n == -1)
+				log_warn("recv from supervisor");
+			s->orphaned = true;
+			break;
+		}
+		if (n == -2)
+			fatalx("bad message from supervisor: %s", err);
+		switch (m.type) {
+		case MSG_PING:
+			worker_send(MSG_PONG, &m.u.ping);
+			break;
+		case MSG_PONG:
+			break;
+		case MSG_SHUTDOWN:
+			log_debug("session %lld: shutdown (grace %lld s): %s",
+			    (long long)s->id, (long long)m.u.shutdown.grace,
+			    m.u.shutdown.reason);
+			s->shutdown = true;
+			break;
+		case MSG_AUTH_REPLY:
+			s->w->auth_pending = false;
+			rv = m.u.auth_reply.ok ? 1 : 0;
+			if (rv == 1 && !s->shutdown)
+				worker_authed(s, &m.u.auth_reply);
+			break;
+		default:
+			fatalx("bad message from supervisor: %s while waiting "
+			    "for auth_reply", msg_type_name(m.type));
+		}
+		msg_clear(&m);
+	}
+	return rv == -2 || s->shutdown ? -1 : rv;
+}
+
 /* --- the session ---------------------------------------------------------- */
+
+static void
+worker_title(const struct session *s, const char *transport)
+{
+	setproctitle("%s s%lld %s %s", transport, (long long)s->id,
+	    s->tenant[0] != '\0' ? s->tenant : "-",
+	    s->peer[0] != '\0' ? s->peer : "-");
+}
 
 static void __attribute__((noreturn))
 worker_session(struct worker *w, struct msg *m)
@@ -405,7 +527,7 @@ worker_session(struct worker *w, struct msg *m)
 	struct msg_counters	 c;
 	struct session		 s;
 	const char		*reason;
-	char			 err[256];
+	char			 err[256], peer[MSG_ADDR_MAX + 1];
 
 	memset(&s, 0, sizeof(s));
 	s.client = m->fd;
@@ -424,15 +546,19 @@ worker_session(struct worker *w, struct msg *m)
 		fatalx("session %lld: sandbox: %s", (long long)s.id, err);
 	s.start = s.last_input = session_now();
 	w->state = WS_BUSY;
-	setproctitle("%s s%lld %s %s", ms->transport, (long long)ms->id,
-	    ms->tenant[0] != '\0' ? ms->tenant : "-",
-	    ms->peer[0] != '\0' ? ms->peer : "-");
+	worker_title(&s, ms->transport);
 	log_debug("session %lld: %s from %s on %s", (long long)s.id,
 	    ms->transport, ms->peer, ms->listener);
 	session_counters(&s, &c);
 	worker_status(w, &c);
 
-	reason = w->transport->serve(&s);
+	/* A PROXY header first: the session may become the real client's. */
+	reason = s.proxy ? proxy_step(&s, peer, sizeof(peer)) : NULL;
+	if (reason == NULL) {
+		if (s.proxy)
+			worker_title(&s, ms->transport);
+		reason = w->transport->serve(&s);
+	}
 
 	w->state = WS_STOPPING;
 	if (s.orphaned) {
@@ -506,7 +632,7 @@ main(int argc, char *argv[])
 	char		 err[512];
 
 	setproctitle_init(argc, argv, environ);
-	log_init(WORKER_NAME, LOG_INFO);
+	log_init(worker_name, LOG_INFO);
 	worker_args(argc, argv);
 	worker_check_channel();
 	worker_signals();

@@ -9,6 +9,12 @@
 
 #include "transport.h"
 
+#ifdef IRIDIUM_TEST_HOOKS
+const char worker_name[] = "iridium-worker-test";
+#else
+const char worker_name[] = "iridium-worker";
+#endif
+
 const struct transport *const worker_transports[] = {
 	&transport_line,
 	NULL,
