@@ -1,0 +1,204 @@
+/*
+ * test_hostkey.c: iridiumd's host keys (hostkey.h): generated on first
+ * start with the right modes and loaded as is afterwards, keys made by
+ * ssh-keygen read with the fingerprint ssh-keygen prints, and every key
+ * sshd would refuse refused with the file's name and the reason.
+ */
+#include <criterion/criterion.h>
+
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "hostkey.h"
+
+static char	 dir[64];
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/iridium-hostkey-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char	 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(hostkey, .init = setup, .fini = teardown, .timeout = 30);
+
+/* Run a shell command; fail the test unless it succeeds. */
+static void __attribute__((format(printf, 1, 2)))
+sh(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 cmd[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* "SHA256:..." as ssh-keygen -l prints it for path. */
+static void
+keygen_fpr(const char *path, char *out, size_t len)
+{
+	char	 cmd[512], line[512];
+	FILE	*f;
+
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -l -E sha256 -f %s", path);
+	cr_assert_not_null(f = popen(cmd, "r"));
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	pclose(f);
+	cr_assert_eq(sscanf(line, "%*d %511s", out), 1);
+	(void)len;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat	 st;
+
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	return st.st_mode & 07777;
+}
+
+Test(hostkey, ensure_generates_an_ed25519_key_with_mode_0600)
+{
+	struct hostkey	 k;
+	char		 err[512], path[256], fpr[512];
+
+	cr_assert_eq(hostkey_ensure(&k, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert(k.generated);
+	cr_assert_str_eq(k.type, "ssh-ed25519");
+	cr_assert_not_null(strstr(k.pem,
+	    "-----BEGIN OPENSSH PRIVATE KEY-----"));
+	cr_assert_eq(strncmp(k.pub, "ssh-ed25519 AAAA", 16), 0, "%s", k.pub);
+	snprintf(path, sizeof(path), "%s/%s", dir, HOSTKEY_DEFAULT_NAME);
+	cr_assert_eq(mode_of(path), 0600);
+	cr_assert_str_eq(k.path, path);
+	strlcat(path, ".pub", sizeof(path));
+	cr_assert_eq(mode_of(path), 0644);
+	/* ssh-keygen reads what we wrote, and agrees on the fingerprint. */
+	keygen_fpr(path, fpr, sizeof(fpr));
+	cr_assert_str_eq(k.fingerprint, fpr);
+	hostkey_free(&k);
+}
+
+Test(hostkey, ensure_keeps_the_key_it_made)
+{
+	struct hostkey	 a, b;
+	char		 err[512];
+
+	cr_assert_eq(hostkey_ensure(&a, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(hostkey_ensure(&b, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert(a.generated);
+	cr_assert_not(b.generated);
+	cr_assert_str_eq(a.fingerprint, b.fingerprint);
+	/* (The private text differs: each export draws new check bytes.) */
+	cr_assert_str_eq(a.pub, b.pub);
+	hostkey_free(&a);
+	hostkey_free(&b);
+}
+
+Test(hostkey, ensure_needs_the_state_directory)
+{
+	struct hostkey	 k;
+	char		 err[512], path[256];
+
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	cr_assert_eq(hostkey_ensure(&k, path, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "state directory"), "%s", err);
+	cr_assert_not_null(strstr(err, "No such file"), "%s", err);
+}
+
+Test(hostkey, load_reads_an_ssh_keygen_key_and_its_fingerprint)
+{
+	struct hostkey	 k;
+	char		 err[512], path[256], fpr[512];
+
+	snprintf(path, sizeof(path), "%s/k", dir);
+	sh("ssh-keygen -q -t ed25519 -N '' -C test -f %s", path);
+	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), 0, "%s", err);
+	keygen_fpr(path, fpr, sizeof(fpr));
+	cr_assert_str_eq(k.fingerprint, fpr);
+	cr_assert_not(k.generated);
+	hostkey_free(&k);
+}
+
+Test(hostkey, load_refuses_a_key_others_can_read)
+{
+	struct hostkey	 k;
+	char		 err[512], path[256];
+
+	snprintf(path, sizeof(path), "%s/k", dir);
+	sh("ssh-keygen -q -t ed25519 -N '' -f %s && chmod 644 %s", path, path);
+	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, path), "%s", err);
+	cr_assert_not_null(strstr(err, "0644 are too open"), "%s", err);
+}
+
+Test(hostkey, load_refuses_an_encrypted_key_and_garbage)
+{
+	struct hostkey	 k;
+	char		 err[512], path[256];
+
+	snprintf(path, sizeof(path), "%s/k", dir);
+	sh("ssh-keygen -q -t ed25519 -N secret -f %s", path);
+	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "not an unencrypted private key"),
+	    "%s", err);
+	sh("echo 'not a key' > %s && chmod 600 %s", path, path);
+	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "not an unencrypted private key"),
+	    "%s", err);
+	cr_assert_eq(hostkey_load(&k, dir, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "not a regular file"), "%s", err);
+}
+
+Test(hostkey, load_refuses_a_short_rsa_key)
+{
+	struct hostkey	 k;
+	char		 err[512], path[256];
+
+	snprintf(path, sizeof(path), "%s/k", dir);
+	sh("ssh-keygen -q -t rsa -b 2048 -N '' -f %s", path);
+	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "2048 bits: at least 3072"), "%s",
+	    err);
+}
+
+Test(hostkey, hello_carries_every_key_and_needs_ed25519)
+{
+	struct hostkey	 k[2];
+	char		 err[512], path[256], *text;
+
+	snprintf(path, sizeof(path), "%s/e", dir);
+	sh("ssh-keygen -q -t ecdsa -b 256 -N '' -f %s", path);
+	cr_assert_eq(hostkey_load(&k[0], path, err, sizeof(err)), 0, "%s",
+	    err);
+	cr_assert_str_eq(k[0].type, "ecdsa-sha2-nistp256");
+	cr_assert_null(hostkey_hello(k, 1, err, sizeof(err)));
+	cr_assert_not_null(strstr(err, "no ed25519 host key"), "%s", err);
+	cr_assert_eq(hostkey_ensure(&k[1], dir, err, sizeof(err)), 0, "%s",
+	    err);
+	cr_assert_not_null(text = hostkey_hello(k, 2, err, sizeof(err)),
+	    "%s", err);
+	cr_assert_not_null(strstr(text, k[0].pem));
+	cr_assert_not_null(strstr(text, k[1].pem));
+	free(text);
+	hostkey_free(&k[0]);
+	hostkey_free(&k[1]);
+}

@@ -1,0 +1,749 @@
+/*
+ * ssh.c: the ssh transport's connection half (see ssh_internal.h and
+ * ../shared/DESIGN.md, "Sessions"): libssh's server API on the socket
+ * the supervisor handed over, in the sandbox.
+ *
+ * Before lock-down (ssh_prepare, from `hello`): libssh and OpenSSL set
+ * up with nothing left to read from disk later: config files off, the
+ * host keys imported from the PEM text in `hello`, logging routed to our
+ * log sink (libssh's own logger would open /etc/localtime), one
+ * RAND_bytes so OpenSSL's DRBG is seeded, modern algorithms only.
+ *
+ * A session (ssh_serve): TCP_NODELAY, key exchange and authentication
+ * within the login grace time, public keys only, each checked by the
+ * supervisor (session_auth: the probe and again the signed attempt), at
+ * most SSH_MAX_AUTH_TRIES failures with a delay after each, the same
+ * answer for an unknown user as for a wrong key. Then one session
+ * channel (worker/ssh_chan.c serves it); further channels, forwardings
+ * and subsystems are refused, each logged and told to the client.
+ *
+ * One poll loop: libssh's ssh_event holds the client socket and the
+ * supervisor's channel (fd 3); libssh callbacks only record what
+ * happened (or, for authentication, ask the supervisor and wait briefly),
+ * and everything that can take long runs outside them.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "msg.h"
+#include "ssh_internal.h"
+#include "transport.h"
+
+/* Only these, in this order of preference (../shared/DESIGN.md). */
+#define SSH_KEX		"curve25519-sha256,curve25519-sha256@libssh.org"
+#define SSH_CIPHERS	"chacha20-poly1305@openssh.com," \
+			"aes256-gcm@openssh.com,aes128-gcm@openssh.com"
+#define SSH_MACS	"hmac-sha2-256-etm@openssh.com," \
+			"hmac-sha2-512-etm@openssh.com"
+#define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
+			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
+			"ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com," \
+			"rsa-sha2-512,rsa-sha2-256"
+
+#define SSH_PEM_BEGIN	"-----BEGIN "
+#define SSH_PEM_END	"-----END "
+
+/*
+ * The one object that must exist before lock-down and outlive it: the
+ * bind holding the host keys and algorithm lists. The transport
+ * interface has no context between prepare() and serve(), and a worker
+ * serves one session, so it lives here.
+ */
+static ssh_bind	 ssh_bindp;
+
+/* --- before lock-down ------------------------------------------------------- */
+
+/* libssh's log lines, into ours (and so to the supervisor). */
+static void
+ssh_log_cb(int priority, const char *function, const char *buffer,
+    void *userdata)
+{
+	(void)function;
+	(void)userdata;
+	/* libssh's "warnings" are mostly what a client did or undid. */
+	log_msg(priority <= SSH_LOG_WARNING ? LOG_INFO : LOG_DEBUG,
+	    "libssh: %s", buffer);
+}
+
+/* Import each PEM block of text (one or more host keys) into the bind. */
+static int
+ssh_import_keys(const char *text, char *err, size_t errlen)
+{
+	const char		*p, *end, *next;
+	enum ssh_keytypes_e	 type;
+	ssh_key			 key;
+	char			*pem;
+	bool			 ed25519 = false;
+	int			 n = 0;
+
+	for (p = strstr(text, SSH_PEM_BEGIN); p != NULL; p = next) {
+		if ((end = strstr(p, SSH_PEM_END)) == NULL ||
+		    (end = strstr(end + strlen(SSH_PEM_END), "-----")) == NULL) {
+			snprintf(err, errlen, "hostkey: PEM block %d has no "
+			    "end line", n + 1);
+			return -1;
+		}
+		end += 5;
+		next = strstr(end, SSH_PEM_BEGIN);
+		if ((pem = strndup(p, (size_t)(end - p))) == NULL) {
+			snprintf(err, errlen, "hostkey: out of memory");
+			return -1;
+		}
+		key = NULL;
+		if (ssh_pki_import_privkey_base64(pem, NULL, NULL, NULL,
+		    &key) != SSH_OK || key == NULL) {
+			explicit_bzero(pem, strlen(pem));
+			free(pem);
+			snprintf(err, errlen, "hostkey: key %d is not a private "
+			    "key libssh can read (unencrypted OpenSSH or PEM)",
+			    n + 1);
+			return -1;
+		}
+		explicit_bzero(pem, strlen(pem));
+		free(pem);
+		type = ssh_key_type(key);
+		if (type == SSH_KEYTYPE_ED25519)
+			ed25519 = true;
+		else if (type != SSH_KEYTYPE_ECDSA_P256 &&
+		    type != SSH_KEYTYPE_ECDSA_P384 &&
+		    type != SSH_KEYTYPE_ECDSA_P521 && type != SSH_KEYTYPE_RSA) {
+			snprintf(err, errlen, "hostkey: key %d: type %s is "
+			    "not served", n + 1, ssh_key_type_to_char(type));
+			ssh_key_free(key);
+			return -1;
+		}
+		/* The bind takes the key over. */
+		if (ssh_bind_options_set(ssh_bindp, SSH_BIND_OPTIONS_IMPORT_KEY,
+		    key) != SSH_OK) {
+			snprintf(err, errlen, "hostkey: key %d: %s", n + 1,
+			    ssh_get_error(ssh_bindp));
+			ssh_key_free(key);
+			return -1;
+		}
+		n++;
+	}
+	if (!ed25519) {
+		snprintf(err, errlen, "hostkey: no ed25519 key among the %d "
+		    "given", n);
+		return -1;
+	}
+	return n;
+}
+
+/* The host key algorithms: ed25519 first, then those of other keys. */
+static void
+ssh_hostkey_algos(const char *text, char *out, size_t len)
+{
+	strlcpy(out, "ssh-ed25519", len);
+	if (strstr(text, "BEGIN EC PRIVATE KEY") != NULL ||
+	    strstr(text, "BEGIN RSA PRIVATE KEY") != NULL ||
+	    strstr(text, "BEGIN PRIVATE KEY") != NULL) {
+		/* PEM keys other than ed25519: offer what they can do. */
+		strlcat(out, ",ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
+		    "ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256", len);
+	}
+}
+
+static int
+ssh_bind_set(enum ssh_bind_options_e opt, const char *name, const void *v,
+    char *err, size_t errlen)
+{
+	if (ssh_bind_options_set(ssh_bindp, opt, v) == SSH_OK)
+		return 0;
+	snprintf(err, errlen, "libssh option %s: %s", name,
+	    ssh_get_error(ssh_bindp));
+	return -1;
+}
+
+static int
+ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
+{
+	unsigned char	 seed[32];
+	char		 algos[256];
+	bool		 no = false;
+	int		 level;
+
+	if (h->hostkey == NULL) {
+		snprintf(err, errlen, "hello carries no host key");
+		return -1;
+	}
+	/* Before anything in libssh can log: never its default logger. */
+	ssh_set_log_callback(ssh_log_cb);
+	level = h->log_level >= LOG_DEBUG ? SSH_LOG_PROTOCOL : SSH_LOG_WARNING;
+	ssh_set_log_level(level);
+	if (ssh_init() != SSH_OK) {
+		snprintf(err, errlen, "ssh_init failed");
+		return -1;
+	}
+	/* Seed OpenSSL's DRBG now: later it may only reseed (getrandom). */
+	if (RAND_bytes(seed, sizeof(seed)) != 1) {
+		snprintf(err, errlen, "RAND_bytes failed: OpenSSL has no "
+		    "entropy");
+		return -1;
+	}
+	explicit_bzero(seed, sizeof(seed));
+	if ((ssh_bindp = ssh_bind_new()) == NULL) {
+		snprintf(err, errlen, "ssh_bind_new: out of memory");
+		return -1;
+	}
+	ssh_hostkey_algos(h->hostkey, algos, sizeof(algos));
+	/* No /etc/ssh/libssh_server_config, whatever it says. */
+	if (ssh_bind_set(SSH_BIND_OPTIONS_PROCESS_CONFIG, "PROCESS_CONFIG",
+	    &no, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_LOG_VERBOSITY, "LOG_VERBOSITY",
+	    &level, err, errlen) == -1 ||
+	    ssh_import_keys(h->hostkey, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS,
+	    "HOSTKEY_ALGORITHMS", algos, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_KEY_EXCHANGE, "KEY_EXCHANGE",
+	    SSH_KEX, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_CIPHERS_C_S, "CIPHERS_C_S",
+	    SSH_CIPHERS, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_CIPHERS_S_C, "CIPHERS_S_C",
+	    SSH_CIPHERS, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_C_S, "HMAC_C_S", SSH_MACS,
+	    err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_S_C, "HMAC_S_C", SSH_MACS,
+	    err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES,
+	    "PUBKEY_ACCEPTED_KEY_TYPES", SSH_USERKEYS, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* --- helpers for both halves ------------------------------------------- */
+
+void
+ssh_broken(struct sshc *c, const char *what)
+{
+	if (!c->broken)
+		log_debug("session %lld: %s: %s", (long long)c->s->id, what,
+		    ssh_get_error(c->ss));
+	c->broken = true;
+	if (c->reason == NULL)
+		c->reason = c->authed || c->failures == 0 ?
+		    SESSION_END_HANGUP : SESSION_END_AUTH;
+}
+
+/* The supervisor's channel is readable: answer it from the loop. */
+static int
+ssh_chan_event(socket_t fd, int revents, void *arg)
+{
+	struct sshc	*c = arg;
+
+	(void)fd;
+	(void)revents;
+	if (session_chan(c->s) == -1) {
+		if (c->s->shutdown) {
+			ssh_session_set_disconnect_message(c->ss,
+			    "Server shutting down");
+			ssh_chan_bye(c, SESSION_END_SHUTDOWN,
+			    "Server shutting down. Goodbye!");
+		} else if (c->reason == NULL)
+			c->reason = SESSION_END_HANGUP;
+	}
+	return 0;
+}
+
+void
+ssh_turn(struct sshc *c, int timeout)
+{
+	int	 rc, e;
+
+	if (c->broken)
+		return;
+	if (c->chan != NULL)
+		ssh_chan_flush(c);
+	rc = ssh_event_dopoll(c->ev, timeout);
+	e = errno;
+	c->s->bytes_in = c->raw.in_bytes;
+	c->s->bytes_out = c->raw.out_bytes;
+	/* A closed socket also makes dopoll fail: look at the session. */
+	if ((ssh_get_status(c->ss) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0) {
+		ssh_broken(c, "connection closed");
+		return;
+	}
+	if (rc == SSH_ERROR && e != EINTR) {
+		log_warnx("session %lld: event loop: %s", (long long)c->s->id,
+		    e != 0 ? strerror(e) : ssh_get_error(c->ss));
+		c->broken = true;
+		if (c->reason == NULL)
+			c->reason = SESSION_END_ERROR;
+		return;
+	}
+	if (c->chan != NULL)
+		ssh_chan_flush(c);
+	(void)session_tick(c->s);
+}
+
+/*
+ * Wait ms while answering the supervisor: the delay after a failed
+ * attempt, inside a libssh callback (the client waits for our answer).
+ */
+static void
+ssh_delay(struct sshc *c, int ms)
+{
+	struct pollfd	 pfd;
+	uint64_t	 until = session_now() + (uint64_t)ms, now;
+
+	while (!c->s->shutdown && !c->s->orphaned &&
+	    (now = session_now()) < until) {
+		pfd.fd = MSG_CHAN_FD;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(until - now)) > 0)
+			(void)session_chan(c->s);
+	}
+}
+
+/* --- authentication ---------------------------------------------------- */
+
+/* Letters, digits, '_', '-', '.', starting with a letter or digit. */
+static bool
+ssh_user_ok(const char *u)
+{
+	const char	*p;
+	size_t		 n = strlen(u);
+
+	if (n == 0 || n > MSG_NAME_MAX ||
+	    !((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z') ||
+	    (u[0] >= '0' && u[0] <= '9')))
+		return false;
+	for (p = u; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.'))
+			return false;
+	return true;
+}
+
+/* The key's type name and SHA256 fingerprint, for the logs. */
+static void
+ssh_key_info(struct sshc *c, ssh_key key)
+{
+	unsigned char	*hash = NULL;
+	size_t		 hlen = 0;
+	char		*fp;
+
+	strlcpy(c->keytype, ssh_key_type_to_char(ssh_key_type(key)),
+	    sizeof(c->keytype));
+	strlcpy(c->fpr, "SHA256:?", sizeof(c->fpr));
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
+	    &hlen) != SSH_OK)
+		return;
+	if ((fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash,
+	    hlen)) != NULL) {
+		strlcpy(c->fpr, fp, sizeof(c->fpr));
+		ssh_string_free_char(fp);
+	}
+	ssh_clean_pubkey_hash(&hash);
+}
+
+/*
+ * One failed attempt: logged with source, user and key, counted, and
+ * answered after the same delay whatever the reason, so that a client
+ * learns nothing from which it was (unknown user, wrong key).
+ */
+static int
+ssh_fail(struct sshc *c, const char *method, const char *user,
+    const char *why)
+{
+	bool	 key = strcmp(method, "publickey") == 0;
+
+	c->failures++;
+	log_notice("session %lld: failed %s for %s from %s%s%s%s%s: %s "
+	    "(attempt %d of %d)", (long long)c->s->id, method, user,
+	    c->s->peer, key ? ": " : "", key ? c->keytype : "", key ? " " : "",
+	    key ? c->fpr : "", why, c->failures, SSH_MAX_AUTH_TRIES);
+	ssh_delay(c, SSH_FAIL_DELAY_MS);
+	return SSH_AUTH_DENIED;
+}
+
+static int
+ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
+    char state, void *arg)
+{
+	struct sshc		*c = arg;
+	struct msg_auth_query	 q;
+	char			*b64 = NULL;
+	uint64_t		 now;
+	int			 rv, left;
+
+	(void)ss;
+	ssh_key_info(c, key);
+	if (c->authed || c->reason != NULL ||
+	    c->failures >= SSH_MAX_AUTH_TRIES)
+		return SSH_AUTH_DENIED;
+	if (state == SSH_PUBLICKEY_STATE_WRONG)
+		return ssh_fail(c, "publickey", user, "bad signature");
+	if (!ssh_user_ok(user))
+		return ssh_fail(c, "publickey", "(invalid user name)",
+		    "not a tenant name");
+	/* One user per connection, as sshd insists. */
+	if (c->user[0] == '\0')
+		strlcpy(c->user, user, sizeof(c->user));
+	else if (strcmp(c->user, user) != 0)
+		return ssh_fail(c, "publickey", user, "user changed");
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || b64 == NULL ||
+	    strlen(b64) > MSG_KEY_MAX) {
+		ssh_string_free_char(b64);
+		return ssh_fail(c, "publickey", user, "key not exportable");
+	}
+	memset(&q, 0, sizeof(q));
+	strlcpy(q.user, user, sizeof(q.user));
+	strlcpy(q.keytype, c->keytype, sizeof(q.keytype));
+	q.key = b64;
+	q.signed_ = state == SSH_PUBLICKEY_STATE_VALID;
+	now = session_now();
+	left = now < c->grace_end ? (int)(c->grace_end - now) : 1;
+	rv = session_auth(c->s, &q, left < SSH_AUTH_REPLY_MS ? left :
+	    SSH_AUTH_REPLY_MS);
+	ssh_string_free_char(b64);
+	if (rv == -1) {
+		if (c->s->shutdown)
+			ssh_chan_bye(c, SESSION_END_SHUTDOWN, NULL);
+		else if (c->reason == NULL)
+			c->reason = SESSION_END_ERROR;
+		return SSH_AUTH_DENIED;
+	}
+	if (rv == 0)
+		return ssh_fail(c, "publickey", user, "key not accepted");
+	if (!q.signed_)
+		return SSH_AUTH_SUCCESS;	/* the probe: "pk ok" */
+	c->authed = true;
+	c->active = session_now();
+	/* sshd's audit line, with the tenant the supervisor named. */
+	log_notice("session %lld: accepted publickey for %s (tenant %s) from "
+	    "%s: %s %s", (long long)c->s->id, user, c->s->tenant, c->s->peer,
+	    c->keytype, c->fpr);
+	return SSH_AUTH_SUCCESS;
+}
+
+static int
+ssh_cb_auth_password(ssh_session ss, const char *user, const char *password,
+    void *arg)
+{
+	(void)ss;
+	(void)password;
+	return ssh_fail(arg, "password", ssh_user_ok(user) ? user :
+	    "(invalid user name)", "public keys only");
+}
+
+/*
+ * What no callback took: other authentication methods, channel types,
+ * global and channel requests. Logged (and counted, for authentication),
+ * then answered by libssh's default: a refusal.
+ */
+static int
+ssh_cb_message(ssh_session ss, ssh_message m, void *arg)
+{
+	struct sshc	*c = arg;
+	const char	*u;
+	char		 note[160];
+	int		 type = ssh_message_type(m);
+	int		 sub = ssh_message_subtype(m);
+
+	(void)ss;
+	switch (type) {
+	case SSH_REQUEST_AUTH:
+		if (sub == SSH_AUTH_METHOD_NONE || c->authed ||
+		    c->failures >= SSH_MAX_AUTH_TRIES)
+			break;
+		u = ssh_message_auth_user(m);
+		(void)ssh_fail(c, sub == SSH_AUTH_METHOD_INTERACTIVE ?
+		    "keyboard-interactive" : "authentication", u != NULL &&
+		    ssh_user_ok(u) ? u : "(invalid user name)",
+		    "public keys only");
+		break;
+	case SSH_REQUEST_CHANNEL_OPEN:
+		c->refused++;
+		snprintf(note, sizeof(note), "refused a %s channel: only one "
+		    "session channel per connection; no forwarding",
+		    sub == SSH_CHANNEL_DIRECT_TCPIP ? "direct-tcpip" :
+		    sub == SSH_CHANNEL_FORWARDED_TCPIP ? "forwarded-tcpip" :
+		    sub == SSH_CHANNEL_X11 ? "x11" :
+		    sub == SSH_CHANNEL_AUTH_AGENT ? "auth-agent" : "non-session");
+		log_info("session %lld: %s", (long long)c->s->id, note);
+		ssh_chan_notice(c, note);
+		break;
+	case SSH_REQUEST_GLOBAL:
+		if (sub == SSH_GLOBAL_REQUEST_KEEPALIVE)
+			break;
+		log_info("session %lld: refused a global request (%s): no "
+		    "forwarding", (long long)c->s->id,
+		    sub == SSH_GLOBAL_REQUEST_TCPIP_FORWARD ? "tcpip-forward" :
+		    "other");
+		ssh_chan_notice(c, "refused a port forwarding request: this server "
+		    "forwards nothing");
+		break;
+	case SSH_REQUEST_CHANNEL:
+		log_debug("session %lld: refused channel request %d",
+		    (long long)c->s->id, sub);
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+static ssh_channel
+ssh_cb_channel_open(ssh_session ss, void *arg)
+{
+	struct sshc	*c = arg;
+	const char	*note = "refused a second session channel: one "
+	    "session channel per connection";
+
+	if (!c->authed || c->reason != NULL)
+		return NULL;
+	if (c->chan != NULL) {
+		c->refused++;
+		log_info("session %lld: %s", (long long)c->s->id, note);
+		ssh_chan_notice(c, note);
+		return NULL;
+	}
+	if ((c->chan = ssh_channel_new(ss)) == NULL) {
+		log_warnx("session %lld: ssh_channel_new: out of memory",
+		    (long long)c->s->id);
+		return NULL;
+	}
+	ssh_chan_callbacks(c);
+	c->active = session_now();
+	return c->chan;
+}
+
+/* --- the connection ------------------------------------------------------ */
+
+/*
+ * The login grace time: SSH_GRACE_MS, or the idle limit when that is
+ * shorter (a client that sends nothing is idle).
+ */
+static uint64_t
+ssh_grace(const struct session *s)
+{
+	uint64_t	 ms = SSH_GRACE_MS;
+
+	if (s->limits.idle != 0 && s->limits.idle * 1000 < ms)
+		ms = s->limits.idle * 1000;
+	return ms;
+}
+
+static void
+ssh_end_login(struct sshc *c, const char *disconnect, const char *why)
+{
+	log_notice("session %lld: %s from %s%s%s: disconnecting",
+	    (long long)c->s->id, why, c->s->peer, c->user[0] != '\0' ?
+	    " for " : "", c->user);
+	ssh_session_set_disconnect_message(c->ss, disconnect);
+	c->reason = SESSION_END_AUTH;
+}
+
+/*
+ * Before a disconnect that the client does not expect (too many
+ * failures, the grace time): read and drop what it still sends until it
+ * has been quiet for a moment, so that closing the socket does not answer
+ * unread data with a reset, which would destroy our SSH_MSG_DISCONNECT
+ * (and its reason) before the client reads it.
+ */
+static void
+ssh_quiesce(struct sshc *c)
+{
+	struct pollfd	 pfd;
+	char		 tmp[SSH_READ_CHUNK];
+	uint64_t	 until = session_now() + SSH_QUIESCE_MS * 5;
+	int		 fd = ssh_get_fd(c->ss);
+
+	while (!c->broken && fd != -1 && session_now() < until) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, SSH_QUIESCE_MS) <= 0 ||
+		    recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT) <= 0)
+			break;
+	}
+}
+
+/* Key exchange, by hand: the session is not in the event yet. */
+static int
+ssh_kex(struct sshc *c)
+{
+	struct pollfd	 pfd[2];
+	uint64_t	 now;
+	int		 rc, n;
+
+	for (;;) {
+		rc = ssh_handle_key_exchange(c->ss);
+		if (rc == SSH_OK)
+			return 0;
+		if (rc == SSH_ERROR) {
+			/* Scanners and clients with nothing in common. */
+			log_info("session %lld: key exchange with %s failed: "
+			    "%s", (long long)c->s->id, c->s->peer,
+			    ssh_get_error(c->ss));
+			c->broken = true;
+			c->reason = SESSION_END_HANGUP;
+			return -1;
+		}
+		if ((now = session_now()) >= c->grace_end) {
+			ssh_end_login(c, "Login grace time exceeded",
+			    "no key exchange within the login grace time");
+			return -1;
+		}
+		pfd[0].fd = ssh_get_fd(c->ss);
+		pfd[0].events = POLLIN;
+		if ((ssh_get_poll_flags(c->ss) & SSH_WRITE_PENDING) != 0)
+			pfd[0].events |= POLLOUT;
+		pfd[1].fd = MSG_CHAN_FD;
+		pfd[1].events = POLLIN;
+		n = poll(pfd, 2, (int)(c->grace_end - now));
+		if (n == -1 && errno != EINTR) {
+			log_warn("session %lld: poll", (long long)c->s->id);
+			c->reason = SESSION_END_ERROR;
+			return -1;
+		}
+		if (n > 0 && pfd[1].revents != 0) {
+			(void)ssh_chan_event(MSG_CHAN_FD, pfd[1].revents, c);
+			if (c->reason != NULL)
+				return -1;
+		}
+	}
+}
+
+/*
+ * Authentication, the channel and its shell or exec request, within the
+ * grace time (authentication) and the idle limit (after it).
+ */
+static int
+ssh_login(struct sshc *c)
+{
+	uint64_t	 now, until;
+
+	while (c->reason == NULL) {
+		if (c->authed && c->mode != SSH_MODE_NONE)
+			return 0;
+		now = session_now();
+		if (!c->authed && c->failures >= SSH_MAX_AUTH_TRIES) {
+			ssh_end_login(c, "Too many authentication failures",
+			    "too many authentication failures");
+			break;
+		}
+		if (!c->authed && now >= c->grace_end) {
+			ssh_end_login(c, "Login grace time exceeded",
+			    "no login within the login grace time");
+			break;
+		}
+		until = c->authed ? (c->s->limits.idle != 0 ? c->active +
+		    c->s->limits.idle * 1000 : now + 60000) : c->grace_end;
+		if (c->authed && now >= until) {
+			log_info("session %lld: no shell or command requested "
+			    "within the idle limit", (long long)c->s->id);
+			ssh_session_set_disconnect_message(c->ss,
+			    "Idle timeout");
+			c->reason = SESSION_END_IDLE;
+			break;
+		}
+		ssh_turn(c, until - now > 1000 ? 1000 : (int)(until - now));
+	}
+	return -1;
+}
+
+static const char *
+ssh_serve(struct session *s)
+{
+	struct sshc	 c;
+	int		 one = 1, fd = s->client;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.status = 1;
+	c.grace_end = session_now() + ssh_grace(s);
+	s->client = -1;		/* libssh owns it from here on */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_debug("session %lld: TCP_NODELAY: %s", (long long)s->id,
+		    strerror(errno));
+	if ((c.ss = ssh_new()) == NULL || (c.ev = ssh_event_new()) == NULL) {
+		log_warnx("session %lld: libssh: out of memory",
+		    (long long)s->id);
+		close(fd);
+		ssh_free(c.ss);
+		return SESSION_END_ERROR;
+	}
+	if (ssh_bind_accept_fd(ssh_bindp, c.ss, fd) != SSH_OK) {
+		log_warnx("session %lld: ssh_bind_accept_fd: %s",
+		    (long long)s->id, ssh_get_error(ssh_bindp));
+		close(fd);
+		ssh_event_free(c.ev);
+		ssh_free(c.ss);
+		return SESSION_END_ERROR;
+	}
+	/* libssh offers zlib@openssh.com unless told; the bind cannot. */
+	if (ssh_options_set(c.ss, SSH_OPTIONS_COMPRESSION_C_S, "none") < 0 ||
+	    ssh_options_set(c.ss, SSH_OPTIONS_COMPRESSION_S_C, "none") < 0) {
+		log_warnx("session %lld: cannot turn compression off: %s",
+		    (long long)s->id, ssh_get_error(c.ss));
+		ssh_event_free(c.ev);
+		ssh_free(c.ss);
+		return SESSION_END_ERROR;
+	}
+	ssh_set_counters(c.ss, &c.raw, NULL);
+	ssh_set_blocking(c.ss, 0);
+	ssh_set_auth_methods(c.ss, SSH_AUTH_METHOD_PUBLICKEY);
+	c.scb.userdata = &c;
+	c.scb.auth_pubkey_function = ssh_cb_auth_pubkey;
+	c.scb.auth_password_function = ssh_cb_auth_password;
+	c.scb.channel_open_request_session_function = ssh_cb_channel_open;
+	ssh_callbacks_init(&c.scb);
+	ssh_set_server_callbacks(c.ss, &c.scb);
+	ssh_set_message_callback(c.ss, ssh_cb_message, &c);
+
+	if (ssh_event_add_fd(c.ev, MSG_CHAN_FD, POLLIN, ssh_chan_event,
+	    &c) != SSH_OK) {
+		log_warnx("session %lld: ssh_event_add_fd failed",
+		    (long long)s->id);
+		c.reason = SESSION_END_ERROR;
+	} else if (ssh_kex(&c) == 0) {
+		if (ssh_event_add_session(c.ev, c.ss) != SSH_OK) {
+			log_warnx("session %lld: ssh_event_add_session failed",
+			    (long long)s->id);
+			c.reason = SESSION_END_ERROR;
+		} else if (ssh_login(&c) == 0)
+			ssh_chan_serve(&c);
+		(void)ssh_event_remove_session(c.ev, c.ss);
+	}
+	(void)ssh_event_remove_fd(c.ev, MSG_CHAN_FD);
+	if (c.reason == NULL)
+		c.reason = SESSION_END_ERROR;
+	if (c.refused > 0)
+		log_info("session %lld: %d channel(s) refused",
+		    (long long)s->id, c.refused);
+	if (strcmp(c.reason, SESSION_END_AUTH) == 0)
+		ssh_quiesce(&c);
+	/* Sends SSH_MSG_DISCONNECT if the socket is still up; closes it. */
+	ssh_disconnect(c.ss);
+	ssh_chan_free(&c);
+	ssh_event_free(c.ev);
+	ssh_free(c.ss);
+	s->bytes_in = c.raw.in_bytes;
+	s->bytes_out = c.raw.out_bytes;
+	return c.reason;
+}
+
+const struct transport transport_ssh = {
+	.name = "ssh",
+	.prepare = ssh_prepare,
+	.serve = ssh_serve,
+};
