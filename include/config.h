@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "paths.h"	/* generated: IRIDIUM_LIBEXECDIR */
 
 #define CONFIG_PATH		"/etc/iridium/iridiumd.conf"
 #define CONFIG_RUN_DIR		"/run/iridium"
@@ -31,6 +32,7 @@
 #define CONFIG_MAX_LISTENERS	16
 #define CONFIG_MAX_TENANTS	256
 #define CONFIG_MAX_CIDRS	32
+#define CONFIG_MAX_HOSTKEYS	4
 #define CONFIG_PATHLEN		256
 #define CONFIG_NAMELEN		(MSG_NAME_MAX + 1)
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes of config file */
@@ -44,6 +46,7 @@ enum cfg_group {
 	CG_LISTENER,	/* struct listener_cfg: [listener NAME] */
 	CG_LIMITS,	/* struct msg_limits: [limits], [tenant NAME] */
 	CG_TENANT,	/* struct tenant_cfg: [tenant NAME] */
+	CG_SUP,		/* struct sup_limits: [limits], [tenant NAME] */
 	CG_NGROUPS
 };
 
@@ -59,6 +62,8 @@ enum cfg_type {
 	CT_TRANSPORT,	/* "line" | "ssh" */
 	CT_LOGLEVEL,	/* err, warning, notice, info, debug (or 0..7) */
 	CT_CIDRS,	/* a list of ADDR[/BITS], comma or space separated */
+	CT_PATHS,	/* a list of paths, comma or space separated */
+	CT_STARTUPS,	/* START:RATE:FULL or N (struct startups) */
 };
 
 /* Key flags. */
@@ -66,6 +71,8 @@ enum cfg_type {
 #define CK_EMPTY	0x02	/* an empty value is allowed */
 #define CK_LIST		0x04	/* indented continuation lines append */
 #define CK_REQUIRED	0x08	/* a section without it is an error */
+#define CK_RELATIVE	0x10	/* a path may be relative: to state_dir */
+#define CK_SERVER	0x20	/* server-wide: [limits] only, not [tenant] */
 
 /*
  * X(group, name, type, min, max, default, flags, description). The
@@ -88,6 +95,14 @@ enum cfg_type {
 	X(DAEMON, worker_path, PATH, 0, 0,				\
 	    IRIDIUM_LIBEXECDIR "/iridium-worker", 0,			\
 	    "the worker program")					\
+	X(DAEMON, ssh_worker_path, PATH, 0, 0,				\
+	    IRIDIUM_LIBEXECDIR "/iridium-worker-ssh", 0,		\
+	    "the ssh listeners' worker program")			\
+	X(DAEMON, host_key, PATHS, 0, 0, "",				\
+	    CK_RESTART | CK_EMPTY | CK_LIST | CK_RELATIVE,		\
+	    "ssh host private keys, comma separated (relative: under "	\
+	    "state_dir); one must be ed25519; empty: STATE_DIR/"	\
+	    "ssh_host_ed25519_key, generated on first start")		\
 	X(DAEMON, admin_group, NAME, 0, 0, "", CK_EMPTY,		\
 	    "members may use the control socket, besides root and "	\
 	    "iridiumd's own user; empty: nobody else")			\
@@ -141,30 +156,93 @@ enum cfg_type {
 	    "line only: the tenant the sessions belong to (its "	\
 	    "[tenant NAME] limits apply)")				\
 	X(LISTENER, proxy_protocol, BOOL, 0, 1, "no", 0,		\
-	    "expect a PROXY protocol header (stored; not used by this " \
-	    "build yet)")						\
+	    "every connection starts with a PROXY protocol header (v1 " \
+	    "or v2) from a load balancer in proxy_trusted; others are "	\
+	    "closed")							\
 	X(LISTENER, proxy_trusted, CIDRS, 0, 0, "", CK_EMPTY | CK_LIST, \
 	    "addresses allowed to send a PROXY header: ADDR[/BITS], "	\
 	    "comma separated; indented lines continue the list")
 
 #define CONFIG_TENANT_KEYS(X)						\
-	X(TENANT, authorized_keys, PATH, 0, 0, "", CK_EMPTY,		\
-	    "ssh: the tenant's public keys, OpenSSH format (stored; "	\
-	    "used by the ssh transport)")
+	X(TENANT, authorized_keys, PATH, 0, 0, "",			\
+	    CK_EMPTY | CK_RELATIVE,					\
+	    "ssh: the tenant's public keys, an OpenSSH authorized_keys " \
+	    "file (relative: under state_dir), read again on reload; "	\
+	    "the ssh user name is the tenant's; empty: no ssh logins")
+
+/*
+ * The supervisor's own limits: what it checks before a connection may
+ * become a session, and the penalties of sources whose sessions went
+ * wrong (supervisor/admit.c). The sibling of MSG_LIMITS, which travels to
+ * the workers: these never leave the supervisor. They are [limits] keys;
+ * scope TENANT ones may be overridden per [tenant NAME], SERVER ones are
+ * server-wide (CK_SERVER: a [tenant] that sets one is an error). The
+ * config keys, `iridiumd -T`, the example file, the reference table and
+ * the status document's "limits" object (hence the metrics) derive from
+ * this list. Each SOURCE_OFFENCES kind (source.h) has a penalty_ key
+ * here; admit.c maps them with that list, so a missing one does not
+ * compile.
+ *
+ * X(name, scope, type, min, max, default, description)
+ */
+#define SUP_LIMITS(X)							\
+	X(sessions, TENANT, UINT, 0, 1000000, "64",			\
+	    "concurrent sessions of one tenant, queued connections "	\
+	    "included; more are refused with one line; 0: no limit")	\
+	X(sessions_per_source, TENANT, UINT, 0, 1000000, "16",		\
+	    "concurrent sessions from one source address (an IPv4 "	\
+	    "address or an IPv6 /64; behind a PROXY listener, the "	\
+	    "client's); ssh listeners apply [limits]' value; 0: no "	\
+	    "limit")							\
+	X(max_startups, SERVER, STARTUPS, 0, 1000000, "64:30:256",	\
+	    "connections not yet in a session (queued; ssh: not "	\
+	    "logged in; PROXY: header not read), START:RATE:FULL as "	\
+	    "sshd's MaxStartups: from START on, RATE percent are "	\
+	    "refused, rising to all at FULL; N alone is N:100:N; 0: "	\
+	    "no limit")							\
+	X(source_exempt, SERVER, CIDRS, 0, 0, "127.0.0.1/32, ::1/128",	\
+	    "sources never penalised nor capped per source: "		\
+	    "ADDR[/BITS], comma separated (loopback is every local "	\
+	    "user at once)")						\
+	X(penalty_min, SERVER, UINT, 0, 86400, "15",			\
+	    "seconds: a source is refused while its penalty has at "	\
+	    "least this much left (0: any penalty refuses)")		\
+	X(penalty_max, SERVER, UINT, 0, 86400, "600",			\
+	    "seconds: repeated offences add up to at most this (0: "	\
+	    "no penalties at all)")					\
+	X(penalty_sources, SERVER, UINT, 1, 16777216, "65536",		\
+	    "sources tracked at most; more go untracked (admitted)")	\
+	X(penalty_crash, SERVER, UINT, 0, 86400, "90",			\
+	    "seconds of penalty when a source's worker crashes (0: "	\
+	    "none; likewise below)")					\
+	X(penalty_sandbox, SERVER, UINT, 0, 86400, "300",		\
+	    "seconds of penalty when a source's worker breaks the "	\
+	    "sandbox")							\
+	X(penalty_authfail, SERVER, UINT, 0, 86400, "5",		\
+	    "seconds of penalty for a failed ssh login")		\
+	X(penalty_grace, SERVER, UINT, 0, 86400, "20",			\
+	    "seconds of penalty for an ssh login not done in "		\
+	    "login_grace")						\
+	X(penalty_protocol, SERVER, UINT, 0, 86400, "90",		\
+	    "seconds of penalty when a source's worker breaks the "	\
+	    "protocol")
 
 /* Every key's id: CK_DAEMON_user, CK_POOL_min_spare, CK_LIMITS_budget ... */
 #define CONFIG_KEY_ENUM(g, n, ...)	CK_##g##_##n,
 #define CONFIG_LIMIT_ENUM(n, ...)	CK_LIMITS_##n,
+#define CONFIG_SUP_ENUM(n, ...)		CK_SUP_##n,
 enum cfg_key_id {
 	CONFIG_DAEMON_KEYS(CONFIG_KEY_ENUM)
 	CONFIG_POOL_KEYS(CONFIG_KEY_ENUM)
 	CONFIG_LISTENER_KEYS(CONFIG_KEY_ENUM)
 	MSG_LIMITS(CONFIG_LIMIT_ENUM)
 	CONFIG_TENANT_KEYS(CONFIG_KEY_ENUM)
+	SUP_LIMITS(CONFIG_SUP_ENUM)
 	CK_NKEYS
 };
 #undef CONFIG_KEY_ENUM
 #undef CONFIG_LIMIT_ENUM
+#undef CONFIG_SUP_ENUM
 
 struct cfg_key {
 	const char	*name;
@@ -199,6 +277,28 @@ struct cidr_list {
 	unsigned	 n;
 };
 
+struct path_list {
+	char		 v[CONFIG_MAX_HOSTKEYS][CONFIG_PATHLEN];
+	unsigned	 n;
+};
+
+/* max_startups: sshd's MaxStartups; all zero: no limit. */
+struct startups {
+	unsigned	 start;		/* refusals begin at this many */
+	unsigned	 rate;		/* percent refused at start */
+	unsigned	 full;		/* every connection refused from here */
+};
+
+/* SUP_LIMITS' fields, generated. */
+#define SUP_CTYPE_UINT		unsigned
+#define SUP_CTYPE_STARTUPS	struct startups
+#define SUP_CTYPE_CIDRS		struct cidr_list
+struct sup_limits {
+#define SUP_LIMIT_FIELD(n, scope, t, ...)	SUP_CTYPE_##t n;
+	SUP_LIMITS(SUP_LIMIT_FIELD)
+#undef SUP_LIMIT_FIELD
+};
+
 struct listener_cfg {
 	char		 name[CONFIG_NAMELEN];
 	char		 transport[8];		/* "line" | "ssh" */
@@ -217,6 +317,7 @@ struct tenant_cfg {
 	char		 name[CONFIG_NAMELEN];
 	char		 authorized_keys[CONFIG_PATHLEN];
 	struct msg_limits limits;		/* [limits] + overrides */
+	struct sup_limits sup;			/* the same, scope TENANT */
 	uint32_t	 line;
 	uint32_t	 keyline[CK_NKEYS];
 };
@@ -230,6 +331,8 @@ struct config {
 	char		 control[CONFIG_PATHLEN];
 	char		 state_dir[CONFIG_PATHLEN];
 	char		 worker_path[CONFIG_PATHLEN];
+	char		 ssh_worker_path[CONFIG_PATHLEN];
+	struct path_list host_key;
 	char		 admin_group[CONFIG_NAMELEN];
 	int		 log_level;
 	bool		 sandbox_debug;
@@ -240,6 +343,7 @@ struct config {
 	size_t		 nlisteners;
 	/* [limits]: defaults for every tenant */
 	struct msg_limits limits;
+	struct sup_limits sup;		/* [limits]: the supervisor's own */
 	/* [tenant NAME] */
 	struct tenant_cfg tenants[CONFIG_MAX_TENANTS];
 	size_t		 ntenants;
@@ -337,6 +441,9 @@ unsigned config_build_buf(struct config *, const char *name,
 	    struct cfg_errors *);
 /* The limits a line session of this listener gets (its tenant's). */
 const struct msg_limits *config_tenant_limits(const struct config *,
+	    const char *tenant);
+/* The supervisor's limits of a tenant's sessions ([limits] for others). */
+const struct sup_limits *config_tenant_sup(const struct config *,
 	    const char *tenant);
 /* The field-wise largest limits of [limits] and every tenant: the
  * ceilings a worker's hello carries. */

@@ -12,13 +12,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "authkeys.h"
 #include "buf.h"
 #include "config.h"
 #include "ev.h"
+#include "hostkey.h"
 #include "listener.h"
+#include "notify.h"
+#include "sockact.h"
 #include "pool.h"
 
 struct control;
+struct source_table;
 
 /* Sessions of a listener, or of every listener a reload removed. */
 struct session_totals {
@@ -59,6 +64,17 @@ struct daemon {
 	int64_t		 uid, gid;
 	char		 chroot[CONFIG_PATHLEN];
 	bool		 worker_stderr;	/* pipe workers' fd 2 into the log */
+	/* ssh (auth.c): loaded with the first ssh listener, kept */
+	struct hostkey	 hostkeys[CONFIG_MAX_HOSTKEYS];
+	size_t		 nhostkeys;
+	char		*hostkey_text;	/* hello's hostkey; NULL: none */
+	struct authkeys	 authkeys;	/* every tenant's, swapped on reload */
+	struct source_table *sources;	/* per-source penalties */
+	struct admission adm;		/* the supervisor's limits (admit.c) */
+	/* systemd: notifications and inherited listeners */
+	struct notify	 notify;
+	struct sockact	 sockact;
+	bool		 ready_sent;	/* READY=1 since start or reload */
 };
 
 /*
@@ -75,6 +91,8 @@ int64_t		 daemon_next_session(struct daemon *);
 void		 daemon_tenant_accepted(struct daemon *, const char *tenant);
 /* The worker serving session id, or NULL. */
 struct worker	*daemon_find_session(struct daemon *, int64_t id);
+/* A worker became ready: tell systemd once every pool is full. */
+void		 daemon_check_ready(struct daemon *);
 /* Whether workers' stderr is piped into the log for this config. */
 bool		 daemon_worker_stderr(const struct config *);
 

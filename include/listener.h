@@ -26,6 +26,7 @@ struct listener {
 	char		 bound[MSG_ADDR_MAX + 1];	/* "127.0.0.1:2244" */
 	int		 bound_port;
 	int64_t		 paused_until_ms;	/* EMFILE back-off */
+	bool		 activated;	/* the socket came from systemd */
 	bool		 draining;	/* a reload removed it: no accepts */
 	struct pool	 pool;
 	/* sessions: accepted = completed + rejected + failed + active */
@@ -43,6 +44,8 @@ void		 listener_tick(struct listener *, int64_t now);
 void		 listener_stop(struct listener *);
 /* Tell a connection we cannot serve it, in one line, and close it. */
 void		 listener_refuse(struct listener *, int fd, const char *line);
+/* Close a connection we will not serve without a word (counted too). */
+void		 listener_drop(struct listener *, int fd);
 /* Active sessions of this listener (queued + busy). */
 uint64_t	 listener_active(const struct listener *);
 

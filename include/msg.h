@@ -131,7 +131,9 @@ enum msg_type {
 	X(line_max,	4096,		64,	65536,	"bytes",		\
 	    "input line length")					\
 	X(outbuf_max,	262144,		4096,	16777216, "bytes",		\
-	    "output queued for a client that does not read")
+	    "output queued for a client that does not read")		\
+	X(login_grace,	30,		0,	3600,	"seconds",		\
+	    "ssh login grace time")
 
 struct msg_limits {
 #define MSG_LIMIT_FIELD(name, def, min, max, unit, what)	uint64_t name;
@@ -188,6 +190,11 @@ struct msg_session {
 	char		tenant[MSG_NAME_MAX + 1];	/* "" until ssh auth */
 	struct msg_limits limits;
 	bool		proxy;		/* read a PROXY header first */
+	/*
+	 * The supervisor's limits of this session (sessions of its tenant
+	 * and of its source), as lines for !limits; NULL: none.
+	 */
+	const char	*quota;
 };
 
 struct msg_peer {
@@ -202,7 +209,7 @@ struct msg_peer_verdict {
 
 struct msg_auth_query {
 	char		user[MSG_NAME_MAX + 1];
-	char		keytype[32];
+	char		keytype[48];	/* sk-ecdsa-sha2-nistp256@openssh.com */
 	const char	*key;		/* base64 public key blob */
 	bool		signed_;	/* JSON "signed": the signature checked */
 };

@@ -11,11 +11,14 @@
 #define IRIDIUM_POOL_H
 
 #include <bsd/sys/queue.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "admit.h"
+#include "auth.h"
 #include "config.h"
 #include "ev.h"
 #include "msg.h"
@@ -78,6 +81,13 @@ struct worker {
 	struct msg_counters counters;	/* latest status / session_end */
 	int64_t		 counters_ms;	/* when they came */
 	bool		 admin_kill;	/* iridiumctl kill: ending it */
+	struct auth_state auth;		/* ssh: the login, as we decided it */
+	struct admit_hold hold;		/* what it counts against (admit.h) */
+	bool		 proxy;		/* a PROXY header comes first */
+	bool		 peer_seen;	/* its `peer` came: peer is the real
+					   client */
+	char		 via[MSG_ADDR_MAX + 1];	/* then: the balancer */
+	uint64_t	 cpu_limit;	/* seconds, of its session; 0: none */
 
 	/* liveness */
 	int64_t		 ping_seq;
@@ -100,6 +110,7 @@ struct pending {
 	int		 fd;
 	char		 peer[MSG_ADDR_MAX + 1];
 	int64_t		 since_ms;
+	struct admit_hold hold;
 };
 
 struct pool {
@@ -128,7 +139,8 @@ void		 pool_worker_gone(struct worker *, enum wend);
 /* Hand queued connections to idle workers. */
 void		 pool_drain_queue(struct pool *);
 /* Queue a connection; -1 when the queue is full. */
-int		 pool_enqueue(struct pool *, int fd, const char *peer);
+int		 pool_enqueue(struct pool *, int fd, const char *peer,
+		    const struct admit_hold *);
 /* Send `shutdown` to every worker (idle ones exit at once). */
 void		 pool_shutdown(struct pool *, unsigned grace,
 		    const char *reason);
@@ -145,7 +157,9 @@ unsigned	 pool_sessions(const struct pool *);
 /* wproc.c */
 struct worker	*wproc_spawn(struct pool *);
 /* Hand fd to an idle worker with a `session`. 0, or -1 (w is killed). */
-int		 wproc_session(struct worker *, int fd, const char *peer);
+/* On success w takes over what *hold holds (and *hold is emptied). */
+int		 wproc_session(struct worker *, int fd, const char *peer,
+		    struct admit_hold *hold);
 void		 wproc_kill(struct worker *, enum wkill, const char *why);
 void		 wproc_shutdown(struct worker *, unsigned grace,
 		    const char *reason);
@@ -153,7 +167,8 @@ void		 wproc_shutdown(struct worker *, unsigned grace,
 void		 wproc_end_session(struct worker *);
 void		 wproc_tick(struct worker *, int64_t now);
 /* A child exited: drain its channel, classify, log, free later. */
-void		 wproc_reaped(struct worker *, int status);
+void		 wproc_reaped(struct worker *, int status,
+		    const struct rusage *);
 const char	*wend_name(enum wend);
 /* "starting", "idle", "busy", "stopping". */
 const char	*wstate_name(unsigned state);

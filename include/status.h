@@ -13,10 +13,15 @@
  *
  *   {
  *     "schema_version": 1, "version": "...",
- *     "daemon":   { STATUS_DAEMON_FIELDS, "listeners": [ STATUS_LISTENER ] },
+ *     "daemon":   { STATUS_DAEMON_FIELDS, "listeners": [ STATUS_LISTENER ],
+ *                   "host_keys": [ STATUS_HOSTKEY_FIELDS ] },
  *     "pools":    [ { STATUS_POOL_FIELDS, "exits": { STATUS_EXIT_KINDS } } ],
  *     "sessions": { STATUS_SESSIONS_FIELDS,
  *                   "per_tenant": { NAME: { STATUS_TENANT_FIELDS } } },
+ *     "admission": { STATUS_ADMISSION_FIELDS,
+ *                    "refused": { STATUS_REFUSAL_KINDS },
+ *                    "offences": { SOURCE_OFFENCES (source.h) } },
+ *     "limits":   { SUP_LIMITS (config.h): numbers, or text },
  *     "workers":  [ { STATUS_WORKER_FIELDS,
  *                     "session": null | { STATUS_SESSION_FIELDS } } ]
  *   }
@@ -56,6 +61,12 @@
 	X(state, STR, INFO, "accepting, or draining after a reload "	\
 	    "removed it")
 
+/* The ssh host keys (empty until an ssh listener needs them). */
+#define STATUS_HOSTKEY_FIELDS(X)					\
+	X(type, STR, INFO, "the key type, as ssh names it: ssh-ed25519")	\
+	X(fingerprint, STR, INFO, "SHA256:... as ssh-keygen -l prints it") \
+	X(path, STR, INFO, "the private key file")
+
 #define STATUS_POOL_FIELDS(X)						\
 	X(listener, STR, LABEL, "the listener the pool serves")	\
 	X(workers, INT, GAUGE, "worker processes")			\
@@ -91,7 +102,36 @@
 
 #define STATUS_TENANT_FIELDS(X)						\
 	X(active, INT, GAUGE, "the tenant's active sessions")		\
-	X(accepted, INT, COUNTER, "the tenant's sessions so far")
+	X(accepted, INT, COUNTER, "the tenant's sessions so far")	\
+	X(max_sessions, INT, GAUGE, "the tenant's sessions limit (0: "	\
+	    "none)")							\
+	X(refused, INT, COUNTER, "connections refused for the tenant's " \
+	    "sessions limit")
+
+/*
+ * The supervisor's admission of connections (supervisor/admit.c): the
+ * connections not yet in a session, the source table, and, below, the
+ * refusals by the limit that refused them.
+ */
+#define STATUS_ADMISSION_FIELDS(X)					\
+	X(startups, INT, GAUGE, "connections not yet in a session "	\
+	    "(what max_startups counts)")				\
+	X(sources, INT, GAUGE, "source addresses holding sessions or "	\
+	    "serving a penalty")					\
+	X(penalised, INT, GAUGE, "sources refused now for their penalty") \
+	X(untracked, INT, COUNTER, "sources not tracked because the "	\
+	    "table was full (penalty_sources)")
+
+/* Connections refused before they became sessions: X(ENUM, json, words). */
+#define STATUS_REFUSAL_KINDS(X)						\
+	X(PENALTY, penalty, "the source is serving a penalty")		\
+	X(SOURCE, sessions_per_source, "the source holds "		\
+	    "sessions_per_source sessions")				\
+	X(TENANT, sessions, "the tenant holds its sessions limit")	\
+	X(STARTUPS, max_startups, "too many connections not yet in a "	\
+	    "session")							\
+	X(UNTRUSTED, proxy_untrusted, "a PROXY listener's peer is not "	\
+	    "in proxy_trusted")
 
 #define STATUS_WORKER_FIELDS(X)						\
 	X(pid, INT, INFO, "the worker's process id")			\
@@ -103,7 +143,10 @@
 #define STATUS_SESSION_FIELDS(X)					\
 	X(id, INT, LABEL, "session id")					\
 	X(tenant, STR, LABEL, "the tenant")				\
-	X(peer, STR, INFO, "the client's address")			\
+	X(peer, STR, INFO, "the client's address (behind a PROXY "	\
+	    "listener, the one its header gave)")			\
+	X(via, STR, INFO, "behind a PROXY listener: the load "	\
+	    "balancer's address; else empty")				\
 	X(transport, STR, INFO, "line or ssh")				\
 	X(started, INT, INFO, "start time, seconds since the epoch")	\
 	X(age_seconds, INT, GAUGE, "seconds since the start")		\
@@ -113,7 +156,12 @@
 	X(bytes_out, INT, COUNTER, "bytes to the client")		\
 	X(instructions, INT, COUNTER, "VM instructions run")		\
 	X(heap_bytes, INT, GAUGE, "VM heap in use")			\
-	X(program_bytes, INT, GAUGE, "bytes of the loaded program")
+	X(program_bytes, INT, GAUGE, "bytes of the loaded program")	\
+	X(key_type, STR, INFO, "ssh: the type of the key that logged in " \
+	    "(ED25519, ECDSA, RSA, ...); empty before the login and for " \
+	    "line sessions")						\
+	X(key_fingerprint, STR, INFO, "ssh: its SHA256 fingerprint, "	\
+	    "from the key iridiumd itself accepted")
 
 /* A C struct per object, one member per field, for the builder. */
 #define STATUS_CTYPE_INT	int64_t
@@ -122,9 +170,11 @@
 
 struct status_daemon	{ STATUS_DAEMON_FIELDS(STATUS_MEMBER) };
 struct status_listener	{ STATUS_LISTENER_FIELDS(STATUS_MEMBER) };
+struct status_hostkey	{ STATUS_HOSTKEY_FIELDS(STATUS_MEMBER) };
 struct status_pool	{ STATUS_POOL_FIELDS(STATUS_MEMBER) };
 struct status_sessions	{ STATUS_SESSIONS_FIELDS(STATUS_MEMBER) };
 struct status_tenant	{ STATUS_TENANT_FIELDS(STATUS_MEMBER) };
+struct status_admission	{ STATUS_ADMISSION_FIELDS(STATUS_MEMBER) };
 struct status_worker	{ STATUS_WORKER_FIELDS(STATUS_MEMBER) };
 struct status_session	{ STATUS_SESSION_FIELDS(STATUS_MEMBER) };
 

@@ -52,6 +52,8 @@ struct session {
 	bool			 proxy;		/* a PROXY header came first: the
 						   worker read it before serve() */
 	struct msg_limits	 limits;	/* min(hello ceilings, session) */
+	const char		*quota;		/* the supervisor's limits, as
+						   lines for !limits; or NULL */
 	uint64_t		 start;		/* session_now() at the start */
 
 	/*

@@ -165,6 +165,7 @@ static const struct field session_fields[] = {
 	STRING(struct msg_session, tenant, 0, NULL),
 	OBJECT(struct msg_session, limits, false, limits_fields),
 	BOOLEAN(struct msg_session, proxy),
+	STRPTR(struct msg_session, quota, true, 1, MSG_TEXT_MAX),
 };
 
 static const struct field peer_fields[] = {

@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "authkeys.h"
+#include "escape.h"
 
 #define AUTHKEYS_RSA_MIN	2048	/* bits */
 
@@ -33,6 +34,16 @@
 		snprintf(err, errlen, __VA_ARGS__);			\
 		return -1;						\
 	} while (0)
+
+/*
+ * Up to max bytes of a line, escaped: errors quote the file, and the file
+ * may hold anything (found by tests/fuzz/fuzz_authkeys.c).
+ */
+static const char *
+quote(const char *p, size_t max, char *buf, size_t len)
+{
+	return escape_untrusted(buf, len, p, strnlen(p, max));
+}
 
 /* Key types a line may name, as OpenSSH spells them. */
 static const char *const authkeys_types[] = {
@@ -178,7 +189,7 @@ authkeys_fingerprint(const char *b64, char *out, size_t len)
 	return rv;
 }
 
-/* --- one line ---------------------------------------------------------------- */
+/* --- one line ------------------------------------------------------------ */
 
 static bool
 in_list(const char *const *list, const char *s, size_t n)
@@ -226,6 +237,7 @@ static int
 parse_options(const char **pp, char *err, size_t errlen)
 {
 	const char	*p = *pp, *name;
+	char		 q[96];
 	size_t		 n;
 
 	for (;;) {
@@ -233,7 +245,8 @@ parse_options(const char **pp, char *err, size_t errlen)
 		while (isalnum((unsigned char)*p) || *p == '-')
 			p++;
 		if ((n = (size_t)(p - name)) == 0)
-			FAIL("bad options field near \"%.20s\"", name);
+			FAIL("bad options field near \"%s\"", quote(name,
+			    20, q, sizeof(q)));
 		if (*p == '=') {
 			if (*++p != '"')
 				FAIL("option %.*s: the value must be quoted",
@@ -256,7 +269,8 @@ parse_options(const char **pp, char *err, size_t errlen)
 			continue;
 		}
 		if (*p != ' ' && *p != '\t')
-			FAIL("bad options field near \"%.20s\"", p);
+			FAIL("bad options field near \"%s\"", quote(p, 20, q,
+			    sizeof(q)));
 		*pp = skip_blanks(p);
 		return 0;
 	}
@@ -394,7 +408,7 @@ authkeys_line(struct authkeys *a, const char *tenant, const char *file,
 	const struct authkey	*dup;
 	struct authkey		 k;
 	const char		*p = skip_blanks(line), *b64, *c;
-	char			*b64s;
+	char			*b64s, q[192];
 	size_t			 n, bn, cn;
 	int			 rv;
 
@@ -408,13 +422,14 @@ authkeys_line(struct authkeys *a, const char *tenant, const char *file,
 			return -1;
 		n = token_len(p);
 		if (!is_keytype(p, n))
-			FAIL("unknown key type \"%.*s\"", (int)(n > 40 ? 40 : n),
-			    p);
+			FAIL("unknown key type \"%s\"", quote(p, n > 40 ? 40 :
+			    n, q, sizeof(q)));
 	}
 	if (n == 7 && strncmp(p, "ssh-dss", 7) == 0)
 		FAIL("DSA (ssh-dss) keys are not accepted");
 	if (!in_list(authkeys_types, p, n))
-		FAIL("certificates (%.*s) are not supported", (int)n, p);
+		FAIL("certificates (%s) are not supported", quote(p, n > 60 ?
+		    60 : n, q, sizeof(q)));
 	memset(&k, 0, sizeof(k));
 	memcpy(k.keytype, p, n);
 	b64 = skip_blanks(p + n);

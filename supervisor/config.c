@@ -19,7 +19,7 @@
 
 #include "config.h"
 
-/* --- errors ----------------------------------------------------------------- */
+/* --- errors -------------------------------------------------------------- */
 
 void
 cfg_errors_init(struct cfg_errors *e)
@@ -79,7 +79,7 @@ cfg_warning(struct cfg_errors *e, const char *file, uint32_t line,
 	va_end(ap);
 }
 
-/* --- defaults ---------------------------------------------------------------- */
+/* --- defaults ------------------------------------------------------------ */
 
 static void
 set_defaults(struct config *c, struct listener_cfg *l, struct tenant_cfg *t,
@@ -104,6 +104,7 @@ config_defaults(struct config *c)
 	set_defaults(c, NULL, NULL, CG_DAEMON);
 	set_defaults(c, NULL, NULL, CG_POOL);
 	set_defaults(c, NULL, NULL, CG_LIMITS);
+	set_defaults(c, NULL, NULL, CG_SUP);
 }
 
 void
@@ -140,7 +141,7 @@ config_addr_is_loopback(const char *addr)
 	return false;
 }
 
-/* --- flags ----------------------------------------------------------------- */
+/* --- flags --------------------------------------------------------------- */
 
 static const enum cfg_group flag_groups[] = {
 	[CF_DAEMON] = CG_DAEMON,
@@ -164,7 +165,10 @@ config_flag_add(struct cfg_flags *f, enum cfg_flag_target target,
 		    CONFIG_MAX_FLAGS);
 		return -1;
 	}
-	if ((id = config_key_find(flag_groups[target], key)) == -1) {
+	/* --limit sets the supervisor's own [limits] keys too. */
+	if ((id = config_key_find(flag_groups[target], key)) == -1 &&
+	    (target != CF_LIMITS || (id = config_key_find(CG_SUP,
+	    key)) == -1)) {
 		snprintf(err, errlen, "unknown %s setting \"%s\"",
 		    config_group_section(flag_groups[target]), key);
 		return -1;
@@ -238,7 +242,7 @@ apply_flags(struct config *c, const struct cfg_flags *f,
 	}
 }
 
-/* --- merging ------------------------------------------------------------------ */
+/* --- merging ------------------------------------------------------------- */
 
 /* Copy the keys of group g that inst set from src over a base copy. */
 static void
@@ -247,7 +251,8 @@ merge_group(void *dst, const void *base, const void *over, size_t size,
 {
 	const struct cfg_key	*k;
 	char			 tmp[sizeof(struct msg_limits) +
-				    sizeof(struct pool_cfg)];
+				    sizeof(struct pool_cfg) +
+				    sizeof(struct sup_limits)];
 	int			 i;
 
 	memcpy(tmp, base, size);
@@ -279,6 +284,8 @@ merge(struct config *c)
 		t = &c->tenants[i];
 		merge_group(&t->limits, &c->limits, &t->limits,
 		    sizeof(t->limits), t->keyline, CG_LIMITS);
+		merge_group(&t->sup, &c->sup, &t->sup, sizeof(t->sup),
+		    t->keyline, CG_SUP);
 	}
 	if (c->control[0] == '\0') {
 		strlcpy(c->control, c->run_dir, sizeof(c->control));
@@ -304,7 +311,7 @@ clamp_workers(struct config *c, unsigned n)
 	}
 }
 
-/* --- checks across keys -------------------------------------------------------- */
+/* --- checks across keys -------------------------------------------------- */
 
 /* The line of the first of two keys that a section set (else its own). */
 static uint32_t
@@ -399,15 +406,6 @@ check_listener(const struct config *c, size_t i, struct cfg_errors *e)
 		    l->name);
 		return;
 	}
-	/*
-	 * This build's worker serves the line transport only; the ssh
-	 * transport lands with its own issue (then drop this check).
-	 */
-	if (strcmp(l->transport, "ssh") == 0) {
-		ln = l->keyline[CK_LISTENER_transport];
-		cfg_error(e, file_of(c, ln), ln, "[listener %s] transport: "
-		    "ssh is not available in this build yet", l->name);
-	}
 	if (strcmp(l->transport, "line") == 0 &&
 	    !config_addr_is_loopback(l->bind) && !l->allow_insecure_remote) {
 		ln = l->keyline[CK_LISTENER_bind];
@@ -424,11 +422,12 @@ check_listener(const struct config *c, size_t i, struct cfg_errors *e)
 		    "line listeners have a fixed tenant (ssh sessions get "
 		    "theirs from their key)", l->name);
 	}
-	if (l->proxy_protocol) {
+	/* Without trusted balancers a PROXY listener refuses everyone. */
+	if (l->proxy_protocol && l->proxy_trusted.n == 0) {
 		ln = l->keyline[CK_LISTENER_proxy_protocol];
-		cfg_warning(e, file_of(c, ln), ln, "[listener %s] "
-		    "proxy_protocol: not used by this build yet; connections "
-		    "are served without reading a PROXY header", l->name);
+		cfg_error(e, file_of(c, ln), ln, "[listener %s] "
+		    "proxy_protocol: needs proxy_trusted, the addresses of "
+		    "the load balancers that send the header", l->name);
 	}
 	for (j = 0; j < i; j++) {
 		o = &c->listeners[j];
@@ -449,11 +448,19 @@ check(const struct config *c, struct cfg_errors *e)
 {
 	const struct tenant_cfg	*t;
 	char			 what[CONFIG_NAMELEN + 16];
+	uint32_t		 ln;
 	size_t			 i;
 
 	for (i = 0; i < c->nlisteners; i++)
 		check_listener(c, i, e);
 	check_limits(c, "[limits]", &c->limits, NULL, 0, e);
+	if (c->sup.penalty_min > c->sup.penalty_max) {
+		ln = line_of(c, NULL, 0, CK_SUP_penalty_min,
+		    CK_SUP_penalty_max);
+		cfg_error(e, file_of(c, ln), ln, "[limits] penalty_min (%u) is "
+		    "above penalty_max (%u): no source would ever be refused",
+		    c->sup.penalty_min, c->sup.penalty_max);
+	}
 	for (i = 0; i < c->ntenants; i++) {
 		t = &c->tenants[i];
 		snprintf(what, sizeof(what), "[tenant %s]", t->name);
@@ -464,7 +471,7 @@ check(const struct config *c, struct cfg_errors *e)
 		cfg_error(e, NULL, 0, "[daemon] run_dir: too long");
 }
 
-/* --- the whole ------------------------------------------------------------------ */
+/* --- the whole ----------------------------------------------------------- */
 
 static unsigned
 finish(struct config *c, const struct cfg_flags *f, struct cfg_errors *e)
@@ -501,6 +508,17 @@ config_build_buf(struct config *c, const char *name, const char *buf,
 	config_defaults(c);
 	config_parse_buf(c, name, buf, len, e);
 	return finish(c, f, e);
+}
+
+const struct sup_limits *
+config_tenant_sup(const struct config *c, const char *tenant)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->ntenants; i++)
+		if (strcmp(c->tenants[i].name, tenant) == 0)
+			return &c->tenants[i].sup;
+	return &c->sup;
 }
 
 const struct msg_limits *

@@ -21,6 +21,7 @@ static const char *const group_where[CG_NGROUPS] = {
 	[CG_LISTENER] = "[listener NAME]",
 	[CG_LIMITS] = "[limits], [tenant NAME]",
 	[CG_TENANT] = "[tenant NAME]",
+	[CG_SUP] = "[limits], [tenant NAME]",
 };
 
 /* The one-line description, with what the table says beyond it. */
@@ -40,6 +41,8 @@ describe(enum cfg_key_id id, char *buf, size_t len)
 		    (unsigned long long)k->min, (unsigned long long)k->max);
 		strlcat(buf, r, len);
 	}
+	if (k->flags & CK_SERVER)
+		strlcat(buf, "; server-wide: [limits] only", len);
 	if (k->flags & CK_RESTART)
 		strlcat(buf, "; a reload keeps the running value (restart "
 		    "to change it)", len);
@@ -87,7 +90,8 @@ write_group(FILE *f, const struct config *c, const struct listener_cfg *l,
 	int	 i;
 
 	for (i = 0; i < CK_NKEYS; i++) {
-		if (config_keys[i].group != g)
+		if (config_keys[i].group != g || (t != NULL &&
+		    (config_keys[i].flags & CK_SERVER) != 0))
 			continue;
 		config_value_format(i, config_key_cfield(c, l, t, i), v,
 		    sizeof(v));
@@ -108,6 +112,7 @@ config_write(FILE *f, const struct config *c)
 	write_group(f, c, NULL, NULL, CG_POOL);
 	fprintf(f, "\n[limits]\n");
 	write_group(f, c, NULL, NULL, CG_LIMITS);
+	write_group(f, c, NULL, NULL, CG_SUP);
 	for (i = 0; i < c->nlisteners; i++) {
 		fprintf(f, "\n[listener %s]\n", c->listeners[i].name);
 		write_group(f, c, &c->listeners[i], NULL, CG_LISTENER);
@@ -117,6 +122,7 @@ config_write(FILE *f, const struct config *c)
 		fprintf(f, "\n[tenant %s]\n", c->tenants[i].name);
 		write_group(f, c, NULL, &c->tenants[i], CG_TENANT);
 		write_group(f, c, NULL, &c->tenants[i], CG_LIMITS);
+		write_group(f, c, NULL, &c->tenants[i], CG_SUP);
 	}
 }
 
@@ -184,6 +190,10 @@ config_write_example(FILE *f)
 	fprintf(f, "\n# Session limits: the defaults of every tenant.\n"
 	    "[limits]\n");
 	example_group(f, CG_LIMITS, NULL);
+	fprintf(f, "\n# The supervisor's own limits (also [limits] keys): "
+	    "what it checks before\n# a connection becomes a session, and "
+	    "the penalties of sources whose\n# sessions went wrong.\n");
+	example_group(f, CG_SUP, NULL);
 	fprintf(f, "\n# One section per listener, each with its own pool. "
 	    "Without any, iridiumd\n# serves one: [listener line], "
 	    "transport = line on 127.0.0.1:2244.\n"
@@ -219,6 +229,7 @@ config_write_reference(FILE *f)
 	for (i = 0; i < CK_NKEYS; i++) {
 		describe(i, d, sizeof(d));
 		fprintf(f, "| %s | `%s` | %s%s%s | ",
+		    (config_keys[i].flags & CK_SERVER) != 0 ? "[limits]" :
 		    group_where[config_keys[i].group], config_keys[i].name,
 		    config_keys[i].def[0] != '\0' ? "`" : "",
 		    config_keys[i].def[0] != '\0' ? config_keys[i].def : "",
@@ -228,7 +239,7 @@ config_write_reference(FILE *f)
 	}
 }
 
-/* --- what a reload changes -------------------------------------------------- */
+/* --- what a reload changes ----------------------------------------------- */
 
 static size_t
 diff_group(const char *label, const struct config *a, const struct config *b,
@@ -243,7 +254,8 @@ diff_group(const char *label, const struct config *a, const struct config *b,
 	int		 i;
 
 	for (i = 0; i < CK_NKEYS; i++) {
-		if (config_keys[i].group != g)
+		if (config_keys[i].group != g || (ta != NULL &&
+		    (config_keys[i].flags & CK_SERVER) != 0))
 			continue;
 		fa = config_key_cfield(a, la, ta, i);
 		fb = config_key_cfield(b, lb, tb, i);
@@ -296,6 +308,8 @@ config_diff(const struct config *a, const struct config *b,
 	    emit, arg);
 	n += diff_group("[limits]", a, b, NULL, NULL, NULL, NULL, CG_LIMITS,
 	    emit, arg);
+	n += diff_group("[limits]", a, b, NULL, NULL, NULL, NULL, CG_SUP,
+	    emit, arg);
 	for (i = 0; i < a->nlisteners; i++) {
 		la = &a->listeners[i];
 		snprintf(label, sizeof(label), "[listener %s]", la->name);
@@ -332,6 +346,8 @@ config_diff(const struct config *a, const struct config *b,
 		n += diff_group(label, a, b, NULL, NULL, ta, tb, CG_TENANT,
 		    emit, arg);
 		n += diff_group(label, a, b, NULL, NULL, ta, tb, CG_LIMITS,
+		    emit, arg);
+		n += diff_group(label, a, b, NULL, NULL, ta, tb, CG_SUP,
 		    emit, arg);
 	}
 	for (i = 0; i < b->ntenants; i++) {

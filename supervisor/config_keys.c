@@ -31,10 +31,24 @@
 	[CK_##g##_##n] = { #n, CG_##g, CT_##t,				\
 	    offsetof(GROUP_STRUCT_##g, n),				\
 	    sizeof(((GROUP_STRUCT_##g *)0)->n), mn, mx, def, fl, doc },
+/* login_grace runs before the login: no tenant is known to set it. */
+#define LIMIT_FLAGS(n)	(CK_LIMITS_##n == CK_LIMITS_login_grace ?	\
+			    CK_SERVER : 0)
 #define LIMIT_ENTRY(n, def, mn, mx, unit, what)				\
 	[CK_LIMITS_##n] = { #n, CG_LIMITS, CT_U64,			\
 	    offsetof(struct msg_limits, n), sizeof(uint64_t), mn, mx,	\
-	    #def, 0, what " (" unit ")" },
+	    #def, LIMIT_FLAGS(n), what " (" unit ")" },
+/* SUP_LIMITS: scope SERVER keys are [limits] only; lists continue. */
+#define SUP_SCOPE_SERVER	CK_SERVER
+#define SUP_SCOPE_TENANT	0
+#define SUP_TFLAGS_UINT		0
+#define SUP_TFLAGS_STARTUPS	0
+#define SUP_TFLAGS_CIDRS	(CK_EMPTY | CK_LIST)
+#define SUP_ENTRY(n, scope, t, mn, mx, def, what)			\
+	[CK_SUP_##n] = { #n, CG_SUP, CT_##t,				\
+	    offsetof(struct sup_limits, n),				\
+	    sizeof(((struct sup_limits *)0)->n), mn, mx, def,		\
+	    SUP_SCOPE_##scope | SUP_TFLAGS_##t, what },
 
 const struct cfg_key config_keys[CK_NKEYS] = {
 	CONFIG_DAEMON_KEYS(KEY_ENTRY)
@@ -42,6 +56,7 @@ const struct cfg_key config_keys[CK_NKEYS] = {
 	CONFIG_LISTENER_KEYS(KEY_ENTRY)
 	MSG_LIMITS(LIMIT_ENTRY)
 	CONFIG_TENANT_KEYS(KEY_ENTRY)
+	SUP_LIMITS(SUP_ENTRY)
 };
 
 static const char *const group_sections[CG_NGROUPS] = {
@@ -50,6 +65,7 @@ static const char *const group_sections[CG_NGROUPS] = {
 	[CG_LISTENER] = "listener",
 	[CG_LIMITS] = "limits",
 	[CG_TENANT] = "tenant",
+	[CG_SUP] = "limits",
 };
 
 const char *
@@ -92,6 +108,9 @@ config_key_field(struct config *c, struct listener_cfg *l,
 		break;
 	case CG_TENANT:
 		base = (char *)t;
+		break;
+	case CG_SUP:
+		base = t != NULL ? (char *)&t->sup : (char *)&c->sup;
 		break;
 	case CG_NGROUPS:
 		break;
@@ -261,6 +280,116 @@ parse_cidrs(const char *v, struct cidr_list *l, bool append, char *err,
 	return 0;
 }
 
+/* An absolute path (or, for CK_RELATIVE keys, a relative one). */
+static int
+check_path(const struct cfg_key *k, const char *v, char *err, size_t errlen)
+{
+	if (*v != '\0' && *v != '/' && (k->flags & CK_RELATIVE) == 0) {
+		snprintf(err, errlen, "\"%s\" is not an absolute path", v);
+		return -1;
+	}
+	if (strpbrk(v, "\"'") != NULL) {
+		snprintf(err, errlen, "\"%s\": quotes are not removed; write "
+		    "the path without them", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_paths(const struct cfg_key *k, const char *v, struct path_list *l,
+    bool append, char *err, size_t errlen)
+{
+	struct path_list nl;
+	const char	*p = v;
+	size_t		 n;
+
+	if (append)
+		nl = *l;
+	else
+		memset(&nl, 0, sizeof(nl));
+	for (;;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, ", \t");
+		if (nl.n == CONFIG_MAX_HOSTKEYS) {
+			snprintf(err, errlen, "more than %d paths",
+			    CONFIG_MAX_HOSTKEYS);
+			return -1;
+		}
+		if (n >= sizeof(nl.v[0])) {
+			snprintf(err, errlen, "\"%.40s...\" is too long (at "
+			    "most %zu bytes)", p, sizeof(nl.v[0]) - 1);
+			return -1;
+		}
+		memcpy(nl.v[nl.n], p, n);
+		nl.v[nl.n][n] = '\0';
+		p += n;
+		if (check_path(k, nl.v[nl.n], err, errlen) == -1)
+			return -1;
+		nl.n++;
+	}
+	*l = nl;
+	return 0;
+}
+
+/*
+ * sshd's MaxStartups: "START:RATE:FULL", or "N" for N:100:N; "0" is no
+ * limit. RATE is a percentage, 1..100; START may not pass FULL.
+ */
+static int
+parse_startups(const struct cfg_key *k, const char *v, struct startups *out,
+    char *err, size_t errlen)
+{
+	unsigned long long n[3];
+	const char	*p = v;
+	char		*end;
+	int		 i, count = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)*p))
+			break;
+		errno = 0;
+		n[i] = strtoull(p, &end, 10);
+		if (errno != 0 || n[i] > k->max) {
+			snprintf(err, errlen, "\"%s\": %.*s is out of range "
+			    "(0..%llu)", v, (int)(end - p), p,
+			    (unsigned long long)k->max);
+			return -1;
+		}
+		count++;
+		p = end;
+		if (*p != ':' || i == 2)
+			break;
+		p++;
+	}
+	if (*p != '\0' || (count != 1 && count != 3)) {
+		snprintf(err, errlen, "\"%s\" is not START:RATE:FULL or a "
+		    "number", v);
+		return -1;
+	}
+	if (count == 1) {
+		out->start = out->full = (unsigned)n[0];
+		out->rate = 100;
+		return 0;
+	}
+	if (n[1] < 1 || n[1] > 100) {
+		snprintf(err, errlen, "\"%s\": RATE must be a percentage, "
+		    "1..100", v);
+		return -1;
+	}
+	if (n[0] > n[2]) {
+		snprintf(err, errlen, "\"%s\": START is above FULL", v);
+		return -1;
+	}
+	out->start = (unsigned)n[0];
+	out->rate = (unsigned)n[1];
+	out->full = (unsigned)n[2];
+	return 0;
+}
+
 static int
 set_string(const struct cfg_key *k, char *field, const char *v, char *err,
     size_t errlen)
@@ -318,16 +447,8 @@ config_value_set(enum cfg_key_id id, void *field, const char *v,
 		}
 		return set_string(k, field, v, err, errlen);
 	case CT_PATH:
-		if (*v != '\0' && *v != '/') {
-			snprintf(err, errlen, "\"%s\" is not an absolute path",
-			    v);
+		if (check_path(k, v, err, errlen) == -1)
 			return -1;
-		}
-		if (strpbrk(v, "\"'") != NULL) {
-			snprintf(err, errlen, "\"%s\": quotes are not removed; "
-			    "write the path without them", v);
-			return -1;
-		}
 		return set_string(k, field, v, err, errlen);
 	case CT_ADDR:
 		if (strcmp(v, "localhost") != 0 &&
@@ -357,6 +478,10 @@ config_value_set(enum cfg_key_id id, void *field, const char *v,
 		return 0;
 	case CT_CIDRS:
 		return parse_cidrs(v, field, append, err, errlen);
+	case CT_PATHS:
+		return parse_paths(k, v, field, append, err, errlen);
+	case CT_STARTUPS:
+		return parse_startups(k, v, field, err, errlen);
 	}
 	snprintf(err, errlen, "unknown type");
 	return -1;
@@ -376,6 +501,19 @@ format_cidrs(const struct cidr_list *l, char *buf, size_t len)
 		snprintf(item, sizeof(item), "%s%s/%u", i > 0 ? ", " : "", a,
 		    l->v[i].bits);
 		strlcat(buf, item, len);
+	}
+}
+
+static void
+format_paths(const struct path_list *l, char *buf, size_t len)
+{
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n; i++) {
+		if (i > 0)
+			strlcat(buf, ", ", len);
+		strlcat(buf, l->v[i], len);
 	}
 }
 
@@ -414,6 +552,19 @@ config_value_format(enum cfg_key_id id, const void *field, char *buf,
 	case CT_CIDRS:
 		format_cidrs(field, buf, len);
 		return;
+	case CT_PATHS:
+		format_paths(field, buf, len);
+		return;
+	case CT_STARTUPS: {
+		const struct startups *st = field;
+
+		if (st->rate == 100 && st->start == st->full)
+			snprintf(buf, len, "%u", st->start);
+		else
+			snprintf(buf, len, "%u:%u:%u", st->start, st->rate,
+			    st->full);
+		return;
+	}
 	}
 	snprintf(buf, len, "?");
 }
@@ -423,6 +574,8 @@ config_value_equal(enum cfg_key_id id, const void *a, const void *b)
 {
 	const struct cfg_key	*k = &config_keys[id];
 	const struct cidr_list	*la, *lb;
+	const struct path_list	*pa, *pb;
+	unsigned		 i;
 
 	switch (k->type) {
 	case CT_NAME:
@@ -435,6 +588,15 @@ config_value_equal(enum cfg_key_id id, const void *a, const void *b)
 		lb = b;
 		return la->n == lb->n && memcmp(la->v, lb->v,
 		    la->n * sizeof(la->v[0])) == 0;
+	case CT_PATHS:
+		pa = a;
+		pb = b;
+		if (pa->n != pb->n)
+			return false;
+		for (i = 0; i < pa->n; i++)
+			if (strcmp(pa->v[i], pb->v[i]) != 0)
+				return false;
+		return true;
 	default:
 		return memcmp(a, b, k->size) == 0;
 	}

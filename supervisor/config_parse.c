@@ -111,7 +111,7 @@ find_or_comment(const char *s, const char *end, const char *chars)
 	return end;
 }
 
-/* --- sections ------------------------------------------------------------- */
+/* --- sections ------------------------------------------------------------ */
 
 static void
 start_section(struct parse *p, const char *name, size_t len)
@@ -230,7 +230,7 @@ start_section(struct parse *p, const char *name, size_t len)
 	    "[listener NAME] and [tenant NAME])", p->sect_label);
 }
 
-/* --- classifying a line, as inih will see it ------------------------------- */
+/* --- classifying a line, as inih will see it ----------------------------- */
 
 static enum line_kind
 classify(struct parse *p, const char *s, size_t len)
@@ -331,7 +331,7 @@ reader(char *str, int num, void *arg)
 	return str;
 }
 
-/* --- keys -------------------------------------------------------------------- */
+/* --- keys ---------------------------------------------------------------- */
 
 static int
 section_key(struct parse *p, const char *name)
@@ -346,15 +346,17 @@ section_key(struct parse *p, const char *name)
 		id = config_key_find(CG_POOL, name);
 		break;
 	case SK_LIMITS:
-		id = config_key_find(CG_LIMITS, name);
+		if ((id = config_key_find(CG_LIMITS, name)) == -1)
+			id = config_key_find(CG_SUP, name);
 		break;
 	case SK_LISTENER:
 		if ((id = config_key_find(CG_LISTENER, name)) == -1)
 			id = config_key_find(CG_POOL, name);
 		break;
 	case SK_TENANT:
-		if ((id = config_key_find(CG_TENANT, name)) == -1)
-			id = config_key_find(CG_LIMITS, name);
+		if ((id = config_key_find(CG_TENANT, name)) == -1 &&
+		    (id = config_key_find(CG_LIMITS, name)) == -1)
+			id = config_key_find(CG_SUP, name);
 		break;
 	case SK_NONE:
 		break;
@@ -396,6 +398,11 @@ set_key(struct parse *p, const char *name, const char *value, bool cont)
 		}
 		k = &config_keys[id];
 		p->last_key = id;
+		if (p->sect == SK_TENANT && (k->flags & CK_SERVER) != 0) {
+			ERR(p, "%s %s: only [limits] sets it (it is "
+			    "server-wide, not a tenant's)", p->sect_label, name);
+			return;
+		}
 		if (p->seen_row[id] != 0) {
 			ERR(p, "%s %s: duplicate key (first set at line %u)",
 			    p->sect_label, name, p->seen_row[id]);

@@ -6,6 +6,7 @@
  * runs until a TERM or INT has been handled and every worker is reaped.
  */
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -24,17 +25,24 @@
 
 #include <bsd/string.h>
 
+#include "admit.h"
+#include "auth.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "source.h"
 #include "version.h"
 
 
 #if defined(__SANITIZE_ADDRESS__)
 #define DAEMON_SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DAEMON_SANITIZED	1
+#endif
 #endif
 
 int64_t
@@ -122,15 +130,17 @@ static void
 reap(struct daemon *d)
 {
 	struct worker	*w;
+	struct rusage	 ru;
 	pid_t		 pid;
 	int		 status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	/* With its CPU time: a CPU limit's SIGKILL is told from others. */
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if ((w = find_worker(d, pid)) == NULL) {
 			log_debug("reaped unknown child %d", (int)pid);
 			continue;
 		}
-		wproc_reaped(w, status);
+		wproc_reaped(w, status, &ru);
 	}
 	if (pid == -1 && errno != ECHILD)
 		log_warn("waitpid");
@@ -145,6 +155,7 @@ begin_shutdown(struct daemon *d, const char *why)
 	if (d->stopping)
 		return;
 	d->stopping = true;
+	(void)notify_stopping(&d->notify);
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		if (l->pool.cfg.grace > grace)
 			grace = l->pool.cfg.grace;
@@ -170,11 +181,61 @@ hup(struct daemon *d)
 		return;
 	}
 	log_info("SIGHUP: reloading %s", d->cfgpath);
+	(void)notify_reloading(&d->notify);
 	cfg_errors_init(&errs);
 	buf_init(&changes, 0);
 	(void)daemon_reload(d, &changes, &errs);
 	buf_free(&changes);
 	cfg_errors_free(&errs);
+	/*
+	 * Done, good or bad (a bad file leaves the old configuration
+	 * serving): systemd waits for READY=1 after RELOADING=1.
+	 */
+	(void)notify_ready(&d->notify);
+}
+
+/* The STATUS= line systemctl status shows. */
+static void
+notify_summary(struct daemon *d)
+{
+	struct listener	*l;
+	unsigned	 busy = 0, idle = 0, queued = 0;
+	char		 line[160];
+
+	if (!notify_enabled(&d->notify))
+		return;
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		busy += l->pool.nbusy;
+		idle += l->pool.nidle;
+		queued += l->pool.qlen;
+	}
+	snprintf(line, sizeof(line), "%u session%s, %u idle worker%s%s",
+	    busy, busy == 1 ? "" : "s", idle, idle == 1 ? "" : "s",
+	    d->stopping ? ", shutting down" : "");
+	if (queued > 0)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+		    ", %u waiting", queued);
+	(void)notify_status(&d->notify, line);
+}
+
+void
+daemon_check_ready(struct daemon *d)
+{
+	struct listener	*l;
+	unsigned	 want;
+
+	if (d->ready_sent || d->stopping)
+		return;
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		want = l->pool.cfg.min_spare < l->pool.cfg.max_workers ?
+		    l->pool.cfg.min_spare : l->pool.cfg.max_workers;
+		if (l->fd != -1 && l->pool.nidle < want)
+			return;
+	}
+	d->ready_sent = true;
+	log_info("ready: every pool has its spare workers");
+	(void)notify_ready(&d->notify);
+	notify_summary(d);
 }
 
 static void
@@ -229,8 +290,13 @@ tick_cb(struct ev *e, uint32_t events)
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_tick(l, now);
 	daemon_reap_listeners(d);
+	admit_tick(d, now);
 	if (d->ctl != NULL)
 		control_tick(d->ctl, now);
+	daemon_check_ready(d);
+	notify_summary(d);
+	/* Only a loop that still turns says it is alive. */
+	(void)notify_watchdog(&d->notify, now);
 }
 
 /* Workers drop to this user; root-owned empty directory as their root. */
@@ -312,6 +378,56 @@ setup_identity(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The host keys and the tenants' keys (auth.c). */
+static int
+daemon_ssh_init(struct daemon *d)
+{
+	struct cfg_errors	 errs;
+	const char		*p;
+	unsigned		 n;
+
+	cfg_errors_init(&errs);
+	n = auth_keys_load(&d->cfg, &d->authkeys, &errs);
+	n += auth_hostkeys_load(d, &d->cfg, &errs);
+	for (p = errs.warnings.data; p != NULL && *p != '\0';
+	    p = strchr(p, '\n') + 1)
+		log_warnx("%.*s", (int)strcspn(p, "\n"), p);
+	for (p = errs.errors.data; p != NULL && *p != '\0';
+	    p = strchr(p, '\n') + 1)
+		log_warnx("%.*s", (int)strcspn(p, "\n"), p);
+	cfg_errors_free(&errs);
+	if (n != 0) {
+		log_warnx("%u error%s in the ssh keys; not starting", n,
+		    n == 1 ? "" : "s");
+		return -1;
+	}
+	if (d->authkeys.nfiles > 0)
+		log_info("%zu ssh keys from %zu authorized_keys files",
+		    d->authkeys.n, d->authkeys.nfiles);
+	return 0;
+}
+
+/*
+ * Say once what Landlock gives the workers here (each worker notes it
+ * only at debug level): ABI 4 adds TCP rules, 6 signal and socket scoping.
+ */
+static void
+log_landlock(void)
+{
+	long	 abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U);
+
+	if (abi < 1)
+		log_notice("landlock unavailable in this kernel: workers rely "
+		    "on chroot, rlimits and seccomp");
+	else if (abi < 6)
+		log_notice("landlock ABI %ld: workers get %s", abi, abi < 4 ?
+		    "filesystem rules only" : "filesystem and TCP rules, no "
+		    "signal scoping");
+	else
+		log_info("landlock ABI %ld: workers get filesystem, TCP and "
+		    "scope rules", abi);
+}
+
 static int
 setup_run_dir(struct daemon *d, char *err, size_t errlen)
 {
@@ -348,9 +464,26 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	d->started_unix = (int64_t)time(NULL);
 	d->generation = 1;
 	d->worker_stderr = daemon_worker_stderr(cfg);
+	d->notify.fd = -1;
+
+	/* systemd's variables are ours alone: read, then unset them. */
+	if (notify_init(&d->notify, err, sizeof(err)) == -1 ||
+	    sockact_init(&d->sockact, SOCKACT_FDS_START, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (d->sockact.n > 0)
+		log_info("socket activation: %d listening socket%s from "
+		    "systemd", d->sockact.n, d->sockact.n == 1 ? "" : "s");
 
 	if (access(cfg->worker_path, X_OK) == -1) {
 		log_warn("worker program %s", cfg->worker_path);
+		return -1;
+	}
+	if (auth_config_has_ssh(cfg) && access(cfg->ssh_worker_path,
+	    X_OK) == -1) {
+		log_warn("ssh worker program %s", cfg->ssh_worker_path);
 		return -1;
 	}
 	if ((d->devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
@@ -362,6 +495,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		log_warnx("%s", err);
 		return -1;
 	}
+	log_landlock();
 
 	/* Both sides ignore SIGPIPE; sends also say MSG_NOSIGNAL. */
 	signal(SIGPIPE, SIG_IGN);
@@ -406,6 +540,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		return -1;
 	}
 
+	if (daemon_ssh_init(d) == -1 || admit_init(d) == -1)
+		return -1;
 	for (i = 0; i < cfg->nlisteners; i++) {
 		if ((l = listener_open(d, &cfg->listeners[i], err,
 		    sizeof(err))) == NULL) {
@@ -413,6 +549,13 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 			return -1;
 		}
 		TAILQ_INSERT_TAIL(&d->listeners, l, entry);
+	}
+	sockact_unused(&d->sockact, err, sizeof(err));
+	if (err[0] != '\0') {
+		log_warnx("socket activation: no [listener NAME] for the "
+		    "socket%s named %s (LISTEN_FDNAMES)",
+		    strchr(err, ',') != NULL ? "s" : "", err);
+		return -1;
 	}
 	/* Fill the pools now rather than a second from now. */
 	TAILQ_FOREACH(l, &d->listeners, entry)
@@ -462,6 +605,12 @@ daemon_free(struct daemon *d)
 	d->ctl = NULL;
 	free(d->tenants);
 	d->tenants = NULL;
+	authkeys_free(&d->authkeys);
+	auth_hostkeys_free(d);
+	source_free(d->sources);
+	d->sources = NULL;
+	notify_close(&d->notify);
+	admit_free(d);
 	ev_close(&d->loop);
 	if (d->sigfd != -1)
 		close(d->sigfd);

@@ -13,7 +13,9 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,11 +32,29 @@
 #include "buf.h"
 #include "control.h"
 #include "escape.h"
+#include "metrics.h"
 #include "status.h"
 
 #define EX_USAGE	64
 #define REPLY_MAX	(64 << 20)
 #define TIMEOUT_MS	30000
+
+/* metrics -o FILE: what die() leaves there ("iridium_up 0"). */
+static const char	*down_path;
+static void		 write_metrics_file(const char *, const json_t *,
+			    unsigned);
+
+/* A metrics file says the daemon is down rather than go stale. */
+static void
+metrics_down(void)
+{
+	const char	*p = down_path;
+
+	if (p != NULL) {
+		down_path = NULL;
+		write_metrics_file(p, NULL, 0);
+	}
+}
 
 static void
 usage(FILE *f)
@@ -51,6 +71,11 @@ usage(FILE *f)
 "  kill SESSION_ID     end a session: its client is told goodbye, and\n"
 "                      its worker is killed if it lingers past the grace\n"
 "  reload              re-read the configuration file (as SIGHUP does)\n"
+"  metrics [--sessions] [-o FILE]\n"
+"                      the status as Prometheus metrics; --sessions: a\n"
+"                      series per session too; -o: write FILE atomically\n"
+"                      (FILE.tmp, then renamed; iridium_up 0 in it when\n"
+"                      iridiumd cannot be asked), for node_exporter\n"
 "\n"
 "  -s, --socket PATH   the control socket (default $IRIDIUM_CONTROL, else\n"
 "                      " CTL_DEFAULT_PATH ")\n"
@@ -69,6 +94,7 @@ die(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	metrics_down();
 	exit(status);
 }
 
@@ -99,7 +125,7 @@ gi(const json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* --- talking to iridiumd -------------------------------------------------- */
+/* --- talking to iridiumd ------------------------------------------------- */
 
 static int
 ctl_connect(const char *path)
@@ -220,6 +246,7 @@ check_ok(json_t *reply)
 	errors = json_object_get(reply, "errors");
 	json_array_foreach(errors, i, e)
 		fprintf(stderr, "  %s\n", esc(json_string_value(e)));
+	metrics_down();
 	exit(1);
 }
 
@@ -235,7 +262,7 @@ print_json(const json_t *j)
 	free(s);
 }
 
-/* --- tables ------------------------------------------------------------------ */
+/* --- tables -------------------------------------------------------------- */
 
 #define TABLE_COLS	12
 
@@ -339,28 +366,44 @@ num(long long n)
 	return b;
 }
 
-/* --- output ------------------------------------------------------------------ */
+/* --- output -------------------------------------------------------------- */
+
+/* "-" for an empty cell (an ssh session's tenant before its login). */
+static const char *
+nonempty(const char *s)
+{
+	return s[0] != '\0' ? s : "-";
+}
 
 static void
 print_sessions(const json_t *workers)
 {
-	struct table	 t = { .ncols = 9 };
+	struct table	 t = { .ncols = 10 };
 	const json_t	*w, *s;
+	char		 key[160];
 	size_t		 i;
 	int		 n = 0;
 
 	t.right[0] = t.right[4] = t.right[5] = t.right[6] = t.right[7] =
 	    t.right[8] = true;
 	row(&t, "SESSION", "TENANT", "PEER", "TRANSPORT", "AGE", "IDLE",
-	    "INSTRUCTIONS", "IN", "OUT");
+	    "INSTRUCTIONS", "IN", "OUT", "KEY");
 	json_array_foreach(workers, i, w) {
 		s = json_object_get(w, "session");
 		if (!json_is_object(s))
 			continue;
-		row(&t, num(gi(s, "id")), gs(s, "tenant"), gs(s, "peer"),
-		    gs(s, "transport"), dur(gi(s, "age_seconds")),
-		    dur(gi(s, "idle_seconds")), num(gi(s, "instructions")),
-		    num(gi(s, "bytes_in")), num(gi(s, "bytes_out")));
+		/* ssh: the key that logged in; "-" for line, or before it. */
+		if (json_string_length(json_object_get(s,
+		    "key_fingerprint")) > 0)
+			snprintf(key, sizeof(key), "%s %s",
+			    gs(s, "key_type"), gs(s, "key_fingerprint"));
+		else
+			strlcpy(key, "-", sizeof(key));
+		row(&t, num(gi(s, "id")), nonempty(gs(s, "tenant")),
+		    gs(s, "peer"), gs(s, "transport"),
+		    dur(gi(s, "age_seconds")), dur(gi(s, "idle_seconds")),
+		    num(gi(s, "instructions")), num(gi(s, "bytes_in")),
+		    num(gi(s, "bytes_out")), key);
 		n++;
 	}
 	if (n == 0) {
@@ -369,6 +412,30 @@ print_sessions(const json_t *workers)
 		return;
 	}
 	table_print(&t, "");
+}
+
+/* One line of what the supervisor's own limits refused, when any. */
+static void
+print_admission(const json_t *a)
+{
+	const json_t	*v;
+	const char	*k;
+	char		 line[512], item[96];
+
+	if (!json_is_object(a))
+		return;
+	line[0] = '\0';
+	json_object_foreach(json_object_get(a, "refused"), k, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		snprintf(item, sizeof(item), "%s%s %lld", line[0] != '\0' ?
+		    ", " : "", esc(k), (long long)json_integer_value(v));
+		strlcat(line, item, sizeof(line));
+	}
+	printf("admission: %lld connections not in a session yet; %lld "
+	    "sources tracked, %lld penalised; refused: %s\n",
+	    gi(a, "startups"), gi(a, "sources"), gi(a, "penalised"),
+	    line[0] != '\0' ? line : "none");
 }
 
 static void
@@ -386,15 +453,19 @@ print_status(const json_t *doc)
 	    dur(gi(d, "uptime_seconds")), gi(d, "generation"));
 	if (json_string_length(json_object_get(d, "config")) > 0)
 		printf(" from %s", gs(d, "config"));
-	printf("\ncontrol socket %s; reloads: %lld, failed: %lld\n\n",
+	printf("\ncontrol socket %s; reloads: %lld, failed: %lld\n",
 	    gs(d, "control"), gi(d, "reloads"), gi(d, "reload_failures"));
+	json_array_foreach(json_object_get(d, "host_keys"), i, o)
+		printf("ssh host key %s %s (%s)\n", gs(o, "type"),
+		    gs(o, "fingerprint"), gs(o, "path"));
+	printf("\n");
 
 	t.ncols = 5;
 	row(&t, "LISTENER", "TRANSPORT", "ADDRESS", "TENANT", "STATE");
 	a = json_object_get(d, "listeners");
 	json_array_foreach(a, i, o)
 		row(&t, gs(o, "name"), gs(o, "transport"), gs(o, "address"),
-		    gs(o, "tenant"), gs(o, "state"));
+		    nonempty(gs(o, "tenant")), gs(o, "state"));
 	table_print(&t, "");
 	printf("\n");
 
@@ -433,14 +504,56 @@ print_status(const json_t *doc)
 	    "%lld rejected + %lld failed + %lld active\n",
 	    gi(se, "active"), gi(se, "accepted"), gi(se, "completed"),
 	    gi(se, "rejected"), gi(se, "failed"), gi(se, "active"));
-	json_object_foreach(json_object_get(se, "per_tenant"), k, v)
-		printf("  tenant %s: %lld active, %lld accepted\n", esc(k),
+	json_object_foreach(json_object_get(se, "per_tenant"), k, v) {
+		printf("  tenant %s: %lld active, %lld accepted", esc(k),
 		    gi(v, "active"), gi(v, "accepted"));
+		if (gi(v, "max_sessions") != 0)
+			printf(", at most %lld at once", gi(v,
+			    "max_sessions"));
+		if (gi(v, "refused") != 0)
+			printf(", %lld refused for it", gi(v, "refused"));
+		printf("\n");
+	}
+	print_admission(json_object_get(doc, "admission"));
 	printf("\n");
 	print_sessions(json_object_get(doc, "workers"));
 }
 
-/* --- commands ------------------------------------------------------------------ */
+/* --- metrics ------------------------------------------------------------- */
+
+/* The exposition text into path, atomically: path.tmp, then renamed. */
+static void
+write_metrics_file(const char *path, const json_t *doc, unsigned flags)
+{
+	char	 tmp[PATH_MAX], err[256];
+	FILE	*f;
+	int	 fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		die(1, "%s: path too long", esc(path));
+	/* 0644: node_exporter runs as a user of its own. */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1 || (f = fdopen(fd, "w")) == NULL)
+		die(1, "%s: %s", esc(tmp), strerror(errno));
+	if (doc == NULL)
+		metrics_write_down(f);
+	else if (metrics_write(f, doc, flags, err, sizeof(err)) == -1) {
+		fclose(f);
+		unlink(tmp);
+		die(1, "iridiumd's status: %s", err);
+	}
+	if (fflush(f) == EOF || fsync(fileno(f)) == -1 || fclose(f) == EOF) {
+		unlink(tmp);
+		die(1, "%s: %s", esc(tmp), strerror(errno));
+	}
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		die(1, "rename %s to %s: %s", esc(tmp), esc(path),
+		    strerror(errno));
+	}
+}
+
+/* --- commands ------------------------------------------------------------ */
 
 static json_t *
 new_request(const char *command)
@@ -472,6 +585,44 @@ cmd_status(const char *path, bool as_json, bool sessions)
 	else
 		print_status(doc);
 	json_decref(reply);
+	return 0;
+}
+
+static int
+cmd_metrics(const char *path, int argc, char *argv[])
+{
+	json_t		*reply, *doc;
+	const char	*out = NULL;
+	char		 err[256];
+	unsigned	 flags = 0;
+	int		 i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--sessions") == 0)
+			flags |= METRICS_SESSIONS;
+		else if ((strcmp(argv[i], "-o") == 0 ||
+		    strcmp(argv[i], "--output") == 0) && i + 1 < argc)
+			out = argv[++i];
+		else {
+			fprintf(stderr, "usage: iridiumctl metrics "
+			    "[--sessions] [-o FILE]\n");
+			return EX_USAGE;
+		}
+	}
+	down_path = out;
+	reply = request(path, new_request("status"));
+	check_ok(reply);
+	if ((doc = json_object_get(reply, "status")) == NULL)
+		die(1, "iridiumd's answer has no \"status\"");
+	if (out != NULL) {
+		down_path = NULL;
+		write_metrics_file(out, doc, flags);
+	} else if (metrics_write(stdout, doc, flags, err, sizeof(err)) == -1) {
+		die(1, "iridiumd's status: %s", err);
+	}
+	json_decref(reply);
+	if (fflush(stdout) == EOF)
+		die(1, "stdout: %s", strerror(errno));
 	return 0;
 }
 
@@ -584,8 +735,10 @@ main(int argc, char *argv[])
 		}
 		return cmd_reload(path);
 	}
+	if (strcmp(cmd, "metrics") == 0)
+		return cmd_metrics(path, argc - optind, argv + optind);
 	fprintf(stderr, "iridiumctl: unknown command \"%s\" (status, sessions, "
-	    "kill, reload)\n", esc(cmd));
+	    "kill, reload, metrics)\n", esc(cmd));
 	usage(stderr);
 	return EX_USAGE;
 }

@@ -14,6 +14,7 @@
 
 #include <bsd/string.h>
 
+#include "auth.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -46,6 +47,8 @@ enum {
 	OPT_WORKERS,
 	OPT_RUN_DIR,
 	OPT_WORKER_PATH,
+	OPT_SSH_WORKER_PATH,
+	OPT_STATE_DIR,
 	OPT_FOREGROUND,
 	OPT_ALLOW_INSECURE,
 	OPT_LOG_LEVEL,
@@ -68,6 +71,8 @@ static const struct option longopts[] = {
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "run-dir",		required_argument, NULL, OPT_RUN_DIR },
 	{ "worker-path",	required_argument, NULL, OPT_WORKER_PATH },
+	{ "ssh-worker-path",	required_argument, NULL, OPT_SSH_WORKER_PATH },
+	{ "state-dir",		required_argument, NULL, OPT_STATE_DIR },
 	{ "foreground",		no_argument,	   NULL, OPT_FOREGROUND },
 	{ "allow-insecure-remote", no_argument,	   NULL, OPT_ALLOW_INSECURE },
 	{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
@@ -116,6 +121,10 @@ usage(FILE *f)
 "  --run-dir DIR           runtime files (default " CONFIG_RUN_DIR ")\n"
 "  --worker-path PATH      the worker program (default "
     IRIDIUM_LIBEXECDIR "/iridium-worker)\n"
+"  --ssh-worker-path PATH  the ssh listeners' worker program (default\n"
+"                          " IRIDIUM_LIBEXECDIR "/iridium-worker-ssh)\n"
+"  --state-dir DIR         persistent state: the ssh host key, relative\n"
+"                          key paths (default " CONFIG_STATE_DIR ")\n"
 "  --user NAME             workers run as NAME when started as root\n"
 "                          (default iridium, else nobody)\n"
 "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
@@ -250,6 +259,14 @@ main(int argc, char *argv[])
 			flag(&flags, CF_DAEMON, "--worker-path",
 			    "worker_path", optarg);
 			break;
+		case OPT_SSH_WORKER_PATH:
+			flag(&flags, CF_DAEMON, "--ssh-worker-path",
+			    "ssh_worker_path", optarg);
+			break;
+		case OPT_STATE_DIR:
+			flag(&flags, CF_DAEMON, "--state-dir", "state_dir",
+			    optarg);
+			break;
 		case OPT_FOREGROUND:
 			break;
 		case OPT_ALLOW_INSECURE:
@@ -304,6 +321,8 @@ main(int argc, char *argv[])
 	cfg_errors_init(&errs);
 	if (config_build(cfg, path, &flags, &errs) == 0)
 		daemon_check_system(cfg, true, &errs);
+	if ((check || dump) && errs.nerrors == 0)
+		auth_check(cfg, &errs);
 	if (check || dump) {
 		rc = check_report(cfg, &errs, path, dump);
 		cfg_errors_free(&errs);

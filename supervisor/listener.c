@@ -4,7 +4,9 @@
  *
  * The supervisor never reads from a client socket: it accepts, passes the
  * fd on with SCM_RIGHTS and closes its copy, or writes one fixed line
- * ("busy", "shutting down") and closes.
+ * ("busy", "shutting down", a limit's refusal) and closes. Each accepted
+ * connection first goes through admit_accept() (admit.c), which applies
+ * the supervisor's own limits and gives it the hold it carries on.
  */
 #include <sys/socket.h>
 
@@ -20,11 +22,13 @@
 
 #include <bsd/string.h>
 
+#include "admit.h"
 #include "config.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "sockact.h"
 
 #define ACCEPTS_PER_WAKEUP	64
 #define EMFILE_PAUSE_MS		1000
@@ -90,23 +94,31 @@ listener_refuse(struct listener *l, int fd, const char *line)
 	l->rejected++;
 }
 
+void
+listener_drop(struct listener *l, int fd)
+{
+	close(fd);
+	l->rejected++;
+}
+
 static void
-dispatch(struct listener *l, int fd, const char *peer)
+dispatch(struct listener *l, int fd, const char *peer, struct admit_hold *h)
 {
 	struct pool	*p = &l->pool;
 	struct worker	*w;
 
 	if (l->d->stopping) {
+		admit_release(l->d, h);
 		listener_refuse(l, fd, "Server shutting down. Goodbye!\r\n");
 		return;
 	}
 	while ((w = pool_idle_worker(p)) != NULL) {
-		if (wproc_session(w, fd, peer) == 0) {
+		if (wproc_session(w, fd, peer, h) == 0) {
 			close(fd);
 			return;
 		}
 	}
-	if (pool_enqueue(p, fd, peer) == 0) {
+	if (pool_enqueue(p, fd, peer, h) == 0) {
 		log_debug("listener %s: no idle worker; %s queued (%u waiting)",
 		    l->cfg.name, peer, p->qlen);
 		pool_spawn_for_queue(p);
@@ -114,6 +126,7 @@ dispatch(struct listener *l, int fd, const char *peer)
 	}
 	log_warnx("listener %s: all %u workers busy and %u connections "
 	    "waiting: %s refused", l->cfg.name, p->nworkers, p->qlen, peer);
+	admit_release(l->d, h);
 	listener_refuse(l, fd, BUSY_LINE);
 }
 
@@ -122,6 +135,7 @@ accept_cb(struct ev *e, uint32_t events)
 {
 	struct listener		*l = e->arg;
 	struct sockaddr_storage	 ss;
+	struct admit_hold	 h;
 	socklen_t		 sl;
 	char			 peer[MSG_ADDR_MAX + 1];
 	int			 fd, i;
@@ -157,8 +171,13 @@ accept_cb(struct ev *e, uint32_t events)
 		}
 		format_addr((struct sockaddr *)&ss, peer, sizeof(peer));
 		l->accepted++;
-		daemon_tenant_accepted(l->d, l->cfg.tenant);
-		dispatch(l, fd, peer);
+		/* An ssh session is its tenant's from its login (auth.c). */
+		if (strcmp(l->cfg.transport, "line") == 0)
+			daemon_tenant_accepted(l->d, l->cfg.tenant);
+		if (admit_accept(l, fd, (struct sockaddr *)&ss, peer,
+		    &h) == -1)
+			continue;
+		dispatch(l, fd, peer, &h);
 	}
 }
 
@@ -181,6 +200,28 @@ listener_open(struct daemon *d, const struct listener_cfg *cfg, char *err,
 	l->d = d;
 	l->cfg = *cfg;
 	l->fd = -1;
+
+	/* Socket activation: systemd opened it; we take it as it is. */
+	if ((fd = sockact_take(&d->sockact, cfg->name)) != -1) {
+		l->activated = true;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+			snprintf(err, errlen, "listener %s: socket from "
+			    "systemd: %s", cfg->name, strerror(errno));
+			goto fail;
+		}
+		if (strcmp(cfg->transport, "line") == 0 &&
+		    !sa_is_loopback((struct sockaddr *)&ss) &&
+		    !cfg->allow_insecure_remote) {
+			format_addr((struct sockaddr *)&ss, l->bound,
+			    sizeof(l->bound));
+			snprintf(err, errlen, "listener %s: refusing to serve "
+			    "the unauthenticated line transport on the "
+			    "non-loopback socket %s from systemd (use "
+			    "allow_insecure_remote)", cfg->name, l->bound);
+			goto fail;
+		}
+		goto opened;
+	}
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -214,6 +255,7 @@ listener_open(struct daemon *d, const struct listener_cfg *cfg, char *err,
 	}
 	freeaddrinfo(res);
 	res = NULL;
+opened:
 	l->fd = fd;
 	format_addr((struct sockaddr *)&ss, l->bound, sizeof(l->bound));
 	l->bound_port = ss.ss_family == AF_INET ?
@@ -231,7 +273,8 @@ listener_open(struct daemon *d, const struct listener_cfg *cfg, char *err,
 		pool_free(&l->pool);
 		goto fail;
 	}
-	log_info("listening on %s %s", cfg->name, l->bound);
+	log_info("listening on %s %s%s", cfg->name, l->bound, l->activated ?
+	    " (socket from systemd)" : "");
 	return l;
 fail:
 	if (res != NULL)

@@ -16,6 +16,7 @@
 
 #include <bsd/string.h>
 
+#include "admit.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
@@ -44,8 +45,10 @@ pool_free(struct pool *p)
 {
 	unsigned	 i;
 
-	for (i = 0; i < p->qlen; i++)
+	for (i = 0; i < p->qlen; i++) {
+		admit_release(p->d, &p->queue[i].hold);
 		close(p->queue[i].fd);
+	}
 	p->qlen = 0;
 	free(p->queue);
 	p->queue = NULL;
@@ -149,7 +152,8 @@ pool_idle_worker(struct pool *p)
 }
 
 int
-pool_enqueue(struct pool *p, int fd, const char *peer)
+pool_enqueue(struct pool *p, int fd, const char *peer,
+    const struct admit_hold *h)
 {
 	struct pending	*q;
 
@@ -159,6 +163,7 @@ pool_enqueue(struct pool *p, int fd, const char *peer)
 	q->fd = fd;
 	strlcpy(q->peer, peer, sizeof(q->peer));
 	q->since_ms = ev_now_ms();
+	q->hold = *h;
 	return 0;
 }
 
@@ -170,7 +175,7 @@ pool_drain_queue(struct pool *p)
 
 	while (p->qlen > 0 && (w = pool_idle_worker(p)) != NULL) {
 		q = p->queue[0];
-		if (wproc_session(w, q.fd, q.peer) == -1)
+		if (wproc_session(w, q.fd, q.peer, &p->queue[0].hold) == -1)
 			continue;	/* w is dead; the fd waits on */
 		close(q.fd);
 		memmove(&p->queue[0], &p->queue[1],
@@ -193,6 +198,7 @@ queue_expire(struct pool *p, int64_t now)
 		log_warnx("pool %s: connection from %s waited %us for a "
 		    "worker: refused", p->lst->cfg.name, p->queue[i].peer,
 		    p->cfg.queue_timeout);
+		admit_release(p->d, &p->queue[i].hold);
 		listener_refuse(p->lst, p->queue[i].fd,
 		    "Server busy, please try again later.\r\n");
 		memmove(&p->queue[i], &p->queue[i + 1],
@@ -316,9 +322,11 @@ pool_shutdown(struct pool *p, unsigned grace, const char *reason)
 	struct worker	*w;
 	unsigned	 i;
 
-	for (i = 0; i < p->qlen; i++)
+	for (i = 0; i < p->qlen; i++) {
+		admit_release(p->d, &p->queue[i].hold);
 		listener_refuse(p->lst, p->queue[i].fd,
 		    "Server shutting down. Goodbye!\r\n");
+	}
 	p->qlen = 0;
 	TAILQ_FOREACH(w, &p->workers, entry)
 		wproc_shutdown(w, w->state == WS_BUSY ? grace : 0, reason);

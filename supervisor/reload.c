@@ -21,6 +21,8 @@
 
 #include <bsd/string.h>
 
+#include "admit.h"
+#include "auth.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
@@ -44,6 +46,10 @@ daemon_check_system(const struct config *c, bool startup,
 	if (access(c->worker_path, X_OK) == -1)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] worker_path: %s: "
 		    "%s", c->worker_path, strerror(errno));
+	ln = c->keyline[CK_DAEMON_ssh_worker_path];
+	if (auth_config_has_ssh(c) && access(c->ssh_worker_path, X_OK) == -1)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] ssh_worker_path: "
+		    "%s: %s", c->ssh_worker_path, strerror(errno));
 	ln = c->keyline[CK_DAEMON_admin_group];
 	if (c->admin_group[0] != '\0' && getgrnam(c->admin_group) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] admin_group: no "
@@ -237,11 +243,13 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 {
 	struct config	*nc;
 	struct listener	*l;
+	struct authkeys	 keys;
 	struct plan	 pl;
 	char		 err[512];
 	const char	*p;
 	unsigned	 retired = 0;
 
+	authkeys_init(&keys);
 	if ((nc = malloc(sizeof(*nc))) == NULL) {
 		cfg_error(e, NULL, 0, "out of memory");
 		goto fail;
@@ -250,6 +258,9 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 		daemon_check_system(nc, false, e);
 	if (e->nerrors == 0)
 		keep_restart_keys(&d->cfg, nc, e);
+	/* authorized_keys read again: any error keeps the old tables. */
+	if (e->nerrors == 0 && auth_keys_load(nc, &keys, e) == 0)
+		(void)auth_hostkeys_load(d, nc, e);
 	if (e->nerrors != 0 || plan_listeners(d, nc, &pl, e) == -1)
 		goto fail;
 	if (strcmp(nc->admin_group, d->cfg.admin_group) != 0 &&
@@ -268,6 +279,12 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	d->cfg = *nc;
 	free(nc);
 	nc = NULL;
+	/* New penalty settings; the sources' records are kept. */
+	admit_configure(d);
+	authkeys_free(&d->authkeys);
+	d->authkeys = keys;
+	log_info("reload: %zu ssh keys from %zu authorized_keys files",
+	    d->authkeys.n, d->authkeys.nfiles);
 	log_set_level(d->cfg.log_level);
 	d->worker_stderr = daemon_worker_stderr(&d->cfg);
 	apply_listeners(d, &d->cfg, &pl);
@@ -287,6 +304,7 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	return 0;
 fail:
 	free(nc);
+	authkeys_free(&keys);
 	d->reload_failures++;
 	for (p = e->errors.data; p != NULL && *p != '\0';
 	    p = strchr(p, '\n') + 1)

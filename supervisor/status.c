@@ -18,11 +18,14 @@
 
 #include <jansson.h>
 
+#include "admit.h"
 #include "config.h"
 #include "daemon.h"
 #include "listener.h"
 #include "pool.h"
+#include "source.h"
 #include "status.h"
+#include "tenant.h"
 #include "version.h"
 
 /* A string that is not UTF-8 (it never should be) still gets a value. */
@@ -52,9 +55,11 @@ name(const type *s)							\
 
 WRITER(put_daemon, struct status_daemon, STATUS_DAEMON_FIELDS)
 WRITER(put_listener, struct status_listener, STATUS_LISTENER_FIELDS)
+WRITER(put_hostkey, struct status_hostkey, STATUS_HOSTKEY_FIELDS)
 WRITER(put_pool, struct status_pool, STATUS_POOL_FIELDS)
 WRITER(put_sessions, struct status_sessions, STATUS_SESSIONS_FIELDS)
 WRITER(put_tenant, struct status_tenant, STATUS_TENANT_FIELDS)
+WRITER(put_admission, struct status_admission, STATUS_ADMISSION_FIELDS)
 WRITER(put_worker, struct status_worker, STATUS_WORKER_FIELDS)
 WRITER(put_session, struct status_session, STATUS_SESSION_FIELDS)
 
@@ -63,8 +68,10 @@ daemon_object(struct daemon *d, int64_t now)
 {
 	struct status_daemon	 s;
 	struct status_listener	 sl;
+	struct status_hostkey	 sh;
 	struct listener		*l;
 	json_t			*o, *a;
+	size_t			 i;
 
 	memset(&s, 0, sizeof(s));
 	s.version = IRIDIUM_VERSION;
@@ -86,11 +93,21 @@ daemon_object(struct daemon *d, int64_t now)
 		sl.transport = l->cfg.transport;
 		sl.address = l->bound;
 		sl.port = l->bound_port;
-		sl.tenant = l->cfg.tenant;
+		/* An ssh listener's sessions get theirs at the login. */
+		sl.tenant = strcmp(l->cfg.transport, "line") == 0 ?
+		    l->cfg.tenant : "";
 		sl.state = l->draining ? "draining" : "accepting";
 		json_array_append_new(a, put_listener(&sl));
 	}
 	json_object_set_new(o, "listeners", a);
+	a = json_array();
+	for (i = 0; i < d->nhostkeys; i++) {
+		sh.type = d->hostkeys[i].type;
+		sh.fingerprint = d->hostkeys[i].fingerprint;
+		sh.path = d->hostkeys[i].path;
+		json_array_append_new(a, put_hostkey(&sh));
+	}
+	json_object_set_new(o, "host_keys", a);
 	return o;
 }
 
@@ -137,11 +154,18 @@ tenants_object(struct daemon *d)
 
 	if ((t = calloc(n + 1, sizeof(*t))) == NULL)
 		return json_object();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		t[i].accepted = (int64_t)d->tenants[i].accepted;
+		t[i].max_sessions = config_tenant_sup(&d->cfg,
+		    d->tenants[i].name)->sessions;
+		t[i].refused = (int64_t)tenant_refused(d->adm.tenants,
+		    d->tenants[i].name);
+	}
 	TAILQ_FOREACH(l, &d->listeners, entry) {
+		/* Queued ssh connections are nobody's until they log in. */
 		for (i = 0; i < n; i++) {
-			if (strcmp(d->tenants[i].name, l->cfg.tenant) != 0)
+			if (strcmp(d->tenants[i].name, l->cfg.tenant) != 0 ||
+			    strcmp(l->cfg.transport, "line") != 0)
 				continue;
 			t[i].active += l->pool.qlen;
 		}
@@ -196,6 +220,7 @@ session_object(const struct worker *w, int64_t now)
 	s.id = w->session_id;
 	s.tenant = w->tenant;
 	s.peer = w->peer;
+	s.via = w->via;
 	s.transport = w->pool->lst->cfg.transport;
 	s.started = w->busy_unix;
 	s.age_seconds = (now - w->busy_ms) / 1000;
@@ -207,6 +232,8 @@ session_object(const struct worker *w, int64_t now)
 	s.instructions = (int64_t)c->instructions;
 	s.heap_bytes = (int64_t)c->heap_bytes;
 	s.program_bytes = (int64_t)c->program_bytes;
+	s.key_type = w->auth.keyname;
+	s.key_fingerprint = w->auth.fingerprint;
 	return put_session(&s);
 }
 
@@ -244,6 +271,63 @@ workers_array(struct daemon *d, bool sessions_only, int64_t now)
 	return a;
 }
 
+/* The supervisor's admission: startups, sources, refusals, offences. */
+static json_t *
+admission_object(struct daemon *d, int64_t now)
+{
+	struct status_admission	 s;
+	struct source_stats	 st;
+	json_t			*o, *r;
+
+	admit_stats(d, now, &st);
+	memset(&s, 0, sizeof(s));
+	s.startups = d->adm.startups;
+	s.sources = (int64_t)st.tracked;
+	s.penalised = (int64_t)st.penalised;
+	s.untracked = (int64_t)st.overflow;
+	if ((o = put_admission(&s)) == NULL)
+		return NULL;
+	r = json_object();
+#define PUT_REFUSAL(E, json, words)					\
+	json_object_set_new(r, #json, json_integer((json_int_t)	\
+	    d->adm.refused[ADMIT_##E]));
+	STATUS_REFUSAL_KINDS(PUT_REFUSAL)
+#undef PUT_REFUSAL
+	json_object_set_new(o, "refused", r);
+	r = json_object();
+#define PUT_OFFENCE(N, n, secs, what)					\
+	json_object_set_new(r, #n, json_integer((json_int_t)		\
+	    st.offences[SOURCE_##N]));
+	SOURCE_OFFENCES(PUT_OFFENCE)
+#undef PUT_OFFENCE
+	json_object_set_new(o, "offences", r);
+	return o;
+}
+
+/* SUP_LIMITS in force: numbers as numbers, the rest as the file has it. */
+#define PUT_LIMIT_UINT(o, n)						\
+	json_object_set_new(o, #n, json_integer(d->cfg.sup.n))
+#define PUT_LIMIT_TEXT(o, n) do {					\
+	config_value_format(CK_SUP_##n, &d->cfg.sup.n, v, sizeof(v));	\
+	json_object_set_new(o, #n, jstr(v));				\
+} while (0)
+#define PUT_LIMIT_STARTUPS	PUT_LIMIT_TEXT
+#define PUT_LIMIT_CIDRS		PUT_LIMIT_TEXT
+
+static json_t *
+limits_object(struct daemon *d)
+{
+	json_t	*o = json_object();
+	char	 v[2048];
+
+	if (o == NULL)
+		return NULL;
+#define PUT_LIMIT(n, scope, t, mn, mx, def, what)	PUT_LIMIT_##t(o, n);
+	SUP_LIMITS(PUT_LIMIT)
+#undef PUT_LIMIT
+	return o;
+}
+
 json_t *
 status_document(struct daemon *d)
 {
@@ -262,6 +346,8 @@ status_document(struct daemon *d)
 		json_array_append_new(pools, pool_object(l));
 	json_object_set_new(root, "pools", pools);
 	json_object_set_new(root, "sessions", sessions_object(d));
+	json_object_set_new(root, "admission", admission_object(d, now));
+	json_object_set_new(root, "limits", limits_object(d));
 	json_object_set_new(root, "workers", workers_array(d, false, now));
 	return root;
 }

@@ -23,6 +23,8 @@
 
 #include <bsd/string.h>
 
+#include "admit.h"
+#include "auth.h"
 #include "daemon.h"
 #include "escape.h"
 #include "listener.h"
@@ -128,8 +130,8 @@ log_untrusted(struct worker *w, int prio, const char *what, const char *s,
 /* --- spawning ------------------------------------------------------------ */
 
 static void __attribute__((noreturn))
-child_exec(struct daemon *d, int chan, int errw, char *const argv[],
-    char *const envp[])
+child_exec(struct daemon *d, const char *path, int chan, int errw,
+    char *const argv[], char *const envp[])
 {
 	struct sigaction sa;
 	sigset_t	 none;
@@ -156,7 +158,7 @@ child_exec(struct daemon *d, int chan, int errw, char *const argv[],
 		_exit(126);
 	if (close_range(MSG_CHAN_FD + 1, ~0U, 0) == -1)
 		_exit(126);
-	execve(d->cfg.worker_path, argv, envp);
+	execve(path, argv, envp);
 	_exit(127);
 }
 
@@ -183,7 +185,8 @@ send_hello(struct worker *w)
 	config_ceilings(&d->cfg, &h.limits);
 	h.log_level = d->cfg.log_level;
 	h.sandbox_debug = d->cfg.sandbox_debug;
-	h.hostkey = NULL;
+	/* The host keys go to ssh workers only (the table insists too). */
+	h.hostkey = strcmp(h.transport, "ssh") == 0 ? d->hostkey_text : NULL;
 	if (msg_send(w->chan, MSG_HELLO, &h, -1, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		if (err[0] != '\0')
@@ -203,10 +206,13 @@ wproc_spawn(struct pool *p)
 	char		 pad[TITLE_PAD + 1];
 	char		*argv[3];
 	static char	 env_asan[] = "ASAN_OPTIONS=detect_leaks=0:"
-			    "symbolize=0:abort_on_error=0";
-	static char	 env_ubsan[] = "UBSAN_OPTIONS=print_stacktrace=1";
+			    "symbolize=0:abort_on_error=0:color=never";
+	static char	 env_ubsan[] = "UBSAN_OPTIONS=print_stacktrace=1:"
+			    "color=never";
 	char		*envp[3];
+	const char	*path = d->cfg.worker_path;
 	pid_t		 pid;
+	bool		 ssh = strcmp(p->lst->cfg.transport, "ssh") == 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		log_warn("spawn worker");
@@ -227,7 +233,10 @@ wproc_spawn(struct pool *p)
 	/* argv[1] is room for the worker's process title. */
 	memset(pad, ' ', TITLE_PAD);
 	pad[TITLE_PAD] = '\0';
-	argv[0] = (char *)(uintptr_t)"iridium-worker";
+	argv[0] = (char *)(uintptr_t)(ssh ? "iridium-worker-ssh" :
+	    "iridium-worker");
+	if (ssh)
+		path = d->cfg.ssh_worker_path;
 	argv[1] = pad;
 	argv[2] = NULL;
 	/* A minimal environment: nothing of ours leaks into a worker. */
@@ -247,7 +256,7 @@ wproc_spawn(struct pool *p)
 		free(w);
 		return NULL;
 	case 0:
-		child_exec(d, sv[1], ep[1], argv, envp);
+		child_exec(d, path, sv[1], ep[1], argv, envp);
 	default:
 		break;
 	}
@@ -282,25 +291,39 @@ wproc_spawn(struct pool *p)
 	return w;
 }
 
-/* --- talking to a worker -------------------------------------------------- */
+/* --- talking to a worker ------------------------------------------------- */
 
 int
-wproc_session(struct worker *w, int fd, const char *peer)
+wproc_session(struct worker *w, int fd, const char *peer,
+    struct admit_hold *hold)
 {
 	struct pool		*p = w->pool;
 	struct listener		*l = p->lst;
 	struct msg_session	 s;
-	char			 err[256];
+	char			 err[256], quota[512];
 
 	memset(&s, 0, sizeof(s));
 	s.id = daemon_next_session(p->d);
 	strlcpy(s.listener, l->cfg.name, sizeof(s.listener));
 	strlcpy(s.peer, peer, sizeof(s.peer));
 	strlcpy(s.transport, l->cfg.transport, sizeof(s.transport));
-	strlcpy(s.tenant, l->cfg.tenant, sizeof(s.tenant));
-	s.limits = *config_tenant_limits(&p->d->cfg, l->cfg.tenant);
-	/* proxy_protocol is stored, not used yet: no `peer` is expected. */
-	s.proxy = false;
+	if (strcmp(l->cfg.transport, "ssh") == 0) {
+		/*
+		 * No tenant before the login, whose auth_reply brings the
+		 * tenant's limits; until then the ceilings, since the
+		 * worker's rlimits can only go down from here.
+		 */
+		s.tenant[0] = '\0';
+		config_ceilings(&p->d->cfg, &s.limits);
+	} else {
+		/* The tenant it was admitted as, even across a reload. */
+		strlcpy(s.tenant, hold->tenant[0] != '\0' ? hold->tenant :
+		    l->cfg.tenant, sizeof(s.tenant));
+		s.limits = *config_tenant_limits(&p->d->cfg, s.tenant);
+	}
+	/* The worker reads the header, then sends `peer` (admit_peer). */
+	s.proxy = l->cfg.proxy_protocol;
+	s.quota = admit_quota(p->d, hold, s.tenant, quota, sizeof(quota));
 	err[0] = '\0';
 	if (msg_send(w->chan, MSG_SESSION, &s, fd, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
@@ -314,6 +337,15 @@ wproc_session(struct worker *w, int fd, const char *peer)
 	w->session_id = s.id;
 	strlcpy(w->peer, peer, sizeof(w->peer));
 	strlcpy(w->tenant, s.tenant, sizeof(w->tenant));
+	w->proxy = s.proxy;
+	w->cpu_limit = s.limits.cpu;
+	/* The connection's hold is the worker's now. */
+	w->hold = *hold;
+	memset(hold, 0, sizeof(*hold));
+	/* A plain line session is under way; PROXY waits for `peer`, ssh
+	 * for the login. */
+	if (!w->proxy && strcmp(l->cfg.transport, "line") == 0)
+		admit_started(p->d, &w->hold);
 	w->busy_ms = ev_now_ms();
 	w->busy_unix = (int64_t)time(NULL);
 	pool_set_state(w, WS_BUSY);
@@ -390,6 +422,7 @@ wproc_tick(struct worker *w, int64_t now)
 
 	if (w->reaped || w->killed != WKILL_NONE)
 		return;
+	admit_tick_worker(w, now);
 	if (w->state == WS_STARTING &&
 	    now - w->spawned_ms > (int64_t)c->ready_timeout * 1000) {
 		wproc_kill(w, WKILL_READY_TIMEOUT, "no ready message");
@@ -430,7 +463,7 @@ wproc_tick(struct worker *w, int64_t now)
 		send_ping(w, now);
 }
 
-/* --- messages from a worker ------------------------------------------------ */
+/* --- messages from a worker ---------------------------------------------- */
 
 static void
 violation(struct worker *w, const char *what)
@@ -469,6 +502,7 @@ handle(struct worker *w, struct msg *m)
 		if (w->state == WS_STOPPING)
 			return;
 		pool_set_state(w, WS_IDLE);
+		daemon_check_ready(d);
 		log_debug("pool %s: worker %d ready after %lldms",
 		    p->lst->cfg.name, (int)w->pid,
 		    (long long)(w->ready_ms - w->spawned_ms));
@@ -517,11 +551,12 @@ handle(struct worker *w, struct msg *m)
 		pool_set_state(w, WS_STOPPING);
 		break;
 	case MSG_PEER:
-		violation(w, "peer message on a listener without the PROXY "
-		    "protocol");
+		if (admit_peer(w, &m->u.peer, err, sizeof(err)) == -1)
+			violation(w, err);
 		break;
 	case MSG_AUTH_QUERY:
-		violation(w, "auth_query on a line session");
+		if (auth_query(w, &m->u.auth_query, err, sizeof(err)) == -1)
+			violation(w, err);
 		break;
 	default:
 		violation(w, "unexpected message");
@@ -618,12 +653,17 @@ err_cb(struct ev *e, uint32_t events)
 	}
 }
 
-/* --- the end of a worker ----------------------------------------------------- */
+/* --- the end of a worker ------------------------------------------------- */
 
 static enum wend
-classify(struct worker *w, int status, char *how, size_t len)
+classify(struct worker *w, int status, const struct rusage *ru, char *how,
+    size_t len)
 {
+	int64_t	 cpu_ms;
 	int	 sig;
+
+	cpu_ms = ((int64_t)ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000 +
+	    ((int64_t)ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000;
 
 	if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
@@ -638,6 +678,17 @@ classify(struct worker *w, int status, char *how, size_t len)
 			return WEND_BEFORE_READY;
 		if (w->killed != WKILL_NONE && sig == SIGKILL)
 			return WEND_KILLED;
+		/*
+		 * RLIMIT_CPU's hard limit, a second past the soft one the
+		 * worker handles, kills with SIGKILL: told apart by the CPU
+		 * time the worker had used.
+		 */
+		if (sig == SIGKILL && w->cpu_limit != 0 &&
+		    cpu_ms >= (int64_t)w->cpu_limit * 1000) {
+			snprintf(how + strlen(how), len - strlen(how), ", %lld "
+			    "ms of CPU", (long long)cpu_ms);
+			return WEND_CPU;
+		}
 		return w->ready_ms == 0 ? WEND_BEFORE_READY : WEND_CRASH;
 	}
 	snprintf(how, len, "exit %d", WEXITSTATUS(status));
@@ -647,17 +698,22 @@ classify(struct worker *w, int status, char *how, size_t len)
 		return WEND_BEFORE_READY;
 	if (WEXITSTATUS(status) != 0)
 		return WEND_FAILED;
+	/* Its session ended politely at the CPU limit (SIGXCPU). */
+	if (w->ended && strcmp(w->end_reason, "cpu") == 0)
+		return WEND_CPU;
 	return WEND_NORMAL;
 }
 
 void
-wproc_reaped(struct worker *w, int status)
+wproc_reaped(struct worker *w, int status, const struct rusage *ru)
 {
 	struct pool	*p = w->pool;
 	struct listener	*l = p->lst;
 	struct daemon	*d = p->d;
 	enum wend	 kind;
-	char		 how[64];
+	char		 how[96], key[MSG_NAME_MAX + AUTHKEYS_FPR_MAX + 48];
+	char		 via[MSG_ADDR_MAX + 8];
+	bool		 clean;
 	int64_t		 now = ev_now_ms();
 	double		 secs;
 
@@ -674,25 +730,41 @@ wproc_reaped(struct worker *w, int status)
 			    w->errlen);
 		}
 	}
-	kind = classify(w, status, how, sizeof(how));
+	kind = classify(w, status, ru, how, sizeof(how));
+	auth_session_end(w);
+	via[0] = '\0';
+	if (w->via[0] != '\0')
+		snprintf(via, sizeof(via), " via %s", w->via);
+	clean = w->ended && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    (kind == WEND_NORMAL || kind == WEND_CPU);
 
 	if (w->session_id != 0) {
 		secs = (double)(now - w->busy_ms) / 1000.0;
-		if (kind == WEND_NORMAL && w->ended) {
-			l->completed++;
+		if (clean) {
+			/* Refused by our peer_verdict: never a session. */
+			if (strcmp(w->end_reason, "refused") == 0)
+				l->rejected++;
+			else
+				l->completed++;
+			/* ssh: who it was, as our own auth_reply said. */
+			key[0] = '\0';
+			if (w->auth.authed)
+				snprintf(key, sizeof(key), "; tenant %s, key %s "
+				    "%s", w->tenant, w->auth.keyname,
+				    w->auth.fingerprint);
 			log_info("session %lld: ended (%s) after %.1fs, %llu "
-			    "bytes in, %llu out, %llu instructions",
+			    "bytes in, %llu out, %llu instructions%s",
 			    (long long)w->session_id, w->end_reason, secs,
 			    (unsigned long long)w->counters.bytes_in,
 			    (unsigned long long)w->counters.bytes_out,
-			    (unsigned long long)w->counters.instructions);
+			    (unsigned long long)w->counters.instructions, key);
 		} else {
 			l->failed++;
 			if (kind == WEND_NORMAL)
 				kind = WEND_FAILED;	/* no session_end */
-			log_warnx("session %lld (tenant %s, peer %s): worker "
+			log_warnx("session %lld (tenant %s, peer %s%s): worker "
 			    "%d %s (%s%s%s) after %.1fs",
-			    (long long)w->session_id, w->tenant, w->peer,
+			    (long long)w->session_id, w->tenant, w->peer, via,
 			    (int)w->pid, wend_name(kind), how,
 			    w->killed != WKILL_NONE ? ", " : "",
 			    wkill_names[w->killed], secs);
@@ -703,6 +775,8 @@ wproc_reaped(struct worker *w, int status)
 		    w->killed != WKILL_NONE ? ", " : "",
 		    wkill_names[w->killed]);
 	}
+	/* Its source's penalty, if it earned one; its holds back. */
+	admit_reaped(w, kind, status);
 
 	ev_del(&d->loop, &w->ev_chan);
 	close(w->chan);

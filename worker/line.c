@@ -102,7 +102,7 @@ struct line {
 
 static void	line_io(struct line *, int);
 
-/* --- output ---------------------------------------------------------------- */
+/* --- output -------------------------------------------------------------- */
 
 static size_t
 line_pending(const struct line *l)
@@ -377,7 +377,7 @@ line_prompt(struct line *l)
 	line_text(l, "%s", repl_prompt(l->repl));
 }
 
-/* --- input ----------------------------------------------------------------- */
+/* --- input --------------------------------------------------------------- */
 
 /*
  * IAC IP at the prompt: throw away the line being typed (what follows
@@ -562,19 +562,38 @@ line_limits(void *arg, struct buf *out)
 		    (unsigned long long)m->output_rate);
 	buf_printf(out, "\nqueue:        %llu bytes held for a slow client\n",
 	    (unsigned long long)m->outbuf_max);
-	if (m->idle != 0)
+	if (m->idle != 0) {
 		buf_printf(out, "idle:         the session ends after %llu s "
-		    "without input\n", (unsigned long long)m->idle);
-	if (m->lifetime != 0)
-		buf_printf(out, "lifetime:     %llu of %llu s used\n",
+		    "without input", (unsigned long long)m->idle);
+		if (m->idle_warn != 0 && m->idle_warn < m->idle)
+			buf_printf(out, " (warned %llu s before)",
+			    (unsigned long long)m->idle_warn);
+		buf_putc(out, '\n');
+	}
+	if (m->lifetime != 0) {
+		buf_printf(out, "lifetime:     %llu of %llu s used",
 		    (unsigned long long)((now - l->s->start) / 1000),
 		    (unsigned long long)m->lifetime);
-	if (m->cpu != 0)
-		buf_printf(out, "cpu:          %llu s per session\n",
+		if (m->lifetime_warn != 0 && m->lifetime_warn < m->lifetime)
+			buf_printf(out, " (warned %llu s before the end)",
+			    (unsigned long long)m->lifetime_warn);
+		buf_putc(out, '\n');
+	}
+	if (m->cpu != 0) {
+		struct msg_counters c;
+
+		session_counters(l->s, &c);
+		buf_printf(out, "cpu:          %llu.%01llu of %llu s used\n",
+		    (unsigned long long)(c.cpu_ms / 1000),
+		    (unsigned long long)(c.cpu_ms % 1000 / 100),
 		    (unsigned long long)m->cpu);
+	}
+	/* The supervisor's own: sessions per tenant and per source. */
+	if (l->s->quota != NULL)
+		buf_puts(out, l->s->quota);
 }
 
-/* --- the loop ---------------------------------------------------------------- */
+/* --- the loop ------------------------------------------------------------ */
 
 /*
  * One turn: wait up to timeout ms (-1: no limit) for the client or the

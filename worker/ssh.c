@@ -399,6 +399,9 @@ ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
 		strlcpy(c->user, user, sizeof(c->user));
 	else if (strcmp(c->user, user) != 0)
 		return ssh_fail(c, "publickey", user, "user changed");
+	/* The supervisor counts them too: more is a protocol violation. */
+	if (c->queries >= SSH_MAX_AUTH_QUERIES)
+		return ssh_fail(c, "publickey", user, "too many keys offered");
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || b64 == NULL ||
 	    strlen(b64) > MSG_KEY_MAX) {
 		ssh_string_free_char(b64);
@@ -410,9 +413,10 @@ ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
 	q.key = b64;
 	q.signed_ = state == SSH_PUBLICKEY_STATE_VALID;
 	now = session_now();
-	left = now < c->grace_end ? (int)(c->grace_end - now) : 1;
-	rv = session_auth(c->s, &q, left < SSH_AUTH_REPLY_MS ? left :
-	    SSH_AUTH_REPLY_MS);
+	left = now < c->grace_end ? (c->grace_end - now < SSH_AUTH_REPLY_MS ?
+	    (int)(c->grace_end - now) : SSH_AUTH_REPLY_MS) : 1;
+	c->queries++;
+	rv = session_auth(c->s, &q, left);
 	ssh_string_free_char(b64);
 	if (rv == -1) {
 		if (c->s->shutdown)
@@ -529,17 +533,16 @@ ssh_cb_channel_open(ssh_session ss, void *arg)
 /* --- the connection ------------------------------------------------------ */
 
 /*
- * The login grace time: SSH_GRACE_MS, or the idle limit when that is
- * shorter (a client that sends nothing is idle).
+ * When the login grace time ends: limits.login_grace (the supervisor's
+ * [limits], the tenant being unknown before login) after the start; 0
+ * is no limit, as sshd's LoginGraceTime 0.
  */
 static uint64_t
-ssh_grace(const struct session *s)
+ssh_grace_end(const struct session *s)
 {
-	uint64_t	 ms = SSH_GRACE_MS;
-
-	if (s->limits.idle != 0 && s->limits.idle * 1000 < ms)
-		ms = s->limits.idle * 1000;
-	return ms;
+	if (s->limits.login_grace == 0)
+		return UINT64_MAX;
+	return session_now() + s->limits.login_grace * 1000;
 }
 
 static void
@@ -608,7 +611,8 @@ ssh_kex(struct sshc *c)
 			pfd[0].events |= POLLOUT;
 		pfd[1].fd = MSG_CHAN_FD;
 		pfd[1].events = POLLIN;
-		n = poll(pfd, 2, (int)(c->grace_end - now));
+		n = poll(pfd, 2, c->grace_end - now > 1000 ? 1000 :
+		    (int)(c->grace_end - now));
 		if (n == -1 && errno != EINTR) {
 			log_warn("session %lld: poll", (long long)c->s->id);
 			c->reason = SESSION_END_ERROR;
@@ -669,7 +673,7 @@ ssh_serve(struct session *s)
 	memset(&c, 0, sizeof(c));
 	c.s = s;
 	c.status = 1;
-	c.grace_end = session_now() + ssh_grace(s);
+	c.grace_end = ssh_grace_end(s);
 	s->client = -1;		/* libssh owns it from here on */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one)) == -1)

@@ -680,7 +680,12 @@ ssh_wait(struct sshc *c)
 {
 	int	 timeout;
 
-	if (ssh_pull(c) > 0)
+	/*
+	 * A pull that met the client's EOF (or close) read nothing, yet it
+	 * is news: waiting now would sleep until the next timer, since the
+	 * packet that said so has already been taken off the socket.
+	 */
+	if (ssh_pull(c) > 0 || c->in_eof || c->chan_closed || c->broken)
 		return;
 	timeout = ssh_timers(c);
 	if (c->reason == NULL)

@@ -109,6 +109,8 @@ ssh_repl_limits(void *arg, struct buf *out)
 	if (m->cpu != 0)
 		buf_printf(out, "cpu:          %llu s per session\n",
 		    (unsigned long long)m->cpu);
+	if (c->s->quota != NULL)
+		buf_puts(out, c->s->quota);
 }
 
 /* --- commands ---------------------------------------------------------------- */

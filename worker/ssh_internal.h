@@ -29,7 +29,8 @@
 #include "transport.h"
 
 #define SSH_MAX_AUTH_TRIES	6	/* as OpenSSH's MaxAuthTries */
-#define SSH_GRACE_MS		30000	/* login grace time (see ssh_grace) */
+/* auth_query messages per connection: a probe and a signature per try. */
+#define SSH_MAX_AUTH_QUERIES	(2 * SSH_MAX_AUTH_TRIES)
 #define SSH_FAIL_DELAY_MS	250	/* after each failed attempt */
 #define SSH_AUTH_REPLY_MS	5000	/* the supervisor answers at once */
 #define SSH_KEEPALIVE_MS	15000	/* quiet client: keepalive request */
@@ -65,8 +66,9 @@ struct sshc {
 	/* Authentication. */
 	bool			 authed;
 	int			 failures;
+	int			 queries;	/* auth_query sent */
 	char			 user[MSG_NAME_MAX + 1];
-	char			 keytype[32];
+	char			 keytype[48];
 	char			 fpr[SSH_FPR_MAX];
 	uint64_t		 grace_end;
 

@@ -6,3 +6,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 B=$1
 echo "== VM dispatch (tests/bench/vm.sh)"
 "$here/vm.sh" "$B"
+echo
+"$here/ssh.sh" "$B"

@@ -714,7 +714,7 @@ Test(ssh, a_silent_client_is_cut_at_the_grace_time)
 	ssize_t			 n;
 	int			 fd;
 
-	lim.idle = 2;		/* the grace time is min(30 s, idle) */
+	lim.login_grace = 2;	/* the session's, from the supervisor */
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

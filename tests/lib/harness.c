@@ -34,6 +34,8 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+const char *const *hd_extra_env;
+
 const char *
 hd_bin(const char *name)
 {
@@ -129,6 +131,19 @@ hd_log_count(struct hd *h, const char *needle)
 int
 hd_start_raw(struct hd *h, const char *const argv[], const char *wait_for)
 {
+	const char	*av[64];
+	int		 n;
+
+	av[0] = hd_bin("iridiumd");
+	for (n = 1; argv != NULL && argv[n - 1] != NULL && n < 63; n++)
+		av[n] = argv[n - 1];
+	av[n] = NULL;
+	return hd_start_exec(h, av, wait_for);
+}
+
+int
+hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
+{
 	int		 n, wfd;
 	const char	*av[64];
 	char		 logpath[300];
@@ -143,9 +158,8 @@ hd_start_raw(struct hd *h, const char *const argv[], const char *wait_for)
 	    0644)) == -1 ||
 	    (h->logfd = open(logpath, O_RDONLY | O_CLOEXEC)) == -1)
 		abort();
-	av[0] = hd_bin("iridiumd");
-	for (n = 1; argv != NULL && argv[n - 1] != NULL && n < 63; n++)
-		av[n] = argv[n - 1];
+	for (n = 0; argv[n] != NULL && n < 63; n++)
+		av[n] = argv[n];
 	av[n] = NULL;
 	switch ((h->pid = fork())) {
 	case -1:
@@ -162,6 +176,9 @@ hd_start_raw(struct hd *h, const char *const argv[], const char *wait_for)
 		unsetenv("WATCHDOG_USEC");
 		unsetenv("WATCHDOG_PID");
 		unsetenv("JOURNAL_STREAM");
+		for (n = 0; hd_extra_env != NULL && hd_extra_env[n] != NULL;
+		    n++)
+			putenv(strdup(hd_extra_env[n]));
 		execv(av[0], (char *const *)(uintptr_t)av);
 		perror(av[0]);
 		_exit(127);

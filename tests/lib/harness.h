@@ -30,6 +30,12 @@ struct hd {
 	bool	 running;
 };
 
+/*
+ * "NAME=value" strings set in the daemon's environment after the harness
+ * cleaned it (NULL-terminated; NULL for none): NOTIFY_SOCKET and the like.
+ */
+extern const char *const *hd_extra_env;
+
 /* $IRIDIUM_BUILD/<name>, or dies. */
 const char	*hd_bin(const char *name);
 /* A fresh temporary directory (mode 0755). */
@@ -42,6 +48,10 @@ void		 hd_tmpdir(char *buf, size_t len, const char *tag);
  * or -1 when it did not come up within 10 s (its log is printed).
  */
 int		 hd_start(struct hd *, const char *const argv[]);
+/* Run argv (argv[0]: the program's path) as the daemon, e.g. under
+ * systemd-socket-activate, with hd_start_raw's environment and log. */
+int		 hd_start_exec(struct hd *, const char *const argv[],
+		    const char *wait_for);
 /* Like hd_start but without the defaults: the exact argv after argv[0]. */
 int		 hd_start_raw(struct hd *, const char *const argv[],
 		    const char *wait_for);

@@ -286,3 +286,24 @@ Test(authkeys, rsa_keys_need_2048_bits)
 	cr_assert_eq(authkeys_rsa_bits(strchr(text, ' ') + 1), 1024);
 	cr_assert_eq(authkeys_rsa_bits(b64(0)), -1);
 }
+
+/* A file may hold any byte; an error quoting it is logged: escaped. */
+Test(authkeys, errors_quote_the_line_escaped)
+{
+	struct authkeys	 k;
+	char		 err[512];
+
+	authkeys_init(&k);
+	/* Found by tests/fuzz/fuzz_authkeys.c: raw bytes in the error. */
+	cr_assert_eq(authkeys_line(&k, "acme", "keys", 1, "\xff\xff\x1b", err,
+	    sizeof(err)), -1);
+	cr_assert_str_eq(err, "bad options field near \"\\377\\377\\033\"");
+	cr_assert_eq(authkeys_line(&k, "acme", "keys", 2, "no-user-rc "
+	    "\x1b[2J AAAA", err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "unknown key type \"\\033[2J\"");
+	cr_assert_eq(authkeys_line(&k, "acme", "keys", 3, "\x1b" "AAA-cert-"
+	    "v01@openssh.com AAAA", err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "certificates (\\033AAA-cert-v01@openssh.com) "
+	    "are not supported");
+	authkeys_free(&k);
+}

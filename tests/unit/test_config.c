@@ -373,8 +373,44 @@ Test(config, checks_across_keys_name_a_line)
 	one_error("[listener a]\ntransport = line\nport = 7000\n"
 	    "[listener b]\ntransport = line\nport = 7000\n", "t.conf:6: "
 	    "[listener b] port: 127.0.0.1 port 7000 is also listener a's");
-	one_error("[listener a]\ntransport = ssh\nport = 0\n", "t.conf:2: "
-	    "[listener a] transport: ssh is not available in this build yet");
+	one_error("[limits]\nlogin_grace = 5\n[tenant t]\nlogin_grace = 9\n",
+	    "t.conf:4: [tenant t] login_grace: only [limits] sets it (it is "
+	    "server-wide, not a tenant's)");
+}
+
+Test(config, ssh_listeners_and_their_keys)
+{
+	cr_assert_eq(build("[listener s]\ntransport = ssh\nbind = 0.0.0.0\n"
+	    "[limits]\nlogin_grace = 7\n"
+	    "[tenant dev]\nauthorized_keys = keys/dev\n"
+	    "[tenant ops]\nauthorized_keys = /etc/iridium/ops.keys\n"), 0,
+	    "%s", errors());
+	cr_assert_str_eq(c->listeners[0].transport, "ssh");
+	cr_assert_eq(c->listeners[0].port, 2222, "ssh's default port");
+	cr_assert_eq(c->host_key.n, 0, "none: the state directory's");
+	cr_assert_str_eq(c->tenants[0].authorized_keys, "keys/dev");
+	cr_assert_eq(config_tenant_limits(c, "ops")->login_grace, 7);
+	cr_assert(c->ssh_worker_path[0] == '/');
+	one_error("[listener s]\ntransport = ssh\ntenant = x\n", "t.conf:3: "
+	    "[listener s] tenant: only line listeners have a fixed tenant "
+	    "(ssh sessions get theirs from their key)");
+	one_error("[daemon]\nssh_worker_path = w\n", "t.conf:2: [daemon] "
+	    "ssh_worker_path: \"w\" is not an absolute path");
+}
+
+Test(config, host_key_is_a_list_of_paths)
+{
+	cr_assert_eq(build("[daemon]\nhost_key = /k/ed25519, ecdsa\n"
+	    "  /k/rsa ; a third\n"), 0, "%s", errors());
+	cr_assert_eq(c->host_key.n, 3);
+	cr_assert_str_eq(c->host_key.v[0], "/k/ed25519");
+	cr_assert_str_eq(c->host_key.v[1], "ecdsa", "relative: state_dir");
+	cr_assert_str_eq(c->host_key.v[2], "/k/rsa");
+	one_error("[daemon]\nhost_key = /a, /b, /c, /d, /e\n", "t.conf:2: "
+	    "[daemon] host_key: more than 4 paths");
+	one_error("[daemon]\nhost_key = \"/a\"\n", "t.conf:2: [daemon] "
+	    "host_key: \"\"/a\"\": quotes are not removed; write the path "
+	    "without them");
 }
 
 Test(config, cidr_lists)
@@ -393,14 +429,16 @@ Test(config, cidr_lists)
 	cr_assert_eq(c->listeners[0].proxy_trusted.v[1].bits, 0);
 }
 
-Test(config, proxy_protocol_is_stored_with_a_warning)
+Test(config, proxy_protocol_needs_trusted_balancers)
 {
+	one_error("[listener a]\ntransport = line\nproxy_protocol = yes\n",
+	    "t.conf:3: [listener a] proxy_protocol: needs proxy_trusted, the "
+	    "addresses of the load balancers that send the header");
 	cr_assert_eq(build("[listener a]\ntransport = line\n"
-	    "proxy_protocol = yes\n"), 0, "%s", errors());
+	    "proxy_protocol = yes\nproxy_trusted = 10.0.0.0/8\n"), 0, "%s",
+	    errors());
 	cr_assert(c->listeners[0].proxy_protocol);
-	cr_assert_eq(e.nwarnings, 1);
-	cr_assert_not_null(strstr(e.warnings.data, "t.conf:3: warning: "
-	    "[listener a] proxy_protocol: not used by this build yet"));
+	cr_assert_eq(e.nwarnings, 0);
 }
 
 Test(config, flags_override_the_file)

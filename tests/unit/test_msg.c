@@ -206,6 +206,10 @@ sample(enum msg_type t, int variant, struct msg *m)
 		msg_limits_default(&m->u.session.limits);
 		m->u.session.limits.cpu = 0;
 		m->u.session.proxy = true;
+		/* Variant 1: with the supervisor's limits for !limits. */
+		if (variant == 1)
+			m->u.session.quota = "sessions:     1 of tenant "
+			    "anonymous, at most 64\n";
 		break;
 	case MSG_PEER:
 		strlcpy(m->u.peer.addr, "192.0.2.7", MSG_ADDR_MAX + 1);
@@ -315,6 +319,7 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_str_eq(a->u.session.tenant, b->u.session.tenant);
 		assert_limits_eq(&a->u.session.limits, &b->u.session.limits);
 		cr_assert_eq(a->u.session.proxy, b->u.session.proxy);
+		assert_optstr_eq(a->u.session.quota, b->u.session.quota);
 		break;
 	case MSG_PEER:
 		cr_assert_str_eq(a->u.peer.addr, b->u.peer.addr);
@@ -445,6 +450,11 @@ roundtrip(enum msg_type t, int variant)
 MSG_TYPES(RT_TEST)
 #undef RT_TEST
 
+Test(roundtrip, session_with_quota)
+{
+	roundtrip(MSG_SESSION, 1);
+}
+
 Test(roundtrip, hello_ssh_with_hostkey)
 {
 	roundtrip(MSG_HELLO, 1);
@@ -547,7 +557,8 @@ Test(encode, compact_bytes_in_table_order)
 	    "\"limits\":{\"budget\":1,\"heap\":1048576,\"stack\":65536,\"cpu\":60,"
 	    "\"output_rate\":1048576,\"output_max\":67108864,\"idle\":600,"
 	    "\"idle_warn\":60,\"lifetime\":14400,\"lifetime_warn\":300,"
-	    "\"line_max\":4096,\"outbuf_max\":262144},\"log_level\":6,"
+	    "\"line_max\":4096,\"outbuf_max\":262144,\"login_grace\":30},"
+	    "\"log_level\":6,"
 	    "\"sandbox_debug\":false}");
 }
 
@@ -1388,7 +1399,7 @@ static const struct slen slens[] = {
 	{ MSG_PEER, 0, "addr", 63, true },
 	{ MSG_PEER_VERDICT, 0, "message", 1024, false },
 	{ MSG_AUTH_QUERY, 0, "user", 63, false },
-	{ MSG_AUTH_QUERY, 0, "keytype", 31, true },
+	{ MSG_AUTH_QUERY, 0, "keytype", 47, true },
 	{ MSG_AUTH_QUERY, 0, "key", 16384, false },
 	{ MSG_AUTH_REPLY, 1, "tenant", 63, false },
 	{ MSG_LOG, 0, "msg", 1024, false },
@@ -1550,7 +1561,8 @@ static const char session1[] = "{\"type\":\"session\",\"v\":1,\"id\":1,"
     "\"listener\":\"l\",\"peer\":\"p\",\"transport\":\"line\",\"tenant\":"
     "\"\",\"limits\":{\"budget\":1,\"heap\":64,\"stack\":1,\"cpu\":0,"
     "\"output_rate\":0,\"output_max\":0,\"idle\":0,\"idle_warn\":0,"
-    "\"lifetime\":0,\"lifetime_warn\":0,\"line_max\":64,\"outbuf_max\":4096},"
+    "\"lifetime\":0,\"lifetime_warn\":0,\"line_max\":64,\"outbuf_max\":4096,"
+    "\"login_grace\":0},"
     "\"proxy\":false}";
 
 Test(framing, raw_session_is_valid)
@@ -1862,8 +1874,8 @@ Test(limits, defaults)
 	    "\"anonymous\",\"limits\":{\"budget\":10000000,\"heap\":1048576,"
 	    "\"stack\":65536,\"cpu\":60,\"output_rate\":1048576,\"output_max\":"
 	    "67108864,\"idle\":600,\"idle_warn\":60,\"lifetime\":14400,"
-	    "\"lifetime_warn\":300,\"line_max\":4096,\"outbuf_max\":262144},"
-	    "\"proxy\":true}");
+	    "\"lifetime_warn\":300,\"line_max\":4096,\"outbuf_max\":262144,"
+	    "\"login_grace\":30},\"proxy\":true}");
 }
 
 Test(limits, min_treats_zero_as_none_where_min_is_zero)
@@ -1930,4 +1942,29 @@ Test(limits, min_every_field)
 	cr_assert_eq(out.name, (uint64_t)(max) - 1, #name);
 	MSG_LIMITS(EACH_MIN)
 #undef EACH_MIN
+}
+
+/* The supervisor's limits for !limits: optional, a non-empty string. */
+Test(envelope, session_quota_is_an_optional_string)
+{
+	reject_prefix(MSG_SESSION,
+	    "{\"type\":\"session\",\"v\":1,\"id\":1099511627776,\"listene"
+	    "r\":\"local\",\"peer\":\"[2001:db8::1]:50000\",\"transport\""
+	    ":\"line\",\"tenant\":\"anonymous\",\"limits\":{\"budget\":10"
+	    "000000,\"heap\":1048576,\"stack\":65536,\"cpu\":60,\"output_"
+	    "rate\":1048576,\"output_max\":67108864,\"idle\":600,\"idle_w"
+	    "arn\":60,\"lifetime\":14400,\"lifetime_warn\":300,\"line_max"
+	    "\":4096,\"outbuf_max\":262144,\"login_grace\":30},\"proxy\":"
+	    "true,\"quota\":7}",
+	    "session: field \"quota\"");
+	reject_prefix(MSG_SESSION,
+	    "{\"type\":\"session\",\"v\":1,\"id\":1099511627776,\"listene"
+	    "r\":\"local\",\"peer\":\"[2001:db8::1]:50000\",\"transport\""
+	    ":\"line\",\"tenant\":\"anonymous\",\"limits\":{\"budget\":10"
+	    "000000,\"heap\":1048576,\"stack\":65536,\"cpu\":60,\"output_"
+	    "rate\":1048576,\"output_max\":67108864,\"idle\":600,\"idle_w"
+	    "arn\":60,\"lifetime\":14400,\"lifetime_warn\":300,\"line_max"
+	    "\":4096,\"outbuf_max\":262144,\"login_grace\":30},\"proxy\":"
+	    "true,\"quota\":\"\"}",
+	    "session: field \"quota\"");
 }

@@ -1,0 +1,102 @@
+/*
+ * auth.h: ssh authentication on iridiumd's side (../shared/DESIGN.md,
+ * "Processes" and "Sessions"; issue 7).
+ *
+ * OpenSSH's monitor pattern: an ssh worker holds the client connection
+ * and checks its signatures; the supervisor holds the keys and decides.
+ * For each key a client offers, the worker sends `auth_query` (user, key
+ * type, key blob, and whether the client proved it holds the key), and
+ * the supervisor answers `auth_reply` from the tenants' authorized_keys
+ * with the tenant's limits, or a refusal that reads the same whether the
+ * user is unknown or the key wrong. The supervisor keeps its own count of
+ * each session's attempts and its own record of who logged in with which
+ * key: nothing a worker says about itself is shown as fact.
+ *
+ * Also here: the host keys ssh workers get in `hello`, and the
+ * authorized_keys tables, both read by the supervisor only.
+ */
+#ifndef IRIDIUM_AUTH_H
+#define IRIDIUM_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "authkeys.h"
+#include "config.h"
+#include "msg.h"
+
+#define AUTH_MAX_TRIES		6	/* refused keys per session */
+/* auth_query messages per session: a probe and a signature per try. */
+#define AUTH_MAX_QUERIES	(2 * AUTH_MAX_TRIES)
+#define AUTH_KEYNAME_MAX	16	/* "ED25519-SK" */
+
+struct daemon;
+struct worker;
+
+/* One session's login, as the supervisor decided it. */
+struct auth_state {
+	bool		 authed;	/* a signed key was accepted */
+	unsigned	 queries;
+	unsigned	 failures;
+	char		 keyname[AUTH_KEYNAME_MAX];	/* "ED25519" */
+	char		 fingerprint[AUTHKEYS_FPR_MAX];	/* "SHA256:..." */
+};
+
+enum auth_verdict {
+	AUTH_REFUSED,		/* answer no */
+	AUTH_ACCEPTED,		/* answer yes, with the tenant's limits */
+	AUTH_VIOLATION,		/* no honest worker asks this: kill it */
+};
+
+/* What a decision was about, for the log. */
+struct auth_note {
+	char		 keyname[AUTH_KEYNAME_MAX];
+	char		 fingerprint[AUTHKEYS_FPR_MAX];
+	bool		 invalid_user;	/* no such tenant */
+	const char	*why;		/* refusal or violation */
+};
+
+/*
+ * Decide one query against the configuration's tenants and the keys
+ * table, updating st and filling the reply r (a refusal is the same
+ * whatever its reason). Pure: no logging, no I/O.
+ */
+enum auth_verdict auth_decide(const struct config *, const struct authkeys *,
+		    struct auth_state *st, const struct msg_auth_query *q,
+		    struct msg_auth_reply *r, struct auth_note *note);
+
+/* sshd's name for a key type: "ED25519", "ECDSA", "RSA"; NULL if none. */
+const char	*auth_keyname(const char *keytype);
+
+/*
+ * Answer an ssh worker's `auth_query` (wproc.c calls this): decide, log,
+ * reply with MSG_DONTWAIT. -1 with why when the query breaks the
+ * protocol (the caller kills the worker).
+ */
+int		 auth_query(struct worker *, const struct msg_auth_query *,
+		    char *why, size_t whylen);
+/* A session ended: penalise its source if it never logged in. */
+void		 auth_session_end(struct worker *);
+
+/*
+ * Every tenant's authorized_keys into keys (empty first). A file that
+ * cannot be read, or any bad line in one, is an error in errs naming its
+ * file and line; the caller then keeps its old table. Returns the number
+ * of errors.
+ */
+unsigned	 auth_keys_load(const struct config *, struct authkeys *keys,
+		    struct cfg_errors *errs);
+/*
+ * The host keys, when cfg has an ssh listener and none are loaded yet:
+ * host_key's files, or the state directory's ed25519 key (generated on
+ * first start). Logs each fingerprint. Returns the number of errors.
+ */
+unsigned	 auth_hostkeys_load(struct daemon *, const struct config *,
+		    struct cfg_errors *errs);
+void		 auth_hostkeys_free(struct daemon *);
+/* iridiumd -t: read every authorized_keys and host_key file, keep none. */
+void		 auth_check(const struct config *, struct cfg_errors *errs);
+/* Whether cfg has a listener with transport ssh. */
+bool		 auth_config_has_ssh(const struct config *);
+
+#endif

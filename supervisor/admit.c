@@ -1,0 +1,618 @@
+/*
+ * admit.c: the supervisor's own limits (see admit.h): who may start a
+ * session, the PROXY protocol's `peer` and its verdict, and the
+ * penalties of sources whose sessions went wrong (OpenSSH's
+ * PerSourcePenalties, kept by source.c).
+ *
+ * Everything is decided on what the supervisor itself saw: the peer
+ * address of the accepted socket, the `peer` of a PROXY session (checked
+ * to be a numeric address before anything is done with it), how a worker
+ * died (its wait status and its CPU time). A refused client gets one line
+ * and is closed, except behind a PROXY listener, where a refusal at
+ * accept concerns the balancer, which is told nothing. Refusals are
+ * logged, at most ADMIT_LOGS_PER_SECOND a second (a flood of refusals
+ * must not become a flood of log lines), and counted for status.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "admit.h"
+#include "daemon.h"
+#include "escape.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+#include "proxy.h"
+#include "source.h"
+#include "tenant.h"
+
+#define BUSY_LINE	"Server busy, please try again later."
+
+static const char *const refusal_words[ADMIT_NREFUSALS] = {
+#define REFUSAL_WORDS(E, json, words)	[ADMIT_##E] = words,
+	STATUS_REFUSAL_KINDS(REFUSAL_WORDS)
+#undef REFUSAL_WORDS
+};
+
+/* --- settings ------------------------------------------------------------ */
+
+/* The source table's settings from the [limits] keys. */
+static void
+source_settings(const struct config *c, struct source_cfg *sc,
+    struct source_cidr *ex)
+{
+	const struct cidr	*ci;
+	unsigned		 i;
+
+	source_cfg_defaults(sc);
+	/* Each offence has its penalty_ key: a missing one fails here. */
+#define PENALTY_KEY(N, n, secs, what)					\
+	sc->penalty[SOURCE_##N] = c->sup.penalty_##n;
+	SOURCE_OFFENCES(PENALTY_KEY)
+#undef PENALTY_KEY
+	sc->penalty_min = c->sup.penalty_min;
+	sc->penalty_max = c->sup.penalty_max;
+	sc->max_sources = c->sup.penalty_sources;
+	for (i = 0; i < c->sup.source_exempt.n; i++) {
+		ci = &c->sup.source_exempt.v[i];
+		memset(&ex[i], 0, sizeof(ex[i]));
+		if (ci->family == AF_INET) {
+			ex[i].b[10] = ex[i].b[11] = 0xff;
+			memcpy(ex[i].b + 12, ci->addr, 4);
+			ex[i].prefix = ci->bits + 96u;
+		} else {
+			memcpy(ex[i].b, ci->addr, 16);
+			ex[i].prefix = ci->bits;
+		}
+	}
+	sc->exempt = ex;
+	sc->nexempt = c->sup.source_exempt.n;
+}
+
+int
+admit_init(struct daemon *d)
+{
+	struct source_cfg	 sc;
+	struct source_cidr	 ex[CONFIG_MAX_CIDRS];
+
+	memset(&d->adm, 0, sizeof(d->adm));
+	if ((d->adm.tenants = tenant_new()) == NULL) {
+		log_warn("tenant table");
+		return -1;
+	}
+	source_settings(&d->cfg, &sc, ex);
+	if (d->sources == NULL && (d->sources = source_new(&sc)) == NULL) {
+		log_warn("source table");
+		return -1;
+	}
+	source_configure(d->sources, &sc);
+	return 0;
+}
+
+void
+admit_free(struct daemon *d)
+{
+	tenant_free(d->adm.tenants);
+	d->adm.tenants = NULL;
+}
+
+void
+admit_configure(struct daemon *d)
+{
+	struct source_cfg	 sc;
+	struct source_cidr	 ex[CONFIG_MAX_CIDRS];
+
+	source_settings(&d->cfg, &sc, ex);
+	if (d->sources != NULL)
+		source_configure(d->sources, &sc);
+}
+
+/* --- logging refusals ---------------------------------------------------- */
+
+static void
+log_dropped(struct admission *a, int64_t now)
+{
+	if (now - a->log_window_ms < 1000)
+		return;
+	if (a->log_dropped > 0)
+		log_warnx("%u more refused connections not logged (at most %d "
+		    "a second)", a->log_dropped, ADMIT_LOGS_PER_SECOND);
+	a->log_window_ms = now;
+	a->log_count = 0;
+	a->log_dropped = 0;
+}
+
+static void	refusal_log(struct admission *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+refusal_log(struct admission *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 line[512];
+
+	log_dropped(a, ev_now_ms());
+	if (a->log_count >= ADMIT_LOGS_PER_SECOND) {
+		a->log_dropped++;
+		return;
+	}
+	a->log_count++;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", line);
+}
+
+void
+admit_tick(struct daemon *d, int64_t now)
+{
+	log_dropped(&d->adm, now);
+	if (d->sources != NULL)
+		source_expire(d->sources, now);
+}
+
+/* --- accept -------------------------------------------------------------- */
+
+bool
+admit_drop_startup(const struct startups *s, unsigned n, unsigned r)
+{
+	unsigned	 p;
+
+	if (s->full == 0 || n < s->start)
+		return false;
+	if (n >= s->full)
+		return true;
+	/* sshd's rule: rate percent at start, rising linearly to all. */
+	p = 100 - s->rate;
+	p *= n - s->start;
+	p /= s->full - s->start;
+	p += s->rate;
+	return r < p;
+}
+
+/* Whether sa is in one of the ranges (an IPv4 client of an IPv6 socket
+ * arrives v4-mapped and matches IPv4 ranges). */
+static bool
+cidrs_match(const struct cidr_list *l, const struct sockaddr *sa)
+{
+	const uint8_t	*a;
+	uint8_t		 mask;
+	unsigned	 i, full, rest;
+	int		 fam;
+
+	if (sa->sa_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr;
+		fam = AF_INET;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		a = s6->sin6_addr.s6_addr;
+		fam = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			a += 12;
+			fam = AF_INET;
+		}
+	} else {
+		return false;
+	}
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].family != fam)
+			continue;
+		full = l->v[i].bits / 8;
+		rest = l->v[i].bits % 8;
+		if (memcmp(l->v[i].addr, a, full) != 0)
+			continue;
+		mask = (uint8_t)(0xff << (8 - rest));
+		if (rest == 0 ||
+		    (l->v[i].addr[full] & mask) == (a[full] & mask))
+			return true;
+	}
+	return false;
+}
+
+/* Refuse a connection at accept: count, log, one line (or none). */
+static void
+refuse(struct listener *l, int fd, enum admit_refusal kind,
+    const char *line, const char *peer, const char *why)
+{
+	struct admission	*a = &l->d->adm;
+	char			 msg[MSG_TEXT_MAX + 8];
+
+	a->refused[kind]++;
+	refusal_log(a, "listener %s: connection from %s refused (%s): %s",
+	    l->cfg.name, peer, refusal_words[kind], why);
+	if (line == NULL) {
+		listener_drop(l, fd);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s\r\n", line);
+	listener_refuse(l, fd, msg);
+}
+
+/* A source's penalty or cap: which of the two source_admit() meant. */
+static enum admit_refusal
+source_refusal(struct daemon *d, const struct source_key *k, int64_t now,
+    char *why, size_t whylen)
+{
+	char		 name[INET6_ADDRSTRLEN + 8];
+	unsigned	 left = source_penalty_left(d->sources, k, now);
+
+	source_key_name(k, name, sizeof(name));
+	if (left > 0 && left >= d->cfg.sup.penalty_min) {
+		snprintf(why, whylen, "source %s is penalised for %u more "
+		    "seconds", name, left);
+		return ADMIT_PENALTY;
+	}
+	snprintf(why, whylen, "source %s holds %u sessions", name,
+	    source_active(d->sources, k));
+	return ADMIT_SOURCE;
+}
+
+int
+admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
+    const char *peer, struct admit_hold *h)
+{
+	struct daemon		*d = l->d;
+	struct admission	*a = &d->adm;
+	const struct sup_limits	*sl;
+	const struct startups	*st = &d->cfg.sup.max_startups;
+	enum admit_refusal	 kind;
+	char			 line[MSG_TEXT_MAX], why[160];
+	bool			 is_line;
+	int64_t			 now = ev_now_ms();
+
+	memset(h, 0, sizeof(*h));
+	is_line = strcmp(l->cfg.transport, "line") == 0;
+	/* ssh sessions get their tenant's limits at the login. */
+	sl = is_line ? config_tenant_sup(&d->cfg, l->cfg.tenant) :
+	    &d->cfg.sup;
+	if (l->cfg.proxy_protocol) {
+		/*
+		 * Only a trusted balancer may say who the client is; the
+		 * client's own limits wait for its `peer`. Nothing is
+		 * written: the peer is no client, and may be an attacker.
+		 */
+		if (!cidrs_match(&l->cfg.proxy_trusted, sa)) {
+			refuse(l, fd, ADMIT_UNTRUSTED, NULL, peer, "not in "
+			    "proxy_trusted (this listener takes PROXY "
+			    "protocol connections from its load balancers "
+			    "only)");
+			return -1;
+		}
+	} else if (source_key_sa(&h->key, sa) == 0) {
+		if (source_admit(d->sources, &h->key, sl->sessions_per_source,
+		    now, line, sizeof(line)) == -1) {
+			kind = source_refusal(d, &h->key, now, why,
+			    sizeof(why));
+			if (kind == ADMIT_SOURCE)
+				snprintf(why + strlen(why), sizeof(why) -
+				    strlen(why), " (sessions_per_source %u)",
+				    sl->sessions_per_source);
+			refuse(l, fd, kind, line, peer, why);
+			return -1;
+		}
+		h->keyed = true;
+	}
+	if (is_line && tenant_admit(a->tenants, l->cfg.tenant, sl->sessions,
+	    line, sizeof(line)) == -1) {
+		snprintf(why, sizeof(why), "tenant %s holds %u sessions "
+		    "(sessions %u)", l->cfg.tenant, tenant_active(a->tenants,
+		    l->cfg.tenant), sl->sessions);
+		refuse(l, fd, ADMIT_TENANT, line, peer, why);
+		return -1;
+	}
+	if (admit_drop_startup(st, a->startups, arc4random_uniform(100))) {
+		snprintf(why, sizeof(why), "%u connections are not in a "
+		    "session yet (max_startups %u:%u:%u)", a->startups,
+		    st->start, st->rate, st->full);
+		refuse(l, fd, ADMIT_STARTUPS, l->cfg.proxy_protocol ? NULL :
+		    BUSY_LINE, peer, why);
+		return -1;
+	}
+	/* Admitted: it holds its share until it is released. */
+	if (h->keyed) {
+		source_hold(d->sources, &h->key, now);
+		h->source = true;
+	}
+	if (is_line) {
+		strlcpy(h->tenant, l->cfg.tenant, sizeof(h->tenant));
+		tenant_hold(a->tenants, h->tenant);
+	}
+	h->startup = true;
+	a->startups++;
+	return 0;
+}
+
+void
+admit_started(struct daemon *d, struct admit_hold *h)
+{
+	if (!h->startup)
+		return;
+	h->startup = false;
+	if (d->adm.startups > 0)
+		d->adm.startups--;
+}
+
+void
+admit_release(struct daemon *d, struct admit_hold *h)
+{
+	admit_started(d, h);
+	if (h->source) {
+		h->source = false;
+		source_release(d->sources, &h->key, ev_now_ms());
+	}
+	if (h->tenant[0] != '\0') {
+		tenant_release(d->adm.tenants, h->tenant);
+		h->tenant[0] = '\0';
+	}
+}
+
+/* --- a PROXY session's client -------------------------------------------- */
+
+/* "203.0.113.9:4711" or "[2001:db8::7]:4711", normalised. */
+static int
+format_client(const char *addr, int64_t port, char *out, size_t len)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 a[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		inet_ntop(AF_INET, &a4, a, sizeof(a));
+		snprintf(out, len, "%s:%lld", a, (long long)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		inet_ntop(AF_INET6, &a6, a, sizeof(a));
+		snprintf(out, len, "[%s]:%lld", a, (long long)port);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+send_verdict(struct worker *w, bool allow, const char *message)
+{
+	struct msg_peer_verdict	 v;
+	char			 err[128];
+
+	memset(&v, 0, sizeof(v));
+	v.allow = allow;
+	strlcpy(v.message, message, sizeof(v.message));
+	err[0] = '\0';
+	/* It waits for this answer and nothing else: it must take it. */
+	if (msg_send(w->chan, MSG_PEER_VERDICT, &v, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1) {
+		if (err[0] != '\0')
+			log_warnx("session %lld: peer_verdict: %s",
+			    (long long)w->session_id, err);
+		else
+			log_warn("session %lld: send peer_verdict",
+			    (long long)w->session_id);
+		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take "
+		    "peer_verdict");
+	}
+}
+
+int
+admit_peer(struct worker *w, const struct msg_peer *p, char *err,
+    size_t errlen)
+{
+	struct daemon		*d = w->pool->d;
+	const struct sup_limits	*sl = &d->cfg.sup;
+	struct source_key	 k;
+	enum admit_refusal	 kind;
+	char			 client[MSG_ADDR_MAX + 1], vis[96];
+	char			 line[MSG_TEXT_MAX], why[160];
+	int64_t			 now = ev_now_ms();
+
+	if (!w->proxy) {
+		snprintf(err, errlen, "peer message on a listener without the "
+		    "PROXY protocol");
+		return -1;
+	}
+	if (w->peer_seen) {
+		snprintf(err, errlen, "a second peer message");
+		return -1;
+	}
+	if (source_key_str(&k, p->addr) == -1 ||
+	    format_client(p->addr, p->port, client, sizeof(client)) == -1) {
+		escape_untrusted(vis, sizeof(vis), p->addr, strlen(p->addr));
+		snprintf(err, errlen, "peer: \"%s\" is not a numeric IPv4 or "
+		    "IPv6 address", vis);
+		return -1;
+	}
+	w->peer_seen = true;
+	/* From here on, logs and status name the client; the balancer is
+	 * "via". */
+	strlcpy(w->via, w->peer, sizeof(w->via));
+	strlcpy(w->peer, client, sizeof(w->peer));
+	w->hold.key = k;
+	w->hold.keyed = true;
+	if (strcmp(w->pool->lst->cfg.transport, "line") == 0)
+		sl = config_tenant_sup(&d->cfg, w->tenant);
+	if (source_admit(d->sources, &k, sl->sessions_per_source, now, line,
+	    sizeof(line)) == -1) {
+		kind = source_refusal(d, &k, now, why, sizeof(why));
+		d->adm.refused[kind]++;
+		refusal_log(&d->adm, "session %lld: client %s (via %s) "
+		    "refused (%s): %s", (long long)w->session_id, w->peer,
+		    w->via, refusal_words[kind], why);
+		send_verdict(w, false, line);
+		return 0;
+	}
+	source_hold(d->sources, &k, now);
+	w->hold.source = true;
+	/* A line session starts now; ssh at its login. */
+	if (strcmp(w->pool->lst->cfg.transport, "line") == 0)
+		admit_started(d, &w->hold);
+	log_info("session %lld: client %s via %s", (long long)w->session_id,
+	    w->peer, w->via);
+	send_verdict(w, true, "");
+	return 0;
+}
+
+void
+admit_tick_worker(struct worker *w, int64_t now)
+{
+	/*
+	 * A LOCAL header (a balancer's health check) brings no `peer`, and
+	 * the worker gives up on any header after PROXY_TIMEOUT_MS: a line
+	 * session without `peer` by then is under way.
+	 */
+	if (w->hold.startup && w->proxy && !w->peer_seen &&
+	    strcmp(w->pool->lst->cfg.transport, "line") == 0 &&
+	    now - w->busy_ms >= PROXY_TIMEOUT_MS + 1000)
+		admit_started(w->pool->d, &w->hold);
+}
+
+/* --- ssh logins ---------------------------------------------------------- */
+
+int
+admit_login(struct worker *w, const char *tenant, char *why, size_t whylen)
+{
+	struct daemon		*d = w->pool->d;
+	const struct sup_limits	*sl = config_tenant_sup(&d->cfg, tenant);
+
+	if (tenant_admit(d->adm.tenants, tenant, sl->sessions, why,
+	    whylen) == -1) {
+		d->adm.refused[ADMIT_TENANT]++;
+		refusal_log(&d->adm, "session %lld: login of tenant %s from %s "
+		    "refused (%s): tenant %s holds %u sessions (sessions %u)",
+		    (long long)w->session_id, tenant, w->peer,
+		    refusal_words[ADMIT_TENANT], tenant,
+		    tenant_active(d->adm.tenants, tenant), sl->sessions);
+		return -1;
+	}
+	tenant_hold(d->adm.tenants, tenant);
+	strlcpy(w->hold.tenant, tenant, sizeof(w->hold.tenant));
+	admit_started(d, &w->hold);
+	return 0;
+}
+
+/* --- penalties ----------------------------------------------------------- */
+
+void
+admit_penalise(struct worker *w, enum source_offence o, const char *what)
+{
+	struct daemon	*d = w->pool->d;
+	char		 name[INET6_ADDRSTRLEN + 8];
+	unsigned	 left;
+
+	/* Behind a PROXY listener before its `peer`: only the balancer is
+	 * known, and it is never penalised. */
+	if (!w->hold.keyed)
+		return;
+	source_key_name(&w->hold.key, name, sizeof(name));
+	/* Counted either way; an exempt source just pays nothing. */
+	left = source_penalise(d->sources, &w->hold.key, o, ev_now_ms());
+	if (source_exempt(d->sources, &w->hold.key)) {
+		log_info("session %lld: %s; source %s is in source_exempt: no "
+		    "penalty", (long long)w->session_id, what, name);
+		return;
+	}
+	if (left == 0)
+		return;		/* a zero penalty_ key, or a full table */
+	if (left >= d->cfg.sup.penalty_min)
+		log_notice("session %lld: %s; source %s penalised (%s): "
+		    "refused for the next %us", (long long)w->session_id,
+		    what, name, source_offence_name(o), left);
+	else
+		log_notice("session %lld: %s; source %s penalised (%s): %us, "
+		    "refused from %us", (long long)w->session_id, what, name,
+		    source_offence_name(o), left, d->cfg.sup.penalty_min);
+}
+
+void
+admit_reaped(struct worker *w, int kind, int status)
+{
+	if (w->session_id != 0) {
+		switch (kind) {
+		case WEND_SANDBOX:
+			admit_penalise(w, SOURCE_SANDBOX, "its worker broke "
+			    "the sandbox");
+			break;
+		case WEND_CRASH:
+			/*
+			 * SIGKILL from outside is the kernel's OOM killer or
+			 * an operator, not something a client can cause by
+			 * itself: a memory limit is not an offence.
+			 */
+			if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+				admit_penalise(w, SOURCE_CRASH, "its worker "
+				    "crashed");
+			break;
+		case WEND_KILLED:
+			if (w->killed == WKILL_PROTOCOL)
+				admit_penalise(w, SOURCE_PROTOCOL, "its worker "
+				    "broke the protocol");
+			break;
+		default:
+			break;
+		}
+	}
+	admit_release(w->pool->d, &w->hold);
+}
+
+/* "at most 16" or "no limit". */
+static const char *
+cap_words(unsigned cap, char *buf, size_t len)
+{
+	if (cap == 0)
+		snprintf(buf, len, "no limit");
+	else
+		snprintf(buf, len, "at most %u", cap);
+	return buf;
+}
+
+const char *
+admit_quota(struct daemon *d, const struct admit_hold *h, const char *tenant,
+    char *buf, size_t len)
+{
+	const struct sup_limits	*sl = config_tenant_sup(&d->cfg, tenant);
+	char			 name[INET6_ADDRSTRLEN + 8], cap[32];
+	size_t			 n;
+
+	buf[0] = '\0';
+	if (h->tenant[0] != '\0')
+		snprintf(buf, len, "sessions:     %u of tenant %s, %s (as this "
+		    "session began)\n", tenant_active(d->adm.tenants,
+		    h->tenant), h->tenant, cap_words(sl->sessions, cap,
+		    sizeof(cap)));
+	n = strlen(buf);
+	cap_words(sl->sessions_per_source, cap, sizeof(cap));
+	if (!h->source)
+		snprintf(buf + n, len - n, "per source:   %s from one "
+		    "address\n", cap);
+	else if (source_exempt(d->sources, &h->key))
+		snprintf(buf + n, len - n, "per source:   %u from %s, not "
+		    "limited (source_exempt)\n", source_active(d->sources,
+		    &h->key), source_key_name(&h->key, name, sizeof(name)));
+	else
+		snprintf(buf + n, len - n, "per source:   %u from %s, %s (as "
+		    "this session began)\n", source_active(d->sources, &h->key),
+		    source_key_name(&h->key, name, sizeof(name)), cap);
+	return buf;
+}
+
+void
+admit_stats(struct daemon *d, int64_t now, struct source_stats *st)
+{
+	if (d->sources != NULL)
+		source_stats(d->sources, now, st);
+	else
+		memset(st, 0, sizeof(*st));
+}

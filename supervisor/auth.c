@@ -1,0 +1,434 @@
+/*
+ * auth.c: ssh authentication on iridiumd's side (see auth.h).
+ *
+ * auth_decide() is the whole policy and touches nothing but its
+ * arguments, so the unit tests hold it to every rule; auth_query() wraps
+ * it for a live worker: the log lines (sshd's wording, so existing log
+ * watchers understand them), the tenant's session limit (admit_login),
+ * the reply, the tenant's statistics. Failed logins count toward the
+ * source's penalty (admit_penalise) when the session ends without a
+ * login, as OpenSSH's PerSourcePenalties "authfail" does, so that a user
+ * whose agent offers three other keys before the right one is not
+ * penalised for logging in.
+ *
+ * Host keys and authorized_keys are read here too, each with errors that
+ * name the file (and line), so that `iridiumd -t`, the start and a reload
+ * report them alike.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/string.h>
+
+#include "admit.h"
+#include "auth.h"
+#include "authkeys.h"
+#include "config.h"
+#include "daemon.h"
+#include "escape.h"
+#include "hostkey.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+
+/* sshd's key names (sshkey_type()), which its log lines carry. */
+static const struct {
+	const char	*type, *name;
+} auth_keynames[] = {
+	{ "ssh-ed25519", "ED25519" },
+	{ "sk-ssh-ed25519@openssh.com", "ED25519-SK" },
+	{ "ecdsa-sha2-nistp256", "ECDSA" },
+	{ "ecdsa-sha2-nistp384", "ECDSA" },
+	{ "ecdsa-sha2-nistp521", "ECDSA" },
+	{ "sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK" },
+	{ "ssh-rsa", "RSA" },
+};
+
+const char *
+auth_keyname(const char *keytype)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(auth_keynames) / sizeof(auth_keynames[0]); i++)
+		if (strcmp(auth_keynames[i].type, keytype) == 0)
+			return auth_keynames[i].name;
+	return NULL;
+}
+
+static const struct tenant_cfg *
+find_tenant(const struct config *c, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->ntenants; i++)
+		if (strcmp(c->tenants[i].name, name) == 0)
+			return &c->tenants[i];
+	return NULL;
+}
+
+enum auth_verdict
+auth_decide(const struct config *c, const struct authkeys *keys,
+    struct auth_state *st, const struct msg_auth_query *q,
+    struct msg_auth_reply *r, struct auth_note *note)
+{
+	const struct tenant_cfg	*t;
+	const struct authkey	*k;
+	const char		*name;
+
+	memset(r, 0, sizeof(*r));
+	memset(note, 0, sizeof(*note));
+	/* The worker counts as we do; an honest one never gets here. */
+	if (st->authed) {
+		note->why = "auth_query after the login";
+		return AUTH_VIOLATION;
+	}
+	if (st->failures >= AUTH_MAX_TRIES) {
+		note->why = "auth_query after the last allowed failure";
+		return AUTH_VIOLATION;
+	}
+	if (st->queries >= AUTH_MAX_QUERIES) {
+		note->why = "more auth_query messages than a client can cause";
+		return AUTH_VIOLATION;
+	}
+	/* libssh exported the key: anything else is not its doing. */
+	if (authkeys_fingerprint(q->key, note->fingerprint,
+	    sizeof(note->fingerprint)) == -1) {
+		note->why = "auth_query key is not valid base64";
+		return AUTH_VIOLATION;
+	}
+	st->queries++;
+	name = auth_keyname(q->keytype);
+	strlcpy(note->keyname, name != NULL ? name : "?",
+	    sizeof(note->keyname));
+
+	/* The user name is the tenant's; both refusals read the same. */
+	t = config_name_ok(q->user) ? find_tenant(c, q->user) : NULL;
+	k = t != NULL ? authkeys_lookup(keys, t->name, q->keytype, q->key) :
+	    NULL;
+	if (k == NULL) {
+		st->failures++;
+		note->invalid_user = t == NULL;
+		note->why = t == NULL ? "no such tenant" :
+		    "key not in the tenant's authorized_keys";
+		return AUTH_REFUSED;
+	}
+	r->ok = true;
+	strlcpy(r->tenant, t->name, sizeof(r->tenant));
+	r->limits = t->limits;
+	if (q->signed_) {
+		st->authed = true;
+		strlcpy(st->keyname, note->keyname, sizeof(st->keyname));
+		strlcpy(st->fingerprint, k->fingerprint,
+		    sizeof(st->fingerprint));
+	}
+	return AUTH_ACCEPTED;
+}
+
+/* "127.0.0.1:40000" or "[::1]:40000" into its address and port. */
+static void
+split_peer(const char *peer, char *addr, size_t len, int *port)
+{
+	const char	*colon = strrchr(peer, ':');
+	size_t		 n;
+
+	*port = 0;
+	if (colon == NULL) {
+		strlcpy(addr, peer, len);
+		return;
+	}
+	*port = atoi(colon + 1);
+	n = (size_t)(colon - peer);
+	if (peer[0] == '[' && n >= 2 && peer[n - 1] == ']') {
+		peer++;
+		n -= 2;
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(addr, peer, n);
+	addr[n] = '\0';
+}
+
+int
+auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
+    size_t whylen)
+{
+	struct daemon		*d = w->pool->d;
+	struct msg_auth_reply	 r;
+	struct auth_note	 note;
+	enum auth_verdict	 v;
+	char			 user[MSG_NAME_MAX * 4 + 1], addr[64];
+	char			 err[128], full[256];
+	int			 port;
+	bool			 capped = false;
+
+	if (strcmp(w->pool->lst->cfg.transport, "ssh") != 0) {
+		snprintf(why, whylen, "auth_query on a %s session",
+		    w->pool->lst->cfg.transport);
+		return -1;
+	}
+	v = auth_decide(&d->cfg, &d->authkeys, &w->auth, q, &r, &note);
+	if (v == AUTH_VIOLATION) {
+		strlcpy(why, note.why, whylen);
+		return -1;
+	}
+	escape_untrusted(user, sizeof(user), q->user, strlen(q->user));
+	split_peer(w->peer, addr, sizeof(addr), &port);
+	/* The login itself: the tenant may be at its session limit. */
+	if (v == AUTH_ACCEPTED && w->auth.authed &&
+	    admit_login(w, r.tenant, full, sizeof(full)) == -1) {
+		w->auth.authed = false;
+		memset(&r, 0, sizeof(r));
+		capped = true;
+	}
+	if (v == AUTH_REFUSED)
+		log_notice("session %lld: failed publickey for %s%s from %s "
+		    "port %d ssh: %s %s (%s; attempt %u of %d)",
+		    (long long)w->session_id, note.invalid_user ?
+		    "invalid user " : "", user, addr, port, note.keyname,
+		    note.fingerprint, note.why, w->auth.failures,
+		    AUTH_MAX_TRIES);
+	else if (!w->auth.authed && !capped)
+		log_debug("session %lld: key %s %s of %s would do",
+		    (long long)w->session_id, note.keyname, note.fingerprint,
+		    r.tenant);
+	if (msg_send(w->chan, MSG_AUTH_REPLY, &r, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1) {
+		/* It is waiting for this very answer: it must be able to. */
+		log_warn("session %lld: send auth_reply",
+		    (long long)w->session_id);
+		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take auth_reply");
+		return 0;
+	}
+	if (capped) {
+		/* Not the client's fault: no failure, and it is told. */
+		wproc_shutdown(w, 0, full);
+		return 0;
+	}
+	if (v == AUTH_ACCEPTED && w->auth.authed) {
+		strlcpy(w->tenant, r.tenant, sizeof(w->tenant));
+		/* The worker lowers its CPU limit to the tenant's (0: none). */
+		if (r.limits.cpu != 0 && (w->cpu_limit == 0 ||
+		    r.limits.cpu < w->cpu_limit))
+			w->cpu_limit = r.limits.cpu;
+		daemon_tenant_accepted(d, w->tenant);
+		log_info("session %lld: accepted publickey for %s from %s port "
+		    "%d ssh: %s %s", (long long)w->session_id, w->tenant, addr,
+		    port, w->auth.keyname, w->auth.fingerprint);
+	}
+	return 0;
+}
+
+void
+auth_session_end(struct worker *w)
+{
+	char		 what[64];
+	unsigned	 i, n = w->auth.failures;
+
+	if (w->session_id == 0 || w->auth.authed ||
+	    strcmp(w->pool->lst->cfg.transport, "ssh") != 0)
+		return;
+	/* No key refused, yet cut for not logging in: the grace time. */
+	if (n == 0 && w->ended && strcmp(w->end_reason, "auth") == 0)
+		admit_penalise(w, SOURCE_GRACE, "no login");
+	for (i = 1; i <= n; i++) {
+		snprintf(what, sizeof(what), "failed login %u of %u", i, n);
+		admit_penalise(w, SOURCE_AUTHFAIL, what);
+	}
+}
+
+/* --- the keys ------------------------------------------------------------- */
+
+bool
+auth_config_has_ssh(const struct config *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nlisteners; i++)
+		if (strcmp(c->listeners[i].transport, "ssh") == 0)
+			return true;
+	return false;
+}
+
+static const char *
+file_of(const struct config *c, uint32_t line)
+{
+	return line != 0 && c->path[0] != '\0' ? c->path : NULL;
+}
+
+/* A CK_RELATIVE path: relative ones are under state_dir. */
+static int
+resolve(const struct config *c, const char *path, char *out, size_t len)
+{
+	if (path[0] == '/')
+		return strlcpy(out, path, len) < len ? 0 : -1;
+	return snprintf(out, len, "%s/%s", c->state_dir, path) < (int)len ?
+	    0 : -1;
+}
+
+struct keys_warn {
+	struct cfg_errors	*errs;
+	const char		*tenant;
+};
+
+static void
+keys_warn(void *arg, const char *file, unsigned line, const char *msg)
+{
+	struct keys_warn	*kw = arg;
+
+	cfg_error(kw->errs, file, line, "[tenant %s] authorized_keys: %s",
+	    kw->tenant, msg);
+}
+
+unsigned
+auth_keys_load(const struct config *c, struct authkeys *keys,
+    struct cfg_errors *e)
+{
+	const struct tenant_cfg	*t;
+	struct keys_warn	 kw;
+	char			 path[CONFIG_PATHLEN * 2], err[512];
+	unsigned		 before = e->nerrors;
+	uint32_t		 ln;
+	size_t			 i;
+	int			 n;
+
+	authkeys_init(keys);
+	for (i = 0; i < c->ntenants; i++) {
+		t = &c->tenants[i];
+		if (t->authorized_keys[0] == '\0')
+			continue;
+		ln = t->keyline[CK_TENANT_authorized_keys];
+		if (resolve(c, t->authorized_keys, path, sizeof(path)) == -1) {
+			cfg_error(e, file_of(c, ln), ln, "[tenant %s] "
+			    "authorized_keys: path too long", t->name);
+			continue;
+		}
+		kw.errs = e;
+		kw.tenant = t->name;
+		if ((n = authkeys_load(keys, t->name, path, keys_warn, &kw, err,
+		    sizeof(err))) == -1)
+			cfg_error(e, file_of(c, ln), ln, "[tenant %s] "
+			    "authorized_keys: %s", t->name, err);
+		else if (n == 0)
+			cfg_warning(e, file_of(c, ln), ln, "[tenant %s] "
+			    "authorized_keys: %s holds no key: nobody can log "
+			    "in as %s", t->name, path, t->name);
+	}
+	return e->nerrors - before;
+}
+
+void
+auth_hostkeys_free(struct daemon *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nhostkeys; i++)
+		hostkey_free(&d->hostkeys[i]);
+	d->nhostkeys = 0;
+	if (d->hostkey_text != NULL) {
+		explicit_bzero(d->hostkey_text, strlen(d->hostkey_text));
+		free(d->hostkey_text);
+		d->hostkey_text = NULL;
+	}
+}
+
+/* The state directory, made (0700) if it is missing: it holds keys. */
+static int
+state_dir(const struct config *c, char *err, size_t errlen)
+{
+	if (mkdir(c->state_dir, 0700) == 0)
+		log_info("made the state directory %s", c->state_dir);
+	else if (errno != EEXIST) {
+		snprintf(err, errlen, "state directory %s: %s", c->state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+unsigned
+auth_hostkeys_load(struct daemon *d, const struct config *c,
+    struct cfg_errors *e)
+{
+	struct hostkey	*k;
+	char		 path[CONFIG_PATHLEN * 2], err[512];
+	uint32_t	 ln = c->keyline[CK_DAEMON_host_key];
+	unsigned	 i, before = e->nerrors;
+
+	if (d->nhostkeys > 0 || !auth_config_has_ssh(c))
+		return 0;
+	if (c->host_key.n == 0) {
+		if (state_dir(c, err, sizeof(err)) == -1 ||
+		    hostkey_ensure(&d->hostkeys[0], c->state_dir, err,
+		    sizeof(err)) == -1)
+			cfg_error(e, NULL, 0, "ssh host key: %s", err);
+		else
+			d->nhostkeys = 1;
+	}
+	for (i = 0; i < c->host_key.n; i++) {
+		if (resolve(c, c->host_key.v[i], path, sizeof(path)) == -1)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: "
+			    "%s: path too long", c->host_key.v[i]);
+		else if (hostkey_load(&d->hostkeys[d->nhostkeys], path, err,
+		    sizeof(err)) == -1)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: "
+			    "%s", err);
+		else
+			d->nhostkeys++;
+	}
+	if (e->nerrors == before && (d->hostkey_text = hostkey_hello(
+	    d->hostkeys, d->nhostkeys, err, sizeof(err))) == NULL)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: %s", err);
+	if (e->nerrors != before) {
+		auth_hostkeys_free(d);
+		return e->nerrors - before;
+	}
+	for (i = 0; i < d->nhostkeys; i++) {
+		k = &d->hostkeys[i];
+		log_info("ssh host key %s %s %s%s", auth_keyname(k->type) !=
+		    NULL ? auth_keyname(k->type) : k->type, k->fingerprint,
+		    k->path, k->generated ? " (generated now)" : "");
+	}
+	return 0;
+}
+
+void
+auth_check(const struct config *c, struct cfg_errors *e)
+{
+	struct authkeys	 keys;
+	struct hostkey	 k[CONFIG_MAX_HOSTKEYS];
+	char		 path[CONFIG_PATHLEN * 2], err[512], *text;
+	uint32_t	 ln = c->keyline[CK_DAEMON_host_key];
+	unsigned	 i, n = 0, before;
+
+	(void)auth_keys_load(c, &keys, e);
+	authkeys_free(&keys);
+	/* The state directory's key is made at the start, not checked. */
+	if (!auth_config_has_ssh(c) || c->host_key.n == 0)
+		return;
+	before = e->nerrors;
+	for (i = 0; i < c->host_key.n; i++) {
+		if (resolve(c, c->host_key.v[i], path, sizeof(path)) == -1)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: "
+			    "%s: path too long", c->host_key.v[i]);
+		else if (hostkey_load(&k[n], path, err, sizeof(err)) == -1)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: "
+			    "%s", err);
+		else
+			n++;
+	}
+	if (e->nerrors == before) {
+		if ((text = hostkey_hello(k, n, err, sizeof(err))) == NULL)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: "
+			    "%s", err);
+		else {
+			explicit_bzero(text, strlen(text));
+			free(text);
+		}
+	}
+	for (i = 0; i < n; i++)
+		hostkey_free(&k[i]);
+}

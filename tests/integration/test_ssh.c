@@ -1,0 +1,636 @@
+/*
+ * test_ssh.c: SSH end to end: the real iridiumd with an ssh listener on
+ * loopback (its host key generated into a fresh state directory, tenants
+ * with authorized_keys files made by ssh-keygen), its real ssh workers,
+ * and the real OpenSSH client (BatchMode, IdentitiesOnly, a known_hosts
+ * file seeded with the host key, StrictHostKeyChecking), ssh-keyscan and
+ * ssh-audit. What the ssh worker does on its own is test_worker_ssh.c's;
+ * here is what needs the supervisor: authentication against the tenants'
+ * files, their limits, reload, status, penalties, the sandbox.
+ */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <jansson.h>
+
+#include "harness.h"
+#include "repl.h"
+#include "sshc.h"
+
+#define T		20000
+#define BIG_BUDGET	"1000000000000"
+
+/* An endless loop: jmpb $0 with $0 = 4 jumps to itself. */
+#define PROG_LOOP	"!load\rload $0 #4\rloop: jmpb $0\r!end\r"
+
+static struct hd	 d;
+static char		 dir[256];
+static struct sshc_opts	 so;
+static char		 hostpub[512];
+
+static const char hello_prog[] =
+    ".data\nm: .asciiz 'Hello over ssh\\n'\n.code\nprts @m\nhlt\n";
+
+static void	sh(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+sh(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 cmd[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* The first line of a file, without its newline (malloc'd). */
+static char *
+first_line(const char *path)
+{
+	char	 buf[2048];
+	FILE	*f;
+
+	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
+	cr_assert_not_null(fgets(buf, sizeof(buf), f), "%s", path);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+/* The SHA256 fingerprint of a .pub file, as ssh-keygen -l prints it. */
+static const char *
+fingerprint(const char *name)
+{
+	static char	 fpr[4][128];
+	static int	 slot;
+	char		 cmd[512], *f = fpr[slot++ % 4];
+	FILE		*p;
+
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -l -E sha256 -f %s/%s", dir,
+	    name);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	cr_assert_eq(fscanf(p, "%*d %127s", f), 1);
+	pclose(p);
+	return f;
+}
+
+static void
+setup(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	memset(&d, 0, sizeof(d));
+	d.logfd = -1;
+	hd_tmpdir(dir, sizeof(dir), "ssh");
+	sh("cd %s && for k in dev dev2 ops stranger s1 s2 s3; do "
+	    "ssh-keygen -q -t ed25519 -N '' -C $k -f $k || exit 1; done && "
+	    "cp dev.pub dev.keys && cp ops.pub ops.keys", dir);
+	so.dir = dir;
+}
+
+static void
+teardown(void)
+{
+	if (d.log != NULL)
+		hd_cleanup(&d);
+	if (dir[0] != '\0')
+		sh("rm -rf '%s'", dir);
+}
+
+TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 60);
+
+/*
+ * iridiumd with one ssh listener and the tenants dev (a budget big
+ * enough for an endless loop) and ops; limits are more [limits] lines.
+ * Seeds known_hosts with the host key it generated.
+ */
+static void
+start(const char *limits, const char *worker)
+{
+	char		 conf[320], path[320], text[2048];
+	const char	*argv[8];
+	char		*pub;
+
+	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", dir);
+	snprintf(text, sizeof(text),
+	    "[daemon]\nstate_dir = %s/state\n"
+	    "[pool]\nmin_spare = 2\n"
+	    "[limits]\n%s\n"
+	    "[listener ssh]\ntransport = ssh\nport = 0\n"
+	    "[tenant dev]\nbudget = " BIG_BUDGET "\n"
+	    "authorized_keys = %s/dev.keys\n"
+	    "[tenant ops]\nauthorized_keys = %s/ops.keys\n",
+	    dir, limits != NULL ? limits : "", dir, dir);
+	hd_write(conf, text);
+	argv[0] = "-f";
+	argv[1] = conf;
+	argv[2] = "--ssh-worker-path";
+	argv[3] = hd_bin(worker != NULL ? worker : "iridium-worker-ssh");
+	argv[4] = NULL;
+	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
+	so.port = d.port;
+	snprintf(path, sizeof(path), "%s/state/ssh_host_ed25519_key.pub", dir);
+	pub = first_line(path);
+	*strrchr(pub, ' ') = '\0';	/* the comment */
+	strlcpy(hostpub, pub, sizeof(hostpub));
+	free(pub);
+	sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", so.port, hostpub,
+	    dir);
+}
+
+/* ssh as user with key running cmd (NULL: a shell) with input. */
+static void
+ssh_run(struct sshc *c, const char *key, const char *user, const char *cmd,
+    const char *input)
+{
+	sshc_run(c, sshc_argv(&so, key, user, NULL, cmd), input);
+}
+
+static json_t *
+status_json(void)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+	char		*out, *err;
+	int		 rc;
+
+	rc = hd_ctl(&d, NULL, &out, &err, "status", "--json", NULL);
+	cr_assert_eq(rc, 0, "iridiumctl status: %d: %s", rc, err);
+	cr_assert_not_null(j = json_loads(out, 0, &jerr), "%s", jerr.text);
+	free(out);
+	free(err);
+	return j;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- the tests ------------------------------------------------------------ */
+
+Test(ssh, run_gives_the_programs_output_and_exit_status)
+{
+	struct sshc	 a, b, c;
+	char		 want[640];
+
+	start(NULL, NULL);
+	ssh_run(&a, "dev", "dev", "run", hello_prog);
+	cr_assert_eq(a.status, 0, "stderr: %s", a.e.data);
+	cr_assert_str_eq(a.o.data, "Hello over ssh\n");
+	cr_assert_str_eq(a.e.data, "");
+	ssh_run(&b, "dev", "dev", "run", "load $0 #1\nload $1 #0\n"
+	    "div $0 $1 $2\n");
+	cr_assert_eq(b.status, 1, "a runtime error: %s", b.e.data);
+	cr_assert_not_null(strstr(b.e.data, "stdin: division by zero at pc"),
+	    "%s", b.e.data);
+	ssh_run(&c, "ops", "ops", "run", "load $0 #1\nbogus $1\n");
+	cr_assert_eq(c.status, 65, "an assembly error: %s", c.e.data);
+	cr_assert_not_null(strstr(c.e.data, "stdin:2:1: "), "%s", c.e.data);
+	/* sshd's audit line, and the end of the session with its key. */
+	cr_assert(hd_wait_log(&d, "accepted publickey for dev from 127.0.0.1 "
+	    "port ", T));
+	snprintf(want, sizeof(want), " ssh: ED25519 %s\n",
+	    fingerprint("dev.pub"));
+	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
+	snprintf(want, sizeof(want), "; tenant ops, key ED25519 %s",
+	    fingerprint("ops.pub"));
+	cr_assert(hd_wait_log(&d, want, T), "no end line with \"%s\"", want);
+	sshc_free(&a);
+	sshc_free(&b);
+	sshc_free(&c);
+}
+
+/*
+ * The worker once slept until its next timer (a second) when the pull
+ * that met the client's EOF read no data, i.e. whenever the EOF came in a
+ * packet of its own: here, always.
+ */
+Test(ssh, a_run_ends_as_soon_as_stdin_does)
+{
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
+	long long	 t0, t;
+
+	start(NULL, NULL);
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", NULL, "run"), hello_prog,
+	    strlen(hello_prog), true, false);
+	cr_assert(hd_wait_log(&d, "accepted publickey for dev", T));
+	t0 = now_ms();
+	while (now_ms() - t0 < 100)
+		sshc_pump(cs, 1, 50);
+	t0 = now_ms();
+	sshc_close_in(&c);
+	sshc_finish(cs, 1, T);
+	t = c.ended_ms - t0;
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	cr_assert_str_eq(c.o.data, "Hello over ssh\n");
+	cr_log_info("from stdin's EOF to the exit status: %lld ms", t);
+	cr_assert_lt(t, 400, "%lld ms from EOF to exit", t);
+	sshc_free(&c);
+}
+
+Test(ssh, an_interactive_session_under_tt)
+{
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
+	const char	*opts[] = { "-tt", NULL };
+	size_t		 seen = 0;
+
+	start(NULL, NULL);
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
+	    true, true);
+	sshc_expect(&c, &seen, REPL_BANNER "\r\n" REPL_PROMPT, T);
+	/* Typed text is echoed; DEL erases the X. */
+	sshc_type(&c, "load $1 #42\r");
+	sshc_expect(&c, &seen, "load $1 #42\r\n" REPL_PROMPT, T);
+	sshc_type(&c, "load $2 #5X\x7f\r");
+	sshc_expect(&c, &seen, "X\b \b\r\n" REPL_PROMPT, T);
+	sshc_type(&c, "!registers\r");
+	sshc_expect(&c, &seen, "$1           42  $2            5", T);
+	sshc_expect(&c, &seen, REPL_PROMPT, T);
+	/* ^C stops an endless loop (the tenant's budget would not). */
+	sshc_type(&c, PROG_LOOP);
+	sshc_expect(&c, &seen, "loaded 2 instructions", T);
+	usleep(300000);
+	sshc_pump(cs, 1, 10);
+	cr_assert_null(memmem(c.o.data, c.o.len, "interrupted", 11));
+	sshc_type(&c, "\x03");
+	sshc_expect(&c, &seen, "interrupted at pc", T);
+	sshc_expect(&c, &seen, REPL_PROMPT, T);
+	sshc_type(&c, "\x04");
+	sshc_expect(&c, &seen, REPL_FAREWELL, T);
+	sshc_finish(cs, 1, T);
+	cr_assert_eq(c.status, 0);
+	sshc_free(&c);
+}
+
+Test(ssh, a_wrong_key_and_an_unknown_user_look_the_same)
+{
+	struct sshc	 a, b;
+	long long	 ta, tb;
+	char		 want[640];
+
+	start(NULL, NULL);
+	ssh_run(&a, "stranger", "dev", "!help", NULL);
+	ssh_run(&b, "dev", "nosuchtenant", "!help", NULL);
+	cr_assert_eq(a.status, 255);
+	cr_assert_eq(b.status, 255);
+	cr_assert_not_null(strstr(a.e.data, "Permission denied (publickey)"),
+	    "%s", a.e.data);
+	/* The same words, but for the user name the client repeats. */
+	cr_assert_str_eq(strchr(a.e.data, ':'), strchr(b.e.data, ':'));
+	cr_assert_str_eq(a.o.data, "");
+	ta = a.ended_ms - a.started_ms;
+	tb = b.ended_ms - b.started_ms;
+	cr_log_info("wrong key %lld ms, unknown user %lld ms", ta, tb);
+	cr_assert(llabs(ta - tb) < 400, "%lld ms against %lld ms", ta, tb);
+	/* The log tells them apart, with the source and the key. */
+	snprintf(want, sizeof(want), "failed publickey for dev from 127.0.0.1 "
+	    "port ");
+	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
+	snprintf(want, sizeof(want), "ssh: ED25519 %s (key not in the "
+	    "tenant's authorized_keys; attempt 1 of 6)",
+	    fingerprint("stranger.pub"));
+	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
+	snprintf(want, sizeof(want), "failed publickey for invalid user "
+	    "nosuchtenant from 127.0.0.1 port ");
+	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
+	sshc_free(&a);
+	sshc_free(&b);
+}
+
+Test(ssh, a_client_that_never_logs_in_is_cut_at_the_grace_time)
+{
+	char		 buf[512];
+	long long	 t0, t;
+	ssize_t		 n, got = 0;
+	int		 fd;
+
+	start("login_grace = 2", NULL);
+	t0 = now_ms();
+	cr_assert_neq(fd = tc_connect("127.0.0.1", so.port), -1);
+	/* The server's version line, then nothing until it gives up. */
+	while ((n = read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	t = now_ms() - t0;
+	buf[got] = '\0';
+	close(fd);
+	cr_assert_eq(strncmp(buf, "SSH-2.0-", 8), 0, "%s", buf);
+	cr_assert(t >= 1900 && t < 6000, "cut after %lld ms", t);
+	cr_assert(hd_wait_log(&d, "no key exchange within the login grace "
+	    "time", T));
+	cr_assert(hd_wait_log(&d, "ended (auth)", T));
+}
+
+/* The session rows of a status document, by tenant. */
+static json_t *
+session_of(json_t *st, const char *tenant)
+{
+	json_t	*w, *s;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(st, "workers"), i, w) {
+		s = json_object_get(w, "session");
+		if (json_is_object(s) && strcmp(json_string_value(
+		    json_object_get(s, "tenant")), tenant) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+Test(ssh, two_tenants_at_once_each_in_its_own_vm_and_in_status)
+{
+	struct sshc	 a, b;
+	struct sshc	*cs[2] = { &a, &b };
+	const char	*opts[] = { "-T", NULL };
+	size_t		 sa = 0, sb = 0;
+	json_t		*st, *s;
+	char		*out, *err;
+	int		 rc;
+
+	start(NULL, NULL);
+	sshc_start(&a, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
+	    true, false);
+	sshc_start(&b, sshc_argv(&so, "ops", "ops", opts, NULL), NULL, 0,
+	    true, false);
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	sshc_type(&a, "load $1 #42\n");
+	sshc_type(&b, "load $1 #7\n");
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	sshc_type(&a, "!registers\n");
+	sshc_type(&b, "!registers\n");
+	sshc_expect(&a, &sa, "$1           42", T);
+	sshc_expect(&b, &sb, "$1            7", T);
+
+	/* Both live: status names each tenant, its peer and its key. */
+	st = status_json();
+	cr_assert_not_null(s = session_of(st, "dev"), "no dev session");
+	cr_assert_str_eq(json_string_value(json_object_get(s, "transport")),
+	    "ssh");
+	cr_assert_eq(strncmp(json_string_value(json_object_get(s, "peer")),
+	    "127.0.0.1:", 10), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(s,
+	    "key_fingerprint")), fingerprint("dev.pub"));
+	cr_assert_str_eq(json_string_value(json_object_get(s, "key_type")),
+	    "ED25519");
+	cr_assert_not_null(s = session_of(st, "ops"), "no ops session");
+	cr_assert_str_eq(json_string_value(json_object_get(s,
+	    "key_fingerprint")), fingerprint("ops.pub"));
+	s = json_array_get(json_object_get(json_object_get(st, "daemon"),
+	    "host_keys"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(s, "type")),
+	    "ssh-ed25519");
+	cr_assert_str_eq(json_string_value(json_object_get(s, "fingerprint")),
+	    fingerprint("state/ssh_host_ed25519_key.pub"));
+	json_decref(st);
+	rc = hd_ctl(&d, NULL, &out, &err, "status", NULL);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_assert_not_null(strstr(out, "ssh host key ssh-ed25519 SHA256:"),
+	    "%s", out);
+	cr_assert_not_null(strstr(out, fingerprint("dev.pub")), "%s", out);
+	cr_assert_not_null(strstr(out, "  dev  "), "%s", out);
+	free(out);
+	free(err);
+
+	sshc_close_in(&a);
+	sshc_close_in(&b);
+	sshc_finish(cs, 2, T);
+	cr_assert_eq(a.status, 0, "%s", a.e.data);
+	cr_assert_eq(b.status, 0, "%s", b.e.data);
+	cr_assert_null(strstr(a.o.data, "$1            7"), "dev saw ops' $1");
+	cr_assert_null(strstr(b.o.data, "$1           42"), "ops saw dev's $1");
+	sshc_free(&a);
+	sshc_free(&b);
+}
+
+/* 65536 lines of 64 bytes: 4 MiB. */
+static const char big_prog[] =
+    ".data\nl: .asciiz '0123456789abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ!\\n'\n.code\ncloop #65535\nt: prts @l\n"
+    "loop @t\nhlt\n";
+
+Test(ssh, four_mib_to_a_slow_reader_arrive_intact)
+{
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
+	const char	*line = "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ!\n";
+	size_t		 i;
+
+	start("output_rate = 0\noutbuf_max = 65536", NULL);
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", NULL, "run"), big_prog,
+	    strlen(big_prog), false, false);
+	c.slow_ms = 2;
+	sshc_finish(cs, 1, 45000);
+	cr_assert_eq(c.status, 0, "status %d, %zu bytes, %s", c.status,
+	    c.o.len, c.e.data);
+	cr_assert_eq(c.o.len, 4u << 20, "%zu bytes", c.o.len);
+	for (i = 0; i < c.o.len; i += 64)
+		cr_assert_eq(memcmp(c.o.data + i, line, 64), 0, "at %zu", i);
+	sshc_free(&c);
+}
+
+Test(ssh, a_second_session_channel_is_refused_and_the_first_goes_on)
+{
+	struct sshc	 m, x;
+	struct sshc	*cs[1] = { &m };
+	char		 mux[320];
+	const char	*mopts[] = { "-M", "-S", mux, "-o", "ControlPersist=no",
+			    NULL };
+	/* Where ssh falls back to a connection of its own: nobody. */
+	const char	*xopts[] = { "-S", mux, "-o", "HostName=127.0.0.9",
+			    NULL };
+	struct stat	 sb;
+	long long	 until;
+
+	start(NULL, NULL);
+	snprintf(mux, sizeof(mux), "%s/mux", dir);
+	/* The master runs `run`, its program not sent yet. */
+	sshc_start(&m, sshc_argv(&so, "dev", "dev", mopts, "run"), NULL, 0,
+	    true, false);
+	until = now_ms() + T;
+	while (stat(mux, &sb) == -1) {
+		cr_assert_lt(now_ms(), until, "no control socket: %s",
+		    m.e.data);
+		sshc_pump(cs, 1, 50);
+	}
+	cr_assert(hd_wait_log(&d, "accepted publickey for dev", T));
+	sshc_run(&x, sshc_argv(&so, "dev", "dev", xopts, "!help"), NULL);
+	cr_assert_eq(x.status, 255, "%s%s", x.o.data, x.e.data);
+	cr_assert_not_null(strstr(x.e.data, "Session open refused by peer"),
+	    "%s", x.e.data);
+	cr_assert(hd_wait_log(&d, "refused a second session channel", T));
+	/* The first channel is as it was: its program runs. */
+	sshc_type(&m, hello_prog);
+	sshc_close_in(&m);
+	sshc_finish(cs, 1, T);
+	cr_assert_eq(m.status, 0, "%s", m.e.data);
+	cr_assert_str_eq(m.o.data, "Hello over ssh\n");
+	cr_assert_not_null(strstr(m.e.data, "iridium: refused a second "
+	    "session channel"), "%s", m.e.data);
+	sshc_free(&m);
+	sshc_free(&x);
+}
+
+Test(ssh, the_sandbox_still_kills_a_forbidden_syscall)
+{
+	struct sshc	 c;
+	json_t		*st, *p;
+	size_t		 i;
+	long long	 n = -1;
+
+	start(NULL, "iridium-worker-ssh-test");
+	ssh_run(&c, "dev", "dev", "!test ptrace", NULL);
+	cr_assert_eq(c.status, 255, "%s%s", c.o.data, c.e.data);
+	cr_assert(hd_wait_log(&d, "sandbox violation (signal 31 (SYS)", T));
+	cr_assert(hd_wait_log(&d, "(tenant dev, peer 127.0.0.1:", T));
+	st = status_json();
+	json_array_foreach(json_object_get(st, "pools"), i, p)
+		n = json_integer_value(json_object_get(json_object_get(p,
+		    "exits"), "sandbox_violations"));
+	cr_assert_eq(n, 1);
+	json_decref(st);
+	sshc_free(&c);
+}
+
+Test(ssh, keyscan_shows_the_host_key_iridiumd_logged)
+{
+	struct sshc	 c;
+	char		 port[16], want[640];
+	char		*argv[] = { (char *)(uintptr_t)"ssh-keyscan",
+			    (char *)(uintptr_t)"-t", (char *)(uintptr_t)"ed25519",
+			    (char *)(uintptr_t)"-p", port,
+			    (char *)(uintptr_t)"127.0.0.1", NULL };
+
+	start(NULL, NULL);
+	snprintf(port, sizeof(port), "%d", so.port);
+	sshc_run(&c, argv, NULL);
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	cr_assert_not_null(strstr(c.o.data, hostpub), "%s", c.o.data);
+	snprintf(want, sizeof(want), "ssh host key ED25519 %s %s/state/"
+	    "ssh_host_ed25519_key (generated now)",
+	    fingerprint("state/ssh_host_ed25519_key.pub"), dir);
+	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
+	sshc_free(&c);
+}
+
+Test(ssh, the_ssh_audit_policy_passes)
+{
+	struct sshc	 c;
+	char		 port[16], policy[512];
+	const char	*src = getenv("IRIDIUM_SRC");
+	char		*argv[] = { (char *)(uintptr_t)"ssh-audit",
+			    (char *)(uintptr_t)"-P", policy,
+			    (char *)(uintptr_t)"-p", port,
+			    (char *)(uintptr_t)"127.0.0.1", NULL };
+
+	cr_assert_not_null(src, "IRIDIUM_SRC is not set");
+	snprintf(policy, sizeof(policy), "%s/tests/ssh/policy.txt", src);
+	start(NULL, NULL);
+	snprintf(port, sizeof(port), "%d", so.port);
+	sshc_run(&c, argv, NULL);
+	cr_assert_eq(c.status, 0, "ssh-audit: %s%s", c.o.data, c.e.data);
+	cr_assert_not_null(strstr(c.o.data, "Passed"), "%s", c.o.data);
+	sshc_free(&c);
+}
+
+/* Log in as dev with key and say whether it worked. */
+static int
+dev_with(const char *key)
+{
+	struct sshc	 c;
+	int		 st;
+
+	ssh_run(&c, key, "dev", "run", "hlt\n");
+	st = c.status;
+	sshc_free(&c);
+	return st;
+}
+
+Test(ssh, a_reload_reads_authorized_keys_again)
+{
+	char	*out, *err;
+	int	 rc;
+
+	start(NULL, NULL);
+	cr_assert_eq(dev_with("dev"), 0);
+	cr_assert_eq(dev_with("dev2"), 255);
+	/* dev2 in, dev out. */
+	sh("cp %s/dev2.pub %s/dev.keys", dir, dir);
+	rc = hd_ctl(&d, NULL, &out, &err, "reload", NULL);
+	cr_assert_eq(rc, 0, "%s%s", out, err);
+	free(out);
+	free(err);
+	cr_assert_eq(dev_with("dev2"), 0, "a key added is not taken");
+	cr_assert_eq(dev_with("dev"), 255, "a key removed still works");
+	/* A bad line: the reload fails, naming it; the old table stays. */
+	sh("(cat %s/dev.pub; echo 'from=\"10.0.0.1\" '$(cat %s/dev.pub)) > "
+	    "%s/dev.keys", dir, dir, dir);
+	rc = hd_ctl(&d, NULL, &out, &err, "reload", NULL);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert_not_null(strstr(err, "/dev.keys:2: [tenant dev] "
+	    "authorized_keys: option \"from\""), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(dev_with("dev2"), 0, "the old table is gone");
+	cr_assert_eq(dev_with("dev"), 255, "the bad file was taken");
+	/* SIGHUP does the same as iridiumctl reload. */
+	sh("cp %s/dev.pub %s/dev.keys", dir, dir);
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_wait_log(&d, "configuration generation 3", T));
+	cr_assert_eq(dev_with("dev"), 0);
+	cr_assert_eq(dev_with("dev2"), 255);
+}
+
+Test(ssh, failed_logins_penalise_their_source)
+{
+	struct sshc	 c;
+	const char	*opts[] = { "-b", "127.0.0.2", "-i", NULL, "-i", NULL,
+			    "-i", NULL, NULL };
+	char		 k[3][320];
+	int		 i;
+
+	/* Loopback is exempt by default: not here. */
+	start("source_exempt =", NULL);
+	for (i = 0; i < 3; i++) {
+		snprintf(k[i], sizeof(k[i]), "%s/s%d", dir, i + 1);
+		opts[3 + 2 * i] = k[i];
+	}
+	/* Four wrong keys in one connection: 4 x 5 s, past the 15 s. */
+	sshc_run(&c, sshc_argv(&so, "stranger", "dev", opts, "!help"), NULL);
+	cr_assert_eq(c.status, 255, "%s", c.e.data);
+	sshc_free(&c);
+	cr_assert(hd_wait_log(&d, "failed login 4 of 4; source 127.0.0.2 "
+	    "penalised (authfail): refused for the next 20s", T));
+	/* The right key from there is refused now; from elsewhere not. */
+	opts[2] = NULL;
+	sshc_run(&c, sshc_argv(&so, "dev", "dev", opts, "!help"), NULL);
+	cr_assert_eq(c.status, 255, "a penalised source logged in: %s%s",
+	    c.o.data, c.e.data);
+	sshc_free(&c);
+	opts[1] = "127.0.0.3";
+	sshc_run(&c, sshc_argv(&so, "dev", "dev", opts, "!help"), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	sshc_free(&c);
+}

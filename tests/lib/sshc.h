@@ -1,0 +1,70 @@
+/*
+ * sshc.h: running the real OpenSSH client (and ssh-keyscan, ssh-audit)
+ * in integration tests, as a user does: arguments, bytes on standard
+ * input (all at once, or typed while it runs), standard output and error
+ * captured apart, or a pseudo-terminal for `ssh -tt`; a slow reader; the
+ * exit status. Failures are criterion assertions.
+ */
+#ifndef IRIDIUM_TEST_SSHC_H
+#define IRIDIUM_TEST_SSHC_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+#define SSHC_ARGS_MAX	64
+
+struct sshc {
+	pid_t		 pid;
+	int		 in, out, err;	/* pipes; with a pty, out is the master */
+	struct buf	 input;		/* what is still to be written */
+	size_t		 inoff;
+	bool		 keep_open;	/* stdin stays open once input is out */
+	struct buf	 o, e;		/* standard output, standard error */
+	int		 status;	/* exit status, or 128 + signal */
+	bool		 done;
+	int		 slow_ms;	/* a slow reader: 8 KiB per slow_ms */
+	long long	 started_ms, ended_ms;
+};
+
+/* Options every test connection uses: a client configured by nothing
+ * but these, BatchMode, IdentitiesOnly and dir/known_hosts, strictly. */
+struct sshc_opts {
+	const char	*dir;		/* holds known_hosts and the keys */
+	int		 port;
+};
+
+/*
+ * argv for `ssh` as user with dir/key, the options opts (NULL-terminated;
+ * may be NULL) and the command cmd (may be NULL: a shell). Static slots:
+ * start the client before asking for the next.
+ */
+char		**sshc_argv(const struct sshc_opts *, const char *key,
+		    const char *user, const char *const *opts,
+		    const char *cmd);
+
+/*
+ * Start argv. input (may be NULL) goes to standard input, which is then
+ * closed, unless keep_open (sshc_type adds more, sshc_close_in ends it).
+ * pty: a new pseudo-terminal for all three instead of pipes.
+ */
+void		 sshc_start(struct sshc *, char *const argv[], const char *input,
+		    size_t len, bool keep_open, bool pty);
+void		 sshc_type(struct sshc *, const char *s);
+void		 sshc_close_in(struct sshc *);
+/* One round for every client: write, read, reap. At most ms. */
+void		 sshc_pump(struct sshc **, int n, int ms);
+/* Pump until out (stdout or the pty) holds want after *seen; fails the
+ * test after timeout_ms. *seen moves past it. */
+void		 sshc_expect(struct sshc *, size_t *seen, const char *want,
+		    int timeout_ms);
+/* Pump until every client has exited and its pipes are drained. */
+void		 sshc_finish(struct sshc **, int n, int timeout_ms);
+/* Start argv with input, finish it: one command, start to end. */
+void		 sshc_run(struct sshc *, char *const argv[], const char *input);
+void		 sshc_free(struct sshc *);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * test_auth.c: the supervisor's answer to an ssh worker's `auth_query`
+ * (auth.h, auth_decide): the probe and the signed attempt both checked
+ * against the tenant's keys, the tenant's own limits in the reply, an
+ * unknown user answered exactly as a wrong key, the attempts bounded,
+ * and what no honest worker asks treated as a protocol violation.
+ */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/string.h>
+
+#include "auth.h"
+#include "authkeys.h"
+#include "config.h"
+#include "msg.h"
+
+/* Two ed25519 public keys (ssh-keygen made them; only public halves). */
+#define KEY_A	"AAAAC3NzaC1lZDI1NTE5AAAAINZpCDMlOw8Kr34KP3tVKr7a4TfbUm8QUOkGmkdocfXK"
+#define KEY_B	"AAAAC3NzaC1lZDI1NTE5AAAAIFsum0dEuvNhh0J4nQ8VYEJ0iLKwKg37O/JiC5OPLWA+"
+#define FPR_A	"SHA256:IJ9jW4LguGjuGai/VDEDGd/Eo9A5cpNd+O4bKvixe78"
+
+static struct config	*c;
+static struct authkeys	 keys;
+static struct auth_state st;
+
+static void
+setup(void)
+{
+	static const char text[] =
+	    "[limits]\nbudget = 1000\n"
+	    "[tenant dev]\nbudget = 5000\nauthorized_keys = /k/dev\n"
+	    "[tenant ops]\nauthorized_keys = /k/ops\n";
+	struct cfg_errors	 e;
+	char			 err[256];
+
+	c = calloc(1, sizeof(*c));
+	cfg_errors_init(&e);
+	cr_assert_eq(config_build_buf(c, "t.conf", text, strlen(text), NULL,
+	    &e), 0, "%s", e.errors.data);
+	cfg_errors_free(&e);
+	authkeys_init(&keys);
+	cr_assert_eq(authkeys_line(&keys, "dev", "/k/dev", 1,
+	    "ssh-ed25519 " KEY_A " a", err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(authkeys_line(&keys, "ops", "/k/ops", 1,
+	    "ssh-ed25519 " KEY_B " b", err, sizeof(err)), 1, "%s", err);
+	memset(&st, 0, sizeof(st));
+}
+
+static void
+teardown(void)
+{
+	authkeys_free(&keys);
+	free(c);
+}
+
+TestSuite(auth, .init = setup, .fini = teardown);
+
+static enum auth_verdict
+ask(const char *user, const char *key, bool signed_,
+    struct msg_auth_reply *r, struct auth_note *n)
+{
+	struct msg_auth_query	 q;
+
+	memset(&q, 0, sizeof(q));
+	strlcpy(q.user, user, sizeof(q.user));
+	strlcpy(q.keytype, "ssh-ed25519", sizeof(q.keytype));
+	q.key = key;
+	q.signed_ = signed_;
+	return auth_decide(c, &keys, &st, &q, r, n);
+}
+
+Test(auth, the_probe_and_the_signature_are_both_checked)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask("dev", KEY_A, false, &r, &n), AUTH_ACCEPTED);
+	cr_assert(r.ok);
+	cr_assert_not(st.authed, "a probe is not a login");
+	cr_assert_eq(ask("dev", KEY_A, true, &r, &n), AUTH_ACCEPTED);
+	cr_assert(st.authed);
+	cr_assert_str_eq(r.tenant, "dev");
+	cr_assert_str_eq(st.keyname, "ED25519");
+	cr_assert_str_eq(st.fingerprint, FPR_A);
+	cr_assert_eq(st.queries, 2);
+}
+
+Test(auth, the_reply_carries_the_tenants_own_limits)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask("dev", KEY_A, true, &r, &n), AUTH_ACCEPTED);
+	cr_assert_eq(r.limits.budget, 5000, "[tenant dev] budget");
+	cr_assert_eq(r.limits.heap, c->limits.heap, "[limits] heap");
+	memset(&st, 0, sizeof(st));
+	cr_assert_eq(ask("ops", KEY_B, true, &r, &n), AUTH_ACCEPTED);
+	cr_assert_eq(r.limits.budget, 1000, "[limits] budget");
+}
+
+Test(auth, an_unknown_user_is_answered_as_a_wrong_key)
+{
+	struct msg_auth_reply	 wrong, unknown;
+	struct auth_note	 n1, n2;
+
+	cr_assert_eq(ask("dev", KEY_B, false, &wrong, &n1), AUTH_REFUSED);
+	cr_assert_eq(ask("nobody", KEY_A, false, &unknown, &n2), AUTH_REFUSED);
+	cr_assert_eq(memcmp(&wrong, &unknown, sizeof(wrong)), 0,
+	    "the two refusals differ");
+	cr_assert_not(wrong.ok);
+	cr_assert_str_eq(wrong.tenant, "");
+	/* The log may tell them apart; the client may not. */
+	cr_assert_not(n1.invalid_user);
+	cr_assert(n2.invalid_user);
+	cr_assert_eq(st.failures, 2);
+}
+
+Test(auth, another_tenants_key_is_refused)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask("ops", KEY_A, true, &r, &n), AUTH_REFUSED);
+	cr_assert_not(st.authed);
+	cr_assert_str_eq(n.fingerprint, FPR_A, "logged, whatever the answer");
+}
+
+Test(auth, a_user_name_that_is_no_tenant_name_is_refused)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask("../dev", KEY_A, true, &r, &n), AUTH_REFUSED);
+	cr_assert(n.invalid_user);
+}
+
+Test(auth, six_failures_then_a_query_is_a_violation)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+	int			 i;
+
+	for (i = 0; i < AUTH_MAX_TRIES; i++)
+		cr_assert_eq(ask("dev", KEY_B, false, &r, &n), AUTH_REFUSED);
+	cr_assert_eq(ask("dev", KEY_A, true, &r, &n), AUTH_VIOLATION,
+	    "the worker stops at 6 failures; asking again is not honest");
+	cr_assert_not(st.authed);
+}
+
+Test(auth, endless_probes_of_a_good_key_are_a_violation)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+	int			 i;
+
+	for (i = 0; i < AUTH_MAX_QUERIES; i++)
+		cr_assert_eq(ask("dev", KEY_A, false, &r, &n), AUTH_ACCEPTED);
+	cr_assert_eq(ask("dev", KEY_A, false, &r, &n), AUTH_VIOLATION);
+}
+
+Test(auth, a_query_after_the_login_is_a_violation)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask("dev", KEY_A, true, &r, &n), AUTH_ACCEPTED);
+	cr_assert_eq(ask("ops", KEY_B, true, &r, &n), AUTH_VIOLATION);
+	cr_assert_str_eq(st.fingerprint, FPR_A, "the login stays as it was");
+}
+
+Test(auth, a_key_that_is_not_base64_is_a_violation)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask("dev", "not*base64", false, &r, &n), AUTH_VIOLATION);
+	cr_assert_eq(st.queries, 0);
+}
+
+Test(auth, key_names_are_sshds)
+{
+	cr_assert_str_eq(auth_keyname("ssh-ed25519"), "ED25519");
+	cr_assert_str_eq(auth_keyname("ecdsa-sha2-nistp384"), "ECDSA");
+	cr_assert_str_eq(auth_keyname("sk-ecdsa-sha2-nistp256@openssh.com"),
+	    "ECDSA-SK");
+	cr_assert_str_eq(auth_keyname("ssh-rsa"), "RSA");
+	cr_assert_null(auth_keyname("ssh-dss"));
+}
