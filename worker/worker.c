@@ -75,6 +75,9 @@ struct worker {
 	uint64_t		 status_next;	/* session_now() */
 	char			 tenant[MSG_NAME_MAX + 1];	/* ssh */
 	bool			 auth_pending;	/* auth_query unanswered */
+	bool			 auth_waiting;	/* session_auth() waits */
+	bool			 auth_in;	/* ... and its reply came */
+	struct msg_auth_reply	 auth_reply;
 };
 
 /* A format: both %s are worker_name. */
@@ -353,68 +356,89 @@ session_tick(struct session *s)
 	return -1;
 }
 
+/*
+ * Read one message from the supervisor (poll said the channel is
+ * readable) and handle it as every busy state does: ping, pong, shutdown,
+ * the peer verdict the PROXY step waits for, the auth reply
+ * session_auth() waits for. Returns 0, or -1 when the supervisor is gone.
+ */
+static int
+chan_one(struct session *s)
+{
+	struct worker	*w = s->w;
+	struct msg	 m;
+	char		 err[512];
+	int		 n;
+
+	n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_BUSY, &m, err,
+	    sizeof(err));
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n == -1 || n == 0) {
+		/* Nobody left to tell: the log goes to stderr. */
+		if (n == -1)
+			log_warn("recv from supervisor");
+		s->orphaned = true;
+		return -1;
+	}
+	if (n == -2)
+		fatalx("bad message from supervisor: %s", err);
+	switch (m.type) {
+	case MSG_PING:
+		worker_send(MSG_PONG, &m.u.ping);
+		break;
+	case MSG_PONG:
+		break;
+	case MSG_SHUTDOWN:
+		log_debug("session %lld: shutdown (grace %lld s): %s",
+		    (long long)s->id, (long long)m.u.shutdown.grace,
+		    m.u.shutdown.reason);
+		s->shutdown = true;
+		break;
+	case MSG_PEER_VERDICT:
+		/* Only as the answer to the PROXY step's `peer`. */
+		if (!s->verdict_wanted)
+			fatalx("bad message from supervisor: "
+			    "peer_verdict without a peer");
+		s->verdict = m.u.peer_verdict;
+		s->verdict_wanted = false;
+		s->verdict_in = true;
+		break;
+	case MSG_AUTH_REPLY:
+		if (!w->auth_pending)
+			fatalx("bad message from supervisor: "
+			    "auth_reply without auth_query");
+		w->auth_pending = false;
+		if (w->auth_waiting) {
+			w->auth_reply = m.u.auth_reply;
+			w->auth_in = true;
+		} else {
+			/* The answer to a query session_auth() gave up on. */
+			log_debug("session %lld: late auth_reply ignored",
+			    (long long)s->id);
+		}
+		break;
+	default:
+		fatalx("bad message from supervisor: %s during a %s "
+		    "session", msg_type_name(m.type), w->hello->transport);
+	}
+	msg_clear(&m);
+	return 0;
+}
+
 int
 session_chan(struct session *s)
 {
 	struct pollfd	 pfd;
-	struct msg	 m;
-	char		 err[512];
-	int		 i, n;
+	int		 i;
 
 	for (i = 0; i < WORKER_CHAN_BURST && !s->orphaned; i++) {
 		pfd.fd = MSG_CHAN_FD;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 0) <= 0 || pfd.revents == 0)
 			break;
-		n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_BUSY, &m, err,
-		    sizeof(err));
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1 || n == 0) {
-			/* Nobody left to tell: the log goes to stderr. */
-			if (n == -1)
-				log_warn("recv from supervisor");
-			s->orphaned = true;
+		if (chan_one(s) == -1)
 			break;
-		}
-		if (n == -2)
-			fatalx("bad message from supervisor: %s", err);
-		switch (m.type) {
-		case MSG_PING:
-			worker_send(MSG_PONG, &m.u.ping);
-			break;
-		case MSG_PONG:
-			break;
-		case MSG_SHUTDOWN:
-			log_debug("session %lld: shutdown (grace %lld s): %s",
-			    (long long)s->id, (long long)m.u.shutdown.grace,
-			    m.u.shutdown.reason);
-			s->shutdown = true;
-			break;
-		case MSG_PEER_VERDICT:
-			/* Only as the answer to the PROXY step's `peer`. */
-			if (!s->verdict_wanted)
-				fatalx("bad message from supervisor: "
-				    "peer_verdict without a peer");
-			s->verdict = m.u.peer_verdict;
-			s->verdict_wanted = false;
-			s->verdict_in = true;
-			break;
-		case MSG_AUTH_REPLY:
-			/* The answer to a query session_auth() gave up on. */
-			if (!s->w->auth_pending)
-				fatalx("bad message from supervisor: "
-				    "auth_reply without auth_query");
-			s->w->auth_pending = false;
-			log_debug("session %lld: late auth_reply ignored",
-			    (long long)s->id);
-			break;
-		default:
-			fatalx("bad message from supervisor: %s during a %s "
-			    "session", msg_type_name(m.type), s->w->hello->
-			    transport);
-		}
-		msg_clear(&m);
 	}
 	return s->shutdown || s->orphaned ? -1 : 0;
 }
@@ -448,21 +472,22 @@ int
 session_auth(struct session *s, const struct msg_auth_query *q,
     int timeout_ms)
 {
+	struct worker	*w = s->w;
 	struct pollfd	 pfd;
-	struct msg	 m;
 	uint64_t	 until = session_now() + (uint64_t)timeout_ms, now;
-	char		 err[512];
-	int		 n, rv = -2;
+	int		 n, rv = -1;
 
 	worker_send(MSG_AUTH_QUERY, q);
-	s->w->auth_pending = true;
+	w->auth_pending = true;
+	w->auth_waiting = true;
+	w->auth_in = false;
 	/* A shutdown meanwhile still waits for the reply it must not miss. */
-	while (rv == -2 && !s->orphaned) {
+	while (!w->auth_in && !s->orphaned) {
 		if ((now = session_now()) >= until) {
 			log_warnx("session %lld: no auth_reply from the "
 			    "supervisor in %d ms", (long long)s->id,
 			    timeout_ms);
-			return -1;
+			break;
 		}
 		pfd.fd = MSG_CHAN_FD;
 		pfd.events = POLLIN;
@@ -471,43 +496,15 @@ session_auth(struct session *s, const struct msg_auth_query *q,
 				fatal("poll");
 			continue;
 		}
-		n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_BUSY, &m, err,
-		    sizeof(err));
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1 || n == 0) {
-			if (n == -1)
-				log_warn("recv from supervisor");
-			s->orphaned = true;
-			break;
-		}
-		if (n == -2)
-			fatalx("bad message from supervisor: %s", err);
-		switch (m.type) {
-		case MSG_PING:
-			worker_send(MSG_PONG, &m.u.ping);
-			break;
-		case MSG_PONG:
-			break;
-		case MSG_SHUTDOWN:
-			log_debug("session %lld: shutdown (grace %lld s): %s",
-			    (long long)s->id, (long long)m.u.shutdown.grace,
-			    m.u.shutdown.reason);
-			s->shutdown = true;
-			break;
-		case MSG_AUTH_REPLY:
-			s->w->auth_pending = false;
-			rv = m.u.auth_reply.ok ? 1 : 0;
-			if (rv == 1 && !s->shutdown)
-				worker_authed(s, &m.u.auth_reply);
-			break;
-		default:
-			fatalx("bad message from supervisor: %s while waiting "
-			    "for auth_reply", msg_type_name(m.type));
-		}
-		msg_clear(&m);
+		(void)chan_one(s);
 	}
-	return rv == -2 || s->shutdown ? -1 : rv;
+	w->auth_waiting = false;
+	if (w->auth_in && !s->shutdown) {
+		rv = w->auth_reply.ok ? 1 : 0;
+		if (rv == 1)
+			worker_authed(s, &w->auth_reply);
+	}
+	return rv;
 }
 
 /* --- the session ---------------------------------------------------------- */
