@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "msg.h"
 #include "repl.h"
 
@@ -118,6 +119,13 @@ uint64_t	session_now(void);
  * Returns 0, or -1 when the session must end (s->shutdown or s->orphaned).
  */
 int		session_chan(struct session *s);
+/*
+ * The !limits lines every transport shares (line length, output, queue,
+ * idle, lifetime, CPU, the supervisor's quotas), given the bytes the
+ * session has produced.
+ */
+void		session_limits_report(struct session *s, uint64_t produced,
+		    struct buf *out);
 
 /*
  * Send a `status` when the counters changed and a second has passed since

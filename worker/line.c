@@ -547,50 +547,9 @@ line_poll(void *arg)
 static void
 line_limits(void *arg, struct buf *out)
 {
-	struct line		*l = arg;
-	const struct msg_limits	*m = l->lim;
-	uint64_t		 now = session_now();
+	struct line	*l = arg;
 
-	buf_printf(out, "line:         %llu bytes per input line\n",
-	    (unsigned long long)m->line_max);
-	buf_printf(out, "output:       %llu bytes written", (unsigned long
-	    long)l->produced);
-	if (m->output_max != 0)
-		buf_printf(out, " of %llu", (unsigned long long)m->output_max);
-	if (m->output_rate != 0)
-		buf_printf(out, ", at most %llu bytes/s",
-		    (unsigned long long)m->output_rate);
-	buf_printf(out, "\nqueue:        %llu bytes held for a slow client\n",
-	    (unsigned long long)m->outbuf_max);
-	if (m->idle != 0) {
-		buf_printf(out, "idle:         the session ends after %llu s "
-		    "without input", (unsigned long long)m->idle);
-		if (m->idle_warn != 0 && m->idle_warn < m->idle)
-			buf_printf(out, " (warned %llu s before)",
-			    (unsigned long long)m->idle_warn);
-		buf_putc(out, '\n');
-	}
-	if (m->lifetime != 0) {
-		buf_printf(out, "lifetime:     %llu of %llu s used",
-		    (unsigned long long)((now - l->s->start) / 1000),
-		    (unsigned long long)m->lifetime);
-		if (m->lifetime_warn != 0 && m->lifetime_warn < m->lifetime)
-			buf_printf(out, " (warned %llu s before the end)",
-			    (unsigned long long)m->lifetime_warn);
-		buf_putc(out, '\n');
-	}
-	if (m->cpu != 0) {
-		struct msg_counters c;
-
-		session_counters(l->s, &c);
-		buf_printf(out, "cpu:          %llu.%01llu of %llu s used\n",
-		    (unsigned long long)(c.cpu_ms / 1000),
-		    (unsigned long long)(c.cpu_ms % 1000 / 100),
-		    (unsigned long long)m->cpu);
-	}
-	/* The supervisor's own: sessions per tenant and per source. */
-	if (l->s->quota != NULL)
-		buf_puts(out, l->s->quota);
+	session_limits_report(l->s, l->produced, out);
 }
 
 /* --- the loop ------------------------------------------------------------ */

@@ -83,34 +83,11 @@ ssh_repl_poll(void *arg)
 static void
 ssh_repl_limits(void *arg, struct buf *out)
 {
-	struct sshc		*c = arg;
-	const struct msg_limits	*m = &c->s->limits;
+	struct sshc	*c = arg;
 
 	buf_printf(out, "transport:    ssh, tenant %s%s%s\n", c->s->tenant,
 	    c->pty ? ", pty " : "", c->pty ? c->term : "");
-	buf_printf(out, "line:         %llu bytes per input line\n",
-	    (unsigned long long)m->line_max);
-	buf_printf(out, "output:       %llu bytes written",
-	    (unsigned long long)c->produced);
-	if (m->output_max != 0)
-		buf_printf(out, " of %llu", (unsigned long long)m->output_max);
-	if (m->output_rate != 0)
-		buf_printf(out, ", at most %llu bytes/s",
-		    (unsigned long long)m->output_rate);
-	buf_printf(out, "\nqueue:        %llu bytes held for a slow client\n",
-	    (unsigned long long)m->outbuf_max);
-	if (m->idle != 0)
-		buf_printf(out, "idle:         the session ends after %llu s "
-		    "without input\n", (unsigned long long)m->idle);
-	if (m->lifetime != 0)
-		buf_printf(out, "lifetime:     %llu of %llu s used\n",
-		    (unsigned long long)((session_now() - c->s->start) / 1000),
-		    (unsigned long long)m->lifetime);
-	if (m->cpu != 0)
-		buf_printf(out, "cpu:          %llu s per session\n",
-		    (unsigned long long)m->cpu);
-	if (c->s->quota != NULL)
-		buf_puts(out, c->s->quota);
+	session_limits_report(c->s, c->produced, out);
 }
 
 /* --- commands ---------------------------------------------------------------- */

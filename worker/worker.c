@@ -443,6 +443,52 @@ session_chan(struct session *s)
 	return s->shutdown || s->orphaned ? -1 : 0;
 }
 
+void
+session_limits_report(struct session *s, uint64_t produced, struct buf *out)
+{
+	const struct msg_limits	*m = &s->limits;
+	struct msg_counters	 c;
+
+	buf_printf(out, "line:         %llu bytes per input line\n",
+	    (unsigned long long)m->line_max);
+	buf_printf(out, "output:       %llu bytes written",
+	    (unsigned long long)produced);
+	if (m->output_max != 0)
+		buf_printf(out, " of %llu", (unsigned long long)m->output_max);
+	if (m->output_rate != 0)
+		buf_printf(out, ", at most %llu bytes/s",
+		    (unsigned long long)m->output_rate);
+	buf_printf(out, "\nqueue:        %llu bytes held for a slow client\n",
+	    (unsigned long long)m->outbuf_max);
+	if (m->idle != 0) {
+		buf_printf(out, "idle:         the session ends after %llu s "
+		    "without input", (unsigned long long)m->idle);
+		if (m->idle_warn != 0 && m->idle_warn < m->idle)
+			buf_printf(out, " (warned %llu s before)",
+			    (unsigned long long)m->idle_warn);
+		buf_putc(out, '\n');
+	}
+	if (m->lifetime != 0) {
+		buf_printf(out, "lifetime:     %llu of %llu s used",
+		    (unsigned long long)((session_now() - s->start) / 1000),
+		    (unsigned long long)m->lifetime);
+		if (m->lifetime_warn != 0 && m->lifetime_warn < m->lifetime)
+			buf_printf(out, " (warned %llu s before the end)",
+			    (unsigned long long)m->lifetime_warn);
+		buf_putc(out, '\n');
+	}
+	if (m->cpu != 0) {
+		session_counters(s, &c);
+		buf_printf(out, "cpu:          %llu.%01llu of %llu s used\n",
+		    (unsigned long long)(c.cpu_ms / 1000),
+		    (unsigned long long)(c.cpu_ms % 1000 / 100),
+		    (unsigned long long)m->cpu);
+	}
+	/* The supervisor's own: sessions per tenant and per source. */
+	if (s->quota != NULL)
+		buf_puts(out, s->quota);
+}
+
 /* Take the tenant and its limits from an accepted `auth_reply`. */
 static void
 worker_authed(struct session *s, const struct msg_auth_reply *r)
