@@ -440,6 +440,11 @@ unsigned config_build_buf(struct config *, const char *name,
 	    const char *buf, size_t len, const struct cfg_flags *,
 	    struct cfg_errors *);
 /* The limits a line session of this listener gets (its tenant's). */
+/* The [tenant NAME] / [listener NAME] of that name, or NULL. */
+const struct tenant_cfg *config_tenant_find(const struct config *,
+	    const char *name);
+const struct listener_cfg *config_listener_find(const struct config *,
+	    const char *name);
 const struct msg_limits *config_tenant_limits(const struct config *,
 	    const char *tenant);
 /* The supervisor's limits of a tenant's sessions ([limits] for others). */

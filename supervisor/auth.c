@@ -59,17 +59,6 @@ auth_keyname(const char *keytype)
 	return NULL;
 }
 
-static const struct tenant_cfg *
-find_tenant(const struct config *c, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < c->ntenants; i++)
-		if (strcmp(c->tenants[i].name, name) == 0)
-			return &c->tenants[i];
-	return NULL;
-}
-
 enum auth_verdict
 auth_decide(const struct config *c, const struct authkeys *keys,
     struct auth_state *st, const struct msg_auth_query *q,
@@ -106,7 +95,7 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 	    sizeof(note->keyname));
 
 	/* The user name is the tenant's; both refusals read the same. */
-	t = config_name_ok(q->user) ? find_tenant(c, q->user) : NULL;
+	t = config_name_ok(q->user) ? config_tenant_find(c, q->user) : NULL;
 	k = t != NULL ? authkeys_lookup(keys, t->name, q->keytype, q->key) :
 	    NULL;
 	if (k == NULL) {

@@ -510,26 +510,42 @@ config_build_buf(struct config *c, const char *name, const char *buf,
 	return finish(c, f, e);
 }
 
-const struct sup_limits *
-config_tenant_sup(const struct config *c, const char *tenant)
+const struct tenant_cfg *
+config_tenant_find(const struct config *c, const char *name)
 {
 	size_t	 i;
 
 	for (i = 0; i < c->ntenants; i++)
-		if (strcmp(c->tenants[i].name, tenant) == 0)
-			return &c->tenants[i].sup;
-	return &c->sup;
+		if (strcmp(c->tenants[i].name, name) == 0)
+			return &c->tenants[i];
+	return NULL;
+}
+
+const struct listener_cfg *
+config_listener_find(const struct config *c, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nlisteners; i++)
+		if (strcmp(c->listeners[i].name, name) == 0)
+			return &c->listeners[i];
+	return NULL;
+}
+
+const struct sup_limits *
+config_tenant_sup(const struct config *c, const char *tenant)
+{
+	const struct tenant_cfg *t = config_tenant_find(c, tenant);
+
+	return t != NULL ? &t->sup : &c->sup;
 }
 
 const struct msg_limits *
 config_tenant_limits(const struct config *c, const char *tenant)
 {
-	size_t	 i;
+	const struct tenant_cfg *t = config_tenant_find(c, tenant);
 
-	for (i = 0; i < c->ntenants; i++)
-		if (strcmp(c->tenants[i].name, tenant) == 0)
-			return &c->tenants[i].limits;
-	return &c->limits;
+	return t != NULL ? &t->limits : &c->limits;
 }
 
 void

@@ -271,28 +271,6 @@ diff_group(const char *label, const struct config *a, const struct config *b,
 	return n;
 }
 
-static const struct listener_cfg *
-find_listener(const struct config *c, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < c->nlisteners; i++)
-		if (strcmp(c->listeners[i].name, name) == 0)
-			return &c->listeners[i];
-	return NULL;
-}
-
-static const struct tenant_cfg *
-find_tenant(const struct config *c, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < c->ntenants; i++)
-		if (strcmp(c->tenants[i].name, name) == 0)
-			return &c->tenants[i];
-	return NULL;
-}
-
 size_t
 config_diff(const struct config *a, const struct config *b,
     void (*emit)(void *, const char *), void *arg)
@@ -313,7 +291,7 @@ config_diff(const struct config *a, const struct config *b,
 	for (i = 0; i < a->nlisteners; i++) {
 		la = &a->listeners[i];
 		snprintf(label, sizeof(label), "[listener %s]", la->name);
-		if ((lb = find_listener(b, la->name)) == NULL) {
+		if ((lb = config_listener_find(b, la->name)) == NULL) {
 			snprintf(label, sizeof(label), "[listener %s] removed",
 			    la->name);
 			emit(arg, label);
@@ -326,7 +304,7 @@ config_diff(const struct config *a, const struct config *b,
 		    emit, arg);
 	}
 	for (i = 0; i < b->nlisteners; i++) {
-		if (find_listener(a, b->listeners[i].name) == NULL) {
+		if (config_listener_find(a, b->listeners[i].name) == NULL) {
 			snprintf(label, sizeof(label), "[listener %s] added",
 			    b->listeners[i].name);
 			emit(arg, label);
@@ -336,7 +314,7 @@ config_diff(const struct config *a, const struct config *b,
 	for (i = 0; i < a->ntenants; i++) {
 		ta = &a->tenants[i];
 		snprintf(label, sizeof(label), "[tenant %s]", ta->name);
-		if ((tb = find_tenant(b, ta->name)) == NULL) {
+		if ((tb = config_tenant_find(b, ta->name)) == NULL) {
 			snprintf(label, sizeof(label), "[tenant %s] removed",
 			    ta->name);
 			emit(arg, label);
@@ -351,7 +329,7 @@ config_diff(const struct config *a, const struct config *b,
 		    emit, arg);
 	}
 	for (i = 0; i < b->ntenants; i++) {
-		if (find_tenant(a, b->tenants[i].name) == NULL) {
+		if (config_tenant_find(a, b->tenants[i].name) == NULL) {
 			snprintf(label, sizeof(label), "[tenant %s] added",
 			    b->tenants[i].name);
 			emit(arg, label);
