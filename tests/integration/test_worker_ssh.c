@@ -417,6 +417,25 @@ slow:
 }
 
 /* Pump until every client has exited and its pipes are drained. */
+/* Read fd to EOF into b (the writer has exited). */
+static void
+drain(int fd, struct buf *b)
+{
+	char	 tmp[16384];
+	ssize_t	 n;
+
+	if (fd == -1)
+		return;
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_append(b, tmp, (size_t)n);
+	}
+}
+
 static void
 finish(struct client **cs, int ncs)
 {
@@ -431,10 +450,14 @@ finish(struct client **cs, int ncs)
 	cr_assert_eq(left, 0, "a client did not exit");
 	pump(cs, ncs, 200);
 	for (i = 0; i < ncs; i++) {
-		if (cs[i]->slow_ms > 0) {
-			cs[i]->slow_ms = 0;
-			pump(cs, ncs, 100);
-		}
+		/*
+		 * The client has exited: its pipes hold what it wrote that
+		 * we (a slow reader, say) have not read yet. Read to EOF;
+		 * one read per pump would leave up to a pipe's worth behind.
+		 */
+		cs[i]->slow_ms = 0;
+		drain(cs[i]->out, &cs[i]->o);
+		drain(cs[i]->err, &cs[i]->e);
 		buf_putc(&cs[i]->o, '\0');
 		cs[i]->o.len--;
 		buf_putc(&cs[i]->e, '\0');
