@@ -1,0 +1,381 @@
+/*
+ * msg_fixtures.h: what test_msg.c and test_msg_framing.c share: the
+ * MSG_TYPES columns, socketpair and fd helpers, and a valid sample body
+ * of every message type. Included by both (each gets its own copy).
+ */
+#ifndef IRIDIUM_MSG_FIXTURES_H
+#define IRIDIUM_MSG_FIXTURES_H
+
+#define TWO53		9007199254740992LL
+#define ERRLEN		512
+
+/* The MSG_TYPES columns, for choosing senders and states. */
+__attribute__((unused)) static const struct tinfo {
+	const char	*name;
+	enum msg_dir	 from;
+	unsigned	 states;
+	enum msg_fd	 fd;
+} tinfo[MSG_NTYPES] = {
+#define TINFO(N, n, dir, st, fdk)	[MSG_##N] = { #n, dir, st, fdk },
+	MSG_TYPES(TINFO)
+#undef TINFO
+};
+
+__attribute__((unused)) static const char *const state_name[] = {
+	"starting", "idle", "busy", "stopping"
+};
+
+/* --- fixtures ---------------------------------------------------------- */
+
+__attribute__((unused)) static void
+chan(int sv[2], int extra)
+{
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | extra,
+	    0, sv), 0, "socketpair: %s", strerror(errno));
+}
+
+__attribute__((unused)) static void
+close2(int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Entries in /proc/self/fd: what leaks shows here. */
+__attribute__((unused)) static int
+open_fds(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	cr_assert_not_null(d = opendir("/proc/self/fd"));
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The numbers the kernel will give the next n fds (always the lowest
+ * free): where a receiver's copies of passed fds land, so we can check
+ * that msg_recv() closed them.
+ */
+__attribute__((unused)) static void
+next_fds(int *out, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		cr_assert_geq(out[i] = open("/dev/null", O_RDONLY | O_CLOEXEC),
+		    0);
+	for (i = 0; i < n; i++)
+		close(out[i]);
+}
+
+__attribute__((unused)) static void
+assert_closed(int fd)
+{
+	errno = 0;
+	cr_assert_eq(fcntl(fd, F_GETFD), -1, "fd %d is still open", fd);
+	cr_assert_eq(errno, EBADF);
+}
+
+/* Send len bytes with n fds attached (n may pass what msg_send allows). */
+__attribute__((unused)) static void
+send_fds(int sock, const void *buf, size_t len, const int *fds, int n)
+{
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	char		*cbuf = NULL;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (n > 0) {
+		cbuf = calloc(1, CMSG_SPACE(sizeof(int) * (size_t)n));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
+	}
+	cr_assert_eq(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len,
+	    "sendmsg: %s", strerror(errno));
+	free(cbuf);
+}
+
+/* --- sample bodies ----------------------------------------------------- */
+
+__attribute__((unused)) static const char hostkey[] =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+    "-----END OPENSSH PRIVATE KEY-----\n";
+__attribute__((unused)) static const char pubkey[] =
+    "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+__attribute__((unused)) static void
+sample_counters(struct msg_counters *c)
+{
+	c->instructions = TWO53;
+	c->heap_bytes = 4096;
+	c->program_bytes = 312;
+	c->bytes_in = 77;
+	c->bytes_out = 1234567;
+	c->idle_seconds = 0;
+	c->commands = 9;
+	c->cpu_ms = 15;
+	c->duration_ms = 60001;
+}
+
+/*
+ * A valid body of type t in m->u. variant 1: hello for ssh (with host
+ * key), auth_reply refused (no limits); the others have one variant.
+ */
+__attribute__((unused)) static void
+sample(enum msg_type t, int variant, struct msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = t;
+	m->fd = -1;
+	switch (t) {
+	case MSG_HELLO:
+		strlcpy(m->u.hello.build, "iridium 0.1.0 (g1234abc)",
+		    sizeof(m->u.hello.build));
+		msg_limits_default(&m->u.hello.limits);
+		if (variant == 0) {
+			strlcpy(m->u.hello.transport, "line", 8);
+			strlcpy(m->u.hello.listener, "local", MSG_NAME_MAX + 1);
+			m->u.hello.uid = 998;
+			m->u.hello.gid = 997;
+			strlcpy(m->u.hello.chroot, "/run/iridium/empty",
+			    MSG_PATH_MAX + 1);
+			m->u.hello.log_level = 6;
+		} else {
+			strlcpy(m->u.hello.transport, "ssh", 8);
+			strlcpy(m->u.hello.listener, "ssh", MSG_NAME_MAX + 1);
+			m->u.hello.uid = -1;
+			m->u.hello.gid = -1;
+			m->u.hello.log_level = 7;
+			m->u.hello.sandbox_debug = true;
+			m->u.hello.hostkey = hostkey;
+		}
+		break;
+	case MSG_READY:
+		strlcpy(m->u.ready.build, "iridium 0.1.0 (g1234abc)",
+		    MSG_BUILD_MAX + 1);
+		m->u.ready.pid = 4123;
+		break;
+	case MSG_SESSION:
+		m->u.session.id = 1LL << 40;
+		strlcpy(m->u.session.listener, "local", MSG_NAME_MAX + 1);
+		strlcpy(m->u.session.peer, "[2001:db8::1]:50000",
+		    MSG_ADDR_MAX + 1);
+		strlcpy(m->u.session.transport, "line", 8);
+		strlcpy(m->u.session.tenant, "anonymous", MSG_NAME_MAX + 1);
+		msg_limits_default(&m->u.session.limits);
+		m->u.session.limits.cpu = 0;
+		m->u.session.proxy = true;
+		/* Variant 1: with the supervisor's limits for !limits. */
+		if (variant == 1)
+			m->u.session.quota = "sessions:     1 of tenant "
+			    "anonymous, at most 64\n";
+		break;
+	case MSG_PEER:
+		strlcpy(m->u.peer.addr, "192.0.2.7", MSG_ADDR_MAX + 1);
+		m->u.peer.port = 44321;
+		break;
+	case MSG_PEER_VERDICT:
+		strlcpy(m->u.peer_verdict.message,
+		    "too many connections from 192.0.2.7", MSG_TEXT_MAX + 1);
+		break;
+	case MSG_AUTH_QUERY:
+		strlcpy(m->u.auth_query.user, "alice", MSG_NAME_MAX + 1);
+		strlcpy(m->u.auth_query.keytype, "ssh-ed25519", 32);
+		m->u.auth_query.key = pubkey;
+		m->u.auth_query.signed_ = true;
+		break;
+	case MSG_AUTH_REPLY:
+		if (variant == 0) {
+			m->u.auth_reply.ok = true;
+			strlcpy(m->u.auth_reply.tenant, "acme",
+			    MSG_NAME_MAX + 1);
+			msg_limits_default(&m->u.auth_reply.limits);
+			m->u.auth_reply.limits.budget = 5000;
+		}
+		break;
+	case MSG_STATUS:
+		strlcpy(m->u.status.state, "busy", 8);
+		sample_counters(&m->u.status.counters);
+		break;
+	case MSG_LOG:
+		m->u.log.level = 3;
+		strlcpy(m->u.log.msg, "landlock: ABI 3 \"x\" \\ \xc3\xa9\t\n",
+		    MSG_TEXT_MAX + 1);
+		break;
+	case MSG_PING:
+		m->u.ping.seq = 0;
+		break;
+	case MSG_PONG:
+		m->u.ping.seq = TWO53;
+		break;
+	case MSG_SHUTDOWN:
+		m->u.shutdown.grace = 30;
+		strlcpy(m->u.shutdown.reason, "reload", MSG_TEXT_MAX + 1);
+		break;
+	case MSG_SESSION_END:
+		strlcpy(m->u.session_end.reason, "idle", 32);
+		sample_counters(&m->u.session_end.counters);
+		break;
+	default:
+		cr_assert_fail("no sample for type %d", (int)t);
+	}
+}
+
+__attribute__((unused)) static void
+assert_limits_eq(const struct msg_limits *a, const struct msg_limits *b)
+{
+#define CMP_LIMIT(name, def, min, max, unit, what)			\
+	cr_assert_eq(a->name, b->name, "limits." #name);
+	MSG_LIMITS(CMP_LIMIT)
+#undef CMP_LIMIT
+}
+
+__attribute__((unused)) static void
+assert_counters_eq(const struct msg_counters *a, const struct msg_counters *b)
+{
+#define CMP_COUNTER(name, what)	cr_assert_eq(a->name, b->name, #name);
+	MSG_COUNTERS(CMP_COUNTER)
+#undef CMP_COUNTER
+}
+
+__attribute__((unused)) static void
+assert_optstr_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		cr_assert(a == NULL && b == NULL, "one of two strings is NULL");
+	else
+		cr_assert_str_eq(a, b);
+}
+
+/* Field by field: what was sent is what arrived. */
+__attribute__((unused)) static void
+assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
+{
+	switch (t) {
+	case MSG_HELLO:
+		cr_assert_str_eq(a->u.hello.build, b->u.hello.build);
+		cr_assert_str_eq(a->u.hello.transport, b->u.hello.transport);
+		cr_assert_str_eq(a->u.hello.listener, b->u.hello.listener);
+		cr_assert_eq(a->u.hello.uid, b->u.hello.uid);
+		cr_assert_eq(a->u.hello.gid, b->u.hello.gid);
+		cr_assert_str_eq(a->u.hello.chroot, b->u.hello.chroot);
+		assert_limits_eq(&a->u.hello.limits, &b->u.hello.limits);
+		cr_assert_eq(a->u.hello.log_level, b->u.hello.log_level);
+		cr_assert_eq(a->u.hello.sandbox_debug,
+		    b->u.hello.sandbox_debug);
+		assert_optstr_eq(a->u.hello.hostkey, b->u.hello.hostkey);
+		break;
+	case MSG_READY:
+		cr_assert_str_eq(a->u.ready.build, b->u.ready.build);
+		cr_assert_eq(a->u.ready.pid, b->u.ready.pid);
+		break;
+	case MSG_SESSION:
+		cr_assert_eq(a->u.session.id, b->u.session.id);
+		cr_assert_str_eq(a->u.session.listener, b->u.session.listener);
+		cr_assert_str_eq(a->u.session.peer, b->u.session.peer);
+		cr_assert_str_eq(a->u.session.transport,
+		    b->u.session.transport);
+		cr_assert_str_eq(a->u.session.tenant, b->u.session.tenant);
+		assert_limits_eq(&a->u.session.limits, &b->u.session.limits);
+		cr_assert_eq(a->u.session.proxy, b->u.session.proxy);
+		assert_optstr_eq(a->u.session.quota, b->u.session.quota);
+		break;
+	case MSG_PEER:
+		cr_assert_str_eq(a->u.peer.addr, b->u.peer.addr);
+		cr_assert_eq(a->u.peer.port, b->u.peer.port);
+		break;
+	case MSG_PEER_VERDICT:
+		cr_assert_eq(a->u.peer_verdict.allow, b->u.peer_verdict.allow);
+		cr_assert_str_eq(a->u.peer_verdict.message,
+		    b->u.peer_verdict.message);
+		break;
+	case MSG_AUTH_QUERY:
+		cr_assert_str_eq(a->u.auth_query.user, b->u.auth_query.user);
+		cr_assert_str_eq(a->u.auth_query.keytype,
+		    b->u.auth_query.keytype);
+		assert_optstr_eq(a->u.auth_query.key, b->u.auth_query.key);
+		cr_assert_eq(a->u.auth_query.signed_, b->u.auth_query.signed_);
+		break;
+	case MSG_AUTH_REPLY:
+		cr_assert_eq(a->u.auth_reply.ok, b->u.auth_reply.ok);
+		cr_assert_str_eq(a->u.auth_reply.tenant, b->u.auth_reply.tenant);
+		assert_limits_eq(&a->u.auth_reply.limits,
+		    &b->u.auth_reply.limits);
+		break;
+	case MSG_STATUS:
+		cr_assert_str_eq(a->u.status.state, b->u.status.state);
+		assert_counters_eq(&a->u.status.counters,
+		    &b->u.status.counters);
+		break;
+	case MSG_LOG:
+		cr_assert_eq(a->u.log.level, b->u.log.level);
+		cr_assert_str_eq(a->u.log.msg, b->u.log.msg);
+		break;
+	case MSG_PING:
+	case MSG_PONG:
+		cr_assert_eq(a->u.ping.seq, b->u.ping.seq);
+		break;
+	case MSG_SHUTDOWN:
+		cr_assert_eq(a->u.shutdown.grace, b->u.shutdown.grace);
+		cr_assert_str_eq(a->u.shutdown.reason, b->u.shutdown.reason);
+		break;
+	case MSG_SESSION_END:
+		cr_assert_str_eq(a->u.session_end.reason,
+		    b->u.session_end.reason);
+		assert_counters_eq(&a->u.session_end.counters,
+		    &b->u.session_end.counters);
+		break;
+	default:
+		cr_assert_fail("no comparison for type %d", (int)t);
+	}
+}
+
+/* The lowest state in which t may arrive. */
+__attribute__((unused)) static unsigned
+ok_state(enum msg_type t)
+{
+	unsigned	 s = tinfo[t].states;
+
+	return s & -s;
+}
+
+__attribute__((unused)) static enum msg_dir
+sender(enum msg_type t)
+{
+	return tinfo[t].from == MSG_FROM_EITHER ? MSG_FROM_SUPERVISOR :
+	    tinfo[t].from;
+}
+
+
+/* Encode m as type t and expect exactly want. */
+__attribute__((unused)) static void
+encode_ok(enum msg_type t, const struct msg *m, const char *want)
+{
+	struct buf	 b;
+	char		 err[ERRLEN];
+
+	buf_init(&b, 0);
+	cr_assert_eq(msg_encode(&b, t, &m->u, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(b.data, want);
+	cr_assert_eq(b.len, strlen(want));
+	buf_free(&b);
+}
+
+#endif
