@@ -136,6 +136,7 @@ struct worker	*pool_idle_worker(struct pool *);
 void		 pool_spawn_for_queue(struct pool *);
 void		 pool_set_state(struct worker *, unsigned state);
 void		 pool_worker_gone(struct worker *, enum wend);
+void		 pool_spawn_failed(struct pool *, const char *path, int err);
 /* Hand queued connections to idle workers. */
 void		 pool_drain_queue(struct pool *);
 /* Queue a connection; -1 when the queue is full. */

@@ -107,6 +107,20 @@ pool_worker_gone(struct worker *w, enum wend kind)
 	pool_spawn_for_queue(p);
 }
 
+/*
+ * The worker program could not be started at all (exec failed: removed or
+ * replaced by a broken file after start-up, or no memory or processes
+ * left): the same pause as for a worker that dies before `ready`.
+ */
+void
+pool_spawn_failed(struct pool *p, const char *path, int err)
+{
+	p->throttle_until_ms = ev_now_ms() + (int64_t)p->cfg.throttle * 1000;
+	p->batch = 1;
+	log_warnx("pool %s: cannot start worker %s: %s; spawning paused for "
+	    "%us", p->lst->cfg.name, path, strerror(err), p->cfg.throttle);
+}
+
 static bool
 throttled(const struct pool *p, int64_t now)
 {

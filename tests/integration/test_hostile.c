@@ -6,6 +6,8 @@
  */
 #include <criterion/criterion.h>
 
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,4 +151,33 @@ Test(hostile, a_worker_binary_that_dies_at_once_throttles_spawning)
 	sleep(3);
 	n = hd_log_count(&d, "died before it was ready");
 	cr_assert_leq(n, 2, "%d deaths in 3 s: the supervisor spins", n);
+}
+
+/*
+ * A worker program that passes iridiumd's start-up check (it exists and
+ * is executable) but cannot be executed: a script whose interpreter is
+ * missing, as after a botched upgrade. exec fails inside posix_spawn, so
+ * no worker process ever exists: spawning must pause all the same, with
+ * the reason in the log.
+ */
+Test(hostile, a_worker_program_that_cannot_be_executed_throttles_spawning)
+{
+	char		 path[] = "/tmp/iridium-test-noexec-XXXXXX";
+	const char	*argv[] = { "--worker-path", path, "--pool",
+			    "throttle=30", NULL };
+	int		 fd, n;
+
+	cr_assert_neq(fd = mkstemp(path), -1);
+	cr_assert_eq(write(fd, "#!/nonexistent/interpreter\n", 27), 27);
+	cr_assert_eq(fchmod(fd, 0755), 0);
+	close(fd);
+	cr_assert_eq(hd_start(&d, argv), 0);
+	cr_assert(hd_wait_log(&d, "cannot start worker /tmp/iridium-test-"
+	    "noexec-", 10000));
+	cr_assert(hd_wait_log(&d, ": No such file or directory; spawning "
+	    "paused for 30s", 1000));
+	sleep(3);
+	n = hd_log_count(&d, "cannot start worker");
+	unlink(path);
+	cr_assert_leq(n, 2, "%d failures in 3 s: the supervisor spins", n);
 }
