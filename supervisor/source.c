@@ -6,6 +6,7 @@
  * addresses that collide. Entries exist only while a source holds a
  * session or serves a penalty; the 1-second tick drops the rest.
  */
+#include <sys/queue.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -22,7 +23,8 @@
 #define NBUCKETS	16384		/* a power of two */
 
 struct source {
-	struct source		*next;
+	LIST_ENTRY(source)	 chain;		/* in its bucket */
+	LIST_ENTRY(source)	 all;		/* in the table's list */
 	struct source_key	 key;
 	unsigned		 active;
 	int64_t			 until_ms;	/* penalty end; 0: none */
@@ -31,7 +33,9 @@ struct source {
 struct source_table {
 	struct source_cfg	 cfg;
 	struct source_cidr	*exempt;	/* our copy */
-	struct source		*bucket[NBUCKETS];
+	LIST_HEAD(, source)	 bucket[NBUCKETS];
+	/* Every entry: the per-second sweep walks entries, not buckets. */
+	LIST_HEAD(, source)	 all;
 	uint64_t		 seed[2];
 	uint64_t		 n;
 	uint64_t		 offences[SOURCE_NOFFENCES];
@@ -102,16 +106,13 @@ source_new(const struct source_cfg *cfg)
 void
 source_free(struct source_table *t)
 {
-	struct source	*s, *next;
-	size_t		 i;
+	struct source	*s;
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < NBUCKETS; i++) {
-		for (s = t->bucket[i]; s != NULL; s = next) {
-			next = s->next;
-			free(s);
-		}
+	while ((s = LIST_FIRST(&t->all)) != NULL) {
+		LIST_REMOVE(s, all);
+		free(s);
 	}
 	free(t->exempt);
 	free(t);
@@ -305,7 +306,7 @@ find(const struct source_table *t, const struct source_key *k)
 {
 	struct source	*s;
 
-	for (s = t->bucket[hash(t, k)]; s != NULL; s = s->next)
+	LIST_FOREACH(s, &t->bucket[hash(t, k)], chain)
 		if (memcmp(&s->key, k, sizeof(*k)) == 0)
 			return s;
 	return NULL;
@@ -328,8 +329,8 @@ get(struct source_table *t, const struct source_key *k)
 		return NULL;
 	h = hash(t, k);
 	s->key = *k;
-	s->next = t->bucket[h];
-	t->bucket[h] = s;
+	LIST_INSERT_HEAD(&t->bucket[h], s, chain);
+	LIST_INSERT_HEAD(&t->all, s, all);
 	t->n++;
 	return s;
 }
@@ -424,19 +425,15 @@ source_penalise(struct source_table *t, const struct source_key *k,
 void
 source_expire(struct source_table *t, int64_t now)
 {
-	struct source	**sp, *s;
-	size_t		 i;
+	struct source	*s, *next;
 
-	for (i = 0; i < NBUCKETS; i++) {
-		sp = &t->bucket[i];
-		while ((s = *sp) != NULL) {
-			if (s->active == 0 && s->until_ms <= now) {
-				*sp = s->next;
-				free(s);
-				t->n--;
-			} else {
-				sp = &s->next;
-			}
+	for (s = LIST_FIRST(&t->all); s != NULL; s = next) {
+		next = LIST_NEXT(s, all);
+		if (s->active == 0 && s->until_ms <= now) {
+			LIST_REMOVE(s, chain);
+			LIST_REMOVE(s, all);
+			free(s);
+			t->n--;
 		}
 	}
 }
@@ -446,15 +443,13 @@ source_stats(const struct source_table *t, int64_t now,
     struct source_stats *st)
 {
 	const struct source *s;
-	size_t		 i;
 
 	memset(st, 0, sizeof(*st));
 	st->tracked = t->n;
-	for (i = 0; i < NBUCKETS; i++)
-		for (s = t->bucket[i]; s != NULL; s = s->next)
-			if (left_ms(s, now) >= (int64_t)t->cfg.penalty_min *
-			    1000 && s->until_ms > now)
-				st->penalised++;
+	LIST_FOREACH(s, &t->all, all)
+		if (left_ms(s, now) >= (int64_t)t->cfg.penalty_min * 1000 &&
+		    s->until_ms > now)
+			st->penalised++;
 	memcpy(st->offences, t->offences, sizeof(st->offences));
 	st->refused_penalty = t->refused_penalty;
 	st->refused_cap = t->refused_cap;
