@@ -191,9 +191,15 @@ ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 	/*
 	 * OpenSSL first, without the system's openssl.cnf: nothing there is
 	 * for us (the algorithms are pinned below), and reading and parsing
-	 * it cost each worker about a millisecond of CPU.
+	 * it cost each worker about a millisecond of CPU. Nor its error
+	 * strings: OpenSSL loads its whole table (thousands of hash inserts,
+	 * ~0.3 ms) the first time any thread touches the error queue, which
+	 * the DRBG does below. An OpenSSL error that reaches a log through
+	 * libssh then reads "error:1E08010C:lib(30)::reason(268)", which
+	 * `openssl errstr 1E08010C` turns back into words.
 	 */
-	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1) {
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL) != 1) {
 		snprintf(err, errlen, "OPENSSL_init_crypto failed");
 		return -1;
 	}
@@ -459,6 +465,27 @@ ssh_cb_auth_password(ssh_session ss, const char *user, const char *password,
 }
 
 /*
+ * gssapi-with-mic: refused here, before libssh would ask the GSSAPI
+ * library which mechanisms it has. Without this callback libssh answers
+ * the request itself by calling into GSSAPI (gss_indicate_mechs and on),
+ * whatever methods we allow, so a client could make Kerberos code run in
+ * the worker; with it, no GSSAPI function is ever called (and the static
+ * ssh worker links no GSSAPI library at all: see gss_none.c).
+ */
+static ssh_string
+ssh_cb_gssapi_select_oid(ssh_session ss, const char *user, int n_oid,
+    ssh_string *oids, void *arg)
+{
+	(void)ss;
+	(void)n_oid;
+	(void)oids;
+	(void)ssh_fail(arg, "gssapi-with-mic", user != NULL &&
+	    ssh_user_ok(user) ? user : "(invalid user name)",
+	    "public keys only");
+	return NULL;
+}
+
+/*
  * What no callback took: other authentication methods, channel types,
  * global and channel requests. Logged (and counted, for authentication),
  * then answered by libssh's default: a refusal.
@@ -719,6 +746,7 @@ ssh_serve(struct session *s)
 	c.scb.userdata = &c;
 	c.scb.auth_pubkey_function = ssh_cb_auth_pubkey;
 	c.scb.auth_password_function = ssh_cb_auth_password;
+	c.scb.gssapi_select_oid_function = ssh_cb_gssapi_select_oid;
 	c.scb.channel_open_request_session_function = ssh_cb_channel_open;
 	ssh_callbacks_init(&c.scb);
 	ssh_set_server_callbacks(c.ss, &c.scb);
