@@ -115,6 +115,43 @@ WSSH_TOBJS	:= $(B)/testhooks/worker/worker.o \
 		   $(WSSH_SRCS:%.c=$(B)/testhooks/%.o) \
 		   $(B)/testhooks/worker/testhooks.o
 WLIB_OBJS	:= $(WLIB_SRCS:%.c=$(B)/%.o)
+# The ssh worker is linked statically (static-pie: still ASLR, full RELRO)
+# in the default variant: no dynamic loader and no shared libraries to map
+# and relocate at every exec, which halves its start-up CPU (each session
+# execs one), and no Kerberos libraries in the sandbox (gss_none.c stands
+# in for them). After a Debian security update of libssl-dev or
+# libssh-dev, rebuild it (iridiumd warns when the system's libcrypto is
+# newer than the worker's). The sanitizer variants link it dynamically,
+# as their runtimes need; SSH_WORKER_STATIC=no does too.
+ifeq ($(VARIANT),default)
+SSH_WORKER_STATIC ?= yes
+else
+SSH_WORKER_STATIC := no
+endif
+ifeq ($(SSH_WORKER_STATIC),yes)
+WSSH_STATIC_OBJS := $(B)/worker/gss_none.o
+WSSH_LDFLAGS	:= -static-pie -Wl,-z,relro,-z,now
+WSSH_LIBS	= $(shell pkg-config --static --libs libssh libcrypto zlib \
+		   libbsd jansson libseccomp) -lm
+else
+WSSH_STATIC_OBJS :=
+WSSH_LDFLAGS	= $(LDFLAGS)
+WSSH_LIBS	= $(SSH_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
+endif
+# Link it, passing on everything the linker says except glibc's notes
+# that these functions need its shared NSS and dlopen support at run time
+# in a static program: libcrypto and libssh call them on paths the worker
+# never takes (no configuration files, engines, user or host lookups),
+# and in its empty chroot the dynamic versions could not work either.
+STATIC_NOTES	:= Using .(dlopen|getaddrinfo|gethostbyname|getpwnam|getpwuid_r). in statically linked applications
+define link_wssh
+$(Q_LD)$(CC) $(WSSH_LDFLAGS) -o $@ $^ $(WSSH_LIBS) 2>$@.ld || \
+	    { cat $@.ld >&2; rm -f $@.ld; exit 1; }; \
+	awk '/: in function/ { held = $$0; next } \
+	    /$(STATIC_NOTES)/ { held = ""; next } \
+	    { if (held != "") print held; held = ""; print } \
+	    END { if (held != "") print held }' $@.ld >&2; rm -f $@.ld
+endef
 LIBWORKER	:= $(B)/libiridium-worker.a
 # iridiumd: everything in supervisor/ but the admin tool and its metrics.
 SUP_SRCS	:= $(filter-out supervisor/iridiumctl.c supervisor/metrics.c,\
@@ -212,15 +249,17 @@ $(B)/iridium-worker-test: $(WTEST_OBJS) $(BUILD_ID_OBJ) $(LIBWORKER) \
     $(LIBLANG) $(LIBPROTO)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SECCOMP_LIBS) -lm
 
-$(B)/iridium-worker-ssh: $(WSSH_OBJS) $(BUILD_ID_OBJ) $(LIBWORKER) \
-    $(LIBLANG) $(LIBPROTO)
-	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(SSH_LIBS) $(PKG_LIBS) \
-	    $(SECCOMP_LIBS) -lm
+$(B)/iridium-worker-ssh: $(WSSH_OBJS) $(WSSH_STATIC_OBJS) $(BUILD_ID_OBJ) \
+    $(LIBWORKER) $(LIBLANG) $(LIBPROTO)
+	$(call link_wssh)
 
-$(B)/iridium-worker-ssh-test: $(WSSH_TOBJS) $(BUILD_ID_OBJ) $(LIBWORKER) \
-    $(LIBLANG) $(LIBPROTO)
-	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(SSH_LIBS) $(PKG_LIBS) \
-	    $(SECCOMP_LIBS) -lm
+$(B)/iridium-worker-ssh-test: $(WSSH_TOBJS) $(WSSH_STATIC_OBJS) \
+    $(BUILD_ID_OBJ) $(LIBWORKER) $(LIBLANG) $(LIBPROTO)
+	$(call link_wssh)
+
+$(B)/supervisor/sshlibs.o: CPPFLAGS += \
+    -DIRIDIUM_SSH_WORKER_STATIC=$(if $(filter yes,$(SSH_WORKER_STATIC)),1,0)
+$(B)/supervisor/sshlibs.o: Makefile
 
 $(WSSH_OBJS) $(WSSH_TOBJS) $(B)/supervisor/hostkey.o \
     $(B)/supervisor/authkeys.o: CPPFLAGS += $(SSH_CFLAGS)

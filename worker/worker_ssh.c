@@ -4,7 +4,7 @@
  *
  * Only ssh: this executable links libssh and OpenSSL's libcrypto, which
  * the line worker never loads, so the memory they cost is paid by ssh
- * workers alone (doc-drafts/ssh.md has the figures).
+ * workers alone (README.md, Benchmarks, has the figures).
  */
 #include <stddef.h>
 

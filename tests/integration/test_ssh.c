@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +140,8 @@ start(const char *limits, const char *worker)
 	argv[0] = "-f";
 	argv[1] = conf;
 	argv[2] = "--ssh-worker-path";
-	argv[3] = hd_bin(worker != NULL ? worker : "iridium-worker-ssh");
+	argv[3] = worker != NULL && strchr(worker, '/') != NULL ? worker :
+	    hd_bin(worker != NULL ? worker : "iridium-worker-ssh");
 	argv[4] = NULL;
 	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
 	so.port = d.port;
@@ -214,6 +216,8 @@ Test(ssh, run_gives_the_programs_output_and_exit_status)
 	snprintf(want, sizeof(want), "; tenant ops, key ED25519 %s",
 	    fingerprint("ops.pub"));
 	cr_assert(hd_wait_log(&d, want, T), "no end line with \"%s\"", want);
+	/* A worker built after the system's libraries is not stale. */
+	cr_assert_eq(hd_log_count(&d, "links its own copy"), 0);
 	sshc_free(&a);
 	sshc_free(&b);
 	sshc_free(&c);
@@ -633,4 +637,38 @@ Test(ssh, failed_logins_penalise_their_source)
 	sshc_run(&c, sshc_argv(&so, "dev", "dev", opts, "!help"), NULL);
 	cr_assert_eq(c.status, 0, "%s", c.e.data);
 	sshc_free(&c);
+}
+
+/*
+ * The default build links the ssh worker statically: iridiumd says so
+ * when the system's libssh or libcrypto (the ones it loads itself) were
+ * installed after the worker was built. Here the worker is a copy dated
+ * 1970. A dynamically linked worker (the sanitizer build) never warns.
+ */
+Test(ssh, a_static_worker_older_than_the_system_libraries_is_reported)
+{
+	char	 old[320], cmd[640];
+	FILE	*p;
+	bool	 dynamic;
+
+	snprintf(old, sizeof(old), "%s/old-worker", dir);
+	sh("cp %s %s && touch -d @86400 %s", hd_bin("iridium-worker-ssh"), old,
+	    old);
+	snprintf(cmd, sizeof(cmd), "readelf -l %s | grep -c 'Requesting "
+	    "program interpreter'", old);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	dynamic = fgetc(p) != '0';
+	pclose(p);
+	start(NULL, old);
+	if (dynamic) {
+		cr_log_info("this build links the ssh worker dynamically");
+		sleep(1);
+		cr_assert_eq(hd_log_count(&d, "links its own copy"), 0);
+		return;
+	}
+	cr_assert(hd_wait_log(&d, "links its own copy of libcrypto.so., but "
+	    "/", T));
+	cr_assert(hd_wait_log(&d, "links its own copy of libssh.so., but /",
+	    T));
+	cr_assert(hd_wait_log(&d, "rebuild and reinstall iridium", T));
 }
