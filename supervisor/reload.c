@@ -29,7 +29,7 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
-#include "sshlibs.h"
+#include "staticlibs.h"
 
 static const char *
 file_of(const struct config *c, uint32_t line)
@@ -47,12 +47,14 @@ daemon_check_system(const struct config *c, bool startup,
 	if (access(c->worker_path, X_OK) == -1)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] worker_path: %s: "
 		    "%s", c->worker_path, strerror(errno));
+	else
+		(void)staticlibs_check(c->worker_path, staticlibs_line);
 	ln = c->keyline[CK_DAEMON_ssh_worker_path];
 	if (auth_config_has_ssh(c) && access(c->ssh_worker_path, X_OK) == -1)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] ssh_worker_path: "
 		    "%s: %s", c->ssh_worker_path, strerror(errno));
 	else if (auth_config_has_ssh(c))
-		(void)sshlibs_check_worker(c->ssh_worker_path);
+		(void)staticlibs_check(c->ssh_worker_path, staticlibs_ssh);
 	ln = c->keyline[CK_DAEMON_admin_group];
 	if (c->admin_group[0] != '\0' && getgrnam(c->admin_group) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] admin_group: no "

@@ -545,3 +545,42 @@ Test(daemon, a_stalled_supervisor_does_not_kill_healthy_workers)
 	cr_assert_eq(hd_log_count(&d, "killing it"), 0);
 	close(fd);
 }
+
+/*
+ * The default build links the line worker statically too: a worker
+ * program dated 1970 is older than every system library it carries, and
+ * iridiumd names each at start (the sanitizer build links it dynamically
+ * and never warns).
+ */
+Test(daemon, a_static_worker_older_than_the_system_libraries_is_reported)
+{
+	char		 dir[256], old[320], cmd[800];
+	const char	*argv[] = { "--worker-path", old, NULL };
+	FILE		*p;
+	int		 dynamic;
+
+	hd_tmpdir(dir, sizeof(dir), "stale");
+	snprintf(old, sizeof(old), "%s/old-worker", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && touch -d @86400 %s",
+	    hd_bin("iridium-worker"), old, old);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd), "readelf -l %s | grep -c 'Requesting "
+	    "program interpreter'", old);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	dynamic = fgetc(p) != '0';
+	pclose(p);
+	start(argv);
+	if (dynamic) {
+		sleep(1);
+		cr_assert_eq(hd_log_count(&d, "links its own copy"), 0);
+	} else {
+		cr_assert(hd_wait_log(&d, "links its own copy of "
+		    "libseccomp.so.2, but /", 10000));
+		cr_assert(hd_wait_log(&d, "links its own copy of libc.so.6, "
+		    "but /", 10000));
+		cr_assert_eq(hd_log_count(&d, "libssh"), 0,
+		    "the line worker carries no libssh");
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}

@@ -640,9 +640,9 @@ Test(ssh, failed_logins_penalise_their_source)
 }
 
 /*
- * The default build links the ssh worker statically: iridiumd says so
- * when the system's libssh or libcrypto (the ones it loads itself) were
- * installed after the worker was built. Here the worker is a copy dated
+ * The default build links the workers statically: iridiumd says so when
+ * the system's copy of a library the ssh worker carries (libssh,
+ * libcrypto, glibc, ...) was installed after the worker was built. Here the worker is a copy dated
  * 1970. A dynamically linked worker (the sanitizer build) never warns.
  */
 Test(ssh, a_static_worker_older_than_the_system_libraries_is_reported)
@@ -666,9 +666,11 @@ Test(ssh, a_static_worker_older_than_the_system_libraries_is_reported)
 		cr_assert_eq(hd_log_count(&d, "links its own copy"), 0);
 		return;
 	}
-	cr_assert(hd_wait_log(&d, "links its own copy of libcrypto.so., but "
+	cr_assert(hd_wait_log(&d, "links its own copy of libcrypto.so.3, but "
 	    "/", T));
-	cr_assert(hd_wait_log(&d, "links its own copy of libssh.so., but /",
+	cr_assert(hd_wait_log(&d, "links its own copy of libssh.so.4, but /",
+	    T));
+	cr_assert(hd_wait_log(&d, "links its own copy of libc.so.6, but /",
 	    T));
 	cr_assert(hd_wait_log(&d, "rebuild and reinstall iridium", T));
 }
