@@ -8,3 +8,4 @@ echo "== VM dispatch (tests/bench/vm.sh)"
 "$here/vm.sh" "$B"
 echo
 "$here/ssh.sh" "$B"
+sh "$here/sessions.sh" "$B"
