@@ -10,6 +10,8 @@
  */
 #include <sys/socket.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,12 +85,25 @@ pool_set_state(struct worker *w, unsigned state)
 		(*c)++;
 }
 
+/*
+ * Pause spawning for cfg.throttle seconds (Postfix's rule), starting over
+ * at a batch of one, and say why: "pool NAME: WHY; spawning paused for Ns".
+ */
+static void
+throttle(struct pool *p, const char *why)
+{
+	p->throttle_until_ms = ev_now_ms() + (int64_t)p->cfg.throttle * 1000;
+	p->batch = 1;
+	log_warnx("pool %s: %s; spawning paused for %us", p->lst->cfg.name,
+	    why, p->cfg.throttle);
+}
+
 void
 pool_worker_gone(struct worker *w, enum wend kind)
 {
 	struct pool	*p = w->pool;
 	unsigned	*c;
-	int64_t		 now = ev_now_ms();
+	char		 why[64];
 
 	if ((c = state_counter(p, w->state)) != NULL)
 		(*c)--;
@@ -97,11 +112,9 @@ pool_worker_gone(struct worker *w, enum wend kind)
 	p->nworkers--;
 	p->ended[kind]++;
 	if (kind == WEND_BEFORE_READY && !p->d->stopping) {
-		p->throttle_until_ms = now + (int64_t)p->cfg.throttle * 1000;
-		p->batch = 1;
-		log_warnx("pool %s: worker %d died before it was ready; "
-		    "spawning paused for %us", p->lst->cfg.name, (int)w->pid,
-		    p->cfg.throttle);
+		snprintf(why, sizeof(why), "worker %d died before it was ready",
+		    (int)w->pid);
+		throttle(p, why);
 	}
 	/* Someone may be waiting for the room this worker held. */
 	pool_spawn_for_queue(p);
@@ -115,10 +128,11 @@ pool_worker_gone(struct worker *w, enum wend kind)
 void
 pool_spawn_failed(struct pool *p, const char *path, int err)
 {
-	p->throttle_until_ms = ev_now_ms() + (int64_t)p->cfg.throttle * 1000;
-	p->batch = 1;
-	log_warnx("pool %s: cannot start worker %s: %s; spawning paused for "
-	    "%us", p->lst->cfg.name, path, strerror(err), p->cfg.throttle);
+	char	 why[PATH_MAX + 128];
+
+	snprintf(why, sizeof(why), "cannot start worker %s: %s", path,
+	    strerror(err));
+	throttle(p, why);
 }
 
 static bool

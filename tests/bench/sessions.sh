@@ -6,11 +6,11 @@
 #   iridiumd:   a line listener on 127.0.0.1 with its pre-forked pool
 #               (min_spare $CLIENTS); each session is a fresh sandboxed
 #               worker, exec'd by the supervisor
-#   ref_fork:   fork per connection, no sandbox, no exec (tests/bench/
-#               ref_fork.c): the reference for session rate, first prompt
-#               and memory per idle session
+#   ref_fork:   fork per connection, no sandbox, no exec
+#               (tests/bench/ref_server.c fork): the reference for session
+#               rate, first prompt and memory per idle session
 #   ref_thread: a thread per connection in one process (tests/bench/
-#               ref_thread.c): the reference for REPL latency
+#               ref_server.c thread): the reference for REPL latency
 #
 # The references send iridiumd's banner and prompt bytes and answer each
 # line with the prompt, as iridiumd answers `load $0 #1`.
@@ -52,7 +52,7 @@ done
 # --- the programs ------------------------------------------------------------
 
 mkdir -p "$B/bench"
-for p in loadgen ref_fork ref_thread; do
+for p in loadgen ref_server; do
 	if [ ! -x "$B/bench/$p" ] ||
 	    [ -n "$(find "$here/$p.c" -newer "$B/bench/$p")" ]; then
 		# shellcheck disable=SC2086
@@ -128,9 +128,9 @@ EOF
     --state-dir "$tmp/state" --worker-path "$B/iridium-worker" \
     2>"$tmp/iridiumd.log" &
 ird_pid=$!
-"$B/bench/ref_fork" 0 >"$tmp/ref_fork.out" 2>"$tmp/ref_fork.err" &
+"$B/bench/ref_server" fork 0 >"$tmp/ref_fork.out" 2>"$tmp/ref_fork.err" &
 fork_pid=$!
-"$B/bench/ref_thread" 0 >"$tmp/ref_thread.out" 2>"$tmp/ref_thread.err" &
+"$B/bench/ref_server" thread 0 >"$tmp/ref_thread.out" 2>"$tmp/ref_thread.err" &
 thread_pid=$!
 
 # wait_for WHAT PID FILE SED_SCRIPT TENTHS: the text SED_SCRIPT prints from

@@ -1,15 +1,19 @@
 /*
- * ref_fork.c: the reference for session rate and time to first prompt in
- * tests/bench/sessions.sh: a plain fork-per-connection TCP server on
- * 127.0.0.1 speaking what iridiumd's line transport shows a client (its
- * banner and prompt; ">>> " after each line, which is all iridiumd
- * answers to `load $0 #1`). No sandbox, no supervisor, no exec.
+ * ref_server.c: the reference servers of tests/bench/sessions.sh. A plain
+ * TCP server on 127.0.0.1 speaking what iridiumd's line transport shows a
+ * client (its banner and prompt; ">>> " after each line, which is all
+ * iridiumd answers to `load $0 #1`), in one of two designs:
  *
- * usage: ref_fork PORT	(0: any free port; "port N" is printed)
+ *   ref_server fork PORT	fork per connection (the reference for
+ *				session rate and time to first prompt): no
+ *				sandbox, no supervisor, no exec; SIGCHLD's
+ *				handler reaps the children
+ *   ref_server thread PORT	thread per connection in one process (the
+ *				reference for REPL latency, the seed's
+ *				design): a detached pthread per connection
  *
- * The parent accepts and forks; each child serves one connection and
- * exits at its EOF; SIGCHLD's handler reaps them (no zombies). Ends on
- * SIGTERM or SIGINT (the default action).
+ * PORT 0: any free port; "port N" is printed. Each connection is served
+ * until its EOF. Ends on SIGTERM or SIGINT (the default action).
  */
 #define _GNU_SOURCE	/* accept4 */
 #include <sys/socket.h>
@@ -19,12 +23,17 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#define USAGE	"usage: ref_server fork|thread PORT (0: any)\n"
 
 /* What iridiumd's line transport sends first (captured with nc). */
 static const char banner[] = "Welcome to Iridium! Let's be productive!\r\n>>> ";
@@ -48,23 +57,24 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Serve one connection until its EOF, then close it. */
 static void
 serve(int fd)
 {
 	char	buf[4096], out[4096];
 
 	if (write_all(fd, banner, sizeof(banner) - 1) == -1)
-		return;
+		goto out;
 	for (;;) {
 		ssize_t	n = read(fd, buf, sizeof(buf));
 		size_t	len = 0;
 
 		if (n == 0)
-			return;
+			break;
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			return;
+			break;
 		}
 		/* One prompt per line end read. */
 		for (ssize_t i = 0; i < n; i++) {
@@ -72,15 +82,24 @@ serve(int fd)
 				continue;
 			if (len + sizeof(prompt) - 1 > sizeof(out)) {
 				if (write_all(fd, out, len) == -1)
-					return;
+					goto out;
 				len = 0;
 			}
 			memcpy(out + len, prompt, sizeof(prompt) - 1);
 			len += sizeof(prompt) - 1;
 		}
 		if (len > 0 && write_all(fd, out, len) == -1)
-			return;
+			break;
 	}
+out:
+	close(fd);
+}
+
+static void *
+serve_thread(void *arg)
+{
+	serve((int)(intptr_t)arg);
+	return NULL;
 }
 
 static void
@@ -105,7 +124,7 @@ listen_on(const char *arg)
 
 	p = strtol(arg, &end, 10);
 	if (*arg == '\0' || *end != '\0' || p < 0 || p > 65535) {
-		fprintf(stderr, "usage: ref_fork PORT (0: any)\n");
+		fputs(USAGE, stderr);
 		exit(2);
 	}
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
@@ -128,48 +147,77 @@ listen_on(const char *arg)
 	return fd;
 }
 
+static void
+pause_ms(long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Hand fd to a child process (fork) or to a detached thread. */
+static void
+hand_off(int lfd, int fd, bool threads, pthread_attr_t *attr)
+{
+	pthread_t	t;
+	pid_t		pid;
+	int		e;
+
+	if (threads) {
+		if ((e = pthread_create(&t, attr, serve_thread,
+		    (void *)(intptr_t)fd)) != 0) {
+			fprintf(stderr, "ref_server: pthread_create: %s\n",
+			    strerror(e));
+			close(fd);
+		}
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		close(lfd);
+		serve(fd);
+		_exit(0);
+	}
+	if (pid == -1) {
+		perror("fork");
+		pause_ms(10);
+	}
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sigaction	sa;
-	int			lfd;
+	pthread_attr_t		attr;
+	bool			threads;
+	int			lfd, fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: ref_fork PORT (0: any)\n");
+	if (argc != 3 || (strcmp(argv[1], "fork") != 0 &&
+	    strcmp(argv[1], "thread") != 0)) {
+		fputs(USAGE, stderr);
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_chld;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, NULL);
+	threads = strcmp(argv[1], "thread") == 0;
 	signal(SIGPIPE, SIG_IGN);
-	lfd = listen_on(argv[1]);
+	if (threads) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+	} else {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_chld;
+		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGCHLD, &sa, NULL);
+	}
+	lfd = listen_on(argv[2]);
 	for (;;) {
-		int	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		pid_t	pid;
-
-		if (fd == -1) {
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				struct timespec ts = { 0, 100000000 };
-
-				nanosleep(&ts, NULL);
-			}
+			    errno == ENOBUFS || errno == ENOMEM)
+				pause_ms(100);
 			continue;	/* EINTR, ECONNABORTED, ... */
 		}
-		pid = fork();
-		if (pid == 0) {
-			close(lfd);
-			serve(fd);
-			_exit(0);
-		}
-		if (pid == -1) {
-			struct timespec ts = { 0, 10000000 };
-
-			perror("fork");
-			nanosleep(&ts, NULL);
-		}
-		close(fd);
+		hand_off(lfd, fd, threads, &attr);
 	}
 }
