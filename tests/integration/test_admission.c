@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -35,55 +34,16 @@ static char		 cfgdir[256];
 static void
 teardown(void)
 {
-	char	 cmd[300];
-
 	hd_cleanup(&d);
-	if (cfgdir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cfgdir);
-		if (system(cmd) != 0) {
-			/* leave it */
-		}
-	}
+	hd_rmtree(cfgdir);
 }
 
 TestSuite(admission, .fini = teardown, .timeout = 90);
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 start_with(const char *text, const char *worker)
 {
-	char		 path[320];
-	const char	*argv[] = { "-f", path, "--worker-path", NULL, NULL };
-
-	hd_tmpdir(cfgdir, sizeof(cfgdir), "cfg");
-	snprintf(path, sizeof(path), "%s/iridiumd.conf", cfgdir);
-	hd_write(path, text);
-	if (worker != NULL)
-		argv[3] = hd_bin(worker);
-	else
-		argv[2] = NULL;
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-}
-
-static int
-session_from(const char *src)
-{
-	int	 fd = tc_connect_from(src, d.host, d.port);
-	char	*s;
-
-	cr_assert_geq(fd, 0, "connect from %s", src);
-	s = tc_read_until(fd, PROMPT, 10000);
-	cr_assert_not_null(s, "no prompt for %s", src);
-	free(s);
-	return fd;
+	hd_start_conf(&d, cfgdir, sizeof(cfgdir), text, worker);
 }
 
 /* Connect from src and read to EOF: the one refusal line, exactly. */
@@ -116,28 +76,12 @@ status(void)
 	return j;
 }
 
-static long long
-num(json_t *o, const char *path)
-{
-	char		 key[64];
-	const char	*dot;
-	json_t		*v = o;
-
-	while ((dot = strchr(path, '.')) != NULL) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		v = json_object_get(v, key);
-		path = dot + 1;
-	}
-	v = json_object_get(v, path);
-	cr_assert(json_is_integer(v), "no integer %s", path);
-	return (long long)json_integer_value(v);
-}
 
 static long long
 stat_num(const char *path)
 {
 	json_t		*st = status();
-	long long	 n = num(st, path);
+	long long	 n = hd_json_num(st, path);
 
 	json_decref(st);
 	return n;
@@ -174,9 +118,9 @@ Test(admission, a_tenant_has_at_most_its_sessions)
 	int	 fd[3], again;
 
 	start_with("[tenant anonymous]\nsessions = 3\n", NULL);
-	fd[0] = session_from("127.0.0.21");
-	fd[1] = session_from("127.0.0.22");
-	fd[2] = session_from("127.0.0.23");
+	fd[0] = tc_session_from(&d, "127.0.0.21");
+	fd[1] = tc_session_from(&d, "127.0.0.22");
+	fd[2] = tc_session_from(&d, "127.0.0.23");
 	refused_from("127.0.0.24", "Too many sessions for tenant anonymous "
 	    "(at most 3). Please try again later.\r\n");
 	cr_assert(hd_wait_log(&d, "listener line: connection from "
@@ -187,7 +131,7 @@ Test(admission, a_tenant_has_at_most_its_sessions)
 	tc_send(fd[0], "!quit\r\n");
 	free(tc_read_all(fd[0], 10000, NULL));
 	cr_assert(hd_wait_log(&d, "ended (quit)", 10000));
-	again = session_from("127.0.0.24");
+	again = tc_session_from(&d, "127.0.0.24");
 	cr_assert_eq(stat_num("sessions.per_tenant.anonymous.refused"), 1);
 	cr_assert_eq(stat_num("admission.refused.sessions"), 1);
 	close(again);
@@ -224,7 +168,7 @@ Test(admission, two_hundred_connections_from_one_address_meet_its_cap)
 	cr_assert_eq(sessions, 5);
 	cr_assert_eq(refusals, 195);
 	/* Another address is not affected. */
-	other = session_from("127.0.0.31");
+	other = tc_session_from(&d, "127.0.0.31");
 	close(other);
 	/* The log stays readable: a second's budget of refusal lines. */
 	cr_assert(hd_wait_log(&d, "more refused connections not logged",
@@ -254,7 +198,7 @@ Test(admission, max_startups_refuses_past_its_silent_connections)
 	start_with("[limits]\nmax_startups = 3\n[pool]\nmin_spare = 1\n"
 	    "max_spare = 1\nmax_workers = 1\nqueue = 10\nqueue_timeout = 60\n",
 	    NULL);
-	busy = session_from("127.0.0.41");
+	busy = tc_session_from(&d, "127.0.0.41");
 	q[0] = tc_connect_from("127.0.0.42", d.host, d.port);
 	q[1] = tc_connect_from("127.0.0.43", d.host, d.port);
 	q[2] = tc_connect_from("127.0.0.44", d.host, d.port);
@@ -300,14 +244,14 @@ Test(admission, a_crash_penalises_its_source_until_the_penalty_runs_out)
 
 	start_with("[limits]\npenalty_crash = 3\npenalty_min = 1\n",
 	    "iridium-worker-test");
-	fd = session_from("127.0.0.51");
+	fd = tc_session_from(&d, "127.0.0.51");
 	tc_send(fd, "!test crash\r\n");
 	free(tc_read_all(fd, 10000, NULL));
 	close(fd);
 	cr_assert(hd_wait_log(&d, "crashed (signal 6 (ABRT))", 10000));
 	cr_assert(hd_wait_log(&d, "its worker crashed; source 127.0.0.51 "
 	    "penalised (crash): refused for the next 3s", 5000));
-	t0 = now_ms();
+	t0 = hd_now_ms();
 	fd = tc_connect_from("127.0.0.51", d.host, d.port);
 	s = tc_read_all(fd, 10000, NULL);
 	close(fd);
@@ -319,7 +263,7 @@ Test(admission, a_crash_penalises_its_source_until_the_penalty_runs_out)
 	cr_assert(hd_wait_log(&d, "refused (the source is serving a penalty): "
 	    "source 127.0.0.51 is penalised for ", 5000));
 	/* Nobody else pays for it. */
-	other = session_from("127.0.0.52");
+	other = tc_session_from(&d, "127.0.0.52");
 	close(other);
 	/* Admitted again once less than penalty_min is left. */
 	for (;;) {
@@ -333,21 +277,21 @@ Test(admission, a_crash_penalises_its_source_until_the_penalty_runs_out)
 		}
 		free(s);
 		close(fd);
-		cr_assert_lt(now_ms() - t0, 8000, "still refused after 8s");
+		cr_assert_lt(hd_now_ms() - t0, 8000, "still refused after 8s");
 		usleep(250000);
 	}
-	took = now_ms() - t0;
+	took = hd_now_ms() - t0;
 	close(fd);
 	cr_assert_gt(took, 1000, "admitted after %lld ms", took);
 	cr_assert_gt(tries, 1);
 	/* 127.0.0.1 is exempt: its crash costs nothing. */
-	lo = session_from("127.0.0.1");
+	lo = tc_session_from(&d, "127.0.0.1");
 	tc_send(lo, "!test crash\r\n");
 	free(tc_read_all(lo, 10000, NULL));
 	close(lo);
 	cr_assert(hd_wait_log(&d, "source 127.0.0.1 is in source_exempt: no "
 	    "penalty", 10000));
-	lo = session_from("127.0.0.1");
+	lo = tc_session_from(&d, "127.0.0.1");
 	close(lo);
 	metrics(&p);
 	cr_assert_eq(metric(&p, "iridium_admission_offences_total",
@@ -364,7 +308,7 @@ Test(admission, a_protocol_violation_and_a_sandbox_kill_are_offences_too)
 	int	 fd;
 
 	start_with("[limits]\n", "iridium-worker-test");
-	fd = session_from("127.0.0.56");
+	fd = tc_session_from(&d, "127.0.0.56");
 	tc_send(fd, "!test malformed\r\n");
 	free(tc_read_all(fd, 10000, NULL));
 	close(fd);
@@ -373,7 +317,7 @@ Test(admission, a_protocol_violation_and_a_sandbox_kill_are_offences_too)
 	    10000));
 	refused_from("127.0.0.56", "Connections from your address are refused "
 	    "for 90 more seconds after earlier failures.\r\n");
-	fd = session_from("127.0.0.57");
+	fd = tc_session_from(&d, "127.0.0.57");
 	tc_send(fd, "!test execve\r\n");
 	free(tc_read_all(fd, 10000, NULL));
 	close(fd);
@@ -394,7 +338,7 @@ Test(admission, a_reload_applies_new_limits_to_new_connections)
 	int	 a, b;
 
 	start_with("[limits]\nsessions_per_source = 5\n", NULL);
-	a = session_from("127.0.0.71");
+	a = tc_session_from(&d, "127.0.0.71");
 	snprintf(path, sizeof(path), "%s/iridiumd.conf", cfgdir);
 	hd_write(path, "[limits]\nsessions_per_source = 1\n");
 	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "reload", NULL), 0, "%s",
@@ -406,7 +350,7 @@ Test(admission, a_reload_applies_new_limits_to_new_connections)
 	/* The open session stays; a second one from there does not come. */
 	refused_from("127.0.0.71", "Too many sessions from your address (at "
 	    "most 1). Please try again later.\r\n");
-	b = session_from("127.0.0.72");
+	b = tc_session_from(&d, "127.0.0.72");
 	close(a);
 	close(b);
 }
@@ -425,13 +369,13 @@ Test(admission, metrics_say_what_happened_and_the_file_is_written_whole)
 	start_with("[tenant anonymous]\nsessions = 2\n[listener line]\n"
 	    "transport = line\nport = 0\n", NULL);
 	for (i = 0; i < 3; i++) {
-		fd[0] = session_from("127.0.0.61");
+		fd[0] = tc_session_from(&d, "127.0.0.61");
 		tc_send(fd[0], "!quit\r\n");
 		free(tc_read_all(fd[0], 10000, NULL));
 		close(fd[0]);
 	}
-	fd[0] = session_from("127.0.0.62");
-	fd[1] = session_from("127.0.0.63");
+	fd[0] = tc_session_from(&d, "127.0.0.62");
+	fd[1] = tc_session_from(&d, "127.0.0.63");
 	refused_from("127.0.0.64", "Too many sessions for tenant anonymous "
 	    "(at most 2). Please try again later.\r\n");
 	for (i = 0; i < 100 && stat_num("sessions.completed") < 3; i++)

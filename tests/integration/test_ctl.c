@@ -32,15 +32,8 @@ static char		 cfgdir[256];
 static void
 teardown(void)
 {
-	char	 cmd[300];
-
 	hd_cleanup(&d);
-	if (cfgdir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cfgdir);
-		if (system(cmd) != 0) {
-			/* leave it */
-		}
-	}
+	hd_rmtree(cfgdir);
 }
 
 TestSuite(ctl, .fini = teardown, .timeout = 60);
@@ -98,22 +91,6 @@ pool(json_t *st, const char *listener)
 	return NULL;
 }
 
-static long long
-num(json_t *o, const char *path)
-{
-	char		 key[64];
-	const char	*dot;
-	json_t		*v = o;
-
-	while ((dot = strchr(path, '.')) != NULL) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		v = json_object_get(v, key);
-		path = dot + 1;
-	}
-	v = json_object_get(v, path);
-	cr_assert(json_is_integer(v), "no integer %s", path);
-	return (long long)json_integer_value(v);
-}
 
 /* Poll status until pool listener has at least n idle workers. */
 static void
@@ -124,7 +101,7 @@ wait_idle(const char *listener, long long n)
 
 	for (i = 0; i < 200; i++) {
 		st = status();
-		if (num(pool(st, listener), "idle") >= n) {
+		if (hd_json_num(pool(st, listener), "idle") >= n) {
 			json_decref(st);
 			return;
 		}
@@ -140,11 +117,11 @@ assert_totals(json_t *st)
 {
 	json_t	*s = json_object_get(st, "sessions");
 
-	cr_assert_eq(num(s, "accepted"), num(s, "completed") +
-	    num(s, "rejected") + num(s, "failed") + num(s, "active"),
+	cr_assert_eq(hd_json_num(s, "accepted"), hd_json_num(s, "completed") +
+	    hd_json_num(s, "rejected") + hd_json_num(s, "failed") + hd_json_num(s, "active"),
 	    "accepted %lld != completed %lld + rejected %lld + failed %lld + "
-	    "active %lld", num(s, "accepted"), num(s, "completed"),
-	    num(s, "rejected"), num(s, "failed"), num(s, "active"));
+	    "active %lld", hd_json_num(s, "accepted"), hd_json_num(s, "completed"),
+	    hd_json_num(s, "rejected"), hd_json_num(s, "failed"), hd_json_num(s, "active"));
 }
 
 static int
@@ -314,16 +291,16 @@ Test(ctl, two_line_listeners_with_their_own_pools)
 	st = status();
 	pa = pool(st, "a");
 	pb = pool(st, "b");
-	cr_assert_eq(num(pa, "max_workers"), 2);
-	cr_assert_eq(num(pa, "min_spare"), 1);
-	cr_assert_eq(num(pa, "busy"), 1);
-	cr_assert_eq(num(pb, "min_spare"), 3);
-	cr_assert_eq(num(pb, "busy"), 1);
-	cr_assert_geq(num(pb, "idle"), 3);
-	cr_assert_eq(num(st, "sessions.active"), 2);
+	cr_assert_eq(hd_json_num(pa, "max_workers"), 2);
+	cr_assert_eq(hd_json_num(pa, "min_spare"), 1);
+	cr_assert_eq(hd_json_num(pa, "busy"), 1);
+	cr_assert_eq(hd_json_num(pb, "min_spare"), 3);
+	cr_assert_eq(hd_json_num(pb, "busy"), 1);
+	cr_assert_geq(hd_json_num(pb, "idle"), 3);
+	cr_assert_eq(hd_json_num(st, "sessions.active"), 2);
 	t = json_object_get(json_object_get(st, "sessions"), "per_tenant");
-	cr_assert_eq(num(t, "staff.active"), 1);
-	cr_assert_eq(num(t, "anonymous.accepted"), 1);
+	cr_assert_eq(hd_json_num(t, "staff.active"), 1);
+	cr_assert_eq(hd_json_num(t, "anonymous.accepted"), 1);
 	cr_assert_eq(json_array_size(json_object_get(json_object_get(st,
 	    "daemon"), "listeners")), 2);
 	assert_totals(st);
@@ -387,8 +364,8 @@ Test(ctl, status_counts_what_happened)
 		found = 0;
 		json_array_foreach(json_object_get(st, "workers"), i, w) {
 			sess = json_object_get(w, "session");
-			if (json_is_object(sess) && num(sess, "instructions") ==
-			    2 && num(sess, "bytes_in") > 0)
+			if (json_is_object(sess) && hd_json_num(sess, "instructions") ==
+			    2 && hd_json_num(sess, "bytes_in") > 0)
 				found = 1;
 		}
 		if (found)
@@ -397,14 +374,14 @@ Test(ctl, status_counts_what_happened)
 		usleep(100000);
 	}
 	cr_assert(found, "no session row with 2 instructions");
-	cr_assert_eq(num(st, "sessions.accepted"), 4);
-	cr_assert_eq(num(st, "sessions.completed"), 1);
-	cr_assert_eq(num(st, "sessions.rejected"), 1);
-	cr_assert_eq(num(st, "sessions.failed"), 1);
-	cr_assert_eq(num(st, "sessions.active"), 1);
+	cr_assert_eq(hd_json_num(st, "sessions.accepted"), 4);
+	cr_assert_eq(hd_json_num(st, "sessions.completed"), 1);
+	cr_assert_eq(hd_json_num(st, "sessions.rejected"), 1);
+	cr_assert_eq(hd_json_num(st, "sessions.failed"), 1);
+	cr_assert_eq(hd_json_num(st, "sessions.active"), 1);
 	assert_totals(st);
-	cr_assert_eq(num(pool(st, "line"), "exits.crashed"), 1);
-	cr_assert_geq(num(pool(st, "line"), "exits.normal"), 1);
+	cr_assert_eq(hd_json_num(pool(st, "line"), "exits.crashed"), 1);
+	cr_assert_geq(hd_json_num(pool(st, "line"), "exits.normal"), 1);
 	json_decref(st);
 
 	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "status", NULL), 0, "%s",
@@ -435,7 +412,7 @@ only_session(void)
 	cr_assert(json_is_array(j), "%s", out);
 	cr_assert_eq(json_array_size(j), 1, "%s", out);
 	w = json_array_get(j, 0);
-	id = num(json_object_get(w, "session"), "id");
+	id = hd_json_num(json_object_get(w, "session"), "id");
 	json_decref(j);
 	free(out);
 	free(err);
@@ -472,8 +449,8 @@ Test(ctl, sessions_and_kill)
 	close(fd);
 	cr_assert(hd_wait_log(&d, "ended (shutdown)", 10000));
 	st = status();
-	cr_assert_eq(num(st, "sessions.active"), 0);
-	cr_assert_eq(num(st, "sessions.completed"), 1);
+	cr_assert_eq(hd_json_num(st, "sessions.active"), 0);
+	cr_assert_eq(hd_json_num(st, "sessions.completed"), 1);
 	json_decref(st);
 
 	/* Unknown sessions and bad ids. */

@@ -556,19 +556,13 @@ Test(daemon, a_static_worker_older_than_the_system_libraries_is_reported)
 {
 	char		 dir[256], old[320], cmd[800];
 	const char	*argv[] = { "--worker-path", old, NULL };
-	FILE		*p;
-	int		 dynamic;
+	bool		 dynamic;
 
 	hd_tmpdir(dir, sizeof(dir), "stale");
 	snprintf(old, sizeof(old), "%s/old-worker", dir);
-	snprintf(cmd, sizeof(cmd), "cp %s %s && touch -d @86400 %s",
-	    hd_bin("iridium-worker"), old, old);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	snprintf(cmd, sizeof(cmd), "readelf -l %s | grep -c 'Requesting "
-	    "program interpreter'", old);
-	cr_assert_not_null(p = popen(cmd, "r"));
-	dynamic = fgetc(p) != '0';
-	pclose(p);
+	hd_sh("cp %s %s && touch -d @86400 %s", hd_bin("iridium-worker"), old,
+	    old);
+	dynamic = hd_is_dynamic(old);
 	start(argv);
 	if (dynamic) {
 		sleep(1);

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -43,7 +42,6 @@ static int		 front;		/* haproxy's frontend port */
 static void
 teardown(void)
 {
-	char	 cmd[300];
 	int	 status;
 
 	if (haproxy > 0) {
@@ -53,43 +51,11 @@ teardown(void)
 	}
 	hd_cleanup(&d[0]);
 	hd_cleanup(&d[1]);
-	if (dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0) {
-			/* leave it */
-		}
-	}
+	hd_rmtree(dir);
 }
 
 TestSuite(haproxy, .fini = teardown, .timeout = 90);
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A port nobody listens on now (for haproxy's frontend). */
-static int
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof(sin);
-	int			 fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 /* Two iridiumd with a PROXY line listener each, haproxy in front. */
 static void
@@ -111,7 +77,7 @@ start_all(const char *limits)
 		hd_write(path, conf);
 		cr_assert_eq(hd_start(&d[i], argv), 0, "iridiumd %d", i);
 	}
-	front = free_port();
+	front = hd_free_port();
 	snprintf(path, sizeof(path), "%s/haproxy.cfg", dir);
 	snprintf(conf, sizeof(conf),
 	    "global\n"
@@ -154,7 +120,7 @@ start_all(const char *limits)
 		cr_assert(hd_wait_log(&d[i], "PROXY v2 LOCAL header from "
 		    "127.0.0.1:", 15000), "no health check reached %d", i);
 	/* And the frontend answers. */
-	end = now_ms() + 10000;
+	end = hd_now_ms() + 10000;
 	for (;;) {
 		fd = tc_connect_from("127.0.0.80", "127.0.0.1", front);
 		if (fd != -1) {
@@ -165,7 +131,7 @@ start_all(const char *limits)
 				break;
 			}
 		}
-		cr_assert_lt(now_ms(), end, "haproxy does not serve");
+		cr_assert_lt(hd_now_ms(), end, "haproxy does not serve");
 		usleep(100000);
 	}
 }
@@ -174,9 +140,9 @@ start_all(const char *limits)
 static bool
 either_log(const char *needle, int timeout_ms)
 {
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 
-	while (now_ms() < end)
+	while (hd_now_ms() < end)
 		if (hd_wait_log(&d[0], needle, 50) ||
 		    hd_wait_log(&d[1], needle, 50))
 			return true;

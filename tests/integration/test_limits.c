@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -28,57 +27,17 @@ static char		 cfgdir[256];
 static void
 teardown(void)
 {
-	char	 cmd[300];
-
 	hd_cleanup(&d);
-	if (cfgdir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cfgdir);
-		if (system(cmd) != 0) {
-			/* leave it */
-		}
-	}
+	hd_rmtree(cfgdir);
 }
 
 TestSuite(limits, .fini = teardown, .timeout = 90);
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* iridiumd with this config file (and this worker program). */
 static void
 start_with(const char *text, const char *worker)
 {
-	char		 path[320];
-	const char	*argv[] = { "-f", path, "--worker-path", NULL, NULL };
-
-	hd_tmpdir(cfgdir, sizeof(cfgdir), "cfg");
-	snprintf(path, sizeof(path), "%s/iridiumd.conf", cfgdir);
-	hd_write(path, text);
-	if (worker != NULL)
-		argv[3] = hd_bin(worker);
-	else
-		argv[2] = NULL;
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-}
-
-/* A session from source address src: banner and prompt read. */
-static int
-session_from(const char *src)
-{
-	int	 fd = tc_connect_from(src, d.host, d.port);
-	char	*s;
-
-	cr_assert_geq(fd, 0, "connect from %s", src);
-	s = tc_read_until(fd, PROMPT, 10000);
-	cr_assert_not_null(s, "no prompt for %s", src);
-	free(s);
-	return fd;
+	hd_start_conf(&d, cfgdir, sizeof(cfgdir), text, worker);
 }
 
 /*
@@ -89,14 +48,14 @@ static char *
 read_either(int fd, const char *a, const char *b, int timeout_ms)
 {
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 	size_t		 len = 0, cap = 65536;
 	char		*buf = calloc(1, cap);
 	ssize_t		 n;
 
 	while (strstr(buf, a) == NULL && strstr(buf, b) == NULL &&
-	    now_ms() < end) {
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+	    hd_now_ms() < end) {
+		if (poll(&pfd, 1, (int)(end - hd_now_ms())) <= 0)
 			continue;
 		if (len + 4097 > cap)
 			buf = realloc(buf, cap *= 2);
@@ -139,22 +98,6 @@ status(void)
 	return j;
 }
 
-static long long
-num(json_t *o, const char *path)
-{
-	char		 key[64];
-	const char	*dot;
-	json_t		*v = o;
-
-	while ((dot = strchr(path, '.')) != NULL) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		v = json_object_get(v, key);
-		path = dot + 1;
-	}
-	v = json_object_get(v, path);
-	cr_assert(json_is_integer(v), "no integer %s", path);
-	return (long long)json_integer_value(v);
-}
 
 /* The first pool's exits.KIND, and the offences, once the log says so. */
 static long long
@@ -166,7 +109,7 @@ pool_exits(const char *kind)
 
 	p = json_array_get(json_object_get(st, "pools"), 0);
 	snprintf(path, sizeof(path), "exits.%s", kind);
-	n = num(p, path);
+	n = hd_json_num(p, path);
 	json_decref(st);
 	return n;
 }
@@ -175,9 +118,9 @@ static long long
 offences(void)
 {
 	json_t		*st = status();
-	long long	 n = num(st, "admission.offences.crash") +
-			    num(st, "admission.offences.sandbox") +
-			    num(st, "admission.offences.protocol");
+	long long	 n = hd_json_num(st, "admission.offences.crash") +
+			    hd_json_num(st, "admission.offences.sandbox") +
+			    hd_json_num(st, "admission.offences.protocol");
 
 	json_decref(st);
 	return n;
@@ -190,7 +133,7 @@ Test(limits, an_endless_loop_stops_at_the_budget_and_the_prompt_returns)
 	int	 fd;
 
 	start_with("[limits]\nbudget = 1000000\n", NULL);
-	fd = session_from("127.0.0.2");
+	fd = tc_session_from(&d, "127.0.0.2");
 	expect(fd, "eq $0 $0", PROMPT);
 	expect(fd, "here: djmpe @here", "stopped: the budget of 1000000 "
 	    "instructions was spent at pc 72\r\n" PROMPT);
@@ -206,7 +149,7 @@ Test(limits, allocating_until_the_heap_limit)
 	int	 fd;
 
 	start_with("[limits]\nheap = 8192\n", NULL);
-	fd = session_from("127.0.0.3");
+	fd = tc_session_from(&d, "127.0.0.3");
 	expect(fd, "load $1 #1000", PROMPT);
 	expect(fd, "eq $0 $0", PROMPT);
 	expect(fd, "h: aloc $1", PROMPT);
@@ -222,7 +165,7 @@ Test(limits, pushing_until_the_stack_limit)
 	int	 fd;
 
 	start_with("[limits]\nstack = 100\n", NULL);
-	fd = session_from("127.0.0.4");
+	fd = tc_session_from(&d, "127.0.0.4");
 	expect(fd, "eq $0 $0", PROMPT);
 	expect(fd, "s: push $0", PROMPT);
 	expect(fd, "djmpe @s", "error: stack overflow (limit 100 entries) at "
@@ -239,7 +182,7 @@ Test(limits, spinning_across_commands_ends_at_the_cpu_limit_unpunished)
 	int	 fd, i;
 
 	start_with("[limits]\ncpu = 2\nbudget = 100000000\n", NULL);
-	fd = session_from("127.0.0.5");
+	fd = tc_session_from(&d, "127.0.0.5");
 	free(tc_cmd(fd, "eq $0 $0"));
 	all = NULL;
 	for (i = 0; i < 400 && all == NULL; i++) {
@@ -266,7 +209,7 @@ Test(limits, spinning_across_commands_ends_at_the_cpu_limit_unpunished)
 	cr_assert_eq(pool_exits("crashed"), 0);
 	/* A limit is no offence: the same address is served at once. */
 	cr_assert_eq(offences(), 0);
-	fd = session_from("127.0.0.5");
+	fd = tc_session_from(&d, "127.0.0.5");
 	close(fd);
 	cr_assert_eq(hd_log_count(&d, "penalised"), 0);
 }
@@ -278,7 +221,7 @@ Test(limits, a_worker_past_the_hard_cpu_limit_is_a_cpu_limit_not_a_crash)
 
 	/* The test worker's "hang" spins without ever looking up. */
 	start_with("[limits]\ncpu = 1\n", "iridium-worker-test");
-	fd = session_from("127.0.0.6");
+	fd = tc_session_from(&d, "127.0.0.6");
 	tc_send(fd, "!test hang\r\n");
 	s = tc_read_all(fd, 20000, NULL);
 	free(s);
@@ -288,7 +231,7 @@ Test(limits, a_worker_past_the_hard_cpu_limit_is_a_cpu_limit_not_a_crash)
 	cr_assert_eq(pool_exits("cpu_limit"), 1);
 	cr_assert_eq(pool_exits("crashed"), 0);
 	cr_assert_eq(offences(), 0);
-	fd = session_from("127.0.0.6");
+	fd = tc_session_from(&d, "127.0.0.6");
 	close(fd);
 }
 
@@ -303,12 +246,12 @@ Test(limits, printing_forever_is_held_to_the_rate_then_cut_at_the_total)
 
 	start_with("[limits]\noutput_rate = 2000\noutput_max = 6000\n",
 	    NULL);
-	fd = session_from("127.0.0.7");
+	fd = tc_session_from(&d, "127.0.0.7");
 	tc_send(fd, "!load\r\n.data\r\nm: .asciiz '");
 	for (int i = 0; i < 100; i++)
 		tc_send(fd, "x");
 	tc_send(fd, "'\r\n.code\r\neq $0 $0\r\ntop: prts @m\r\ndjmpe @top\r\n");
-	t0 = now_ms();
+	t0 = hd_now_ms();
 	tc_send(fd, "!end\r\n");
 	/* What came in the first half second: one second's worth at most. */
 	usleep(500000);
@@ -318,7 +261,7 @@ Test(limits, printing_forever_is_held_to_the_rate_then_cut_at_the_total)
 	free(s);
 	first = first_xs;
 	s = tc_read_all(fd, 20000, &len);
-	took = now_ms() - t0;
+	took = hd_now_ms() - t0;
 	for (p = s; *p != '\0'; p++)
 		xs += *p == 'x';
 	cr_assert_not_null(strstr(s, "Output limit of 6000 bytes for this "
@@ -346,16 +289,16 @@ Test(limits, idle_and_lifetime_warn_then_end_the_session)
 
 	start_with("[limits]\nidle = 3\nidle_warn = 2\nlifetime = 5\n"
 	    "lifetime_warn = 3\n", NULL);
-	quiet = session_from("127.0.0.8");
-	busy = session_from("127.0.0.9");
-	t0 = now_ms();
+	quiet = tc_session_from(&d, "127.0.0.8");
+	busy = tc_session_from(&d, "127.0.0.9");
+	t0 = hd_now_ms();
 	/* The busy one types every half second: never idle. */
 	for (i = 0; i < 12; i++) {
 		tc_send(busy, "nop\r\n");
 		usleep(500000);
 	}
 	s = tc_read_all(quiet, 1000, NULL);
-	idle_took = now_ms() - t0;
+	idle_took = hd_now_ms() - t0;
 	cr_assert_not_null(strstr(s, "warning: idle for 1 seconds; this "
 	    "session ends in 2 seconds without input\r\n"), "%s", s);
 	cr_assert_not_null(strstr(s, "Idle timeout. Goodbye!\r\n"), "%s", s);
@@ -384,7 +327,7 @@ Test(limits, the_limits_command_shows_every_limit_and_its_use)
 
 	start_with("[limits]\ncpu = 30\nsessions = 5\nsessions_per_source = "
 	    "3\n", NULL);
-	fd = session_from("127.0.0.10");
+	fd = tc_session_from(&d, "127.0.0.10");
 	s = tc_cmd(fd, "!limits");
 	cr_assert_not_null(s);
 	cr_assert_not_null(strstr(s, "budget:       10000000 instructions "
@@ -406,7 +349,7 @@ Test(limits, the_limits_command_shows_every_limit_and_its_use)
 	    "most 3 (as this session began)\r\n"), "%s", s);
 	free(s);
 	/* Loopback's 127.0.0.1 is every local user: exempt by default. */
-	lo = session_from("127.0.0.1");
+	lo = tc_session_from(&d, "127.0.0.1");
 	s = tc_cmd(lo, "!limits");
 	cr_assert_not_null(strstr(s, "sessions:     2 of tenant anonymous, "
 	    "at most 5 (as this session began)\r\n"), "%s", s);

@@ -24,15 +24,8 @@ static char		 cfgdir[256], cfgpath[320];
 static void
 teardown(void)
 {
-	char	 cmd[300];
-
 	hd_cleanup(&d);
-	if (cfgdir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cfgdir);
-		if (system(cmd) != 0) {
-			/* leave it */
-		}
-	}
+	hd_rmtree(cfgdir);
 }
 
 TestSuite(reload, .fini = teardown, .timeout = 60);

@@ -16,12 +16,10 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -44,20 +42,6 @@ static char		 hostpub[512];
 
 static const char hello_prog[] =
     ".data\nm: .asciiz 'Hello over ssh\\n'\n.code\nprts @m\nhlt\n";
-
-static void	sh(const char *, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-sh(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 cmd[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
 
 /* The first line of a file, without its newline (malloc'd). */
 static char *
@@ -97,7 +81,7 @@ setup(void)
 	memset(&d, 0, sizeof(d));
 	d.logfd = -1;
 	hd_tmpdir(dir, sizeof(dir), "ssh");
-	sh("cd %s && for k in dev dev2 ops stranger s1 s2 s3; do "
+	hd_sh("cd %s && for k in dev dev2 ops stranger s1 s2 s3; do "
 	    "ssh-keygen -q -t ed25519 -N '' -C $k -f $k || exit 1; done && "
 	    "cp dev.pub dev.keys && cp ops.pub ops.keys", dir);
 	so.dir = dir;
@@ -109,7 +93,7 @@ teardown(void)
 	if (d.log != NULL)
 		hd_cleanup(&d);
 	if (dir[0] != '\0')
-		sh("rm -rf '%s'", dir);
+		hd_sh("rm -rf '%s'", dir);
 }
 
 TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 60);
@@ -150,7 +134,7 @@ start(const char *limits, const char *worker)
 	*strrchr(pub, ' ') = '\0';	/* the comment */
 	strlcpy(hostpub, pub, sizeof(hostpub));
 	free(pub);
-	sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", so.port, hostpub,
+	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", so.port, hostpub,
 	    dir);
 }
 
@@ -176,15 +160,6 @@ status_json(void)
 	free(out);
 	free(err);
 	return j;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* --- the tests ------------------------------------------------------------ */
@@ -238,10 +213,10 @@ Test(ssh, a_run_ends_as_soon_as_stdin_does)
 	sshc_start(&c, sshc_argv(&so, "dev", "dev", NULL, "run"), hello_prog,
 	    strlen(hello_prog), true, false);
 	cr_assert(hd_wait_log(&d, "accepted publickey for dev", T));
-	t0 = now_ms();
-	while (now_ms() - t0 < 100)
+	t0 = hd_now_ms();
+	while (hd_now_ms() - t0 < 100)
 		sshc_pump(cs, 1, 50);
-	t0 = now_ms();
+	t0 = hd_now_ms();
 	sshc_close_in(&c);
 	sshc_finish(cs, 1, T);
 	t = c.ended_ms - t0;
@@ -330,12 +305,12 @@ Test(ssh, a_client_that_never_logs_in_is_cut_at_the_grace_time)
 	int		 fd;
 
 	start("login_grace = 2", NULL);
-	t0 = now_ms();
+	t0 = hd_now_ms();
 	cr_assert_neq(fd = tc_connect("127.0.0.1", so.port), -1);
 	/* The server's version line, then nothing until it gives up. */
 	while ((n = read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
 		got += n;
-	t = now_ms() - t0;
+	t = hd_now_ms() - t0;
 	buf[got] = '\0';
 	close(fd);
 	cr_assert_eq(strncmp(buf, "SSH-2.0-", 8), 0, "%s", buf);
@@ -473,9 +448,9 @@ Test(ssh, a_second_session_channel_is_refused_and_the_first_goes_on)
 	/* The master runs `run`, its program not sent yet. */
 	sshc_start(&m, sshc_argv(&so, "dev", "dev", mopts, "run"), NULL, 0,
 	    true, false);
-	until = now_ms() + T;
+	until = hd_now_ms() + T;
 	while (stat(mux, &sb) == -1) {
-		cr_assert_lt(now_ms(), until, "no control socket: %s",
+		cr_assert_lt(hd_now_ms(), until, "no control socket: %s",
 		    m.e.data);
 		sshc_pump(cs, 1, 50);
 	}
@@ -581,7 +556,7 @@ Test(ssh, a_reload_reads_authorized_keys_again)
 	cr_assert_eq(dev_with("dev"), 0);
 	cr_assert_eq(dev_with("dev2"), 255);
 	/* dev2 in, dev out. */
-	sh("cp %s/dev2.pub %s/dev.keys", dir, dir);
+	hd_sh("cp %s/dev2.pub %s/dev.keys", dir, dir);
 	rc = hd_ctl(&d, NULL, &out, &err, "reload", NULL);
 	cr_assert_eq(rc, 0, "%s%s", out, err);
 	free(out);
@@ -589,7 +564,7 @@ Test(ssh, a_reload_reads_authorized_keys_again)
 	cr_assert_eq(dev_with("dev2"), 0, "a key added is not taken");
 	cr_assert_eq(dev_with("dev"), 255, "a key removed still works");
 	/* A bad line: the reload fails, naming it; the old table stays. */
-	sh("(cat %s/dev.pub; echo 'from=\"10.0.0.1\" '$(cat %s/dev.pub)) > "
+	hd_sh("(cat %s/dev.pub; echo 'from=\"10.0.0.1\" '$(cat %s/dev.pub)) > "
 	    "%s/dev.keys", dir, dir, dir);
 	rc = hd_ctl(&d, NULL, &out, &err, "reload", NULL);
 	cr_assert_eq(rc, 1, "%s%s", out, err);
@@ -600,7 +575,7 @@ Test(ssh, a_reload_reads_authorized_keys_again)
 	cr_assert_eq(dev_with("dev2"), 0, "the old table is gone");
 	cr_assert_eq(dev_with("dev"), 255, "the bad file was taken");
 	/* SIGHUP does the same as iridiumctl reload. */
-	sh("cp %s/dev.pub %s/dev.keys", dir, dir);
+	hd_sh("cp %s/dev.pub %s/dev.keys", dir, dir);
 	kill(d.pid, SIGHUP);
 	cr_assert(hd_wait_log(&d, "configuration generation 3", T));
 	cr_assert_eq(dev_with("dev"), 0);
@@ -647,18 +622,13 @@ Test(ssh, failed_logins_penalise_their_source)
  */
 Test(ssh, a_static_worker_older_than_the_system_libraries_is_reported)
 {
-	char	 old[320], cmd[640];
-	FILE	*p;
+	char	 old[320];
 	bool	 dynamic;
 
 	snprintf(old, sizeof(old), "%s/old-worker", dir);
-	sh("cp %s %s && touch -d @86400 %s", hd_bin("iridium-worker-ssh"), old,
-	    old);
-	snprintf(cmd, sizeof(cmd), "readelf -l %s | grep -c 'Requesting "
-	    "program interpreter'", old);
-	cr_assert_not_null(p = popen(cmd, "r"));
-	dynamic = fgetc(p) != '0';
-	pclose(p);
+	hd_sh("cp %s %s && touch -d @86400 %s", hd_bin("iridium-worker-ssh"),
+	    old, old);
+	dynamic = hd_is_dynamic(old);
 	start(NULL, old);
 	if (dynamic) {
 		cr_log_info("this build links the ssh worker dynamically");

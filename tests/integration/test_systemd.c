@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -39,15 +38,6 @@ teardown(void)
 }
 
 TestSuite(systemd, .fini = teardown, .timeout = 120);
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Our stand-in for systemd's notification socket. */
 static void
@@ -94,11 +84,11 @@ next_msg(int timeout_ms)
 static char *
 wait_msg(const char *prefix, int timeout_ms, int *watchdogs)
 {
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 	char		*m;
 
-	while (now_ms() < end) {
-		if ((m = next_msg((int)(end - now_ms()))) == NULL)
+	while (hd_now_ms() < end) {
+		if ((m = next_msg((int)(end - hd_now_ms()))) == NULL)
 			return NULL;
 		if (strncmp(m, "WATCHDOG=1", 10) == 0 && watchdogs != NULL)
 			(*watchdogs)++;
@@ -155,9 +145,9 @@ Test(systemd, ready_status_reloading_stopping_and_the_watchdog)
 
 	/* WATCHDOG=1 every second (half of WATCHDOG_USEC=2 s). */
 	watchdogs = 0;
-	t0 = now_ms();
-	while (now_ms() - t0 < 4500)
-		(void)wait_msg("NEVER", (int)(4500 - (now_ms() - t0)),
+	t0 = hd_now_ms();
+	while (hd_now_ms() - t0 < 4500)
+		(void)wait_msg("NEVER", (int)(4500 - (hd_now_ms() - t0)),
 		    &watchdogs);
 	cr_assert(watchdogs >= 3 && watchdogs <= 6, "%d watchdog pings in "
 	    "4.5 s", watchdogs);
@@ -188,30 +178,13 @@ Test(systemd, no_ready_while_the_pool_cannot_fill)
 	    "no worker ever became ready");
 }
 
-/* A port that was free a moment ago. */
-static int
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof(sin);
-	int			 fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 Test(systemd, socket_activation_with_named_listeners)
 {
 	char		 dir[256], conf[300], state[300], l1[64], l2[64];
 	char		 keyscan[512], *s, *out = NULL;
 	const char	*argv[32];
-	int		 n = 0, p1 = free_port(), p2 = free_port(), fd, st;
+	int		 n = 0, p1 = hd_free_port(), p2 = hd_free_port(), fd, st;
 
 	hd_tmpdir(dir, sizeof(dir), "sa");
 	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", dir);
@@ -277,7 +250,7 @@ Test(systemd, an_unclaimed_inherited_socket_is_an_error)
 {
 	char		 dir[256], conf[300], l1[64];
 	const char	*argv[16];
-	int		 n = 0, p1 = free_port(), fd;
+	int		 n = 0, p1 = hd_free_port(), fd;
 
 	hd_tmpdir(dir, sizeof(dir), "sa");
 	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", dir);

@@ -11,7 +11,6 @@
 #include <sys/socket.h>
 
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,20 +88,6 @@ registers(void)
 	cl_puts(&c, "!registers\n");
 	cl_expect(&c, "loop_counter", T);
 	cl_expect(&c, PROMPT, T);
-}
-
-/* session_end with reason; the worker then exits 0. */
-static void
-expect_end(const char *reason, struct msg_counters *out)
-{
-	struct msg	 m;
-
-	fs_expect(&w, MSG_SESSION_END, &m, T);
-	cr_assert_str_eq(m.u.session_end.reason, reason);
-	if (out != NULL)
-		*out = m.u.session_end.counters;
-	msg_clear(&m);
-	fs_expect_exit(&w, 0, T);
 }
 
 /* Every LF the worker sent is part of a CRLF. */
@@ -290,7 +275,7 @@ Test(worker, quit_says_farewell_and_reports_counters)
 	cl_puts(&c, cmds);
 	cl_expect(&c, REPL_FAREWELL "\r\n", T);
 	cr_assert(cl_wait_eof(&c, T), "no EOF after !quit");
-	expect_end("quit", &k);
+	fs_expect_end(&w, "quit", &k);
 	cr_assert_eq(k.bytes_in, sizeof(cmds) - 1);
 	cr_assert_eq(k.bytes_out, c.in.len);
 	cr_assert_eq(k.commands, 2);
@@ -306,7 +291,7 @@ Test(worker, client_hangup_ends_the_session)
 	cl_expect(&c, PROMPT, T);
 	close(c.fd);
 	c.fd = -1;
-	expect_end("hangup", NULL);
+	fs_expect_end(&w, "hangup", NULL);
 }
 
 Test(worker, half_closed_client_still_gets_its_output)
@@ -316,7 +301,7 @@ Test(worker, half_closed_client_still_gets_its_output)
 	shutdown(c.fd, SHUT_WR);
 	cl_expect(&c, reg(1, 5), T);
 	cr_assert(cl_wait_eof(&c, T));
-	expect_end("hangup", NULL);
+	fs_expect_end(&w, "hangup", NULL);
 }
 
 Test(worker, idle_warning_then_timeout)
@@ -337,7 +322,7 @@ Test(worker, idle_warning_then_timeout)
 	t = fs_now_ms() - t0;
 	cr_assert(t >= 3900, "timeout after %lld ms", t);
 	cr_assert(cl_wait_eof(&c, T));
-	expect_end("idle", NULL);
+	fs_expect_end(&w, "idle", NULL);
 }
 
 Test(worker, input_restarts_the_idle_timer)
@@ -356,7 +341,7 @@ Test(worker, input_restarts_the_idle_timer)
 	t = fs_now_ms() - t0;
 	cr_assert(t >= 4900, "ended after %lld ms", t);
 	cr_assert_eq(cl_count(&c, "warning"), 0);
-	expect_end("idle", NULL);
+	fs_expect_end(&w, "idle", NULL);
 }
 
 Test(worker, lifetime_warning_then_end_even_mid_run)
@@ -374,7 +359,7 @@ Test(worker, lifetime_warning_then_end_even_mid_run)
 	cl_expect(&c, "\r\nSession lifetime of 3 seconds reached. Goodbye!\r\n",
 	    T);
 	cr_assert(cl_wait_eof(&c, T));
-	expect_end("lifetime", NULL);
+	fs_expect_end(&w, "lifetime", NULL);
 }
 
 Test(worker, client_that_stops_reading_is_cut_off)
@@ -390,7 +375,7 @@ Test(worker, client_that_stops_reading_is_cut_off)
 	cl_puts(&c, PROG_SPAM);
 	/* Never read again. */
 	fs_expect_log(&w, "client stopped reading", 30000);
-	expect_end("output", NULL);
+	fs_expect_end(&w, "output", NULL);
 }
 
 Test(worker, output_max_ends_the_session_with_a_notice)
@@ -406,7 +391,7 @@ Test(worker, output_max_ends_the_session_with_a_notice)
 	cl_expect(&c, "\r\nOutput limit of 1000 bytes for this session "
 	    "reached. Goodbye!\r\n", T);
 	cr_assert(cl_wait_eof(&c, T));
-	expect_end("output", &k);
+	fs_expect_end(&w, "output", &k);
 	/*
 	 * 1000 bytes: the "loaded" line, then spam lines of 37 bytes with
 	 * CRLF; never more.
@@ -497,7 +482,7 @@ Test(worker, shutdown_mid_run_says_goodbye)
 	fs_send(&w, MSG_SHUTDOWN, &s, -1);
 	cl_expect(&c, "\r\nServer shutting down. Goodbye!\r\n", T);
 	cr_assert(cl_wait_eof(&c, T));
-	expect_end("shutdown", NULL);
+	fs_expect_end(&w, "shutdown", NULL);
 }
 
 Test(worker, status_comes_at_most_once_a_second)
@@ -531,41 +516,20 @@ Test(worker, status_comes_at_most_once_a_second)
 	cr_assert(n >= 2 && n <= 5, "%d status messages in 3.5 s", n);
 }
 
-/* The worker's process title, from /proc. */
-static char *
-title(pid_t pid)
-{
-	static char	 s[512];
-	char		 path[64];
-	ssize_t		 n, i;
-	int		 fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	cr_assert_neq(fd = open(path, O_RDONLY), -1);
-	n = read(fd, s, sizeof(s) - 1);
-	close(fd);
-	cr_assert_gt(n, 0);
-	for (i = 0; i < n; i++)
-		if (s[i] == '\0')
-			s[i] = ' ';
-	s[n] = '\0';
-	return s;
-}
-
 Test(worker, process_title_says_idle_then_the_session)
 {
 	char	 want[128];
 
 	c.fd = -1;
 	fs_start(&w, fs_bin("iridium-worker"), NULL);
-	cr_assert_neq(strstr(title(w.pid), "iridium-worker: line idle"),
-	    NULL, "title: %s", title(w.pid));
+	cr_assert_neq(strstr(fs_title(w.pid), "iridium-worker: line idle"),
+	    NULL, "title: %s", fs_title(w.pid));
 	fs_session(&w, NULL, &c, NULL);
 	cl_expect(&c, PROMPT, T);
 	snprintf(want, sizeof(want), "iridium-worker: line s17 anonymous "
 	    "127.0.0.1:%d", c.port);
-	cr_assert_neq(strstr(title(w.pid), want), NULL, "title: %s",
-	    title(w.pid));
+	cr_assert_neq(strstr(fs_title(w.pid), want), NULL, "title: %s",
+	    fs_title(w.pid));
 }
 
 Test(worker, limits_command_shows_the_transport_limits)
@@ -604,6 +568,6 @@ Test(worker, cpu_limit_ends_a_running_program_politely)
 	cl_expect(&c, "\r\nCPU time limit of 1 seconds reached. Goodbye!\r\n",
 	    T);
 	cr_assert(cl_wait_eof(&c, T));
-	expect_end("cpu", &k);
+	fs_expect_end(&w, "cpu", &k);
 	cr_assert_geq(k.cpu_ms, 900);
 }

@@ -168,20 +168,6 @@ verdict(bool allow, const char *message)
 	fs_send(&w, MSG_PEER_VERDICT, &v, -1);
 }
 
-/* session_end with reason; the worker then exits 0. */
-static void
-expect_end(const char *reason, struct msg_counters *out)
-{
-	struct msg	 m;
-
-	fs_expect(&w, MSG_SESSION_END, &m, T);
-	cr_assert_str_eq(m.u.session_end.reason, reason);
-	if (out != NULL)
-		*out = m.u.session_end.counters;
-	msg_clear(&m);
-	fs_expect_exit(&w, 0, T);
-}
-
 /* The "$n  v" cell of !registers. */
 static const char *
 reg(int n, int v)
@@ -189,27 +175,6 @@ reg(int n, int v)
 	static char	 s[32];
 
 	snprintf(s, sizeof(s), "$%-2d %11d", n, v);
-	return s;
-}
-
-/* The worker's process title, from /proc. */
-static char *
-title(pid_t pid)
-{
-	static char	 s[512];
-	char		 path[64];
-	ssize_t		 n, i;
-	int		 fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	cr_assert_neq(fd = open(path, O_RDONLY), -1);
-	n = read(fd, s, sizeof(s) - 1);
-	close(fd);
-	cr_assert_gt(n, 0);
-	for (i = 0; i < n; i++)
-		if (s[i] == '\0')
-			s[i] = ' ';
-	s[n] = '\0';
 	return s;
 }
 
@@ -245,7 +210,7 @@ expect_dropped(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fs_expect_log(&w, line, T);
-	expect_end("proxy", NULL);
+	fs_expect_end(&w, "proxy", NULL);
 	cr_assert(cl_wait_eof(&c, T), "the connection stayed open");
 	cr_assert_eq(c.in.len, 0, "the balancer got %zu bytes", c.in.len);
 }
@@ -272,11 +237,11 @@ Test(proxy, v1_header_gives_peer_and_the_repl_gets_the_bytes_after_it)
 	cl_expect(&c, PROMPT, T);
 	snprintf(want, sizeof(want), "iridium-worker: line s17 anonymous "
 	    "203.0.113.9:4711");
-	cr_assert_neq(strstr(title(w.pid), want), NULL, "title: %s",
-	    title(w.pid));
+	cr_assert_neq(strstr(fs_title(w.pid), want), NULL, "title: %s",
+	    fs_title(w.pid));
 	cl_puts(&c, "!quit\n");
 	cl_expect(&c, REPL_FAREWELL, T);
-	expect_end("quit", &k);
+	fs_expect_end(&w, "quit", &k);
 	/* The header is the balancer's, not the user's input. */
 	cr_assert_eq(k.bytes_in, sizeof(input) - 1 + 6);
 	cr_assert_eq(k.commands, 3);
@@ -315,8 +280,8 @@ Test(proxy, v2_ipv6_header_with_tlvs_gives_peer)
 	cl_puts(&c, "!registers\n");
 	cl_expect(&c, reg(2, 7), T);
 	snprintf(want, sizeof(want), "anonymous [2001:db8::7]:4711");
-	cr_assert_neq(strstr(title(w.pid), want), NULL, "title: %s",
-	    title(w.pid));
+	cr_assert_neq(strstr(fs_title(w.pid), want), NULL, "title: %s",
+	    fs_title(w.pid));
 }
 
 Test(proxy, header_arriving_in_pieces_is_put_together)
@@ -350,7 +315,7 @@ Test(proxy, refusal_gives_the_client_the_verdicts_line)
 	    "Goodbye!\r\n");
 	fs_expect_log(&w, "session 17: client 203.0.113.9 refused by the "
 	    "supervisor: Too many sessions", T);
-	expect_end("refused", NULL);
+	fs_expect_end(&w, "refused", NULL);
 }
 
 Test(proxy, local_header_keeps_the_direct_peer_and_sends_no_peer)
@@ -361,11 +326,11 @@ Test(proxy, local_header_keeps_the_direct_peer_and_sends_no_peer)
 	cl_send(&c, V2SIG "\x20\x00\x00\x00", 16);
 	cl_expect(&c, BANNER, T);
 	snprintf(want, sizeof(want), "anonymous 127.0.0.1:%d", c.port);
-	cr_assert_neq(strstr(title(w.pid), want), NULL, "title: %s",
-	    title(w.pid));
+	cr_assert_neq(strstr(fs_title(w.pid), want), NULL, "title: %s",
+	    fs_title(w.pid));
 	cl_puts(&c, "!quit\n");
 	/* fs_expect fails on the way if a `peer` comes. */
-	expect_end("quit", NULL);
+	fs_expect_end(&w, "quit", NULL);
 	expect_log("session 17: PROXY v2 LOCAL header from 127.0.0.1:%d: no "
 	    "client address; the session keeps 127.0.0.1:%d", c.port, c.port);
 }
@@ -375,7 +340,7 @@ Test(proxy, unknown_header_keeps_the_direct_peer)
 	start();
 	cl_puts(&c, "PROXY UNKNOWN\r\n!quit\n");
 	cl_expect(&c, REPL_FAREWELL, T);
-	expect_end("quit", NULL);
+	fs_expect_end(&w, "quit", NULL);
 	fs_expect_log(&w, "PROXY v1 UNKNOWN header", T);
 }
 
@@ -457,7 +422,7 @@ Test(proxy, trickling_header_does_not_extend_the_deadline)
 	}
 	expect_log("session 17: PROXY header from 127.0.0.1:%d: timed out "
 	    "after 5 s (", c.port);
-	expect_end("proxy", NULL);
+	fs_expect_end(&w, "proxy", NULL);
 }
 
 /* --- the channel meanwhile --------------------------------------------- */
@@ -491,7 +456,7 @@ Test(proxy, shutdown_while_the_header_is_awaited)
 
 	start();
 	fs_send(&w, MSG_SHUTDOWN, &s, -1);
-	expect_end("shutdown", NULL);
+	fs_expect_end(&w, "shutdown", NULL);
 	cr_assert(cl_wait_eof(&c, T));
 	cr_assert_eq(c.in.len, 0);
 }
@@ -503,7 +468,7 @@ Test(proxy, no_verdict_in_10_s_ends_the_session_as_an_error)
 	expect_peer("203.0.113.9", 4711);
 	fs_expect_log(&w, "session 17: no peer_verdict from the supervisor in "
 	    "10 s", 13000);
-	expect_end("error", NULL);
+	fs_expect_end(&w, "error", NULL);
 	cr_assert(cl_wait_eof(&c, T));
 	cr_assert_eq(c.in.len, 0);
 }
@@ -630,7 +595,7 @@ through_haproxy(const char *options)
 	cl_expect(&c, reg(4, 44), T);
 	cl_puts(&c, "!quit\n");
 	cl_expect(&c, REPL_FAREWELL, T);
-	expect_end("quit", NULL);
+	fs_expect_end(&w, "quit", NULL);
 }
 
 Test(proxy, haproxy_send_proxy_v1)

@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +32,10 @@
 
 #include "buf.h"
 #include "fakesup.h"
+#include "harness.h"
 #include "msg.h"
 #include "repl.h"
+#include "sshc.h"
 
 #define T		FS_TIMEOUT
 #define NWORKERS	8
@@ -59,24 +60,10 @@ static char			 hostpub[512];
 static struct fs_worker		 w[NWORKERS];
 static int			 nw;
 static int			 lfd = -1, port;
+static struct sshc_opts		 so;		/* dir and port, for ssh */
 static struct msg_limits	 lim;
 static struct buf		 ends;		/* session_end reasons */
 static const char		*wbin = "iridium-worker-ssh";
-
-static void
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-sh(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 cmd[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
 
 static char *
 slurp(const char *path)
@@ -104,7 +91,7 @@ setup(void)
 	signal(SIGPIPE, SIG_IGN);
 	strcpy(dir, "/tmp/iridium-ssh-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
-	sh("cd %s && ssh-keygen -q -t ed25519 -N '' -f host && "
+	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -f host && "
 	    "ssh-keygen -q -t ed25519 -N '' -f dev && "
 	    "ssh-keygen -q -t ed25519 -N '' -f stranger", dir);
 	memset(&sin, 0, sizeof(sin));
@@ -115,12 +102,14 @@ setup(void)
 	cr_assert_eq(listen(lfd, 8), 0);
 	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
 	port = ntohs(sin.sin_port);
+	so.dir = dir;
+	so.port = port;
 	pub = slurp(strcat(strcpy(hostpub, dir), "/host.pub"));
 	pub[strcspn(pub, "\n")] = '\0';
 	*strrchr(pub, ' ') = '\0';	/* the comment */
 	strlcpy(hostpub, pub, sizeof(hostpub));
 	free(pub);
-	sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", port, hostpub, dir);
+	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", port, hostpub, dir);
 	msg_limits_default(&lim);
 	lim.output_rate = 0;
 	buf_init(&ends, 0);
@@ -137,7 +126,7 @@ teardown(void)
 	if (lfd != -1)
 		close(lfd);
 	buf_free(&ends);
-	sh("rm -rf %s", dir);
+	hd_sh("rm -rf %s", dir);
 }
 
 TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 120);
@@ -258,24 +247,6 @@ answer(struct fs_worker *x)
 }
 
 /* --- clients ------------------------------------------------------------- */
-
-static void
-ssh_args(char **argv, int *n, const char *key)
-{
-	static char	 kopt[160], khopt[160], popt[16];
-
-	snprintf(kopt, sizeof(kopt), "%s/%s", dir, key);
-	snprintf(khopt, sizeof(khopt), "UserKnownHostsFile=%s/known_hosts",
-	    dir);
-	snprintf(popt, sizeof(popt), "%d", port);
-#define A(s)	argv[(*n)++] = (char *)(uintptr_t)(s)
-	A("ssh"); A("-F"); A("/dev/null"); A("-p"); A(popt); A("-i");
-	A(kopt); A("-o"); A("BatchMode=yes"); A("-o");
-	A("IdentitiesOnly=yes"); A("-o"); A(khopt); A("-o");
-	A("GlobalKnownHostsFile=/dev/null"); A("-o");
-	A("StrictHostKeyChecking=yes"); A("-o"); A("LogLevel=ERROR");
-#undef A
-}
 
 /* Start argv with stdin from input (or a pty when pty). */
 static void
@@ -506,17 +477,10 @@ static void
 ssh_run(struct client *c, const char *key, const char *user, const char *cmd,
     const char *input)
 {
-	char		*argv[40], target[64];
 	struct client	*cs[1] = { c };
-	int		 n = 0;
 
-	ssh_args(argv, &n, key);
-	snprintf(target, sizeof(target), "%s@127.0.0.1", user);
-	argv[n++] = target;
-	if (cmd != NULL)
-		argv[n++] = (char *)(uintptr_t)cmd;
-	argv[n] = NULL;
-	start(c, argv, input, input != NULL ? strlen(input) : 0, false);
+	start(c, sshc_argv(&so, key, user, NULL, cmd), input,
+	    input != NULL ? strlen(input) : 0, false);
 	finish(cs, 1);
 }
 
@@ -618,18 +582,13 @@ pty_type(struct client *c, const char *s)
 
 Test(ssh, interactive_session_with_a_pty)
 {
+	static const char *const tt[] = { "-tt", NULL };
 	struct client	 c;
 	struct client	*cs[1] = { &c };
-	char		*argv[40];
 	size_t		 seen = 0;
-	int		 n = 0;
 
 	lim.budget = BIG_BUDGET;
-	ssh_args(argv, &n, "dev");
-	argv[n++] = (char *)(uintptr_t)"-tt";
-	argv[n++] = (char *)(uintptr_t)"dev@127.0.0.1";
-	argv[n] = NULL;
-	start(&c, argv, NULL, 0, true);
+	start(&c, sshc_argv(&so, "dev", "dev", tt, NULL), NULL, 0, true);
 	pty_expect(&c, &seen, REPL_BANNER "\r\n" REPL_PROMPT);
 	/* Typed text is echoed; DEL erases the X. */
 	pty_type(&c, "load $1 #42\r");
@@ -699,22 +658,21 @@ Test(ssh, an_unknown_user_looks_like_a_wrong_key)
 Test(ssh, six_failures_end_the_connection)
 {
 	struct client	 c;
-	char		*argv[60], keys[7][160];
+	const char	*opts[2 * 7 + 1];
+	char		 keys[7][160];
 	int		 n = 0, i;
 
 	for (i = 0; i < 7; i++) {
 		snprintf(keys[i], sizeof(keys[i]), "%s/x%d", dir, i);
-		sh("ssh-keygen -q -t ed25519 -N '' -f %s", keys[i]);
+		hd_sh("ssh-keygen -q -t ed25519 -N '' -f %s", keys[i]);
 	}
-	ssh_args(argv, &n, "stranger");
 	for (i = 0; i < 7; i++) {
-		argv[n++] = (char *)(uintptr_t)"-i";
-		argv[n++] = keys[i];
+		opts[n++] = "-i";
+		opts[n++] = keys[i];
 	}
-	argv[n++] = (char *)(uintptr_t)"dev@127.0.0.1";
-	argv[n++] = (char *)(uintptr_t)"!help";
-	argv[n] = NULL;
-	start(&c, argv, NULL, 0, false);
+	opts[n] = NULL;
+	start(&c, sshc_argv(&so, "stranger", "dev", opts, "!help"), NULL, 0,
+	    false);
 	{
 		struct client	*cs[1] = { &c };
 
@@ -769,18 +727,13 @@ Test(ssh, four_mib_to_a_slow_reader_arrive_intact)
 {
 	struct client	 c;
 	struct client	*cs[1] = { &c };
-	char		*argv[40];
 	const char	*line = "0123456789abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ!\n";
 	size_t		 i;
-	int		 n = 0;
 
 	lim.outbuf_max = 65536;
-	ssh_args(argv, &n, "dev");
-	argv[n++] = (char *)(uintptr_t)"dev@127.0.0.1";
-	argv[n++] = (char *)(uintptr_t)"run";
-	argv[n] = NULL;
-	start(&c, argv, big_prog, strlen(big_prog), false);
+	start(&c, sshc_argv(&so, "dev", "dev", NULL, "run"), big_prog,
+	    strlen(big_prog), false);
 	c.slow_ms = 2;
 	finish(cs, 1);
 	cr_assert_eq(c.status, 0, "status %d, %zu bytes, %s; logs:\n%s",
@@ -797,7 +750,8 @@ Test(ssh, forwarding_channels_are_refused_and_the_session_goes_on)
 	struct sockaddr_in	 sin;
 	struct client		 c;
 	struct client		*cs[1] = { &c };
-	char			*argv[40], fwd[64];
+	const char		*opts[3];
+	char			 fwd[64];
 	char			 buf[64];
 	long long		 until;
 	int			 n = 0, fd, lport = port + 1, i;
@@ -814,16 +768,12 @@ Test(ssh, forwarding_channels_are_refused_and_the_session_goes_on)
 		if (n == 0)
 			break;
 	}
-	n = 0;
 	snprintf(fwd, sizeof(fwd), "127.0.0.1:%d:127.0.0.1:9", lport);
-	ssh_args(argv, &n, "dev");
-	argv[n++] = (char *)(uintptr_t)"-L";
-	argv[n++] = fwd;
-	argv[n++] = (char *)(uintptr_t)"dev@127.0.0.1";
-	argv[n++] = (char *)(uintptr_t)"run";
-	argv[n] = NULL;
+	opts[0] = "-L";
+	opts[1] = fwd;
+	opts[2] = NULL;
 	/* stdin stays open: the session waits for the program. */
-	start(&c, argv, "x", 1, false);
+	start(&c, sshc_argv(&so, "dev", "dev", opts, "run"), "x", 1, false);
 	c.inoff = 1;
 	until = fs_now_ms() + T;
 	while (nw == 0 || w[0].logs.data == NULL ||

@@ -20,13 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "buf.h"
 #include "fakesup.h"
+#include "harness.h"
 #include "msg.h"
 
 /* Room the worker's process title is written into. */
@@ -36,10 +36,7 @@
 long long
 fs_now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return hd_now_ms();
 }
 
 const char *
@@ -357,6 +354,20 @@ fs_expect_exit(struct fs_worker *w, int status, int timeout_ms)
 	}
 }
 
+void
+fs_expect_end(struct fs_worker *w, const char *reason,
+    struct msg_counters *out)
+{
+	struct msg	 m;
+
+	fs_expect(w, MSG_SESSION_END, &m, FS_TIMEOUT);
+	cr_assert_str_eq(m.u.session_end.reason, reason);
+	if (out != NULL)
+		*out = m.u.session_end.counters;
+	msg_clear(&m);
+	fs_expect_exit(w, 0, FS_TIMEOUT);
+}
+
 char *
 fs_stderr(struct fs_worker *w)
 {
@@ -521,4 +532,24 @@ cl_close(struct fs_client *c)
 		close(c->fd);
 	c->fd = -1;
 	buf_free(&c->in);
+}
+
+char *
+fs_title(pid_t pid)
+{
+	static char	 s[512];
+	char		 path[64];
+	ssize_t		 n, i;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	cr_assert_neq(fd = open(path, O_RDONLY), -1);
+	n = read(fd, s, sizeof(s) - 1);
+	close(fd);
+	cr_assert_gt(n, 0);
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	s[n] = '\0';
+	return s;
 }

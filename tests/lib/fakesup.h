@@ -99,6 +99,12 @@ bool		 fs_wait(struct fs_worker *, int timeout_ms);
 int		 fs_exit_status(struct fs_worker *, int timeout_ms);
 /* Fail the test unless the worker exits with status; show its stderr. */
 void		 fs_expect_exit(struct fs_worker *, int status, int timeout_ms);
+/*
+ * `session_end` with reason (its counters into out, unless NULL), then
+ * exit status 0, each within FS_TIMEOUT.
+ */
+void		 fs_expect_end(struct fs_worker *, const char *reason,
+		    struct msg_counters *out);
 /* The worker's stderr so far (malloc'd, NUL-terminated). */
 char		*fs_stderr(struct fs_worker *);
 /* Kill (if running), reap, close, remove the chroot. */
@@ -122,6 +128,9 @@ bool		 cl_wait_eof(struct fs_client *, int timeout_ms);
 int		 cl_count(const struct fs_client *, const char *needle);
 void		 cl_close(struct fs_client *);
 
+/* CLOCK_MONOTONIC in milliseconds (hd_now_ms). */
 long long	 fs_now_ms(void);
+/* A process's title: /proc/pid/cmdline, NULs as spaces (static). */
+char		*fs_title(pid_t);
 
 #endif

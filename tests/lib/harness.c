@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,18 +24,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "harness.h"
 
-static long long
-now_ms(void)
+const char *const *hd_extra_env;
+
+long long
+hd_now_ms(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-const char *const *hd_extra_env;
 
 const char *
 hd_bin(const char *name)
@@ -65,6 +68,19 @@ hd_tmpdir(char *buf, size_t len, const char *tag)
 	chmod(buf, 0755);
 }
 
+void
+hd_rmtree(const char *dir)
+{
+	char	 cmd[600];
+
+	if (dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0) {
+		/* leave it */
+	}
+}
+
 /*
  * Pull whatever the daemon logged since the last call. Its stderr is a
  * file, not a pipe, so a test that stops reading can never block it.
@@ -75,7 +91,7 @@ pump_log(struct hd *h, int timeout_ms)
 {
 	char		 buf[8192];
 	ssize_t		 n;
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 
 	if (h->logfd == -1)
 		return -1;
@@ -83,7 +99,7 @@ pump_log(struct hd *h, int timeout_ms)
 		n = read(h->logfd, buf, sizeof(buf));
 		if (n > 0)
 			break;
-		if (now_ms() >= end)
+		if (hd_now_ms() >= end)
 			return 0;
 		usleep(5000);
 	}
@@ -103,12 +119,12 @@ pump_log(struct hd *h, int timeout_ms)
 bool
 hd_wait_log(struct hd *h, const char *needle, int timeout_ms)
 {
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 
 	for (;;) {
 		if (h->log != NULL && strstr(h->log, needle) != NULL)
 			return true;
-		if (now_ms() >= end)
+		if (hd_now_ms() >= end)
 			return false;
 		if (pump_log(h, 50) == -1)
 			return false;
@@ -238,10 +254,27 @@ hd_start(struct hd *h, const char *const argv[])
 	return 0;
 }
 
+void
+hd_start_conf(struct hd *h, char *dir, size_t dirlen, const char *text,
+    const char *worker)
+{
+	char		 path[320];
+	const char	*argv[] = { "-f", path, "--worker-path", NULL, NULL };
+
+	hd_tmpdir(dir, dirlen, "cfg");
+	snprintf(path, sizeof(path), "%s/iridiumd.conf", dir);
+	hd_write(path, text);
+	if (worker != NULL)
+		argv[3] = hd_bin(worker);
+	else
+		argv[2] = NULL;
+	cr_assert_eq(hd_start(h, argv), 0, "iridiumd did not start");
+}
+
 int
 hd_stop(struct hd *h, int sig, int timeout_ms)
 {
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 	pid_t		 r;
 
 	if (!h->running)
@@ -251,7 +284,7 @@ hd_stop(struct hd *h, int sig, int timeout_ms)
 		r = waitpid(h->pid, &h->status, WNOHANG);
 		if (r == h->pid)
 			break;
-		if (now_ms() >= end) {
+		if (hd_now_ms() >= end) {
 			kill(h->pid, SIGKILL);
 			waitpid(h->pid, &h->status, 0);
 			h->running = false;
@@ -272,8 +305,6 @@ hd_stop(struct hd *h, int sig, int timeout_ms)
 void
 hd_cleanup(struct hd *h)
 {
-	char	 cmd[600];
-
 	if (h->running)
 		hd_stop(h, SIGTERM, 10000);
 	if (h->logfd != -1)
@@ -281,18 +312,8 @@ hd_cleanup(struct hd *h)
 	h->logfd = -1;
 	free(h->log);
 	h->log = NULL;
-	if (h->dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
-		if (system(cmd) != 0) {
-			/* leave it */
-		}
-	}
-	if (h->logdir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->logdir);
-		if (system(cmd) != 0) {
-			/* leave it */
-		}
-	}
+	hd_rmtree(h->dir);
+	hd_rmtree(h->logdir);
 }
 
 int
@@ -468,7 +489,7 @@ tc_send(int fd, const char *s)
 static char *
 read_until(int fd, const char *needle, int timeout_ms, size_t *lenp)
 {
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 	size_t		 cap = 4096, len = 0;
 	char		*buf = malloc(cap);
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
@@ -479,7 +500,7 @@ read_until(int fd, const char *needle, int timeout_ms, size_t *lenp)
 	for (;;) {
 		if (needle != NULL && strstr(buf, needle) != NULL)
 			break;
-		left = end - now_ms();
+		left = end - hd_now_ms();
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			goto fail;
 		if (len + 65536 + 1 > cap) {
@@ -542,6 +563,19 @@ tc_session(struct hd *h)
 	return fd;
 }
 
+int
+tc_session_from(struct hd *h, const char *src)
+{
+	int	 fd = tc_connect_from(src, h->host, h->port);
+	char	*s;
+
+	cr_assert_geq(fd, 0, "connect from %s", src);
+	s = tc_read_until(fd, ">>> ", 10000);
+	cr_assert_not_null(s, "no prompt for %s", src);
+	free(s);
+	return fd;
+}
+
 char *
 tc_cmd(int fd, const char *line)
 {
@@ -555,7 +589,7 @@ hd_listener_port(struct hd *h, const char *name)
 {
 	char		 needle[128];
 	const char	*p, *last = NULL, *c;
-	long long	 end = now_ms() + 10000;
+	long long	 end = hd_now_ms() + 10000;
 
 	snprintf(needle, sizeof(needle), "listening on %s ", name);
 	for (;;) {
@@ -564,7 +598,7 @@ hd_listener_port(struct hd *h, const char *name)
 		for (p = h->log; p != NULL && (p = strstr(p, needle)) != NULL;
 		    p++)
 			last = p;
-		if (last != NULL || now_ms() >= end)
+		if (last != NULL || hd_now_ms() >= end)
 			break;
 		pump_log(h, 50);
 	}
@@ -605,7 +639,7 @@ hd_run(const char *const argv[], char **outp, char **errp, int timeout_ms)
 	char		*out = calloc(1, 1), *err = calloc(1, 1), tmp[8192];
 	size_t		 olen = 0, elen = 0;
 	struct pollfd	 pfd[2];
-	long long	 end = now_ms() + timeout_ms;
+	long long	 end = hd_now_ms() + timeout_ms;
 	pid_t		 pid;
 	ssize_t		 n;
 	int		 i, killed = 0;
@@ -631,7 +665,7 @@ hd_run(const char *const argv[], char **outp, char **errp, int timeout_ms)
 	pfd[0].fd = op[0];
 	pfd[1].fd = ep[0];
 	while (open_fds > 0) {
-		long long left = end - now_ms();
+		long long left = end - hd_now_ms();
 
 		if (left <= 0) {
 			kill(pid, SIGKILL);
@@ -732,4 +766,66 @@ hd_write(const char *path, const char *content)
 		perror(path);
 		abort();
 	}
+}
+
+void
+hd_sh(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 cmd[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+bool
+hd_is_dynamic(const char *path)
+{
+	char	 cmd[800];
+	FILE	*p;
+	bool	 dynamic;
+
+	snprintf(cmd, sizeof(cmd), "readelf -l %s | grep -c 'Requesting "
+	    "program interpreter'", path);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	dynamic = fgetc(p) != '0';
+	pclose(p);
+	return dynamic;
+}
+
+int
+hd_free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	int			 fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+long long
+hd_json_num(json_t *o, const char *path)
+{
+	char		 key[64];
+	const char	*dot;
+	json_t		*v = o;
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		v = json_object_get(v, key);
+		path = dot + 1;
+	}
+	v = json_object_get(v, path);
+	cr_assert(json_is_integer(v), "no integer %s", path);
+	return (long long)json_integer_value(v);
 }

@@ -6,6 +6,7 @@
  * directory (the environment cleaned of NOTIFY_SOCKET and LISTEN_*), reads
  * its log from a pipe, and connects with plain sockets. The daemon gets
  * PR_SET_PDEATHSIG so a failed (aborted) test never leaves it behind.
+ * The helpers that say so fail the test with a criterion assertion.
  */
 #ifndef IRIDIUM_HARNESS_H
 #define IRIDIUM_HARNESS_H
@@ -40,6 +41,16 @@ extern const char *const *hd_extra_env;
 const char	*hd_bin(const char *name);
 /* A fresh temporary directory (mode 0755). */
 void		 hd_tmpdir(char *buf, size_t len, const char *tag);
+/* rm -rf dir, unless it is ""; a failure is ignored. */
+void		 hd_rmtree(const char *dir);
+/* CLOCK_MONOTONIC in milliseconds. */
+long long	 hd_now_ms(void);
+/* A loopback TCP port that was free a moment ago. */
+int		 hd_free_port(void);
+/* The integer at a dotted path ("sessions.active") of a JSON object;
+ * asserts that it is one. */
+struct json_t;
+long long	 hd_json_num(struct json_t *, const char *path);
 
 /*
  * Start iridiumd with --run-dir, --bind-port 0, --worker-path and argv
@@ -48,6 +59,13 @@ void		 hd_tmpdir(char *buf, size_t len, const char *tag);
  * or -1 when it did not come up within 10 s (its log is printed).
  */
 int		 hd_start(struct hd *, const char *const argv[]);
+/*
+ * Write text to iridiumd.conf in a fresh temporary directory (its path
+ * into dir) and start iridiumd with -f and it, and --worker-path
+ * hd_bin(worker) unless worker is NULL. Asserts that it started.
+ */
+void		 hd_start_conf(struct hd *, char *dir, size_t dirlen,
+		    const char *text, const char *worker);
 /* Run argv (argv[0]: the program's path) as the daemon, e.g. under
  * systemd-socket-activate, with hd_start_raw's environment and log. */
 int		 hd_start_exec(struct hd *, const char *const argv[],
@@ -96,6 +114,11 @@ int		 hd_ctl(struct hd *, const char *const prefix[], char **out,
 char		*hd_ctl_raw(struct hd *, const char *line, int timeout_ms);
 /* Write content to path, or abort. */
 void		 hd_write(const char *path, const char *content);
+/* Run the formatted shell command; assert that it exits 0. */
+void		 hd_sh(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+/* Whether the program at path asks for a program interpreter (readelf). */
+bool		 hd_is_dynamic(const char *path);
 
 /* Clients. */
 int		 tc_connect(const char *host, int port);
@@ -114,6 +137,8 @@ char		*tc_read_until(int fd, const char *needle, int timeout_ms);
 char		*tc_read_all(int fd, int timeout_ms, size_t *lenp);
 /* Connect and read the banner and first prompt. */
 int		 tc_session(struct hd *);
+/* The same from source address src; asserts that both worked. */
+int		 tc_session_from(struct hd *, const char *src);
 /* Send a line, return everything up to and including the next prompt. */
 char		*tc_cmd(int fd, const char *line);
 

@@ -14,19 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "sshc.h"
-
-static long long
-sshc_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 char **
 sshc_argv(const struct sshc_opts *o, const char *key, const char *user,
@@ -78,7 +69,7 @@ sshc_start(struct sshc *c, char *const argv[], const char *input,
 		cr_assert(pipe2(pi, O_CLOEXEC) == 0 &&
 		    pipe2(po, O_CLOEXEC) == 0 && pipe2(pe, O_CLOEXEC) == 0);
 	}
-	c->started_ms = sshc_now();
+	c->started_ms = hd_now_ms();
 	cr_assert_neq(c->pid = fork(), -1);
 	if (c->pid == 0) {
 		if (pty) {
@@ -142,7 +133,7 @@ sshc_reap(struct sshc *c)
 		return;
 	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	c->done = true;
-	c->ended_ms = sshc_now();
+	c->ended_ms = hd_now_ms();
 }
 
 static void
@@ -220,7 +211,7 @@ void
 sshc_expect(struct sshc *c, size_t *seen, const char *want, int timeout_ms)
 {
 	struct sshc	*cs[1] = { c };
-	long long	 until = sshc_now() + timeout_ms;
+	long long	 until = hd_now_ms() + timeout_ms;
 	const char	*hit;
 
 	for (;;) {
@@ -229,7 +220,7 @@ sshc_expect(struct sshc *c, size_t *seen, const char *want, int timeout_ms)
 			*seen = (size_t)(hit - c->o.data) + strlen(want);
 			return;
 		}
-		cr_assert_lt(sshc_now(), until, "no \"%s\" from ssh; got:\n"
+		cr_assert_lt(hd_now_ms(), until, "no \"%s\" from ssh; got:\n"
 		    "%.*s\nstderr: %.*s", want, (int)c->o.len, c->o.data,
 		    (int)c->e.len, c->e.data);
 		cr_assert_not(c->done && c->o.len <= *seen, "ssh exited (%d) "
@@ -242,14 +233,14 @@ sshc_expect(struct sshc *c, size_t *seen, const char *want, int timeout_ms)
 void
 sshc_finish(struct sshc **cs, int ncs, int timeout_ms)
 {
-	long long	 until = sshc_now() + timeout_ms;
+	long long	 until = hd_now_ms() + timeout_ms;
 	int		 i, left;
 
 	do {
 		sshc_pump(cs, ncs, 50);
 		for (i = 0, left = 0; i < ncs; i++)
 			left += !cs[i]->done;
-	} while (left > 0 && sshc_now() < until);
+	} while (left > 0 && hd_now_ms() < until);
 	cr_assert_eq(left, 0, "an ssh client did not exit in %d ms",
 	    timeout_ms);
 	for (i = 0; i < ncs; i++) {

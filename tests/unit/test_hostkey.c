@@ -8,7 +8,6 @@
 
 #include <sys/stat.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include <bsd/string.h>
 
+#include "harness.h"
 #include "hostkey.h"
 
 static char	 dir[64];
@@ -37,19 +37,6 @@ teardown(void)
 }
 
 TestSuite(hostkey, .init = setup, .fini = teardown, .timeout = 30);
-
-/* Run a shell command; fail the test unless it succeeds. */
-static void __attribute__((format(printf, 1, 2)))
-sh(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 cmd[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
 
 /* "SHA256:..." as ssh-keygen -l prints it for path. */
 static void
@@ -130,7 +117,7 @@ Test(hostkey, load_reads_an_ssh_keygen_key_and_its_fingerprint)
 	char		 err[512], path[256], fpr[512];
 
 	snprintf(path, sizeof(path), "%s/k", dir);
-	sh("ssh-keygen -q -t ed25519 -N '' -C test -f %s", path);
+	hd_sh("ssh-keygen -q -t ed25519 -N '' -C test -f %s", path);
 	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), 0, "%s", err);
 	keygen_fpr(path, fpr, sizeof(fpr));
 	cr_assert_str_eq(k.fingerprint, fpr);
@@ -144,7 +131,8 @@ Test(hostkey, load_refuses_a_key_others_can_read)
 	char		 err[512], path[256];
 
 	snprintf(path, sizeof(path), "%s/k", dir);
-	sh("ssh-keygen -q -t ed25519 -N '' -f %s && chmod 644 %s", path, path);
+	hd_sh("ssh-keygen -q -t ed25519 -N '' -f %s && chmod 644 %s", path,
+	    path);
 	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
 	cr_assert_not_null(strstr(err, path), "%s", err);
 	cr_assert_not_null(strstr(err, "0644 are too open"), "%s", err);
@@ -156,11 +144,11 @@ Test(hostkey, load_refuses_an_encrypted_key_and_garbage)
 	char		 err[512], path[256];
 
 	snprintf(path, sizeof(path), "%s/k", dir);
-	sh("ssh-keygen -q -t ed25519 -N secret -f %s", path);
+	hd_sh("ssh-keygen -q -t ed25519 -N secret -f %s", path);
 	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
 	cr_assert_not_null(strstr(err, "not an unencrypted private key"),
 	    "%s", err);
-	sh("echo 'not a key' > %s && chmod 600 %s", path, path);
+	hd_sh("echo 'not a key' > %s && chmod 600 %s", path, path);
 	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
 	cr_assert_not_null(strstr(err, "not an unencrypted private key"),
 	    "%s", err);
@@ -174,7 +162,7 @@ Test(hostkey, load_refuses_a_short_rsa_key)
 	char		 err[512], path[256];
 
 	snprintf(path, sizeof(path), "%s/k", dir);
-	sh("ssh-keygen -q -t rsa -b 2048 -N '' -f %s", path);
+	hd_sh("ssh-keygen -q -t rsa -b 2048 -N '' -f %s", path);
 	cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), -1);
 	cr_assert_not_null(strstr(err, "2048 bits: at least 3072"), "%s",
 	    err);
@@ -186,7 +174,7 @@ Test(hostkey, hello_carries_every_key_and_needs_ed25519)
 	char		 err[512], path[256], *text;
 
 	snprintf(path, sizeof(path), "%s/e", dir);
-	sh("ssh-keygen -q -t ecdsa -b 256 -N '' -f %s", path);
+	hd_sh("ssh-keygen -q -t ecdsa -b 256 -N '' -f %s", path);
 	cr_assert_eq(hostkey_load(&k[0], path, err, sizeof(err)), 0, "%s",
 	    err);
 	cr_assert_str_eq(k[0].type, "ecdsa-sha2-nistp256");
