@@ -78,7 +78,9 @@
 	X(max_spare, INT, GAUGE, "configured max_spare")		\
 	X(max_workers, INT, GAUGE, "configured max_workers")		\
 	X(queued, INT, GAUGE, "connections waiting for a worker")	\
-	X(spawned, INT, COUNTER, "workers started")
+	X(spawned, INT, COUNTER, "workers started")			\
+	X(unresponsive, INT, GAUGE, "workers that have not answered a " \
+	    "ping within ping_timeout")
 
 /* How worker processes ended, counted per pool: X(ENUM, json, words). */
 #define STATUS_EXIT_KINDS(X)						\
@@ -138,7 +140,9 @@
 	X(state, STR, LABEL, "starting, idle, busy or stopping")	\
 	X(listener, STR, LABEL, "its pool's listener")			\
 	X(generation, INT, INFO, "the configuration generation of its " \
-	    "hello")
+	    "hello")							\
+	X(unresponsive_seconds, INT, INFO, "seconds since the ping it " \
+	    "has not answered, once past ping_timeout; 0 while it answers")
 
 #define STATUS_SESSION_FIELDS(X)					\
 	X(id, INT, LABEL, "session id")					\

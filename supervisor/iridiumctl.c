@@ -414,6 +414,26 @@ print_sessions(const json_t *workers)
 	table_print(&t, "");
 }
 
+/* Workers that stopped answering pings: one line, when any. */
+static void
+print_unresponsive(const json_t *workers)
+{
+	const json_t	*w;
+	size_t		 i;
+	long long	 secs;
+	int		 n = 0;
+
+	json_array_foreach(workers, i, w) {
+		if ((secs = gi(w, "unresponsive_seconds")) <= 0)
+			continue;
+		printf("%s worker %lld (%s, %s) %llds", n++ == 0 ?
+		    "unresponsive:" : ",", gi(w, "pid"), gs(w, "listener"),
+		    gs(w, "state"), secs);
+	}
+	if (n > 0)
+		printf(" without answering a ping\n");
+}
+
 /* One line of what the supervisor's own limits refused, when any. */
 static void
 print_admission(const json_t *a)
@@ -498,6 +518,7 @@ print_status(const json_t *doc)
 		    num(gi(o, "spawned")), exits[0] != '\0' ? exits : "-");
 	}
 	table_print(&t, "");
+	print_unresponsive(json_object_get(doc, "workers"));
 
 	se = json_object_get(doc, "sessions");
 	printf("\nsessions: %lld active; %lld accepted = %lld completed + "

@@ -115,6 +115,7 @@ static json_t *
 pool_object(const struct listener *l)
 {
 	const struct pool	*p = &l->pool;
+	const struct worker	*w;
 	struct status_pool	 s;
 	json_t			*o, *ex;
 
@@ -130,6 +131,9 @@ pool_object(const struct listener *l)
 	s.max_workers = p->cfg.max_workers;
 	s.queued = p->qlen;
 	s.spawned = (int64_t)p->spawned;
+	TAILQ_FOREACH(w, &p->workers, entry)
+		if (!w->reaped && w->unresponsive)
+			s.unresponsive++;
 	if ((o = put_pool(&s)) == NULL)
 		return NULL;
 	ex = json_object();
@@ -248,6 +252,8 @@ worker_object(const struct worker *w, int64_t now)
 	s.state = wstate_name(w->state);
 	s.listener = w->pool->lst->cfg.name;
 	s.generation = w->generation;
+	if (w->unresponsive && w->ping_sent_ms != 0)
+		s.unresponsive_seconds = (now - w->ping_sent_ms) / 1000;
 	if ((o = put_worker(&s)) == NULL)
 		return NULL;
 	json_object_set_new(o, "session", w->session_id != 0 ?

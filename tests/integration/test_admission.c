@@ -60,27 +60,11 @@ refused_from(const char *src, const char *line)
 	close(fd);
 }
 
-static json_t *
-status(void)
-{
-	json_error_t	 jerr;
-	json_t		*j;
-	char		*out, *err;
-
-	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "status", "--json", NULL),
-	    0, "iridiumctl: %s", err);
-	j = json_loads(out, 0, &jerr);
-	cr_assert_not_null(j, "%s", jerr.text);
-	free(out);
-	free(err);
-	return j;
-}
-
 
 static long long
 stat_num(const char *path)
 {
-	json_t		*st = status();
+	json_t		*st = hd_status(&d);
 	long long	 n = hd_json_num(st, path);
 
 	json_decref(st);

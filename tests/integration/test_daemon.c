@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "harness.h"
 
 #define BANNER	"Welcome to Iridium! Let's be productive!\r\n"
@@ -350,13 +352,39 @@ Test(daemon, kill_9_of_a_busy_worker_ends_only_its_session)
 	close(c);
 }
 
+/*
+ * What status says of worker w: 1 when the pool counts one unresponsive
+ * worker and w has gone at least 2 s without answering, 0 when the pool
+ * counts none and w answers; -1 otherwise.
+ */
+static int
+stopped_in_status(pid_t w)
+{
+	json_t		*j = hd_status(&d), *o;
+	long long	 pool, secs = -1;
+	size_t		 i;
+	int		 r = -1;
+
+	pool = hd_json_num(json_array_get(json_object_get(j, "pools"), 0),
+	    "unresponsive");
+	json_array_foreach(json_object_get(j, "workers"), i, o)
+		if (hd_json_num(o, "pid") == w)
+			secs = hd_json_num(o, "unresponsive_seconds");
+	if (pool == 1 && secs >= 2)
+		r = 1;
+	else if (pool == 0 && secs == 0)
+		r = 0;
+	json_decref(j);
+	return r;
+}
+
 Test(daemon, a_stopped_worker_is_reported_unresponsive)
 {
 	static const char *const argv[] = { "--pool", "ping_interval=1",
 	    "--pool", "ping_timeout=2", "--pool", "kill_timeout=60", NULL };
 	int	 a, b;
 	pid_t	 w;
-	char	*s;
+	char	*s, want[64];
 
 	start(argv);
 	a = tc_session(&d);
@@ -368,8 +396,15 @@ Test(daemon, a_stopped_worker_is_reported_unresponsive)
 	s = tc_cmd(b, "load $1 #1");
 	cr_assert_not_null(s, "others keep being served");
 	free(s);
+	/* status says so: the pool's count, the worker's seconds, the text */
+	cr_assert_eq(stopped_in_status(w), 1);
+	cr_assert_eq(hd_ctl(&d, NULL, &s, NULL, "status", NULL), 0);
+	snprintf(want, sizeof(want), "unresponsive: worker %d ", (int)w);
+	cr_assert_not_null(strstr(s, want), "%s", s);
+	free(s);
 	kill(w, SIGCONT);
 	cr_assert(hd_wait_log(&d, "responsive again", 15000));
+	cr_assert_eq(stopped_in_status(w), 0);
 	close(a);
 	close(b);
 }

@@ -82,28 +82,12 @@ expect(int fd, const char *line, const char *want)
 	free(s);
 }
 
-static json_t *
-status(void)
-{
-	json_error_t	 jerr;
-	json_t		*j;
-	char		*out, *err;
-
-	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "status", "--json", NULL),
-	    0, "iridiumctl: %s", err);
-	j = json_loads(out, 0, &jerr);
-	cr_assert_not_null(j, "%s", jerr.text);
-	free(out);
-	free(err);
-	return j;
-}
-
 
 /* The first pool's exits.KIND, and the offences, once the log says so. */
 static long long
 pool_exits(const char *kind)
 {
-	json_t		*st = status(), *p;
+	json_t		*st = hd_status(&d), *p;
 	long long	 n;
 	char		 path[64];
 
@@ -117,7 +101,7 @@ pool_exits(const char *kind)
 static long long
 offences(void)
 {
-	json_t		*st = status();
+	json_t		*st = hd_status(&d);
 	long long	 n = hd_json_num(st, "admission.offences.crash") +
 			    hd_json_num(st, "admission.offences.sandbox") +
 			    hd_json_num(st, "admission.offences.protocol");

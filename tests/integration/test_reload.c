@@ -50,22 +50,6 @@ start_with(const char *text)
 	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
 }
 
-static json_t *
-status(void)
-{
-	json_error_t	 jerr;
-	json_t		*j;
-	char		*out, *err;
-
-	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "status", "--json", NULL), 0,
-	    "%s", err);
-	j = json_loads(out, 0, &jerr);
-	cr_assert_not_null(j, "%s", jerr.text);
-	free(out);
-	free(err);
-	return j;
-}
-
 static long long
 inum(json_t *o, const char *key)
 {
@@ -106,7 +90,7 @@ wait_idle_generation(long long gen)
 	int	 tries, old, idle;
 
 	for (tries = 0; tries < 100; tries++) {
-		st = status();
+		st = hd_status(&d);
 		old = idle = 0;
 		json_array_foreach(json_object_get(st, "workers"), i, w) {
 			if (strcmp(json_string_value(json_object_get(w,
@@ -160,7 +144,7 @@ Test(reload, hup_applies_a_new_limit_to_new_sessions_only)
 	free(s);
 	free(line);
 
-	st = status();
+	st = hd_status(&d);
 	cr_assert_eq(inum(json_object_get(st, "daemon"), "generation"), 2);
 	cr_assert_eq(inum(json_object_get(st, "daemon"), "reloads"), 1);
 	json_array_foreach(json_object_get(st, "workers"), i, w)
@@ -200,7 +184,7 @@ Test(reload, a_bad_config_changes_nothing)
 	cr_assert_not_null(strstr(err, want), "%s", err);
 	free(out);
 	free(err);
-	st = status();
+	st = hd_status(&d);
 	cr_assert_eq(inum(json_object_get(st, "daemon"), "generation"), 1);
 	cr_assert_eq(inum(json_object_get(st, "daemon"), "reload_failures"),
 	    2);
@@ -258,7 +242,7 @@ Test(reload, listeners_come_and_go)
 	s = tc_cmd(a, "load $2 #2");
 	cr_assert_not_null(s, "a's open session goes on");
 	free(s);
-	st = status();
+	st = hd_status(&d);
 	cr_assert_str_eq(json_string_value(json_object_get(listener(st, "a"),
 	    "state")), "draining");
 	cr_assert_str_eq(json_string_value(json_object_get(listener(st, "b"),
@@ -269,7 +253,7 @@ Test(reload, listeners_come_and_go)
 	free(tc_read_all(a, 10000, NULL));
 	close(a);
 	for (tries = 0; tries < 50; tries++) {
-		st = status();
+		st = hd_status(&d);
 		if (listener(st, "a") == NULL)
 			break;
 		json_decref(st);

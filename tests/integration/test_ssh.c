@@ -146,22 +146,6 @@ ssh_run(struct sshc *c, const char *key, const char *user, const char *cmd,
 	sshc_run(c, sshc_argv(&so, key, user, NULL, cmd), input);
 }
 
-static json_t *
-status_json(void)
-{
-	json_error_t	 jerr;
-	json_t		*j;
-	char		*out, *err;
-	int		 rc;
-
-	rc = hd_ctl(&d, NULL, &out, &err, "status", "--json", NULL);
-	cr_assert_eq(rc, 0, "iridiumctl status: %d: %s", rc, err);
-	cr_assert_not_null(j = json_loads(out, 0, &jerr), "%s", jerr.text);
-	free(out);
-	free(err);
-	return j;
-}
-
 /* --- the tests ------------------------------------------------------------ */
 
 Test(ssh, run_gives_the_programs_output_and_exit_status)
@@ -363,7 +347,7 @@ Test(ssh, two_tenants_at_once_each_in_its_own_vm_and_in_status)
 	sshc_expect(&b, &sb, "$1            7", T);
 
 	/* Both live: status names each tenant, its peer and its key. */
-	st = status_json();
+	st = hd_status(&d);
 	cr_assert_not_null(s = session_of(st, "dev"), "no dev session");
 	cr_assert_str_eq(json_string_value(json_object_get(s, "transport")),
 	    "ssh");
@@ -484,7 +468,7 @@ Test(ssh, the_sandbox_still_kills_a_forbidden_syscall)
 	cr_assert_eq(c.status, 255, "%s%s", c.o.data, c.e.data);
 	cr_assert(hd_wait_log(&d, "sandbox violation (signal 31 (SYS)", T));
 	cr_assert(hd_wait_log(&d, "(tenant dev, peer 127.0.0.1:", T));
-	st = status_json();
+	st = hd_status(&d);
 	json_array_foreach(json_object_get(st, "pools"), i, p)
 		n = json_integer_value(json_object_get(json_object_get(p,
 		    "exits"), "sandbox_violations"));

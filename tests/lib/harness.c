@@ -829,3 +829,19 @@ hd_json_num(json_t *o, const char *path)
 	cr_assert(json_is_integer(v), "no integer %s", path);
 	return (long long)json_integer_value(v);
 }
+
+json_t *
+hd_status(struct hd *h)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+	char		*out, *err;
+
+	cr_assert_eq(hd_ctl(h, NULL, &out, &err, "status", "--json", NULL),
+	    0, "iridiumctl status: %s", err);
+	j = json_loads(out, 0, &jerr);
+	cr_assert_not_null(j, "status is not JSON: %s", jerr.text);
+	free(out);
+	free(err);
+	return j;
+}

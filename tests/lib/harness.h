@@ -51,6 +51,9 @@ int		 hd_free_port(void);
  * asserts that it is one. */
 struct json_t;
 long long	 hd_json_num(struct json_t *, const char *path);
+/* `iridiumctl status --json`, parsed (json_decref it); asserts that
+ * iridiumctl succeeded and printed JSON. */
+struct json_t	*hd_status(struct hd *);
 
 /*
  * Start iridiumd with --run-dir, --bind-port 0, --worker-path and argv
