@@ -147,9 +147,12 @@ void		 pool_shutdown(struct pool *, unsigned grace,
 		    const char *reason);
 /* New settings (reload): sizes apply from the next tick. -1: no memory. */
 int		 pool_reconfigure(struct pool *, const struct pool_cfg *);
-/* Retire idle and starting workers of a generation older than gen. */
-unsigned	 pool_retire_old(struct pool *, unsigned gen,
-		    const char *reason);
+/*
+ * Idle workers of older configuration generations. They take sessions
+ * only when no current one is idle, and pool_tick retires them once the
+ * current generation has min_spare ready (pool.c).
+ */
+unsigned	 pool_stale(const struct pool *);
 /* Its listener is gone: keep no spares, serve what is queued, drain. */
 void		 pool_drain(struct pool *);
 /* Sessions this pool serves or holds (busy workers and queued). */

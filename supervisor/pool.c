@@ -251,10 +251,75 @@ retire_one(struct pool *p)
 	}
 }
 
+/*
+ * Spare workers by generation: idle and starting ones of the current
+ * configuration, and idle ones of older generations ("stale").
+ */
+struct spare {
+	unsigned	 idle, starting, stale;
+};
+
+static void
+count_spare(const struct pool *p, struct spare *s)
+{
+	const struct worker	*w;
+
+	memset(s, 0, sizeof(*s));
+	TAILQ_FOREACH(w, &p->workers, entry) {
+		if (w->killed != WKILL_NONE)
+			continue;
+		if (w->generation != p->d->generation)
+			s->stale += w->state == WS_IDLE;
+		else if (w->state == WS_IDLE)
+			s->idle++;
+		else if (w->state == WS_STARTING)
+			s->starting++;
+	}
+}
+
+/*
+ * After a reload, stale idle workers go on taking sessions (the session
+ * message brings the new limits) until the current generation has its
+ * min_spare ready: then they are all retired. Before that, only as many
+ * as the replacements need room under max_workers. So a reload never
+ * leaves a pool without a worker, however often it comes, and the new
+ * `hello` (log level, host key) reaches every new session within a tick
+ * of the replacements being ready.
+ */
+static void
+retire_stale(struct pool *p, struct spare *s)
+{
+	struct worker	*w, *tmp;
+	unsigned	 want = 0, short_by = 0, room = 0;
+
+	if (s->stale == 0)
+		return;
+	if (s->idle >= p->cfg.min_spare)
+		want = s->stale;
+	else {
+		short_by = p->cfg.min_spare - s->idle - s->starting;
+		if (p->cfg.max_workers > p->nworkers)
+			room = p->cfg.max_workers - p->nworkers;
+		if (short_by > room)
+			want = short_by - room;
+	}
+	TAILQ_FOREACH_SAFE(w, &p->workers, entry, tmp) {
+		if (want == 0)
+			break;
+		if (w->state != WS_IDLE || w->killed != WKILL_NONE ||
+		    w->generation == p->d->generation)
+			continue;
+		wproc_shutdown(w, 0, "configuration reloaded");
+		s->stale--;
+		want--;
+	}
+}
+
 void
 pool_tick(struct pool *p, int64_t now)
 {
 	struct worker	*w, *tmp;
+	struct spare	 s;
 	unsigned	 avail, n;
 
 	TAILQ_FOREACH_SAFE(w, &p->workers, entry, tmp)
@@ -263,7 +328,9 @@ pool_tick(struct pool *p, int64_t now)
 	if (throttled(p, now))
 		return;
 
-	avail = p->nidle + p->nstarting;
+	count_spare(p, &s);
+	retire_stale(p, &s);
+	avail = s.idle + s.starting;
 	if (avail < p->cfg.min_spare && p->nworkers < p->cfg.max_workers) {
 		n = p->cfg.min_spare - avail;
 		if (n > p->batch)
@@ -304,19 +371,12 @@ pool_reconfigure(struct pool *p, const struct pool_cfg *cfg)
 }
 
 unsigned
-pool_retire_old(struct pool *p, unsigned gen, const char *reason)
+pool_stale(const struct pool *p)
 {
-	struct worker	*w;
-	unsigned	 n = 0;
+	struct spare	 s;
 
-	TAILQ_FOREACH(w, &p->workers, entry) {
-		if (w->generation >= gen || w->killed != WKILL_NONE ||
-		    (w->state != WS_IDLE && w->state != WS_STARTING))
-			continue;
-		wproc_shutdown(w, 0, reason);
-		n++;
-	}
-	return n;
+	count_spare(p, &s);
+	return s.stale;
 }
 
 void

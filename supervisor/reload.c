@@ -4,9 +4,10 @@
  * The new configuration is built and checked in full before anything
  * changes; a bad one is reported line by line and the running one stays.
  * Then, in one step: the generation goes up, so new workers get the new
- * `hello`; idle and starting workers of older generations are retired
- * (their pools replace them); busy ones finish their sessions under the
- * configuration they started with. A listener whose transport, address
+ * `hello`; idle workers of older generations are replaced (they take a
+ * session only while no new one is ready, and are retired as soon as the
+ * pool has its spare workers of the new generation: pool.c); busy ones
+ * finish their sessions under the configuration they started with. A listener whose transport, address
  * and port are unchanged keeps its socket and pool (new pool sizes apply
  * from the next tick); a new one is opened; a removed or changed one
  * stops accepting and its pool drains, then it is freed. Keys marked
@@ -252,7 +253,7 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	struct plan	 pl;
 	char		 err[512];
 	const char	*p;
-	unsigned	 retired = 0;
+	unsigned	 stale = 0;
 
 	authkeys_init(&keys);
 	if ((nc = malloc(sizeof(*nc))) == NULL) {
@@ -295,14 +296,13 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	apply_listeners(d, &d->cfg, &pl);
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		if (!l->draining)
-			retired += pool_retire_old(&l->pool, d->generation,
-			    "configuration reloaded");
+			stale += pool_stale(&l->pool);
 	for (p = e->warnings.data; p != NULL && *p != '\0';
 	    p = strchr(p, '\n') + 1)
 		log_warnx("reload: %.*s", (int)strcspn(p, "\n"), p);
 	log_info("reloaded %s: configuration generation %u; %u idle workers "
-	    "of older generations retired", d->cfgpath, d->generation,
-	    retired);
+	    "of older generations to be replaced", d->cfgpath, d->generation,
+	    stale);
 	/* Replacements now rather than a second from now. */
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		pool_tick(&l->pool, ev_now_ms());
