@@ -6,6 +6,7 @@
 #   make asan       the tests under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets (build/fuzz/) and run each
 #   make bench      benchmarks against reference implementations
+#   make soak       the soak tests, ten times longer
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Objects go to build/<variant>/ so the default, sanitizer and fuzz builds
@@ -201,7 +202,7 @@ Q_AR		= @echo "  AR      $@";
 endif
 
 .PHONY: all deps run check check-build check-run asan fuzz fuzz-build units \
-	fuzz-run bench install uninstall clean format tests
+	fuzz-run bench soak install uninstall clean format tests
 
 all: $(BINS)
 
@@ -387,6 +388,11 @@ fuzz: deps fuzz-build
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(B)
+
+# The soak tests of make check, ten times longer (about 10 minutes).
+soak: deps
+	@$(MAKE) --no-print-directory tests
+	@$(TEST_ENV) IRIDIUM_SOAK=long $(B)/tests/test_soak --jobs=1 --verbose
 
 # --- install -----------------------------------------------------------------
 
