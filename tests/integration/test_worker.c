@@ -572,7 +572,7 @@ Test(worker, cpu_limit_ends_a_running_program_politely)
 	/*
 	 * The kernel checks RLIMIT_CPU against tick-sampled time while
 	 * getrusage() reports the scheduler's exact runtime; on a loaded
-	 * machine the two drift apart (850 ms was seen with the limit at
+	 * machine the two drift apart (under 900 ms was seen with the limit at
 	 * 1 s), so this only checks that the time is reported and plausible.
 	 */
 	cr_assert_geq(k.cpu_ms, 500, "cpu_ms %llu",
