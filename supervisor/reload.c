@@ -13,6 +13,8 @@
  * stops accepting and its pool drains, then it is freed. Keys marked
  * CK_RESTART keep their running values, with a warning.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -38,11 +40,45 @@ file_of(const struct config *c, uint32_t line)
 	return line != 0 && c->path[0] != '\0' ? c->path : NULL;
 }
 
+/*
+ * Open files: each worker holds two of the supervisor's fds (its channel
+ * and its stderr pipe) and each queued connection one; 64 more for the
+ * listeners, control clients and the rest. The soft limit is raised to
+ * the hard one once, at the start (iridiumd never uses select(); under
+ * systemd the soft limit is 1024 and the hard one 524288); a
+ * configuration that could need more than that is warned about.
+ */
+static void
+check_nofile(const struct config *c, bool startup, struct cfg_errors *e)
+{
+	struct rlimit	 rl;
+	uint64_t	 need = 64;
+	size_t		 i;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (startup && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (i = 0; i < c->nlisteners; i++)
+		need += 2 * (uint64_t)c->listeners[i].pool.max_workers +
+		    c->listeners[i].pool.queue;
+	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
+		cfg_warning(e, NULL, 0, "the listeners' max_workers and queue "
+		    "could need %llu open files; the limit is %llu (raise "
+		    "LimitNOFILE=, or ulimit -n)", (unsigned long long)need,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 void
 daemon_check_system(const struct config *c, bool startup,
     struct cfg_errors *e)
 {
 	uint32_t	 ln;
+
+	check_nofile(c, startup, e);
 
 	ln = c->keyline[CK_DAEMON_worker_path];
 	if (access(c->worker_path, X_OK) == -1)

@@ -169,6 +169,29 @@ Test(ctl, check_a_good_config)
 	free(err);
 }
 
+/* Under a low fd limit, max_workers that could outrun it are warned of. */
+Test(ctl, check_warns_when_the_fd_limit_is_too_low)
+{
+	char		*out, *err;
+	const char	*path = conf("fds.conf", "[listener a]\n"
+	    "transport = line\nport = 0\nmax_workers = 500\nqueue = 16\n");
+	const char	*av[] = { "/usr/bin/prlimit", "--nofile=300:300",
+	    hd_bin("iridiumd"), "-t", "-f", path, "--worker-path",
+	    hd_bin("iridium-worker"), NULL };
+
+	cr_assert_eq(hd_run(av, &out, &err, 10000), 0, "%s", err);
+	cr_assert_not_null(strstr(err, "warning: the listeners' max_workers "
+	    "and queue could need 1080 open files; the limit is 300"), "%s",
+	    err);
+	free(out);
+	free(err);
+	av[1] = "--nofile=300:2000";	/* a soft limit it may raise */
+	cr_assert_eq(hd_run(av, &out, &err, 10000), 0, "%s", err);
+	cr_assert_null(strstr(err, "open files"), "%s", err);
+	free(out);
+	free(err);
+}
+
 Test(ctl, check_each_kind_of_bad_config)
 {
 	static const struct {
