@@ -374,7 +374,10 @@ line_notice(struct line *l, const char *fmt, ...)
 static void
 line_prompt(struct line *l)
 {
-	line_text(l, "%s", repl_prompt(l->repl));
+	const char	*p = repl_prompt(l->repl);
+
+	/* Sent after every line: no line end, no IAC, nothing to convert. */
+	(void)line_put(l, p, strlen(p), false);
 }
 
 /* --- input --------------------------------------------------------------- */
