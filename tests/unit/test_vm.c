@@ -101,6 +101,15 @@ expect_error(struct fixture *fx, enum vm_status st, const char *msg,
 	cr_assert_eq(PC(fx), pc, "pc %u, want %u", PC(fx), pc);
 }
 
+/* The run printed exactly want. */
+static void
+expect_output(const struct fixture *fx, const char *want)
+{
+	cr_assert_eq(fx->out.len, strlen(want), "output %zu bytes, want "
+	    "'%s'", fx->out.len, want);
+	cr_assert_eq(memcmp(fx->out.data, want, strlen(want)), 0);
+}
+
 Test(vm, limits_below_initial_heap_rejected)
 {
 	struct vm_limits lim = { VM_HEAP_INITIAL - 1, 10 };
@@ -493,8 +502,7 @@ Test(vm, prts_writes_verbatim)
 	fx_load(&fx, ro, sizeof(ro), code, sizeof(code));
 	cr_assert_eq(vm_code_start(fx.vm), BASE + 8);
 	cr_assert_eq(fx_run(&fx, 100), VM_END);
-	cr_assert_eq(fx.out.len, 7);
-	cr_assert_eq(memcmp(fx.out.data, "hi\nxhi\n", 7), 0);
+	expect_output(&fx, "hi\nxhi\n");
 	fx_free(&fx);
 }
 
@@ -975,8 +983,7 @@ Test(vm, append_keeps_the_ro_data_and_the_code_start)
 	cr_assert_eq(vm_code_start(fx.vm), BASE + 4);
 	cr_assert_eq(vm_code_end(fx.vm), BASE + 12);
 	cr_assert_eq(fx_run(&fx, 10), VM_END);
-	cr_assert_eq(fx.out.len, 3);
-	cr_assert_eq(memcmp(fx.out.data, "hii", 3), 0);
+	expect_output(&fx, "hii");
 	fx_free(&fx);
 }
 
