@@ -71,6 +71,14 @@ void			 vm_set_output(struct vm *, vm_output_fn, void *arg);
  * memory; the old program is kept).
  */
 int			 vm_load(struct vm *, const struct image *img);
+/*
+ * Append len bytes of code (whole instructions) to the loaded program, as
+ * the REPL does with a typed line: only the new instructions are decoded,
+ * and the VM then runs exactly as if the whole image had been loaded.
+ * Nothing else changes, pc included. Returns 0 or -1 (out of memory; the
+ * program is unchanged).
+ */
+int			 vm_append(struct vm *, const uint8_t *code, uint32_t len);
 
 /*
  * Run from the current pc for at most budget instructions. *executed (may

@@ -284,8 +284,8 @@ line_put(struct line *l, const char *p, size_t n, bool counted)
 				chunk = (size_t)(l->lim->output_max -
 				    l->produced);
 		}
-		now = session_now();
 		if (counted && l->lim->output_rate != 0) {
+			now = session_now();
 			line_rate_window(l, now);
 			if (l->win_bytes >= l->lim->output_rate) {
 				line_io(l, (int)(l->win_start + 1000 - now));
@@ -300,6 +300,7 @@ line_put(struct line *l, const char *p, size_t n, bool counted)
 		room = l->outmax > line_pending(l) ?
 		    l->outmax - line_pending(l) : 0;
 		if (room == 0) {
+			now = session_now();
 			if (stall == 0)
 				stall = now + LINE_STALL_MS;
 			if (now >= stall) {
@@ -374,7 +375,10 @@ line_notice(struct line *l, const char *fmt, ...)
 static void
 line_prompt(struct line *l)
 {
-	line_text(l, "%s", repl_prompt(l->repl));
+	const char	*p = repl_prompt(l->repl);
+
+	/* Sent after every line: no line end, no IAC, nothing to convert. */
+	(void)line_put(l, p, strlen(p), false);
 }
 
 /* --- input --------------------------------------------------------------- */
@@ -509,8 +513,6 @@ line_write(void *arg, const char *p, size_t n)
 static void
 line_check(struct line *l)
 {
-	uint64_t	 now = session_now();
-
 	if (l->reason != NULL)
 		return;
 	if (session_cpu_spent()) {
@@ -519,7 +521,7 @@ line_check(struct line *l)
 		line_bye(l, SESSION_END_CPU, "CPU time limit of %llu seconds "
 		    "reached. Goodbye!", (unsigned long long)l->lim->cpu);
 	} else if (l->lim->lifetime != 0 &&
-	    now - l->s->start >= l->lim->lifetime * 1000)
+	    session_now() - l->s->start >= l->lim->lifetime * 1000)
 		line_bye(l, SESSION_END_LIFETIME, "Session lifetime of %llu "
 		    "seconds reached. Goodbye!",
 		    (unsigned long long)l->lim->lifetime);

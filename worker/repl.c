@@ -52,6 +52,7 @@ struct repl {
 	struct repl_io	 io;
 	struct vm	*vm;
 	struct asm_prog	 prog;
+	int		 vm_stale;	/* a load failed: the VM lacks prog */
 
 	/* History: a ring once it holds cfg.history lines, growing before. */
 	struct repl_hist *hist;
@@ -284,18 +285,38 @@ repl_run(struct repl *r, struct vm *vm, const char *who)
 	return REPL_CONTINUE;
 }
 
-/* Give the session's VM the current program; pc goes to its entry. */
+/* After loading: on failure say so, and load the whole program next time. */
+static int
+repl_synced(struct repl *r, int rv)
+{
+	r->vm_stale = rv == -1;
+	if (rv == -1)
+		repl_say(r, "error: out of memory loading the program\n");
+	return rv;
+}
+
+/* Give the session's VM the whole current program; pc goes to its entry. */
 static int
 repl_sync(struct repl *r)
 {
 	struct image	 img;
 
 	asm_prog_image(&r->prog, &img);
-	if (vm_load(r->vm, &img) == -1) {
-		repl_say(r, "error: out of memory loading the program\n");
-		return -1;
-	}
-	return 0;
+	return repl_synced(r, vm_load(r->vm, &img));
+}
+
+/*
+ * A typed line appended to the program from code byte old on (asm_line()
+ * only appends): the VM decodes just that, so a line costs the same
+ * however long the program has grown.
+ */
+static int
+repl_sync_line(struct repl *r, uint32_t old)
+{
+	if (r->vm_stale)
+		return repl_sync(r);
+	return repl_synced(r, vm_append(r->vm, r->prog.code + old,
+	    r->prog.code_len - old));
 }
 
 /* A typed line: append it to the program, run what it appended. */
@@ -303,7 +324,7 @@ static enum repl_result
 repl_instruction(struct repl *r, const char *line, size_t len)
 {
 	struct asm_diags d;
-	uint32_t	 first;
+	uint32_t	 first, old = r->prog.code_len;
 	unsigned	 count;
 
 	asm_diags_init(&d);
@@ -316,7 +337,7 @@ repl_instruction(struct repl *r, const char *line, size_t len)
 	asm_diags_free(&d);
 	if (count == 0)
 		return REPL_CONTINUE;
-	if (repl_sync(r) == -1)
+	if (repl_sync_line(r, old) == -1)
 		return REPL_CONTINUE;
 	vm_state(r->vm)->pc = first;
 	return repl_run(r, r->vm, NULL);

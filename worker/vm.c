@@ -8,6 +8,12 @@
  * opcode, register past 31, shift past 31) turned into a record whose
  * handler raises the fault, so it faults only when it executes.
  *
+ * A record depends only on its own four bytes and the code start, never
+ * on how many instructions follow it (a static target past the end is
+ * checked when the jump is taken), so a program that grows at its end,
+ * as the REPL's does with every typed line, is extended by decoding the
+ * new instructions alone (vm_append()).
+ *
  * The budget costs nothing per instruction. Each record knows how many
  * instructions run straight from it to the next control transfer (blen).
  * Entering a block charges blen at once; leaving early (HLT, a fault, an
@@ -15,7 +21,9 @@
  * than the block, the record where it runs out is patched to STOP for the
  * rest of the run and restored on the way out. So the count is exact
  * ("budget N allows exactly N instructions") with one check per taken
- * branch.
+ * branch. The block that runs into the end of the code is open (BLEN_OPEN):
+ * its length is counted when it is entered, so appending to it touches no
+ * old record; appending a control transfer closes it, once.
  *
  * Dispatch is a switch behind two macros; with GCC or clang it becomes
  * computed goto (VM_COMPUTED_GOTO) without touching the cases.
@@ -54,17 +62,28 @@ struct vm_insn {
 	uint32_t	blen;	/* straight-line instructions from here */
 };
 
+/* blen of a record whose block runs to the end of the code. */
+#define BLEN_OPEN	UINT32_MAX
+/*
+ * The most one vm_exec() call may charge: below BLEN_OPEN, so an open
+ * block never passes ENTER's quick check and is counted in short_budget.
+ */
+#define VM_EXEC_MAX	(BLEN_OPEN - 1)
+/* Records the first program gets room for. */
+#define VM_INSN_MIN	64
+
 struct vm {
 	struct vm_state	 st;
 	struct vm_limits lim;
 
 	uint8_t		*ro;
 	uint32_t	 ro_len;
-	uint8_t		*code;
+	uint8_t		*code;		/* room for insn_cap - 1 instructions */
 	uint32_t	 code_len;
 	uint32_t	 code_start;	/* image offset of instruction 0 */
 	struct vm_insn	*insn;		/* code_len / 4 records + END */
 	uint32_t	 ninsn;
+	uint32_t	 insn_cap;	/* records insn has room for */
 
 	uint8_t		*heap;
 	uint32_t	 heap_len, heap_cap;
@@ -91,11 +110,15 @@ vm_new(const struct vm_limits *lim)
 	vm->lim = *lim;
 	vm->code_start = ISA_RO_OFFSET;
 	vm->st.pc = ISA_RO_OFFSET;
-	vm->insn = NULL;
-	if ((vm->heap = calloc(1, VM_HEAP_INITIAL)) == NULL) {
+	/* Nothing loaded: the END sentinel alone, so pc is at the end. */
+	if ((vm->insn = malloc(sizeof(*vm->insn))) == NULL ||
+	    (vm->heap = calloc(1, VM_HEAP_INITIAL)) == NULL) {
+		free(vm->insn);
 		free(vm);
 		return NULL;
 	}
+	vm->insn[0] = vm_end_only;
+	vm->insn_cap = 1;
 	vm->heap_len = vm->heap_cap = VM_HEAP_INITIAL;
 	return vm;
 }
@@ -150,13 +173,34 @@ target_index(uint32_t code_start, uint32_t ninsn, int64_t addr)
 	return off / ISA_INSN_LEN;
 }
 
+/*
+ * A static target as decode() keeps it: the index of the instruction at
+ * addr, whether or not the code reaches that far yet (the jump checks it
+ * against the instruction count when taken), or -(addr + 1) when addr is
+ * before the code or not on an instruction boundary.
+ */
+static int32_t
+static_target(uint32_t code_start, uint16_t addr)
+{
+	if (addr < code_start || (addr - code_start) % ISA_INSN_LEN != 0)
+		return -(int32_t)addr - 1;
+	return (int32_t)((addr - code_start) / ISA_INSN_LEN);
+}
+
+/* The address a static target came from, for the fault message. */
+static int32_t
+static_addr(const struct vm *vm, int32_t imm)
+{
+	if (imm < 0)
+		return -imm - 1;
+	return (int32_t)(vm->code_start + (uint32_t)imm * ISA_INSN_LEN);
+}
+
 static void
-decode(struct vm_insn *d, const uint8_t *p, uint32_t code_start,
-    uint32_t ninsn)
+decode(struct vm_insn *d, const uint8_t *p, uint32_t code_start)
 {
 	const struct isa_info	*info;
 	int			 i, n, reg;
-	int64_t			 t;
 	uint16_t		 v;
 
 	memset(d, 0, sizeof(*d));
@@ -204,9 +248,7 @@ decode(struct vm_insn *d, const uint8_t *p, uint32_t code_start,
 	case OP_DJMPE:
 	case OP_LOOP:
 	case OP_CALL:
-		/* A target index, or -(address + 1) when it is no target. */
-		t = target_index(code_start, ninsn, v);
-		d->imm = t >= 0 ? (int32_t)t : -(int32_t)v - 1;
+		d->imm = static_target(code_start, v);
 		break;
 	default:		/* LUI, CLOOP, PRTS: the raw u16 */
 		d->imm = v;
@@ -214,48 +256,108 @@ decode(struct vm_insn *d, const uint8_t *p, uint32_t code_start,
 	}
 }
 
+/* Whether a record ends its block (blen 1): control, or it faults. */
+static int
+ends_block(const struct vm_insn *d)
+{
+	return d->op >= OP_IGL || is_control(d->op);
+}
+
+/*
+ * Room for code of len bytes and its records. Capacity grows
+ * geometrically, so a program typed line by line is not copied per line;
+ * on failure nothing changes.
+ */
+static int
+vm_reserve(struct vm *vm, uint32_t len)
+{
+	struct vm_insn	*insn;
+	uint8_t		*code;
+	uint32_t	 need = len / ISA_INSN_LEN + 1, cap = vm->insn_cap;
+
+	if (need <= cap)
+		return 0;
+	if (cap < VM_INSN_MIN)
+		cap = VM_INSN_MIN;
+	while (cap < need)
+		cap *= 2;
+	if ((code = realloc(vm->code, (size_t)(cap - 1) *
+	    ISA_INSN_LEN)) == NULL)
+		return -1;
+	vm->code = code;
+	if ((insn = reallocarray(vm->insn, cap, sizeof(*insn))) == NULL)
+		return -1;
+	vm->insn = insn;
+	vm->insn_cap = cap;
+	return 0;
+}
+
+/*
+ * Decode the code from instruction from on (the records before it are
+ * decoded already and their bytes unchanged) and set the block lengths.
+ * The records from on are new, so their blocks are computed backwards
+ * from the END sentinel; the old records' blocks change only when the
+ * old code ended in an open block and the new code closes it.
+ */
+static void
+vm_decode(struct vm *vm, uint32_t from)
+{
+	struct vm_insn	*insn = vm->insn;
+	uint32_t	 i, next = BLEN_OPEN;
+
+	for (i = from; i < vm->ninsn; i++)
+		decode(&insn[i], vm->code + (size_t)i * ISA_INSN_LEN,
+		    vm->code_start);
+	insn[vm->ninsn] = vm_end_only;
+	for (i = vm->ninsn; i-- > from;) {
+		if (ends_block(&insn[i]))
+			next = 1;
+		else if (next != BLEN_OPEN)
+			next++;
+		insn[i].blen = next;
+	}
+	if (next == BLEN_OPEN)
+		return;
+	for (i = from; i-- > 0 && insn[i].blen == BLEN_OPEN;)
+		insn[i].blen = ++next;
+}
+
 int
 vm_load(struct vm *vm, const struct image *img)
 {
-	struct vm_insn	*insn;
-	uint8_t		*ro = NULL, *code = NULL;
-	uint32_t	 n = img->code_len / ISA_INSN_LEN, i, start;
+	uint8_t		*ro = NULL;
 
-	if ((insn = calloc((size_t)n + 1, sizeof(*insn))) == NULL)
+	if (vm_reserve(vm, img->code_len) == -1 ||
+	    (img->ro_len > 0 && (ro = malloc(img->ro_len)) == NULL))
 		return -1;
-	if ((img->ro_len > 0 && (ro = malloc(img->ro_len)) == NULL) ||
-	    (img->code_len > 0 && (code = malloc(img->code_len)) == NULL)) {
-		free(insn);
-		free(ro);
-		return -1;
-	}
 	if (img->ro_len > 0)
 		memcpy(ro, img->ro, img->ro_len);
-	if (img->code_len > 0)
-		memcpy(code, img->code, img->code_len);
-
-	start = ISA_RO_OFFSET + img->ro_len;
-	for (i = 0; i < n; i++)
-		decode(&insn[i], code + (size_t)i * ISA_INSN_LEN, start, n);
-	insn[n] = vm_end_only;
-	for (i = n; i-- > 0;) {
-		if (insn[i].op < OP_IGL && !is_control(insn[i].op))
-			insn[i].blen = insn[i + 1].blen + 1;
-		else
-			insn[i].blen = 1;
-	}
-
 	free(vm->ro);
-	free(vm->code);
-	free(vm->insn);
 	vm->ro = ro;
 	vm->ro_len = img->ro_len;
-	vm->code = code;
+	if (img->code_len > 0)
+		memcpy(vm->code, img->code, img->code_len);
 	vm->code_len = img->code_len;
-	vm->insn = insn;
-	vm->ninsn = n;
-	vm->code_start = start;
-	vm->st.pc = start;
+	vm->ninsn = img->code_len / ISA_INSN_LEN;
+	vm->code_start = ISA_RO_OFFSET + img->ro_len;
+	vm_decode(vm, 0);
+	vm->st.pc = vm->code_start;
+	return 0;
+}
+
+int
+vm_append(struct vm *vm, const uint8_t *code, uint32_t len)
+{
+	uint32_t	 old = vm->code_len;
+
+	if (len == 0)
+		return 0;
+	if (vm_reserve(vm, old + len) == -1)
+		return -1;
+	memcpy(vm->code + old, code, len);
+	vm->code_len = old + len;
+	vm->ninsn = vm->code_len / ISA_INSN_LEN;
+	vm_decode(vm, old / ISA_INSN_LEN);
 	return 0;
 }
 
@@ -415,6 +517,15 @@ heap_range(const struct vm *vm, int32_t a)
 	return a >= 0 && (uint64_t)(uint32_t)a + 4 <= vm->heap_len;
 }
 
+/* Instructions from d to the end of its block, open or not. */
+static inline uint32_t
+block_len(const struct vm *vm, const struct vm_insn *d)
+{
+	if (d->blen == BLEN_OPEN)
+		return vm->ninsn - (uint32_t)(d - vm->insn);
+	return d->blen;
+}
+
 #define PC_OF(p)	(vm->code_start + (uint32_t)((p) - vm->insn) * 4)
 
 /*
@@ -426,6 +537,7 @@ vm_exec(struct vm *vm, struct vm_insn *ip, uint64_t budget,
     uint64_t *executed)
 {
 	struct vm_insn		*base = vm->insn, *stop = NULL;
+	const uint32_t		 ninsn = vm->ninsn;
 	const struct vm_insn	*done;
 	struct vm_insn		 saved = vm_end_only;
 	int32_t			*r = vm->st.reg;
@@ -478,10 +590,14 @@ vm_exec(struct vm *vm, struct vm_insn *ip, uint64_t budget,
 			    (long long)(addr));				\
 		ENTER(base + t);					\
 	} while (0)
-/* A static target from decode(). */
+/* A static target from decode(): past the end (or negative) faults. */
+#define CHECK_STATIC()	do {						\
+		if ((uint32_t)ip->imm > ninsn)				\
+			FAULT("invalid jump target %d",			\
+			    static_addr(vm, ip->imm));			\
+	} while (0)
 #define GO_STATIC()	do {						\
-		if (ip->imm < 0)					\
-			FAULT("invalid jump target %d", -ip->imm - 1);	\
+		CHECK_STATIC();						\
 		ENTER(base + ip->imm);					\
 	} while (0)
 
@@ -642,8 +758,7 @@ dispatch:
 		NEXT();
 	OPCASE(LOOP):
 		if (vm->st.loop_counter != 0) {
-			if (ip->imm < 0)
-				FAULT("invalid jump target %d", -ip->imm - 1);
+			CHECK_STATIC();
 			vm->st.loop_counter--;
 			ENTER(base + ip->imm);
 		}
@@ -679,8 +794,7 @@ dispatch:
 	OPCASE(CALL): {
 		const char *why;
 
-		if (ip->imm < 0)
-			FAULT("invalid jump target %d", -ip->imm - 1);
+		CHECK_STATIC();
 		if ((why = stack_room(vm, 2)) != NULL)
 			FAULT("%s (limit %u entries)", why,
 			    vm->lim.stack_depth);
@@ -720,6 +834,11 @@ dispatch:
 #endif
 
 short_budget:
+	/* An open block: its length is the distance to the end. */
+	if (ip->blen == BLEN_OPEN && left >= block_len(vm, ip)) {
+		left -= block_len(vm, ip);
+		DISPATCH();
+	}
 	/*
 	 * Fewer instructions are left than the block holds: patch the
 	 * record where the budget runs out to STOP and charge everything.
@@ -746,7 +865,7 @@ refund:
 	if (stop != NULL)
 		left += (uint64_t)(stop - done);
 	else
-		left += done[-1].blen - 1;
+		left += block_len(vm, done - 1) - 1;
 out:
 	if (stop != NULL)
 		*stop = saved;
@@ -762,31 +881,37 @@ out:
 #undef ENTER
 #undef FAULT
 #undef JUMP_TO
+#undef CHECK_STATIC
 #undef GO_STATIC
 }
 
+/*
+ * vm_exec() charges at most VM_EXEC_MAX per call (see BLEN_OPEN); a
+ * larger budget runs in such pieces, which is invisible: a VM_BUDGET
+ * stop keeps every bit of state.
+ */
 enum vm_status
 vm_run(struct vm *vm, uint64_t budget, uint64_t *executed)
 {
-	int64_t	 t;
+	enum vm_status	 st;
+	uint64_t	 done = 0, n;
+	int64_t		 t;
 
 	vm->err[0] = '\0';
-	if (vm->insn == NULL) {		/* nothing loaded: at the end */
-		vm->insn = calloc(1, sizeof(*vm->insn));
-		if (vm->insn == NULL) {
-			snprintf(vm->err, sizeof(vm->err), "out of memory");
-			if (executed != NULL)
-				*executed = 0;
-			return VM_ERROR;
+	do {
+		t = target_index(vm->code_start, vm->ninsn, vm->st.pc);
+		if (t < 0) {
+			snprintf(vm->err, sizeof(vm->err), "invalid pc %u",
+			    vm->st.pc);
+			st = VM_ERROR;
+			break;
 		}
-		vm->insn[0] = vm_end_only;
-	}
-	t = target_index(vm->code_start, vm->ninsn, vm->st.pc);
-	if (t < 0) {
-		snprintf(vm->err, sizeof(vm->err), "invalid pc %u", vm->st.pc);
-		if (executed != NULL)
-			*executed = 0;
-		return VM_ERROR;
-	}
-	return vm_exec(vm, vm->insn + t, budget, executed);
+		n = 0;
+		st = vm_exec(vm, vm->insn + t, budget - done > VM_EXEC_MAX ?
+		    VM_EXEC_MAX : budget - done, &n);
+		done += n;
+	} while (st == VM_BUDGET && done < budget);
+	if (executed != NULL)
+		*executed = done;
+	return st;
 }

@@ -289,10 +289,10 @@ session_cpu_spent(void)
 	return worker_xcpu != 0;
 }
 
-void
-session_counters(const struct session *s, struct msg_counters *c)
+/* The session's counters but cpu_ms, which takes a system call. */
+static void
+session_activity(const struct session *s, struct msg_counters *c)
 {
-	struct rusage	 ru;
 	uint64_t	 now = session_now();
 
 	memset(c, 0, sizeof(*c));
@@ -305,6 +305,14 @@ session_counters(const struct session *s, struct msg_counters *c)
 	c->idle_seconds = now > s->last_input ?
 	    (now - s->last_input) / 1000 : 0;
 	c->duration_ms = now > s->start ? now - s->start : 0;
+}
+
+void
+session_counters(const struct session *s, struct msg_counters *c)
+{
+	struct rusage	 ru;
+
+	session_activity(s, c);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		c->cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
 		    1000 + (uint64_t)(ru.ru_utime.tv_usec +
@@ -346,12 +354,14 @@ session_tick(struct session *s)
 
 	if (s->orphaned)
 		return -1;
-	session_counters(s, &c);
+	/* Called for every line: the CPU time only when a status goes. */
+	session_activity(s, &c);
 	if (!worker_counters_changed(&c, &w->reported))
 		return -1;
 	now = session_now();
 	if (now < w->status_next)
 		return (int)(w->status_next - now);
+	session_counters(s, &c);
 	worker_status(w, &c);
 	return -1;
 }

@@ -3,8 +3,10 @@
  *
  * Any byte string is offered to image_parse(); what it accepts is loaded
  * and run under small limits and a small budget, so every decoding and
- * fault path of the VM sees hostile input. What the disassembler accepts
- * must re-assemble to the same bytes.
+ * fault path of the VM sees hostile input. The same code loaded in two
+ * pieces (vm_load, then vm_append, as the REPL grows a program) must run
+ * exactly alike. What the disassembler accepts must re-assemble to the
+ * same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,6 +57,44 @@ roundtrip(const struct image *img)
 	buf_free(&text);
 }
 
+/*
+ * Load img's code in two pieces, split at an instruction boundary that
+ * the input picks, run it like the whole load did, and abort when
+ * anything differs.
+ */
+static void
+appended(const struct image *img, const struct vm_limits *lim,
+    struct vm *whole, enum vm_status want, uint64_t executed)
+{
+	struct image	 head = *img;
+	struct vm_state	*a, *b = vm_state(whole);
+	struct vm	*vm;
+	size_t		 total = 0;
+	uint64_t	 n;
+
+	if ((vm = vm_new(lim)) == NULL)
+		abort();
+	vm_set_output(vm, sink, &total);
+	head.code_len = img->code_len == 0 ? 0 :
+	    img->code[0] % (img->code_len / 4 + 1) * 4;
+	if (vm_load(vm, &head) != 0 || vm_append(vm, img->code +
+	    head.code_len, img->code_len - head.code_len) != 0)
+		abort();
+	a = vm_state(vm);
+	a->pc = vm_code_start(vm);
+	if (vm_run(vm, 20000, &n) != want || n != executed ||
+	    memcmp(a->reg, b->reg, sizeof(a->reg)) != 0 ||
+	    memcmp(a->freg, b->freg, sizeof(a->freg)) != 0 ||
+	    a->pc != b->pc || a->equal_flag != b->equal_flag ||
+	    a->remainder != b->remainder ||
+	    a->loop_counter != b->loop_counter ||
+	    strcmp(vm_error(vm), vm_error(whole)) != 0 ||
+	    vm_heap_len(vm) != vm_heap_len(whole) ||
+	    vm_stack_depth(vm) != vm_stack_depth(whole))
+		abort();
+	vm_free(vm);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -79,6 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (vm_heap_len(vm) > lim.heap_bytes ||
 	    vm_stack_depth(vm) > lim.stack_depth)
 		abort();
+	appended(&img, &lim, vm, st, n);
 	vm_free(vm);
 	roundtrip(&img);
 	return 0;

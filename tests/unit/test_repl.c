@@ -1,8 +1,9 @@
 /*
  * test_repl.c: the transport-independent REPL (repl.h) against
  * ../shared/ISA.md, "The REPL": every command, typed lines running
- * incrementally, errors, budgets, interrupts and hang-ups through the
- * host callbacks, and lines holding arbitrary bytes.
+ * incrementally (and exactly as if the whole program were loaded for each
+ * line), errors, budgets, interrupts and hang-ups through the host
+ * callbacks, and lines holding arbitrary bytes.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,8 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asm.h"
 #include "buf.h"
 #include "repl.h"
+#include "run.h"
+#include "vm.h"
 
 struct host {
 	struct repl	*repl;
@@ -670,6 +674,233 @@ Test(repl, typed_labels_name_addresses_for_later_lines)
 	says(&h, "djmpe @top", "");
 	contains(say(&h, "!registers"), "$4           10");
 	host_end(&h);
+}
+
+/*
+ * The model of a session for the test below: what the REPL does with a
+ * typed line, but with the whole program loaded into the VM every time.
+ */
+struct model {
+	struct asm_prog	 prog;
+	struct vm	*vm;
+	struct buf	 out;		/* PRTS output of the last run */
+	uint64_t	 instructions;
+	uint64_t	 budget;
+	uint32_t	 slice;
+};
+
+static int
+model_output(void *arg, const uint8_t *p, size_t n)
+{
+	struct model	*m = arg;
+
+	return buf_append(&m->out, p, n);
+}
+
+/* Run from pc as the REPL does. */
+static enum run_outcome
+model_run(struct model *m, uint32_t pc)
+{
+	struct image	 img;
+	enum run_outcome o;
+	uint64_t	 n = 0;
+
+	asm_prog_image(&m->prog, &img);
+	cr_assert_eq(vm_load(m->vm, &img), 0);
+	vm_state(m->vm)->pc = pc;
+	buf_reset(&m->out);
+	o = run_vm(m->vm, m->budget, m->slice, NULL, NULL, &n);
+	m->instructions += n;
+	return o;
+}
+
+/* A typed line; -1 when it does not assemble, -2 when nothing ran. */
+static int
+model_line(struct model *m, const char *line)
+{
+	struct asm_diags d;
+	uint32_t	 first;
+	unsigned	 count;
+	int		 rv;
+
+	asm_diags_init(&d);
+	rv = asm_line(&m->prog, line, strlen(line), &first, &count, &d);
+	asm_diags_free(&d);
+	if (rv == -1)
+		return -1;
+	if (count == 0)
+		return -2;
+	return (int)model_run(m, first);
+}
+
+/* What the REPL said about one line, given the model's outcome. */
+static void
+expect_like_model(struct host *h, struct model *m, const char *line,
+    const char *out, int o)
+{
+	const struct vm_state *st = vm_state(m->vm);
+	struct repl_stats rs;
+	char		 want[200];
+	int		 i;
+
+	if (o == -1)
+		cr_assert_eq(strncmp(out, "1:", 2), 0, "'%s': %s", line, out);
+	else if (o == RUN_ERROR) {
+		snprintf(want, sizeof(want), "error: %s\n", vm_error(m->vm));
+		contains(out, want);
+	} else if (o == RUN_BUDGET) {
+		snprintf(want, sizeof(want), "stopped: the budget of %llu "
+		    "instructions was spent at pc %u\n",
+		    (unsigned long long)m->budget, st->pc);
+		contains(out, want);
+	} else
+		cr_assert_eq(strlen(out), o == -2 ? 0 : m->out.len,
+		    "'%s': %s", line, out);
+	if (o >= 0 && m->out.len > 0)
+		cr_assert_eq(strncmp(out, m->out.data, m->out.len), 0,
+		    "'%s': %s", line, out);
+	repl_stats(h->repl, &rs);
+	cr_assert_eq(rs.instructions, m->instructions, "after '%s'", line);
+	cr_assert_eq(rs.program_bytes, 68 + m->prog.ro_len +
+	    m->prog.code_len);
+	out = say(h, "!registers");
+	for (i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want), "$%-2d %11d", i, st->reg[i]);
+		contains(out, want);
+	}
+	snprintf(want, sizeof(want), "equal_flag %s   remainder %d   "
+	    "loop_counter %u   pc %u\n", st->equal_flag ? "true" : "false",
+	    st->remainder, st->loop_counter, st->pc);
+	contains(out, want);
+}
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static uint32_t
+rnd(uint64_t *s, uint32_t n)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)(*s % n);
+}
+
+/*
+ * A random typed line for a program of about n instructions: straight
+ * code, static and register jumps (targets past the end included, which
+ * turn valid as the program grows), labels declared and used (sometimes
+ * before their declaration: an error), faults, split loads.
+ */
+static void
+rnd_line(uint64_t *s, char *line, size_t len, unsigned *labels, uint32_t n)
+{
+	static const char *const none[] = { "nop", "hlt", "ret", "igl",
+	    "load $1 #100000", "; a comment", "" };
+	static const char *const one[] = { "inc", "dec", "push", "pop",
+	    "jmp", "jmpe", "jmpf", "jmpb" };
+	static const char *const two[] = { "eq", "lt" };
+	static const char *const three[] = { "add", "div" };
+	static const char *const jumps[] = { "djmpe", "loop", "call" };
+	uint32_t	 a = rnd(s, 4), b = rnd(s, 4), c = rnd(s, 4);
+	uint32_t	 addr = 68 + 4 * rnd(s, n + 6) + (rnd(s, 10) == 0);
+
+	switch (rnd(s, 13)) {
+	case 0:
+		snprintf(line, len, "load $%u #%d", a, (int)rnd(s, 12) - 3);
+		break;
+	case 1:
+		snprintf(line, len, "load $%u #%u", a, addr);
+		break;
+	case 2:
+		snprintf(line, len, "%s #%u", jumps[rnd(s, 3)], addr);
+		break;
+	case 3:
+		snprintf(line, len, "%s @l%u", rnd(s, 2) ? "load $0" :
+		    jumps[rnd(s, 3)], rnd(s, *labels + 2));
+		break;
+	case 4:
+		snprintf(line, len, "cloop #%u", rnd(s, 4));
+		break;
+	case 5:
+		snprintf(line, len, rnd(s, 2) ? "l%u:" : "l%u: nop",
+		    (*labels)++);
+		break;
+	case 6:
+		snprintf(line, len, "%s", none[rnd(s, NELEM(none))]);
+		break;
+	case 7:
+	case 8:
+		snprintf(line, len, "%s $%u $%u", two[rnd(s, NELEM(two))], a,
+		    b);
+		break;
+	case 9:
+		snprintf(line, len, "%s $%u $%u $%u",
+		    three[rnd(s, NELEM(three))], a, b, c);
+		break;
+	default:
+		snprintf(line, len, "%s $%u", one[rnd(s, NELEM(one))], a);
+		break;
+	}
+}
+
+/*
+ * Random sessions, some after a !load with data and a forward label:
+ * every typed line says, counts and leaves the registers exactly as the
+ * model that loads the whole program for each line.
+ */
+Test(repl, typed_lines_run_exactly_as_a_full_load)
+{
+	static const char *const prog[] = {
+		".data", "msg: .asciiz 'hi\\n'", ".code", "djmpe @fwd",
+		"prts @msg", "fwd: load $3 #2", NULL
+	};
+	static const char text[] = ".data\nmsg: .asciiz 'hi\\n'\n.code\n"
+	    "djmpe @fwd\nprts @msg\nfwd: load $3 #2\n";
+	struct repl_config cfg;
+	struct host	 h;
+	struct model	 m;
+	struct asm_diags d;
+	struct vm_limits lim = { 4096, 16 };
+	uint64_t	 s;
+	unsigned	 seed, i, labels;
+	char		 line[64];
+	const char	*out;
+
+	for (seed = 1; seed <= 120; seed++) {
+		s = 0x9e3779b97f4a7c15ULL * seed;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.budget = 1 + rnd(&s, 60);
+		cfg.slice = 1 + rnd(&s, 9);
+		cfg.heap_bytes = lim.heap_bytes;
+		cfg.stack_depth = lim.stack_depth;
+		host_start(&h, &cfg);
+		memset(&m, 0, sizeof(m));
+		asm_prog_init(&m.prog);
+		m.vm = vm_new(&lim);
+		cr_assert_not_null(m.vm);
+		vm_set_output(m.vm, model_output, &m);
+		m.budget = cfg.budget;
+		m.slice = cfg.slice;
+		if (seed % 2 == 0) {
+			load(&h, prog);
+			asm_diags_init(&d);
+			cr_assert_eq(asm_source(&m.prog, text, strlen(text),
+			    &d), 0);
+			asm_diags_free(&d);
+			model_run(&m, 68 + m.prog.ro_len);
+		}
+		for (i = 0, labels = 0; i < 60; i++) {
+			rnd_line(&s, line, sizeof(line), &labels,
+			    m.prog.code_len / 4);
+			out = say(&h, line);
+			expect_like_model(&h, &m, line, out,
+			    model_line(&m, line));
+		}
+		host_end(&h);
+		asm_prog_free(&m.prog);
+		vm_free(m.vm);
+		buf_free(&m.out);
+	}
 }
 
 Test(repl, assembly_errors_print_line_and_column)

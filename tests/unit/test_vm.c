@@ -101,6 +101,15 @@ expect_error(struct fixture *fx, enum vm_status st, const char *msg,
 	cr_assert_eq(PC(fx), pc, "pc %u, want %u", PC(fx), pc);
 }
 
+/* The run printed exactly want. */
+static void
+expect_output(const struct fixture *fx, const char *want)
+{
+	cr_assert_eq(fx->out.len, strlen(want), "output %zu bytes, want "
+	    "'%s'", fx->out.len, want);
+	cr_assert_eq(memcmp(fx->out.data, want, strlen(want)), 0);
+}
+
 Test(vm, limits_below_initial_heap_rejected)
 {
 	struct vm_limits lim = { VM_HEAP_INITIAL - 1, 10 };
@@ -493,8 +502,7 @@ Test(vm, prts_writes_verbatim)
 	fx_load(&fx, ro, sizeof(ro), code, sizeof(code));
 	cr_assert_eq(vm_code_start(fx.vm), BASE + 8);
 	cr_assert_eq(fx_run(&fx, 100), VM_END);
-	cr_assert_eq(fx.out.len, 7);
-	cr_assert_eq(memcmp(fx.out.data, "hi\nxhi\n", 7), 0);
+	expect_output(&fx, "hi\nxhi\n");
 	fx_free(&fx);
 }
 
@@ -938,6 +946,310 @@ Test(vm, load_keeps_registers_and_resets_pc)
 	cr_assert_eq(fx_run(&fx, 10), VM_END);
 	cr_assert_eq(R(&fx, 0), 42);
 	fx_free(&fx);
+}
+
+/* --- vm_append(): a program grown at its end ---------------------------- */
+
+Test(vm, append_decodes_what_was_appended_and_keeps_pc)
+{
+	struct fixture fx;
+	static const uint8_t code[] = { IRN(OP_LOAD, 0, 41), IR(OP_INC, 0),
+	    IR(OP_INC, 0) };
+
+	fx_init(&fx, VM_DEFAULT_HEAP, 16);
+	cr_assert_eq(vm_append(fx.vm, code, 4), 0);
+	cr_assert_eq(PC(&fx), BASE);
+	cr_assert_eq(fx_run(&fx, 10), VM_END);
+	cr_assert_eq(PC(&fx), BASE + 4);
+	cr_assert_eq(vm_append(fx.vm, code + 4, 0), 0);
+	cr_assert_eq(vm_append(fx.vm, code + 4, 8), 0);
+	cr_assert_eq(vm_code_end(fx.vm), BASE + 12);
+	cr_assert_eq(PC(&fx), BASE + 4);	/* now the first new one */
+	cr_assert_eq(fx_run(&fx, 10), VM_END);
+	cr_assert_eq(fx.executed, 2);
+	cr_assert_eq(R(&fx, 0), 43);
+	fx_free(&fx);
+}
+
+Test(vm, append_keeps_the_ro_data_and_the_code_start)
+{
+	struct fixture fx;
+	static const uint8_t ro[] = { 'h', 'i', 0, 0 };
+	static const uint8_t code[] = { IN(OP_PRTS, 0), IN(OP_PRTS, 1) };
+
+	fx_init(&fx, VM_DEFAULT_HEAP, 16);
+	fx_load(&fx, ro, sizeof(ro), code, 4);
+	cr_assert_eq(vm_append(fx.vm, code + 4, 4), 0);
+	cr_assert_eq(vm_code_start(fx.vm), BASE + 4);
+	cr_assert_eq(vm_code_end(fx.vm), BASE + 12);
+	cr_assert_eq(fx_run(&fx, 10), VM_END);
+	expect_output(&fx, "hii");
+	fx_free(&fx);
+}
+
+Test(vm, static_target_past_the_end_becomes_valid_as_code_grows)
+{
+	struct fixture fx;
+	/* eq; djmpe past the end; then two more: the target is the 2nd. */
+	static const uint8_t code[] = { IRR(OP_EQ, 0, 0),
+	    IN(OP_DJMPE, BASE + 12), IR(OP_INC, 1), IR(OP_INC, 2) };
+
+	fx_init(&fx, VM_DEFAULT_HEAP, 16);
+	cr_assert_eq(vm_append(fx.vm, code, 8), 0);
+	expect_error(&fx, fx_run(&fx, 10), "invalid jump target 80",
+	    BASE + 4);
+	cr_assert_eq(fx.executed, 2);
+	cr_assert_eq(vm_append(fx.vm, code + 8, 4), 0);	/* target: end */
+	vm_state(fx.vm)->pc = BASE;
+	cr_assert_eq(fx_run(&fx, 10), VM_END);
+	cr_assert_eq(R(&fx, 1), 0);
+	cr_assert_eq(vm_append(fx.vm, code + 12, 4), 0);	/* ... and now code */
+	vm_state(fx.vm)->pc = BASE;
+	cr_assert_eq(fx_run(&fx, 10), VM_END);
+	cr_assert_eq(fx.executed, 3);
+	cr_assert_eq(R(&fx, 1), 0);
+	cr_assert_eq(R(&fx, 2), 1);
+	fx_free(&fx);
+}
+
+Test(vm, appended_jump_closes_the_open_block_with_an_exact_count)
+{
+	struct fixture fx;
+	/* inc x3, then a loop back to the start: budgets end mid-block. */
+	static const uint8_t code[] = { IR(OP_INC, 0), IR(OP_INC, 0),
+	    IR(OP_INC, 0), IRN(OP_LOAD, 1, BASE), IR(OP_JMP, 1) };
+	uint64_t	 b;
+
+	fx_init(&fx, VM_DEFAULT_HEAP, 16);
+	cr_assert_eq(vm_append(fx.vm, code, 12), 0);
+	cr_assert_eq(fx_run(&fx, 2), VM_BUDGET);
+	cr_assert_eq(fx.executed, 2);
+	cr_assert_eq(fx_run(&fx, 2), VM_END);
+	cr_assert_eq(fx.executed, 1);
+	cr_assert_eq(vm_append(fx.vm, code + 12, 8), 0);
+	for (b = 0; b <= 23; b++) {
+		vm_clear_registers(fx.vm);
+		vm_state(fx.vm)->pc = BASE;
+		cr_assert_eq(fx_run(&fx, b), VM_BUDGET);
+		cr_assert_eq(fx.executed, b);
+		cr_assert_eq(R(&fx, 0), (int32_t)(b / 5 * 3 +
+		    (b % 5 < 3 ? b % 5 : 3)), "budget %lu", b);
+	}
+	fx_free(&fx);
+}
+
+Test(vm, huge_budgets_count_exactly)
+{
+	struct fixture fx;
+	static const uint8_t code[] = { IN(OP_CLOOP, 9), IR(OP_INC, 0),
+	    IN(OP_LOOP, BASE + 4), IR(OP_INC, 1), IR(OP_INC, 1) };
+
+	/* The open block at the end, entered with more than 2^32 left. */
+	fx_init(&fx, VM_DEFAULT_HEAP, 16);
+	fx_load(&fx, NULL, 0, code, sizeof(code));
+	cr_assert_eq(fx_run(&fx, UINT64_MAX), VM_END);
+	cr_assert_eq(fx.executed, 1 + 10 * 2 + 2);
+	cr_assert_eq(R(&fx, 0), 10);
+	cr_assert_eq(R(&fx, 1), 2);
+	vm_state(fx.vm)->pc = BASE + 12;
+	cr_assert_eq(fx_run(&fx, (uint64_t)UINT32_MAX + 1), VM_END);
+	cr_assert_eq(fx.executed, 2);
+	fx_free(&fx);
+}
+
+/* A generator that reproduces: xorshift64. */
+static uint32_t
+rnd(uint64_t *s, uint32_t n)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)(*s % n);
+}
+
+/*
+ * A code address for a program that grows to about max instructions:
+ * mostly instruction starts up to past the final end, sometimes before
+ * the code or between instructions.
+ */
+static uint16_t
+rnd_addr(uint64_t *s, uint32_t start, uint32_t max)
+{
+	if (rnd(s, 8) == 0)
+		return (uint16_t)(start - 8 + rnd(s, 4 * max + 16));
+	return (uint16_t)(start + 4 * rnd(s, max + 3));
+}
+
+/* One random instruction, control transfers and faults included. */
+static void
+rnd_insn(uint64_t *s, uint8_t *p, uint32_t start, uint32_t max)
+{
+	static const uint8_t straight[] = { OP_INC, OP_DEC, OP_ADD, OP_SUB,
+	    OP_EQ, OP_NEQ, OP_LT, OP_NOP, OP_PUSH, OP_POP, OP_DIV, OP_PRTS,
+	    OP_CLOOP, OP_LOAD };
+	static const uint8_t control[] = { OP_HLT, OP_JMP, OP_JMPF, OP_JMPB,
+	    OP_JMPE, OP_DJMPE, OP_LOOP, OP_CALL, OP_RET, OP_IGL };
+	uint16_t	 v;
+	uint8_t		 op;
+
+	if (rnd(s, 3) == 0)
+		op = control[rnd(s, sizeof(control))];
+	else
+		op = straight[rnd(s, sizeof(straight))];
+	if (rnd(s, 40) == 0)
+		op = (uint8_t)(48 + rnd(s, 50));	/* no such opcode */
+	p[0] = op;
+	p[1] = (uint8_t)rnd(s, 4);
+	p[2] = (uint8_t)rnd(s, 4);
+	p[3] = (uint8_t)rnd(s, 4);
+	if (rnd(s, 40) == 0)
+		p[1] = 40;				/* bad register */
+	switch (op) {
+	case OP_DJMPE:
+	case OP_LOOP:
+	case OP_CALL:
+		v = rnd_addr(s, start, max);
+		break;
+	case OP_LOAD:		/* a jump target for JMP, or a count */
+		v = rnd(s, 2) ? rnd_addr(s, start, max) : (uint16_t)rnd(s, 8);
+		p[1] = (uint8_t)rnd(s, 4);
+		p[2] = (uint8_t)(v >> 8);
+		p[3] = (uint8_t)v;
+		return;
+	case OP_CLOOP:
+		v = (uint16_t)rnd(s, 4);
+		break;
+	case OP_PRTS:
+		v = (uint16_t)rnd(s, 10);
+		break;
+	default:
+		return;
+	}
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)v;
+}
+
+/* Put a VM in the state every comparison run starts from. */
+static void
+reset_run(struct fixture *fx, uint32_t pc, const int32_t *regs)
+{
+	vm_clear_registers(fx->vm);
+	vm_clear_memory(fx->vm);
+	memcpy(vm_state(fx->vm)->reg, regs, 4 * sizeof(*regs));
+	vm_state(fx->vm)->pc = pc;
+	buf_reset(&fx->out);
+}
+
+/* The two VMs ran alike: outcome, count, state, memory and output. */
+static void
+expect_same_run(struct fixture *a, struct fixture *b, enum vm_status sa,
+    enum vm_status sb, const char *what)
+{
+	const struct vm_state *x = vm_state(a->vm), *y = vm_state(b->vm);
+
+	cr_assert_eq(sa, sb, "%s: status %s, full load %s", what,
+	    vm_status_name(sa), vm_status_name(sb));
+	cr_assert_eq(a->executed, b->executed, "%s: executed %lu, full load "
+	    "%lu", what, a->executed, b->executed);
+	cr_assert_eq(x->pc, y->pc, "%s: pc %u, full load %u", what, x->pc,
+	    y->pc);
+	cr_assert_str_eq(vm_error(a->vm), vm_error(b->vm), "%s", what);
+	cr_assert_eq(memcmp(x->reg, y->reg, sizeof(x->reg)), 0, "%s", what);
+	cr_assert_eq(x->equal_flag, y->equal_flag, "%s", what);
+	cr_assert_eq(x->remainder, y->remainder, "%s", what);
+	cr_assert_eq(x->loop_counter, y->loop_counter, "%s", what);
+	cr_assert_eq(vm_stack_depth(a->vm), vm_stack_depth(b->vm), "%s",
+	    what);
+	cr_assert_eq(a->out.len, b->out.len, "%s", what);
+	cr_assert(a->out.len == 0 ||
+	    memcmp(a->out.data, b->out.data, a->out.len) == 0, "%s", what);
+}
+
+/*
+ * Run both VMs from every instruction (and the end) under each budget,
+ * and once more in two pieces, so every budget ending inside a block and
+ * every STOP patch (which must not outlive its run) is exercised.
+ */
+static void
+expect_same_program(struct fixture *a, struct fixture *b, uint64_t *s,
+    const char *what)
+{
+	static const uint64_t budgets[] = { 0, 1, 2, 3, 5, 8, 13, 40, 300 };
+	uint32_t	 start = vm_code_start(a->vm), n, i, k;
+	enum vm_status	 sa, sb;
+	int32_t		 regs[4];
+	char		 msg[160];
+
+	n = (vm_code_end(a->vm) - start) / ISA_INSN_LEN;
+	for (i = 0; i <= n; i++) {
+		for (k = 0; k < 4; k++)
+			regs[k] = rnd(s, 2) ? (int32_t)rnd_addr(s, start,
+			    n + 2) : (int32_t)rnd(s, 9) - 4;
+		for (k = 0; k < sizeof(budgets) / sizeof(budgets[0]); k++) {
+			snprintf(msg, sizeof(msg), "%s, from pc %u, budget "
+			    "%lu", what, start + 4 * i, budgets[k]);
+			reset_run(a, start + 4 * i, regs);
+			reset_run(b, start + 4 * i, regs);
+			sa = fx_run(a, budgets[k]);
+			sb = fx_run(b, budgets[k]);
+			expect_same_run(a, b, sa, sb, msg);
+			if (sa != VM_BUDGET)
+				continue;
+			sa = fx_run(a, 7);
+			sb = fx_run(b, 7);
+			expect_same_run(a, b, sa, sb, msg);
+		}
+	}
+}
+
+/*
+ * Random programs grown one to three instructions at a time, the way the
+ * REPL grows its program, sometimes after RO data and sometimes loaded
+ * whole again midway (a !load): after every step the VM that was appended
+ * to runs exactly as a fresh VM that loaded the whole image.
+ */
+Test(vm, append_runs_exactly_as_a_full_load)
+{
+	static const uint8_t ro[] = { 'a', 'b', 0, 'c', 0, 0, 0, 0 };
+	struct fixture	 a, b;
+	uint8_t		 code[4 * 64];
+	struct image	 img;
+	uint64_t	 s;
+	uint32_t	 n, k, max, start, seed;
+	char		 what[80];
+
+	for (seed = 1; seed <= 150; seed++) {
+		s = 0x9e3779b97f4a7c15ULL * seed;
+		fx_init(&a, VM_DEFAULT_HEAP, 16);
+		img.ro = ro;
+		img.ro_len = seed % 3 == 0 ? sizeof(ro) : 0;
+		img.code = code;
+		img.code_len = 0;
+		start = BASE + img.ro_len;
+		max = 8 + rnd(&s, 40);
+		/* Like !load: a full load, then typed lines. */
+		n = rnd(&s, 4);
+		for (k = 0; k < n; k++)
+			rnd_insn(&s, code + 4 * k, start, max);
+		img.code_len = 4 * n;
+		cr_assert_eq(vm_load(a.vm, &img), 0);
+		while (n < max) {
+			for (k = 1 + rnd(&s, 3); k > 0 && n < max; k--, n++)
+				rnd_insn(&s, code + 4 * n, start, max);
+			cr_assert_eq(vm_append(a.vm, code + img.code_len,
+			    4 * n - img.code_len), 0);
+			img.code_len = 4 * n;
+			if (rnd(&s, 20) == 0)
+				cr_assert_eq(vm_load(a.vm, &img), 0);
+			fx_init(&b, VM_DEFAULT_HEAP, 16);
+			fx_load(&b, img.ro, img.ro_len, code, img.code_len);
+			snprintf(what, sizeof(what), "seed %u, %u "
+			    "instructions", seed, n);
+			expect_same_program(&a, &b, &s, what);
+			fx_free(&b);
+		}
+		fx_free(&a);
+	}
 }
 
 Test(vm, corrupted_pc_is_an_error_not_a_crash)
