@@ -1,10 +1,12 @@
 /*
  * pool.h: pre-forked workers, one pool per listener (supervisor side).
  *
- * pool.c decides how many workers a pool has (the Apache prefork /
- * PHP-FPM rule: fork 1, 2, 4 ... 32 per tick while idle workers are short,
- * retire one per tick while there are too many, pause after a worker dies
- * before `ready`). wproc.c runs one worker process: fork+exec, its channel
+ * pool.c decides how many workers a pool has: a new worker for each idle
+ * one a session takes, started once the loop turn that handed the session
+ * over is done (pool_turn); the Apache prefork / PHP-FPM rule on top (fork
+ * 1, 2, 4 ... 32 per tick while idle workers are short, retire one per
+ * tick while there are too many); a pause after a worker dies before
+ * `ready`. wproc.c runs one worker process: fork+exec, its channel
  * (every message validated, every peer untrusted), pings, reaping.
  */
 #ifndef IRIDIUM_POOL_H
@@ -60,6 +62,7 @@ struct ratelimit {
 
 struct worker {
 	TAILQ_ENTRY(worker) entry;
+	TAILQ_ENTRY(worker) idle_entry;	/* in pool.idle while WS_IDLE */
 	struct pool	*pool;
 	pid_t		 pid;
 	int		 chan;		/* our end of the socketpair */
@@ -118,7 +121,10 @@ struct pool {
 	struct daemon	*d;
 	struct pool_cfg	 cfg;
 	struct worker_list workers;
+	struct worker_list idle;	/* its WS_IDLE workers, oldest first */
 	unsigned	 nworkers, nstarting, nidle, nbusy, nstopping;
+	unsigned	 owed;		/* idle workers sessions took, not yet
+					   replaced (pool_turn) */
 	unsigned	 batch;		/* workers to fork next tick */
 	int64_t		 throttle_until_ms;
 	uint64_t	 spawned;
@@ -133,7 +139,12 @@ int		 pool_init(struct pool *, struct daemon *, struct listener *,
 void		 pool_free(struct pool *);
 void		 pool_tick(struct pool *, int64_t now);
 struct worker	*pool_idle_worker(struct pool *);
-void		 pool_spawn_for_queue(struct pool *);
+/*
+ * After each turn of the event loop: start workers for the connections
+ * waiting and for the idle workers sessions took, a few per turn. True
+ * when more are due: the loop should turn again without waiting.
+ */
+bool		 pool_turn(struct pool *);
 void		 pool_set_state(struct worker *, unsigned state);
 void		 pool_worker_gone(struct worker *, enum wend);
 void		 pool_spawn_failed(struct pool *, const char *path, int err);

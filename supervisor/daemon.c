@@ -577,12 +577,21 @@ bury(struct daemon *d)
 int
 daemon_run(struct daemon *d)
 {
+	struct listener	*l;
+	bool		 more = false;
+
 	for (;;) {
-		if (ev_run_once(&d->loop, -1) == -1) {
+		/* Spawns still due: look at the fds, but do not wait. */
+		if (ev_run_once(&d->loop, more ? 0 : -1) == -1) {
 			log_warn("epoll_wait");
 			return 1;
 		}
 		bury(d);
+		/* Every event of the turn served: now start workers. */
+		more = false;
+		TAILQ_FOREACH(l, &d->listeners, entry)
+			if (pool_turn(&l->pool))
+				more = true;
 		if (d->stopping && count_workers(d) == 0)
 			break;
 	}
