@@ -1,0 +1,131 @@
+/*
+ * test_seccomp_bpf.c: the seccomp filter the workers install, compiled at
+ * build time (gen/seccomp_bpf.c, seccomp_bpf.h), is exactly the program
+ * libseccomp builds from the rules this test links (worker/seccomp_rules.c)
+ * for the same mode and pid; it carries libseccomp's syscall names and
+ * architecture for the debug mode; and the build regenerates it when the
+ * rules change. The filter's behaviour in a worker is test_sandbox's and
+ * test_sandbox_enter's.
+ */
+#include <criterion/criterion.h>
+
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "seccomp_bpf.h"
+
+TestSuite(seccomp_bpf, .timeout = 60);
+
+/* The generated program for debug, with pid written in, against
+ * libseccomp's own build for the same pid. */
+static void
+same_as_libseccomp(bool debug, uint32_t pid)
+{
+	const struct seccomp_bpf *f = debug ? &seccomp_bpf_trap :
+				    &seccomp_bpf_kill;
+	struct sock_filter	 want[SECCOMP_BPF_MAX], got[SECCOMP_BPF_MAX];
+	unsigned		 len, i;
+	char			 err[256];
+
+	len = seccomp_rules_build(debug, pid, want, err, sizeof(err));
+	cr_assert_neq(len, 0, "libseccomp: %s", err);
+	cr_assert_eq(f->len, len, "%s mode, pid %u: %u instructions built "
+	    "with the worker, %u by libseccomp now", debug ? "trap" : "kill",
+	    pid, f->len, len);
+	seccomp_bpf_fill(f, pid, got);
+	for (i = 0; i < len; i++)
+		cr_assert(memcmp(&got[i], &want[i], sizeof(got[i])) == 0,
+		    "%s mode, pid %u, instruction %u: {0x%04x, %u, %u, 0x%x} "
+		    "in the worker's, {0x%04x, %u, %u, 0x%x} from libseccomp",
+		    debug ? "trap" : "kill", pid, i, got[i].code, got[i].jt,
+		    got[i].jf, got[i].k, want[i].code, want[i].jt, want[i].jf,
+		    want[i].k);
+}
+
+Test(seccomp_bpf, the_generated_filters_are_what_libseccomp_builds_now)
+{
+	/* Our pid, the smallest, pid_max's largest, and a few between. */
+	const uint32_t	 pids[] = { (uint32_t)getpid(), 1, 2, 300, 65535,
+	    65536, 4194303 };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		same_as_libseccomp(false, pids[i]);
+		same_as_libseccomp(true, pids[i]);
+	}
+}
+
+Test(seccomp_bpf, the_pid_goes_where_tgkill_compares_its_first_argument)
+{
+	const struct seccomp_bpf *const fs[] = { &seccomp_bpf_kill,
+	    &seccomp_bpf_trap };
+	size_t		 i;
+	unsigned	 j;
+
+	for (i = 0; i < 2; i++) {
+		/* tgkill(getpid(), ..., SIGABRT): one comparison. */
+		cr_assert_eq(fs[i]->npid, 1);
+		for (j = 0; j < fs[i]->npid; j++) {
+			cr_assert_lt(fs[i]->pid_at[j], fs[i]->len);
+			cr_assert_eq(fs[i]->insns[fs[i]->pid_at[j]].code,
+			    BPF_JMP | BPF_JEQ | BPF_K);
+		}
+	}
+}
+
+Test(seccomp_bpf, the_debug_mode_names_syscalls_as_libseccomp_does)
+{
+	char	*name;
+	int	 i;
+
+	cr_assert_eq(seccomp_bpf_arch, seccomp_arch_native());
+	for (i = 0; i < SECCOMP_SYSNAMES; i++) {
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, i);
+		if (name == NULL)
+			cr_assert_null(seccomp_bpf_sysnames[i], "%d", i);
+		else
+			cr_assert_str_eq(seccomp_bpf_sysnames[i], name);
+		free(name);
+	}
+	cr_assert_str_eq(seccomp_bpf_sysnames[62], "kill");
+}
+
+/*
+ * make -n (print, run nothing) with -W, which takes the rules as just
+ * edited: the generator is rebuilt and rerun. Without -W, nothing is due.
+ */
+Test(seccomp_bpf, the_build_regenerates_the_filter_when_the_rules_change)
+{
+	const char	*src = getenv("IRIDIUM_SRC");
+	const char	*variant = getenv("IRIDIUM_VARIANT");
+	char		 target[128], var[64], *out = NULL;
+	const char	*argv[] = { "/usr/bin/make", "-n", "-C", src, var,
+	    target, "-W", "worker/seccomp_rules.c", NULL };
+	int		 st;
+
+	cr_assert_not_null(src, "IRIDIUM_SRC is not set (run with make check)");
+	if (variant == NULL)
+		variant = "default";
+	snprintf(target, sizeof(target), "build/%s/gen/seccomp_bpf.c",
+	    variant);
+	snprintf(var, sizeof(var), "VARIANT=%s", variant);
+
+	argv[6] = NULL;		/* first without -W */
+	st = hd_run(argv, &out, NULL, 60000);
+	cr_assert_eq(st, 0, "make -n:\n%s", out);
+	cr_assert_null(strstr(out, "seccomp-gen >"), "the filter is out of "
+	    "date right after a build:\n%s", out);
+	free(out);
+
+	argv[6] = "-W";
+	st = hd_run(argv, &out, NULL, 60000);
+	cr_assert_eq(st, 0, "make -n -W:\n%s", out);
+	cr_assert_not_null(strstr(out, "worker/seccomp_rules.c"), "%s", out);
+	cr_assert_not_null(strstr(out, "seccomp-gen >"), "new rules do not "
+	    "regenerate the filter:\n%s", out);
+	free(out);
+}
