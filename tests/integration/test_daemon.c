@@ -578,3 +578,34 @@ Test(daemon, a_static_worker_older_than_the_system_libraries_is_reported)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/*
+ * A worker a session takes is replaced at once, after the loop turn that
+ * handed the session over (pool.c), not at the next tick: with one spare,
+ * each of five sessions opened one after another finds its replacement
+ * ready within 400 ms. A refill at the tick (once a second) would leave
+ * the pool empty for most of each second.
+ */
+Test(daemon, each_worker_a_session_takes_is_replaced_at_once)
+{
+	static const char *const argv[] = { "--pool", "min_spare=1", "--pool",
+	    "max_spare=1", "--log-level", "debug", NULL };
+	long long	 t0;
+	int		 fds[5], i, n;
+
+	start(argv);
+	cr_assert(hd_wait_log(&d, "every pool has its spare workers", 10000));
+	for (i = 0; i < 5; i++) {
+		fds[i] = tc_session(&d);
+		cr_assert_geq(fds[i], 0, "session %d", i);
+		t0 = hd_now_ms();
+		while ((n = hd_log_count(&d, " ready after ")) < i + 2 &&
+		    hd_now_ms() - t0 < 400)
+			usleep(5000);
+		cr_assert_eq(n, i + 2, "session %d: its replacement was not "
+		    "ready after %lld ms", i, hd_now_ms() - t0);
+	}
+	cr_assert_eq(hd_log_count(&d, "no idle worker"), 0);
+	for (i = 0; i < 5; i++)
+		close(fds[i]);
+}
