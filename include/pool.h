@@ -29,6 +29,7 @@
 struct daemon;
 struct listener;
 struct pool;
+struct spawn_early;
 
 /* Why the supervisor killed a worker, so its death is told right. */
 enum wkill {
@@ -63,8 +64,9 @@ struct ratelimit {
 struct worker {
 	TAILQ_ENTRY(worker) entry;
 	TAILQ_ENTRY(worker) idle_entry;	/* in pool.idle while WS_IDLE */
+	TAILQ_ENTRY(worker) spawn_entry; /* waiting for the spawner */
 	struct pool	*pool;
-	pid_t		 pid;
+	pid_t		 pid;		/* 0 until the spawner says */
 	int		 chan;		/* our end of the socketpair */
 	int		 errfd;		/* its stderr pipe, or -1 */
 	struct ev	 ev_chan;
@@ -148,6 +150,8 @@ bool		 pool_turn(struct pool *);
 void		 pool_set_state(struct worker *, unsigned state);
 void		 pool_worker_gone(struct worker *, enum wend);
 void		 pool_spawn_failed(struct pool *, const char *path, int err);
+/* A worker whose program never started: as if never spawned. */
+void		 pool_worker_unspawned(struct worker *);
 /* Hand queued connections to idle workers. */
 void		 pool_drain_queue(struct pool *);
 /* Queue a connection; -1 when the queue is full. */
@@ -167,7 +171,14 @@ void		 pool_drain(struct pool *);
 unsigned	 pool_sessions(const struct pool *);
 
 /* wproc.c */
+/* Ask the spawner for a worker; it is WS_STARTING until it says ready. */
 struct worker	*wproc_spawn(struct pool *);
+/*
+ * The spawner's answer: w's pid, or -1 with err (its program did not
+ * start). early: w died before this answer came (spawner.h).
+ */
+void		 wproc_spawned(struct worker *, pid_t pid, int err,
+		    const struct spawn_early *early);
 /* Hand fd to an idle worker with a `session`. 0, or -1 (w is killed). */
 /* On success w takes over what *hold holds (and *hold is emptied). */
 int		 wproc_session(struct worker *, int fd, const char *peer,

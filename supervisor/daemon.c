@@ -34,6 +34,7 @@
 #include "log.h"
 #include "pool.h"
 #include "source.h"
+#include "spawner.h"
 #include "version.h"
 
 
@@ -137,7 +138,9 @@ reap(struct daemon *d)
 	/* With its CPU time: a CPU limit's SIGKILL is told from others. */
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if ((w = find_worker(d, pid)) == NULL) {
-			log_debug("reaped unknown child %d", (int)pid);
+			if (!spawner_reaped(d, pid, status, &ru))
+				log_debug("reaped unknown child %d",
+				    (int)pid);
 			continue;
 		}
 		wproc_reaped(w, status, &ru);
@@ -465,6 +468,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	d->generation = 1;
 	d->worker_stderr = daemon_worker_stderr(cfg);
 	d->notify.fd = -1;
+	spawner_init(&d->spawner);
 
 	/* systemd's variables are ours alone: read, then unset them. */
 	if (notify_init(&d->notify, err, sizeof(err)) == -1 ||
@@ -531,6 +535,11 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	if (ev_add(&d->loop, &d->ev_sig, EPOLLIN) == -1 ||
 	    ev_add(&d->loop, &d->ev_tick, EPOLLIN) == -1) {
 		log_warn("epoll add");
+		return -1;
+	}
+	/* Before the listeners and the control socket: fewer fds to drop. */
+	if (spawner_start(d) == -1) {
+		log_warn("spawner");
 		return -1;
 	}
 	/* Before the listeners: a second daemon stops here, saying why. */
@@ -610,6 +619,7 @@ daemon_free(struct daemon *d)
 		listener_close(l);
 	}
 	bury(d);
+	spawner_stop(d);
 	control_close(d->ctl);
 	d->ctl = NULL;
 	free(d->tenants);

@@ -36,8 +36,9 @@
 
 #define BATCH_MAX	32
 /*
- * Spawns between two looks at the listeners: each blocks the loop until the
- * child has exec'd (posix_spawn), about 0.2 ms.
+ * Spawns asked for between two looks at the listeners: each costs the loop
+ * a socketpair, hello and a message to the spawner (spawner.h), not the
+ * worker's start, which the loop never waits for.
  */
 #define SPAWNS_PER_TURN	4
 
@@ -130,16 +131,30 @@ throttle(struct pool *p, const char *why)
 	    why, p->cfg.throttle);
 }
 
+/* Take w out of the pool. */
+static void
+detach(struct pool *p, struct worker *w)
+{
+	leave_state(p, w);
+	w->state = 0;
+	TAILQ_REMOVE(&p->workers, w, entry);
+	p->nworkers--;
+}
+
+void
+pool_worker_unspawned(struct worker *w)
+{
+	detach(w->pool, w);
+	w->pool->spawned--;
+}
+
 void
 pool_worker_gone(struct worker *w, enum wend kind)
 {
 	struct pool	*p = w->pool;
 	char		 why[64];
 
-	leave_state(p, w);
-	w->state = 0;
-	TAILQ_REMOVE(&p->workers, w, entry);
-	p->nworkers--;
+	detach(p, w);
 	p->ended[kind]++;
 	if (kind == WEND_BEFORE_READY && !p->d->stopping) {
 		snprintf(why, sizeof(why), "worker %d died before it was ready",
