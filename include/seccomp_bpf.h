@@ -52,9 +52,10 @@ void	seccomp_bpf_fill(const struct seccomp_bpf *f, uint32_t pid,
 /*
  * seccomp_rules.c (links libseccomp: seccomp-gen and tests only): the
  * program libseccomp builds from the rules for this mode and pid, into
- * insns[SECCOMP_BPF_MAX]. Returns its length, or 0 with err.
+ * insns[SECCOMP_BPF_MAX], its syscalls in a binary tree (what the workers
+ * get) or in a row. Returns its length, or 0 with err.
  */
-unsigned seccomp_rules_build(bool debug, uint32_t pid,
+unsigned seccomp_rules_build(bool debug, bool tree, uint32_t pid,
 	    struct sock_filter *insns, char *err, size_t errlen);
 
 #endif

@@ -46,9 +46,9 @@ program(const char *name, bool debug)
 	unsigned	 len, lenb, npid = 0, i;
 	char		 err[256];
 
-	if ((len = seccomp_rules_build(debug, PID_A, a, err,
+	if ((len = seccomp_rules_build(debug, true, PID_A, a, err,
 	    sizeof(err))) == 0 ||
-	    (lenb = seccomp_rules_build(debug, PID_B, b, err,
+	    (lenb = seccomp_rules_build(debug, true, PID_B, b, err,
 	    sizeof(err))) == 0)
 		die("%s: %s", name, err);
 	if (len != lenb)

@@ -188,15 +188,20 @@ add_rules(scmp_filter_ctx ctx, uint32_t pid, char *err, size_t errlen)
 #undef RULE
 
 /*
- * The filter as the worker had libseccomp build it before: default kill
- * the process (trap in debug mode), the same for a syscall of another ABI
- * (int 0x80, x32 numbers: the classic way around a filter), not
- * libseccomp's default of killing the thread. Exported as BPF through a
- * pipe, the only way libseccomp 2.5 exports.
+ * Default kill the process (trap in debug mode), the same for a syscall
+ * of another ABI (int 0x80, x32 numbers: the classic way around a filter),
+ * not libseccomp's default of killing the thread. The syscalls are sorted
+ * into a binary tree (tree; otherwise compared one after another): the
+ * same decisions (test_seccomp_bpf compares the two on every syscall
+ * number), but the kernel, which runs the program for every syscall
+ * number when it installs it (its cache of always-allowed calls), needs
+ * 0.09 ms to install it instead of 0.14 (2 vCPUs, Linux 6.18), and each
+ * filtered call takes a few comparisons instead of up to a hundred.
+ * Exported as BPF through a pipe, the only way libseccomp 2.5 exports.
  */
 unsigned
-seccomp_rules_build(bool debug, uint32_t pid, struct sock_filter *insns,
-    char *err, size_t errlen)
+seccomp_rules_build(bool debug, bool tree, uint32_t pid,
+    struct sock_filter *insns, char *err, size_t errlen)
 {
 	scmp_filter_ctx		 ctx;
 	uint32_t		 action;
@@ -209,9 +214,10 @@ seccomp_rules_build(bool debug, uint32_t pid, struct sock_filter *insns,
 		return 0;
 	}
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-	    action)) < 0) {
-		snprintf(err, errlen, "seccomp bad-arch action: %s",
-		    strerror(-rc));
+	    action)) < 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE,
+	    tree ? 2 : 1)) < 0) {
+		snprintf(err, errlen, "seccomp attributes: %s", strerror(-rc));
 		seccomp_release(ctx);
 		return 0;
 	}

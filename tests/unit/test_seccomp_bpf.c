@@ -9,6 +9,8 @@
  */
 #include <criterion/criterion.h>
 
+#include <linux/seccomp.h>
+
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,7 @@ same_as_libseccomp(bool debug, uint32_t pid)
 	unsigned		 len, i;
 	char			 err[256];
 
-	len = seccomp_rules_build(debug, pid, want, err, sizeof(err));
+	len = seccomp_rules_build(debug, true, pid, want, err, sizeof(err));
 	cr_assert_neq(len, 0, "libseccomp: %s", err);
 	cr_assert_eq(f->len, len, "%s mode, pid %u: %u instructions built "
 	    "with the worker, %u by libseccomp now", debug ? "trap" : "kill",
@@ -56,6 +58,127 @@ Test(seccomp_bpf, the_generated_filters_are_what_libseccomp_builds_now)
 	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
 		same_as_libseccomp(false, pids[i]);
 		same_as_libseccomp(true, pids[i]);
+	}
+}
+
+/* Run a classic BPF seccomp program the way the kernel does. */
+static uint32_t
+run(const struct sock_filter *f, unsigned len, const struct seccomp_data *sd)
+{
+	const unsigned char	*data = (const void *)sd;
+	uint32_t		 a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+	unsigned		 pc = 0;
+
+	while (pc < len) {
+		const struct sock_filter *i = &f[pc++];
+
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			cr_assert_leq(i->k + 4, sizeof(*sd));
+			memcpy(&a, data + i->k, 4);
+			break;
+		case BPF_LD | BPF_MEM:
+			a = mem[i->k];
+			break;
+		case BPF_LDX | BPF_MEM:
+			x = mem[i->k];
+			break;
+		case BPF_ST:
+			mem[i->k] = a;
+			break;
+		case BPF_STX:
+			mem[i->k] = x;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= i->k;
+			break;
+		case BPF_MISC | BPF_TAX:
+			x = a;
+			break;
+		case BPF_MISC | BPF_TXA:
+			a = x;
+			break;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == i->k ? i->jt : i->jf;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			pc += a > i->k ? i->jt : i->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= i->k ? i->jt : i->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += (a & i->k) != 0 ? i->jt : i->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return i->k;
+		default:
+			cr_assert_fail("instruction %u: opcode 0x%x", pc - 1,
+			    i->code);
+		}
+	}
+	cr_assert_fail("ran off the end of the program");
+	return 0;
+}
+
+/*
+ * The workers' filter has its syscalls in a binary tree, which the kernel
+ * installs faster; it decides every call as the plain row of comparisons
+ * libseccomp builds from the same rules: every syscall number of the
+ * native ABI, of x32 and of a foreign architecture, with argument values
+ * on and around each value a rule compares, in either mode.
+ */
+Test(seccomp_bpf, the_tree_decides_every_call_as_the_row_would)
+{
+	const uint32_t	 pid = (uint32_t)getpid();
+	const uint64_t	 vals[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12,
+	    0x22, 0x32, 0x80, 0x81, 0xff, 0x100, pid, pid + 1, pid - 1,
+	    (uint64_t)1 << 32, ((uint64_t)1 << 32) | pid, 0x7fffffff,
+	    0x80000000, 0xfffffffe, 0xffffffff, ~(uint64_t)0,
+	    ~(uint64_t)1 };
+	struct sock_filter	 row[SECCOMP_BPF_MAX], tree[SECCOMP_BPF_MAX];
+	struct seccomp_data	 sd;
+	unsigned		 nrow, ntree, n, j, k, arch;
+	uint32_t		 archs[3];
+	char			 err[256];
+	int			 debug;
+
+	srand(1);
+	archs[0] = seccomp_bpf_arch;
+	archs[1] = seccomp_bpf_arch;	/* with the x32 bit */
+	archs[2] = 0x40000028;		/* AUDIT_ARCH_ARM: foreign */
+	for (debug = 0; debug < 2; debug++) {
+		nrow = seccomp_rules_build(debug, false, pid, row, err,
+		    sizeof(err));
+		ntree = seccomp_rules_build(debug, true, pid, tree, err,
+		    sizeof(err));
+		cr_assert(nrow > 0 && ntree > 0, "%s", err);
+		for (arch = 0; arch < 3; arch++) {
+			for (n = 0; n < SECCOMP_SYSNAMES; n++) {
+				for (j = 0; j < 300; j++) {
+					memset(&sd, 0, sizeof(sd));
+					sd.arch = archs[arch];
+					sd.nr = (int)(arch == 1 ? n | 0x40000000 :
+					    n);
+					for (k = 0; j > 0 && k < 6; k++)
+						sd.args[k] = vals[(unsigned)rand() %
+						    (sizeof(vals) / sizeof(vals[0]))];
+					cr_assert_eq(run(tree, ntree, &sd),
+					    run(row, nrow, &sd), "syscall %d "
+					    "arch 0x%x args %llx %llx %llx %llx "
+					    "%llx %llx", sd.nr, sd.arch,
+					    (unsigned long long)sd.args[0],
+					    (unsigned long long)sd.args[1],
+					    (unsigned long long)sd.args[2],
+					    (unsigned long long)sd.args[3],
+					    (unsigned long long)sd.args[4],
+					    (unsigned long long)sd.args[5]);
+				}
+			}
+		}
 	}
 }
 
