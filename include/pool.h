@@ -6,8 +6,9 @@
  * over is done (pool_turn); the Apache prefork / PHP-FPM rule on top (fork
  * 1, 2, 4 ... 32 per tick while idle workers are short, retire one per
  * tick while there are too many); a pause after a worker dies before
- * `ready`. wproc.c runs one worker process: fork+exec, its channel
- * (every message validated, every peer untrusted), pings, reaping.
+ * `ready`. wproc.c runs one worker process: its start (through the
+ * spawner, spawner.h), its channel (every message validated, every peer
+ * untrusted), pings, reaping.
  */
 #ifndef IRIDIUM_POOL_H
 #define IRIDIUM_POOL_H

@@ -26,12 +26,12 @@
 #include <stdint.h>
 
 #define SECCOMP_BPF_MAX		1024	/* instructions in a program */
-#define SECCOMP_SYSNAMES	512	/* syscall numbers the debug mode names */
+#define SECCOMP_SYSNAMES	512	/* syscalls the debug mode names */
 
 struct seccomp_bpf {
 	const struct sock_filter *insns;
 	unsigned		 len;
-	const unsigned short	*pid_at;	/* instructions whose k is the pid */
+	const unsigned short	*pid_at;	/* where k is the pid */
 	unsigned		 npid;
 };
 

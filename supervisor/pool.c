@@ -208,8 +208,8 @@ pool_turn(struct pool *p)
 	}
 	/* One starting worker per waiting connection, no more. */
 	queued = p->qlen > p->nstarting ? p->qlen - p->nstarting : 0;
-	/* Then the idle workers sessions took, up to min_spare. */
-	avail = p->nidle + p->nstarting + queued;
+	/* Then those sessions took: min_spare idle once the queue is served. */
+	avail = p->nidle + p->nstarting + queued - p->qlen;
 	owed = avail < p->cfg.min_spare ? p->cfg.min_spare - avail : 0;
 	if (owed > p->owed)
 		owed = p->owed;

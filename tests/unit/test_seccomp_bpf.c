@@ -124,60 +124,74 @@ run(const struct sock_filter *f, unsigned len, const struct seccomp_data *sd)
 	return 0;
 }
 
-/*
- * The workers' filter has its syscalls in a binary tree, which the kernel
- * installs faster; it decides every call as the plain row of comparisons
- * libseccomp builds from the same rules: every syscall number of the
- * native ABI, of x32 and of a foreign architecture, with argument values
- * on and around each value a rule compares, in either mode.
- */
-Test(seccomp_bpf, the_tree_decides_every_call_as_the_row_would)
+/* Argument values on and around those the rules compare. */
+static uint64_t
+some_value(uint32_t pid)
 {
-	const uint32_t	 pid = (uint32_t)getpid();
 	const uint64_t	 vals[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12,
 	    0x22, 0x32, 0x80, 0x81, 0xff, 0x100, pid, pid + 1, pid - 1,
 	    (uint64_t)1 << 32, ((uint64_t)1 << 32) | pid, 0x7fffffff,
 	    0x80000000, 0xfffffffe, 0xffffffff, ~(uint64_t)0,
 	    ~(uint64_t)1 };
-	struct sock_filter	 row[SECCOMP_BPF_MAX], tree[SECCOMP_BPF_MAX];
+
+	return vals[(unsigned)rand() % (sizeof(vals) / sizeof(vals[0]))];
+}
+
+/* Both programs on syscall nr of arch, with 300 sets of arguments. */
+static void
+same_decisions(const struct sock_filter *tree, unsigned ntree,
+    const struct sock_filter *row, unsigned nrow, uint32_t arch, int nr,
+    uint32_t pid)
+{
 	struct seccomp_data	 sd;
-	unsigned		 nrow, ntree, n, j, k, arch;
-	uint32_t		 archs[3];
+	unsigned		 j, k;
+
+	for (j = 0; j < 300; j++) {
+		memset(&sd, 0, sizeof(sd));
+		sd.arch = arch;
+		sd.nr = nr;
+		for (k = 0; j > 0 && k < 6; k++)
+			sd.args[k] = some_value(pid);
+		cr_assert_eq(run(tree, ntree, &sd), run(row, nrow, &sd),
+		    "syscall %d arch 0x%x args %llx %llx %llx %llx %llx %llx",
+		    sd.nr, sd.arch, (unsigned long long)sd.args[0],
+		    (unsigned long long)sd.args[1],
+		    (unsigned long long)sd.args[2],
+		    (unsigned long long)sd.args[3],
+		    (unsigned long long)sd.args[4],
+		    (unsigned long long)sd.args[5]);
+	}
+}
+
+/*
+ * The workers' filter has its syscalls in a binary tree, which the kernel
+ * installs faster; it decides every call as the plain row of comparisons
+ * libseccomp builds from the same rules: every syscall number of the
+ * native ABI, of x32 and of a foreign architecture (AUDIT_ARCH_ARM), with
+ * argument values on and around each value a rule compares, in both modes.
+ */
+Test(seccomp_bpf, the_tree_decides_every_call_as_the_row_would)
+{
+	const uint32_t		 pid = (uint32_t)getpid();
+	struct sock_filter	 row[SECCOMP_BPF_MAX], tree[SECCOMP_BPF_MAX];
+	unsigned		 nrow, ntree, n;
 	char			 err[256];
 	int			 debug;
 
 	srand(1);
-	archs[0] = seccomp_bpf_arch;
-	archs[1] = seccomp_bpf_arch;	/* with the x32 bit */
-	archs[2] = 0x40000028;		/* AUDIT_ARCH_ARM: foreign */
 	for (debug = 0; debug < 2; debug++) {
 		nrow = seccomp_rules_build(debug, false, pid, row, err,
 		    sizeof(err));
 		ntree = seccomp_rules_build(debug, true, pid, tree, err,
 		    sizeof(err));
 		cr_assert(nrow > 0 && ntree > 0, "%s", err);
-		for (arch = 0; arch < 3; arch++) {
-			for (n = 0; n < SECCOMP_SYSNAMES; n++) {
-				for (j = 0; j < 300; j++) {
-					memset(&sd, 0, sizeof(sd));
-					sd.arch = archs[arch];
-					sd.nr = (int)(arch == 1 ? n | 0x40000000 :
-					    n);
-					for (k = 0; j > 0 && k < 6; k++)
-						sd.args[k] = vals[(unsigned)rand() %
-						    (sizeof(vals) / sizeof(vals[0]))];
-					cr_assert_eq(run(tree, ntree, &sd),
-					    run(row, nrow, &sd), "syscall %d "
-					    "arch 0x%x args %llx %llx %llx %llx "
-					    "%llx %llx", sd.nr, sd.arch,
-					    (unsigned long long)sd.args[0],
-					    (unsigned long long)sd.args[1],
-					    (unsigned long long)sd.args[2],
-					    (unsigned long long)sd.args[3],
-					    (unsigned long long)sd.args[4],
-					    (unsigned long long)sd.args[5]);
-				}
-			}
+		for (n = 0; n < SECCOMP_SYSNAMES; n++) {
+			same_decisions(tree, ntree, row, nrow,
+			    seccomp_bpf_arch, (int)n, pid);
+			same_decisions(tree, ntree, row, nrow,
+			    seccomp_bpf_arch, (int)(n | 0x40000000), pid);
+			same_decisions(tree, ntree, row, nrow, 0x40000028,
+			    (int)n, pid);
 		}
 	}
 }
