@@ -98,9 +98,10 @@ LANG_SRCS	:= $(wildcard worker/isa.c worker/image.c worker/vm.c worker/asm.c \
 PROTO_SRCS	:= $(sort $(wildcard proto/*.c))
 
 IRIDIUM_SRCS	:= worker/iridium.c
-# The worker's pieces that tests and fuzzers link too.
+# The worker's pieces that tests and fuzzers link too. seccomp_rules.c
+# (libseccomp) is there for the tests only: no worker references it.
 WLIB_SRCS	:= worker/telnet.c worker/sandbox.c worker/proxy.c \
-		   worker/proxy_step.c worker/ssh_tty.c
+		   worker/proxy_step.c worker/ssh_tty.c worker/seccomp_rules.c
 # iridium-worker: the line transport only (no SSH or crypto code).
 WORKER_SRCS	:= worker/worker.c worker/line.c worker/worker_line.c
 WORKER_OBJS	:= $(WORKER_SRCS:%.c=$(B)/%.o)
@@ -115,7 +116,14 @@ WSSH_OBJS	:= $(B)/worker/worker.o $(WSSH_SRCS:%.c=$(B)/%.o)
 WSSH_TOBJS	:= $(B)/testhooks/worker/worker.o \
 		   $(WSSH_SRCS:%.c=$(B)/testhooks/%.o) \
 		   $(B)/testhooks/worker/testhooks.o
-WLIB_OBJS	:= $(WLIB_SRCS:%.c=$(B)/%.o)
+# The workers' seccomp filter, compiled to BPF at build time: seccomp-gen
+# runs the rules of worker/seccomp_rules.c through libseccomp and writes
+# the programs out as C (include/seccomp_bpf.h says why and how). A change
+# to the rules rebuilds seccomp-gen, and so the file and the workers.
+SECCOMP_GEN	:= $(B)/seccomp-gen
+SECCOMP_BPF_SRC	:= $(B)/gen/seccomp_bpf.c
+SECCOMP_BPF_OBJ	:= $(B)/gen/seccomp_bpf.o
+WLIB_OBJS	:= $(WLIB_SRCS:%.c=$(B)/%.o) $(SECCOMP_BPF_OBJ)
 # The workers are linked statically (static-pie: still ASLR, full RELRO)
 # in the default variant: no dynamic loader and no shared libraries to map
 # and relocate at every exec (each session execs one), which cut the ssh
@@ -133,14 +141,14 @@ endif
 ifeq ($(WORKER_STATIC),yes)
 WSSH_STATIC_OBJS := $(B)/worker/gss_none.o
 WORKER_LDFLAGS	:= -static-pie -Wl,-z,relro,-z,now
-WLINE_LIBS	= $(shell pkg-config --static --libs libbsd jansson libseccomp) -lm
+WLINE_LIBS	= $(shell pkg-config --static --libs libbsd jansson) -lm
 WSSH_LIBS	= $(shell pkg-config --static --libs libssh libcrypto zlib \
-		   libbsd jansson libseccomp) -lm
+		   libbsd jansson) -lm
 else
 WSSH_STATIC_OBJS :=
 WORKER_LDFLAGS	= $(LDFLAGS)
-WLINE_LIBS	= $(PKG_LIBS) $(SECCOMP_LIBS) -lm
-WSSH_LIBS	= $(SSH_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
+WLINE_LIBS	= $(PKG_LIBS) -lm
+WSSH_LIBS	= $(SSH_LIBS) $(PKG_LIBS) -lm
 endif
 # Link a worker with the libraries $(1), passing on everything the linker
 # says except glibc's notes that these functions need its shared NSS and
@@ -241,6 +249,19 @@ $(B)/iridiumd: $(SUP_OBJS) $(BUILD_ID_OBJ) $(LIBPROTO)
 
 $(B)/iridiumctl: $(CTL_OBJS) $(LIBPROTO)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(SECCOMP_GEN): $(B)/worker/seccomp_gen.o $(B)/worker/seccomp_rules.o
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
+
+# Leak detection off: an ASan build's generator runs at build time, and
+# what libseccomp keeps until exit is not this project's leak.
+$(SECCOMP_BPF_SRC): $(SECCOMP_GEN)
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	@ASAN_OPTIONS=detect_leaks=0 $(SECCOMP_GEN) > $@.tmp && mv $@.tmp $@
+
+$(SECCOMP_BPF_OBJ): $(SECCOMP_BPF_SRC)
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIBWORKER): $(WLIB_OBJS)
 	@rm -f $@

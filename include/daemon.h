@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "sockact.h"
 #include "pool.h"
+#include "spawner.h"
 
 struct control;
 struct source_table;
@@ -75,6 +76,7 @@ struct daemon {
 	struct notify	 notify;
 	struct sockact	 sockact;
 	bool		 ready_sent;	/* READY=1 since start or reload */
+	struct spawner	 spawner;	/* starts the workers (spawner.h) */
 };
 
 /*

@@ -1,11 +1,14 @@
 /*
  * pool.h: pre-forked workers, one pool per listener (supervisor side).
  *
- * pool.c decides how many workers a pool has (the Apache prefork /
- * PHP-FPM rule: fork 1, 2, 4 ... 32 per tick while idle workers are short,
- * retire one per tick while there are too many, pause after a worker dies
- * before `ready`). wproc.c runs one worker process: fork+exec, its channel
- * (every message validated, every peer untrusted), pings, reaping.
+ * pool.c decides how many workers a pool has: a new worker for each idle
+ * one a session takes, started once the loop turn that handed the session
+ * over is done (pool_turn); the Apache prefork / PHP-FPM rule on top (fork
+ * 1, 2, 4 ... 32 per tick while idle workers are short, retire one per
+ * tick while there are too many); a pause after a worker dies before
+ * `ready`. wproc.c runs one worker process: its start (through the
+ * spawner, spawner.h), its channel (every message validated, every peer
+ * untrusted), pings, reaping.
  */
 #ifndef IRIDIUM_POOL_H
 #define IRIDIUM_POOL_H
@@ -27,6 +30,7 @@
 struct daemon;
 struct listener;
 struct pool;
+struct spawn_early;
 
 /* Why the supervisor killed a worker, so its death is told right. */
 enum wkill {
@@ -60,8 +64,10 @@ struct ratelimit {
 
 struct worker {
 	TAILQ_ENTRY(worker) entry;
+	TAILQ_ENTRY(worker) idle_entry;	/* in pool.idle while WS_IDLE */
+	TAILQ_ENTRY(worker) spawn_entry; /* waiting for the spawner */
 	struct pool	*pool;
-	pid_t		 pid;
+	pid_t		 pid;		/* 0 until the spawner says */
 	int		 chan;		/* our end of the socketpair */
 	int		 errfd;		/* its stderr pipe, or -1 */
 	struct ev	 ev_chan;
@@ -118,7 +124,10 @@ struct pool {
 	struct daemon	*d;
 	struct pool_cfg	 cfg;
 	struct worker_list workers;
+	struct worker_list idle;	/* its WS_IDLE workers, oldest first */
 	unsigned	 nworkers, nstarting, nidle, nbusy, nstopping;
+	unsigned	 owed;		/* idle workers sessions took, not yet
+					   replaced (pool_turn) */
 	unsigned	 batch;		/* workers to fork next tick */
 	int64_t		 throttle_until_ms;
 	uint64_t	 spawned;
@@ -133,10 +142,17 @@ int		 pool_init(struct pool *, struct daemon *, struct listener *,
 void		 pool_free(struct pool *);
 void		 pool_tick(struct pool *, int64_t now);
 struct worker	*pool_idle_worker(struct pool *);
-void		 pool_spawn_for_queue(struct pool *);
+/*
+ * After each turn of the event loop: start workers for the connections
+ * waiting and for the idle workers sessions took, a few per turn. True
+ * when more are due: the loop should turn again without waiting.
+ */
+bool		 pool_turn(struct pool *);
 void		 pool_set_state(struct worker *, unsigned state);
 void		 pool_worker_gone(struct worker *, enum wend);
 void		 pool_spawn_failed(struct pool *, const char *path, int err);
+/* A worker whose program never started: as if never spawned. */
+void		 pool_worker_unspawned(struct worker *);
 /* Hand queued connections to idle workers. */
 void		 pool_drain_queue(struct pool *);
 /* Queue a connection; -1 when the queue is full. */
@@ -159,7 +175,14 @@ void		 pool_drain(struct pool *);
 unsigned	 pool_sessions(const struct pool *);
 
 /* wproc.c */
+/* Ask the spawner for a worker; it is WS_STARTING until it says ready. */
 struct worker	*wproc_spawn(struct pool *);
+/*
+ * The spawner's answer: w's pid, or -1 with err (its program did not
+ * start). early: w died before this answer came (spawner.h).
+ */
+void		 wproc_spawned(struct worker *, pid_t pid, int err,
+		    const struct spawn_early *early);
 /* Hand fd to an idle worker with a `session`. 0, or -1 (w is killed). */
 /* On success w takes over what *hold holds (and *hold is emptied). */
 int		 wproc_session(struct worker *, int fd, const char *peer,

@@ -13,6 +13,18 @@
 #include "msg.h"
 
 /*
+ * Built with AddressSanitizer: no AS/DATA limits (it reserves terabytes of
+ * address space), and the few syscalls its runtime needs are allowed.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_ASAN	1
+#endif
+#endif
+
+/*
  * Enter the sandbox described by hello (uid/gid, chroot, ceilings, debug
  * mode). Every step is checked; on failure returns -1 with err naming the
  * step ("setresuid 998: Operation not permitted") and the caller must

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "pool.h"
 #include "source.h"
+#include "spawner.h"
 #include "version.h"
 
 
@@ -137,7 +138,9 @@ reap(struct daemon *d)
 	/* With its CPU time: a CPU limit's SIGKILL is told from others. */
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if ((w = find_worker(d, pid)) == NULL) {
-			log_debug("reaped unknown child %d", (int)pid);
+			if (!spawner_reaped(d, pid, status, &ru))
+				log_debug("reaped unknown child %d",
+				    (int)pid);
 			continue;
 		}
 		wproc_reaped(w, status, &ru);
@@ -465,6 +468,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	d->generation = 1;
 	d->worker_stderr = daemon_worker_stderr(cfg);
 	d->notify.fd = -1;
+	spawner_init(&d->spawner);
 
 	/* systemd's variables are ours alone: read, then unset them. */
 	if (notify_init(&d->notify, err, sizeof(err)) == -1 ||
@@ -533,6 +537,11 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		log_warn("epoll add");
 		return -1;
 	}
+	/* Before the listeners and the control socket: fewer fds to drop. */
+	if (spawner_start(d) == -1) {
+		log_warn("spawner");
+		return -1;
+	}
 	/* Before the listeners: a second daemon stops here, saying why. */
 	if ((d->ctl = control_open(d, cfg->control, cfg->admin_group, err,
 	    sizeof(err))) == NULL) {
@@ -577,12 +586,21 @@ bury(struct daemon *d)
 int
 daemon_run(struct daemon *d)
 {
+	struct listener	*l;
+	bool		 more = false;
+
 	for (;;) {
-		if (ev_run_once(&d->loop, -1) == -1) {
+		/* Spawns still due: look at the fds, but do not wait. */
+		if (ev_run_once(&d->loop, more ? 0 : -1) == -1) {
 			log_warn("epoll_wait");
 			return 1;
 		}
 		bury(d);
+		/* Every event of the turn served: now start workers. */
+		more = false;
+		TAILQ_FOREACH(l, &d->listeners, entry)
+			if (pool_turn(&l->pool))
+				more = true;
 		if (d->stopping && count_workers(d) == 0)
 			break;
 	}
@@ -601,6 +619,7 @@ daemon_free(struct daemon *d)
 		listener_close(l);
 	}
 	bury(d);
+	spawner_stop(d);
 	control_close(d->ctl);
 	d->ctl = NULL;
 	free(d->tenants);

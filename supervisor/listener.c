@@ -119,9 +119,9 @@ dispatch(struct listener *l, int fd, const char *peer, struct admit_hold *h)
 		}
 	}
 	if (pool_enqueue(p, fd, peer, h) == 0) {
+		/* A worker starts for it after this turn (pool_turn). */
 		log_debug("listener %s: no idle worker; %s queued (%u waiting)",
 		    l->cfg.name, peer, p->qlen);
-		pool_spawn_for_queue(p);
 		return;
 	}
 	log_warnx("listener %s: all %u workers busy and %u connections "

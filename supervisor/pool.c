@@ -2,8 +2,18 @@
  * pool.c: how many workers a pool keeps, and the queue of connections
  * waiting for one (see pool.h).
  *
- * Every tick (1 s) a pool short of idle workers forks 1, 2, 4 ... up to 32
- * (the batch doubles while the shortage lasts, the rule Apache prefork and
+ * Each idle worker a session takes is replaced at once, so a pool holds
+ * min_spare idle workers however fast connections come (within
+ * max_workers): the next connection finds a worker that is already
+ * waiting, not one that starts for it. The replacements are started after
+ * the loop turn that handed the sessions over (pool_turn), so spawning
+ * never delays a hand-off of the same turn, and at most SPAWNS_PER_TURN
+ * per turn, so a burst of them does not hold up the accepts of the next
+ * turn either: the loop turns again at once while some are due.
+ *
+ * On top of that, every tick (1 s) a pool still short of idle workers
+ * (start-up, a reload, workers that died) forks 1, 2, 4 ... up to 32 (the
+ * batch doubles while the shortage lasts, the rule Apache prefork and
  * PHP-FPM share) and a pool with too many idle workers retires one. A
  * worker that dies before `ready` pauses spawning for cfg.throttle seconds
  * (Postfix's rule), so a broken worker binary cannot make us spin.
@@ -25,6 +35,12 @@
 #include "pool.h"
 
 #define BATCH_MAX	32
+/*
+ * Spawns asked for between two looks at the listeners: each costs the loop
+ * a socketpair, hello and a message to the spawner (spawner.h), not the
+ * worker's start, which the loop never waits for.
+ */
+#define SPAWNS_PER_TURN	4
 
 int
 pool_init(struct pool *p, struct daemon *d, struct listener *l,
@@ -36,6 +52,7 @@ pool_init(struct pool *p, struct daemon *d, struct listener *l,
 	p->cfg = *cfg;
 	p->batch = 1;
 	TAILQ_INIT(&p->workers);
+	TAILQ_INIT(&p->idle);
 	if (cfg->queue > 0 &&
 	    (p->queue = calloc(cfg->queue, sizeof(*p->queue))) == NULL)
 		return -1;
@@ -72,17 +89,33 @@ state_counter(struct pool *p, unsigned state)
 	return NULL;
 }
 
+/* Take w out of its state's count (and the idle list). */
+static void
+leave_state(struct pool *p, struct worker *w)
+{
+	unsigned	*c;
+
+	if ((c = state_counter(p, w->state)) != NULL)
+		(*c)--;
+	if (w->state == WS_IDLE)
+		TAILQ_REMOVE(&p->idle, w, idle_entry);
+}
+
 void
 pool_set_state(struct worker *w, unsigned state)
 {
 	struct pool	*p = w->pool;
 	unsigned	*c;
 
-	if ((c = state_counter(p, w->state)) != NULL)
-		(*c)--;
+	/* An idle worker went to a session: the pool owes a new one. */
+	if (w->state == WS_IDLE && state == WS_BUSY)
+		p->owed++;
+	leave_state(p, w);
 	w->state = state;
 	if ((c = state_counter(p, state)) != NULL)
 		(*c)++;
+	if (state == WS_IDLE)
+		TAILQ_INSERT_TAIL(&p->idle, w, idle_entry);
 }
 
 /*
@@ -98,26 +131,37 @@ throttle(struct pool *p, const char *why)
 	    why, p->cfg.throttle);
 }
 
+/* Take w out of the pool. */
+static void
+detach(struct pool *p, struct worker *w)
+{
+	leave_state(p, w);
+	w->state = 0;
+	TAILQ_REMOVE(&p->workers, w, entry);
+	p->nworkers--;
+}
+
+void
+pool_worker_unspawned(struct worker *w)
+{
+	detach(w->pool, w);
+	w->pool->spawned--;
+}
+
 void
 pool_worker_gone(struct worker *w, enum wend kind)
 {
 	struct pool	*p = w->pool;
-	unsigned	*c;
 	char		 why[64];
 
-	if ((c = state_counter(p, w->state)) != NULL)
-		(*c)--;
-	w->state = 0;
-	TAILQ_REMOVE(&p->workers, w, entry);
-	p->nworkers--;
+	detach(p, w);
 	p->ended[kind]++;
 	if (kind == WEND_BEFORE_READY && !p->d->stopping) {
 		snprintf(why, sizeof(why), "worker %d died before it was ready",
 		    (int)w->pid);
 		throttle(p, why);
 	}
-	/* Someone may be waiting for the room this worker held. */
-	pool_spawn_for_queue(p);
+	/* Someone waiting for the room it held gets it in pool_turn(). */
 }
 
 /*
@@ -141,26 +185,43 @@ throttled(const struct pool *p, int64_t now)
 	return p->d->stopping || now < p->throttle_until_ms;
 }
 
-static void
+/* Start up to n workers; how many were started. */
+static unsigned
 spawn(struct pool *p, unsigned n)
 {
-	while (n-- > 0 && p->nworkers < p->cfg.max_workers)
-		if (wproc_spawn(p) == NULL)
-			break;
+	unsigned	 done = 0;
+
+	while (done < n && p->nworkers < p->cfg.max_workers &&
+	    wproc_spawn(p) != NULL)
+		done++;
+	return done;
 }
 
-void
-pool_spawn_for_queue(struct pool *p)
+bool
+pool_turn(struct pool *p)
 {
-	unsigned	 want;
+	unsigned	 queued, owed, avail, n, done;
 
-	if (p->qlen == 0 || throttled(p, ev_now_ms()))
-		return;
+	if (throttled(p, ev_now_ms())) {
+		p->owed = 0;
+		return false;
+	}
 	/* One starting worker per waiting connection, no more. */
-	if (p->qlen <= p->nstarting)
-		return;
-	want = p->qlen - p->nstarting;
-	spawn(p, want);
+	queued = p->qlen > p->nstarting ? p->qlen - p->nstarting : 0;
+	/* Then those sessions took: min_spare idle once the queue is served. */
+	avail = p->nidle + p->nstarting + queued - p->qlen;
+	owed = avail < p->cfg.min_spare ? p->cfg.min_spare - avail : 0;
+	if (owed > p->owed)
+		owed = p->owed;
+	p->owed = owed;		/* the rest is no longer needed */
+	if (queued + owed == 0)
+		return false;
+	n = queued + owed < SPAWNS_PER_TURN ? queued + owed : SPAWNS_PER_TURN;
+	done = spawn(p, n);
+	if (done > queued)
+		p->owed -= done - queued;
+	/* Short of n: max_workers, or spawning failed and is paused. */
+	return done == n && queued + owed > n;
 }
 
 struct worker *
@@ -169,12 +230,12 @@ pool_idle_worker(struct pool *p)
 	struct worker	*w;
 
 	/* Prefer a worker holding the current configuration. */
-	TAILQ_FOREACH(w, &p->workers, entry)
-		if (w->state == WS_IDLE && w->generation == p->d->generation &&
+	TAILQ_FOREACH(w, &p->idle, idle_entry)
+		if (w->generation == p->d->generation &&
 		    w->killed == WKILL_NONE)
 			return w;
-	TAILQ_FOREACH(w, &p->workers, entry)
-		if (w->state == WS_IDLE && w->killed == WKILL_NONE)
+	TAILQ_FOREACH(w, &p->idle, idle_entry)
+		if (w->killed == WKILL_NONE)
 			return w;
 	return NULL;
 }
@@ -241,8 +302,8 @@ retire_one(struct pool *p)
 	struct worker	*w;
 
 	/* The oldest idle worker goes first. */
-	TAILQ_FOREACH(w, &p->workers, entry) {
-		if (w->state == WS_IDLE && w->killed == WKILL_NONE) {
+	TAILQ_FOREACH(w, &p->idle, idle_entry) {
+		if (w->killed == WKILL_NONE) {
 			log_debug("pool %s: retiring idle worker %d",
 			    p->lst->cfg.name, (int)w->pid);
 			wproc_shutdown(w, 0, "retired");
@@ -343,7 +404,7 @@ pool_tick(struct pool *p, int64_t now)
 	}
 	if (p->nidle > p->cfg.max_spare)
 		retire_one(p);
-	pool_spawn_for_queue(p);
+	/* The queue's workers come in pool_turn(), after this tick. */
 }
 
 int

@@ -23,6 +23,11 @@
 #include "log.h"
 #include "staticlibs.h"
 
+/*
+ * libseccomp is no longer linked into a worker, but the seccomp filter a
+ * worker carries is what the build machine's libseccomp compiled
+ * (seccomp_bpf.h): a fix to it, too, reaches workers only by a rebuild.
+ */
 const char *const staticlibs_line[] = {
 	"libc.so.6", "libbsd.so.0", "libmd.so.0", "libjansson.so.4",
 	"libseccomp.so.2", NULL,

@@ -1,13 +1,14 @@
 /*
  * wproc.c: one worker process, seen from the supervisor (see pool.h).
  *
- * Workers are spawned (posix_spawn) with the exec contract of DESIGN.md: fds 0 and 1
- * on /dev/null, fd 2 on /dev/null or a pipe we log, the channel on fd 3,
- * nothing else open, default signal dispositions, an empty mask and a
- * minimal environment. From then on a worker is untrusted: every message
- * is validated against the table for its state, reads are budgeted per
- * wakeup and per second, sends never block, log lines are rate-limited
- * and escaped, and a worker that breaks a rule is killed and logged.
+ * Workers are started by the spawner (spawner.h) with the exec contract
+ * of DESIGN.md: fds 0 and 1 on /dev/null, fd 2 on /dev/null or a pipe we
+ * log, the channel on fd 3, nothing else open, default signal
+ * dispositions, an empty mask and a minimal environment. From then on a
+ * worker is untrusted: every message is validated against the table for
+ * its state, reads are budgeted per wakeup and per second, sends never
+ * block, log lines are rate-limited and escaped, and a worker that breaks
+ * a rule is killed and logged.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -15,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,7 @@
 #include "log.h"
 #include "msg.h"
 #include "pool.h"
+#include "spawner.h"
 
 #define MSGS_PER_WAKEUP		32	/* then back to the loop */
 #define MSGS_PER_SECOND		2000	/* more is a flood: killed */
@@ -130,65 +131,6 @@ log_untrusted(struct worker *w, int prio, const char *what, const char *s,
 
 /* --- spawning ------------------------------------------------------------ */
 
-/*
- * Start the worker program with posix_spawn(), which glibc runs as
- * clone(CLONE_VM | CLONE_VFORK): the child borrows our address space until
- * it execs instead of copying our page tables only to throw them away.
- * That was a third of the supervisor's CPU per ssh session with fork().
- * The exec contract: signals at their defaults and unmasked, its own
- * session (a terminal's ^C reaches the supervisor only), fds 0 and 1 on
- * /dev/null, 2 on errw or /dev/null, the channel on 3, nothing else.
- * Returns 0 or an errno value (exec's own errors included).
- */
-static int
-spawn_exec(struct daemon *d, const char *path, int chan, int errw,
-    char *const argv[], char *const envp[], pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t	 at;
-	sigset_t		 all, none;
-	int			 src[3], i, e;
-
-	/*
-	 * Lift the sources above the targets first, so no dup2 in the
-	 * child clobbers one and no source is already its own target (a
-	 * dup2 onto another fd is what clears FD_CLOEXEC on the copy).
-	 */
-	src[0] = fcntl(d->devnull, F_DUPFD_CLOEXEC, 10);
-	src[1] = fcntl(errw != -1 ? errw : d->devnull, F_DUPFD_CLOEXEC, 10);
-	src[2] = fcntl(chan, F_DUPFD_CLOEXEC, 10);
-	e = 0;
-	for (i = 0; i < 3; i++)
-		if (src[i] == -1 && e == 0)
-			e = errno;
-	if (e == 0 && (e = posix_spawn_file_actions_init(&fa)) == 0) {
-		if ((e = posix_spawn_file_actions_adddup2(&fa, src[0], 0)) ||
-		    (e = posix_spawn_file_actions_adddup2(&fa, src[0], 1)) ||
-		    (e = posix_spawn_file_actions_adddup2(&fa, src[1], 2)) ||
-		    (e = posix_spawn_file_actions_adddup2(&fa, src[2],
-		    MSG_CHAN_FD)) ||
-		    (e = posix_spawn_file_actions_addclosefrom_np(&fa,
-		    MSG_CHAN_FD + 1)))
-			goto fa;
-		if ((e = posix_spawnattr_init(&at)) != 0)
-			goto fa;
-		sigfillset(&all);
-		sigemptyset(&none);
-		if ((e = posix_spawnattr_setsigdefault(&at, &all)) == 0 &&
-		    (e = posix_spawnattr_setsigmask(&at, &none)) == 0 &&
-		    (e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
-		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID)) == 0)
-			e = posix_spawn(pid, path, &fa, &at, argv, envp);
-		posix_spawnattr_destroy(&at);
-fa:
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	for (i = 0; i < 3; i++)
-		if (src[i] != -1)
-			close(src[i]);
-	return e;
-}
-
 static void	chan_cb(struct ev *, uint32_t);
 static void	chan_read(struct worker *, int);
 static void	err_cb(struct ev *, uint32_t);
@@ -224,6 +166,14 @@ send_hello(struct worker *w)
 	}
 }
 
+/* The program of p's workers. */
+static const char *
+worker_path(const struct pool *p)
+{
+	return strcmp(p->lst->cfg.transport, "ssh") == 0 ?
+	    p->d->cfg.ssh_worker_path : p->d->cfg.worker_path;
+}
+
 struct worker *
 wproc_spawn(struct pool *p)
 {
@@ -237,8 +187,7 @@ wproc_spawn(struct pool *p)
 	static char	 env_ubsan[] = "UBSAN_OPTIONS=print_stacktrace=1:"
 			    "color=never";
 	char		*envp[3];
-	const char	*path = d->cfg.worker_path;
-	pid_t		 pid;
+	const char	*path = worker_path(p);
 	int		 e;
 	bool		 ssh = strcmp(p->lst->cfg.transport, "ssh") == 0;
 
@@ -263,8 +212,6 @@ wproc_spawn(struct pool *p)
 	pad[TITLE_PAD] = '\0';
 	argv[0] = (char *)(uintptr_t)(ssh ? "iridium-worker-ssh" :
 	    "iridium-worker");
-	if (ssh)
-		path = d->cfg.ssh_worker_path;
 	argv[1] = pad;
 	argv[2] = NULL;
 	/* A minimal environment: nothing of ours leaks into a worker. */
@@ -272,7 +219,7 @@ wproc_spawn(struct pool *p)
 	envp[1] = env_ubsan;
 	envp[2] = NULL;
 
-	e = spawn_exec(d, path, sv[1], ep[1], argv, envp, &pid);
+	e = spawner_request(d, w, path, argv, envp, sv[1], ep[1]);
 	close(sv[1]);
 	if (ep[1] != -1)
 		close(ep[1]);
@@ -281,12 +228,15 @@ wproc_spawn(struct pool *p)
 		if (ep[0] != -1)
 			close(ep[0]);
 		free(w);
-		pool_spawn_failed(p, path, e);
+		/* A spawner behind on its work: the next turn asks again. */
+		if (e == EAGAIN)
+			log_debug("pool %s: spawner busy", p->lst->cfg.name);
+		else
+			pool_spawn_failed(p, path, e);
 		return NULL;
 	}
 
 	w->pool = p;
-	w->pid = pid;
 	w->chan = sv[0];
 	w->errfd = ep[0];
 	w->generation = d->generation;
@@ -296,20 +246,53 @@ wproc_spawn(struct pool *p)
 	p->nworkers++;
 	p->spawned++;
 	pool_set_state(w, WS_STARTING);
-
+	/*
+	 * hello goes now, to be read when the worker runs; what it says is
+	 * read once its pid is known (wproc_spawned), so that every message
+	 * and every kill has a pid to go by.
+	 */
 	(void)fcntl(w->chan, F_SETFL, O_NONBLOCK);
-	ev_set(&w->ev_chan, w->chan, chan_cb, w);
-	if (ev_add(&d->loop, &w->ev_chan, EPOLLIN) == -1)
-		log_warn("%s: epoll add channel", wname(w));
+	send_hello(w);
+	return w;
+}
+
+void
+wproc_spawned(struct worker *w, pid_t pid, int err,
+    const struct spawn_early *early)
+{
+	struct pool	*p = w->pool;
+	struct daemon	*d = p->d;
+
+	if (pid == -1) {
+		close(w->chan);
+		w->chan = -1;
+		if (w->errfd != -1)
+			close(w->errfd);
+		w->errfd = -1;
+		pool_worker_unspawned(w);
+		pool_spawn_failed(p, worker_path(p), err);
+		TAILQ_INSERT_TAIL(&d->graveyard, w, entry);
+		return;
+	}
+	w->pid = pid;
+	log_debug("pool %s: spawned worker %d", p->lst->cfg.name, (int)pid);
+	if (w->killed != WKILL_NONE) {
+		/* Killed while we did not know whom to kill. */
+		if (kill(pid, SIGKILL) == -1 && errno != ESRCH)
+			log_warn("kill worker %d", (int)pid);
+	} else {
+		ev_set(&w->ev_chan, w->chan, chan_cb, w);
+		if (ev_add(&d->loop, &w->ev_chan, EPOLLIN) == -1)
+			log_warn("%s: epoll add channel", wname(w));
+	}
 	if (w->errfd != -1) {
 		(void)fcntl(w->errfd, F_SETFL, O_NONBLOCK);
 		ev_set(&w->ev_err, w->errfd, err_cb, w);
 		if (ev_add(&d->loop, &w->ev_err, EPOLLIN) == -1)
 			log_warn("%s: epoll add stderr", wname(w));
 	}
-	log_debug("pool %s: spawned worker %d", p->lst->cfg.name, (int)pid);
-	send_hello(w);
-	return w;
+	if (early != NULL)
+		wproc_reaped(w, early->status, &early->ru);
 }
 
 /* --- talking to a worker ------------------------------------------------- */
@@ -384,8 +367,11 @@ wproc_kill(struct worker *w, enum wkill why, const char *detail)
 		log_warnx("%s: %s (%s): killing it", wname(w), detail,
 		    wkill_names[why]);
 	w->killed = why;
-	/* pid is ours until we reap it, so this never hits a stranger. */
-	if (kill(w->pid, SIGKILL) == -1 && errno != ESRCH)
+	/*
+	 * pid is ours until we reap it, so this never hits a stranger; no
+	 * pid yet: wproc_spawned() kills it when the pid comes.
+	 */
+	if (w->pid != 0 && kill(w->pid, SIGKILL) == -1 && errno != ESRCH)
 		log_warn("kill worker %d", (int)w->pid);
 	ev_del(&w->pool->d->loop, &w->ev_chan);
 }

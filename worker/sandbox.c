@@ -11,31 +11,22 @@
  *   3. no_new_privs, not dumpable;
  *   4. Landlock: no filesystem access, no TCP bind/connect, no signals or
  *      abstract sockets outside the domain (as far as the kernel's ABI goes);
- *   5. seccomp: an allow-list, default kill (trap in debug mode).
+ *   5. seccomp: an allow-list, default kill (trap in debug mode), compiled
+ *      to BPF when the worker was built (seccomp_bpf.h, seccomp_rules.c).
  * Privilege first (chroot needs root), fds before limits (NOFILE would
  * not close what is open), no_new_privs before Landlock and seccomp (both
  * need it), and seccomp last, because every earlier step uses syscalls it
  * forbids.
  */
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
-#include <linux/futex.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,17 +36,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
-
-/* libseccomp's SCMP_Ax() leave a field to zero-initialisation. */
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_ASAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_ASAN	1
-#endif
-#endif
+#include "seccomp_bpf.h"
 
 #define SANDBOX_NOFILE	8	/* 0-3, the client, headroom for libssh */
 /* Address space beyond the VM heap: the binary, libc, malloc arenas. */
@@ -320,13 +301,10 @@ landlock(void (*note)(const char *), char *err, size_t errlen)
 /* 5: seccomp ------------------------------------------------------------- */
 
 /*
- * What the debug handler needs, resolved before the filter is loaded:
- * the handler may only read memory and call write().
+ * The debug handler may only read memory and call write(): the syscall
+ * names and the architecture come with the filter (seccomp_bpf.h).
  */
-#define SYSNAME_MAX	512
 #define SI_SECCOMP	1	/* si_code of a filter's SIGSYS (SYS_SECCOMP) */
-static const char	*sysnames[SYSNAME_MAX];
-static unsigned		 native_arch;
 
 static void
 put_str(char *p, size_t *len, size_t max, const char *s)
@@ -368,7 +346,7 @@ sigsys_debug(int sig, siginfo_t *si, void *uc_)
 		/* Sent by someone: not ours to fail a syscall for. */
 		put_str(line, &len, max, "sandbox: SIGSYS from outside, "
 		    "ignored");
-	} else if (si->si_arch != native_arch) {
+	} else if (si->si_arch != seccomp_bpf_arch) {
 		put_str(line, &len, max, "sandbox: blocked syscall ");
 		put_num(line, &len, max, (unsigned long)(unsigned)nr, 10);
 		put_str(line, &len, max, " of foreign arch 0x");
@@ -376,7 +354,8 @@ sigsys_debug(int sig, siginfo_t *si, void *uc_)
 	} else {
 		put_str(line, &len, max, "sandbox: blocked syscall ");
 		put_num(line, &len, max, (unsigned long)(unsigned)nr, 10);
-		name = nr >= 0 && nr < SYSNAME_MAX ? sysnames[nr] : NULL;
+		name = nr >= 0 && nr < SECCOMP_SYSNAMES ?
+		    seccomp_bpf_sysnames[nr] : NULL;
 		if (name != NULL) {
 			put_str(line, &len, max, " (");
 			put_str(line, &len, max, name);
@@ -402,12 +381,7 @@ static int
 debug_handler(char *err, size_t errlen)
 {
 	struct sigaction sa;
-	int		 i;
 
-	for (i = 0; i < SYSNAME_MAX; i++)
-		sysnames[i] = seccomp_syscall_resolve_num_arch(
-		    SCMP_ARCH_NATIVE, i);
-	native_arch = seccomp_arch_native();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigsys_debug;
 	sa.sa_flags = SA_SIGINFO;
@@ -417,215 +391,36 @@ debug_handler(char *err, size_t errlen)
 	return 0;
 }
 
-#define RULE(action, call, ...)						\
-	do {								\
-		if ((rc = seccomp_rule_add(ctx, (action),		\
-		    SCMP_SYS(call), __VA_ARGS__)) < 0) {		\
-			snprintf(err, errlen, "seccomp rule %s: %s",	\
-			    #call, strerror(-rc));			\
-			return -1;					\
-		}							\
-	} while (0)
-#define ALLOW(call, ...)	RULE(SCMP_ACT_ALLOW, call, __VA_ARGS__)
-#define EACCESS(call)		RULE(SCMP_ACT_ERRNO(EACCES), call, 0)
-
-/*
- * The allow-list: as short as a serving worker allows, checked with
- * strace and --sandbox-debug against line sessions (typing, !load, large
- * output, interrupts, limits, idle timeout, shutdown, hang-ups). Every
- * entry says why it is here. Anything else kills the process (SIGSYS),
- * which the supervisor reports as a sandbox violation.
- */
-static int
-add_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
+void
+seccomp_bpf_fill(const struct seccomp_bpf *f, uint32_t pid,
+    struct sock_filter *insns)
 {
-	int	 rc;
+	unsigned	 i;
 
-	/*
-	 * The channel (fd 3) and the client socket. send() and recv() are
-	 * sendto and recvfrom on x86_64; we only ever send on connected
-	 * sockets, so never to an address.
-	 */
-	ALLOW(recvmsg, 0);		/* channel messages, the client fd */
-	ALLOW(sendmsg, 0);		/* channel messages */
-	ALLOW(recvfrom, 0);
-	ALLOW(sendto, 1, SCMP_A4(SCMP_CMP_EQ, 0));
-	ALLOW(poll, 0);			/* the session loop */
-	ALLOW(shutdown, 0);		/* the goodbye: SHUT_WR, then linger */
-	ALLOW(close, 0);		/* the client socket at the end */
-	/* O_NONBLOCK on the client socket: nothing else of fcntl. */
-	ALLOW(fcntl, 1, SCMP_A1(SCMP_CMP_EQ, F_GETFL));
-	ALLOW(fcntl, 1, SCMP_A1(SCMP_CMP_EQ, F_SETFL));
-	/* ssh: TCP_NODELAY on the client socket; SO_ERROR and friends. */
-	ALLOW(setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP),
-	    SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY));
-	ALLOW(getsockopt, 1, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET));
-	/*
-	 * fd 2: the log's last resort when the channel is gone, the debug
-	 * handler, sanitizer reports. writev: glibc's fatal messages
-	 * (malloc corruption, fortify, stack smashing) before abort(),
-	 * so such a crash is told as a crash, not as a violation.
-	 */
-	ALLOW(write, 0);
-	ALLOW(writev, 0);
-
-	/*
-	 * Memory: malloc and the VM heap. Anonymous only (no file is open
-	 * to map anyway), never executable: no new code, ever. mremap is
-	 * realloc of large blocks, which may move them but never onto a
-	 * place of its choosing (no MREMAP_FIXED). madvise: giving memory
-	 * back; not MADV_MERGEABLE (KSM would share pages across tenants).
-	 */
-	ALLOW(brk, 0);
-	ALLOW(mmap, 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
-	    SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
-	ALLOW(mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	ALLOW(munmap, 0);
-	ALLOW(mremap, 1, SCMP_A3(SCMP_CMP_MASKED_EQ,
-	    ~(scmp_datum_t)MREMAP_MAYMOVE, 0));
-	ALLOW(madvise, 1, SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
-	ALLOW(madvise, 1, SCMP_A2(SCMP_CMP_EQ, MADV_FREE));
-
-	/*
-	 * Time and accounting: timeouts and rates (the vDSO answers, but
-	 * falls back to the syscall on some clock sources); cpu_ms in
-	 * `status`.
-	 */
-	ALLOW(clock_gettime, 0);
-	ALLOW(gettimeofday, 0);
-	ALLOW(getrusage, 0);
-
-	/* ssh: OpenSSL's fork check (getpid) and DRBG reseeds. */
-	ALLOW(getpid, 0);
-	ALLOW(getrandom, 0);
-	/*
-	 * ssh transport: OpenSSL and libssh run pthread_once() on first use
-	 * of many things (an error queue, a cipher, a disconnect), and
-	 * glibc ends every first pthread_once() with a futex wake-all on
-	 * the once word, even with no other thread. Wake only, private only:
-	 * a single-threaded worker never waits on a futex.
-	 */
-	ALLOW(futex, 1, SCMP_A1(SCMP_CMP_EQ, FUTEX_WAKE | FUTEX_PRIVATE_FLAG));
-
-	/*
-	 * Our own limits, read and lowered (sandbox_lower) through
-	 * prlimit64(0, ...), which is what glibc's getrlimit and setrlimit
-	 * are; the old setrlimit syscall is not needed. Raising a hard
-	 * limit needs CAP_SYS_RESOURCE, which we no longer have, and every
-	 * soft limit already sits at its hard one.
-	 */
-	ALLOW(prlimit64, 1, SCMP_A0(SCMP_CMP_EQ, 0));
-
-	/*
-	 * Signals: the SIGXCPU handler (and the debug SIGSYS handler)
-	 * return; a poll stopped by SIGSTOP resumes through
-	 * restart_syscall. abort() (glibc's checks, assert) blocks signals
-	 * and raises SIGABRT at itself: allowed, so a crash is told as a
-	 * crash, not as a violation; tgkill to no one else.
-	 */
-	ALLOW(rt_sigreturn, 0);
-	ALLOW(restart_syscall, 0);
-	ALLOW(rt_sigprocmask, 0);
-	ALLOW(gettid, 0);
-	ALLOW(tgkill, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()),
-	    SCMP_A2(SCMP_CMP_EQ, SIGABRT));
-
-	ALLOW(exit_group, 0);		/* single-threaded: no exit */
-#ifdef SANDBOX_ASAN
-	/*
-	 * AddressSanitizer: its allocator marks each new region (no huge
-	 * pages, not in core dumps), and it takes down its alternate
-	 * signal stack at exit. A report (ASan's or UBSan's) asks whether
-	 * fd 2 is a terminal (colours) and probes memory before printing
-	 * it by writing it into a pipe: without these a worker's report
-	 * would end as a "sandbox violation" and never reach the log.
-	 * Only pipe2(fds, 0): a hostile O_CLOEXEC pipe is still killed.
-	 */
-	ALLOW(madvise, 1, SCMP_A2(SCMP_CMP_EQ, MADV_NOHUGEPAGE));
-	ALLOW(madvise, 1, SCMP_A2(SCMP_CMP_EQ, MADV_DONTDUMP));
-	ALLOW(sigaltstack, 0);
-	ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO),
-	    SCMP_A1(SCMP_CMP_EQ, TCGETS));
-	ALLOW(pipe2, 1, SCMP_A1(SCMP_CMP_EQ, 0));
-#endif
-
-	/*
-	 * File probes (locale, time zone, /dev/tty for glibc's fatal
-	 * messages, NSS in libraries) fail politely instead of killing:
-	 * there is nothing to open anyway. Everything else that names a
-	 * path (chdir, mkdir, unlink, execve, ...) kills.
-	 */
-	EACCESS(open);
-	EACCESS(openat);
-	EACCESS(stat);
-	EACCESS(lstat);
-	EACCESS(fstat);
-	EACCESS(newfstatat);
-	EACCESS(statx);
-	EACCESS(access);
-	EACCESS(faccessat);
-	EACCESS(faccessat2);
-	EACCESS(readlink);
-	EACCESS(readlinkat);
-	return 0;
+	memcpy(insns, f->insns, f->len * sizeof(insns[0]));
+	for (i = 0; i < f->npid; i++)
+		insns[f->pid_at[i]].k = pid;
 }
 
-#undef ALLOW
-#undef EACCESS
-#undef RULE
-
 /*
- * Build the filter with libseccomp, export it as BPF and install it with
- * prctl(PR_SET_SECCOMP): a systemd unit's SystemCallFilter then need not
- * allow the seccomp(2) syscall itself. Installed this way the kernel
- * also turns on its speculative store bypass mitigation for us.
+ * Install the filter built with the worker (seccomp_bpf.h), our pid
+ * written in, with prctl(PR_SET_SECCOMP): a systemd unit's
+ * SystemCallFilter then need not allow the seccomp(2) syscall itself.
+ * Installed this way the kernel also turns on its speculative store
+ * bypass mitigation for us (when that mitigation is in its seccomp mode).
  */
 static int
 seccomp_install(bool debug, char *err, size_t errlen)
 {
-	scmp_filter_ctx		 ctx;
+	const struct seccomp_bpf *f = debug ? &seccomp_bpf_trap :
+				    &seccomp_bpf_kill;
+	struct sock_filter	 insns[SECCOMP_BPF_MAX];
 	struct sock_fprog	 prog;
-	struct sock_filter	 insns[1024];
-	uint32_t		 action;
-	ssize_t			 n;
-	int			 p[2], rc;
 
 	if (debug && debug_handler(err, errlen) == -1)
 		return -1;
-	action = debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
-	if ((ctx = seccomp_init(action)) == NULL)
-		FAIL("seccomp_init failed");
-	/*
-	 * A syscall of another ABI (int 0x80, x32 numbers) is the classic
-	 * way around a filter: it gets the same end as any other
-	 * violation, not libseccomp's default of killing the thread.
-	 */
-	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-	    action)) < 0) {
-		seccomp_release(ctx);
-		FAIL("seccomp bad-arch action: %s", strerror(-rc));
-	}
-	if (add_rules(ctx, err, errlen) == -1) {
-		seccomp_release(ctx);
-		return -1;
-	}
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		seccomp_release(ctx);
-		FAIL("pipe: %s", strerror(errno));
-	}
-	rc = seccomp_export_bpf(ctx, p[1]);
-	seccomp_release(ctx);
-	close(p[1]);
-	if (rc < 0) {
-		close(p[0]);
-		FAIL("seccomp_export_bpf: %s", strerror(-rc));
-	}
-	n = read(p[0], insns, sizeof(insns));
-	close(p[0]);
-	if (n <= 0 || n % (ssize_t)sizeof(insns[0]) != 0 ||
-	    n == (ssize_t)sizeof(insns))
-		FAIL("seccomp filter export: unexpected size %zd", n);
-	prog.len = (unsigned short)(n / (ssize_t)sizeof(insns[0]));
+	seccomp_bpf_fill(f, (uint32_t)getpid(), insns);
+	prog.len = (unsigned short)f->len;
 	prog.filter = insns;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
 		FAIL("prctl PR_SET_SECCOMP: %s", strerror(errno));

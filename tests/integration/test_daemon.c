@@ -613,3 +613,96 @@ Test(daemon, a_static_worker_older_than_the_system_libraries_is_reported)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* The helper that starts workers (spawner.c): its pid, or 0. */
+static pid_t
+spawner_pid(void)
+{
+	pid_t	 pids[256];
+	char	 path[64], comm[32];
+	FILE	*f;
+	int	 n, i;
+
+	n = hd_children(&d, pids, 256);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pids[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL &&
+		    strcmp(comm, "iridiumd-spawn\n") == 0) {
+			fclose(f);
+			return pids[i];
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+/*
+ * A worker a session takes is replaced at once, after the loop turn that
+ * handed the session over (pool.c), not at the next tick: with one spare,
+ * each of five sessions opened one after another finds its replacement
+ * ready within 400 ms. A refill at the tick (once a second) would leave
+ * the pool empty for most of each second.
+ */
+Test(daemon, each_worker_a_session_takes_is_replaced_at_once)
+{
+	static const char *const argv[] = { "--pool", "min_spare=1", "--pool",
+	    "max_spare=1", "--log-level", "debug", NULL };
+	long long	 t0;
+	int		 fds[5], i, n;
+
+	start(argv);
+	cr_assert(hd_wait_log(&d, "every pool has its spare workers", 10000));
+	for (i = 0; i < 5; i++) {
+		fds[i] = tc_session(&d);
+		cr_assert_geq(fds[i], 0, "session %d", i);
+		t0 = hd_now_ms();
+		while ((n = hd_log_count(&d, " ready after ")) < i + 2 &&
+		    hd_now_ms() - t0 < 400)
+			usleep(5000);
+		cr_assert_eq(n, i + 2, "session %d: its replacement was not "
+		    "ready after %lld ms", i, hd_now_ms() - t0);
+	}
+	cr_assert_eq(hd_log_count(&d, "no idle worker"), 0);
+	for (i = 0; i < 5; i++)
+		close(fds[i]);
+}
+
+/*
+ * Workers are started by a helper process that holds nothing but its
+ * channel, /dev/null and stderr (spawner.c), whatever iridiumd has open,
+ * and they are iridiumd's children (hd_worker_for_port finds them among
+ * them). When the helper dies, the next worker starts a new one.
+ */
+Test(daemon, a_spawner_with_five_fds_starts_the_workers_and_is_replaced)
+{
+	static const char *const argv[] = { "--pool", "min_spare=2", NULL };
+	pid_t		 sp, sp2, w;
+	char		*s;
+	int		 fd, i;
+
+	start(argv);
+	cr_assert(hd_wait_log(&d, "every pool has its spare workers", 10000));
+	cr_assert_neq(sp = spawner_pid(), 0, "no iridiumd-spawn child");
+	cr_assert_eq(proc_fd_count(sp), 5, "the spawner holds %d fds",
+	    proc_fd_count(sp));
+	cr_assert_gt(proc_fd_count(d.pid), 5);
+
+	kill(sp, SIGKILL);
+	cr_assert(hd_wait_log(&d, "a new one starts with the next worker",
+	    10000));
+	for (i = 0; i < 3; i++) {
+		fd = tc_session(&d);
+		cr_assert_geq(fd, 0, "session %d after the spawner died", i);
+		w = hd_worker_for_port(&d, tc_local_port(fd));
+		cr_assert_gt(w, 0, "the worker is iridiumd's child");
+		s = tc_cmd(fd, "load $0 #1");
+		cr_assert_not_null(s);
+		free(s);
+		close(fd);
+	}
+	cr_assert_neq(sp2 = spawner_pid(), 0, "no new spawner");
+	cr_assert_neq(sp2, sp);
+	cr_assert_eq(hd_log_count(&d, "killing it"), 0);
+}
