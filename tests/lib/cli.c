@@ -77,6 +77,12 @@ cli_run(struct cli_proc *p, const char *input, size_t inlen, int close_out,
 	cr_assert_eq(pipe(in), 0);
 	cr_assert_eq(pipe(out), 0);
 	cr_assert_eq(pipe(err), 0);
+	/* No reader from the start: a write the child makes before we
+	 * would have closed it must fail too. */
+	if (close_out) {
+		close(out[0]);
+		out[0] = -1;
+	}
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -85,7 +91,8 @@ cli_run(struct cli_proc *p, const char *input, size_t inlen, int close_out,
 		dup2(err[1], 2);
 		close(in[0]);
 		close(in[1]);
-		close(out[0]);
+		if (out[0] != -1)
+			close(out[0]);
 		close(out[1]);
 		close(err[0]);
 		close(err[1]);
@@ -96,10 +103,6 @@ cli_run(struct cli_proc *p, const char *input, size_t inlen, int close_out,
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	if (close_out) {
-		close(out[0]);
-		out[0] = -1;
-	}
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	if (inlen == 0) {
 		close(in[1]);
