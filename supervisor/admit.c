@@ -38,7 +38,6 @@
 #include "source.h"
 #include "tenant.h"
 
-#define BUSY_LINE	"Server busy, please try again later."
 
 static const char *const refusal_words[ADMIT_NREFUSALS] = {
 #define REFUSAL_WORDS(E, json, words)	[ADMIT_##E] = words,
@@ -319,7 +318,7 @@ admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
 		    "session yet (max_startups %u:%u:%u)", a->startups,
 		    st->start, st->rate, st->full);
 		refuse(l, fd, ADMIT_STARTUPS, l->cfg.proxy_protocol ? NULL :
-		    BUSY_LINE, peer, why);
+		    BUSY_TEXT, peer, why);
 		return -1;
 	}
 	/* Admitted: it holds its share until it is released. */

@@ -32,7 +32,6 @@
 
 #define ACCEPTS_PER_WAKEUP	64
 #define EMFILE_PAUSE_MS		1000
-#define BUSY_LINE		"Server busy, please try again later.\r\n"
 
 /* "127.0.0.1:2244" or "[::1]:2244". */
 static void

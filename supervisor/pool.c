@@ -288,8 +288,7 @@ queue_expire(struct pool *p, int64_t now)
 		    "worker: refused", p->lst->cfg.name, p->queue[i].peer,
 		    p->cfg.queue_timeout);
 		admit_release(p->d, &p->queue[i].hold);
-		listener_refuse(p->lst, p->queue[i].fd,
-		    "Server busy, please try again later.\r\n");
+		listener_refuse(p->lst, p->queue[i].fd, BUSY_LINE);
 		memmove(&p->queue[i], &p->queue[i + 1],
 		    (p->qlen - i - 1) * sizeof(p->queue[0]));
 		p->qlen--;
