@@ -352,6 +352,22 @@ conn_connected(struct conn *c)
 	return 0;
 }
 
+/*
+ * An epoll event on c: finish its connect, then read. 1: its prompt came;
+ * 0: not yet; -1: it failed (counted and closed).
+ */
+static int
+conn_event(struct conn *c, uint32_t events)
+{
+	if (c->state == C_CONNECTING) {
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return 0;
+		if (conn_connected(c) == -1)
+			return -1;
+	}
+	return conn_read(c);
+}
+
 /* Time out every connection past its deadline. */
 static void
 expire(int64_t now)
@@ -487,16 +503,8 @@ run_sessions(long clients, int64_t until, long total, bool first)
 		    now + 100000000);
 		for (int i = 0; i < n; i++) {
 			struct conn	*c = evs[i].data.ptr;
-			int		 r;
 
-			if (c->state == C_CONNECTING) {
-				if (!(evs[i].events & (EPOLLOUT | EPOLLERR |
-				    EPOLLHUP)))
-					continue;
-				if (conn_connected(c) == -1)
-					continue;
-			}
-			if ((r = conn_read(c)) != 1)
+			if (conn_event(c, evs[i].events) != 1)
 				continue;
 			if (first) {
 				sample(now_ns() - c->start_ns);
@@ -572,19 +580,9 @@ open_all(size_t inflight, bool record)
 			struct conn	*c = evs[i].data.ptr;
 			int		 r;
 
-			if (c->state == C_CONNECTING) {
-				if (!(evs[i].events & (EPOLLOUT | EPOLLERR |
-				    EPOLLHUP)))
-					continue;
-				if (conn_connected(c) == -1) {
-					pending--;
-					continue;
-				}
-			}
-			if (c->state != C_BANNER)
+			if (c->state == C_IDLE)		/* held already */
 				continue;
-			r = conn_read(c);
-			if (r == 0)
+			if ((r = conn_event(c, evs[i].events)) == 0)
 				continue;
 			pending--;
 			if (r == 1) {
