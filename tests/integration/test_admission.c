@@ -358,8 +358,13 @@ Test(admission, metrics_say_what_happened_and_the_file_is_written_whole)
 		free(tc_read_all(fd[0], 10000, NULL));
 		close(fd[0]);
 	}
-	/* The client sees EOF before iridiumd hears the session end. */
-	for (i = 0; i < 100 && stat_num("sessions.active") > 0; i++)
+	/*
+	 * The client sees EOF before iridiumd reaps the worker, which is
+	 * when the tenant's slot is released (and per_tenant stops counting
+	 * it).
+	 */
+	for (i = 0; i < 100 &&
+	    stat_num("sessions.per_tenant.anonymous.active") > 0; i++)
 		usleep(50000);
 	fd[0] = tc_session_from(&d, "127.0.0.62");
 	fd[1] = tc_session_from(&d, "127.0.0.63");
