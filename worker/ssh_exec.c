@@ -114,7 +114,8 @@ ssh_command(struct sshc *c, const char *p, size_t n)
 	c->running = false;
 	c->interrupt = false;
 	c->sigint = false;
-	c->active = session_now();
+	c->active = session_line_done(c->s);
+	c->idle_warned = false;
 	repl_stats(c->repl, &c->s->vm);
 	if (c->dropped > 0 && c->reason == NULL) {
 		ssh_text(c, SSH_OUT, "%s(%llu bytes of output dropped after "
