@@ -639,6 +639,9 @@ handle(struct worker *w, struct msg *m)
 			w->unresponsive = false;
 			w->ping_sent_ms = 0;
 			w->ping_last_ms = ev_now_ms();
+			/* Proven alive: a connection handed back may go. */
+			if (w->state == WS_IDLE && p->qlen > 0)
+				pool_drain_queue(p);
 		}
 		break;
 	case MSG_SESSION_END:

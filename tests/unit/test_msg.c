@@ -1110,7 +1110,7 @@ Test(strings, enumerations)
 		{ MSG_SESSION, "transport", "line, ssh" },
 		{ MSG_STATUS, "state", "idle, busy" },
 		{ MSG_SESSION_END, "reason", "quit, hangup, idle, lifetime, "
-		    "shutdown, cpu, output, error, auth, proxy, refused" },
+		    "shutdown, cpu, output, error, auth, proxy, refused, line" },
 	};
 	static const char *const bad[] = { "tcp", "LINE", "lin", "line ",
 	    "idl", "busy!" , "quit\n" };
