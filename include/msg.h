@@ -55,7 +55,13 @@ enum msg_fd {
 	MSG_FD_REQUIRED,
 };
 
-/* X(NAME, name, sent by, states in which it may arrive, fd) */
+/*
+ * X(NAME, name, sent by, states in which it may arrive, fd)
+ *
+ * A worker's first `status` after a `session` acknowledges it: the
+ * supervisor keeps its own copy of the client's fd until then, and hands
+ * the connection to another worker if none comes (pool.h).
+ */
 #define MSG_TYPES(X)							\
 	X(HELLO,	hello,		MSG_FROM_SUPERVISOR, WS_STARTING,	\
 	    MSG_FD_NONE)						\

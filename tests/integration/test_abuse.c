@@ -215,25 +215,42 @@ trickle_until(int fd, const char *needle, int gap_ms, int timeout_ms,
  */
 Test(abuse, a_trickled_line_is_idle)
 {
+	json_t	*j, *o;
+	size_t	 k;
 	char	*s;
-	int	 fd, sent;
+	int	 fd, sent, i, seen = 0;
 
 	start_with("[limits]\nidle = 4\nidle_warn = 2\nline_timeout = 0\n",
 	    NULL);
 	fd = tc_session(&d);
 	cr_assert_geq(fd, 0);
+	/* As iridiumctl sees it: the bytes are counted, the time is idle. */
+	for (i = 0; i < 6; i++) {
+		tc_send(fd, "x");
+		usleep(300000);
+	}
+	j = hd_status(&d);
+	json_array_foreach(json_object_get(j, "workers"), k, o) {
+		if ((o = json_object_get(o, "session")) == NULL ||
+		    json_is_null(o))
+			continue;
+		cr_assert_geq(hd_json_num(o, "bytes_in"), 3);
+		cr_assert_geq(hd_json_num(o, "idle_seconds"), 1);
+		seen++;
+	}
+	json_decref(j);
+	cr_assert_eq(seen, 1);
 	s = trickle_until(fd, "Idle timeout. Goodbye!", 300, 30000, &sent);
 	cr_assert_not_null(strstr(s, "warning: idle for 2 seconds; this "
 	    "session ends in 2 seconds without input\r\n"), "%s", s);
 	cr_assert_not_null(strstr(s, "Idle timeout. Goodbye!\r\n"), "%s", s);
-	cr_assert_geq(sent, 8, "only %d bytes were trickled", sent);
+	cr_assert_geq(6 + sent, 8, "only %d bytes were trickled", 6 + sent);
 	free(s);
 	free(tc_read_all(fd, T, NULL));
 	close(fd);
 	cr_assert(hd_wait_log(&d, "no complete line for 4 s: idle limit "
 	    "reached", T));
 	cr_assert(hd_wait_log(&d, "ended (idle)", T));
-	/* As iridiumctl sees it: what came is counted, the time is idle. */
 }
 
 /*
