@@ -160,9 +160,7 @@ ssh_drain(struct sshc *c)
 		if (c->discarding || i > c->s->limits.line_max) {
 			buf_consume(&c->inq, i + 1);
 			c->discarding = false;
-			ssh_text(c, SSH_OUT, "%serror: line too long (limit %llu "
-			    "bytes); ignored\n", c->lastout != '\n' ? "\n" : "",
-			    (unsigned long long)c->s->limits.line_max);
+			(void)repl_feed_dropped(c->repl, c->s->limits.line_max);
 			ssh_prompt(c);
 			continue;
 		}

@@ -38,6 +38,7 @@
 #include "buf.h"
 #include "crafted.h"
 #include "harness.h"
+#include "sshc.h"
 
 #define PROMPT		">>> "
 #define BUSY		"Server busy, please try again later.\r\n"
@@ -408,6 +409,104 @@ Test(abuse, a_load_block_with_an_overlong_line_loads_nothing)
 	free(s);
 	buf_free(&b);
 	close(fd);
+}
+
+/*
+ * iridiumd with one ssh listener, tenant dev (key cfgdir/dev) and the
+ * [limits] lines given; *so is set for sshc_argv().
+ */
+static void
+ssh_start(struct sshc_opts *so, const char *limits)
+{
+	const char	*argv[5];
+	char		 conf[320], path[320], text[1024], pub[512];
+	FILE		*f;
+
+	hd_tmpdir(cfgdir, sizeof(cfgdir), "ssh");
+	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -C dev -f dev && "
+	    "cp dev.pub dev.keys", cfgdir);
+	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", cfgdir);
+	snprintf(text, sizeof(text), "[daemon]\nstate_dir = %s/state\n"
+	    "[limits]\n%s\n[listener ssh]\ntransport = ssh\nport = 0\n"
+	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n", cfgdir, limits,
+	    cfgdir);
+	hd_write(conf, text);
+	argv[0] = "-f";
+	argv[1] = conf;
+	argv[2] = "--ssh-worker-path";
+	argv[3] = hd_bin("iridium-worker-ssh");
+	argv[4] = NULL;
+	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
+	snprintf(path, sizeof(path), "%s/state/ssh_host_ed25519_key.pub",
+	    cfgdir);
+	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
+	cr_assert_not_null(fgets(pub, sizeof(pub), f));
+	fclose(f);
+	*strrchr(pub, ' ') = '\0';	/* the comment */
+	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", d.port, pub,
+	    cfgdir);
+	so->dir = cfgdir;
+	so->port = d.port;
+}
+
+/* The same over ssh: a shell without a pty, the block on its stdin. */
+Test(abuse, an_overlong_line_spoils_a_load_block_over_ssh_too)
+{
+	struct sshc_opts so;
+	struct sshc	 c;
+	struct buf	 in;
+	int		 i;
+
+	ssh_start(&so, "");
+	buf_init(&in, 0);
+	buf_puts(&in, "!load\nload $1 #1\nload $2 #2 ; ");
+	for (i = 0; i < 4100; i++)
+		buf_putc(&in, 'x');
+	buf_puts(&in, "\nload $3 #3\n!end\n!registers\n");
+	sshc_run(&c, sshc_argv(&so, "dev", "dev", NULL, NULL), in.data);
+	buf_putc(&c.o, '\0');
+	cr_assert_not_null(strstr(c.o.data, "error: line too long (limit 4096 "
+	    "bytes); this !load block will load nothing"), "%s", c.o.data);
+	cr_assert_not_null(strstr(c.o.data, "error: line 2 of the !load block "
+	    "was over the limit of 4096 bytes; nothing was loaded"), "%s",
+	    c.o.data);
+	cr_assert_not_null(strstr(c.o.data, "$1            0"), "%s",
+	    c.o.data);
+	cr_assert_not_null(strstr(c.o.data, "$3            0"), "%s",
+	    c.o.data);
+	sshc_free(&c);
+	buf_free(&in);
+}
+
+/*
+ * The idle rule is the session's, whatever the transport: keys typed on
+ * an ssh pty without Enter, one every 300 ms, leave the session idle.
+ */
+Test(abuse, keys_typed_over_ssh_without_a_line_are_idle)
+{
+	struct sshc_opts so;
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
+	const char	*opts[] = { "-tt", NULL };
+	size_t		 seen = 0;
+	long long	 t0;
+	int		 typed = 0;
+
+	ssh_start(&so, "idle = 3\nidle_warn = 0");
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
+	    true, true);
+	sshc_expect(&c, &seen, ">>> ", T);
+	t0 = hd_now_ms();
+	while (memmem(c.o.data, c.o.len, "Idle timeout", 12) == NULL) {
+		cr_assert_lt(hd_now_ms() - t0, 30000, "no idle end after %d "
+		    "keys", typed);
+		sshc_type(&c, "x");
+		typed++;
+		sshc_pump(cs, 1, 300);
+	}
+	cr_assert_geq(typed, 8);
+	sshc_finish(cs, 1, T);
+	sshc_free(&c);
 }
 
 /* --- 4. stopped idle workers ---------------------------------------------- */
