@@ -172,8 +172,12 @@ Test(asm_cost, the_budget_stops_an_assembly_with_its_message)
 	    "more than 1000 steps, the budget for %zu bytes of source (no "
 	    "input of that size needs as much)", b.len);
 	cr_assert_not_null(strstr(line, want), "%s", line);
+	/*
+	 * Checked between lines: one line's work past it at most (a line
+	 * may grow the label table), not the ~28,000 steps of the whole.
+	 */
 	cr_assert_gt(w.used, 1000);
-	cr_assert_lt(w.used, 1100, "it went on past the budget: %llu",
+	cr_assert_lt(w.used, 2000, "it went on past the budget: %llu",
 	    (unsigned long long)w.used);
 	cr_assert_null(p.code);
 	cr_assert_eq(p.nsyms, 0);
