@@ -92,6 +92,7 @@ BUILD_ID_OBJ	:= $(B)/gen/build_id.o
 
 # The language: VM, image, assembler, disassembler, REPL. Knows no sockets.
 LANG_SRCS	:= $(wildcard worker/isa.c worker/image.c worker/vm.c worker/asm.c \
+		   worker/asm_sym.c \
 		   worker/asm_lex.c worker/disasm.c worker/repl.c \
 		   worker/run.c)
 # Shared by both sides of the channel (and plumbing both need).

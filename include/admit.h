@@ -52,6 +52,9 @@ enum admit_refusal {
 	ADMIT_NREFUSALS
 };
 
+#define ADMIT_LOGS_PER_SECOND	20
+#define ADMIT_LOG_KINDS		8	/* kinds told apart in the summary */
+
 /* What one connection counts against. */
 struct admit_hold {
 	struct source_key key;		/* its source, when `keyed` */
@@ -66,12 +69,25 @@ struct admission {
 	struct tenant_table	*tenants;
 	unsigned		 startups;	/* holds with startup set */
 	uint64_t		 refused[ADMIT_NREFUSALS];
-	/* refusal log lines: at most ADMIT_LOGS_PER_SECOND */
+	/* refusal log lines, of every kind: at most ADMIT_LOGS_PER_SECOND */
 	int64_t			 log_window_ms;
-	unsigned		 log_count, log_dropped;
+	unsigned		 log_count;
+	struct {
+		const char	*kind;		/* NULL: a free slot */
+		unsigned	 n;
+	}			 log_dropped[ADMIT_LOG_KINDS];
+	unsigned		 log_dropped_other;
 };
 
-#define ADMIT_LOGS_PER_SECOND	20
+/*
+ * Log one refused connection. Every kind of refusal (kind, a constant
+ * string, names it: "busy", "queue timeout", the admission kinds) shares
+ * one budget of ADMIT_LOGS_PER_SECOND lines a second, so a flood of
+ * connections cannot flood the log; once a second a summary says how
+ * many of each kind were left out.
+ */
+void		 admit_log_refusal(struct daemon *, const char *kind,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The tables, configured from d->cfg. -1 on failure (no memory). */
 int		 admit_init(struct daemon *);

@@ -39,15 +39,43 @@ struct asm_sym {
 	unsigned	 line;		/* where it was declared */
 };
 
+struct asm_slot;
+
 /* An assembled program: RO data, code and the symbol table. */
 struct asm_prog {
 	uint8_t		*ro;
 	uint32_t	 ro_len;	/* padded to a multiple of 4 */
 	uint8_t		*code;
 	uint32_t	 code_len;
-	struct asm_sym	*syms;
+	struct asm_sym	*syms;		/* in the order declared */
 	size_t		 nsyms, symcap;
+	/* The assembler's own index of syms by name (worker/asm_sym.c). */
+	struct asm_slot	*slots;
+	size_t		 nslots;
 };
+
+/*
+ * The work one assembly may do, and how its host follows it, as the VM's
+ * budget and poll callback do for a run. Work is counted in steps: one
+ * per source line, per 8 bytes read or hashed and per probe of the label
+ * table, so it grows with the input's size whatever the input says; the
+ * budget catches anything that would not (the message says so). Every
+ * slice steps the poll callback may stop the assembly (an interrupt, a
+ * client gone): asm_source_work() then returns ASM_STOPPED with nothing
+ * changed and no diagnostic added.
+ */
+struct asm_work {
+	uint64_t	 budget;	/* steps; 0: ASM_BUDGET(len) */
+	uint64_t	 slice;		/* steps between polls; 0: default */
+	int		(*poll)(void *arg);	/* may be NULL; non-zero: stop */
+	void		*arg;
+	uint64_t	 used;		/* out: the steps taken */
+};
+
+/* The default budget for len bytes of source: a generous linear bound. */
+#define ASM_BUDGET(len)		(32 * (uint64_t)(len) + 65536)
+#define ASM_SLICE_DEFAULT	65536
+#define ASM_STOPPED		(-2)
 
 void	asm_prog_init(struct asm_prog *);
 void	asm_prog_free(struct asm_prog *);	/* and leaves it empty */
@@ -64,6 +92,14 @@ const struct asm_sym *asm_sym_find(const struct asm_prog *, const char *name);
  */
 int	asm_source(struct asm_prog *out, const char *src, size_t len,
 	    struct asm_diags *diags);
+/*
+ * The same under w's budget and poll callback (w may be NULL: the
+ * default budget, no polls); w->used gets the steps taken. Past the
+ * budget it fails like an error, with one diagnostic saying so. Returns
+ * 0, -1, or ASM_STOPPED when the poll callback said stop.
+ */
+int	asm_source_work(struct asm_prog *out, const char *src, size_t len,
+	    struct asm_work *w, struct asm_diags *diags);
 
 /*
  * Append one typed line (no newline) to *prog: an instruction with an

@@ -120,8 +120,9 @@ enum cfg_type {
 	X(POOL, max_workers, UINT, 1, 100000, "64", 0,		\
 	    "most workers, so sessions, of the pool at once")		\
 	X(POOL, queue, UINT, 0, 10000, "16", 0,			\
-	    "connections held while workers start; more are told "	\
-	    "the server is busy")					\
+	    "connections held when every worker is busy, beyond those "	\
+	    "waiting for a worker being started (one each, up to "	\
+	    "max_workers); more are told the server is busy")		\
 	X(POOL, queue_timeout, UINT, 1, 3600, "10", 0,		\
 	    "seconds a queued connection waits at most")		\
 	X(POOL, throttle, UINT, 0, 3600, "10", 0,			\
@@ -136,6 +137,10 @@ enum cfg_type {
 	    "unresponsive")						\
 	X(POOL, kill_timeout, UINT, 1, 86400, "60", 0,		\
 	    "seconds without an answer before a worker is killed")	\
+	X(POOL, handoff_timeout, UINT, 1, 3600, "3", 0,		\
+	    "seconds an idle worker has to acknowledge a session "	\
+	    "handed to it, or to answer a ping; past it the worker is "	\
+	    "killed and the connection goes to another one")		\
 	X(POOL, grace, UINT, 0, 3600, "5", 0,				\
 	    "seconds a busy worker has to say goodbye after a "	\
 	    "shutdown or iridiumctl kill")

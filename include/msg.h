@@ -55,7 +55,13 @@ enum msg_fd {
 	MSG_FD_REQUIRED,
 };
 
-/* X(NAME, name, sent by, states in which it may arrive, fd) */
+/*
+ * X(NAME, name, sent by, states in which it may arrive, fd)
+ *
+ * A worker's first `status` after a `session` acknowledges it: the
+ * supervisor keeps its own copy of the client's fd until then, and hands
+ * the connection to another worker if none comes (pool.h).
+ */
 #define MSG_TYPES(X)							\
 	X(HELLO,	hello,		MSG_FROM_SUPERVISOR, WS_STARTING,	\
 	    MSG_FD_NONE)						\
@@ -121,7 +127,8 @@ enum msg_type {
 	X(output_max,	67108864,	0,	1099511627776ULL, "bytes",	\
 	    "output per session")					\
 	X(idle,		600,		0,	604800,	"seconds",		\
-	    "time without input before the session ends")		\
+	    "time with no complete input line and no command running "	\
+	    "before the session ends")					\
 	X(idle_warn,	60,		0,	604800,	"seconds",		\
 	    "warning before the idle timeout")				\
 	X(lifetime,	14400,		0,	2592000, "seconds",		\
@@ -130,6 +137,9 @@ enum msg_type {
 	    "warning before the lifetime ends")				\
 	X(line_max,	4096,		64,	65536,	"bytes",		\
 	    "input line length")					\
+	X(line_timeout,	60,		0,	86400,	"seconds",		\
+	    "time an input line may take from its first byte to its "	\
+	    "end; past it the session ends (line sessions)")		\
 	X(outbuf_max,	262144,		4096,	16777216, "bytes",		\
 	    "output queued for a client that does not read")		\
 	X(login_grace,	30,		0,	3600,	"seconds",		\
@@ -154,7 +164,8 @@ struct msg_limits {
 	X(program_bytes, "bytes of loaded program")			\
 	X(bytes_in,	"bytes read from the client")			\
 	X(bytes_out,	"bytes written to the client")			\
-	X(idle_seconds,	"seconds since the last input")			\
+	X(idle_seconds,	"seconds since the last complete input line or "	\
+	    "command")							\
 	X(commands,	"commands run")					\
 	X(cpu_ms,	"CPU time used, milliseconds")			\
 	X(duration_ms,	"session duration, milliseconds")

@@ -95,6 +95,16 @@ struct worker {
 	char		 via[MSG_ADDR_MAX + 1];	/* then: the balancer */
 	uint64_t	 cpu_limit;	/* seconds, of its session; 0: none */
 
+	/*
+	 * The hand-off: the client's fd stays ours until the worker says
+	 * it took its session (its first `status`), so that a worker that
+	 * never does (stopped, dead) cannot lose the connection: it goes
+	 * to another worker (wproc_take_back).
+	 */
+	int		 handoff_fd;	/* -1: none pending */
+	int64_t		 handoff_ms;	/* when it was handed */
+	int64_t		 waiting_ms;	/* when the connection began to wait */
+
 	/* liveness */
 	int64_t		 ping_seq;
 	int64_t		 ping_sent_ms;	/* 0: none outstanding */
@@ -112,11 +122,19 @@ struct worker {
 
 TAILQ_HEAD(worker_list, worker);
 
+/* A connection waiting for a worker. */
 struct pending {
 	int		 fd;
 	char		 peer[MSG_ADDR_MAX + 1];
-	int64_t		 since_ms;
+	int64_t		 since_ms;	/* waiting since (queue_timeout) */
 	struct admit_hold hold;
+	int64_t		 session_id;	/* 0: none given yet */
+	/*
+	 * A worker it was handed to never took it: from then on it goes
+	 * only to a worker that has shown it is alive since (a `ready` or
+	 * a `pong` after this time).
+	 */
+	int64_t		 retry_ms;	/* 0: never handed */
 };
 
 struct pool {
@@ -132,8 +150,8 @@ struct pool {
 	int64_t		 throttle_until_ms;
 	uint64_t	 spawned;
 	uint64_t	 ended[WEND_NKINDS];
-	struct pending	*queue;		/* cfg.queue slots */
-	unsigned	 qlen;
+	struct pending	*queue;		/* oldest first */
+	unsigned	 qlen, qcap;
 };
 
 /* pool.c */
@@ -141,7 +159,13 @@ int		 pool_init(struct pool *, struct daemon *, struct listener *,
 		    const struct pool_cfg *);
 void		 pool_free(struct pool *);
 void		 pool_tick(struct pool *, int64_t now);
-struct worker	*pool_idle_worker(struct pool *);
+/*
+ * An idle worker that may be handed a session: none with a ping
+ * unanswered for handoff_timeout; those with no ping outstanding and of
+ * the current configuration first. proven: only a worker that said
+ * `ready` or answered a ping at or after this time (0: any).
+ */
+struct worker	*pool_idle_worker(struct pool *, int64_t proven);
 /*
  * After each turn of the event loop: start workers for the connections
  * waiting and for the idle workers sessions took, a few per turn. True
@@ -153,11 +177,21 @@ void		 pool_worker_gone(struct worker *, enum wend);
 void		 pool_spawn_failed(struct pool *, const char *path, int err);
 /* A worker whose program never started: as if never spawned. */
 void		 pool_worker_unspawned(struct worker *);
-/* Hand queued connections to idle workers. */
+/* Hand queued connections to idle workers, oldest first. */
 void		 pool_drain_queue(struct pool *);
-/* Queue a connection; -1 when the queue is full. */
-int		 pool_enqueue(struct pool *, int fd, const char *peer,
-		    const struct admit_hold *);
+/*
+ * Whether one more connection may wait: every worker max_workers allows
+ * is busy and cfg.queue connections wait already, or not.
+ */
+bool		 pool_can_wait(const struct pool *);
+/* Queue a connection (*q is copied); -1 when pool_can_wait() says no. */
+int		 pool_enqueue(struct pool *, const struct pending *q);
+/*
+ * A connection a worker never took, first in line again whatever the
+ * queue holds (it was admitted once); refused when shutting down or
+ * when memory is short.
+ */
+void		 pool_requeue(struct pool *, const struct pending *q);
 /* Send `shutdown` to every worker (idle ones exit at once). */
 void		 pool_shutdown(struct pool *, unsigned grace,
 		    const char *reason);
@@ -183,10 +217,12 @@ struct worker	*wproc_spawn(struct pool *);
  */
 void		 wproc_spawned(struct worker *, pid_t pid, int err,
 		    const struct spawn_early *early);
-/* Hand fd to an idle worker with a `session`. 0, or -1 (w is killed). */
-/* On success w takes over what *hold holds (and *hold is emptied). */
-int		 wproc_session(struct worker *, int fd, const char *peer,
-		    struct admit_hold *hold);
+/*
+ * Hand q's connection to an idle worker with a `session`. 0: w holds the
+ * connection now (q->fd is -1, q->hold emptied) until it takes it or it
+ * goes back to the queue; -1: w is killed and q is untouched.
+ */
+int		 wproc_session(struct worker *, struct pending *q);
 void		 wproc_kill(struct worker *, enum wkill, const char *why);
 void		 wproc_shutdown(struct worker *, unsigned grace,
 		    const char *reason);

@@ -80,6 +80,13 @@ void		 repl_free(struct repl *);
  * has returned REPL_HANGUP it does nothing but return REPL_HANGUP again.
  */
 enum repl_result repl_feed(struct repl *, const char *line, size_t len);
+/*
+ * The host dropped a line for being longer than limit bytes: say so.
+ * Inside a !load block the block is spoiled: it loads nothing, and its
+ * !end says which line was dropped (a block with an error loads nothing,
+ * as a block that does not assemble). Counts as a line and an error.
+ */
+enum repl_result repl_feed_dropped(struct repl *, size_t limit);
 /* The prompt to print before the next line. */
 const char	*repl_prompt(const struct repl *);
 void		 repl_stats(const struct repl *, struct repl_stats *);

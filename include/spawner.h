@@ -37,6 +37,7 @@ struct spawn_early {
 
 struct spawner {
 	pid_t		 pid;		/* the helper; -1: none */
+	pid_t		 killed;	/* a helper we killed, not reaped */
 	int		 fd;		/* our end of its channel; -1: none */
 	struct ev	 ev;
 	TAILQ_HEAD(, worker) waiting;	/* asked for, no answer yet */
@@ -64,5 +65,12 @@ int	spawner_request(struct daemon *, struct worker *w, const char *path,
  */
 bool	spawner_reaped(struct daemon *, pid_t, int status,
 	    const struct rusage *);
+/*
+ * Once a second: a helper that has not answered its oldest request within
+ * that pool's ready_timeout (stopped, or stuck) is killed, in one log
+ * line; the workers it owed are given up without pausing their pools,
+ * and a new helper starts with the next request.
+ */
+void	spawner_tick(struct daemon *, int64_t now);
 
 #endif

@@ -155,7 +155,7 @@
 	X(started, INT, INFO, "start time, seconds since the epoch")	\
 	X(age_seconds, INT, GAUGE, "seconds since the start")		\
 	X(idle_seconds, INT, GAUGE, "seconds since the client's last "	\
-	    "input")							\
+	    "complete line or command")					\
 	X(bytes_in, INT, COUNTER, "bytes from the client")		\
 	X(bytes_out, INT, COUNTER, "bytes to the client")		\
 	X(instructions, INT, COUNTER, "VM instructions run")		\

@@ -27,6 +27,12 @@
  */
 int	testhook_line(struct session *s, const char *line, size_t len,
 	    struct buf *reply);
+/*
+ * After "!test slowpoll": how long (ms) a transport waits, still serving
+ * the client and the channel, at each poll checkpoint of a command; 0
+ * before.
+ */
+int	testhook_poll_ms(void);
 
 #endif
 

@@ -30,7 +30,9 @@
 /* Why a session ended: the `session_end` reasons a transport returns. */
 #define SESSION_END_QUIT	"quit"		/* !quit */
 #define SESSION_END_HANGUP	"hangup"	/* the client closed or reset */
-#define SESSION_END_IDLE	"idle"		/* limits.idle without input */
+#define SESSION_END_IDLE	"idle"		/* limits.idle without a line */
+#define SESSION_END_LINE	"line"		/* limits.line_timeout: a line
+						   begun and never finished */
 #define SESSION_END_LIFETIME	"lifetime"	/* limits.lifetime */
 #define SESSION_END_SHUTDOWN	"shutdown"	/* the supervisor said so */
 #define SESSION_END_CPU		"cpu"		/* limits.cpu */
@@ -60,13 +62,24 @@ struct session {
 	/*
 	 * Kept current by the transport, read by the worker for `status`
 	 * and `session_end`: the REPL's counters (copy repl_stats() after
-	 * each command and at each poll checkpoint), bytes on the client
-	 * socket, and when the client last sent a byte.
+	 * each command and at each poll checkpoint) and bytes on the client
+	 * socket.
 	 */
 	struct repl_stats	 vm;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
-	uint64_t		 last_input;	/* session_now() */
+
+	/*
+	 * The idle and line clocks, kept by session_line_done() and
+	 * session_partial() and read by session_idle_due(): idle time
+	 * counts from the last complete line or the end of a command,
+	 * whatever bytes came since (a client that trickles a line byte by
+	 * byte is idle); a line begun and not finished has a clock of its
+	 * own (limits.line_timeout).
+	 */
+	uint64_t		 idle_since;	/* session_now() */
+	uint64_t		 partial_since;	/* 0: no unfinished line */
+	bool			 idle_warned;
 
 	/* Set by session_chan(); the transport ends the session on either. */
 	bool			 shutdown;	/* the supervisor said `shutdown` */
@@ -145,6 +158,33 @@ int		session_tick(struct session *s);
  */
 int		session_auth(struct session *s,
 		    const struct msg_auth_query *q, int timeout_ms);
+
+/*
+ * A complete line came (or a command ended): the idle clock starts over
+ * and no line is unfinished. Returns session_now().
+ */
+uint64_t	session_line_done(struct session *s);
+/*
+ * Whether the transport holds the start of a line whose end has not
+ * come (call it after handing complete lines on): its clock starts at
+ * the first such call and stops with the line.
+ */
+void		session_partial(struct session *s, bool unfinished);
+
+/* What the idle and line clocks say (session_idle_due). */
+enum session_due {
+	SESSION_DUE_NONE,
+	SESSION_DUE_IDLE_WARN,	/* warn, once: limits.idle_warn s are left */
+	SESSION_DUE_IDLE,	/* limits.idle without a line: end it */
+	SESSION_DUE_LINE,	/* limits.line_timeout: end it */
+};
+/*
+ * What is due at now, the IDLE and LINE ends also logged (one line
+ * each, the transport tells the client); *next gets the time of the
+ * next event (session_now() scale), UINT64_MAX for none.
+ */
+enum session_due session_idle_due(struct session *s, uint64_t now,
+		    uint64_t *next);
 
 /* The counters as `status` and `session_end` report them. */
 void		session_counters(const struct session *s,

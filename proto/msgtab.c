@@ -114,7 +114,7 @@ static const char *const transports[] = { "line", "ssh", NULL };
 static const char *const worker_states[] = { "idle", "busy", NULL };
 static const char *const end_reasons[] = {
 	"quit", "hangup", "idle", "lifetime", "shutdown", "cpu", "output",
-	"error", "auth", "proxy", "refused", NULL
+	"error", "auth", "proxy", "refused", "line", NULL
 };
 
 /* The limits object: every MSG_LIMITS field, required, in its range. */

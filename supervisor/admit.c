@@ -10,8 +10,10 @@
  * died (its wait status and its CPU time). A refused client gets one line
  * and is closed, except behind a PROXY listener, where a refusal at
  * accept concerns the balancer, which is told nothing. Refusals are
- * logged, at most ADMIT_LOGS_PER_SECOND a second (a flood of refusals
- * must not become a flood of log lines), and counted for status.
+ * counted for status and logged, those of every kind (the pools' "busy"
+ * and "queue timeout" too) at most ADMIT_LOGS_PER_SECOND a second, with
+ * a summary of what was left out: a flood of refusals must not become a
+ * flood of log lines.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -120,31 +122,72 @@ admit_configure(struct daemon *d)
 
 /* --- logging refusals ---------------------------------------------------- */
 
+static const char *const refusal_names[ADMIT_NREFUSALS] = {
+#define REFUSAL_NAMES(E, json, words)	[ADMIT_##E] = #json,
+	STATUS_REFUSAL_KINDS(REFUSAL_NAMES)
+#undef REFUSAL_NAMES
+};
+
+/* A second has passed: say what was left out of the log, start over. */
 static void
 log_dropped(struct admission *a, int64_t now)
 {
+	char		 line[512];
+	size_t		 n;
+	unsigned	 i, total = a->log_dropped_other;
+
 	if (now - a->log_window_ms < 1000)
 		return;
-	if (a->log_dropped > 0)
-		log_warnx("%u more refused connections not logged (at most %d "
-		    "a second)", a->log_dropped, ADMIT_LOGS_PER_SECOND);
+	for (i = 0; i < ADMIT_LOG_KINDS && a->log_dropped[i].kind != NULL;
+	    i++)
+		total += a->log_dropped[i].n;
+	if (total > 0) {
+		n = (size_t)snprintf(line, sizeof(line), "%u more refused "
+		    "connection%s not logged (at most %d lines a second):",
+		    total, total == 1 ? "" : "s", ADMIT_LOGS_PER_SECOND);
+		for (i = 0; i < ADMIT_LOG_KINDS &&
+		    a->log_dropped[i].kind != NULL && n < sizeof(line); i++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+			    "%s %s %u", i > 0 ? "," : "",
+			    a->log_dropped[i].kind, a->log_dropped[i].n);
+		if (a->log_dropped_other > 0 && n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n, ", other %u",
+			    a->log_dropped_other);
+		log_warnx("%s", line);
+	}
 	a->log_window_ms = now;
 	a->log_count = 0;
-	a->log_dropped = 0;
+	memset(a->log_dropped, 0, sizeof(a->log_dropped));
+	a->log_dropped_other = 0;
 }
 
-static void	refusal_log(struct admission *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
+/* One more refusal of kind left out of the log. */
 static void
-refusal_log(struct admission *a, const char *fmt, ...)
+log_drop(struct admission *a, const char *kind)
 {
-	va_list	 ap;
-	char	 line[512];
+	unsigned	 i;
+
+	for (i = 0; i < ADMIT_LOG_KINDS; i++) {
+		if (a->log_dropped[i].kind == NULL)
+			a->log_dropped[i].kind = kind;
+		if (strcmp(a->log_dropped[i].kind, kind) == 0) {
+			a->log_dropped[i].n++;
+			return;
+		}
+	}
+	a->log_dropped_other++;
+}
+
+void
+admit_log_refusal(struct daemon *d, const char *kind, const char *fmt, ...)
+{
+	struct admission	*a = &d->adm;
+	va_list			 ap;
+	char			 line[512];
 
 	log_dropped(a, ev_now_ms());
 	if (a->log_count >= ADMIT_LOGS_PER_SECOND) {
-		a->log_dropped++;
+		log_drop(a, kind);
 		return;
 	}
 	a->log_count++;
@@ -231,8 +274,9 @@ refuse(struct listener *l, int fd, enum admit_refusal kind,
 	char			 msg[MSG_TEXT_MAX + 8];
 
 	a->refused[kind]++;
-	refusal_log(a, "listener %s: connection from %s refused (%s): %s",
-	    l->cfg.name, peer, refusal_words[kind], why);
+	admit_log_refusal(l->d, refusal_names[kind], "listener %s: connection "
+	    "from %s refused (%s): %s", l->cfg.name, peer, refusal_words[kind],
+	    why);
 	if (line == NULL) {
 		listener_drop(l, fd);
 		return;
@@ -447,8 +491,8 @@ admit_peer(struct worker *w, const struct msg_peer *p, char *err,
 	    sizeof(line)) == -1) {
 		kind = source_refusal(d, &k, now, why, sizeof(why));
 		d->adm.refused[kind]++;
-		refusal_log(&d->adm, "session %lld: client %s (via %s) "
-		    "refused (%s): %s", (long long)w->session_id, w->peer,
+		admit_log_refusal(d, refusal_names[kind], "session %lld: "
+		    "client %s (via %s) refused (%s): %s", (long long)w->session_id, w->peer,
 		    w->via, refusal_words[kind], why);
 		send_verdict(w, false, line);
 		return 0;
@@ -489,8 +533,9 @@ admit_login(struct worker *w, const char *tenant, char *why, size_t whylen)
 	if (tenant_admit(d->adm.tenants, tenant, sl->sessions, why,
 	    whylen) == -1) {
 		d->adm.refused[ADMIT_TENANT]++;
-		refusal_log(&d->adm, "session %lld: login of tenant %s from %s "
-		    "refused (%s): tenant %s holds %u sessions (sessions %u)",
+		admit_log_refusal(d, refusal_names[ADMIT_TENANT], "session "
+		    "%lld: login of tenant %s from %s refused (%s): tenant %s "
+		    "holds %u sessions (sessions %u)",
 		    (long long)w->session_id, tenant, w->peer,
 		    refusal_words[ADMIT_TENANT], tenant,
 		    tenant_active(d->adm.tenants, tenant), sl->sessions);

@@ -329,6 +329,16 @@ client_process(struct ctl_client *c)
 			return;
 		}
 	}
+	/* The last request needs no newline: the client's EOF ends it. */
+	if (!c->closing && c->out.len == 0 && c->eof && c->in.len > 0 &&
+	    c->in.len <= CTL_LINE_MAX) {
+		len = c->in.len;
+		if (c->in.data[len - 1] == '\r')
+			len--;
+		(void)handle(c, c->in.data, len);
+		buf_consume(&c->in, c->in.len);
+		c->closing = true;	/* once the answer is written */
+	}
 	if (!c->closing && c->in.len > CTL_LINE_MAX) {
 		log_warnx("control: pid %d uid %u: a request line longer than "
 		    "%d bytes; dropping it", (int)c->pid, (unsigned)c->uid,

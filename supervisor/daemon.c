@@ -290,6 +290,7 @@ tick_cb(struct ev *e, uint32_t events)
 	if (read(d->tickfd, &expirations, sizeof(expirations)) == -1 &&
 	    errno != EAGAIN)
 		log_warn("read timerfd");
+	spawner_tick(d, now);
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_tick(l, now);
 	daemon_reap_listeners(d);

@@ -105,27 +105,34 @@ dispatch(struct listener *l, int fd, const char *peer, struct admit_hold *h)
 {
 	struct pool	*p = &l->pool;
 	struct worker	*w;
+	struct pending	 q;
 
 	if (l->d->stopping) {
 		admit_release(l->d, h);
 		listener_refuse(l, fd, "Server shutting down. Goodbye!\r\n");
 		return;
 	}
-	while ((w = pool_idle_worker(p)) != NULL) {
-		if (wproc_session(w, fd, peer, h) == 0) {
-			close(fd);
+	memset(&q, 0, sizeof(q));
+	q.fd = fd;
+	strlcpy(q.peer, peer, sizeof(q.peer));
+	q.since_ms = ev_now_ms();
+	q.hold = *h;
+	/* Behind others waiting: in line after them. */
+	while (p->qlen == 0 && (w = pool_idle_worker(p, 0)) != NULL)
+		if (wproc_session(w, &q) == 0)
 			return;
-		}
-	}
-	if (pool_enqueue(p, fd, peer, h) == 0) {
+	if (pool_enqueue(p, &q) == 0) {
 		/* A worker starts for it after this turn (pool_turn). */
 		log_debug("listener %s: no idle worker; %s queued (%u waiting)",
 		    l->cfg.name, peer, p->qlen);
+		pool_drain_queue(p);
 		return;
 	}
-	log_warnx("listener %s: all %u workers busy and %u connections "
-	    "waiting: %s refused", l->cfg.name, p->nworkers, p->qlen, peer);
-	admit_release(l->d, h);
+	admit_log_refusal(l->d, "busy", "listener %s: %s refused: all %u "
+	    "workers (max_workers) busy, starting or ending, and %u "
+	    "connections waiting (queue %u)", l->cfg.name, peer, p->nworkers,
+	    p->qlen, p->cfg.queue);
+	admit_release(l->d, &q.hold);
 	listener_refuse(l, fd, BUSY_LINE);
 }
 

@@ -53,9 +53,6 @@ pool_init(struct pool *p, struct daemon *d, struct listener *l,
 	p->batch = 1;
 	TAILQ_INIT(&p->workers);
 	TAILQ_INIT(&p->idle);
-	if (cfg->queue > 0 &&
-	    (p->queue = calloc(cfg->queue, sizeof(*p->queue))) == NULL)
-		return -1;
 	return 0;
 }
 
@@ -68,7 +65,7 @@ pool_free(struct pool *p)
 		admit_release(p->d, &p->queue[i].hold);
 		close(p->queue[i].fd);
 	}
-	p->qlen = 0;
+	p->qlen = p->qcap = 0;
 	free(p->queue);
 	p->queue = NULL;
 }
@@ -125,10 +122,14 @@ pool_set_state(struct worker *w, unsigned state)
 static void
 throttle(struct pool *p, const char *why)
 {
-	p->throttle_until_ms = ev_now_ms() + (int64_t)p->cfg.throttle * 1000;
+	int64_t	 now = ev_now_ms();
+
+	/* Said once per pause: a batch failing together is one event. */
+	if (now >= p->throttle_until_ms)
+		log_warnx("pool %s: %s; spawning paused for %us",
+		    p->lst->cfg.name, why, p->cfg.throttle);
+	p->throttle_until_ms = now + (int64_t)p->cfg.throttle * 1000;
 	p->batch = 1;
-	log_warnx("pool %s: %s; spawning paused for %us", p->lst->cfg.name,
-	    why, p->cfg.throttle);
 }
 
 /* Take w out of the pool. */
@@ -224,49 +225,112 @@ pool_turn(struct pool *p)
 	return done == n && queued + owed > n;
 }
 
-struct worker *
-pool_idle_worker(struct pool *p)
+/* How fit w is to take a session now: 0 not at all, else higher better. */
+static int
+idle_fitness(const struct pool *p, const struct worker *w, int64_t now,
+    int64_t proven)
 {
-	struct worker	*w;
+	int64_t	 lived = w->ping_last_ms > w->ready_ms ? w->ping_last_ms :
+		    w->ready_ms;
+	int	 fit = 1;
 
-	/* Prefer a worker holding the current configuration. */
-	TAILQ_FOREACH(w, &p->idle, idle_entry)
-		if (w->generation == p->d->generation &&
-		    w->killed == WKILL_NONE)
-			return w;
-	TAILQ_FOREACH(w, &p->idle, idle_entry)
-		if (w->killed == WKILL_NONE)
-			return w;
-	return NULL;
+	if (w->killed != WKILL_NONE || w->unresponsive)
+		return 0;
+	if (proven != 0 && lived < proven)
+		return 0;
+	if (w->ping_sent_ms != 0) {
+		/* Asked and not answered: it may be stopped. */
+		if (now - w->ping_sent_ms >= (int64_t)p->cfg.handoff_timeout *
+		    1000)
+			return 0;
+	} else
+		fit += 2;
+	if (w->generation == p->d->generation)
+		fit++;
+	return fit;
+}
+
+struct worker *
+pool_idle_worker(struct pool *p, int64_t proven)
+{
+	struct worker	*w, *best = NULL;
+	int64_t		 now = ev_now_ms();
+	int		 fit, bestfit = 0;
+
+	/* The oldest of the fittest. */
+	TAILQ_FOREACH(w, &p->idle, idle_entry) {
+		if ((fit = idle_fitness(p, w, now, proven)) > bestfit) {
+			best = w;
+			bestfit = fit;
+		}
+	}
+	return best;
+}
+
+/* Room for one more entry in the queue's array. -1: no memory. */
+static int
+queue_room(struct pool *p)
+{
+	struct pending	*q;
+	unsigned	 ncap;
+
+	if (p->qlen < p->qcap)
+		return 0;
+	ncap = p->qcap != 0 ? p->qcap * 2 : 16;
+	if ((q = reallocarray(p->queue, ncap, sizeof(*q))) == NULL)
+		return -1;
+	p->queue = q;
+	p->qcap = ncap;
+	return 0;
+}
+
+bool
+pool_can_wait(const struct pool *p)
+{
+	unsigned	 room;
+
+	/* One waits for each worker starting or that may still start. */
+	room = p->cfg.max_workers > p->nworkers ?
+	    p->cfg.max_workers - p->nworkers : 0;
+	return p->qlen < p->cfg.queue + p->nstarting + room;
 }
 
 int
-pool_enqueue(struct pool *p, int fd, const char *peer,
-    const struct admit_hold *h)
+pool_enqueue(struct pool *p, const struct pending *q)
 {
-	struct pending	*q;
-
-	if (p->qlen >= p->cfg.queue)
+	if (!pool_can_wait(p) || queue_room(p) == -1)
 		return -1;
-	q = &p->queue[p->qlen++];
-	q->fd = fd;
-	strlcpy(q->peer, peer, sizeof(q->peer));
-	q->since_ms = ev_now_ms();
-	q->hold = *h;
+	p->queue[p->qlen++] = *q;
 	return 0;
+}
+
+void
+pool_requeue(struct pool *p, const struct pending *q)
+{
+	struct pending	 c = *q;
+
+	if (p->d->stopping || queue_room(p) == -1) {
+		if (!p->d->stopping)
+			log_warn("pool %s: queue", p->lst->cfg.name);
+		admit_release(p->d, &c.hold);
+		listener_refuse(p->lst, c.fd, p->d->stopping ?
+		    "Server shutting down. Goodbye!\r\n" : BUSY_LINE);
+		return;
+	}
+	memmove(&p->queue[1], &p->queue[0], p->qlen * sizeof(p->queue[0]));
+	p->queue[0] = c;
+	p->qlen++;
 }
 
 void
 pool_drain_queue(struct pool *p)
 {
 	struct worker	*w;
-	struct pending	 q;
 
-	while (p->qlen > 0 && (w = pool_idle_worker(p)) != NULL) {
-		q = p->queue[0];
-		if (wproc_session(w, q.fd, q.peer, &p->queue[0].hold) == -1)
-			continue;	/* w is dead; the fd waits on */
-		close(q.fd);
+	while (p->qlen > 0 &&
+	    (w = pool_idle_worker(p, p->queue[0].retry_ms)) != NULL) {
+		if (wproc_session(w, &p->queue[0]) == -1)
+			continue;	/* w is dead; the connection waits on */
 		memmove(&p->queue[0], &p->queue[1],
 		    (p->qlen - 1) * sizeof(p->queue[0]));
 		p->qlen--;
@@ -284,9 +348,9 @@ queue_expire(struct pool *p, int64_t now)
 			i++;
 			continue;
 		}
-		log_warnx("pool %s: connection from %s waited %us for a "
-		    "worker: refused", p->lst->cfg.name, p->queue[i].peer,
-		    p->cfg.queue_timeout);
+		admit_log_refusal(p->d, "queue timeout", "pool %s: connection "
+		    "from %s waited %us for a worker: refused",
+		    p->lst->cfg.name, p->queue[i].peer, p->cfg.queue_timeout);
 		admit_release(p->d, &p->queue[i].hold);
 		listener_refuse(p->lst, p->queue[i].fd, BUSY_LINE);
 		memmove(&p->queue[i], &p->queue[i + 1],
@@ -409,22 +473,7 @@ pool_tick(struct pool *p, int64_t now)
 int
 pool_reconfigure(struct pool *p, const struct pool_cfg *cfg)
 {
-	struct pending	*q;
-	unsigned	 slots;
-
 	/* Queued connections stay queued even if the queue shrinks. */
-	slots = cfg->queue > p->qlen ? cfg->queue : p->qlen;
-	if (slots != p->cfg.queue) {
-		if (slots == 0) {
-			free(p->queue);
-			p->queue = NULL;
-		} else if ((q = reallocarray(p->queue, slots,
-		    sizeof(*q))) == NULL) {
-			return -1;
-		} else {
-			p->queue = q;
-		}
-	}
 	p->cfg = *cfg;
 	p->batch = 1;
 	return 0;

@@ -42,8 +42,10 @@ file_of(const struct config *c, uint32_t line)
 
 /*
  * Open files: each worker holds two of the supervisor's fds (its channel
- * and its stderr pipe) and each queued connection one; 64 more for the
- * listeners, control clients and the rest. The soft limit is raised to
+ * and its stderr pipe) and each connection the supervisor holds one: up
+ * to max_workers + queue of them (waiting for a worker, or handed to one
+ * that has not acknowledged it yet); 64 more for the listeners, control
+ * clients and the rest. The soft limit is raised to
  * the hard one once, at the start (iridiumd never uses select(); under
  * systemd the soft limit is 1024 and the hard one 524288); a
  * configuration that could need more than that is warned about.
@@ -63,7 +65,7 @@ check_nofile(const struct config *c, bool startup, struct cfg_errors *e)
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	for (i = 0; i < c->nlisteners; i++)
-		need += 2 * (uint64_t)c->listeners[i].pool.max_workers +
+		need += 3 * (uint64_t)c->listeners[i].pool.max_workers +
 		    c->listeners[i].pool.queue;
 	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
 		cfg_warning(e, NULL, 0, "the listeners' max_workers and queue "

@@ -248,6 +248,7 @@ spawner_init(struct spawner *sp)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->pid = -1;
+	sp->killed = 0;
 	sp->fd = -1;
 	TAILQ_INIT(&sp->waiting);
 }
@@ -274,7 +275,7 @@ take_early(struct spawner *sp, pid_t pid, struct spawn_early *e)
  * unknown one; it sees its channel closed and exits.
  */
 static void
-lost(struct daemon *d, const char *why)
+lost(struct daemon *d, const char *why, int err)
 {
 	struct spawner	*sp = &d->spawner;
 	struct worker	*w;
@@ -288,9 +289,39 @@ lost(struct daemon *d, const char *why)
 	sp->fd = -1;
 	while ((w = TAILQ_FIRST(&sp->waiting)) != NULL) {
 		TAILQ_REMOVE(&sp->waiting, w, spawn_entry);
-		wproc_spawned(w, -1, ECHILD, NULL);
+		wproc_spawned(w, -1, err, NULL);
 	}
 	sp->nearly = 0;
+}
+
+void
+spawner_tick(struct daemon *d, int64_t now)
+{
+	struct spawner	*sp = &d->spawner;
+	struct worker	*w, *v;
+	int64_t		 age, limit;
+	unsigned	 n = 0;
+	char		 why[128];
+
+	if (sp->fd == -1 || (w = TAILQ_FIRST(&sp->waiting)) == NULL)
+		return;
+	age = now - w->spawned_ms;
+	limit = (int64_t)w->pool->cfg.ready_timeout * 1000;
+	if (age <= limit)
+		return;
+	TAILQ_FOREACH(v, &sp->waiting, spawn_entry)
+		n++;
+	snprintf(why, sizeof(why), "did not answer for %llds (%u worker%s "
+	    "asked for): killed", (long long)(age / 1000), n, n == 1 ? "" :
+	    "s");
+	/* Ours until we reap it: the pid is no stranger's. */
+	if (sp->pid > 0 && kill(sp->pid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("kill spawner %d", (int)sp->pid);
+	/* Not the workers' fault: their pools are not paused (err 0). */
+	lost(d, why, 0);
+	/* Reaped as what it was, not as a stranger. */
+	sp->killed = sp->pid;
+	sp->pid = -1;
 }
 
 static void
@@ -312,12 +343,12 @@ reply_cb(struct ev *e, uint32_t events)
 			return;
 		if (n <= 0) {
 			lost(d, n == 0 ? "closed its channel" :
-			    "cannot be read");
+			    "cannot be read", ECHILD);
 			return;
 		}
 		if (n != (ssize_t)sizeof(r) ||
 		    (w = TAILQ_FIRST(&sp->waiting)) == NULL) {
-			lost(d, "answered what was not asked");
+			lost(d, "answered what was not asked", ECHILD);
 			return;
 		}
 		TAILQ_REMOVE(&sp->waiting, w, spawn_entry);
@@ -351,7 +382,7 @@ spawner_start(struct daemon *d)
 	sp->fd = sv[0];
 	ev_set(&sp->ev, sp->fd, reply_cb, d);
 	if (ev_add(&d->loop, &sp->ev, EPOLLIN) == -1) {
-		lost(d, "cannot be watched");
+		lost(d, "cannot be watched", ECHILD);
 		return -1;
 	}
 	log_debug("spawner %d started", (int)pid);
@@ -442,8 +473,12 @@ spawner_reaped(struct daemon *d, pid_t pid, int status,
 	struct spawner	*sp = &d->spawner;
 
 	if (pid == sp->pid) {
-		lost(d, "exited");
+		lost(d, "exited", ECHILD);
 		sp->pid = -1;
+		return true;
+	}
+	if (pid == sp->killed) {
+		sp->killed = 0;
 		return true;
 	}
 	if (TAILQ_EMPTY(&sp->waiting))

@@ -133,6 +133,7 @@ log_untrusted(struct worker *w, int prio, const char *what, const char *s,
 
 static void	chan_cb(struct ev *, uint32_t);
 static void	chan_read(struct worker *, int);
+static void	send_ping(struct worker *, int64_t);
 static void	err_cb(struct ev *, uint32_t);
 
 static void
@@ -239,6 +240,7 @@ wproc_spawn(struct pool *p)
 	w->pool = p;
 	w->chan = sv[0];
 	w->errfd = ep[0];
+	w->handoff_fd = -1;
 	w->generation = d->generation;
 	w->spawned_ms = ev_now_ms();
 	w->state = 0;
@@ -270,7 +272,9 @@ wproc_spawned(struct worker *w, pid_t pid, int err,
 			close(w->errfd);
 		w->errfd = -1;
 		pool_worker_unspawned(w);
-		pool_spawn_failed(p, worker_path(p), err);
+		/* err 0: the spawner failed us, not the program. */
+		if (err != 0)
+			pool_spawn_failed(p, worker_path(p), err);
 		TAILQ_INSERT_TAIL(&d->graveyard, w, entry);
 		return;
 	}
@@ -298,8 +302,7 @@ wproc_spawned(struct worker *w, pid_t pid, int err,
 /* --- talking to a worker ------------------------------------------------- */
 
 int
-wproc_session(struct worker *w, int fd, const char *peer,
-    struct admit_hold *hold)
+wproc_session(struct worker *w, struct pending *q)
 {
 	struct pool		*p = w->pool;
 	struct listener		*l = p->lst;
@@ -307,9 +310,10 @@ wproc_session(struct worker *w, int fd, const char *peer,
 	char			 err[256], quota[512];
 
 	memset(&s, 0, sizeof(s));
-	s.id = daemon_next_session(p->d);
+	s.id = q->session_id != 0 ? q->session_id :
+	    daemon_next_session(p->d);
 	strlcpy(s.listener, l->cfg.name, sizeof(s.listener));
-	strlcpy(s.peer, peer, sizeof(s.peer));
+	strlcpy(s.peer, q->peer, sizeof(s.peer));
 	strlcpy(s.transport, l->cfg.transport, sizeof(s.transport));
 	if (strcmp(l->cfg.transport, "ssh") == 0) {
 		/*
@@ -321,15 +325,15 @@ wproc_session(struct worker *w, int fd, const char *peer,
 		config_ceilings(&p->d->cfg, &s.limits);
 	} else {
 		/* The tenant it was admitted as, even across a reload. */
-		strlcpy(s.tenant, hold->tenant[0] != '\0' ? hold->tenant :
+		strlcpy(s.tenant, q->hold.tenant[0] != '\0' ? q->hold.tenant :
 		    l->cfg.tenant, sizeof(s.tenant));
 		s.limits = *config_tenant_limits(&p->d->cfg, s.tenant);
 	}
 	/* The worker reads the header, then sends `peer` (admit_peer). */
 	s.proxy = l->cfg.proxy_protocol;
-	s.quota = admit_quota(p->d, hold, s.tenant, quota, sizeof(quota));
+	s.quota = admit_quota(p->d, &q->hold, s.tenant, quota, sizeof(quota));
 	err[0] = '\0';
-	if (msg_send(w->chan, MSG_SESSION, &s, fd, MSG_DONTWAIT, err,
+	if (msg_send(w->chan, MSG_SESSION, &s, q->fd, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		if (err[0] != '\0')
 			log_warnx("%s: session: %s", wname(w), err);
@@ -338,24 +342,99 @@ wproc_session(struct worker *w, int fd, const char *peer,
 		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take a session");
 		return -1;
 	}
+	q->session_id = s.id;
 	w->session_id = s.id;
-	strlcpy(w->peer, peer, sizeof(w->peer));
+	strlcpy(w->peer, q->peer, sizeof(w->peer));
 	strlcpy(w->tenant, s.tenant, sizeof(w->tenant));
 	w->proxy = s.proxy;
 	w->cpu_limit = s.limits.cpu;
-	/* The connection's hold is the worker's now. */
-	w->hold = *hold;
-	memset(hold, 0, sizeof(*hold));
-	/* A plain line session is under way; PROXY waits for `peer`, ssh
-	 * for the login. */
-	if (!w->proxy && strcmp(l->cfg.transport, "line") == 0)
-		admit_started(p->d, &w->hold);
+	/* The connection is the worker's now, until it takes it or not. */
+	w->hold = q->hold;
+	memset(&q->hold, 0, sizeof(q->hold));
+	w->handoff_fd = q->fd;
+	q->fd = -1;
+	w->handoff_ms = ev_now_ms();
+	w->waiting_ms = q->since_ms;
 	w->busy_ms = ev_now_ms();
 	w->busy_unix = (int64_t)time(NULL);
 	pool_set_state(w, WS_BUSY);
-	log_info("session %lld: %s connection from %s to worker %d",
-	    (long long)s.id, l->cfg.name, peer, (int)w->pid);
+	log_info("session %lld: %s connection from %s to worker %d%s",
+	    (long long)s.id, l->cfg.name, q->peer, (int)w->pid,
+	    q->retry_ms != 0 ? " (handed again)" : "");
 	return 0;
+}
+
+/* w's first `status`: it has its session, and our copy of the fd goes. */
+static void
+handoff_done(struct worker *w)
+{
+	struct pool	*p = w->pool;
+
+	if (w->handoff_fd == -1)
+		return;
+	close(w->handoff_fd);
+	w->handoff_fd = -1;
+	/* A plain line session is under way; PROXY waits for `peer`, ssh
+	 * for the login. */
+	if (!w->proxy && strcmp(p->lst->cfg.transport, "line") == 0)
+		admit_started(p->d, &w->hold);
+}
+
+/*
+ * Ping every idle worker not asked already: after a hand-off that was
+ * never taken, the others may be stopped too, and they are told apart
+ * (idle_fitness, wproc_tick) before they get a session.
+ */
+static void
+probe_idle(struct pool *p, int64_t now)
+{
+	struct worker	*v;
+
+	TAILQ_FOREACH(v, &p->idle, idle_entry)
+		if (v->killed == WKILL_NONE && v->ping_sent_ms == 0)
+			send_ping(v, now);
+}
+
+/*
+ * w never took the session it was handed (it is dead or being killed):
+ * the connection is not lost but waits again, first in line, for a
+ * worker that has shown since that it answers. Its session id, admission
+ * hold and waiting time go with it; w is left with no session, so its
+ * end counts as a worker's, not as a failed session.
+ */
+static void
+wproc_take_back(struct worker *w, const char *why)
+{
+	struct pool	*p = w->pool;
+	struct pending	 q;
+	int64_t		 now = ev_now_ms();
+
+	if (w->handoff_fd == -1)
+		return;
+	if (w->admin_kill) {
+		/* Ended by iridiumctl kill: not handed to anyone else. */
+		close(w->handoff_fd);
+		w->handoff_fd = -1;
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.fd = w->handoff_fd;
+	strlcpy(q.peer, w->peer, sizeof(q.peer));
+	q.since_ms = w->waiting_ms;
+	q.hold = w->hold;
+	q.session_id = w->session_id;
+	q.retry_ms = now;
+	memset(&w->hold, 0, sizeof(w->hold));
+	w->handoff_fd = -1;
+	log_warnx("session %lld: worker %d %s; the connection from %s waits "
+	    "for another worker", (long long)w->session_id, (int)w->pid, why,
+	    q.peer);
+	w->session_id = 0;
+	w->peer[0] = '\0';
+	w->tenant[0] = '\0';
+	pool_requeue(p, &q);
+	probe_idle(p, now);
+	/* A fresh worker starts for it (pool_turn) if no idle one answers. */
 }
 
 void
@@ -430,7 +509,8 @@ wproc_tick(struct worker *w, int64_t now)
 	if (w->reaped || w->killed != WKILL_NONE)
 		return;
 	admit_tick_worker(w, now);
-	if (w->state == WS_STARTING &&
+	/* No pid yet: the spawner owes it, and spawner_tick() judges. */
+	if (w->state == WS_STARTING && w->pid != 0 &&
 	    now - w->spawned_ms > (int64_t)c->ready_timeout * 1000) {
 		wproc_kill(w, WKILL_READY_TIMEOUT, "no ready message");
 		return;
@@ -447,12 +527,27 @@ wproc_tick(struct worker *w, int64_t now)
 		return;
 	/*
 	 * Hear out what is queued before judging: after a stall of our own
-	 * (load, a stopped supervisor) the pong may be waiting unread, and a
-	 * worker is not unresponsive because we were.
+	 * (load, a stopped supervisor) the pong or the status may be waiting
+	 * unread, and a worker is not unresponsive because we were.
 	 */
-	if (w->ping_sent_ms != 0)
+	if (w->ping_sent_ms != 0 || w->handoff_fd != -1)
 		chan_read(w, MSGS_PER_WAKEUP);
-	if (w->ping_sent_ms != 0 && w->killed == WKILL_NONE) {
+	if (w->killed != WKILL_NONE)
+		return;
+	if (w->handoff_fd != -1 && now - w->handoff_ms >=
+	    (int64_t)c->handoff_timeout * 1000) {
+		wproc_kill(w, WKILL_UNRESPONSIVE, "did not take its session");
+		wproc_take_back(w, "did not take it");
+		return;
+	}
+	/* An idle worker has nothing to do but answer: it is stopped. */
+	if (w->state == WS_IDLE && w->ping_sent_ms != 0 &&
+	    now - w->ping_sent_ms >= (int64_t)c->handoff_timeout * 1000) {
+		wproc_kill(w, WKILL_UNRESPONSIVE, "idle, and no answer to a "
+		    "ping");
+		return;
+	}
+	if (w->ping_sent_ms != 0) {
 		age = now - w->ping_sent_ms;
 		if (!w->unresponsive && age >= (int64_t)c->ping_timeout *
 		    1000) {
@@ -522,6 +617,7 @@ handle(struct worker *w, struct msg *m)
 			violation(w, "status state does not match");
 			return;
 		}
+		handoff_done(w);
 		w->counters = m->u.status.counters;
 		w->counters_ms = ev_now_ms();
 		break;
@@ -543,6 +639,9 @@ handle(struct worker *w, struct msg *m)
 			w->unresponsive = false;
 			w->ping_sent_ms = 0;
 			w->ping_last_ms = ev_now_ms();
+			/* Proven alive: a connection handed back may go. */
+			if (w->state == WS_IDLE && p->qlen > 0)
+				pool_drain_queue(p);
 		}
 		break;
 	case MSG_SESSION_END:
@@ -728,6 +827,9 @@ wproc_reaped(struct worker *w, int status, const struct rusage *ru)
 	/* What it said before it died is still queued: hear it out. */
 	if (w->killed == WKILL_NONE)
 		chan_read(w, 64);
+	/* Died before it took its session: the connection waits again. */
+	if (w->handoff_fd != -1)
+		wproc_take_back(w, "ended before it took it");
 	if (w->errfd != -1) {
 		while (err_read(w) == 1)
 			;

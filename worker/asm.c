@@ -26,16 +26,18 @@
 struct asm_ctx {
 	struct asm_errs	 e;
 	size_t		 diag0;		/* e.diags->n on entry */
-	/* asm_source: the table being built, hashed by name. */
-	struct asm_sym	*syms;
-	size_t		 nsyms, symcap;
-	size_t		*htab;		/* index + 1, 0 for an empty slot */
-	size_t		 hcap;		/* a power of two */
+	/* asm_source: the table being built, with its index. */
+	struct asm_prog	 tab;
 	/* asm_line: the program's table plus the line's own label. */
 	const struct asm_prog *prog;
 	const char	*self;
 	size_t		 selflen;
 	uint32_t	 selfval;
+	/* The work done, against the budget; the host's poll. */
+	struct asm_work	*w;
+	uint64_t	 steps, budget, slice, next_poll;
+	int		 over;		/* the budget is spent */
+	int		 stopped;	/* the poll said stop */
 };
 
 /* --- diagnostics ---------------------------------------------------------- */
@@ -140,113 +142,35 @@ err(struct asm_ctx *c, struct item *it, unsigned col, const char *fmt, ...)
 
 /* --- symbols -------------------------------------------------------------- */
 
-static size_t
-hash_name(const char *p, size_t len)
-{
-	size_t	 h = 2166136261u;
-
-	while (len-- > 0)
-		h = (h ^ (uint8_t)*p++) * 16777619u;
-	return h;
-}
-
-static int
-name_is(const char *name, const char *p, size_t len)
-{
-	return strncmp(name, p, len) == 0 && name[len] == '\0';
-}
-
 static struct asm_sym *
 ctx_find(struct asm_ctx *c, const char *p, size_t len)
 {
-	size_t	 i, j;
-
-	if (c->htab == NULL)
-		return NULL;
-	for (i = hash_name(p, len) & (c->hcap - 1); c->htab[i] != 0;
-	    i = (i + 1) & (c->hcap - 1)) {
-		j = c->htab[i] - 1;
-		if (name_is(c->syms[j].name, p, len))
-			return &c->syms[j];
-	}
-	return NULL;
-}
-
-static int
-htab_grow(struct asm_ctx *c)
-{
-	size_t	*t, ncap, i, j;
-
-	ncap = c->hcap != 0 ? c->hcap * 2 : 64;
-	if ((t = calloc(ncap, sizeof(*t))) == NULL)
-		return -1;
-	for (j = 0; j < c->nsyms; j++) {
-		i = hash_name(c->syms[j].name, strlen(c->syms[j].name)) &
-		    (ncap - 1);
-		while (t[i] != 0)
-			i = (i + 1) & (ncap - 1);
-		t[i] = j + 1;
-	}
-	free(c->htab);
-	c->htab = t;
-	c->hcap = ncap;
-	return 0;
+	/* The table is the context's own: its entries may be changed. */
+	return (struct asm_sym *)(uintptr_t)asm_sym_lookup(&c->tab, p, len,
+	    &c->steps);
 }
 
 /* Add a label not yet in the table. */
 static int
 ctx_add(struct asm_ctx *c, const char *p, size_t len, unsigned line)
 {
-	struct asm_sym	*s;
-	size_t		 i, ncap;
-
-	if (c->nsyms == c->symcap) {
-		ncap = c->symcap != 0 ? c->symcap * 2 : 32;
-		if ((s = reallocarray(c->syms, ncap, sizeof(*s))) == NULL)
-			return -1;
-		c->syms = s;
-		c->symcap = ncap;
-	}
-	if ((c->nsyms + 1) * 2 > c->hcap && htab_grow(c) == -1)
-		return -1;
-	s = &c->syms[c->nsyms];
-	if ((s->name = strndup(p, len)) == NULL)
-		return -1;
-	s->value = 0;
-	s->kind = ASM_SYM_CODE;
-	s->line = line;
-	for (i = hash_name(p, len) & (c->hcap - 1); c->htab[i] != 0;
-	    i = (i + 1) & (c->hcap - 1))
-		;
-	c->htab[i] = ++c->nsyms;
-	return 0;
-}
-
-static void
-syms_free(struct asm_sym *syms, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		free(syms[i].name);
-	free(syms);
+	return asm_sym_append(&c->tab, p, len, 0, ASM_SYM_CODE, line,
+	    &c->steps);
 }
 
 static const struct asm_sym *
-prog_find(const struct asm_prog *prog, const char *p, size_t len)
+prog_find(struct asm_ctx *c, const struct asm_prog *prog, const char *p,
+    size_t len)
 {
-	size_t	 i;
-
-	for (i = 0; i < prog->nsyms; i++)
-		if (name_is(prog->syms[i].name, p, len))
-			return &prog->syms[i];
-	return NULL;
+	return asm_sym_lookup(prog, p, len, &c->steps);
 }
 
 const struct asm_sym *
 asm_sym_find(const struct asm_prog *prog, const char *name)
 {
-	return prog_find(prog, name, strlen(name));
+	uint64_t	 steps = 0;
+
+	return asm_sym_lookup(prog, name, strlen(name), &steps);
 }
 
 /* The value of a label operand, or -1 when it is not declared (yet). */
@@ -266,7 +190,7 @@ lookup(struct asm_ctx *c, const char *p, size_t len, uint32_t *v)
 		*v = c->selfval;
 		return 0;
 	}
-	if ((s = prog_find(c->prog, p, len)) == NULL)
+	if ((s = prog_find(c, c->prog, p, len)) == NULL)
 		return -1;
 	*v = s->value;
 	return 0;
@@ -415,13 +339,36 @@ lines_init(struct lines *ls, const char *src, size_t len)
 	ls->done = 0;
 }
 
+/*
+ * Between two lines: the work so far against the budget, and the host's
+ * poll once a slice has passed. -1: stop here (c->over or c->stopped).
+ */
+static int
+work_check(struct asm_ctx *c)
+{
+	if (c->over || c->stopped)
+		return -1;
+	if (c->steps > c->budget) {
+		c->over = 1;
+		return -1;
+	}
+	if (c->w != NULL && c->w->poll != NULL && c->steps >= c->next_poll) {
+		c->next_poll = c->steps + c->slice;
+		if (c->w->poll(c->w->arg) != 0) {
+			c->stopped = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 lines_next(struct asm_ctx *c, struct lines *ls, const char **line,
     size_t *n)
 {
 	const char	*nl;
 
-	if (ls->done || c->e.oom)
+	if (ls->done || c->e.oom || work_check(c) == -1)
 		return 0;
 	nl = memchr(ls->p, '\n', (size_t)(ls->end - ls->p));
 	*line = ls->p;
@@ -431,6 +378,8 @@ lines_next(struct asm_ctx *c, struct lines *ls, const char **line,
 	else
 		ls->done = 1;
 	c->e.lineno++;
+	/* Reading it; the lexer and the parser read it once more. */
+	c->steps += 1 + *n / 8;
 	return 1;
 }
 
@@ -460,28 +409,28 @@ pass1(struct asm_ctx *c, const char *src, size_t len, struct sizes *sz)
 		if (is_item(&it)) {
 			size = item_size(&it, &data);
 			/* Labels alone on lines before name this item too. */
-			for (i = pending; i < c->nsyms; i++) {
-				c->syms[i].kind = data ? ASM_SYM_DATA :
+			for (i = pending; i < c->tab.nsyms; i++) {
+				c->tab.syms[i].kind = data ? ASM_SYM_DATA :
 				    ASM_SYM_CODE;
-				c->syms[i].value = clamp32(data ? sz->ro :
+				c->tab.syms[i].value = clamp32(data ? sz->ro :
 				    sz->code);
 			}
-			pending = c->nsyms;
+			pending = c->tab.nsyms;
 			if (data)
 				sz->ro += size;
 			else
 				sz->code += size;
 		}
 	}
-	for (i = pending; i < c->nsyms; i++) {
-		c->syms[i].kind = ASM_SYM_CODE;
-		c->syms[i].value = clamp32(sz->code);
+	for (i = pending; i < c->tab.nsyms; i++) {
+		c->tab.syms[i].kind = ASM_SYM_CODE;
+		c->tab.syms[i].value = clamp32(sz->code);
 	}
 	/* Code labels were offsets into the code; make them image offsets. */
 	base = ISA_RO_OFFSET + round4(sz->ro);
-	for (i = 0; i < c->nsyms; i++)
-		if (c->syms[i].kind == ASM_SYM_CODE)
-			c->syms[i].value = clamp32(base + c->syms[i].value);
+	for (i = 0; i < c->tab.nsyms; i++)
+		if (c->tab.syms[i].kind == ASM_SYM_CODE)
+			c->tab.syms[i].value = clamp32(base + c->tab.syms[i].value);
 }
 
 /* Section state of pass 2. */
@@ -602,16 +551,30 @@ pass2_line(struct asm_ctx *c, struct item *it, struct sections *s,
 		o->code_off += size;
 }
 
+/*
+ * The budget ran out at the current line: one diagnostic says so (even
+ * in pass 1, which reports nothing else).
+ */
 static void
-ctx_free(struct asm_ctx *c)
+work_over(struct asm_ctx *c, size_t len)
 {
-	syms_free(c->syms, c->nsyms);
-	free(c->htab);
+	if (asm_diag_add(c->e.diags, c->e.lineno > 0 ? c->e.lineno : 1, 1,
+	    "assembly stopped here: it took more than %llu steps, the budget "
+	    "for %zu bytes of source (no input of that size needs as much)",
+	    (unsigned long long)c->budget, len) == -1)
+		c->e.oom = 1;
 }
 
 int
 asm_source(struct asm_prog *out, const char *src, size_t len,
     struct asm_diags *diags)
+{
+	return asm_source_work(out, src, len, NULL, diags);
+}
+
+int
+asm_source_work(struct asm_prog *out, const char *src, size_t len,
+    struct asm_work *w, struct asm_diags *diags)
 {
 	struct asm_ctx	 c;
 	struct sizes	 sz;
@@ -628,6 +591,12 @@ asm_source(struct asm_prog *out, const char *src, size_t len,
 	memset(&s, 0, sizeof(s));
 	c.e.diags = diags;
 	c.diag0 = diags->n;
+	c.w = w;
+	c.budget = w != NULL && w->budget != 0 ? w->budget : ASM_BUDGET(len);
+	c.slice = w != NULL && w->slice != 0 ? w->slice : ASM_SLICE_DEFAULT;
+	c.next_poll = c.slice;
+	if (w != NULL)
+		w->used = 0;
 	if (len > UINT32_MAX / 2) {
 		/* Lines and columns are unsigned; no source is this big. */
 		(void)asm_diag_add(diags, 1, 1, "source too large (%zu bytes)",
@@ -635,7 +604,7 @@ asm_source(struct asm_prog *out, const char *src, size_t len,
 		return -1;
 	}
 	pass1(&c, src, len, &sz);
-	if (c.e.oom)
+	if (c.e.oom || c.over || c.stopped)
 		goto fail;
 	o.total = ISA_RO_OFFSET + round4(sz.ro) + sz.code;
 	ro_len = (uint32_t)round4(sz.ro);
@@ -653,25 +622,34 @@ asm_source(struct asm_prog *out, const char *src, size_t len,
 		asm_parse_line(&c.e, line, n, &it);
 		pass2_line(&c, &it, &s, &pending, &o);
 	}
-	if (c.e.oom || diags->n > c.diag0)
+	/* The last line's work too. */
+	(void)work_check(&c);
+	if (c.e.oom || c.over || c.stopped || diags->n > c.diag0)
 		goto fail;
+	if (w != NULL)
+		w->used = c.steps;
 	asm_prog_free(out);
 	out->ro = o.ro;
 	out->ro_len = ro_len;
 	out->code = o.code;
 	out->code_len = (uint32_t)sz.code;
-	out->syms = c.syms;
-	out->nsyms = c.nsyms;
-	out->symcap = c.symcap;
-	free(c.htab);
+	out->syms = c.tab.syms;
+	out->nsyms = c.tab.nsyms;
+	out->symcap = c.tab.symcap;
+	out->slots = c.tab.slots;
+	out->nslots = c.tab.nslots;
 	return 0;
 fail:
-	if (c.e.oom)
+	if (w != NULL)
+		w->used = c.steps;
+	if (c.over && !c.e.oom)
+		work_over(&c, len);
+	if (c.e.oom || c.stopped)
 		diags_truncate(diags, c.diag0);
 	free(o.ro);
 	free(o.code);
-	ctx_free(&c);
-	return -1;
+	asm_sym_free(&c.tab);
+	return c.stopped && !c.e.oom ? ASM_STOPPED : -1;
 }
 
 /* --- typed lines ---------------------------------------------------------- */
@@ -682,12 +660,10 @@ asm_line(struct asm_prog *prog, const char *line, size_t len,
 {
 	struct asm_ctx	 c;
 	struct item	 it;
-	struct asm_sym	*syms;
 	uint8_t		*code;
-	char		 q[ASM_QUOTE_SIZE], *name = NULL;
+	char		 q[ASM_QUOTE_SIZE];
 	int64_t		 v[3];
 	uint32_t	 end, size = 0;
-	size_t		 ncap;
 	int		 data;
 
 	memset(&c, 0, sizeof(c));
@@ -699,7 +675,7 @@ asm_line(struct asm_prog *prog, const char *line, size_t len,
 	end = ISA_RO_OFFSET + prog->ro_len + prog->code_len;
 	asm_parse_line(&c.e, line, len, &it);
 	if (it.label_ok) {
-		if (prog_find(prog, it.label, it.labellen) != NULL)
+		if (prog_find(&c, prog, it.label, it.labellen) != NULL)
 			err(&c, &it, it.labelcol, "duplicate label '%s' "
 			    "(already declared in this program)",
 			    asm_quote(q, it.label, it.labellen));
@@ -734,38 +710,26 @@ asm_line(struct asm_prog *prog, const char *line, size_t len,
 	if (diags->n > c.diag0 || it.nerr > 0)
 		return -1;
 
-	/* Allocate everything first, so that failure changes nothing. */
-	if (it.label_ok) {
-		if ((name = strndup(it.label, it.labellen)) == NULL)
-			goto oom;
-		if (prog->nsyms == prog->symcap) {
-			ncap = prog->symcap != 0 ? prog->symcap * 2 : 32;
-			if ((syms = reallocarray(prog->syms, ncap,
-			    sizeof(*syms))) == NULL)
-				goto oom;
-			prog->syms = syms;
-			prog->symcap = ncap;
-		}
-	}
+	/*
+	 * Room for the code first; then the label, which asm_sym_append()
+	 * adds whole or not at all; then the code: failure changes nothing.
+	 */
 	if (size > 0) {
 		if ((code = realloc(prog->code, prog->code_len + size)) == NULL)
 			goto oom;
 		prog->code = code;
+	}
+	if (it.label_ok && asm_sym_append(prog, it.label, it.labellen, end,
+	    ASM_SYM_CODE, 1, &c.steps) == -1)
+		goto oom;
+	if (size > 0) {
 		encode(&it, v, prog->code + prog->code_len);
 		prog->code_len += size;
-	}
-	if (name != NULL) {
-		prog->syms[prog->nsyms].name = name;
-		prog->syms[prog->nsyms].value = end;
-		prog->syms[prog->nsyms].kind = ASM_SYM_CODE;
-		prog->syms[prog->nsyms].line = 1;
-		prog->nsyms++;
 	}
 	*first = end;
 	*count = size / ISA_INSN_LEN;
 	return 0;
 oom:
-	free(name);
 	diags_truncate(diags, c.diag0);
 	return -1;
 }
@@ -783,7 +747,7 @@ asm_prog_free(struct asm_prog *prog)
 {
 	free(prog->ro);
 	free(prog->code);
-	syms_free(prog->syms, prog->nsyms);
+	asm_sym_free(prog);
 	asm_prog_init(prog);
 }
 

@@ -161,6 +161,24 @@ void	asm_parse_line(struct asm_errs *e, const char *line, size_t len,
 void	asm_verr(struct asm_errs *, struct item *, unsigned col,
 	    const char *fmt, va_list) __attribute__((format(printf, 4, 0)));
 
+/* --- the label table (asm_sym.c) ------------------------------------------ */
+
+/* SipHash-c-d of data under a 16-byte key (the table uses 1-3). */
+uint64_t	asm_siphash(const uint8_t key[16], const void *data, size_t len,
+		    int c, int d);
+/* The symbol named p[0..len) in prog's index, or NULL. */
+const struct asm_sym *asm_sym_lookup(const struct asm_prog *prog,
+		    const char *p, size_t len, uint64_t *steps);
+/*
+ * Add a symbol whose name is not in prog yet, to the table and its
+ * index. 0, or -1 when memory is short (then prog is as it was).
+ */
+int		asm_sym_append(struct asm_prog *prog, const char *p, size_t len,
+		    uint32_t value, enum asm_sym_kind kind, unsigned line,
+		    uint64_t *steps);
+/* Free the symbols and the index; prog holds none after. */
+void		asm_sym_free(struct asm_prog *prog);
+
 /* Append a message to diags, keeping the list in line and column order. */
 int	asm_diag_add(struct asm_diags *, unsigned line, unsigned col,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

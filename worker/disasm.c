@@ -398,16 +398,42 @@ out:
 	return rv;
 }
 
-/* Symbols of one kind, sorted by value, then by declaration. */
+/*
+ * Sort symbols of one kind by value, then by declaration (their order in
+ * v when it comes: the table's order). A merge sort of our own, not
+ * qsort(): glibc's asks the kernel for the machine's memory size
+ * (sysinfo) before sorting more than 128 pointers, a system call the
+ * worker's sandbox does not allow. 0, or -1 when memory is short.
+ */
 static int
-sym_cmp(const void *a, const void *b)
+sym_sort(const struct asm_sym **v, size_t n)
 {
-	const struct asm_sym	*x = *(const struct asm_sym *const *)a;
-	const struct asm_sym	*y = *(const struct asm_sym *const *)b;
+	const struct asm_sym	**t, **from = v, **to, **swap;
+	size_t			 width, lo, mid, hi, i, j, k;
 
-	if (x->value != y->value)
-		return x->value < y->value ? -1 : 1;
-	return x < y ? -1 : x > y;
+	if (n < 2)
+		return 0;
+	if ((t = calloc(n, sizeof(*t))) == NULL)
+		return -1;
+	to = t;
+	for (width = 1; width < n; width *= 2) {
+		for (lo = 0; lo < n; lo += 2 * width) {
+			mid = lo + width < n ? lo + width : n;
+			hi = lo + 2 * width < n ? lo + 2 * width : n;
+			/* Stable: on equal values the left run goes first. */
+			for (i = lo, j = mid, k = lo; k < hi; k++)
+				to[k] = j >= hi || (i < mid &&
+				    from[i]->value <= from[j]->value) ?
+				    from[i++] : from[j++];
+		}
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
+	free(t);
+	return 0;
 }
 
 /* The first symbol of the sorted list with value v, or NULL. */
@@ -447,8 +473,8 @@ disasm_listing(struct buf *out, const struct image *img,
 			else
 				data[ndata++] = &syms->syms[i];
 		}
-		qsort(code, ncode, sizeof(*code), sym_cmp);
-		qsort(data, ndata, sizeof(*data), sym_cmp);
+		if (sym_sort(code, ncode) == -1 || sym_sort(data, ndata) == -1)
+			goto out;
 	}
 	for (a = entry;; a += ISA_INSN_LEN) {
 		/* Labels below this address that name no instruction are

@@ -58,6 +58,7 @@
 
 #define LINE_BYE_SHUTDOWN	"Server shutting down. Goodbye!"
 #define LINE_BYE_IDLE		"Idle timeout. Goodbye!"
+#define LINE_BYE_LINE		"Line not finished within %llu seconds. Goodbye!"
 #define LINE_AYT_REPLY		"\r\n[Iridium: yes]\r\n"
 
 struct line {
@@ -80,7 +81,6 @@ struct line {
 	size_t			 reprompt_at;	/* ... after this much of inq */
 	bool			 telnet;	/* the client speaks telnet */
 	uint64_t		 dropped;	/* output dropped after IP */
-	uint64_t		 active;	/* last input or end of a command */
 
 	/* Output: outq.data[outoff .. outq.len) waits for the socket. */
 	struct buf		 outq;
@@ -94,7 +94,6 @@ struct line {
 	uint64_t		 win_start;	/* output_rate window */
 	uint64_t		 win_bytes;
 
-	bool			 idle_warned;
 	bool			 life_warned;
 	bool			 broken;	/* a send or recv failed */
 	const char		*reason;	/* set once: the session ends */
@@ -476,8 +475,6 @@ line_read(struct line *l)
 		return;
 	}
 	l->s->bytes_in += (uint64_t)n;
-	l->s->last_input = l->active = session_now();
-	l->idle_warned = false;
 	line_filter(l, tmp, (size_t)n);
 }
 
@@ -531,6 +528,17 @@ static enum repl_poll
 line_poll(void *arg)
 {
 	struct line	*l = arg;
+#ifdef IRIDIUM_TEST_HOOKS
+	uint64_t	 now, until;
+
+	/* "!test slowpoll": a slow command, which still answers. */
+	until = session_now() + (uint64_t)testhook_poll_ms();
+	while (l->reason == NULL && !l->interrupt &&
+	    (now = session_now()) < until) {
+		line_flush(l);
+		line_io(l, (int)(until - now));
+	}
+#endif
 
 	if (l->reason == NULL) {
 		line_flush(l);
@@ -610,6 +618,10 @@ line_command(struct line *l, const char *p, size_t n)
 	enum repl_result rv;
 #ifdef IRIDIUM_TEST_HOOKS
 	struct buf	 reply;
+#endif
+
+	(void)session_line_done(l->s);
+#ifdef IRIDIUM_TEST_HOOKS
 
 	buf_init(&reply, 0);
 	if (testhook_line(l->s, p, n, &reply) == 1) {
@@ -624,7 +636,7 @@ line_command(struct line *l, const char *p, size_t n)
 	rv = repl_feed(l->repl, p, n);
 	l->running = false;
 	l->interrupt = false;
-	l->active = session_now();
+	(void)session_line_done(l->s);
 	repl_stats(l->repl, &l->s->vm);
 	if (l->dropped > 0 && l->reason == NULL) {
 		line_notice(l, "(%llu bytes of output dropped after the "
@@ -646,6 +658,25 @@ line_command(struct line *l, const char *p, size_t n)
 			line_bye(l, SESSION_END_ERROR, "Internal error. "
 			    "Goodbye!");
 		}
+		break;
+	}
+}
+
+/*
+ * A line past line_max, dropped: the REPL says so (and spoils the !load
+ * block it was part of, so that the block loads nothing).
+ */
+static void
+line_dropped(struct line *l)
+{
+	session_line_done(l->s);
+	switch (repl_feed_dropped(l->repl, (size_t)l->lim->line_max)) {
+	case REPL_CONTINUE:
+		line_prompt(l);
+		break;
+	case REPL_QUIT:
+	case REPL_HANGUP:
+		line_end(l, SESSION_END_HANGUP);
 		break;
 	}
 }
@@ -692,10 +723,7 @@ line_drain(struct line *l)
 		if (l->discarding || i > l->lim->line_max) {
 			line_consume(l, i + 1);
 			l->discarding = false;
-			line_notice(l, "error: line too long (limit %llu "
-			    "bytes); ignored\n",
-			    (unsigned long long)l->lim->line_max);
-			line_prompt(l);
+			line_dropped(l);
 			continue;
 		}
 		buf_reset(&l->cur);
@@ -708,6 +736,8 @@ line_drain(struct line *l)
 		line_command(l, l->cur.data != NULL ? l->cur.data : "",
 		    l->cur.len);
 	}
+	/* What is left is the start of a line: its clock runs. */
+	session_partial(l->s, l->inq.len > 0 || l->discarding);
 }
 
 /* The client closed its side: what it typed last is still a line. */
@@ -738,28 +768,24 @@ line_timers(struct line *l)
 	line_check(l);
 	if (l->reason != NULL)
 		return 0;
-	if (m->idle != 0) {
-		at = l->active + m->idle * 1000;
-		if (now >= at) {
-			line_bye(l, SESSION_END_IDLE, "%s", LINE_BYE_IDLE);
-			return 0;
-		}
-		next = at;
-		if (m->idle_warn != 0 && m->idle_warn < m->idle &&
-		    !l->idle_warned) {
-			at -= m->idle_warn * 1000;
-			if (now >= at) {
-				l->idle_warned = true;
-				line_notice(l, "warning: idle for %llu "
-				    "seconds; this session ends in %llu "
-				    "seconds without input\n",
-				    (unsigned long long)(m->idle -
-				    m->idle_warn),
-				    (unsigned long long)m->idle_warn);
-				line_prompt(l);
-			} else if (at < next)
-				next = at;
-		}
+	switch (session_idle_due(l->s, now, &next)) {
+	case SESSION_DUE_LINE:
+		line_bye(l, SESSION_END_LINE, LINE_BYE_LINE,
+		    (unsigned long long)m->line_timeout);
+		return 0;
+	case SESSION_DUE_IDLE:
+		line_bye(l, SESSION_END_IDLE, "%s", LINE_BYE_IDLE);
+		return 0;
+	case SESSION_DUE_IDLE_WARN:
+		line_notice(l, "warning: idle for %llu seconds; this session "
+		    "ends in %llu seconds without input\n",
+		    (unsigned long long)(m->idle - m->idle_warn),
+		    (unsigned long long)m->idle_warn);
+		line_prompt(l);
+		/* The end is still to come: look again. */
+		return 0;
+	case SESSION_DUE_NONE:
+		break;
 	}
 	if (m->lifetime != 0 && m->lifetime_warn != 0 &&
 	    m->lifetime_warn < m->lifetime && !l->life_warned) {
@@ -842,7 +868,7 @@ line_serve(struct session *s)
 	l.inq_max = (size_t)s->limits.line_max + LINE_IN_SLACK;
 	l.outmax = (size_t)s->limits.outbuf_max;
 	l.lastout = '\n';
-	l.active = l.win_start = session_now();
+	l.win_start = session_now();
 	telnet_init(&l.tn);
 	buf_init(&l.inq, l.inq_max);
 	buf_init(&l.cur, 0);

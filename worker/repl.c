@@ -62,7 +62,11 @@ struct repl {
 	/* An open !load block. */
 	int		 loading;
 	int		 load_over;	/* passed max_load_bytes */
+	unsigned	 load_lines;	/* lines in the block so far */
+	unsigned	 load_dropped;	/* the first the host dropped, or 0 */
+	size_t		 load_limit;	/* ... for being longer than this */
 	struct buf	 load;
+	enum repl_poll	 asm_said;	/* the host's poll, while assembling */
 
 	struct buf	 out;		/* message text not yet written */
 	int		 gone;		/* write failed or poll hung up */
@@ -343,26 +347,56 @@ repl_instruction(struct repl *r, const char *line, size_t len)
 	return repl_run(r, r->vm, NULL);
 }
 
+/* The assembler's poll: the host's, with what it said kept. */
+static int
+repl_asm_poll(void *arg)
+{
+	struct repl	*r = arg;
+
+	r->asm_said = repl_poll_host(r);
+	return r->asm_said != REPL_POLL_GO;
+}
+
 /*
  * Assemble text as a whole file; on success it replaces the program and
  * runs from its entry in the session's VM (registers, heap and stack are
- * kept, as with typed lines).
+ * kept, as with typed lines). The host's poll callback is called while
+ * it assembles, as while it runs: an interrupt stops the assembly with
+ * nothing loaded.
  */
 static enum repl_result
 repl_load_text(struct repl *r, const char *text, size_t len, const char *name)
 {
 	struct asm_prog	 p;
 	struct asm_diags d;
+	struct asm_work	 w;
+	int		 rv;
 
 	asm_prog_init(&p);
 	asm_diags_init(&d);
-	if (asm_source(&p, text, len, &d) == -1) {
-		r->st.errors++;
-		repl_diags(r, &d, name);
-		repl_say(r, "%zu error%s; the program is unchanged\n", d.n,
-		    d.n == 1 ? "" : "s");
-		asm_diags_free(&d);
+	memset(&w, 0, sizeof(w));
+	if (r->io.poll != NULL) {
+		w.poll = repl_asm_poll;
+		w.arg = r;
+	}
+	r->asm_said = REPL_POLL_GO;
+	if ((rv = asm_source_work(&p, text, len, &w, &d)) != 0) {
 		asm_prog_free(&p);
+		if (rv == ASM_STOPPED && r->asm_said == REPL_POLL_HANGUP) {
+			asm_diags_free(&d);
+			r->gone = 1;
+			return REPL_HANGUP;
+		}
+		r->st.errors++;
+		if (rv == ASM_STOPPED)
+			repl_say(r, "interrupted while assembling; nothing was "
+			    "loaded and the program is unchanged\n");
+		else {
+			repl_diags(r, &d, name);
+			repl_say(r, "%zu error%s; the program is unchanged\n",
+			    d.n, d.n == 1 ? "" : "s");
+		}
+		asm_diags_free(&d);
 		return REPL_CONTINUE;
 	}
 	asm_diags_free(&d);
@@ -374,6 +408,16 @@ repl_load_text(struct repl *r, const char *text, size_t len, const char *name)
 	    r->prog.code_len / ISA_INSN_LEN,
 	    r->prog.code_len == ISA_INSN_LEN ? "" : "s", r->prog.ro_len);
 	return repl_run(r, r->vm, NULL);
+}
+
+/* The block is over: nothing of it is kept. */
+static void
+repl_load_close(struct repl *r)
+{
+	buf_free(&r->load);
+	r->loading = r->load_over = 0;
+	r->load_lines = r->load_dropped = 0;
+	r->load_limit = 0;
 }
 
 /* A line inside a !load block. */
@@ -388,7 +432,13 @@ repl_load_line(struct repl *r, const char *line, size_t len)
 	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
 		b--;
 	if (b - a == 4 && memcmp(line + a, "!end", 4) == 0) {
-		if (r->load_over) {
+		if (r->load_dropped != 0) {
+			r->st.errors++;
+			repl_say(r, "error: line %u of the !load block was over "
+			    "the limit of %zu bytes; nothing was loaded and the "
+			    "program is unchanged\n", r->load_dropped,
+			    r->load_limit);
+		} else if (r->load_over) {
 			r->st.errors++;
 			repl_say(r, "error: the !load text is over the limit "
 			    "of %zu bytes; nothing was loaded and the program "
@@ -396,11 +446,11 @@ repl_load_line(struct repl *r, const char *line, size_t len)
 		} else
 			rv = repl_load_text(r, r->load.data != NULL ?
 			    r->load.data : "", r->load.len, NULL);
-		buf_free(&r->load);
-		r->loading = r->load_over = 0;
+		repl_load_close(r);
 		return rv;
 	}
-	if (r->load_over)
+	r->load_lines++;
+	if (r->load_over || r->load_dropped != 0)
 		return rv;
 	if (len + 1 > r->cfg.max_load_bytes - r->load.len ||
 	    buf_append(&r->load, line, len) == -1 ||
@@ -730,9 +780,8 @@ cmd_load(struct repl *r, const char *arg, size_t len)
 {
 	(void)arg;
 	(void)len;
+	repl_load_close(r);
 	r->loading = 1;
-	r->load_over = 0;
-	buf_init(&r->load, 0);
 	return REPL_CONTINUE;
 }
 
@@ -903,6 +952,32 @@ repl_feed(struct repl *r, const char *line, size_t len)
 	if (r->gone)
 		return REPL_HANGUP;
 	return rv;
+}
+
+enum repl_result
+repl_feed_dropped(struct repl *r, size_t limit)
+{
+	if (r->gone)
+		return REPL_HANGUP;
+	r->wrote = 0;
+	r->last = '\n';
+	r->st.commands++;
+	r->st.errors++;
+	if (r->loading) {
+		r->load_lines++;
+		if (r->load_dropped == 0) {
+			r->load_dropped = r->load_lines;
+			r->load_limit = limit;
+			buf_free(&r->load);
+		}
+		repl_say(r, "error: line too long (limit %zu bytes); this "
+		    "!load block will load nothing (send !end to close it)\n",
+		    limit);
+	} else
+		repl_say(r, "error: line too long (limit %zu bytes); ignored\n",
+		    limit);
+	repl_flush(r);
+	return r->gone ? REPL_HANGUP : REPL_CONTINUE;
 }
 
 const char *

@@ -281,15 +281,33 @@ run_image(const struct run_config *cfg, const struct run_io *io,
 	return res->status;
 }
 
+/* The assembler's poll: the host's, with what it said kept. */
+struct run_asm_poll {
+	const struct run_io	*io;
+	enum repl_poll		 said;
+};
+
+static int
+run_asm_poll(void *arg)
+{
+	struct run_asm_poll	*p = arg;
+
+	p->said = p->io->poll(p->io->arg);
+	return p->said != REPL_POLL_GO;
+}
+
 int
 run_program(const struct run_config *cfg, const struct run_io *io,
     const void *input, size_t len, struct run_result *res)
 {
 	struct asm_prog	 prog;
 	struct asm_diags diags;
+	struct asm_work	 w;
+	struct run_asm_poll ap;
 	struct image	 img;
 	char		 msg[1024];
 	size_t		 i;
+	int		 rv;
 
 	memset(res, 0, sizeof(*res));
 	if (image_has_magic(input, len)) {
@@ -303,7 +321,20 @@ run_program(const struct run_config *cfg, const struct run_io *io,
 
 	asm_prog_init(&prog);
 	asm_diags_init(&diags);
-	if (asm_source(&prog, input, len, &diags) == -1) {
+	/* The host is polled while the source assembles, as while it runs. */
+	memset(&w, 0, sizeof(w));
+	ap.io = io;
+	ap.said = REPL_POLL_GO;
+	if (io->poll != NULL) {
+		w.poll = run_asm_poll;
+		w.arg = &ap;
+	}
+	if ((rv = asm_source_work(&prog, input, len, &w, &diags)) ==
+	    ASM_STOPPED) {
+		run_set(res, ap.said == REPL_POLL_HANGUP ? RUN_HANGUP :
+		    RUN_INTERRUPTED, "interrupted while assembling");
+		run_message(io, RUN_MSG_RUNTIME, res->error);
+	} else if (rv == -1) {
 		if (diags.n == 0) {
 			run_set(res, RUN_NOMEM, "out of memory");
 			run_message(io, RUN_MSG_RUNTIME, res->error);

@@ -594,8 +594,6 @@ ssh_pull(struct sshc *c)
 		}
 		if (n == 0)
 			break;
-		c->s->last_input = c->active = session_now();
-		c->idle_warned = false;
 		got += (size_t)n;
 		ssh_input(c, tmp, (size_t)n);
 	}

@@ -114,7 +114,8 @@ ssh_command(struct sshc *c, const char *p, size_t n)
 	c->running = false;
 	c->interrupt = false;
 	c->sigint = false;
-	c->active = session_now();
+	c->active = session_line_done(c->s);
+	c->idle_warned = false;
 	repl_stats(c->repl, &c->s->vm);
 	if (c->dropped > 0 && c->reason == NULL) {
 		ssh_text(c, SSH_OUT, "%s(%llu bytes of output dropped after "
@@ -159,9 +160,7 @@ ssh_drain(struct sshc *c)
 		if (c->discarding || i > c->s->limits.line_max) {
 			buf_consume(&c->inq, i + 1);
 			c->discarding = false;
-			ssh_text(c, SSH_OUT, "%serror: line too long (limit %llu "
-			    "bytes); ignored\n", c->lastout != '\n' ? "\n" : "",
-			    (unsigned long long)c->s->limits.line_max);
+			(void)repl_feed_dropped(c->repl, c->s->limits.line_max);
 			ssh_prompt(c);
 			continue;
 		}

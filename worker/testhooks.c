@@ -57,6 +57,7 @@
 #define TESTHOOK_FLOOD	10000		/* `log` messages sent by "flood" */
 #define TESTHOOK_NAME	32
 #define TESTHOOK_PAGE	4096
+#define TESTHOOK_SLOWPOLL_MS 1000	/* "slowpoll" */
 
 struct testhook {
 	const char	*name;
@@ -88,6 +89,7 @@ static void	hook_crash(struct session *, struct buf *);
 static void	hook_hang(struct session *, struct buf *);
 static void	hook_exit(struct session *, struct buf *);
 static void	hook_landlock(struct session *, struct buf *);
+static void	hook_slowpoll(struct session *, struct buf *);
 
 static const struct testhook testhooks[] = {
 	{ "malformed", "send a datagram that is not JSON", hook_malformed },
@@ -102,7 +104,13 @@ static const struct testhook testhooks[] = {
 	{ "exit", "exit(3) without `session_end`", hook_exit },
 	{ "landlock", "what Landlock alone refused at lock-down",
 	    hook_landlock },
+	{ "slowpoll", "every poll checkpoint of a command from now on takes "
+	    "a second, the session still answering (a slow command)",
+	    hook_slowpoll },
 };
+
+/* "slowpoll": the wait at each poll checkpoint, in ms. */
+static int	testhook_slowpoll_ms;
 
 /* What happened to a send, for the client's reply line. */
 static void
@@ -826,6 +834,21 @@ hook_landlock(struct session *s, struct buf *reply)
 {
 	(void)s;
 	buf_printf(reply, "test landlock: %s\n", landlock_report);
+}
+
+static void
+hook_slowpoll(struct session *s, struct buf *reply)
+{
+	(void)s;
+	testhook_slowpoll_ms = TESTHOOK_SLOWPOLL_MS;
+	buf_printf(reply, "test slowpoll: each poll checkpoint waits %d ms\n",
+	    TESTHOOK_SLOWPOLL_MS);
+}
+
+int
+testhook_poll_ms(void)
+{
+	return testhook_slowpoll_ms;
 }
 
 /* --- dispatch ------------------------------------------------------------- */

@@ -302,8 +302,8 @@ session_activity(const struct session *s, struct msg_counters *c)
 	c->commands = s->vm.commands;
 	c->bytes_in = s->bytes_in;
 	c->bytes_out = s->bytes_out;
-	c->idle_seconds = now > s->last_input ?
-	    (now - s->last_input) / 1000 : 0;
+	c->idle_seconds = now > s->idle_since ?
+	    (now - s->idle_since) / 1000 : 0;
 	c->duration_ms = now > s->start ? now - s->start : 0;
 }
 
@@ -453,6 +453,66 @@ session_chan(struct session *s)
 	return s->shutdown || s->orphaned ? -1 : 0;
 }
 
+uint64_t
+session_line_done(struct session *s)
+{
+	s->idle_since = session_now();
+	s->partial_since = 0;
+	s->idle_warned = false;
+	return s->idle_since;
+}
+
+void
+session_partial(struct session *s, bool unfinished)
+{
+	if (!unfinished)
+		s->partial_since = 0;
+	else if (s->partial_since == 0)
+		s->partial_since = session_now();
+}
+
+enum session_due
+session_idle_due(struct session *s, uint64_t now, uint64_t *next)
+{
+	const struct msg_limits	*m = &s->limits;
+	uint64_t		 at;
+
+	*next = UINT64_MAX;
+	if (m->line_timeout != 0 && s->partial_since != 0) {
+		at = s->partial_since + m->line_timeout * 1000;
+		if (now >= at) {
+			log_info("session %lld: a line begun %llu s ago is not "
+			    "finished: line_timeout of %llu s reached",
+			    (long long)s->id, (unsigned long long)((now -
+			    s->partial_since) / 1000),
+			    (unsigned long long)m->line_timeout);
+			return SESSION_DUE_LINE;
+		}
+		*next = at;
+	}
+	if (m->idle == 0)
+		return SESSION_DUE_NONE;
+	at = s->idle_since + m->idle * 1000;
+	if (now >= at) {
+		log_info("session %lld: no complete line for %llu s: idle "
+		    "limit reached", (long long)s->id,
+		    (unsigned long long)m->idle);
+		return SESSION_DUE_IDLE;
+	}
+	if (at < *next)
+		*next = at;
+	if (m->idle_warn != 0 && m->idle_warn < m->idle && !s->idle_warned) {
+		at -= m->idle_warn * 1000;
+		if (now >= at) {
+			s->idle_warned = true;
+			return SESSION_DUE_IDLE_WARN;
+		}
+		if (at < *next)
+			*next = at;
+	}
+	return SESSION_DUE_NONE;
+}
+
 void
 session_limits_report(struct session *s, uint64_t produced, struct buf *out)
 {
@@ -470,6 +530,9 @@ session_limits_report(struct session *s, uint64_t produced, struct buf *out)
 		    (unsigned long long)m->output_rate);
 	buf_printf(out, "\nqueue:        %llu bytes held for a slow client\n",
 	    (unsigned long long)m->outbuf_max);
+	if (m->line_timeout != 0)
+		buf_printf(out, "line time:    %llu s to finish a line once it "
+		    "has begun\n", (unsigned long long)m->line_timeout);
 	if (m->idle != 0) {
 		buf_printf(out, "idle:         the session ends after %llu s "
 		    "without input", (unsigned long long)m->idle);
@@ -599,7 +662,7 @@ worker_session(struct worker *w, struct msg *m)
 	msg_limits_min(&s.limits, &w->hello->limits, &ms->limits);
 	if (sandbox_lower(&s.limits, err, sizeof(err)) == -1)
 		fatalx("session %lld: sandbox: %s", (long long)s.id, err);
-	s.start = s.last_input = session_now();
+	s.start = s.idle_since = session_now();
 	w->state = WS_BUSY;
 	worker_title(&s, ms->transport);
 	log_debug("session %lld: %s from %s on %s", (long long)s.id,

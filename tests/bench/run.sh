@@ -7,5 +7,8 @@ B=$1
 echo "== VM dispatch (tests/bench/vm.sh)"
 "$here/vm.sh" "$B"
 echo
+echo "== the assembler under colliding label names (tests/bench/asm.sh)"
+"$here/asm.sh" "$B"
+echo
 "$here/ssh.sh" "$B"
 sh "$here/sessions.sh" "$B"

@@ -6,7 +6,11 @@
  * bytes; what fails must come with well-formed diagnostics in source
  * order. Then every line is typed into one fresh REPL program with
  * asm_line(), which must be all or nothing, and the program it builds
- * must round-trip too. Any broken promise aborts.
+ * must round-trip too. The work of every assembly stays well inside
+ * its default budget (a bound linear in the source's size: an input that
+ * costs more than that is a quadratic path found), and an assembly that a
+ * small budget or the poll callback stops changes nothing. Any broken
+ * promise aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,17 +135,83 @@ type_lines(const uint8_t *src, size_t len)
 	asm_prog_free(&prog);
 }
 
+static int
+stop_at(void *arg)
+{
+	unsigned	*left = arg;
+
+	return (*left)-- <= 1;
+}
+
+/*
+ * Stopped by a budget (from the input's first byte) or by the poll: no
+ * program, and the budget's diagnostic among the others, or none at all.
+ */
+static void
+stopped(const uint8_t *data, size_t len, int rv_full)
+{
+	struct asm_prog		 prog;
+	struct asm_diags	 diags;
+	struct asm_work		 w;
+	unsigned		 left;
+	size_t			 i;
+	int			 rv;
+
+	if (len == 0)
+		return;
+	asm_prog_init(&prog);
+	asm_diags_init(&diags);
+	memset(&w, 0, sizeof(w));
+	w.budget = 1 + (uint64_t)data[0] * 4;
+	rv = asm_source_work(&prog, (const char *)data, len, &w, &diags);
+	if (rv == 0) {
+		check(rv_full == 0 && w.used <= w.budget);
+	} else {
+		check(rv == -1 && diags.n > 0 && prog.code == NULL &&
+		    prog.nsyms == 0);
+		if (w.used > w.budget) {
+			for (i = 0; i < diags.n; i++)
+				if (strstr(diags.v[i].msg,
+				    "assembly stopped here") != NULL)
+					break;
+			check(i < diags.n);
+		}
+	}
+	asm_diags_free(&diags);
+	asm_prog_free(&prog);
+	asm_diags_init(&diags);
+	memset(&w, 0, sizeof(w));
+	left = 1 + data[0] % 4;
+	w.slice = 8;
+	w.poll = stop_at;
+	w.arg = &left;
+	rv = asm_source_work(&prog, (const char *)data, len, &w, &diags);
+	check(rv == 0 || rv == -1 || rv == ASM_STOPPED);
+	if (rv == ASM_STOPPED)
+		check(diags.n == 0 && prog.code == NULL && prog.nsyms == 0);
+	else
+		check(rv == rv_full);
+	asm_diags_free(&diags);
+	asm_prog_free(&prog);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct asm_prog		 prog;
 	struct asm_diags	 diags;
+	struct asm_work		 w;
 	size_t			 i;
 	uint32_t		 entry;
+	int			 rv;
 
 	asm_prog_init(&prog);
 	asm_diags_init(&diags);
-	if (asm_source(&prog, (const char *)data, len, &diags) == 0) {
+	memset(&w, 0, sizeof(w));
+	rv = asm_source_work(&prog, (const char *)data, len, &w, &diags);
+	/* Linear work: a quarter of the default budget at most. */
+	check(w.used <= ASM_BUDGET(len) / 4);
+	if (rv == 0) {
 		check(diags.n == 0);
 		check(prog.ro_len % 4 == 0 && prog.code_len % 4 == 0);
 		check(ISA_RO_OFFSET + prog.ro_len + prog.code_len <=
@@ -161,6 +231,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		check_diags(&diags, data, len);
 	asm_prog_free(&prog);
 	asm_diags_free(&diags);
+	stopped(data, len, rv);
 	type_lines(data, len);
 	return 0;
 }

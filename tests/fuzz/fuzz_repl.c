@@ -4,7 +4,8 @@
  * The input is a session: its first byte picks the host's behaviour (a
  * write that fails after some bytes, a poll that interrupts), the rest is
  * split into lines at '\n' and fed one by one, as a remote client would
- * type them. Small limits and caps on what one session may run and print
+ * type them (one over 200 bytes is dropped by the host, as line_max
+ * makes it). Small limits and caps on what one session may run and print
  * keep each run short even for 64 KiB of loops or listings. Nothing
  * may crash, leak or trip a sanitizer, whatever the bytes.
  */
@@ -101,7 +102,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (p < end) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if (repl_feed(r, p, (size_t)(nl - p)) != REPL_CONTINUE)
+		/* A line past 200 bytes is one the host dropped (line_max). */
+		if ((size_t)(nl - p) > 200 ? repl_feed_dropped(r, 200) !=
+		    REPL_CONTINUE : repl_feed(r, p, (size_t)(nl - p)) !=
+		    REPL_CONTINUE)
 			break;
 		repl_stats(r, &st);
 		if (st.instructions > FUZZ_MAX_INSNS ||

@@ -181,7 +181,7 @@ Test(ctl, check_warns_when_the_fd_limit_is_too_low)
 
 	cr_assert_eq(hd_run(av, &out, &err, 10000), 0, "%s", err);
 	cr_assert_not_null(strstr(err, "warning: the listeners' max_workers "
-	    "and queue could need 1080 open files; the limit is 300"), "%s",
+	    "and queue could need 1580 open files; the limit is 300"), "%s",
 	    err);
 	free(out);
 	free(err);

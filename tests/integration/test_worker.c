@@ -396,8 +396,10 @@ Test(worker, output_max_ends_the_session_with_a_notice)
 	 * 1000 bytes: the "loaded" line, then spam lines of 37 bytes with
 	 * CRLF; never more.
 	 */
-	cr_assert_leq(cl_count(&c, "spam!"), 1000 / (sizeof(SPAM) + 1) + 1);
-	cr_assert_geq(cl_count(&c, "spam!"), 900 / (sizeof(SPAM) + 1) - 1);
+	cr_assert_leq(cl_count(&c, "spam!"),
+	    (int)(1000 / (sizeof(SPAM) + 1) + 1));
+	cr_assert_geq(cl_count(&c, "spam!"),
+	    (int)(900 / (sizeof(SPAM) + 1) - 1));
 }
 
 Test(worker, output_rate_throttles_and_ip_still_interrupts)

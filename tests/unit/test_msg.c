@@ -189,7 +189,8 @@ Test(encode, compact_bytes_in_table_order)
 	    "\"limits\":{\"budget\":1,\"heap\":1048576,\"stack\":65536,\"cpu\":60,"
 	    "\"output_rate\":1048576,\"output_max\":67108864,\"idle\":600,"
 	    "\"idle_warn\":60,\"lifetime\":14400,\"lifetime_warn\":300,"
-	    "\"line_max\":4096,\"outbuf_max\":262144,\"login_grace\":30},"
+	    "\"line_max\":4096,\"line_timeout\":60,\"outbuf_max\":262144,"
+	    "\"login_grace\":30},"
 	    "\"log_level\":6,"
 	    "\"sandbox_debug\":false}");
 }
@@ -1109,7 +1110,7 @@ Test(strings, enumerations)
 		{ MSG_SESSION, "transport", "line, ssh" },
 		{ MSG_STATUS, "state", "idle, busy" },
 		{ MSG_SESSION_END, "reason", "quit, hangup, idle, lifetime, "
-		    "shutdown, cpu, output, error, auth, proxy, refused" },
+		    "shutdown, cpu, output, error, auth, proxy, refused, line" },
 	};
 	static const char *const bad[] = { "tcp", "LINE", "lin", "line ",
 	    "idl", "busy!" , "quit\n" };
@@ -1165,7 +1166,8 @@ Test(envelope, session_quota_is_an_optional_string)
 	    "000000,\"heap\":1048576,\"stack\":65536,\"cpu\":60,\"output_"
 	    "rate\":1048576,\"output_max\":67108864,\"idle\":600,\"idle_w"
 	    "arn\":60,\"lifetime\":14400,\"lifetime_warn\":300,\"line_max"
-	    "\":4096,\"outbuf_max\":262144,\"login_grace\":30},\"proxy\":"
+	    "\":4096,\"line_timeout\":60,\"outbuf_max\":262144,\"login_grace\":"
+	    "30},\"proxy\":"
 	    "true,\"quota\":7}",
 	    "session: field \"quota\"");
 	reject_prefix(MSG_SESSION,
@@ -1175,7 +1177,8 @@ Test(envelope, session_quota_is_an_optional_string)
 	    "000000,\"heap\":1048576,\"stack\":65536,\"cpu\":60,\"output_"
 	    "rate\":1048576,\"output_max\":67108864,\"idle\":600,\"idle_w"
 	    "arn\":60,\"lifetime\":14400,\"lifetime_warn\":300,\"line_max"
-	    "\":4096,\"outbuf_max\":262144,\"login_grace\":30},\"proxy\":"
+	    "\":4096,\"line_timeout\":60,\"outbuf_max\":262144,\"login_grace\":"
+	    "30},\"proxy\":"
 	    "true,\"quota\":\"\"}",
 	    "session: field \"quota\"");
 }

@@ -63,7 +63,8 @@ static const char session1[] = "{\"type\":\"session\",\"v\":1,\"id\":1,"
     "\"listener\":\"l\",\"peer\":\"p\",\"transport\":\"line\",\"tenant\":"
     "\"\",\"limits\":{\"budget\":1,\"heap\":64,\"stack\":1,\"cpu\":0,"
     "\"output_rate\":0,\"output_max\":0,\"idle\":0,\"idle_warn\":0,"
-    "\"lifetime\":0,\"lifetime_warn\":0,\"line_max\":64,\"outbuf_max\":4096,"
+    "\"lifetime\":0,\"lifetime_warn\":0,\"line_max\":64,\"line_timeout\":0,"
+    "\"outbuf_max\":4096,"
     "\"login_grace\":0},"
     "\"proxy\":false}";
 
@@ -376,7 +377,8 @@ Test(limits, defaults)
 	    "\"anonymous\",\"limits\":{\"budget\":10000000,\"heap\":1048576,"
 	    "\"stack\":65536,\"cpu\":60,\"output_rate\":1048576,\"output_max\":"
 	    "67108864,\"idle\":600,\"idle_warn\":60,\"lifetime\":14400,"
-	    "\"lifetime_warn\":300,\"line_max\":4096,\"outbuf_max\":262144,"
+	    "\"lifetime_warn\":300,\"line_max\":4096,\"line_timeout\":60,"
+	    "\"outbuf_max\":262144,"
 	    "\"login_grace\":30},\"proxy\":true}");
 }
 

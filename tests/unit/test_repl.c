@@ -485,6 +485,122 @@ Test(repl, load_past_the_limit_is_refused_and_swallowed)
 	host_end(&h);
 }
 
+/*
+ * The host dropped a line of a !load block for its length: the block
+ * loads nothing, its !end says why, and the session's program, registers
+ * and VM stay as they were (nothing of the block ran).
+ */
+Test(repl, load_block_with_a_dropped_line_loads_nothing)
+{
+	struct host	 h;
+	const char	*out;
+	struct repl_stats st;
+
+	host_default(&h);
+	say(&h, "load $1 #1");
+	says(&h, "!load", "");
+	says(&h, "load $1 #11", "");
+	cr_assert_eq(repl_feed_dropped(h.repl, 4096), REPL_CONTINUE);
+	cr_assert_str_eq(repl_prompt(h.repl), REPL_PROMPT_LOAD,
+	    "a dropped line closed the block");
+	says(&h, "load $3 #3", "");
+	out = say(&h, "!end");
+	cr_assert_str_eq(out, "error: line 2 of the !load block was over the "
+	    "limit of 4096 bytes; nothing was loaded and the program is "
+	    "unchanged\n");
+	cr_assert_str_eq(repl_prompt(h.repl), REPL_PROMPT);
+	out = say(&h, "!registers");
+	contains(out, "$1            1");
+	contains(out, "$3            0");
+	out = say(&h, "!program");
+	contains(out, "load $1 #1");
+	lacks(out, "#3");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.errors, 2);	/* the dropped line and the block */
+	/* The next block is a fresh one. */
+	say(&h, "!load");
+	say(&h, "load $3 #3");
+	cr_assert_str_eq(say(&h, "!end"), "loaded 1 instruction and 0 bytes "
+	    "of data\n");
+	host_end(&h);
+}
+
+Test(repl, dropped_line_outside_a_block_is_refused_alone)
+{
+	struct host	 h;
+
+	host_default(&h);
+	buf_reset(&h.out);
+	cr_assert_eq(repl_feed_dropped(h.repl, 100), REPL_CONTINUE);
+	cr_assert_str_eq(h.out.data, "error: line too long (limit 100 bytes); "
+	    "ignored\n");
+	says(&h, "load $2 #2", "");
+	host_end(&h);
+}
+
+/* A !load block of n labels: enough work for the assembler to poll. */
+static const char *
+load_labels(struct host *h, unsigned n)
+{
+	char		 line[32];
+	unsigned	 i;
+	const char	*out;
+
+	say(h, "!load");
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "l%u:", i);
+		say(h, line);
+	}
+	say(h, "load $5 #5");
+	buf_reset(&h->out);
+	(void)feedn(h, "!end", 4, &out);
+	return out;
+}
+
+Test(repl, interrupt_while_assembling_loads_nothing)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	say(&h, "load $1 #1");
+	h.poll_at = 1;
+	h.poll_answer = REPL_POLL_INTERRUPT;
+	out = load_labels(&h, 30000);
+	cr_assert_eq(h.polls, 1, "the assembler polled %d times", h.polls);
+	cr_assert_str_eq(out, "interrupted while assembling; nothing was "
+	    "loaded and the program is unchanged\n");
+	h.poll_at = 0;
+	out = say(&h, "!registers");
+	contains(out, "$5            0");
+	contains(say(&h, "!program"), "load $1 #1");
+	cr_assert_str_eq(say(&h, "!symbols"), "no symbols\n");
+	/* Without the interrupt the same block loads (polled meanwhile). */
+	h.polls = 0;
+	out = load_labels(&h, 30000);
+	cr_assert_str_eq(out, "loaded 1 instruction and 0 bytes of data\n");
+	cr_assert_geq(h.polls, 2, "the assembler polled %d times", h.polls);
+	host_end(&h);
+}
+
+Test(repl, hangup_while_assembling_ends_the_session)
+{
+	struct host	 h;
+	const char	*out;
+	unsigned	 i;
+
+	host_default(&h);
+	h.poll_at = 1;
+	h.poll_answer = REPL_POLL_HANGUP;
+	say(&h, "!load");
+	for (i = 0; i < 30000; i++)
+		say(&h, "x:");		/* duplicates: errors, if it got there */
+	cr_assert_eq(feedn(&h, "!end", 4, &out), REPL_HANGUP);
+	lacks(out, "duplicate");
+	cr_assert_eq(feedn(&h, "!help", 5, &out), REPL_HANGUP);
+	host_end(&h);
+}
+
 static char *
 write_temp(const char *text)
 {

@@ -1,0 +1,254 @@
+/*
+ * asm_sym.c: the assembler's label table (see asm_internal.h): a hash
+ * index over a program's symbols, so that finding a label costs about
+ * the same whatever the labels are called.
+ *
+ * Labels come from whoever sends the source, so their names are chosen
+ * by a possible attacker. An unkeyed hash (FNV-1a, say) lets such a
+ * sender pick names that all land in one run of slots, and every lookup
+ * then walks the whole run: a 900 KB source of 100,000 such labels took
+ * a minute of CPU. Here the hash is SipHash-1-3 under a key drawn from
+ * getrandom() once per process (the one piece of state this library
+ * keeps outside its objects), so nobody outside the process can tell
+ * which names collide. Slots are open-addressed with linear probing, the
+ * table at most half full; each slot keeps the full 64-bit hash, so a
+ * probe compares names only when the hashes agree, and growing never
+ * hashes a name again.
+ *
+ * Every probe and every byte hashed is counted in *steps, which the
+ * assembler charges to its budget (asm.h, struct asm_work).
+ */
+#include <sys/random.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "asm.h"
+#include "asm_internal.h"
+
+struct asm_slot {
+	uint64_t	 hash;
+	size_t		 idx;		/* index into syms + 1; 0: empty */
+};
+
+/* SipHash's key: drawn on first use; see asm_sym_key(). */
+static uint8_t	 sym_key[16];
+static bool	 sym_keyed;
+
+/* --- SipHash ---------------------------------------------------------------- */
+
+static inline uint64_t
+rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline void
+sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = rotl(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = rotl(v[0], 32);
+	v[2] += v[3];
+	v[3] = rotl(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = rotl(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = rotl(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = rotl(v[2], 32);
+}
+
+static inline uint64_t
+load64le(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+	    (uint64_t)p[7] << 56;
+}
+
+uint64_t
+asm_siphash(const uint8_t key[16], const void *data, size_t len, int c,
+    int d)
+{
+	const uint8_t	*p = data;
+	uint64_t	 k0 = load64le(key), k1 = load64le(key + 8), m, v[4];
+	size_t		 i, left = len;
+	int		 r;
+
+	v[0] = k0 ^ 0x736f6d6570736575ULL;
+	v[1] = k1 ^ 0x646f72616e646f6dULL;
+	v[2] = k0 ^ 0x6c7967656e657261ULL;
+	v[3] = k1 ^ 0x7465646279746573ULL;
+	for (; left >= 8; p += 8, left -= 8) {
+		m = load64le(p);
+		v[3] ^= m;
+		for (r = 0; r < c; r++)
+			sip_round(v);
+		v[0] ^= m;
+	}
+	/* The last 0..7 bytes, and the length's low byte on top. */
+	m = (uint64_t)len << 56;
+	for (i = 0; i < left; i++)
+		m |= (uint64_t)p[i] << (8 * i);
+	v[3] ^= m;
+	for (r = 0; r < c; r++)
+		sip_round(v);
+	v[0] ^= m;
+	v[2] ^= 0xff;
+	for (r = 0; r < d; r++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/*
+ * The process's key, drawn on first use. Should getrandom() fail (it
+ * does not block for this: GRND_NONBLOCK, which fails only before the
+ * kernel's pool is ready at boot), the clock and addresses stand in:
+ * weaker, but still unknown to a remote sender.
+ */
+static const uint8_t *
+asm_sym_key(void)
+{
+	struct timespec	 ts;
+	uint64_t	 mix[2];
+
+	if (sym_keyed)
+		return sym_key;
+	if (getrandom(sym_key, sizeof(sym_key), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(sym_key)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		mix[0] = (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)&ts;
+		mix[1] = (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)sym_key;
+		memcpy(sym_key, mix, sizeof(sym_key));
+	}
+	sym_keyed = true;
+	return sym_key;
+}
+
+static uint64_t
+sym_hash(const char *p, size_t len, uint64_t *steps)
+{
+	*steps += 1 + len / 8;
+	return asm_siphash(asm_sym_key(), p, len, 1, 3);
+}
+
+/* --- the index ---------------------------------------------------------------- */
+
+static bool
+sym_is(const struct asm_sym *s, const char *p, size_t len)
+{
+	return strncmp(s->name, p, len) == 0 && s->name[len] == '\0';
+}
+
+const struct asm_sym *
+asm_sym_lookup(const struct asm_prog *prog, const char *p, size_t len,
+    uint64_t *steps)
+{
+	const struct asm_slot	*sl;
+	uint64_t		 h;
+	size_t			 i, mask;
+
+	if (prog->nslots == 0)
+		return NULL;
+	h = sym_hash(p, len, steps);
+	mask = prog->nslots - 1;
+	for (i = (size_t)h & mask;; i = (i + 1) & mask) {
+		sl = &prog->slots[i];
+		(*steps)++;
+		if (sl->idx == 0)
+			return NULL;
+		if (sl->hash == h && sym_is(&prog->syms[sl->idx - 1], p, len))
+			return &prog->syms[sl->idx - 1];
+	}
+}
+
+static void
+slot_put(struct asm_slot *slots, size_t nslots, uint64_t h, size_t idx,
+    uint64_t *steps)
+{
+	size_t	 i, mask = nslots - 1;
+
+	for (i = (size_t)h & mask; slots[i].idx != 0; i = (i + 1) & mask)
+		(*steps)++;
+	(*steps)++;
+	slots[i].hash = h;
+	slots[i].idx = idx + 1;
+}
+
+/* Room for n symbols at most half full. -1: no memory. */
+static int
+slots_reserve(struct asm_prog *prog, size_t n, uint64_t *steps)
+{
+	struct asm_slot	*t;
+	size_t		 ncap, i;
+
+	if (n <= prog->nslots / 2)
+		return 0;
+	ncap = prog->nslots != 0 ? prog->nslots : 64;
+	while (n > ncap / 2) {
+		if (ncap > SIZE_MAX / 2 / sizeof(*t))
+			return -1;
+		ncap *= 2;
+	}
+	if ((t = calloc(ncap, sizeof(*t))) == NULL)
+		return -1;
+	for (i = 0; i < prog->nslots; i++)
+		if (prog->slots[i].idx != 0)
+			slot_put(t, ncap, prog->slots[i].hash,
+			    prog->slots[i].idx - 1, steps);
+	free(prog->slots);
+	prog->slots = t;
+	prog->nslots = ncap;
+	return 0;
+}
+
+int
+asm_sym_append(struct asm_prog *prog, const char *p, size_t len,
+    uint32_t value, enum asm_sym_kind kind, unsigned line, uint64_t *steps)
+{
+	struct asm_sym	*s;
+	char		*name;
+	size_t		 ncap;
+
+	if (prog->nsyms == prog->symcap) {
+		ncap = prog->symcap != 0 ? prog->symcap * 2 : 32;
+		if ((s = reallocarray(prog->syms, ncap, sizeof(*s))) == NULL)
+			return -1;
+		prog->syms = s;
+		prog->symcap = ncap;
+	}
+	if (slots_reserve(prog, prog->nsyms + 1, steps) == -1 ||
+	    (name = strndup(p, len)) == NULL)
+		return -1;
+	s = &prog->syms[prog->nsyms];
+	s->name = name;
+	s->value = value;
+	s->kind = kind;
+	s->line = line;
+	slot_put(prog->slots, prog->nslots, sym_hash(p, len, steps),
+	    prog->nsyms, steps);
+	prog->nsyms++;
+	return 0;
+}
+
+void
+asm_sym_free(struct asm_prog *prog)
+{
+	size_t	 i;
+
+	for (i = 0; i < prog->nsyms; i++)
+		free(prog->syms[i].name);
+	free(prog->syms);
+	free(prog->slots);
+	prog->syms = NULL;
+	prog->slots = NULL;
+	prog->nsyms = prog->symcap = prog->nslots = 0;
+}
