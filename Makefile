@@ -191,6 +191,8 @@ UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%) $(B)/tests/test_vm_switch
 INTEG_SRCS	:= $(sort $(wildcard tests/integration/test_*.c))
 INTEG_TESTS	:= $(INTEG_SRCS:tests/integration/%.c=$(B)/tests/%)
 HARNESS_OBJS	:= $(patsubst %.c,$(B)/%.o,$(wildcard tests/lib/*.c))
+# Kept, not deleted as intermediates: otherwise every make relinks every test.
+.SECONDARY: $(HARNESS_OBJS)
 
 FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
@@ -341,6 +343,8 @@ deps:
 
 # The test run. Criterion forks per test; --jobs keeps it to the 2 cores
 # CI has. Every binary runs even when one fails; the target fails at the end.
+# Each binary's lines "NAME: CASE: ..." (what this machine offered and so
+# what was checked) and "NAME: SKIPPED: ..." are shown with its result.
 TEST_ENV	= IRIDIUM_BUILD=$(abspath $(B)) IRIDIUM_SRC=$(abspath .) \
 		  IRIDIUM_VARIANT=$(VARIANT)
 check-run: tests
@@ -348,7 +352,9 @@ check-run: tests
 	for t in $(UNIT_TESTS) $(INTEG_TESTS); do \
 		n=$${t##*/}; echo "== $$n"; \
 		$(TEST_ENV) $$t --jobs=2 >$(B)/test-logs/$$n.log 2>&1; rc=$$?; \
-		grep -E '^\[====\] Synthesis|^\[FAIL\]|SKIPPED' $(B)/test-logs/$$n.log; \
+		grep -E ': (CASE|SKIPPED): |^\[SKIP\]' $(B)/test-logs/$$n.log | \
+		    sort -u; \
+		grep -E '^\[====\] Synthesis|^\[FAIL\]' $(B)/test-logs/$$n.log; \
 		if [ $$rc -ne 0 ]; then failed="$$failed $$n"; \
 		elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
 		    $(B)/test-logs/$$n.log; then \

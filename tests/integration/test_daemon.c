@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "probe.h"
 
 #define BANNER	"Welcome to Iridium! Let's be productive!\r\n"
 #define PROMPT	">>> "
@@ -499,12 +500,34 @@ Test(daemon, refuses_a_non_loopback_line_listener)
 	hd_cleanup(&h);
 }
 
+/*
+ * Where the machine has IPv6 on loopback, a session over it; where it has
+ * none (ipv6.disable=1, or disabled on lo), a clear refusal to start.
+ */
 Test(daemon, ipv6_loopback_works)
 {
 	static const char *const argv[] = { "--bind-host", "::1", NULL };
-	char	*s;
-	int	 fd;
+	const char	*raw[] = { "--bind-host", "::1", "--bind-port", "0",
+	    "--run-dir", NULL, "--worker-path", hd_bin("iridium-worker"),
+	    NULL };
+	struct hd	 h;
+	char		 why[128], dir[256];
+	char		*s;
+	int		 fd;
 
+	if (!probe_ipv6_loopback(why, sizeof(why))) {
+		probe_case("%s: iridiumd must refuse to start on it", why);
+		hd_tmpdir(dir, sizeof(dir), "run");
+		raw[5] = dir;
+		cr_assert_eq(hd_start_raw(&h, raw, NULL), 0);
+		cr_assert_eq(hd_stop(&h, 0, 10000), 1);
+		cr_assert_not_null(strstr(h.log, "listener line: ::1 port 0: "),
+		    "%s", h.log);
+		hd_cleanup(&h);
+		hd_rmtree(dir);
+		return;
+	}
+	probe_case("%s: a session over it", why);
 	start(argv);
 	cr_assert_str_eq(d.host, "::1");
 	fd = tc_connect(d.host, d.port);
