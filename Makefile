@@ -1,8 +1,9 @@
 # Iridium server: the one build file.
 #
 #   make            build everything (build/default/)
-#   make run        install missing packages, build, start the main job
-#   make check      install missing packages, build, run every test
+#   make run        install missing build packages, build, start the main job
+#   make check      install missing build and test packages, build, run
+#                   every test (contrib/deps.txt: which target needs what)
 #   make asan       the tests under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets (build/fuzz/) and run each
 #   make bench      benchmarks against reference implementations
@@ -338,8 +339,10 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
 
 tests: $(BINS) $(UNIT_TESTS) $(INTEG_TESTS)
 
+# Each target installs only the groups of contrib/deps.txt it needs.
+DEPS		:= contrib/install-deps.sh
 deps:
-	@contrib/install-deps.sh
+	@$(DEPS)
 
 # The test run. Criterion forks per test; --jobs keeps it to the 2 cores
 # CI has. Every binary runs even when one fails; the target fails at the end.
@@ -367,10 +370,12 @@ check-run: tests
 		echo "FAILED:$$failed"; exit 1; fi; \
 	echo "all tests passed ($(VARIANT))"
 
-check: deps
+check:
+	@$(DEPS) build test
 	@$(MAKE) --no-print-directory check-run
 
-asan: deps
+asan:
+	@$(DEPS) build test
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined check-run
 
 # make run: the daemon in the foreground with contrib/iridiumd.dev.conf
@@ -382,13 +387,15 @@ RUN_CONF	:= $(CURDIR)/contrib/iridiumd.dev.conf
 RUN_SSH		:= ssh -i $(RUN_DIR)/dev_ed25519 -o IdentitiesOnly=yes \
 		   -o UserKnownHostsFile=$(RUN_DIR)/known_hosts \
 		   -o StrictHostKeyChecking=accept-new -p 2222 dev@127.0.0.1
-run: deps
+run:
+	@$(DEPS) build
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(RUN_DIR)
 	@[ -e $(RUN_DIR)/dev_ed25519 ] || ssh-keygen -q -t ed25519 -N '' \
 	    -C dev@iridium-dev -f $(RUN_DIR)/dev_ed25519
 	@echo "Starting iridiumd with $(RUN_CONF) (line REPL on 127.0.0.1:2244, ssh on 127.0.0.1:2222; ^C stops it)."
 	@echo "Connect with:  nc 127.0.0.1 2244     or:  telnet 127.0.0.1 2244"
+	@printf '%s\n' "From a script: printf 'load \$$0 #1\\n!registers\\n' | nc -N 127.0.0.1 2244   (-N: end the session at the end of input)"
 	@echo "SSH (tenant dev):  $(RUN_SSH)"
 	@echo "Run a program:     $(RUN_SSH) run < contrib/examples/hello.iasm"
 	@echo "Status:        $(B)/iridiumctl -s $(RUN_DIR)/control.sock status"
@@ -407,17 +414,21 @@ fuzz-build:
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
 
-fuzz: deps fuzz-build
+fuzz:
+	@$(DEPS) build fuzz
+	@$(MAKE) --no-print-directory fuzz-build
 	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: deps
+bench:
+	@$(DEPS) build bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(B)
 
 # The soak tests of make check, ten times longer (about 10 minutes).
-soak: deps
+soak:
+	@$(DEPS) build test
 	@$(MAKE) --no-print-directory tests
 	@$(TEST_ENV) IRIDIUM_SOAK=long $(B)/tests/test_soak --jobs=1 --verbose
 
