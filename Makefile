@@ -322,11 +322,13 @@ $(B)/tests/test_vm_switch: tests/unit/test_vm.c worker/vm.c $(LIBLANG) \
 	    tests/unit/test_vm.c worker/vm.c $(LIBLANG) $(LIBPROTO) \
 	    $(LDFLAGS) $(CRIT_LIBS) $(PKG_LIBS) -lm
 
+# The harness checks test daemons' worker uids as iridiumd does (uidpool.o).
 $(B)/tests/%: tests/integration/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
-    $(HARNESS_OBJS)
+    $(HARNESS_OBJS) $(B)/supervisor/uidpool.o
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -MMD -MP -o $@ $< \
-	    $(HARNESS_OBJS) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
+	    $(HARNESS_OBJS) $(B)/supervisor/uidpool.o $(LIBWORKER) \
+	    $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
 	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \

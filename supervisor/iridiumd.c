@@ -54,6 +54,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_SANDBOX_DEBUG,
 	OPT_USER,
+	OPT_WORKER_UIDS,
 	OPT_LIMIT,
 	OPT_POOL,
 	OPT_EXAMPLE,
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
 	{ "sandbox-debug",	no_argument,	   NULL, OPT_SANDBOX_DEBUG },
 	{ "user",		required_argument, NULL, OPT_USER },
+	{ "worker-uids",	required_argument, NULL, OPT_WORKER_UIDS },
 	{ "limit",		required_argument, NULL, OPT_LIMIT },
 	{ "pool",		required_argument, NULL, OPT_POOL },
 	{ "example-config",	no_argument,	   NULL, OPT_EXAMPLE },
@@ -119,14 +121,18 @@ usage(FILE *f)
 "                          output_rate, output_max, idle, idle_warn,\n"
 "                          lifetime, lifetime_warn, line_max, outbuf_max\n"
 "  --run-dir DIR           runtime files (default " CONFIG_RUN_DIR ")\n"
-"  --worker-path PATH      the worker program (default "
-    IRIDIUM_LIBEXECDIR "/iridium-worker)\n"
+"  --worker-path PATH      the worker program (default\n"
+"                          " IRIDIUM_LIBEXECDIR "/iridium-worker)\n"
 "  --ssh-worker-path PATH  the ssh listeners' worker program (default\n"
 "                          " IRIDIUM_LIBEXECDIR "/iridium-worker-ssh)\n"
 "  --state-dir DIR         persistent state: the ssh host key, relative\n"
 "                          key paths (default " CONFIG_STATE_DIR ")\n"
-"  --user NAME             workers run as NAME when started as root\n"
-"                          (default iridium, else nobody)\n"
+"  --worker-uids RANGE     as root, each worker runs as a uid and gid of\n"
+"                          its own from RANGE, FIRST-LAST, which no one\n"
+"                          else may use (default " CONFIG_WORKER_UIDS ");\n"
+"                          '' (empty): every worker runs as --user\n"
+"  --user NAME             the workers' user when --worker-uids is empty\n"
+"                          (default iridium; it must exist)\n"
 "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
 "  --sandbox-debug         report forbidden syscalls instead of killing\n"
 "  --foreground            accepted for compatibility: always foreground\n"
@@ -283,6 +289,10 @@ main(int argc, char *argv[])
 			break;
 		case OPT_USER:
 			flag(&flags, CF_DAEMON, "--user", "user", optarg);
+			break;
+		case OPT_WORKER_UIDS:
+			flag(&flags, CF_DAEMON, "--worker-uids", "worker_uids",
+			    optarg);
 			break;
 		case OPT_LIMIT:
 			flag_kv(&flags, CF_LIMITS, "--limit", optarg);

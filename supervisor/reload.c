@@ -33,6 +33,7 @@
 #include "log.h"
 #include "pool.h"
 #include "staticlibs.h"
+#include "uidpool.h"
 
 static const char *
 file_of(const struct config *c, uint32_t line)
@@ -72,6 +73,50 @@ check_nofile(const struct config *c, bool startup, struct cfg_errors *e)
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/*
+ * As root: the workers' uids are free (uidpool.h), and the range is large
+ * enough; or, without a range, their user exists. Never nobody: a uid
+ * other processes share is no uid of their own.
+ */
+static void
+check_identity(const struct config *c, struct cfg_errors *e)
+{
+	const struct uid_range	*r = &c->worker_uids;
+	struct passwd		*pw;
+	uint64_t		 need = 0;
+	uint32_t		 ln;
+	char			 why[256];
+	size_t			 i;
+
+	if (r->first == 0) {
+		ln = c->keyline[CK_DAEMON_user];
+		if ((pw = getpwnam(c->user)) == NULL)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] user: no user "
+			    "%s for the workers (create it, or set worker_uids)",
+			    c->user);
+		else if (pw->pw_uid == 0 || pw->pw_gid == 0)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] user: %s has "
+			    "uid or gid 0: workers must not run as root",
+			    c->user);
+		return;
+	}
+	ln = c->keyline[CK_DAEMON_worker_uids];
+	if (uidrange_check(r->first, r->last, true, why, sizeof(why)) == -1) {
+		cfg_error(e, file_of(c, ln), ln, "[daemon] worker_uids %u-%u: "
+		    "%s; the workers' uids must be no one else's", r->first,
+		    r->last, why);
+		return;
+	}
+	for (i = 0; i < c->nlisteners; i++)
+		need += c->listeners[i].pool.max_workers;
+	if (need > (uint64_t)r->last - r->first + 1)
+		cfg_warning(e, file_of(c, ln), ln, "[daemon] worker_uids %u-%u: "
+		    "%llu uids for the listeners' %llu max_workers: past them, "
+		    "a new worker waits for one to exit", r->first, r->last,
+		    (unsigned long long)r->last - r->first + 1,
+		    (unsigned long long)need);
+}
+
 void
 daemon_check_system(const struct config *c, bool startup,
     struct cfg_errors *e)
@@ -96,11 +141,9 @@ daemon_check_system(const struct config *c, bool startup,
 	if (c->admin_group[0] != '\0' && getgrnam(c->admin_group) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] admin_group: no "
 		    "group %s", c->admin_group);
-	/* user needs a restart to change: said once, at the start. */
-	ln = c->keyline[CK_DAEMON_user];
-	if (startup && geteuid() == 0 && getpwnam(c->user) == NULL)
-		cfg_warning(e, file_of(c, ln), ln, "[daemon] user: no user %s "
-		    "(workers would run as nobody)", c->user);
+	/* The workers' identity needs a restart to change: checked then. */
+	if (startup && geteuid() == 0)
+		check_identity(c, e);
 }
 
 static void

@@ -322,24 +322,27 @@ static void
 check_root_only(pid_t pid, int client)
 {
 	char		 v[256], want[300], path[300], link[300];
-	const char	*p;
 	DIR		*dir;
 	struct dirent	*de;
 	struct stat	 st;
 	long		 uid, gid;
-	unsigned long	 ino;
+	unsigned long	 ino, first, last;
 	int		 n, fd, fds = 0, expect;
 
-	/* "workers run as NAME (uid U gid G) in DIR" */
-	cr_assert(hd_wait_log(&d, "workers run as ", T));
-	p = strstr(d.log, "workers run as ");
-	cr_assert_not_null(p = strstr(p, "(uid "));
-	cr_assert_eq(sscanf(p, "(uid %ld gid %ld)", &uid, &gid), 2);
-	cr_assert(uid > 0 && gid > 0, "workers as uid %ld gid %ld", uid, gid);
+	/* "workers run each as a uid and gid of its own from F-L ..." */
+	snprintf(want, sizeof(want), "workers run each as a uid and gid of "
+	    "its own from %s ", d.uids);
+	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
+	cr_assert_eq(sscanf(d.uids, "%lu-%lu", &first, &last), 2);
 
+	/* Its own uid, from the range, in all four places; gid the same. */
 	status_field(pid, "Uid:", v, sizeof(v));
+	cr_assert_eq(sscanf(v, "%ld", &uid), 1);
+	cr_expect((unsigned long)uid >= first && (unsigned long)uid <= last,
+	    "worker %d: uid %ld is not of %s", (int)pid, uid, d.uids);
 	snprintf(want, sizeof(want), "%ld %ld %ld %ld", uid, uid, uid, uid);
 	cr_expect_str_eq(v, want, "worker %d: Uid %s", (int)pid, v);
+	gid = uid;
 	status_field(pid, "Gid:", v, sizeof(v));
 	snprintf(want, sizeof(want), "%ld %ld %ld %ld", gid, gid, gid, gid);
 	cr_expect_str_eq(v, want, "worker %d: Gid %s", (int)pid, v);
