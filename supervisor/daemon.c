@@ -153,7 +153,7 @@ static void
 begin_shutdown(struct daemon *d, const char *why)
 {
 	struct listener	*l;
-	unsigned	 grace = 0;
+	unsigned	 grace = 0, n;
 
 	if (d->stopping)
 		return;
@@ -162,8 +162,9 @@ begin_shutdown(struct daemon *d, const char *why)
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		if (l->pool.cfg.grace > grace)
 			grace = l->pool.cfg.grace;
-	log_info("%s: shutting down, %u workers get %us to say goodbye", why,
-	    count_workers(d), grace);
+	n = count_workers(d);
+	log_info("%s: shutting down, %u worker%s %s %us to say goodbye", why,
+	    n, plural(n), n == 1 ? "gets" : "get", grace);
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		listener_stop(l);
 		pool_shutdown(&l->pool, l->pool.cfg.grace,
@@ -416,8 +417,9 @@ daemon_ssh_init(struct daemon *d)
 		return -1;
 	}
 	if (d->authkeys.nfiles > 0)
-		log_info("%zu ssh keys from %zu authorized_keys files",
-		    d->authkeys.n, d->authkeys.nfiles);
+		log_info("%zu ssh key%s from %zu authorized_keys file%s",
+		    d->authkeys.n, plural(d->authkeys.n), d->authkeys.nfiles,
+		    plural(d->authkeys.nfiles));
 	return 0;
 }
 

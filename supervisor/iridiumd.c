@@ -99,7 +99,8 @@ usage(FILE *f)
 "session in its own sandboxed worker process. Runs in the foreground.\n"
 "\n"
 "  -f, --config FILE       read FILE (INI; see iridiumd --example-config).\n"
-"                          Without -f no file is read: defaults and flags\n"
+"                          Without -f no file is read: the defaults and\n"
+"                          the flags below are the whole configuration\n"
 "  -t, --check             check the configuration and exit: 0 and\n"
 "                          \"configuration OK\", or 1 and every error\n"
 "  -T, --dump-config       check, then print the effective configuration\n"
@@ -206,8 +207,9 @@ check_report(const struct config *cfg, const struct cfg_errors *errs,
 	report(&errs->warnings, path, true);
 	report(&errs->errors, path, true);
 	if (errs->nerrors > CFG_ERRORS_MAX)
-		fprintf(stderr, "iridiumd: ... and %u more errors\n",
-		    errs->nerrors - CFG_ERRORS_MAX);
+		fprintf(stderr, "iridiumd: ... and %u more error%s\n",
+		    errs->nerrors - CFG_ERRORS_MAX,
+		    plural(errs->nerrors - CFG_ERRORS_MAX));
 	if (errs->nerrors != 0) {
 		fprintf(stderr, "iridiumd: %u error%s in the configuration%s"
 		    "%s\n", errs->nerrors, errs->nerrors == 1 ? "" : "s",

@@ -123,8 +123,9 @@ dispatch(struct listener *l, int fd, const char *peer, struct admit_hold *h)
 		    l->cfg.name, peer, p->qlen);
 		return;
 	}
-	log_warnx("listener %s: all %u workers busy and %u connections "
-	    "waiting: %s refused", l->cfg.name, p->nworkers, p->qlen, peer);
+	log_warnx("listener %s: all %u worker%s busy and %u connection%s "
+	    "waiting: %s refused", l->cfg.name, p->nworkers,
+	    plural(p->nworkers), p->qlen, plural(p->qlen), peer);
 	admit_release(l->d, h);
 	listener_refuse(l, fd, BUSY_LINE);
 }

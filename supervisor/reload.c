@@ -269,7 +269,8 @@ drain(struct daemon *d, struct listener *l)
 {
 	(void)d;
 	log_info("listener %s (%s): no longer accepting; draining its %u "
-	    "workers", l->cfg.name, l->bound, l->pool.nworkers);
+	    "worker%s", l->cfg.name, l->bound, l->pool.nworkers,
+	    plural(l->pool.nworkers));
 	listener_stop(l);
 	l->draining = true;
 	pool_drain(&l->pool);
@@ -330,7 +331,7 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	struct listener	*l;
 	struct authkeys	 keys;
 	struct plan	 pl;
-	char		 err[512];
+	char		 err[512], keyline[96];
 	const char	*p;
 	unsigned	 stale = 0;
 
@@ -368,8 +369,6 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	admit_configure(d);
 	authkeys_free(&d->authkeys);
 	d->authkeys = keys;
-	log_info("reload: %zu ssh keys from %zu authorized_keys files",
-	    d->authkeys.n, d->authkeys.nfiles);
 	log_set_level(d->cfg.log_level);
 	d->worker_stderr = daemon_worker_stderr(&d->cfg);
 	apply_listeners(d, &d->cfg, &pl);
@@ -379,9 +378,16 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	for (p = e->warnings.data; p != NULL && *p != '\0';
 	    p = strchr(p, '\n') + 1)
 		log_warnx("reload: %.*s", (int)strcspn(p, "\n"), p);
-	log_info("reloaded %s: configuration generation %u; %u idle workers "
-	    "of older generations to be replaced", d->cfgpath, d->generation,
-	    stale);
+	/* One line for the reload, the keys it read included. */
+	keyline[0] = '\0';
+	if (d->authkeys.nfiles > 0)
+		snprintf(keyline, sizeof(keyline), "; %zu ssh key%s from %zu "
+		    "authorized_keys file%s", d->authkeys.n,
+		    plural(d->authkeys.n), d->authkeys.nfiles,
+		    plural(d->authkeys.nfiles));
+	log_info("reloaded %s: configuration generation %u; %u idle worker%s "
+	    "of older generations to be replaced%s", d->cfgpath,
+	    d->generation, stale, plural(stale), keyline);
 	/* Replacements now rather than a second from now. */
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		pool_tick(&l->pool, ev_now_ms());
@@ -394,8 +400,8 @@ fail:
 	    p = strchr(p, '\n') + 1)
 		log_warnx("%.*s", (int)strcspn(p, "\n"), p);
 	if (e->nerrors > CFG_ERRORS_MAX)
-		log_warnx("... and %u more errors", e->nerrors -
-		    CFG_ERRORS_MAX);
+		log_warnx("... and %u more error%s", e->nerrors -
+		    CFG_ERRORS_MAX, plural(e->nerrors - CFG_ERRORS_MAX));
 	log_warnx("reload failed: %u error%s; still running configuration "
 	    "generation %u", e->nerrors, e->nerrors == 1 ? "" : "s",
 	    d->generation);

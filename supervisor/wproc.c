@@ -116,8 +116,9 @@ log_untrusted(struct worker *w, int prio, const char *what, const char *s,
 	int64_t	 now = ev_now_ms();
 
 	if (now - w->logs.window_ms >= 1000 && w->logs.dropped > 0) {
-		log_warnx("%s: %u log lines dropped (over %d per second)",
-		    wname(w), w->logs.dropped, LOGS_PER_SECOND);
+		log_warnx("%s: %u log line%s dropped (over %d per second)",
+		    wname(w), w->logs.dropped, plural(w->logs.dropped),
+		    LOGS_PER_SECOND);
 		w->logs.dropped = 0;
 	}
 	if (!rl_take(&w->logs, now, LOGS_PER_SECOND))
