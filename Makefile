@@ -213,6 +213,7 @@ Q_AR		= @echo "  AR      $@";
 endif
 
 .PHONY: all deps run check check-build check-run asan fuzz fuzz-build units \
+	vm-no-ia32 \
 	fuzz-run bench soak install uninstall clean format tests
 
 all: $(BINS)
@@ -427,6 +428,13 @@ bench:
 	@$(DEPS) build bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(B)
+
+# The sandbox tests in a VM booted with ia32_emulation=0, where int $$0x80
+# raises SIGSEGV (tests/vm/no-ia32.sh; fetches a backports kernel once).
+vm-no-ia32:
+	@$(DEPS) build test vm
+	@$(MAKE) --no-print-directory tests
+	@tests/vm/no-ia32.sh $(B)
 
 # The soak tests of make check, ten times longer (about 10 minutes).
 soak:
