@@ -13,7 +13,9 @@
 #include <criterion/logging.h>
 
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +149,14 @@ probe_ipv6_loopback(char *why, size_t whylen)
 	}
 	close(fd);
 	return true;
+}
+
+bool
+probe_seccomp_action(unsigned action)
+{
+	uint32_t	 a = action;
+
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &a) == 0;
 }
 
 bool

@@ -35,6 +35,11 @@ bool		 probe_x32(void);
 long		 probe_landlock_abi(void);
 /* Whether a TCP socket can listen on ::1; why not in why. */
 bool		 probe_ipv6_loopback(char *why, size_t whylen);
+/*
+ * Whether seccomp offers the action (SECCOMP_RET_KILL_PROCESS, since
+ * Linux 4.14; SECCOMP_RET_TRAP), by SECCOMP_GET_ACTION_AVAIL.
+ */
+bool		 probe_seccomp_action(unsigned action);
 /* Whether this process is root in the initial user namespace. */
 bool		 probe_real_root(void);
 
