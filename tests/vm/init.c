@@ -37,10 +37,13 @@ lo_up(void)
 int
 main(void)
 {
-	static char *const env[] = { "PATH=/bin", "HOME=/root",
-	    "IRIDIUM_BUILD=/iridium/build", "IRIDIUM_SRC=/iridium/src",
-	    "IRIDIUM_VARIANT=default", "CI=true", NULL };
-	static char *const argv[] = { "/bin/sh", "/run-tests.sh", NULL };
+	static char	 e0[] = "PATH=/bin", e1[] = "HOME=/root",
+			 e2[] = "IRIDIUM_BUILD=/iridium/build",
+			 e3[] = "IRIDIUM_SRC=/iridium/src",
+			 e4[] = "IRIDIUM_VARIANT=default", e5[] = "CI=true",
+			 a0[] = "/bin/sh", a1[] = "/run-tests.sh";
+	char *const	 env[] = { e0, e1, e2, e3, e4, e5, NULL };
+	char *const	 argv[] = { a0, a1, NULL };
 	pid_t		 pid;
 	int		 st = 0;
 
