@@ -1,8 +1,9 @@
 # Iridium server: the one build file.
 #
 #   make            build everything (build/default/)
-#   make run        install missing packages, build, start the main job
-#   make check      install missing packages, build, run every test
+#   make run        install missing build packages, build, start the main job
+#   make check      install missing build and test packages, build, run
+#                   every test (contrib/deps.txt: which target needs what)
 #   make asan       the tests under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets (build/fuzz/) and run each
 #   make bench      benchmarks against reference implementations
@@ -192,6 +193,8 @@ UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%) $(B)/tests/test_vm_switch
 INTEG_SRCS	:= $(sort $(wildcard tests/integration/test_*.c))
 INTEG_TESTS	:= $(INTEG_SRCS:tests/integration/%.c=$(B)/tests/%)
 HARNESS_OBJS	:= $(patsubst %.c,$(B)/%.o,$(wildcard tests/lib/*.c))
+# Kept, not deleted as intermediates: otherwise every make relinks every test.
+.SECONDARY: $(HARNESS_OBJS)
 
 FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
@@ -211,6 +214,7 @@ Q_AR		= @echo "  AR      $@";
 endif
 
 .PHONY: all deps run check check-build check-run asan fuzz fuzz-build units \
+	vm-no-ia32 \
 	fuzz-run bench soak install uninstall clean format tests
 
 all: $(BINS)
@@ -320,11 +324,13 @@ $(B)/tests/test_vm_switch: tests/unit/test_vm.c worker/vm.c $(LIBLANG) \
 	    tests/unit/test_vm.c worker/vm.c $(LIBLANG) $(LIBPROTO) \
 	    $(LDFLAGS) $(CRIT_LIBS) $(PKG_LIBS) -lm
 
+# The harness checks test daemons' worker uids as iridiumd does (uidpool.o).
 $(B)/tests/%: tests/integration/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
-    $(HARNESS_OBJS)
+    $(HARNESS_OBJS) $(B)/supervisor/uidpool.o
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -MMD -MP -o $@ $< \
-	    $(HARNESS_OBJS) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
+	    $(HARNESS_OBJS) $(B)/supervisor/uidpool.o $(LIBWORKER) \
+	    $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
 	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
@@ -337,11 +343,15 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
 
 tests: $(BINS) $(UNIT_TESTS) $(INTEG_TESTS)
 
+# Each target installs only the groups of contrib/deps.txt it needs.
+DEPS		:= contrib/install-deps.sh
 deps:
-	@contrib/install-deps.sh
+	@$(DEPS)
 
 # The test run. Criterion forks per test; --jobs keeps it to the 2 cores
 # CI has. Every binary runs even when one fails; the target fails at the end.
+# Each binary's lines "NAME: CASE: ..." (what this machine offered and so
+# what was checked) and "NAME: SKIPPED: ..." are shown with its result.
 TEST_ENV	= IRIDIUM_BUILD=$(abspath $(B)) IRIDIUM_SRC=$(abspath .) \
 		  IRIDIUM_VARIANT=$(VARIANT)
 check-run: tests
@@ -349,7 +359,9 @@ check-run: tests
 	for t in $(UNIT_TESTS) $(INTEG_TESTS); do \
 		n=$${t##*/}; echo "== $$n"; \
 		$(TEST_ENV) $$t --jobs=2 >$(B)/test-logs/$$n.log 2>&1; rc=$$?; \
-		grep -E '^\[====\] Synthesis|^\[FAIL\]|SKIPPED' $(B)/test-logs/$$n.log; \
+		grep -E ': (CASE|SKIPPED): |^\[SKIP\]' $(B)/test-logs/$$n.log | \
+		    sort -u; \
+		grep -E '^\[====\] Synthesis|^\[FAIL\]' $(B)/test-logs/$$n.log; \
 		if [ $$rc -ne 0 ]; then failed="$$failed $$n"; \
 		elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
 		    $(B)/test-logs/$$n.log; then \
@@ -362,10 +374,12 @@ check-run: tests
 		echo "FAILED:$$failed"; exit 1; fi; \
 	echo "all tests passed ($(VARIANT))"
 
-check: deps
+check:
+	@$(DEPS) build test
 	@$(MAKE) --no-print-directory check-run
 
-asan: deps
+asan:
+	@$(DEPS) build test
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined check-run
 
 # make run: the daemon in the foreground with contrib/iridiumd.dev.conf
@@ -377,13 +391,15 @@ RUN_CONF	:= $(CURDIR)/contrib/iridiumd.dev.conf
 RUN_SSH		:= ssh -i $(RUN_DIR)/dev_ed25519 -o IdentitiesOnly=yes \
 		   -o UserKnownHostsFile=$(RUN_DIR)/known_hosts \
 		   -o StrictHostKeyChecking=accept-new -p 2222 dev@127.0.0.1
-run: deps
+run:
+	@$(DEPS) build
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(RUN_DIR)
 	@[ -e $(RUN_DIR)/dev_ed25519 ] || ssh-keygen -q -t ed25519 -N '' \
 	    -C dev@iridium-dev -f $(RUN_DIR)/dev_ed25519
 	@echo "Starting iridiumd with $(RUN_CONF) (line REPL on 127.0.0.1:2244, ssh on 127.0.0.1:2222; ^C stops it)."
 	@echo "Connect with:  nc 127.0.0.1 2244     or:  telnet 127.0.0.1 2244"
+	@printf '%s\n' "From a script: printf 'load \$$0 #1\\n!registers\\n' | nc -N 127.0.0.1 2244   (-N: end the session at the end of input)"
 	@echo "SSH (tenant dev):  $(RUN_SSH)"
 	@echo "Run a program:     $(RUN_SSH) run < contrib/examples/hello.iasm"
 	@echo "Status:        $(B)/iridiumctl -s $(RUN_DIR)/control.sock status"
@@ -402,17 +418,28 @@ fuzz-build:
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
 
-fuzz: deps fuzz-build
+fuzz:
+	@$(DEPS) build fuzz
+	@$(MAKE) --no-print-directory fuzz-build
 	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: deps
+bench:
+	@$(DEPS) build bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(B)
 
+# The sandbox tests in a VM booted with ia32_emulation=0, where int $$0x80
+# raises SIGSEGV (tests/vm/no-ia32.sh; fetches a backports kernel once).
+vm-no-ia32:
+	@$(DEPS) build test vm
+	@$(MAKE) --no-print-directory tests
+	@tests/vm/no-ia32.sh $(B)
+
 # The soak tests of make check, ten times longer (about 10 minutes).
-soak: deps
+soak:
+	@$(DEPS) build test
 	@$(MAKE) --no-print-directory tests
 	@$(TEST_ENV) IRIDIUM_SOAK=long $(B)/tests/test_soak --jobs=1 --verbose
 

@@ -38,6 +38,9 @@
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes of config file */
 #define CONFIG_PORT_LINE	2244
 #define CONFIG_PORT_SSH		2222
+/* systemd's DynamicUser range; at most CONFIG_UIDS_MAX uids in a range. */
+#define CONFIG_WORKER_UIDS	"61184-65519"
+#define CONFIG_UIDS_MAX		65536
 
 /* The struct a key's field lives in. */
 enum cfg_group {
@@ -64,6 +67,7 @@ enum cfg_type {
 	CT_CIDRS,	/* a list of ADDR[/BITS], comma or space separated */
 	CT_PATHS,	/* a list of paths, comma or space separated */
 	CT_STARTUPS,	/* START:RATE:FULL or N (struct startups) */
+	CT_UIDRANGE,	/* FIRST-LAST uids, or empty (struct uid_range) */
 };
 
 /* Key flags. */
@@ -80,9 +84,15 @@ enum cfg_type {
  * what an empty value means). min/max bound the numeric types.
  */
 #define CONFIG_DAEMON_KEYS(X)						\
+	X(DAEMON, worker_uids, UIDRANGE, 1, CONFIG_UIDS_MAX,		\
+	    CONFIG_WORKER_UIDS, CK_RESTART | CK_EMPTY,			\
+	    "as root: each worker runs as a uid and gid of its own from " \
+	    "FIRST-LAST, which no user, group or other process may use " \
+	    "(checked at the start); a uid is used again only after its " \
+	    "worker has been reaped; empty: every worker runs as user")	\
 	X(DAEMON, user, NAME, 0, 0, "iridium", CK_RESTART,		\
-	    "workers run as this user when iridiumd starts as root "	\
-	    "(nobody, with a warning, when it does not exist)")	\
+	    "when worker_uids is empty: workers run as this user when " \
+	    "iridiumd starts as root (it must exist)")			\
 	X(DAEMON, run_dir, PATH, 0, 0, CONFIG_RUN_DIR, CK_RESTART,	\
 	    "runtime files: the control socket, the workers' empty root") \
 	X(DAEMON, chroot, PATH, 0, 0, "", CK_RESTART | CK_EMPTY,	\
@@ -294,6 +304,11 @@ struct startups {
 	unsigned	 full;		/* every connection refused from here */
 };
 
+/* worker_uids: first..last; both 0: no range. */
+struct uid_range {
+	uint32_t	 first, last;
+};
+
 /* SUP_LIMITS' fields, generated. */
 #define SUP_CTYPE_UINT		unsigned
 #define SUP_CTYPE_STARTUPS	struct startups
@@ -330,6 +345,7 @@ struct tenant_cfg {
 struct config {
 	char		 path[CONFIG_PATHLEN];	/* "" without a file */
 	/* [daemon] */
+	struct uid_range worker_uids;
 	char		 user[CONFIG_NAMELEN];
 	char		 run_dir[CONFIG_PATHLEN];
 	char		 chroot[CONFIG_PATHLEN];

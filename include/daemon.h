@@ -22,6 +22,7 @@
 #include "sockact.h"
 #include "pool.h"
 #include "spawner.h"
+#include "uidpool.h"
 
 struct control;
 struct source_table;
@@ -61,7 +62,12 @@ struct daemon {
 	bool		 stopping;
 	int64_t		 stop_deadline_ms;
 	char		 build[MSG_BUILD_MAX + 1];
-	/* workers drop to this identity; -1 when we are not root */
+	/*
+	 * As root, workers drop to a uid and gid of their own from uids, or
+	 * (uids.count 0) all to uid, gid; -1: we are not root.
+	 */
+	struct uidpool	 uids;
+	int64_t		 uids_said_ms;	/* when "all uids held" was logged */
 	int64_t		 uid, gid;
 	char		 chroot[CONFIG_PATHLEN];
 	bool		 worker_stderr;	/* pipe workers' fd 2 into the log */

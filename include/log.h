@@ -37,4 +37,12 @@ void	fatal(const char *, ...)
 void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
+/* "s" unless n is 1: every count in a message agrees with its noun,
+ * log_msg("%u worker%s", n, plural(n)). */
+static inline const char *
+plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif

@@ -68,6 +68,8 @@ struct worker {
 	TAILQ_ENTRY(worker) spawn_entry; /* waiting for the spawner */
 	struct pool	*pool;
 	pid_t		 pid;		/* 0 until the spawner says */
+	int64_t		 uid;		/* its own uid and gid (uidpool.h);
+					   -1: the daemon's shared one */
 	int		 chan;		/* our end of the socketpair */
 	int		 errfd;		/* its stderr pipe, or -1 */
 	struct ev	 ev_chan;

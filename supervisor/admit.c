@@ -144,7 +144,7 @@ log_dropped(struct admission *a, int64_t now)
 	if (total > 0) {
 		n = (size_t)snprintf(line, sizeof(line), "%u more refused "
 		    "connection%s not logged (at most %d lines a second):",
-		    total, total == 1 ? "" : "s", ADMIT_LOGS_PER_SECOND);
+		    total, plural(total), ADMIT_LOGS_PER_SECOND);
 		for (i = 0; i < ADMIT_LOG_KINDS &&
 		    a->log_dropped[i].kind != NULL && n < sizeof(line); i++)
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
@@ -296,11 +296,12 @@ source_refusal(struct daemon *d, const struct source_key *k, int64_t now,
 	source_key_name(k, name, sizeof(name));
 	if (left > 0 && left >= d->cfg.sup.penalty_min) {
 		snprintf(why, whylen, "source %s is penalised for %u more "
-		    "seconds", name, left);
+		    "second%s", name, left, plural(left));
 		return ADMIT_PENALTY;
 	}
-	snprintf(why, whylen, "source %s holds %u sessions", name,
-	    source_active(d->sources, k));
+	snprintf(why, whylen, "source %s holds %u session%s", name,
+	    source_active(d->sources, k),
+	    plural(source_active(d->sources, k)));
 	return ADMIT_SOURCE;
 }
 
@@ -315,6 +316,7 @@ admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
 	enum admit_refusal	 kind;
 	char			 line[MSG_TEXT_MAX], why[160];
 	bool			 is_line;
+	unsigned		 n;
 	int64_t			 now = ev_now_ms();
 
 	memset(h, 0, sizeof(*h));
@@ -351,15 +353,17 @@ admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
 	}
 	if (is_line && tenant_admit(a->tenants, l->cfg.tenant, sl->sessions,
 	    line, sizeof(line)) == -1) {
-		snprintf(why, sizeof(why), "tenant %s holds %u sessions "
-		    "(sessions %u)", l->cfg.tenant, tenant_active(a->tenants,
-		    l->cfg.tenant), sl->sessions);
+		n = tenant_active(a->tenants, l->cfg.tenant);
+		snprintf(why, sizeof(why), "tenant %s holds %u session%s "
+		    "(sessions %u)", l->cfg.tenant, n, plural(n),
+		    sl->sessions);
 		refuse(l, fd, ADMIT_TENANT, line, peer, why);
 		return -1;
 	}
 	if (admit_drop_startup(st, a->startups, arc4random_uniform(100))) {
-		snprintf(why, sizeof(why), "%u connections are not in a "
+		snprintf(why, sizeof(why), "%u connection%s %s not in a "
 		    "session yet (max_startups %u:%u:%u)", a->startups,
+		    plural(a->startups), a->startups == 1 ? "is" : "are",
 		    st->start, st->rate, st->full);
 		refuse(l, fd, ADMIT_STARTUPS, l->cfg.proxy_protocol ? NULL :
 		    BUSY_TEXT, peer, why);
@@ -529,16 +533,18 @@ admit_login(struct worker *w, const char *tenant, char *why, size_t whylen)
 {
 	struct daemon		*d = w->pool->d;
 	const struct sup_limits	*sl = config_tenant_sup(&d->cfg, tenant);
+	unsigned		 n;
 
 	if (tenant_admit(d->adm.tenants, tenant, sl->sessions, why,
 	    whylen) == -1) {
 		d->adm.refused[ADMIT_TENANT]++;
+		n = tenant_active(d->adm.tenants, tenant);
 		admit_log_refusal(d, refusal_names[ADMIT_TENANT], "session "
 		    "%lld: login of tenant %s from %s refused (%s): tenant %s "
-		    "holds %u sessions (sessions %u)",
+		    "holds %u session%s (sessions %u)",
 		    (long long)w->session_id, tenant, w->peer,
-		    refusal_words[ADMIT_TENANT], tenant,
-		    tenant_active(d->adm.tenants, tenant), sl->sessions);
+		    refusal_words[ADMIT_TENANT], tenant, n, plural(n),
+		    sl->sessions);
 		return -1;
 	}
 	tenant_hold(d->adm.tenants, tenant);

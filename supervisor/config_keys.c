@@ -390,6 +390,55 @@ parse_startups(const struct cfg_key *k, const char *v, struct startups *out,
 	return 0;
 }
 
+/*
+ * worker_uids: "FIRST-LAST", within min..max and at most CONFIG_UIDS_MAX
+ * uids; not 65534 (nobody, the overflow uid) nor 65535 ((uint16_t)-1).
+ * Empty: no range.
+ */
+static int
+parse_uidrange(const struct cfg_key *k, const char *v, struct uid_range *out,
+    char *err, size_t errlen)
+{
+	unsigned long long a, b;
+	char		*end;
+
+	if (*v == '\0') {
+		out->first = out->last = 0;
+		return 0;
+	}
+	errno = 0;
+	a = isdigit((unsigned char)*v) ? strtoull(v, &end, 10) : 0;
+	if (!isdigit((unsigned char)*v) || errno != 0 || *end != '-' ||
+	    !isdigit((unsigned char)end[1])) {
+		snprintf(err, errlen, "\"%s\" is not FIRST-LAST", v);
+		return -1;
+	}
+	b = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0') {
+		snprintf(err, errlen, "\"%s\" is not FIRST-LAST", v);
+		return -1;
+	}
+	if (a < k->min || b > 4294967294ULL || a > b) {
+		snprintf(err, errlen, "\"%s\": uids must run from %llu up to "
+		    "at most 4294967294, FIRST not above LAST", v,
+		    (unsigned long long)k->min);
+		return -1;
+	}
+	if (b - a + 1 > k->max) {
+		snprintf(err, errlen, "\"%s\": %llu uids, more than %llu", v,
+		    b - a + 1, (unsigned long long)k->max);
+		return -1;
+	}
+	if (a <= 65535 && b >= 65534) {
+		snprintf(err, errlen, "\"%s\" holds %s, which is nobody's or "
+		    "no one's", v, a <= 65534 ? "65534" : "65535");
+		return -1;
+	}
+	out->first = (uint32_t)a;
+	out->last = (uint32_t)b;
+	return 0;
+}
+
 static int
 set_string(const struct cfg_key *k, char *field, const char *v, char *err,
     size_t errlen)
@@ -482,6 +531,8 @@ config_value_set(enum cfg_key_id id, void *field, const char *v,
 		return parse_paths(k, v, field, append, err, errlen);
 	case CT_STARTUPS:
 		return parse_startups(k, v, field, err, errlen);
+	case CT_UIDRANGE:
+		return parse_uidrange(k, v, field, err, errlen);
 	}
 	snprintf(err, errlen, "unknown type");
 	return -1;
@@ -563,6 +614,15 @@ config_value_format(enum cfg_key_id id, const void *field, char *buf,
 		else
 			snprintf(buf, len, "%u:%u:%u", st->start, st->rate,
 			    st->full);
+		return;
+	}
+	case CT_UIDRANGE: {
+		const struct uid_range *r = field;
+
+		if (r->first == 0)
+			snprintf(buf, len, "%s", "");
+		else
+			snprintf(buf, len, "%u-%u", r->first, r->last);
 		return;
 	}
 	}

@@ -482,9 +482,9 @@ admit(struct control *ctl, int fd)
 		if (c->uid == uc.uid)
 			same++;
 	if (same >= CTL_PER_UID || ctl->nclients >= CTL_MAX_CLIENTS) {
-		log_warnx("control: pid %d uid %u refused: %u connections of "
+		log_warnx("control: pid %d uid %u refused: %u connection%s of "
 		    "that uid, %u in all", (int)uc.pid, (unsigned)uc.uid,
-		    same, ctl->nclients);
+		    same, plural(same), ctl->nclients);
 		snprintf(msg, sizeof(msg), "too many control connections (at "
 		    "most %d per uid, %d in all)", CTL_PER_UID,
 		    CTL_MAX_CLIENTS);

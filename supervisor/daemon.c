@@ -153,7 +153,7 @@ static void
 begin_shutdown(struct daemon *d, const char *why)
 {
 	struct listener	*l;
-	unsigned	 grace = 0;
+	unsigned	 grace = 0, n;
 
 	if (d->stopping)
 		return;
@@ -162,8 +162,9 @@ begin_shutdown(struct daemon *d, const char *why)
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		if (l->pool.cfg.grace > grace)
 			grace = l->pool.cfg.grace;
-	log_info("%s: shutting down, %u workers get %us to say goodbye", why,
-	    count_workers(d), grace);
+	n = count_workers(d);
+	log_info("%s: shutting down, %u worker%s %s %us to say goodbye", why,
+	    n, plural(n), n == 1 ? "gets" : "get", grace);
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		listener_stop(l);
 		pool_shutdown(&l->pool, l->pool.cfg.grace,
@@ -303,13 +304,18 @@ tick_cb(struct ev *e, uint32_t events)
 	(void)notify_watchdog(&d->notify, now);
 }
 
-/* Workers drop to this user; root-owned empty directory as their root. */
+/*
+ * As root, workers drop to a uid and gid of their own each (worker_uids,
+ * checked by daemon_check_system) or to the configured user, never to
+ * nobody, and chroot to a root-owned empty directory.
+ */
 static int
 setup_identity(struct daemon *d, char *err, size_t errlen)
 {
-	struct passwd	*pw;
-	struct stat	 st;
-	DIR		*dir;
+	const struct uid_range	*r = &d->cfg.worker_uids;
+	struct passwd		*pw = NULL;
+	struct stat		 st;
+	DIR			*dir;
 
 	d->uid = d->gid = -1;
 	d->chroot[0] = '\0';
@@ -318,22 +324,23 @@ setup_identity(struct daemon *d, char *err, size_t errlen)
 		    "chroot (development mode)", (int)geteuid());
 		return 0;
 	}
-	if ((pw = getpwnam(d->cfg.user)) == NULL) {
-		log_warnx("user %s does not exist: workers run as nobody",
-		    d->cfg.user);
-		if ((pw = getpwnam("nobody")) == NULL) {
-			snprintf(err, errlen, "neither user %s nor nobody "
-			    "exists", d->cfg.user);
+	if (r->first != 0) {
+		if (uidpool_init(&d->uids, r->first, r->last) == -1) {
+			snprintf(err, errlen, "worker uids: out of memory");
 			return -1;
 		}
-	}
-	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+	} else if ((pw = getpwnam(d->cfg.user)) == NULL) {
+		snprintf(err, errlen, "no user %s for the workers (create it, "
+		    "or set worker_uids)", d->cfg.user);
+		return -1;
+	} else if (pw->pw_uid == 0 || pw->pw_gid == 0) {
 		snprintf(err, errlen, "user %s has uid or gid 0: workers must "
 		    "not run as root", pw->pw_name);
 		return -1;
+	} else {
+		d->uid = pw->pw_uid;
+		d->gid = pw->pw_gid;
 	}
-	d->uid = pw->pw_uid;
-	d->gid = pw->pw_gid;
 
 	if (d->cfg.chroot[0] != '\0')
 		strlcpy(d->chroot, d->cfg.chroot, sizeof(d->chroot));
@@ -377,8 +384,13 @@ setup_identity(struct daemon *d, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	log_info("workers run as %s (uid %d gid %d) in %s", pw->pw_name,
-	    (int)d->uid, (int)d->gid, d->chroot);
+	if (pw != NULL)
+		log_info("workers run as %s (uid %d gid %d) in %s", pw->pw_name,
+		    (int)d->uid, (int)d->gid, d->chroot);
+	else
+		log_info("workers run each as a uid and gid of its own from "
+		    "%u-%u (no user, group or process had one) in %s",
+		    r->first, r->last, d->chroot);
 	return 0;
 }
 
@@ -406,8 +418,9 @@ daemon_ssh_init(struct daemon *d)
 		return -1;
 	}
 	if (d->authkeys.nfiles > 0)
-		log_info("%zu ssh keys from %zu authorized_keys files",
-		    d->authkeys.n, d->authkeys.nfiles);
+		log_info("%zu ssh key%s from %zu authorized_keys file%s",
+		    d->authkeys.n, plural(d->authkeys.n), d->authkeys.nfiles,
+		    plural(d->authkeys.nfiles));
 	return 0;
 }
 
@@ -631,6 +644,7 @@ daemon_free(struct daemon *d)
 	d->sources = NULL;
 	notify_close(&d->notify);
 	admit_free(d);
+	uidpool_free(&d->uids);
 	ev_close(&d->loop);
 	if (d->sigfd != -1)
 		close(d->sigfd);

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "control.h"
 #include "escape.h"
+#include "log.h"
 #include "metrics.h"
 #include "status.h"
 
@@ -452,10 +453,11 @@ print_admission(const json_t *a)
 		    ", " : "", esc(k), (long long)json_integer_value(v));
 		strlcat(line, item, sizeof(line));
 	}
-	printf("admission: %lld connections not in a session yet; %lld "
-	    "sources tracked, %lld penalised; refused: %s\n",
-	    gi(a, "startups"), gi(a, "sources"), gi(a, "penalised"),
-	    line[0] != '\0' ? line : "none");
+	printf("admission: %lld connection%s not in a session yet; %lld "
+	    "source%s tracked, %lld penalised; refused: %s\n",
+	    gi(a, "startups"), plural((unsigned long long)gi(a, "startups")),
+	    gi(a, "sources"), plural((unsigned long long)gi(a, "sources")),
+	    gi(a, "penalised"), line[0] != '\0' ? line : "none");
 }
 
 static void

@@ -54,6 +54,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_SANDBOX_DEBUG,
 	OPT_USER,
+	OPT_WORKER_UIDS,
 	OPT_LIMIT,
 	OPT_POOL,
 	OPT_EXAMPLE,
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
 	{ "sandbox-debug",	no_argument,	   NULL, OPT_SANDBOX_DEBUG },
 	{ "user",		required_argument, NULL, OPT_USER },
+	{ "worker-uids",	required_argument, NULL, OPT_WORKER_UIDS },
 	{ "limit",		required_argument, NULL, OPT_LIMIT },
 	{ "pool",		required_argument, NULL, OPT_POOL },
 	{ "example-config",	no_argument,	   NULL, OPT_EXAMPLE },
@@ -97,7 +99,8 @@ usage(FILE *f)
 "session in its own sandboxed worker process. Runs in the foreground.\n"
 "\n"
 "  -f, --config FILE       read FILE (INI; see iridiumd --example-config).\n"
-"                          Without -f no file is read: defaults and flags\n"
+"                          Without -f no file is read: the defaults and\n"
+"                          the flags below are the whole configuration\n"
 "  -t, --check             check the configuration and exit: 0 and\n"
 "                          \"configuration OK\", or 1 and every error\n"
 "  -T, --dump-config       check, then print the effective configuration\n"
@@ -121,14 +124,18 @@ usage(FILE *f)
 "                          lifetime, lifetime_warn, line_max,\n"
 "                          line_timeout, outbuf_max\n"
 "  --run-dir DIR           runtime files (default " CONFIG_RUN_DIR ")\n"
-"  --worker-path PATH      the worker program (default "
-    IRIDIUM_LIBEXECDIR "/iridium-worker)\n"
+"  --worker-path PATH      the worker program (default\n"
+"                          " IRIDIUM_LIBEXECDIR "/iridium-worker)\n"
 "  --ssh-worker-path PATH  the ssh listeners' worker program (default\n"
 "                          " IRIDIUM_LIBEXECDIR "/iridium-worker-ssh)\n"
 "  --state-dir DIR         persistent state: the ssh host key, relative\n"
 "                          key paths (default " CONFIG_STATE_DIR ")\n"
-"  --user NAME             workers run as NAME when started as root\n"
-"                          (default iridium, else nobody)\n"
+"  --worker-uids RANGE     as root, each worker runs as a uid and gid of\n"
+"                          its own from RANGE, FIRST-LAST, which no one\n"
+"                          else may use (default " CONFIG_WORKER_UIDS ");\n"
+"                          '' (empty): every worker runs as --user\n"
+"  --user NAME             the workers' user when --worker-uids is empty\n"
+"                          (default iridium; it must exist)\n"
 "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
 "  --sandbox-debug         report forbidden syscalls instead of killing\n"
 "  --foreground            accepted for compatibility: always foreground\n"
@@ -202,8 +209,9 @@ check_report(const struct config *cfg, const struct cfg_errors *errs,
 	report(&errs->warnings, path, true);
 	report(&errs->errors, path, true);
 	if (errs->nerrors > CFG_ERRORS_MAX)
-		fprintf(stderr, "iridiumd: ... and %u more errors\n",
-		    errs->nerrors - CFG_ERRORS_MAX);
+		fprintf(stderr, "iridiumd: ... and %u more error%s\n",
+		    errs->nerrors - CFG_ERRORS_MAX,
+		    plural(errs->nerrors - CFG_ERRORS_MAX));
 	if (errs->nerrors != 0) {
 		fprintf(stderr, "iridiumd: %u error%s in the configuration%s"
 		    "%s\n", errs->nerrors, errs->nerrors == 1 ? "" : "s",
@@ -285,6 +293,10 @@ main(int argc, char *argv[])
 			break;
 		case OPT_USER:
 			flag(&flags, CF_DAEMON, "--user", "user", optarg);
+			break;
+		case OPT_WORKER_UIDS:
+			flag(&flags, CF_DAEMON, "--worker-uids", "worker_uids",
+			    optarg);
 			break;
 		case OPT_LIMIT:
 			flag_kv(&flags, CF_LIMITS, "--limit", optarg);

@@ -129,9 +129,9 @@ dispatch(struct listener *l, int fd, const char *peer, struct admit_hold *h)
 		return;
 	}
 	admit_log_refusal(l->d, "busy", "listener %s: %s refused: all %u "
-	    "workers (max_workers) busy, starting or ending, and %u "
-	    "connections waiting (queue %u)", l->cfg.name, peer, p->nworkers,
-	    p->qlen, p->cfg.queue);
+	    "worker%s (max_workers) busy, starting or ending, and %u "
+	    "connection%s waiting (queue %u)", l->cfg.name, peer, p->nworkers,
+	    plural(p->nworkers), p->qlen, plural(p->qlen), p->cfg.queue);
 	admit_release(l->d, &q.hold);
 	listener_refuse(l, fd, BUSY_LINE);
 }

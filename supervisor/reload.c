@@ -33,6 +33,7 @@
 #include "log.h"
 #include "pool.h"
 #include "staticlibs.h"
+#include "uidpool.h"
 
 static const char *
 file_of(const struct config *c, uint32_t line)
@@ -74,6 +75,50 @@ check_nofile(const struct config *c, bool startup, struct cfg_errors *e)
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/*
+ * As root: the workers' uids are free (uidpool.h), and the range is large
+ * enough; or, without a range, their user exists. Never nobody: a uid
+ * other processes share is no uid of their own.
+ */
+static void
+check_identity(const struct config *c, struct cfg_errors *e)
+{
+	const struct uid_range	*r = &c->worker_uids;
+	struct passwd		*pw;
+	uint64_t		 need = 0;
+	uint32_t		 ln;
+	char			 why[256];
+	size_t			 i;
+
+	if (r->first == 0) {
+		ln = c->keyline[CK_DAEMON_user];
+		if ((pw = getpwnam(c->user)) == NULL)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] user: no user "
+			    "%s for the workers (create it, or set worker_uids)",
+			    c->user);
+		else if (pw->pw_uid == 0 || pw->pw_gid == 0)
+			cfg_error(e, file_of(c, ln), ln, "[daemon] user: %s has "
+			    "uid or gid 0: workers must not run as root",
+			    c->user);
+		return;
+	}
+	ln = c->keyline[CK_DAEMON_worker_uids];
+	if (uidrange_check(r->first, r->last, true, why, sizeof(why)) == -1) {
+		cfg_error(e, file_of(c, ln), ln, "[daemon] worker_uids %u-%u: "
+		    "%s; the workers' uids must be no one else's", r->first,
+		    r->last, why);
+		return;
+	}
+	for (i = 0; i < c->nlisteners; i++)
+		need += c->listeners[i].pool.max_workers;
+	if (need > (uint64_t)r->last - r->first + 1)
+		cfg_warning(e, file_of(c, ln), ln, "[daemon] worker_uids %u-%u: "
+		    "%llu uids for the listeners' %llu max_workers: past them, "
+		    "a new worker waits for one to exit", r->first, r->last,
+		    (unsigned long long)r->last - r->first + 1,
+		    (unsigned long long)need);
+}
+
 void
 daemon_check_system(const struct config *c, bool startup,
     struct cfg_errors *e)
@@ -98,11 +143,9 @@ daemon_check_system(const struct config *c, bool startup,
 	if (c->admin_group[0] != '\0' && getgrnam(c->admin_group) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] admin_group: no "
 		    "group %s", c->admin_group);
-	/* user needs a restart to change: said once, at the start. */
-	ln = c->keyline[CK_DAEMON_user];
-	if (startup && geteuid() == 0 && getpwnam(c->user) == NULL)
-		cfg_warning(e, file_of(c, ln), ln, "[daemon] user: no user %s "
-		    "(workers would run as nobody)", c->user);
+	/* The workers' identity needs a restart to change: checked then. */
+	if (startup && geteuid() == 0)
+		check_identity(c, e);
 }
 
 static void
@@ -228,7 +271,8 @@ drain(struct daemon *d, struct listener *l)
 {
 	(void)d;
 	log_info("listener %s (%s): no longer accepting; draining its %u "
-	    "workers", l->cfg.name, l->bound, l->pool.nworkers);
+	    "worker%s", l->cfg.name, l->bound, l->pool.nworkers,
+	    plural(l->pool.nworkers));
 	listener_stop(l);
 	l->draining = true;
 	pool_drain(&l->pool);
@@ -289,7 +333,7 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	struct listener	*l;
 	struct authkeys	 keys;
 	struct plan	 pl;
-	char		 err[512];
+	char		 err[512], keyline[96];
 	const char	*p;
 	unsigned	 stale = 0;
 
@@ -327,8 +371,6 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	admit_configure(d);
 	authkeys_free(&d->authkeys);
 	d->authkeys = keys;
-	log_info("reload: %zu ssh keys from %zu authorized_keys files",
-	    d->authkeys.n, d->authkeys.nfiles);
 	log_set_level(d->cfg.log_level);
 	d->worker_stderr = daemon_worker_stderr(&d->cfg);
 	apply_listeners(d, &d->cfg, &pl);
@@ -338,9 +380,16 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	for (p = e->warnings.data; p != NULL && *p != '\0';
 	    p = strchr(p, '\n') + 1)
 		log_warnx("reload: %.*s", (int)strcspn(p, "\n"), p);
-	log_info("reloaded %s: configuration generation %u; %u idle workers "
-	    "of older generations to be replaced", d->cfgpath, d->generation,
-	    stale);
+	/* One line for the reload, the keys it read included. */
+	keyline[0] = '\0';
+	if (d->authkeys.nfiles > 0)
+		snprintf(keyline, sizeof(keyline), "; %zu ssh key%s from %zu "
+		    "authorized_keys file%s", d->authkeys.n,
+		    plural(d->authkeys.n), d->authkeys.nfiles,
+		    plural(d->authkeys.nfiles));
+	log_info("reloaded %s: configuration generation %u; %u idle worker%s "
+	    "of older generations to be replaced%s", d->cfgpath,
+	    d->generation, stale, plural(stale), keyline);
 	/* Replacements now rather than a second from now. */
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		pool_tick(&l->pool, ev_now_ms());
@@ -353,8 +402,8 @@ fail:
 	    p = strchr(p, '\n') + 1)
 		log_warnx("%.*s", (int)strcspn(p, "\n"), p);
 	if (e->nerrors > CFG_ERRORS_MAX)
-		log_warnx("... and %u more errors", e->nerrors -
-		    CFG_ERRORS_MAX);
+		log_warnx("... and %u more error%s", e->nerrors -
+		    CFG_ERRORS_MAX, plural(e->nerrors - CFG_ERRORS_MAX));
 	log_warnx("reload failed: %u error%s; still running configuration "
 	    "generation %u", e->nerrors, e->nerrors == 1 ? "" : "s",
 	    d->generation);

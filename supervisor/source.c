@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "source.h"
 
 #define NBUCKETS	16384		/* a power of two */
@@ -361,8 +362,9 @@ source_admit(struct source_table *t, const struct source_key *k,
 	if (left >= (int64_t)t->cfg.penalty_min * 1000 && left > 0) {
 		t->refused_penalty++;
 		snprintf(why, whylen, "Connections from your address are "
-		    "refused for %lld more seconds after earlier failures.",
-		    (long long)((left + 999) / 1000));
+		    "refused for %lld more second%s after earlier failures.",
+		    (long long)((left + 999) / 1000),
+		    plural((unsigned long long)((left + 999) / 1000)));
 		return -1;
 	}
 	if (max_active != 0 && s != NULL && s->active >= max_active) {

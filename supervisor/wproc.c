@@ -116,8 +116,9 @@ log_untrusted(struct worker *w, int prio, const char *what, const char *s,
 	int64_t	 now = ev_now_ms();
 
 	if (now - w->logs.window_ms >= 1000 && w->logs.dropped > 0) {
-		log_warnx("%s: %u log lines dropped (over %d per second)",
-		    wname(w), w->logs.dropped, LOGS_PER_SECOND);
+		log_warnx("%s: %u log line%s dropped (over %d per second)",
+		    wname(w), w->logs.dropped, plural(w->logs.dropped),
+		    LOGS_PER_SECOND);
 		w->logs.dropped = 0;
 	}
 	if (!rl_take(&w->logs, now, LOGS_PER_SECOND))
@@ -148,8 +149,8 @@ send_hello(struct worker *w)
 	strlcpy(h.build, d->build, sizeof(h.build));
 	strlcpy(h.transport, p->lst->cfg.transport, sizeof(h.transport));
 	strlcpy(h.listener, p->lst->cfg.name, sizeof(h.listener));
-	h.uid = d->uid;
-	h.gid = d->gid;
+	h.uid = w->uid != -1 ? w->uid : d->uid;
+	h.gid = w->uid != -1 ? w->uid : d->gid;
 	strlcpy(h.chroot, d->chroot, sizeof(h.chroot));
 	/* Ceilings: no tenant's limits may pass them. */
 	config_ceilings(&d->cfg, &h.limits);
@@ -165,6 +166,41 @@ send_hello(struct worker *w)
 			log_warn("%s: send hello", wname(w));
 		wproc_kill(w, WKILL_PROTOCOL, "could not send hello");
 	}
+}
+
+/*
+ * A uid of its own for a new worker of p (with worker_uids), or -1 and
+ * false when every one is held: then one line a minute says so, and the
+ * pool asks again at its next turn.
+ */
+static bool
+take_uid(struct pool *p, struct worker *w)
+{
+	struct daemon	*d = p->d;
+	int64_t		 now = ev_now_ms();
+
+	w->uid = -1;
+	if (d->uids.count == 0)
+		return true;
+	if ((w->uid = uidpool_take(&d->uids)) != -1)
+		return true;
+	if (d->uids_said_ms == 0 || now - d->uids_said_ms >= 60000) {
+		d->uids_said_ms = now;
+		log_warnx("pool %s: every worker uid (%u of worker_uids %u-%u) "
+		    "is held by a worker: no new worker until one exits",
+		    p->lst->cfg.name, d->uids.count, d->uids.first,
+		    d->uids.first + d->uids.count - 1);
+	}
+	return false;
+}
+
+/* Its worker is gone, reaped or never started: the uid is free again. */
+static void
+release_uid(struct worker *w)
+{
+	if (w->uid != -1)
+		uidpool_give(&w->pool->d->uids, (uint32_t)w->uid);
+	w->uid = -1;
 }
 
 /* The program of p's workers. */
@@ -196,8 +232,14 @@ wproc_spawn(struct pool *p)
 		log_warn("spawn worker");
 		return NULL;
 	}
+	w->pool = p;
+	if (!take_uid(p, w)) {
+		free(w);
+		return NULL;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("spawn worker: socketpair");
+		release_uid(w);
 		free(w);
 		return NULL;
 	}
@@ -205,6 +247,7 @@ wproc_spawn(struct pool *p)
 		log_warn("spawn worker: pipe");
 		close(sv[0]);
 		close(sv[1]);
+		release_uid(w);
 		free(w);
 		return NULL;
 	}
@@ -228,6 +271,7 @@ wproc_spawn(struct pool *p)
 		close(sv[0]);
 		if (ep[0] != -1)
 			close(ep[0]);
+		release_uid(w);
 		free(w);
 		/* A spawner behind on its work: the next turn asks again. */
 		if (e == EAGAIN)
@@ -266,6 +310,7 @@ wproc_spawned(struct worker *w, pid_t pid, int err,
 	struct daemon	*d = p->d;
 
 	if (pid == -1) {
+		release_uid(w);
 		close(w->chan);
 		w->chan = -1;
 		if (w->errfd != -1)
@@ -279,7 +324,12 @@ wproc_spawned(struct worker *w, pid_t pid, int err,
 		return;
 	}
 	w->pid = pid;
-	log_debug("pool %s: spawned worker %d", p->lst->cfg.name, (int)pid);
+	if (w->uid != -1)
+		log_debug("pool %s: spawned worker %d (uid %lld)",
+		    p->lst->cfg.name, (int)pid, (long long)w->uid);
+	else
+		log_debug("pool %s: spawned worker %d", p->lst->cfg.name,
+		    (int)pid);
 	if (w->killed != WKILL_NONE) {
 		/* Killed while we did not know whom to kill. */
 		if (kill(pid, SIGKILL) == -1 && errno != ESRCH)
@@ -824,6 +874,8 @@ wproc_reaped(struct worker *w, int status, const struct rusage *ru)
 	double		 secs;
 
 	w->reaped = true;
+	/* Its uid runs nothing any more: another worker may have it. */
+	release_uid(w);
 	/* What it said before it died is still queued: hear it out. */
 	if (w->killed == WKILL_NONE)
 		chan_read(w, 64);

@@ -16,13 +16,17 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <regex.h>
 
 #include "harness.h"
+#include "probe.h"
 
 #define BANNER	"Welcome to Iridium! Let's be productive!\r\n"
 #define PROMPT	">>> "
+#define T_MS	20000
 
 static struct hd	 d;
+static char		 confdir[256];
 
 static void
 start(const char *const argv[])
@@ -34,6 +38,14 @@ static void
 teardown(void)
 {
 	hd_cleanup(&d);
+	hd_rmtree(confdir);
+}
+
+/* Start with a config file saying text. */
+static void
+start_conf(const char *text)
+{
+	hd_start_conf(&d, confdir, sizeof(confdir), text, "iridium-worker");
 }
 
 TestSuite(daemon, .fini = teardown, .timeout = 120);
@@ -499,12 +511,34 @@ Test(daemon, refuses_a_non_loopback_line_listener)
 	hd_cleanup(&h);
 }
 
+/*
+ * Where the machine has IPv6 on loopback, a session over it; where it has
+ * none (ipv6.disable=1, or disabled on lo), a clear refusal to start.
+ */
 Test(daemon, ipv6_loopback_works)
 {
 	static const char *const argv[] = { "--bind-host", "::1", NULL };
-	char	*s;
-	int	 fd;
+	const char	*raw[] = { "--bind-host", "::1", "--bind-port", "0",
+	    "--run-dir", NULL, "--worker-path", hd_bin("iridium-worker"),
+	    NULL };
+	struct hd	 h;
+	char		 why[128], dir[256];
+	char		*s;
+	int		 fd;
 
+	if (!probe_ipv6_loopback(why, sizeof(why))) {
+		probe_case("%s: iridiumd must refuse to start on it", why);
+		hd_tmpdir(dir, sizeof(dir), "run");
+		raw[5] = dir;
+		cr_assert_eq(hd_start_raw(&h, raw, NULL), 0);
+		cr_assert_eq(hd_stop(&h, 0, 10000), 1);
+		cr_assert_not_null(strstr(h.log, "listener line: ::1 port 0: "),
+		    "%s", h.log);
+		hd_cleanup(&h);
+		hd_rmtree(dir);
+		return;
+	}
+	probe_case("%s: a session over it", why);
 	start(argv);
 	cr_assert_str_eq(d.host, "::1");
 	fd = tc_connect(d.host, d.port);
@@ -542,6 +576,159 @@ Test(daemon, nc_client)
 	cr_assert_eq(reg_value(out, 4), 99);
 	cr_assert_not_null(strstr(out, "Farewell"));
 	free(out);
+}
+
+/*
+ * The README's quick start pipes a script into nc: run that line as it
+ * stands (on this daemon's port) and it must end by itself, with the
+ * output. Debian's nc sends no EOF without -N, so every place the docs
+ * pipe into nc must say -N.
+ */
+Test(daemon, the_documented_scripted_nc_session_ends_by_itself)
+{
+	static const char *const docs[] = { "README.md", "Makefile",
+	    "contrib/man/iridiumd.8", "contrib/man/iridium.1",
+	    "contrib/man/iridium-worker.8", "contrib/man/iridiumctl.8",
+	    "contrib/man/iridiumd.conf.5", "contrib/iridiumd.dev.conf", NULL };
+	const char	*src = getenv("IRIDIUM_SRC");
+	char		 path[512], line[1024], cmd[1400], *p, *q, *out;
+	char		 tmp[] = "/tmp/iridium-test-nc-XXXXXX";
+	FILE		*f;
+	size_t		 i;
+	int		 ln, tmpfd, found = 0;
+
+	cr_assert_not_null(src);
+	for (i = 0; docs[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", src, docs[i]);
+		cr_assert_not_null(f = fopen(path, "re"), "%s", path);
+		for (ln = 1; fgets(line, sizeof(line), f) != NULL; ln++) {
+			for (p = line; (p = strstr(p, "| nc ")) != NULL; p++)
+				cr_expect(strncmp(p, "| nc -N ", 8) == 0,
+				    "%s:%d pipes into nc without -N: %s",
+				    docs[i], ln, line);
+			if (i == 0 && found == 0 &&
+			    (p = strstr(line, "From a script: ")) != NULL) {
+				snprintf(cmd, sizeof(cmd), "%s",
+				    p + strlen("From a script: "));
+				found = ln;
+			}
+		}
+		fclose(f);
+	}
+	cr_assert(found > 0, "no \"From a script: \" line in README.md");
+	/* The command as written, on our port, with a bound on its time. */
+	cr_assert_not_null(p = strstr(cmd, "127.0.0.1 2244"), "%s", cmd);
+	cmd[strcspn(cmd, "\n")] = '\0';
+	start(NULL);
+	q = strdup(p + strlen("127.0.0.1 2244"));
+	snprintf(p, sizeof(cmd) - (size_t)(p - cmd), "%s %d%s", d.host, d.port,
+	    q);
+	free(q);
+	/* As a shell would run it: from a file, so nothing is re-quoted. */
+	tmpfd = mkstemp(tmp);
+	cr_assert_neq(tmpfd, -1);
+	cr_assert_eq(write(tmpfd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	close(tmpfd);
+	snprintf(line, sizeof(line), "timeout 20 sh %s 2>&1; echo \"exit $?\"",
+	    tmp);
+	out = run_tool(line);
+	unlink(tmp);
+	cr_expect_not_null(strstr(out, "exit 0\n"), "README.md:%d's command "
+	    "did not end by itself: %s", found, out);
+	cr_expect_eq(reg_value(out, 0), 1, "%s", out);
+	cr_expect(hd_wait_log(&d, "ended (hangup)", 10000));
+	free(out);
+}
+
+/*
+ * The log says each event once, and every count agrees with its noun:
+ * "1 ssh key from 1 authorized_keys file", "4 workers get". A start
+ * (as root: the workers' uids, once), an ssh key, a reload, a shutdown.
+ */
+Test(daemon, each_event_is_one_line_and_counts_agree_with_their_nouns)
+{
+	/* A count and a noun of the log's: 1 with a plural, or not 1 with a
+	 * singular, is wrong. */
+	static const char one_plural[] = "(^|[^0-9.:-])1 (more )?(workers|"
+	    "sessions|keys|ssh keys|files|connections|errors|lines|log lines|"
+	    "seconds|sockets|listening sockets|idle workers|uids)[^a-z_]";
+	static const char many_singular[] = "(^|[^0-9.:-])([02-9]|[0-9]{2,}) "
+	    "(more )?(worker|session|key|ssh key|file|connection|error|line|"
+	    "log line|second|socket|listening socket|idle worker|uid)[^a-z_s]";
+	char		 dir[256], text[1024];
+	regex_t		 re1, re2;
+	regmatch_t	 m;
+
+	hd_tmpdir(dir, sizeof(dir), "keys");
+	hd_sh("ssh-keygen -q -t ed25519 -N '' -C dev -f %s/dev", dir);
+	snprintf(text, sizeof(text), "[daemon]\nstate_dir = %s\n"
+	    "ssh_worker_path = %s\n[pool]\nmin_spare = 1\nmax_spare = 1\n"
+	    "[listener line]\ntransport = line\nport = 0\n"
+	    "[listener ssh]\ntransport = ssh\nport = 0\n"
+	    "[tenant dev]\nauthorized_keys = dev.pub\n", dir,
+	    hd_bin("iridium-worker-ssh"));
+	start_conf(text);
+	cr_expect(hd_wait_log(&d, "1 ssh key from 1 authorized_keys file\n",
+	    T_MS));
+	cr_expect(hd_wait_log(&d, "ready: every pool has its spare workers",
+	    T_MS));
+	kill(d.pid, SIGHUP);
+	cr_expect(hd_wait_log(&d, "idle workers of older generations to be "
+	    "replaced; 1 ssh key from 1 authorized_keys file\n", T_MS), "%s",
+	    d.log);
+	cr_expect_eq(hd_stop(&d, SIGTERM, T_MS), 0);
+	cr_expect_not_null(strstr(d.log, "shutting down, "), "%s", d.log);
+	/* One event, one line: the workers' identity is said once. */
+	if (geteuid() == 0)
+		cr_expect_eq(hd_log_count(&d, "workers run "), 1, "%s", d.log);
+	cr_expect_null(strstr(d.log, "nobody"), "%s", d.log);
+	cr_assert_eq(regcomp(&re1, one_plural, REG_EXTENDED | REG_NEWLINE),
+	    0);
+	cr_assert_eq(regcomp(&re2, many_singular, REG_EXTENDED |
+	    REG_NEWLINE), 0);
+	cr_expect_neq(regexec(&re1, d.log, 1, &m, 0), 0, "a plural after 1: "
+	    "%.80s", d.log + m.rm_so);
+	cr_expect_neq(regexec(&re2, d.log, 1, &m, 0), 0, "a singular after "
+	    "a count other than 1: %.80s", d.log + m.rm_so);
+	regfree(&re1);
+	regfree(&re2);
+	hd_rmtree(dir);
+}
+
+/*
+ * Every binary's --help: exit 0, "usage:" first, no line past 80
+ * columns, and iridiumd's note on -f a whole sentence (it once stopped
+ * at "defaults and flags").
+ */
+Test(daemon, every_usage_text_fits_80_columns_and_finishes_its_sentences)
+{
+	static const char *const bins[] = { "iridiumd", "iridiumctl",
+	    "iridium", "iridium-worker", "iridium-worker-ssh", NULL };
+	const char	*av[3];
+	char		*out, *err, *line, *save;
+	size_t		 i;
+	int		 n;
+
+	for (i = 0; bins[i] != NULL; i++) {
+		av[0] = hd_bin(bins[i]);
+		av[1] = "--help";
+		av[2] = NULL;
+		cr_expect_eq(hd_run(av, &out, &err, T_MS), 0, "%s --help: %s",
+		    bins[i], err);
+		cr_expect_eq(strncmp(out, "usage: ", 7), 0, "%s: %s", bins[i],
+		    out);
+		if (strcmp(bins[i], "iridiumd") == 0)
+			cr_expect_not_null(strstr(out, "Without -f no file is "
+			    "read: the defaults and\n                          "
+			    "the flags below are the whole configuration\n"),
+			    "%s", out);
+		for (n = 1, line = strtok_r(out, "\n", &save); line != NULL;
+		    n++, line = strtok_r(NULL, "\n", &save))
+			cr_expect_leq(strlen(line), 80, "%s --help, line %d: %zu "
+			    "columns: %s", bins[i], n, strlen(line), line);
+		free(out);
+		free(err);
+	}
 }
 
 Test(daemon, telnet_client)

@@ -100,9 +100,9 @@ static const char *const expected[] = {
  */
 Test(deploy, install_verify_score_and_uninstall, .timeout = 300)
 {
-	char		 root[256], cmd[4096], *out, *p;
+	char		 root[256], cmd[4096], uids[32], *out, *p;
 	const char	*variant = getenv("IRIDIUM_VARIANT");
-	int		 st, i;
+	int		 st, i, lock;
 	double		 score;
 
 	if (variant == NULL)
@@ -126,13 +126,19 @@ Test(deploy, install_verify_score_and_uninstall, .timeout = 300)
 	    "/etc/iridium/iridiumd.conf\n");
 	free(out);
 
-	/* The installed config passes iridiumd -t (workers from the tree). */
+	/*
+	 * The installed config passes iridiumd -t (workers from the tree;
+	 * uids from a slice of the tests', not whatever this host runs in
+	 * the default range).
+	 */
+	lock = hd_uids_take(uids, sizeof(uids));
 	snprintf(cmd, sizeof(cmd), "'%s/usr/local/sbin/iridiumd' -t -f "
 	    "'%s/etc/iridium/iridiumd.conf' --worker-path "
 	    "'%s/usr/local/libexec/iridium/iridium-worker' --ssh-worker-path "
-	    "'%s/usr/local/libexec/iridium/iridium-worker-ssh' 2>&1", root,
-	    root, root, root);
+	    "'%s/usr/local/libexec/iridium/iridium-worker-ssh' --worker-uids "
+	    "%s 2>&1", root, root, root, root, uids);
 	out = sh(cmd, &st);
+	hd_uids_release(lock);
 	cr_assert_eq(st, 0, "%s", out);
 	free(out);
 
@@ -219,4 +225,72 @@ Test(deploy, manual_pages_lint_clean)
 	cr_assert_not_null(strchr(out, '\n'));
 	cr_assert_str_eq(strchr(out, '\n') + 1, "", "lint: %s", out);
 	free(out);
+}
+
+/*
+ * contrib/deps.txt in groups: each make target asks install-deps.sh for
+ * its own groups only (make -n shows the call), every package is in one
+ * group, and a missing package is named with its group and the group's
+ * reason (a copy of the script with a list naming a package that is
+ * not installed, --check: nothing is installed).
+ */
+Test(deploy, each_target_installs_only_its_dependency_groups)
+{
+	static const struct {
+		const char	*target, *groups;
+	} want[] = {
+		{ "run", "build" },
+		{ "check", "build test" },
+		{ "asan", "build test" },
+		{ "bench", "build bench" },
+		{ "fuzz", "build fuzz" },
+	};
+	char		 cmd[4096], dir[256], *out;
+	const char	*p;
+	size_t		 i;
+	int		 st;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "make -n -s -C '%s' %s 2>&1 | grep "
+		    "'^contrib/install-deps.sh' | head -1", src(),
+		    want[i].target);
+		out = sh(cmd, &st);
+		snprintf(cmd, sizeof(cmd), "contrib/install-deps.sh %s\n",
+		    want[i].groups);
+		cr_expect_str_eq(out, cmd, "make %s asks for: %s",
+		    want[i].target, out);
+		free(out);
+	}
+	snprintf(cmd, sizeof(cmd), "grep -c '^contrib/install-deps.sh build "
+	    "test fuzz$' '%s/.ci/run'", src());
+	out = sh(cmd, &st);
+	cr_expect_str_eq(out, "1\n", ".ci/run: %s", out);
+	free(out);
+
+	/* Each package once, each group with its reason. */
+	snprintf(cmd, sizeof(cmd), "sed -e 's/#.*//' '%s/contrib/deps.txt' | "
+	    "awk '/^\\[/ { if (NF < 2) print \"no reason: \" $0; next } "
+	    "NF { print $1 }' | sort | uniq -d", src());
+	out = sh(cmd, &st);
+	cr_expect_str_eq(out, "", "in two groups, or a group without its "
+	    "reason: %s", out);
+	free(out);
+
+	/* A missing package: its group, the reason, nothing installed. */
+	hd_tmpdir(dir, sizeof(dir), "deps");
+	snprintf(cmd, sizeof(cmd), "cp '%s/contrib/install-deps.sh' '%s/' && "
+	    "printf '[build]\\tcompile it\\nlibc6\\t\\tlibc\\n"
+	    "[test]\\trun the tests\\niridium-no-such-package\\tnone\\n' "
+	    "> '%s/deps.txt' && '%s/install-deps.sh' --check build test 2>&1; "
+	    "echo \"exit $?\"; '%s/install-deps.sh' --check build 2>&1; "
+	    "echo \"exit $?\"; '%s/install-deps.sh' --check nosuch 2>&1; "
+	    "echo \"exit $?\"", src(), dir, dir, dir, dir, dir);
+	out = sh(cmd, &st);
+	p = "install-deps: test (run the tests): iridium-no-such-package\n"
+	    "exit 1\nexit 0\ninstall-deps: no group \"nosuch\" in ";
+	cr_expect_eq(strncmp(out, p, strlen(p)), 0, "%s", out);
+	cr_expect_not_null(strstr(out, "(groups: build test)\nexit 2\n"),
+	    "%s", out);
+	free(out);
+	hd_rmtree(dir);
 }

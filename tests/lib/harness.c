@@ -157,6 +157,26 @@ hd_start_raw(struct hd *h, const char *const argv[], const char *wait_for)
 	return hd_start_exec(h, av, wait_for);
 }
 
+/* Whether av runs iridiumd (maybe through another program) and names no
+ * worker uids itself. */
+static bool
+starts_iridiumd(const char *const av[], int n)
+{
+	const char	*slash;
+	bool		 daemon = false;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(av[i], "--worker-uids") == 0 ||
+		    strncmp(av[i], "--worker-uids=", 14) == 0)
+			return false;
+		slash = strrchr(av[i], '/');
+		if (strcmp(slash != NULL ? slash + 1 : av[i], "iridiumd") == 0)
+			daemon = true;
+	}
+	return daemon;
+}
+
 int
 hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 {
@@ -174,8 +194,14 @@ hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 	    0644)) == -1 ||
 	    (h->logfd = open(logpath, O_RDONLY | O_CLOEXEC)) == -1)
 		abort();
-	for (n = 0; argv[n] != NULL && n < 63; n++)
+	for (n = 0; argv[n] != NULL && n < 61; n++)
 		av[n] = argv[n];
+	/* Its workers' uids: a slice of its own (harness.h). */
+	if (starts_iridiumd(av, n)) {
+		h->uidlock = hd_uids_take(h->uids, sizeof(h->uids));
+		av[n++] = "--worker-uids";
+		av[n++] = h->uids;
+	}
 	av[n] = NULL;
 	switch ((h->pid = fork())) {
 	case -1:
@@ -314,6 +340,10 @@ hd_cleanup(struct hd *h)
 	h->log = NULL;
 	hd_rmtree(h->dir);
 	hd_rmtree(h->logdir);
+	/* Stopped: its workers are gone with it (or will be, and the next
+	 * taker checks for them). */
+	hd_uids_release(h->uidlock);
+	h->uidlock = 0;
 }
 
 int

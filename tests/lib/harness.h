@@ -29,7 +29,26 @@ struct hd {
 	int	 port;		/* the first listener's port */
 	int	 status;	/* wait status once stopped */
 	bool	 running;
+	char	 uids[32];	/* its workers' uids, FIRST-LAST */
+	int	 uidlock;	/* holds them (hd_uids_take); 0: none */
 };
+
+/*
+ * Worker uids for test daemons: slices of HD_UIDS_SLICE uids of
+ * HD_UIDS_RANGE ($IRIDIUM_TEST_UIDS overrides it), which is not the
+ * default worker_uids, so a real iridiumd on the machine is never in the
+ * way. hd_start_exec gives every iridiumd it starts a slice of its own
+ * (--worker-uids) unless argv names one.
+ */
+#define HD_UIDS_RANGE	"40960-57343"
+#define HD_UIDS_SLICE	128
+/*
+ * Claim a slice nothing else uses (no lock held on it, and as root no
+ * user, group or process has an id in it), waiting up to a minute;
+ * "FIRST-LAST" into range. Returns the lock, for hd_uids_release.
+ */
+int		 hd_uids_take(char *range, size_t len);
+void		 hd_uids_release(int lock);
 
 /*
  * "NAME=value" strings set in the daemon's environment after the harness

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
+#include <linux/seccomp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "probe.h"
 #include "sandbox.h"
 
 static char	 root[64];		/* the chroot, when root */
@@ -215,10 +217,23 @@ Test(sandbox_enter, debug_mode_names_the_syscall_and_fails_it_with_enosys)
 	cr_expect_str_eq(r.out, "getppid -1 ENOSYS\n");
 }
 
+/*
+ * The filter kills the whole process (SECCOMP_RET_KILL_PROCESS, Linux
+ * 4.14 and later: every kernel Debian 12 runs). A kernel with only
+ * KILL_THREAD would leave a worker's other threads running: the workers
+ * refuse to start there, and this test says why instead of failing
+ * obscurely.
+ */
 Test(sandbox_enter, kill_mode_kills_the_process_with_sigsys)
 {
 	struct run	 r;
 
+	cr_assert(probe_seccomp_action(SECCOMP_RET_KILL_PROCESS), "this "
+	    "kernel lacks SECCOMP_RET_KILL_PROCESS (Linux < 4.14), which "
+	    "the workers' filter needs");
+	cr_assert(probe_seccomp_action(SECCOMP_RET_TRAP));
+	probe_case("seccomp offers SECCOMP_RET_KILL_PROCESS and TRAP: a "
+	    "forbidden call must kill the process with SIGSYS");
 	run(&r, false, call_getppid);
 	cr_assert(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS,
 	    "status %#x, said: %s", r.status, r.out);
@@ -338,14 +353,16 @@ Test(sandbox_enter, landlock_alone_refuses_an_open_before_seccomp)
 	char		 want[64];
 	long		 abi;
 
-	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U);
+	abi = probe_landlock_abi();
 	run(&r, false, report_probe);
 	expect_exit0(&r);
 	if (abi < 1) {
-		cr_log_info("this kernel has no Landlock: not proved");
 		cr_expect_str_eq(r.out, "abi 0 open / ok\n");
+		probe_ci_requires("this kernel offers no Landlock: its refusal "
+		    "is not proved");
 		return;
 	}
+	probe_case("Landlock ABI %ld: the open must be refused", abi);
 	/* "/" is readable by anyone: only Landlock can refuse it. */
 	snprintf(want, sizeof(want), "abi %ld open / EACCES\n", abi);
 	cr_expect_str_eq(r.out, want);
