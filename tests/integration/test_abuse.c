@@ -756,7 +756,7 @@ Test(abuse, refusals_are_logged_twenty_a_second_with_a_summary)
 	t0 = hd_now_ms();
 	for (;;) {
 		(void)hd_wait_log(&d, "\1", 200);	/* read on */
-		logged = hd_log_count(&d, "refused: all 1 workers");
+		logged = hd_log_count(&d, "refused: all 1 worker (max_workers)");
 		left_out = summarised("busy");
 		if (logged + left_out >= 300 || hd_now_ms() - t0 > 20000)
 			break;
