@@ -70,6 +70,8 @@ struct session {
 
 	/* Set by session_chan(); the transport ends the session on either. */
 	bool			 shutdown;	/* the supervisor said `shutdown` */
+	uint64_t		 shutdown_by;	/* ... to be gone by then (its
+						   grace; session_now()) */
 	bool			 orphaned;	/* the channel is gone */
 
 	/*

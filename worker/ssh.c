@@ -267,8 +267,6 @@ ssh_chan_event(socket_t fd, int revents, void *arg)
 	(void)revents;
 	if (session_chan(c->s) == -1) {
 		if (c->s->shutdown) {
-			ssh_session_set_disconnect_message(c->ss,
-			    "Server shutting down");
 			ssh_chan_bye(c, SESSION_END_SHUTDOWN,
 			    "Server shutting down. Goodbye!");
 		} else if (c->reason == NULL)
@@ -588,32 +586,107 @@ ssh_end_login(struct sshc *c, const char *disconnect, const char *why)
 	log_notice("session %lld: %s from %s%s%s: disconnecting",
 	    (long long)c->s->id, why, c->s->peer, c->user[0] != '\0' ?
 	    " for " : "", c->user);
-	ssh_session_set_disconnect_message(c->ss, disconnect);
+	c->bye_msg = disconnect;
 	c->reason = SESSION_END_AUTH;
 }
 
+/* The DISCONNECT's words for why the session ended. */
+static const char *
+ssh_bye_reason(const char *reason)
+{
+	static const struct {
+		const char	*reason, *words;
+	} t[] = {
+		{ SESSION_END_IDLE, "Idle timeout" },
+		{ SESSION_END_LIFETIME, "Session lifetime reached" },
+		{ SESSION_END_SHUTDOWN, "Server shutting down" },
+		{ SESSION_END_CPU, "CPU time limit reached" },
+		{ SESSION_END_OUTPUT, "Output limit reached" },
+		{ SESSION_END_ERROR, "Internal error" },
+		{ SESSION_END_AUTH, "Authentication failed" },
+	};
+	size_t	 i;
+
+	for (i = 0; reason != NULL && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(reason, t[i].reason) == 0)
+			return t[i].words;
+	return "Session ended";
+}
+
 /*
- * Before a disconnect that the client does not expect (too many
- * failures, the grace time): read and drop what it still sends until it
- * has been quiet for a moment, so that closing the socket does not answer
- * unread data with a reset, which would destroy our SSH_MSG_DISCONNECT
- * (and its reason) before the client reads it.
+ * The end of the connection, with SSH_MSG_DISCONNECT where it helps.
+ *
+ * After a channel's close most clients hang up themselves at once
+ * (OpenSSH, PuTTY, dropbear), and PuTTY takes a DISCONNECT that arrives
+ * while it does so for a fatal error: so they get a moment for it first,
+ * and only a client still connected after it (one that keeps its
+ * connection, as paramiko's users do until they close it) gets the
+ * DISCONNECT, by application, with the reason. Without a channel (a
+ * refused login, the grace time) the DISCONNECT comes at once: it
+ * carries the reason the client should print.
+ *
+ * libssh writes a packet at once only after a poll said the socket is
+ * writable, and ssh_disconnect() closes the socket right after queueing
+ * its packet: whatever is still queued then (our CLOSE, a refusal, the
+ * DISCONNECT itself) would be lost, and the client would see the
+ * connection drop. So everything queued goes out first, one more poll,
+ * then the DISCONNECT, written at once; the socket stays ours
+ * (SSH_OPTIONS_FD keeps ssh_disconnect() from closing it), is shut for
+ * writing and read until the client closes it too, briefly, so that
+ * nothing it still sends is answered with a reset, which would destroy
+ * the DISCONNECT before the client reads it.
  */
 static void
-ssh_quiesce(struct sshc *c)
+ssh_bye(struct sshc *c, bool in_event)
 {
 	struct pollfd	 pfd;
 	char		 tmp[SSH_READ_CHUNK];
-	uint64_t	 until = session_now() + SSH_QUIESCE_MS * 5;
-	int		 fd = ssh_get_fd(c->ss);
+	uint64_t	 now, until;
+	socket_t	 fd = ssh_get_fd(c->ss);
+	ssize_t		 n;
 
-	while (!c->broken && fd != -1 && session_now() < until) {
+	if (c->broken || fd == SSH_INVALID_SOCKET ||
+	    (ssh_get_status(c->ss) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
+	    (!in_event && ssh_event_add_session(c->ev, c->ss) != SSH_OK)) {
+		ssh_disconnect(c->ss);
+		return;
+	}
+	until = session_now() + SSH_FLUSH_MS;
+	while (!c->broken && (ssh_get_poll_flags(c->ss) &
+	    SSH_WRITE_PENDING) != 0 && (now = session_now()) < until)
+		ssh_turn(c, (int)(until - now));
+	if (c->chan != NULL) {
+		until = session_now() + SSH_LINGER_MS;
+		if (c->s->shutdown && c->s->shutdown_by < until)
+			until = c->s->shutdown_by;
+		while (!c->broken && (now = session_now()) < until)
+			ssh_turn(c, (int)(until - now));
+	}
+	if (!c->broken)
+		(void)ssh_event_dopoll(c->ev, 0);
+	(void)ssh_event_remove_session(c->ev, c->ss);
+	if (c->broken || (ssh_get_status(c->ss) & (SSH_CLOSED |
+	    SSH_CLOSED_ERROR)) != 0 ||
+	    (fd = ssh_get_fd(c->ss)) == SSH_INVALID_SOCKET ||
+	    ssh_options_set(c->ss, SSH_OPTIONS_FD, &fd) != SSH_OK) {
+		ssh_disconnect(c->ss);
+		return;
+	}
+	ssh_session_set_disconnect_message(c->ss, c->bye_msg != NULL ?
+	    c->bye_msg : ssh_bye_reason(c->reason));
+	ssh_disconnect(c->ss);
+	log_debug("session %lld: disconnect sent", (long long)c->s->id);
+	(void)shutdown(fd, SHUT_WR);
+	until = session_now() + SSH_DRAIN_MS;
+	while ((now = session_now()) < until) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, SSH_QUIESCE_MS) <= 0 ||
-		    recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT) <= 0)
+		if (poll(&pfd, 1, (int)(until - now)) <= 0 ||
+		    (n = recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT)) == 0 ||
+		    (n == -1 && errno != EAGAIN && errno != EINTR))
 			break;
 	}
+	close(fd);
 }
 
 /* Key exchange, by hand: the session is not in the event yet. */
@@ -675,6 +748,11 @@ ssh_login(struct sshc *c)
 	while (c->reason == NULL) {
 		if (c->authed && c->mode != SSH_MODE_NONE)
 			return 0;
+		if (c->chan != NULL && c->chan_closed) {
+			/* Closed before a shell or command: done. */
+			c->reason = SESSION_END_HANGUP;
+			return 0;
+		}
 		now = session_now();
 		if (!c->authed && c->failures >= SSH_MAX_AUTH_TRIES) {
 			ssh_end_login(c, "Too many authentication failures",
@@ -691,8 +769,7 @@ ssh_login(struct sshc *c)
 		if (c->authed && now >= until) {
 			log_info("session %lld: no shell or command requested "
 			    "within the idle limit", (long long)c->s->id);
-			ssh_session_set_disconnect_message(c->ss,
-			    "Idle timeout");
+			c->bye_msg = "Idle timeout";
 			c->reason = SESSION_END_IDLE;
 			break;
 		}
@@ -705,6 +782,7 @@ static const char *
 ssh_serve(struct session *s)
 {
 	struct sshc	 c;
+	bool		 in_event = false;
 	int		 one = 1, fd = s->client;
 
 	memset(&c, 0, sizeof(c));
@@ -762,9 +840,11 @@ ssh_serve(struct session *s)
 			log_warnx("session %lld: ssh_event_add_session failed",
 			    (long long)s->id);
 			c.reason = SESSION_END_ERROR;
-		} else if (ssh_login(&c) == 0)
-			ssh_chan_serve(&c);
-		(void)ssh_event_remove_session(c.ev, c.ss);
+		} else {
+			in_event = true;
+			if (ssh_login(&c) == 0)
+				ssh_chan_serve(&c);
+		}
 	}
 	(void)ssh_event_remove_fd(c.ev, MSG_CHAN_FD);
 	if (c.reason == NULL)
@@ -772,10 +852,7 @@ ssh_serve(struct session *s)
 	if (c.refused > 0)
 		log_info("session %lld: %d channel(s) refused",
 		    (long long)s->id, c.refused);
-	if (strcmp(c.reason, SESSION_END_AUTH) == 0)
-		ssh_quiesce(&c);
-	/* Sends SSH_MSG_DISCONNECT if the socket is still up; closes it. */
-	ssh_disconnect(c.ss);
+	ssh_bye(&c, in_event);
 	ssh_chan_free(&c);
 	ssh_event_free(c.ev);
 	ssh_free(c.ss);

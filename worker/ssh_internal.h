@@ -36,8 +36,13 @@
 #define SSH_KEEPALIVE_MS	15000	/* quiet client: keepalive request */
 #define SSH_STALL_MS		10000	/* full queue, no byte taken: cut */
 #define SSH_FINAL_MS		5000	/* draining at the end, no progress */
-#define SSH_LINGER_MS		1000	/* x60: the close, without idle */
-#define SSH_QUIESCE_MS		100	/* quiet before a forced disconnect */
+#define SSH_CLOSE_MS		3000	/* the client's CLOSE: since its
+					   last byte */
+#define SSH_CLOSE_CAP_MS	60000	/* ... and since our CLOSE */
+#define SSH_FLUSH_MS		2000	/* our last bytes, before DISCONNECT */
+#define SSH_LINGER_MS		2000	/* the client's own hang-up after
+					   the channel's close */
+#define SSH_DRAIN_MS		1000	/* the client's FIN, after it */
 #define SSH_PROG_MAX		(1024 * 1024)	/* `run`/`check` stdin */
 #define SSH_FPR_MAX		80	/* "SHA256:" + 43 base64 chars */
 #define SSH_READ_CHUNK		4096	/* bytes pulled per read */
@@ -79,6 +84,7 @@ struct sshc {
 	int			 cols, rows;
 	char			*command;	/* exec's, as sent */
 	bool			 chan_closed;	/* the client closed it */
+	bool			 closed_local;	/* our CLOSE went out */
 	bool			 in_eof;	/* ... or sent EOF */
 	bool			 sigint;	/* a "signal" request: INT */
 	int			 refused;	/* channels refused */
@@ -116,6 +122,8 @@ struct sshc {
 	bool			 life_warned;
 	bool			 broken;	/* the connection failed */
 	const char		*reason;	/* set once: the session ends */
+	const char		*bye_msg;	/* the DISCONNECT's; NULL: by
+						   reason */
 	int			 status;	/* exit-status to send */
 };
 

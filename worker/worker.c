@@ -403,6 +403,9 @@ chan_one(struct session *s)
 		log_debug("session %lld: shutdown (grace %lld s): %s",
 		    (long long)s->id, (long long)m.u.shutdown.grace,
 		    m.u.shutdown.reason);
+		if (!s->shutdown)
+			s->shutdown_by = session_now() +
+			    (uint64_t)m.u.shutdown.grace * 1000;
 		s->shutdown = true;
 		break;
 	case MSG_PEER_VERDICT:
