@@ -175,6 +175,11 @@ struct msg_hello {
 	int64_t		log_level;	/* 0..7, syslog priorities */
 	bool		sandbox_debug;
 	const char	*hostkey;	/* ssh only: OpenSSH PEM; or NULL */
+	/* ssh only (else NULL): what to offer, sshalgo.h's names. */
+	const char	*kex;
+	const char	*ciphers;
+	const char	*macs;
+	const char	*hostkey_algorithms;
 };
 
 struct msg_ready {

@@ -36,6 +36,7 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "sshalgo.h"
 
 #define TWO53		9007199254740992LL	/* exact in a double */
 #define QUOTE_MAX	48	/* peer bytes quoted in an error */
@@ -150,6 +151,11 @@ static const struct field hello_fields[] = {
 	INTEGER(struct msg_hello, log_level, 0, 7),
 	BOOLEAN(struct msg_hello, sandbox_debug),
 	STRPTR(struct msg_hello, hostkey, true, 1, MSG_KEY_MAX),
+	STRPTR(struct msg_hello, kex, true, 1, SSHALGO_LIST_MAX - 1),
+	STRPTR(struct msg_hello, ciphers, true, 1, SSHALGO_LIST_MAX - 1),
+	STRPTR(struct msg_hello, macs, true, 1, SSHALGO_LIST_MAX - 1),
+	STRPTR(struct msg_hello, hostkey_algorithms, true, 1,
+	    SSHALGO_LIST_MAX - 1),
 };
 
 static const struct field ready_fields[] = {
@@ -461,20 +467,41 @@ all_zero(const void *p, size_t n)
 }
 
 /*
- * hello: the host key goes to ssh workers and to no one else, so a line
- * worker never holds it.
+ * hello: the host key and the algorithm lists go to ssh workers and to
+ * no one else, so a line worker never holds the key; each list is a list
+ * of known names (sshalgo.h), each named once.
  */
 static int
 check_hello(struct ctx *c, const void *body)
 {
 	const struct msg_hello	*h = body;
-	bool			 ssh = strcmp(h->transport, "ssh") == 0;
+	const struct {
+		const char		*name, *v;
+		enum sshalgo_kind	 kind;
+	} ssh[] = {
+		{ "hostkey", h->hostkey, SSHALGO_NKINDS },
+		{ "kex", h->kex, SSHALGO_KIND_KEX },
+		{ "ciphers", h->ciphers, SSHALGO_KIND_CIPHER },
+		{ "macs", h->macs, SSHALGO_KIND_MAC },
+		{ "hostkey_algorithms", h->hostkey_algorithms,
+		    SSHALGO_KIND_HOSTKEY },
+	};
+	bool			 is_ssh = strcmp(h->transport, "ssh") == 0;
+	size_t			 i;
 
-	if (ssh && h->hostkey == NULL)
-		return fail(c, "missing field \"hostkey\" (transport ssh)");
-	if (!ssh && h->hostkey != NULL)
-		return fail_field(c, "hostkey", "not allowed for transport %s",
-		    h->transport);
+	for (i = 0; i < NITEMS(ssh); i++) {
+		if (is_ssh && ssh[i].v == NULL)
+			return fail(c, "missing field \"%s\" (transport ssh)",
+			    ssh[i].name);
+		if (!is_ssh && ssh[i].v != NULL)
+			return fail_field(c, ssh[i].name, "not allowed for "
+			    "transport %s", h->transport);
+		if (is_ssh && ssh[i].kind != SSHALGO_NKINDS &&
+		    !sshalgo_list_ok(ssh[i].kind, ssh[i].v))
+			return fail_field(c, ssh[i].name, "not a list of "
+			    "distinct %s names", sshalgo_kind_words(
+			    ssh[i].kind));
+	}
 	return 0;
 }
 

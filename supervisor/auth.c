@@ -338,6 +338,24 @@ state_dir(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * ssh_hostkey_algorithms must leave the worker something to sign with:
+ * at least one algorithm that one of the keys can do.
+ */
+static void
+check_hostkey_algos(const struct config *c, const struct hostkey *keys,
+    size_t n, struct cfg_errors *e)
+{
+	uint32_t	 ln = c->keyline[CK_DAEMON_ssh_hostkey_algorithms];
+	char		 first[SSHALGO_NAME_MAX + 1];
+
+	if (hostkey_algos_usable(keys, n, c->ssh_hostkey_algorithms, first,
+	    sizeof(first)) == 0)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] "
+		    "ssh_hostkey_algorithms: no host key for any of them (%s "
+		    "needs a key of its type in host_key)", first);
+}
+
 unsigned
 auth_hostkeys_load(struct daemon *d, const struct config *c,
     struct cfg_errors *e)
@@ -347,8 +365,13 @@ auth_hostkeys_load(struct daemon *d, const struct config *c,
 	uint32_t	 ln = c->keyline[CK_DAEMON_host_key];
 	unsigned	 i, before = e->nerrors;
 
-	if (d->nhostkeys > 0 || !auth_config_has_ssh(c))
+	if (!auth_config_has_ssh(c))
 		return 0;
+	if (d->nhostkeys > 0) {
+		/* Kept (host_key needs a restart): the lists may change. */
+		check_hostkey_algos(c, d->hostkeys, d->nhostkeys, e);
+		return e->nerrors - before;
+	}
 	if (c->host_key.n == 0) {
 		if (state_dir(c, err, sizeof(err)) == -1 ||
 		    hostkey_ensure(&d->hostkeys[0], c->state_dir, err,
@@ -371,6 +394,8 @@ auth_hostkeys_load(struct daemon *d, const struct config *c,
 	if (e->nerrors == before && (d->hostkey_text = hostkey_hello(
 	    d->hostkeys, d->nhostkeys, err, sizeof(err))) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: %s", err);
+	if (e->nerrors == before)
+		check_hostkey_algos(c, d->hostkeys, d->nhostkeys, e);
 	if (e->nerrors != before) {
 		auth_hostkeys_free(d);
 		return e->nerrors - before;
@@ -395,9 +420,15 @@ auth_check(const struct config *c, struct cfg_errors *e)
 
 	(void)auth_keys_load(c, &keys, e);
 	authkeys_free(&keys);
-	/* The state directory's key is made at the start, not checked. */
-	if (!auth_config_has_ssh(c) || c->host_key.n == 0)
+	if (!auth_config_has_ssh(c))
 		return;
+	/* The state directory's key is made at the start, not checked. */
+	if (c->host_key.n == 0) {
+		memset(&k[0], 0, sizeof(k[0]));
+		strlcpy(k[0].type, "ssh-ed25519", sizeof(k[0].type));
+		check_hostkey_algos(c, k, 1, e);
+		return;
+	}
 	before = e->nerrors;
 	for (i = 0; i < c->host_key.n; i++) {
 		if (resolve(c, c->host_key.v[i], path, sizeof(path)) == -1)
@@ -416,6 +447,7 @@ auth_check(const struct config *c, struct cfg_errors *e)
 		else {
 			explicit_bzero(text, strlen(text));
 			free(text);
+			check_hostkey_algos(c, k, n, e);
 		}
 	}
 	for (i = 0; i < n; i++)

@@ -348,3 +348,62 @@ hostkey_hello(const struct hostkey *keys, size_t n, char *err,
 	}
 	return text;
 }
+
+/* --- the algorithm lists ------------------------------------------------- */
+
+bool
+hostkey_libssh_has(enum sshalgo_kind k, const char *name)
+{
+	static const enum ssh_options_e opt[SSHALGO_NKINDS] = {
+		[SSHALGO_KIND_KEX] = SSH_OPTIONS_KEY_EXCHANGE,
+		[SSHALGO_KIND_CIPHER] = SSH_OPTIONS_CIPHERS_S_C,
+		[SSHALGO_KIND_MAC] = SSH_OPTIONS_HMAC_S_C,
+		[SSHALGO_KIND_HOSTKEY] = SSH_OPTIONS_HOSTKEYS,
+	};
+	ssh_session	 s;
+	bool		 ok;
+
+	/* libssh refuses a list of which it knows no algorithm. */
+	if ((s = ssh_new()) == NULL)
+		return false;
+	ok = ssh_options_set(s, opt[k], name) == SSH_OK;
+	ssh_free(s);
+	return ok;
+}
+
+/* The key type an algorithm signs with: rsa-sha2-* with ssh-rsa keys. */
+static const char *
+algo_keytype(const char *algo, size_t len)
+{
+	if (len > 8 && strncmp(algo, "rsa-sha2-", 9) == 0)
+		return "ssh-rsa";
+	return NULL;
+}
+
+size_t
+hostkey_algos_usable(const struct hostkey *keys, size_t n, const char *list,
+    char *first_unusable, size_t len)
+{
+	const char	*p = list, *e, *type;
+	size_t		 i, l, usable = 0;
+	bool		 found;
+
+	if (first_unusable != NULL && len > 0)
+		first_unusable[0] = '\0';
+	for (; *p != '\0'; p = *e == ',' ? e + 1 : e) {
+		e = p + strcspn(p, ",");
+		l = (size_t)(e - p);
+		type = algo_keytype(p, l);
+		found = false;
+		for (i = 0; i < n && !found; i++)
+			found = type != NULL ? strcmp(keys[i].type, type) == 0 :
+			    strlen(keys[i].type) == l &&
+			    strncmp(keys[i].type, p, l) == 0;
+		if (found)
+			usable++;
+		else if (first_unusable != NULL && len > 0 &&
+		    first_unusable[0] == '\0')
+			snprintf(first_unusable, len, "%.*s", (int)l, p);
+	}
+	return usable;
+}

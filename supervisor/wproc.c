@@ -155,7 +155,13 @@ send_hello(struct worker *w)
 	h.log_level = d->cfg.log_level;
 	h.sandbox_debug = d->cfg.sandbox_debug;
 	/* The host keys go to ssh workers only (the table insists too). */
-	h.hostkey = strcmp(h.transport, "ssh") == 0 ? d->hostkey_text : NULL;
+	if (strcmp(h.transport, "ssh") == 0) {
+		h.hostkey = d->hostkey_text;
+		h.kex = d->cfg.ssh_kex;
+		h.ciphers = d->cfg.ssh_ciphers;
+		h.macs = d->cfg.ssh_macs;
+		h.hostkey_algorithms = d->cfg.ssh_hostkey_algorithms;
+	}
 	if (msg_send(w->chan, MSG_HELLO, &h, -1, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		if (err[0] != '\0')

@@ -7,7 +7,7 @@
  * up with nothing left to read from disk later: config files off, the
  * host keys imported from the PEM text in `hello`, logging routed to our
  * log sink (libssh's own logger would open /etc/localtime), one
- * RAND_bytes so OpenSSL's DRBG is seeded, modern algorithms only.
+ * RAND_bytes so OpenSSL's DRBG is seeded, the algorithm lists from hello.
  *
  * A session (ssh_serve): TCP_NODELAY, key exchange and authentication
  * within the login grace time, public keys only, each checked by the
@@ -46,12 +46,11 @@
 #include "ssh_internal.h"
 #include "transport.h"
 
-/* Only these, in this order of preference (../shared/DESIGN.md). */
-#define SSH_KEX		"curve25519-sha256,curve25519-sha256@libssh.org"
-#define SSH_CIPHERS	"chacha20-poly1305@openssh.com," \
-			"aes256-gcm@openssh.com,aes128-gcm@openssh.com"
-#define SSH_MACS	"hmac-sha2-256-etm@openssh.com," \
-			"hmac-sha2-512-etm@openssh.com"
+/*
+ * The user key signatures taken: not `ssh-rsa` (SHA-1). The algorithm
+ * lists come in hello ([daemon] ssh_kex, ssh_ciphers, ssh_macs,
+ * ssh_hostkey_algorithms; include/sshalgo.h).
+ */
 #define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
 			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
 			"ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com," \
@@ -147,20 +146,6 @@ ssh_import_keys(const char *text, char *err, size_t errlen)
 	return n;
 }
 
-/* The host key algorithms: ed25519 first, then those of other keys. */
-static void
-ssh_hostkey_algos(const char *text, char *out, size_t len)
-{
-	strlcpy(out, "ssh-ed25519", len);
-	if (strstr(text, "BEGIN EC PRIVATE KEY") != NULL ||
-	    strstr(text, "BEGIN RSA PRIVATE KEY") != NULL ||
-	    strstr(text, "BEGIN PRIVATE KEY") != NULL) {
-		/* PEM keys other than ed25519: offer what they can do. */
-		strlcat(out, ",ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
-		    "ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256", len);
-	}
-}
-
 static int
 ssh_bind_set(enum ssh_bind_options_e opt, const char *name, const void *v,
     char *err, size_t errlen)
@@ -176,12 +161,13 @@ static int
 ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 {
 	unsigned char	 seed[32];
-	char		 algos[256];
 	bool		 no = false;
 	int		 level;
 
-	if (h->hostkey == NULL) {
-		snprintf(err, errlen, "hello carries no host key");
+	if (h->hostkey == NULL || h->kex == NULL || h->ciphers == NULL ||
+	    h->macs == NULL || h->hostkey_algorithms == NULL) {
+		snprintf(err, errlen, "hello carries no host key or no "
+		    "algorithm lists");
 		return -1;
 	}
 	/* Before anything in libssh can log: never its default logger. */
@@ -218,7 +204,6 @@ ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 		snprintf(err, errlen, "ssh_bind_new: out of memory");
 		return -1;
 	}
-	ssh_hostkey_algos(h->hostkey, algos, sizeof(algos));
 	/* No /etc/ssh/libssh_server_config, whatever it says. */
 	if (ssh_bind_set(SSH_BIND_OPTIONS_PROCESS_CONFIG, "PROCESS_CONFIG",
 	    &no, err, errlen) == -1 ||
@@ -226,16 +211,16 @@ ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 	    &level, err, errlen) == -1 ||
 	    ssh_import_keys(h->hostkey, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS,
-	    "HOSTKEY_ALGORITHMS", algos, err, errlen) == -1 ||
+	    "HOSTKEY_ALGORITHMS", h->hostkey_algorithms, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_KEY_EXCHANGE, "KEY_EXCHANGE",
-	    SSH_KEX, err, errlen) == -1 ||
+	    h->kex, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_CIPHERS_C_S, "CIPHERS_C_S",
-	    SSH_CIPHERS, err, errlen) == -1 ||
+	    h->ciphers, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_CIPHERS_S_C, "CIPHERS_S_C",
-	    SSH_CIPHERS, err, errlen) == -1 ||
-	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_C_S, "HMAC_C_S", SSH_MACS,
+	    h->ciphers, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_C_S, "HMAC_C_S", h->macs,
 	    err, errlen) == -1 ||
-	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_S_C, "HMAC_S_C", SSH_MACS,
+	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_S_C, "HMAC_S_C", h->macs,
 	    err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES,
 	    "PUBKEY_ACCEPTED_KEY_TYPES", SSH_USERKEYS, err, errlen) == -1)

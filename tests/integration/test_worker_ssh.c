@@ -35,6 +35,7 @@
 #include "harness.h"
 #include "msg.h"
 #include "repl.h"
+#include "sshalgo.h"
 #include "sshc.h"
 
 #define T		FS_TIMEOUT
@@ -151,6 +152,10 @@ spawn(void)
 	snprintf(path, sizeof(path), "%s/host", dir);
 	key = slurp(path);
 	x->hello.hostkey = key;
+	x->hello.kex = sshalgo_default(SSHALGO_KIND_KEX);
+	x->hello.ciphers = sshalgo_default(SSHALGO_KIND_CIPHER);
+	x->hello.macs = sshalgo_default(SSHALGO_KIND_MAC);
+	x->hello.hostkey_algorithms = sshalgo_default(SSHALGO_KIND_HOSTKEY);
 	fs_send(x, MSG_HELLO, &x->hello, -1);
 	x->hello.hostkey = NULL;
 	free(key);

@@ -165,6 +165,11 @@ sample(enum msg_type t, int variant, struct msg *m)
 			m->u.hello.log_level = 7;
 			m->u.hello.sandbox_debug = true;
 			m->u.hello.hostkey = hostkey;
+			m->u.hello.kex = "curve25519-sha256";
+			m->u.hello.ciphers = "aes128-ctr,"
+			    "chacha20-poly1305@openssh.com";
+			m->u.hello.macs = "hmac-sha2-256";
+			m->u.hello.hostkey_algorithms = "ssh-ed25519";
 		}
 		break;
 	case MSG_READY:
@@ -281,6 +286,11 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_eq(a->u.hello.sandbox_debug,
 		    b->u.hello.sandbox_debug);
 		assert_optstr_eq(a->u.hello.hostkey, b->u.hello.hostkey);
+		assert_optstr_eq(a->u.hello.kex, b->u.hello.kex);
+		assert_optstr_eq(a->u.hello.ciphers, b->u.hello.ciphers);
+		assert_optstr_eq(a->u.hello.macs, b->u.hello.macs);
+		assert_optstr_eq(a->u.hello.hostkey_algorithms,
+		    b->u.hello.hostkey_algorithms);
 		break;
 	case MSG_READY:
 		cr_assert_str_eq(a->u.ready.build, b->u.ready.build);

@@ -190,3 +190,23 @@ Test(hostkey, hello_carries_every_key_and_needs_ed25519)
 	hostkey_free(&k[0]);
 	hostkey_free(&k[1]);
 }
+
+Test(hostkey, the_algorithms_a_set_of_keys_can_sign_with)
+{
+	struct hostkey	 k[2];
+	char		 first[64];
+
+	memset(k, 0, sizeof(k));
+	strcpy(k[0].type, "ssh-ed25519");
+	strcpy(k[1].type, "ssh-rsa");
+	cr_assert_eq(hostkey_algos_usable(k, 1, "ssh-ed25519,rsa-sha2-512,"
+	    "ecdsa-sha2-nistp256", first, sizeof(first)), 1);
+	cr_assert_str_eq(first, "rsa-sha2-512");
+	/* An RSA key serves both rsa-sha2 algorithms. */
+	cr_assert_eq(hostkey_algos_usable(k, 2, "rsa-sha2-512,rsa-sha2-256",
+	    first, sizeof(first)), 2);
+	cr_assert_str_eq(first, "");
+	cr_assert_eq(hostkey_algos_usable(k, 1, "ecdsa-sha2-nistp384",
+	    first, sizeof(first)), 0);
+	cr_assert_str_eq(first, "ecdsa-sha2-nistp384");
+}

@@ -326,6 +326,26 @@ Test(encode, cross_field_rules)
 	sample(MSG_HELLO, 1, &m);
 	m.u.hello.hostkey = "";
 	encode_bad(MSG_HELLO, &m, "hello: field \"hostkey\": empty");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.macs = NULL;
+	encode_bad(MSG_HELLO, &m, "hello: missing field \"macs\" "
+	    "(transport ssh)");
+	sample(MSG_HELLO, 0, &m);
+	m.u.hello.kex = "curve25519-sha256";
+	encode_bad(MSG_HELLO, &m, "hello: field \"kex\": not allowed for "
+	    "transport line");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.ciphers = "aes128-ctr,aes128-cbc";
+	encode_bad(MSG_HELLO, &m, "hello: field \"ciphers\": not a list of "
+	    "distinct cipher names");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.kex = "curve25519-sha256,curve25519-sha256";
+	encode_bad(MSG_HELLO, &m, "hello: field \"kex\": not a list of "
+	    "distinct key exchange names");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.hostkey_algorithms = "ssh-ed25519,";
+	encode_bad(MSG_HELLO, &m, "hello: field \"hostkey_algorithms\": not "
+	    "a list of distinct host key algorithm names");
 	sample(MSG_AUTH_REPLY, 0, &m);
 	memset(&m.u.auth_reply.limits, 0, sizeof(m.u.auth_reply.limits));
 	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: missing field \"limits\" "
@@ -851,9 +871,13 @@ Test(fields, missing_every_field)
 		n = field_paths(root, paths, kinds, 64);
 		json_decref(root);
 		for (p = 0; p < n; p++) {
-			if (t == MSG_HELLO && strcmp(paths[p], "hostkey") == 0)
+			if (t == MSG_HELLO && (strcmp(paths[p], "hostkey") ==
+			    0 || strcmp(paths[p], "kex") == 0 ||
+			    strcmp(paths[p], "ciphers") == 0 ||
+			    strcmp(paths[p], "macs") == 0 ||
+			    strcmp(paths[p], "hostkey_algorithms") == 0))
 				snprintf(want, sizeof(want), "hello: missing "
-				    "field \"hostkey\" (transport ssh)");
+				    "field \"%.40s\" (transport ssh)", paths[p]);
 			else if (t == MSG_AUTH_REPLY &&
 			    strcmp(paths[p], "limits") == 0)
 				snprintf(want, sizeof(want), "auth_reply: "
