@@ -212,11 +212,22 @@ struct msg_peer_verdict {
 	char		message[MSG_TEXT_MAX + 1];	/* for the client */
 };
 
+/*
+ * One authentication attempt of the client, whatever its method: the
+ * supervisor decides, counts and logs each (only "publickey" can pass).
+ * user is "" when the client's name is not printable ASCII of at most
+ * MSG_NAME_MAX bytes. For "publickey" keytype and key name the key and
+ * signed says the worker checked the client's signature, made with
+ * sigalg ("" when not signed, or not known); for other methods keytype,
+ * key and sigalg are empty and signed is false.
+ */
 struct msg_auth_query {
 	char		user[MSG_NAME_MAX + 1];
+	char		method[24];	/* "publickey", "password", ... */
 	char		keytype[48];	/* sk-ecdsa-sha2-nistp256@openssh.com */
 	const char	*key;		/* base64 public key blob */
 	bool		signed_;	/* JSON "signed": the signature checked */
+	char		sigalg[40];	/* "rsa-sha2-512", "ssh-rsa", ... */
 };
 
 struct msg_auth_reply {

@@ -56,6 +56,21 @@
 	X("rsa-sha2-512") S					\
 	X("rsa-sha2-256")
 
+/*
+ * The signatures a client may make with its key, as auth_query names
+ * them: X(name). ssh-rsa is there so that it can be named and refused.
+ */
+#define SSHALGO_USER_SIGS(X)						\
+	X("ssh-ed25519")						\
+	X("sk-ssh-ed25519@openssh.com")					\
+	X("ecdsa-sha2-nistp256")					\
+	X("ecdsa-sha2-nistp384")					\
+	X("ecdsa-sha2-nistp521")					\
+	X("sk-ecdsa-sha2-nistp256@openssh.com")				\
+	X("rsa-sha2-256")						\
+	X("rsa-sha2-512")						\
+	X("ssh-rsa")
+
 /* X(name, why): known, never offered. */
 #define SSHALGO_KEX_REFUSED(X)						\
 	X("diffie-hellman-group14-sha1", "it hashes with SHA-1")	\
@@ -129,6 +144,8 @@ const char	*sshalgo_refused(enum sshalgo_kind, const char *name);
 int		 sshalgo_resolve(enum sshalgo_kind, const char *value,
 		    bool append, char *out, size_t outlen, char *err,
 		    size_t errlen);
+/* Whether name is one of SSHALGO_USER_SIGS. */
+bool		 sshalgo_user_sig_ok(const char *name);
 /* Whether list is a non-empty comma-separated list of distinct names of
  * the kind (what hello carries). */
 bool		 sshalgo_list_ok(enum sshalgo_kind, const char *list);

@@ -84,6 +84,14 @@ struct field {
 	.values = (vals), .off = offsetof(T, f),			\
 	.size = sizeof(MEMBER(T, f)) }
 #define STRING(T, f, minlen, vals)	STRING_N(T, f, #f, minlen, vals)
+/* Optional: absent when empty (so never present and empty). */
+#define STRING_OPT(T, f, vals) {					\
+	.name = #f,							\
+	.kind = _Generic(MEMBER(T, f), char *: FK_CHARS),		\
+	.optional = true, .min = 1,					\
+	.max = (int64_t)sizeof(MEMBER(T, f)) - 1,			\
+	.values = (vals), .off = offsetof(T, f),			\
+	.size = sizeof(MEMBER(T, f)) }
 #define STRPTR(T, f, opt, minlen, maxlen) {				\
 	.name = #f,							\
 	.kind = _Generic(MEMBER(T, f), const char *: FK_CHARPTR),	\
@@ -113,6 +121,15 @@ struct field {
  */
 static const char *const transports[] = { "line", "ssh", NULL };
 static const char *const worker_states[] = { "idle", "busy", NULL };
+/* RFC 4252's methods, and what libssh calls any other. */
+static const char *const auth_methods[] = {
+	"publickey", "password", "keyboard-interactive", "hostbased",
+	"gssapi-with-mic", "unknown", NULL
+};
+/* The signatures a client may make with a user key (and ssh-rsa). */
+#define SIG_NAME(n)	n,
+static const char *const sig_algs[] = { SSHALGO_USER_SIGS(SIG_NAME) NULL };
+#undef SIG_NAME
 static const char *const end_reasons[] = {
 	"quit", "hangup", "idle", "lifetime", "shutdown", "cpu", "output",
 	"error", "auth", "proxy", "refused", NULL
@@ -186,9 +203,11 @@ static const struct field peer_verdict_fields[] = {
 
 static const struct field auth_query_fields[] = {
 	STRING(struct msg_auth_query, user, 0, NULL),
-	STRING(struct msg_auth_query, keytype, 1, NULL),
+	STRING(struct msg_auth_query, method, 1, auth_methods),
+	STRING(struct msg_auth_query, keytype, 0, NULL),
 	STRPTR(struct msg_auth_query, key, false, 0, MSG_KEY_MAX),
 	BOOLEAN_N(struct msg_auth_query, signed_, "signed"),
+	STRING_OPT(struct msg_auth_query, sigalg, sig_algs),
 };
 
 static const struct field auth_reply_fields[] = {
@@ -232,6 +251,7 @@ struct ctx {
 typedef int	(*check_fn)(struct ctx *, const void *);
 
 static int	check_hello(struct ctx *, const void *);
+static int	check_auth_query(struct ctx *, const void *);
 static int	check_auth_reply(struct ctx *, const void *);
 
 struct msgdef {
@@ -253,6 +273,7 @@ static const struct msgdef msgdefs[MSG_NTYPES] = {
 /* Rules across the fields of one message; see the check functions. */
 static const check_fn checks[MSG_NTYPES] = {
 	[MSG_HELLO] = check_hello,
+	[MSG_AUTH_QUERY] = check_auth_query,
 	[MSG_AUTH_REPLY] = check_auth_reply,
 };
 
@@ -502,6 +523,36 @@ check_hello(struct ctx *c, const void *body)
 			    "distinct %s names", sshalgo_kind_words(
 			    ssh[i].kind));
 	}
+	return 0;
+}
+
+/*
+ * auth_query: a key (and a signature) come with "publickey" only; a
+ * signature algorithm only with a checked signature.
+ */
+static int
+check_auth_query(struct ctx *c, const void *body)
+{
+	const struct msg_auth_query	*q = body;
+
+	if (strcmp(q->method, "publickey") == 0) {
+		if (q->keytype[0] == '\0')
+			return fail_field(c, "keytype", "empty for publickey");
+		if (q->key == NULL || q->key[0] == '\0')
+			return fail_field(c, "key", "empty for publickey");
+	} else {
+		if (q->keytype[0] != '\0')
+			return fail_field(c, "keytype", "not allowed for %s",
+			    q->method);
+		if (q->key != NULL && q->key[0] != '\0')
+			return fail_field(c, "key", "not allowed for %s",
+			    q->method);
+		if (q->signed_)
+			return fail_field(c, "signed", "true for %s",
+			    q->method);
+	}
+	if (!q->signed_ && q->sigalg[0] != '\0')
+		return fail_field(c, "sigalg", "without a signature");
 	return 0;
 }
 

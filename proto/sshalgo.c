@@ -40,6 +40,8 @@ static const char *const hostkey_no[] = {
 static const char *const hostkey_why[] = {
 	SSHALGO_HOSTKEY_REFUSED(REFUSED_WHY) NULL };
 
+static const char *const user_sigs[] = { SSHALGO_USER_SIGS(NAME) NULL };
+
 static const char kex_default[] = SSHALGO_KEX_DEFAULT;
 static const char cipher_default[] = SSHALGO_CIPHER_DEFAULT;
 static const char mac_default[] = SSHALGO_MAC_DEFAULT;
@@ -286,4 +288,15 @@ sshalgo_list_ok(enum sshalgo_kind k, const char *list)
 			return true;
 		p = e + 1;
 	}
+}
+
+bool
+sshalgo_user_sig_ok(const char *name)
+{
+	const char *const	*p;
+
+	for (p = user_sigs; *p != NULL; p++)
+		if (strcmp(*p, name) == 0)
+			return true;
+	return false;
 }

@@ -112,7 +112,7 @@ static void
 log_untrusted(struct worker *w, int prio, const char *what, const char *s,
     size_t len)
 {
-	char	 vis[1024];
+	char	 vis[1024], own[40];
 	int64_t	 now = ev_now_ms();
 
 	if (now - w->logs.window_ms >= 1000 && w->logs.dropped > 0) {
@@ -122,6 +122,15 @@ log_untrusted(struct worker *w, int prio, const char *what, const char *s,
 	}
 	if (!rl_take(&w->logs, now, LOGS_PER_SECOND))
 		return;
+	/* Its "session N: " is in our prefix already (wname). */
+	if (w->session_id != 0) {
+		snprintf(own, sizeof(own), "session %lld: ",
+		    (long long)w->session_id);
+		if (len >= strlen(own) && strncmp(s, own, strlen(own)) == 0) {
+			s += strlen(own);
+			len -= strlen(own);
+		}
+	}
 	escape_untrusted(vis, sizeof(vis), s, len);
 	/* A worker may not raise alarms above "err". */
 	if (prio < LOG_ERR)

@@ -46,16 +46,6 @@
 #include "ssh_internal.h"
 #include "transport.h"
 
-/*
- * The user key signatures taken: not `ssh-rsa` (SHA-1). The algorithm
- * lists come in hello ([daemon] ssh_kex, ssh_ciphers, ssh_macs,
- * ssh_hostkey_algorithms; include/sshalgo.h).
- */
-#define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
-			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
-			"ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com," \
-			"rsa-sha2-512,rsa-sha2-256"
-
 #define SSH_PEM_BEGIN	"-----BEGIN "
 #define SSH_PEM_END	"-----END "
 
@@ -69,16 +59,31 @@ static ssh_bind	 ssh_bindp;
 
 /* --- before lock-down ------------------------------------------------------- */
 
+/*
+ * libssh's log level as configured (from hello's); while a client
+ * authenticates libssh traces (ssh_auth.c), and what is past this level
+ * is read there and not logged. Log configuration: a global.
+ */
+static int	 ssh_log_level = SSH_LOG_WARNING;
+
 /* libssh's log lines, into ours (and so to the supervisor). */
 static void
 ssh_log_cb(int priority, const char *function, const char *buffer,
     void *userdata)
 {
-	(void)function;
-	(void)userdata;
+	if (userdata != NULL)
+		ssh_auth_log(userdata, function, buffer);
+	if (priority > ssh_log_level)
+		return;
 	/* libssh's "warnings" are mostly what a client did or undid. */
 	log_msg(priority <= SSH_LOG_WARNING ? LOG_INFO : LOG_DEBUG,
 	    "libssh: %s", buffer);
+}
+
+void
+ssh_log_trace(bool on)
+{
+	ssh_set_log_level(on ? SSH_LOG_TRACE : ssh_log_level);
 }
 
 /* Import each PEM block of text (one or more host keys) into the bind. */
@@ -173,6 +178,7 @@ ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 	/* Before anything in libssh can log: never its default logger. */
 	ssh_set_log_callback(ssh_log_cb);
 	level = h->log_level >= LOG_DEBUG ? SSH_LOG_PROTOCOL : SSH_LOG_WARNING;
+	ssh_log_level = level;
 	ssh_set_log_level(level);
 	/*
 	 * OpenSSL first, without the system's openssl.cnf: nothing there is
@@ -291,182 +297,7 @@ ssh_turn(struct sshc *c, int timeout)
 	(void)session_tick(c->s);
 }
 
-/*
- * Wait ms while answering the supervisor: the delay after a failed
- * attempt, inside a libssh callback (the client waits for our answer).
- */
-static void
-ssh_delay(struct sshc *c, int ms)
-{
-	struct pollfd	 pfd;
-	uint64_t	 until = session_now() + (uint64_t)ms, now;
-
-	while (!c->s->shutdown && !c->s->orphaned &&
-	    (now = session_now()) < until) {
-		pfd.fd = MSG_CHAN_FD;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(until - now)) > 0)
-			(void)session_chan(c->s);
-	}
-}
-
-/* --- authentication ---------------------------------------------------- */
-
-/* Letters, digits, '_', '-', '.', starting with a letter or digit. */
-static bool
-ssh_user_ok(const char *u)
-{
-	const char	*p;
-	size_t		 n = strlen(u);
-
-	if (n == 0 || n > MSG_NAME_MAX ||
-	    !((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z') ||
-	    (u[0] >= '0' && u[0] <= '9')))
-		return false;
-	for (p = u; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-		    *p == '.'))
-			return false;
-	return true;
-}
-
-/* The key's type name and SHA256 fingerprint, for the logs. */
-static void
-ssh_key_info(struct sshc *c, ssh_key key)
-{
-	unsigned char	*hash = NULL;
-	size_t		 hlen = 0;
-	char		*fp;
-
-	strlcpy(c->keytype, ssh_key_type_to_char(ssh_key_type(key)),
-	    sizeof(c->keytype));
-	strlcpy(c->fpr, "SHA256:?", sizeof(c->fpr));
-	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
-	    &hlen) != SSH_OK)
-		return;
-	if ((fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash,
-	    hlen)) != NULL) {
-		strlcpy(c->fpr, fp, sizeof(c->fpr));
-		ssh_string_free_char(fp);
-	}
-	ssh_clean_pubkey_hash(&hash);
-}
-
-/*
- * One failed attempt: logged with source, user and key, counted, and
- * answered after the same delay whatever the reason, so that a client
- * learns nothing from which it was (unknown user, wrong key).
- */
-static int
-ssh_fail(struct sshc *c, const char *method, const char *user,
-    const char *why)
-{
-	bool	 key = strcmp(method, "publickey") == 0;
-
-	c->failures++;
-	log_notice("session %lld: failed %s for %s from %s%s%s%s%s: %s "
-	    "(attempt %d of %d)", (long long)c->s->id, method, user,
-	    c->s->peer, key ? ": " : "", key ? c->keytype : "", key ? " " : "",
-	    key ? c->fpr : "", why, c->failures, SSH_MAX_AUTH_TRIES);
-	ssh_delay(c, SSH_FAIL_DELAY_MS);
-	return SSH_AUTH_DENIED;
-}
-
-static int
-ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
-    char state, void *arg)
-{
-	struct sshc		*c = arg;
-	struct msg_auth_query	 q;
-	char			*b64 = NULL;
-	uint64_t		 now;
-	int			 rv, left;
-
-	(void)ss;
-	ssh_key_info(c, key);
-	if (c->authed || c->reason != NULL ||
-	    c->failures >= SSH_MAX_AUTH_TRIES)
-		return SSH_AUTH_DENIED;
-	if (state == SSH_PUBLICKEY_STATE_WRONG)
-		return ssh_fail(c, "publickey", user, "bad signature");
-	if (!ssh_user_ok(user))
-		return ssh_fail(c, "publickey", "(invalid user name)",
-		    "not a tenant name");
-	/* One user per connection, as sshd insists. */
-	if (c->user[0] == '\0')
-		strlcpy(c->user, user, sizeof(c->user));
-	else if (strcmp(c->user, user) != 0)
-		return ssh_fail(c, "publickey", user, "user changed");
-	/* The supervisor counts them too: more is a protocol violation. */
-	if (c->queries >= SSH_MAX_AUTH_QUERIES)
-		return ssh_fail(c, "publickey", user, "too many keys offered");
-	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || b64 == NULL ||
-	    strlen(b64) > MSG_KEY_MAX) {
-		ssh_string_free_char(b64);
-		return ssh_fail(c, "publickey", user, "key not exportable");
-	}
-	memset(&q, 0, sizeof(q));
-	strlcpy(q.user, user, sizeof(q.user));
-	strlcpy(q.keytype, c->keytype, sizeof(q.keytype));
-	q.key = b64;
-	q.signed_ = state == SSH_PUBLICKEY_STATE_VALID;
-	now = session_now();
-	left = now < c->grace_end ? (c->grace_end - now < SSH_AUTH_REPLY_MS ?
-	    (int)(c->grace_end - now) : SSH_AUTH_REPLY_MS) : 1;
-	c->queries++;
-	rv = session_auth(c->s, &q, left);
-	ssh_string_free_char(b64);
-	if (rv == -1) {
-		if (c->s->shutdown)
-			ssh_chan_bye(c, SESSION_END_SHUTDOWN, NULL);
-		else if (c->reason == NULL)
-			c->reason = SESSION_END_ERROR;
-		return SSH_AUTH_DENIED;
-	}
-	if (rv == 0)
-		return ssh_fail(c, "publickey", user, "key not accepted");
-	if (!q.signed_)
-		return SSH_AUTH_SUCCESS;	/* the probe: "pk ok" */
-	c->authed = true;
-	c->active = session_now();
-	/* sshd's audit line, with the tenant the supervisor named. */
-	log_notice("session %lld: accepted publickey for %s (tenant %s) from "
-	    "%s: %s %s", (long long)c->s->id, user, c->s->tenant, c->s->peer,
-	    c->keytype, c->fpr);
-	return SSH_AUTH_SUCCESS;
-}
-
-static int
-ssh_cb_auth_password(ssh_session ss, const char *user, const char *password,
-    void *arg)
-{
-	(void)ss;
-	(void)password;
-	return ssh_fail(arg, "password", ssh_user_ok(user) ? user :
-	    "(invalid user name)", "public keys only");
-}
-
-/*
- * gssapi-with-mic: refused here, before libssh would ask the GSSAPI
- * library which mechanisms it has. Without this callback libssh answers
- * the request itself by calling into GSSAPI (gss_indicate_mechs and on),
- * whatever methods we allow, so a client could make Kerberos code run in
- * the worker; with it, no GSSAPI function is ever called (and the static
- * ssh worker links no GSSAPI library at all: see gss_none.c).
- */
-static ssh_string
-ssh_cb_gssapi_select_oid(ssh_session ss, const char *user, int n_oid,
-    ssh_string *oids, void *arg)
-{
-	(void)ss;
-	(void)n_oid;
-	(void)oids;
-	(void)ssh_fail(arg, "gssapi-with-mic", user != NULL &&
-	    ssh_user_ok(user) ? user : "(invalid user name)",
-	    "public keys only");
-	return NULL;
-}
+/* --- requests ------------------------------------------------------------ */
 
 /*
  * What no callback took: other authentication methods, channel types,
@@ -477,7 +308,6 @@ static int
 ssh_cb_message(ssh_session ss, ssh_message m, void *arg)
 {
 	struct sshc	*c = arg;
-	const char	*u;
 	char		 note[160];
 	int		 type = ssh_message_type(m);
 	int		 sub = ssh_message_subtype(m);
@@ -485,14 +315,7 @@ ssh_cb_message(ssh_session ss, ssh_message m, void *arg)
 	(void)ss;
 	switch (type) {
 	case SSH_REQUEST_AUTH:
-		if (sub == SSH_AUTH_METHOD_NONE || c->authed ||
-		    c->failures >= SSH_MAX_AUTH_TRIES)
-			break;
-		u = ssh_message_auth_user(m);
-		(void)ssh_fail(c, sub == SSH_AUTH_METHOD_INTERACTIVE ?
-		    "keyboard-interactive" : "authentication", u != NULL &&
-		    ssh_user_ok(u) ? u : "(invalid user name)",
-		    "public keys only");
+		ssh_auth_message(c, m);
 		break;
 	case SSH_REQUEST_CHANNEL_OPEN:
 		c->refused++;
@@ -807,9 +630,7 @@ ssh_serve(struct session *s)
 	ssh_set_blocking(c.ss, 0);
 	ssh_set_auth_methods(c.ss, SSH_AUTH_METHOD_PUBLICKEY);
 	c.scb.userdata = &c;
-	c.scb.auth_pubkey_function = ssh_cb_auth_pubkey;
-	c.scb.auth_password_function = ssh_cb_auth_password;
-	c.scb.gssapi_select_oid_function = ssh_cb_gssapi_select_oid;
+	ssh_auth_callbacks(&c);
 	c.scb.channel_open_request_session_function = ssh_cb_channel_open;
 	ssh_callbacks_init(&c.scb);
 	ssh_set_server_callbacks(c.ss, &c.scb);
@@ -821,7 +642,10 @@ ssh_serve(struct session *s)
 		    (long long)s->id);
 		c.reason = SESSION_END_ERROR;
 	} else if (ssh_kex(&c) == 0) {
-		if (ssh_event_add_session(c.ev, c.ss) != SSH_OK) {
+		ssh_set_log_userdata(&c);
+		if (ssh_auth_begin(&c) == -1)
+			c.reason = SESSION_END_ERROR;
+		else if (ssh_event_add_session(c.ev, c.ss) != SSH_OK) {
 			log_warnx("session %lld: ssh_event_add_session failed",
 			    (long long)s->id);
 			c.reason = SESSION_END_ERROR;
@@ -832,6 +656,8 @@ ssh_serve(struct session *s)
 		}
 	}
 	(void)ssh_event_remove_fd(c.ev, MSG_CHAN_FD);
+	ssh_log_trace(false);
+	ssh_set_log_userdata(NULL);
 	if (c.reason == NULL)
 		c.reason = SESSION_END_ERROR;
 	if (c.refused > 0)

@@ -1,11 +1,12 @@
 /*
  * ssh_internal.h: what the parts of the ssh transport share. Not an
- * interface (transport.h is: transport_ssh); only worker/ssh.c,
- * worker/ssh_chan.c and worker/ssh_exec.c include it.
+ * interface (transport.h is: transport_ssh); only worker/ssh*.c
+ * include it.
  *
  * worker/ssh.c owns the connection: the libssh set-up before lock-down,
- * key exchange, authentication through the supervisor, the channel
- * requests, the event loop's turn and the end of the connection.
+ * key exchange, the channel requests, the event loop's turn and the end
+ * of the connection; worker/ssh_auth.c authentication through the
+ * supervisor.
  * worker/ssh_chan.c owns what flows on the one session channel: input
  * (the pty line editor or plain lines), output queues that respect the
  * channel window, limits and timers; worker/ssh_exec.c what runs behind
@@ -27,6 +28,17 @@
 #include "repl.h"
 #include "ssh_tty.h"
 #include "transport.h"
+
+/*
+ * The user key signatures advertised (server-sig-algs) and taken: not
+ * ssh-rsa (SHA-1), which ssh_auth.c refuses with an answer. The
+ * algorithm lists come in hello ([daemon] ssh_kex, ssh_ciphers, ssh_macs,
+ * ssh_hostkey_algorithms; include/sshalgo.h).
+ */
+#define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
+			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
+			"ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com," \
+			"rsa-sha2-512,rsa-sha2-256"
 
 #define SSH_MAX_AUTH_TRIES	6	/* as OpenSSH's MaxAuthTries */
 /* auth_query messages per connection: a probe and a signature per try. */
@@ -75,6 +87,7 @@ struct sshc {
 	char			 user[MSG_NAME_MAX + 1];
 	char			 keytype[48];
 	char			 fpr[SSH_FPR_MAX];
+	char			 sigalg[40];	/* of the signature checked last */
 	uint64_t		 grace_end;
 
 	/* The session channel's requests. */
@@ -131,6 +144,18 @@ struct sshc {
 void	ssh_turn(struct sshc *, int timeout);
 /* ssh.c: the connection failed or the client left. */
 void	ssh_broken(struct sshc *, const char *what);
+
+/* ssh.c: libssh's trace level on (authentication) or back to hello's. */
+void	ssh_log_trace(bool on);
+
+/* ssh_auth.c: the authentication callbacks into c->scb. */
+void	ssh_auth_callbacks(struct sshc *);
+/* ssh_auth.c: after the key exchange; -1: the session cannot go on. */
+int	ssh_auth_begin(struct sshc *);
+/* ssh_auth.c: an authentication request no callback took. */
+void	ssh_auth_message(struct sshc *, ssh_message);
+/* ssh_auth.c: a libssh log line, for what it says about signatures. */
+void	ssh_auth_log(struct sshc *, const char *function, const char *line);
 
 /* ssh_chan.c: the buffers, before anything can queue a notice. */
 void	ssh_chan_init(struct sshc *);

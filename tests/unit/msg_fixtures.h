@@ -202,9 +202,11 @@ sample(enum msg_type t, int variant, struct msg *m)
 		break;
 	case MSG_AUTH_QUERY:
 		strlcpy(m->u.auth_query.user, "alice", MSG_NAME_MAX + 1);
+		strlcpy(m->u.auth_query.method, "publickey", 24);
 		strlcpy(m->u.auth_query.keytype, "ssh-ed25519", 32);
 		m->u.auth_query.key = pubkey;
 		m->u.auth_query.signed_ = true;
+		strlcpy(m->u.auth_query.sigalg, "ssh-ed25519", 40);
 		break;
 	case MSG_AUTH_REPLY:
 		if (variant == 0) {
@@ -322,6 +324,10 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		    b->u.auth_query.keytype);
 		assert_optstr_eq(a->u.auth_query.key, b->u.auth_query.key);
 		cr_assert_eq(a->u.auth_query.signed_, b->u.auth_query.signed_);
+		cr_assert_str_eq(a->u.auth_query.method,
+		    b->u.auth_query.method);
+		cr_assert_str_eq(a->u.auth_query.sigalg,
+		    b->u.auth_query.sigalg);
 		break;
 	case MSG_AUTH_REPLY:
 		cr_assert_eq(a->u.auth_reply.ok, b->u.auth_reply.ok);

@@ -173,8 +173,9 @@ Test(encode, compact_bytes_in_table_order)
 	sample(MSG_AUTH_QUERY, 0, &m);
 	m.u.auth_query.key = "AAAA";
 	encode_ok(MSG_AUTH_QUERY, &m, "{\"type\":\"auth_query\",\"v\":1,"
-	    "\"user\":\"alice\",\"keytype\":\"ssh-ed25519\",\"key\":\"AAAA\","
-	    "\"signed\":true}");
+	    "\"user\":\"alice\",\"method\":\"publickey\",\"keytype\":"
+	    "\"ssh-ed25519\",\"key\":\"AAAA\",\"signed\":true,\"sigalg\":"
+	    "\"ssh-ed25519\"}");
 	sample(MSG_STATUS, 0, &m);
 	encode_ok(MSG_STATUS, &m, "{\"type\":\"status\",\"v\":1,\"state\":"
 	    "\"busy\",\"counters\":{\"instructions\":9007199254740992,"
@@ -346,6 +347,39 @@ Test(encode, cross_field_rules)
 	m.u.hello.hostkey_algorithms = "ssh-ed25519,";
 	encode_bad(MSG_HELLO, &m, "hello: field \"hostkey_algorithms\": not "
 	    "a list of distinct host key algorithm names");
+	sample(MSG_AUTH_QUERY, 0, &m);
+	m.u.auth_query.keytype[0] = '\0';
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"keytype\": empty "
+	    "for publickey");
+	sample(MSG_AUTH_QUERY, 0, &m);
+	strlcpy(m.u.auth_query.method, "password", 24);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"keytype\": not "
+	    "allowed for password");
+	m.u.auth_query.keytype[0] = '\0';
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"key\": not "
+	    "allowed for password");
+	m.u.auth_query.key = "";
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"signed\": true "
+	    "for password");
+	m.u.auth_query.signed_ = false;
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"sigalg\": "
+	    "without a signature");
+	memset(m.u.auth_query.sigalg, 0, sizeof(m.u.auth_query.sigalg));
+	encode_ok(MSG_AUTH_QUERY, &m, "{\"type\":\"auth_query\",\"v\":1,"
+	    "\"user\":\"alice\",\"method\":\"password\",\"keytype\":\"\","
+	    "\"key\":\"\",\"signed\":false}");
+	strlcpy(m.u.auth_query.method, "telepathy", 24);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"method\": "
+	    "\"telepathy\" is not one of: publickey, password, "
+	    "keyboard-interactive, hostbased, gssapi-with-mic, unknown");
+	sample(MSG_AUTH_QUERY, 0, &m);
+	strlcpy(m.u.auth_query.sigalg, "ssh-dss", 40);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"sigalg\": "
+	    "\"ssh-dss\" is not one of: ssh-ed25519, "
+	    "sk-ssh-ed25519@openssh.com, ecdsa-sha2-nistp256, "
+	    "ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, "
+	    "sk-ecdsa-sha2-nistp256@openssh.com, rsa-sha2-256, rsa-sha2-512, "
+	    "ssh-rsa");
 	sample(MSG_AUTH_REPLY, 0, &m);
 	memset(&m.u.auth_reply.limits, 0, sizeof(m.u.auth_reply.limits));
 	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: missing field \"limits\" "
@@ -878,7 +912,13 @@ Test(fields, missing_every_field)
 			    strcmp(paths[p], "hostkey_algorithms") == 0))
 				snprintf(want, sizeof(want), "hello: missing "
 				    "field \"%.40s\" (transport ssh)", paths[p]);
-			else if (t == MSG_AUTH_REPLY &&
+			else if (t == MSG_AUTH_QUERY &&
+			    strcmp(paths[p], "sigalg") == 0) {
+				/* Optional: absent is "not known". */
+				mutated_accepted(t, variants[i].variant,
+				    paths[p], NULL);
+				continue;
+			} else if (t == MSG_AUTH_REPLY &&
 			    strcmp(paths[p], "limits") == 0)
 				snprintf(want, sizeof(want), "auth_reply: "
 				    "missing field \"limits\" (ok is true)");
@@ -1040,26 +1080,26 @@ struct slen {
 	int		 variant;
 	const char	*path;
 	size_t		 max;
-	bool		 nonempty;
+	const char	*empty;		/* the error for "", or NULL */
 };
 
 static const struct slen slens[] = {
-	{ MSG_HELLO, 0, "build", 63, false },
-	{ MSG_HELLO, 0, "listener", 63, false },
-	{ MSG_HELLO, 0, "chroot", 255, false },
-	{ MSG_HELLO, 1, "hostkey", 16384, true },
-	{ MSG_READY, 0, "build", 63, false },
-	{ MSG_SESSION, 0, "listener", 63, false },
-	{ MSG_SESSION, 0, "peer", 63, false },
-	{ MSG_SESSION, 0, "tenant", 63, false },
-	{ MSG_PEER, 0, "addr", 63, true },
-	{ MSG_PEER_VERDICT, 0, "message", 1024, false },
-	{ MSG_AUTH_QUERY, 0, "user", 63, false },
-	{ MSG_AUTH_QUERY, 0, "keytype", 47, true },
-	{ MSG_AUTH_QUERY, 0, "key", 16384, false },
-	{ MSG_AUTH_REPLY, 1, "tenant", 63, false },
-	{ MSG_LOG, 0, "msg", 1024, false },
-	{ MSG_SHUTDOWN, 0, "reason", 1024, false },
+	{ MSG_HELLO, 0, "build", 63, NULL },
+	{ MSG_HELLO, 0, "listener", 63, NULL },
+	{ MSG_HELLO, 0, "chroot", 255, NULL },
+	{ MSG_HELLO, 1, "hostkey", 16384, "empty" },
+	{ MSG_READY, 0, "build", 63, NULL },
+	{ MSG_SESSION, 0, "listener", 63, NULL },
+	{ MSG_SESSION, 0, "peer", 63, NULL },
+	{ MSG_SESSION, 0, "tenant", 63, NULL },
+	{ MSG_PEER, 0, "addr", 63, "empty" },
+	{ MSG_PEER_VERDICT, 0, "message", 1024, NULL },
+	{ MSG_AUTH_QUERY, 0, "user", 63, NULL },
+	{ MSG_AUTH_QUERY, 0, "keytype", 47, "empty for publickey" },
+	{ MSG_AUTH_QUERY, 0, "key", 16384, "empty for publickey" },
+	{ MSG_AUTH_REPLY, 1, "tenant", 63, NULL },
+	{ MSG_LOG, 0, "msg", 1024, NULL },
+	{ MSG_SHUTDOWN, 0, "reason", 1024, NULL },
 };
 
 static json_t *
@@ -1097,9 +1137,9 @@ Test(strings, lengths_nul_and_empty)
 		    json_stringn("ab\0cd", 5), want);
 		mutated_rejected(s->t, s->variant, s->path,
 		    json_stringn("\0", 1), want);
-		if (s->nonempty) {
-			snprintf(want, sizeof(want), "%s: field \"%s\": empty",
-			    tinfo[s->t].name, s->path);
+		if (s->empty != NULL) {
+			snprintf(want, sizeof(want), "%s: field \"%s\": %s",
+			    tinfo[s->t].name, s->path, s->empty);
 			mutated_rejected(s->t, s->variant, s->path,
 			    json_string(""), want);
 		} else
