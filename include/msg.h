@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "sshalgo.h"
 
 #define MSG_VERSION	1
 #define MSG_MAX		65536		/* bytes of JSON per datagram */
@@ -67,6 +68,8 @@ enum msg_fd {
 	    MSG_FD_NONE)						\
 	X(PEER_VERDICT,	peer_verdict,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
 	    MSG_FD_NONE)						\
+	X(NEGOTIATED,	negotiated,	MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
 	X(AUTH_QUERY,	auth_query,	MSG_FROM_WORKER, WS_BUSY,	\
 	    MSG_FD_NONE)						\
 	X(AUTH_REPLY,	auth_reply,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
@@ -97,6 +100,7 @@ enum msg_type {
 #define MSG_TEXT_MAX	1024	/* log lines, reasons */
 #define MSG_PATH_MAX	255
 #define MSG_KEY_MAX	16384	/* host key PEM, public key blobs (base64) */
+#define MSG_CLIENT_MAX	255	/* an ssh client's version line (RFC 4253) */
 
 /*
  * Per-session limits: the one list. The config's [limits] and [tenant]
@@ -213,6 +217,17 @@ struct msg_peer_verdict {
 };
 
 /*
+ * What an ssh session's key exchange settled on (sshalgo.h's names), and
+ * the client's version line, printable ASCII: sent once, after it.
+ */
+struct msg_negotiated {
+	char		kex[SSHALGO_NAME_MAX + 1];
+	char		cipher[SSHALGO_NAME_MAX + 1];	/* server to client */
+	char		mac[SSHALGO_NAME_MAX + 1];	/* "": AEAD's own */
+	char		client[MSG_CLIENT_MAX + 1];	/* "SSH-2.0-..." */
+};
+
+/*
  * One authentication attempt of the client, whatever its method: the
  * supervisor decides, counts and logs each (only "publickey" can pass).
  * user is "" when the client's name is not printable ASCII of at most
@@ -271,6 +286,7 @@ struct msg {
 		struct msg_session	session;
 		struct msg_peer		peer;
 		struct msg_peer_verdict	peer_verdict;
+		struct msg_negotiated	negotiated;
 		struct msg_auth_query	auth_query;
 		struct msg_auth_reply	auth_reply;
 		struct msg_status	status;

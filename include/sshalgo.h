@@ -117,6 +117,7 @@ enum sshalgo_kind {
 #define SSHALGO_HOSTKEY_DEFAULT	SSHALGO_HOSTKEY(SSHALGO_JOIN, ",")
 
 #define SSHALGO_NAME_MAX	40	/* the longest name, and more */
+#define SSHALGO_KIND_MAX	8	/* names of one kind, at most */
 #define SSHALGO_LIST_MAX	256	/* a resolved list, comma separated */
 
 /* The names of a kind, NULL-terminated, in the default order. */

@@ -148,6 +148,10 @@ int		session_tick(struct session *s);
 int		session_auth(struct session *s,
 		    const struct msg_auth_query *q, int timeout_ms);
 
+/* ssh: tell the supervisor what the key exchange settled on (once). */
+void		session_negotiated(struct session *s,
+		    const struct msg_negotiated *n);
+
 /* The counters as `status` and `session_end` report them. */
 void		session_counters(const struct session *s,
 		    struct msg_counters *c);

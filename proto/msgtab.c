@@ -121,6 +121,15 @@ struct field {
  */
 static const char *const transports[] = { "line", "ssh", NULL };
 static const char *const worker_states[] = { "idle", "busy", NULL };
+/* A negotiation's names: sshalgo.h's lists ("" for an AEAD's MAC). */
+#define ALGO_NAME(n)	n,
+static const char *const kex_names[] = { SSHALGO_KEX(ALGO_NAME, ) NULL };
+static const char *const cipher_names[] = {
+	SSHALGO_CIPHER(ALGO_NAME, ) NULL };
+static const char *const mac_names[] = { "", SSHALGO_MAC(ALGO_NAME, )
+    NULL };
+#undef ALGO_NAME
+
 /* RFC 4252's methods, and what libssh calls any other. */
 static const char *const auth_methods[] = {
 	"publickey", "password", "keyboard-interactive", "hostbased",
@@ -201,6 +210,13 @@ static const struct field peer_verdict_fields[] = {
 	STRING(struct msg_peer_verdict, message, 0, NULL),
 };
 
+static const struct field negotiated_fields[] = {
+	STRING(struct msg_negotiated, kex, 1, kex_names),
+	STRING(struct msg_negotiated, cipher, 1, cipher_names),
+	STRING(struct msg_negotiated, mac, 0, mac_names),
+	STRING(struct msg_negotiated, client, 4, NULL),
+};
+
 static const struct field auth_query_fields[] = {
 	STRING(struct msg_auth_query, user, 0, NULL),
 	STRING(struct msg_auth_query, method, 1, auth_methods),
@@ -251,6 +267,7 @@ struct ctx {
 typedef int	(*check_fn)(struct ctx *, const void *);
 
 static int	check_hello(struct ctx *, const void *);
+static int	check_negotiated(struct ctx *, const void *);
 static int	check_auth_query(struct ctx *, const void *);
 static int	check_auth_reply(struct ctx *, const void *);
 
@@ -273,6 +290,7 @@ static const struct msgdef msgdefs[MSG_NTYPES] = {
 /* Rules across the fields of one message; see the check functions. */
 static const check_fn checks[MSG_NTYPES] = {
 	[MSG_HELLO] = check_hello,
+	[MSG_NEGOTIATED] = check_negotiated,
 	[MSG_AUTH_QUERY] = check_auth_query,
 	[MSG_AUTH_REPLY] = check_auth_reply,
 };
@@ -523,6 +541,33 @@ check_hello(struct ctx *c, const void *body)
 			    "distinct %s names", sshalgo_kind_words(
 			    ssh[i].kind));
 	}
+	return 0;
+}
+
+/*
+ * negotiated: the client's version line is an SSH one, printable ASCII
+ * (it is shown and logged); an AEAD cipher has no MAC of its own.
+ */
+static int
+check_negotiated(struct ctx *c, const void *body)
+{
+	const struct msg_negotiated	*n = body;
+	const char			*p;
+	bool				 aead;
+
+	if (strncmp(n->client, "SSH-", 4) != 0)
+		return fail_field(c, "client", "not an SSH version line");
+	for (p = n->client; *p != '\0'; p++)
+		if (*p < ' ' || *p > '~')
+			return fail_field(c, "client", "not printable ASCII");
+	aead = strstr(n->cipher, "-gcm@") != NULL ||
+	    strncmp(n->cipher, "chacha20-", 9) == 0;
+	if (aead && n->mac[0] != '\0')
+		return fail_field(c, "mac", "set for the AEAD cipher %s",
+		    n->cipher);
+	if (!aead && n->mac[0] == '\0')
+		return fail_field(c, "mac", "empty for the cipher %s",
+		    n->cipher);
 	return 0;
 }
 

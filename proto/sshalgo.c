@@ -68,6 +68,13 @@ static const struct {
 	    hostkey_no, hostkey_why },
 };
 
+/* Each kind fits the counters kept per name. */
+_Static_assert(sizeof(kex) / sizeof(kex[0]) - 1 <= SSHALGO_KIND_MAX &&
+    sizeof(ciphers) / sizeof(ciphers[0]) - 1 <= SSHALGO_KIND_MAX &&
+    sizeof(macs) / sizeof(macs[0]) - 1 <= SSHALGO_KIND_MAX &&
+    sizeof(hostkeys) / sizeof(hostkeys[0]) - 1 <= SSHALGO_KIND_MAX,
+    "a kind has more names than SSHALGO_KIND_MAX");
+
 /* Every default list fits a resolved list, and every name its bound. */
 _Static_assert(sizeof(kex_default) <= SSHALGO_LIST_MAX &&
     sizeof(cipher_default) <= SSHALGO_LIST_MAX &&

@@ -544,6 +544,17 @@ handle(struct worker *w, struct msg *m)
 		log_untrusted(w, (int)m->u.log.level, "", m->u.log.msg,
 		    strlen(m->u.log.msg));
 		break;
+	case MSG_NEGOTIATED:
+		/* Its word (the table checked the names): shown, counted. */
+		if (strcmp(p->lst->cfg.transport, "ssh") != 0 ||
+		    w->negotiated || w->session_id == 0) {
+			violation(w, "negotiated twice, or not ssh");
+			return;
+		}
+		w->negotiated = true;
+		w->nego = m->u.negotiated;
+		daemon_negotiated(d, &w->nego);
+		break;
 	case MSG_PING:
 		pong.seq = m->u.ping.seq;
 		if (msg_send(w->chan, MSG_PONG, &pong, -1, MSG_DONTWAIT, err,

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "msg.h"
 #include "ssh_internal.h"
+#include "sshalgo.h"
 #include "transport.h"
 
 #define SSH_PEM_BEGIN	"-----BEGIN "
@@ -545,6 +546,46 @@ ssh_kex(struct sshc *c)
 }
 
 /*
+ * What the key exchange settled on, to the supervisor (status, metrics)
+ * and the log. Names outside sshalgo.h's lists cannot be (hello's lists
+ * are made of them); a version line is cut to printable ASCII.
+ */
+static void
+ssh_negotiated(struct sshc *c)
+{
+	struct msg_negotiated	 n;
+	const char		*kex = ssh_get_kex_algo(c->ss);
+	const char		*cipher = ssh_get_cipher_out(c->ss);
+	const char		*mac = ssh_get_hmac_out(c->ss);
+	const char		*client = ssh_get_clientbanner(c->ss);
+	size_t			 i;
+
+	memset(&n, 0, sizeof(n));
+	if (kex == NULL || cipher == NULL || mac == NULL || client == NULL ||
+	    sshalgo_index(SSHALGO_KIND_KEX, kex, strlen(kex)) == -1 ||
+	    sshalgo_index(SSHALGO_KIND_CIPHER, cipher, strlen(cipher)) == -1)
+		return;
+	strlcpy(n.kex, kex, sizeof(n.kex));
+	strlcpy(n.cipher, cipher, sizeof(n.cipher));
+	/* libssh names an AEAD cipher's integrity "aead-...". */
+	if (strncmp(mac, "aead-", 5) != 0) {
+		if (sshalgo_index(SSHALGO_KIND_MAC, mac, strlen(mac)) == -1)
+			return;
+		strlcpy(n.mac, mac, sizeof(n.mac));
+	}
+	strlcpy(n.client, client, sizeof(n.client));
+	for (i = 0; n.client[i] != '\0'; i++)
+		if (n.client[i] < ' ' || n.client[i] > '~')
+			n.client[i] = '?';
+	if (strncmp(n.client, "SSH-", 4) != 0)
+		return;
+	log_debug("session %lld: %s, %s%s%s, client %s", (long long)c->s->id,
+	    n.kex, n.cipher, n.mac[0] != '\0' ? " with " : "", n.mac,
+	    n.client);
+	session_negotiated(c->s, &n);
+}
+
+/*
  * Authentication, the channel and its shell or exec request, within the
  * grace time (authentication) and the idle limit (after it).
  */
@@ -642,6 +683,7 @@ ssh_serve(struct session *s)
 		    (long long)s->id);
 		c.reason = SESSION_END_ERROR;
 	} else if (ssh_kex(&c) == 0) {
+		ssh_negotiated(&c);
 		ssh_set_log_userdata(&c);
 		if (ssh_auth_begin(&c) == -1)
 			c.reason = SESSION_END_ERROR;

@@ -527,6 +527,13 @@ worker_authed(struct session *s, const struct msg_auth_reply *r)
 	worker_status(w, &c);
 }
 
+void
+session_negotiated(struct session *s, const struct msg_negotiated *n)
+{
+	(void)s;
+	worker_send(MSG_NEGOTIATED, n);
+}
+
 int
 session_auth(struct session *s, const struct msg_auth_query *q,
     int timeout_ms)

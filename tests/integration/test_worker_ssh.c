@@ -65,6 +65,7 @@ static struct sshc_opts		 so;		/* dir and port, for ssh */
 static struct msg_limits	 lim;
 static struct buf		 ends;		/* session_end reasons */
 static struct buf		 queries;	/* auth_query, answered */
+static struct buf		 negotiated;	/* `negotiated`, one a line */
 static const char		*wbin = "iridium-worker-ssh";
 
 static char *
@@ -116,6 +117,7 @@ setup(void)
 	lim.output_rate = 0;
 	buf_init(&ends, 0);
 	buf_init(&queries, 0);
+	buf_init(&negotiated, 0);
 	nw = 0;
 }
 
@@ -130,6 +132,7 @@ teardown(void)
 		close(lfd);
 	buf_free(&ends);
 	buf_free(&queries);
+	buf_free(&negotiated);
 	hd_sh("rm -rf %s", dir);
 }
 
@@ -258,6 +261,11 @@ answer(struct fs_worker *x)
 		    " signed" : "", m.u.auth_query.sigalg[0] != '\0' ? " " : "",
 		    m.u.auth_query.sigalg, r.ok ? "ok" : "refused");
 		fs_send(x, MSG_AUTH_REPLY, &r, -1);
+		break;
+	case MSG_NEGOTIATED:
+		buf_printf(&negotiated, "%s %s %s %s\n", m.u.negotiated.kex,
+		    m.u.negotiated.cipher, m.u.negotiated.mac[0] != '\0' ?
+		    m.u.negotiated.mac : "-", m.u.negotiated.client);
 		break;
 	case MSG_LOG:
 		buf_printf(&x->logs, "%s\n", m.u.log.msg);
@@ -532,6 +540,12 @@ Test(ssh, run_prints_the_output_and_exits_0)
 	    "publickey dev ssh-ed25519 signed ssh-ed25519: ok\n");
 	cr_assert_null(strstr(w[0].logs.data, "accepted"), "%s",
 	    w[0].logs.data);
+	/* Once, after the key exchange: OpenSSH's first choices. */
+	cr_assert_not_null(negotiated.data);
+	cr_assert_eq(strncmp(negotiated.data, "curve25519-sha256 "
+	    "chacha20-poly1305@openssh.com - SSH-2.0-OpenSSH_", 49), 0, "%s",
+	    negotiated.data);
+	cr_assert_eq(count(negotiated.data, "\n"), 1);
 	client_free(&c);
 }
 

@@ -200,6 +200,16 @@ sample(enum msg_type t, int variant, struct msg *m)
 		strlcpy(m->u.peer_verdict.message,
 		    "too many connections from 192.0.2.7", MSG_TEXT_MAX + 1);
 		break;
+	case MSG_NEGOTIATED:
+		strlcpy(m->u.negotiated.kex, "curve25519-sha256",
+		    SSHALGO_NAME_MAX + 1);
+		strlcpy(m->u.negotiated.cipher, "aes128-ctr",
+		    SSHALGO_NAME_MAX + 1);
+		strlcpy(m->u.negotiated.mac, "hmac-sha2-256",
+		    SSHALGO_NAME_MAX + 1);
+		strlcpy(m->u.negotiated.client, "SSH-2.0-paramiko_2.12.0",
+		    MSG_CLIENT_MAX + 1);
+		break;
 	case MSG_AUTH_QUERY:
 		strlcpy(m->u.auth_query.user, "alice", MSG_NAME_MAX + 1);
 		strlcpy(m->u.auth_query.method, "publickey", 24);
@@ -317,6 +327,14 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_eq(a->u.peer_verdict.allow, b->u.peer_verdict.allow);
 		cr_assert_str_eq(a->u.peer_verdict.message,
 		    b->u.peer_verdict.message);
+		break;
+	case MSG_NEGOTIATED:
+		cr_assert_str_eq(a->u.negotiated.kex, b->u.negotiated.kex);
+		cr_assert_str_eq(a->u.negotiated.cipher,
+		    b->u.negotiated.cipher);
+		cr_assert_str_eq(a->u.negotiated.mac, b->u.negotiated.mac);
+		cr_assert_str_eq(a->u.negotiated.client,
+		    b->u.negotiated.client);
 		break;
 	case MSG_AUTH_QUERY:
 		cr_assert_str_eq(a->u.auth_query.user, b->u.auth_query.user);

@@ -347,6 +347,35 @@ Test(encode, cross_field_rules)
 	m.u.hello.hostkey_algorithms = "ssh-ed25519,";
 	encode_bad(MSG_HELLO, &m, "hello: field \"hostkey_algorithms\": not "
 	    "a list of distinct host key algorithm names");
+	sample(MSG_NEGOTIATED, 0, &m);
+	strlcpy(m.u.negotiated.client, "SSH-2.0-evil\033[2J", 256);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"client\": not "
+	    "printable ASCII");
+	strlcpy(m.u.negotiated.client, "GET / HTTP/1.0", 256);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"client\": not an "
+	    "SSH version line");
+	sample(MSG_NEGOTIATED, 0, &m);
+	strlcpy(m.u.negotiated.cipher, "aes256-gcm@openssh.com", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"mac\": set for "
+	    "the AEAD cipher aes256-gcm@openssh.com");
+	m.u.negotiated.mac[0] = '\0';
+	encode_ok(MSG_NEGOTIATED, &m, "{\"type\":\"negotiated\",\"v\":1,"
+	    "\"kex\":\"curve25519-sha256\",\"cipher\":"
+	    "\"aes256-gcm@openssh.com\",\"mac\":\"\",\"client\":"
+	    "\"SSH-2.0-paramiko_2.12.0\"}");
+	strlcpy(m.u.negotiated.cipher, "aes128-ctr", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"mac\": empty for "
+	    "the cipher aes128-ctr");
+	strlcpy(m.u.negotiated.mac, "hmac-sha1", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"mac\": "
+	    "\"hmac-sha1\" is not one of: , hmac-sha2-256-etm@openssh.com, "
+	    "hmac-sha2-512-etm@openssh.com, hmac-sha2-256, hmac-sha2-512");
+	sample(MSG_NEGOTIATED, 0, &m);
+	strlcpy(m.u.negotiated.kex, "diffie-hellman-group1-sha1", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"kex\": "
+	    "\"diffie-hellman-group1-sha1\" is not one of: curve25519-sha256, "
+	    "curve25519-sha256@libssh.org, diffie-hellman-group16-sha512, "
+	    "diffie-hellman-group18-sha512, diffie-hellman-group14-sha256");
 	sample(MSG_AUTH_QUERY, 0, &m);
 	m.u.auth_query.keytype[0] = '\0';
 	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"keytype\": empty "
@@ -786,7 +815,7 @@ mutated_accepted(enum msg_type t, int variant, const char *path, json_t *v)
 static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_HELLO, 0 }, { MSG_HELLO, 1 }, { MSG_READY, 0 },
 	{ MSG_SESSION, 0 }, { MSG_PEER, 0 }, { MSG_PEER_VERDICT, 0 },
-	{ MSG_AUTH_QUERY, 0 }, { MSG_AUTH_REPLY, 0 }, { MSG_AUTH_REPLY, 1 },
+	{ MSG_NEGOTIATED, 0 }, { MSG_AUTH_QUERY, 0 }, { MSG_AUTH_REPLY, 0 }, { MSG_AUTH_REPLY, 1 },
 	{ MSG_STATUS, 0 }, { MSG_LOG, 0 }, { MSG_PING, 0 }, { MSG_PONG, 0 },
 	{ MSG_SHUTDOWN, 0 }, { MSG_SESSION_END, 0 },
 };
