@@ -3,8 +3,9 @@
  * its requests, the bytes that flow on it, and what runs behind it.
  *
  * Requests: `pty-req` and `window-change` (recorded), `env` for LANG,
- * LC_* and TERM (others refused), then exactly one of `shell` (the REPL,
- * with the line transport's banner and prompt) or `exec`: "run" reads a
+ * LC_* and TERM (others refused), then exactly one of `shell` (the REPL;
+ * with a pty, the line transport's banner and prompt, without one
+ * neither, as the local `iridium` reading a pipe) or `exec`: "run" reads a
  * program from stdin until EOF and runs it (output on stdout, messages
  * on stderr, exit-status as ISA.md says), "check" only assembles it, and
  * anything else is one REPL line. `signal` INT interrupts a run;
@@ -326,10 +327,15 @@ ssh_text(struct sshc *c, int k, const char *fmt, ...)
 	(void)ssh_put(c, k, c->conv.data, c->conv.len, false);
 }
 
+/*
+ * The prompt, in a shell with a pty only: without one the shell is the
+ * local `iridium` reading a pipe (no banner, no prompts), so that
+ * `echo '!registers' | ssh host` prints what the REPL says and no more.
+ */
 void
 ssh_prompt(struct sshc *c)
 {
-	if (c->repl != NULL && c->mode == SSH_MODE_SHELL)
+	if (c->repl != NULL && c->mode == SSH_MODE_SHELL && c->pty)
 		ssh_text(c, SSH_OUT, "%s", repl_prompt(c->repl));
 }
 
@@ -833,7 +839,8 @@ ssh_chan_serve(struct sshc *c)
 	case SSH_MODE_SHELL:
 		if (ssh_repl_new(c) == -1)
 			break;
-		ssh_text(c, SSH_OUT, "%s\n", REPL_BANNER);
+		if (c->pty)
+			ssh_text(c, SSH_OUT, "%s\n", REPL_BANNER);
 		ssh_prompt(c);
 		while (c->reason == NULL) {
 			ssh_drain(c);

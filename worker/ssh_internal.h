@@ -58,7 +58,8 @@
 #define SSH_PROG_MAX		(1024 * 1024)	/* `run`/`check` stdin */
 #define SSH_FPR_MAX		80	/* "SHA256:" + 43 base64 chars */
 #define SSH_READ_CHUNK		4096	/* bytes pulled per read */
-#define SSH_RUN_NAME		"stdin"	/* what diagnostics call it */
+#define SSH_RUN_NAME		"<stdin>"	/* what diagnostics call it,
+						   as `iridium run -` does */
 
 enum ssh_mode {
 	SSH_MODE_NONE,		/* no shell or exec yet */

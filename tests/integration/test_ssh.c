@@ -161,11 +161,11 @@ Test(ssh, run_gives_the_programs_output_and_exit_status)
 	ssh_run(&b, "dev", "dev", "run", "load $0 #1\nload $1 #0\n"
 	    "div $0 $1 $2\n");
 	cr_assert_eq(b.status, 1, "a runtime error: %s", b.e.data);
-	cr_assert_not_null(strstr(b.e.data, "stdin: division by zero at pc"),
+	cr_assert_not_null(strstr(b.e.data, "<stdin>: division by zero at pc"),
 	    "%s", b.e.data);
 	ssh_run(&c, "ops", "ops", "run", "load $0 #1\nbogus $1\n");
 	cr_assert_eq(c.status, 65, "an assembly error: %s", c.e.data);
-	cr_assert_not_null(strstr(c.e.data, "stdin:2:1: "), "%s", c.e.data);
+	cr_assert_not_null(strstr(c.e.data, "<stdin>:2:1: "), "%s", c.e.data);
 	/* sshd's audit line, and the end of the session with its key. */
 	cr_assert(hd_wait_log(&d, "accepted publickey for dev from 127.0.0.1 "
 	    "port ", T));

@@ -557,7 +557,7 @@ Test(ssh, run_runtime_error_exits_1_with_the_error_on_stderr)
 	    "div $0 $1 $2\n");
 	cr_assert_eq(c.status, 1);
 	cr_assert_str_eq(c.o.data, "");
-	cr_assert_not_null(strstr(c.e.data, "stdin: division by zero at pc"),
+	cr_assert_not_null(strstr(c.e.data, "<stdin>: division by zero at pc"),
 	    "%s", c.e.data);
 	client_free(&c);
 }
@@ -568,7 +568,7 @@ Test(ssh, run_assembly_error_exits_65)
 
 	ssh_run(&c, "dev", "dev", "run", "load $0 #1\nbogus $1\n");
 	cr_assert_eq(c.status, 65);
-	cr_assert_not_null(strstr(c.e.data, "stdin:2:1: "), "%s", c.e.data);
+	cr_assert_not_null(strstr(c.e.data, "<stdin>:2:1: "), "%s", c.e.data);
 	client_free(&c);
 }
 
@@ -581,7 +581,7 @@ Test(ssh, check_assembles_only)
 	cr_assert_str_eq(c.o.data, "", "check ran the program");
 	ssh_run(&d, "dev", "dev", "check", "hlt\nnope\n");
 	cr_assert_eq(d.status, 65);
-	cr_assert_not_null(strstr(d.e.data, "stdin:2:1: "), "%s", d.e.data);
+	cr_assert_not_null(strstr(d.e.data, "<stdin>:2:1: "), "%s", d.e.data);
 	client_free(&c);
 	client_free(&d);
 }
