@@ -597,6 +597,8 @@ Test(config, the_effective_config_reads_back_the_same)
 	    "2001:db8:2::/48, 2001:db8:3::/48, 2001:db8:4::/48, "
 	    "2001:db8:5::/48, 2001:db8:6::/48, 2001:db8:7::/48\n"
 	    "  2001:db8:8::/48, 2001:db8:9::/48\n"
+	    "[listener two]\ntransport = ssh\nport = 0\n"
+	    "[daemon]\nssh_macs = ^hmac-sha2-512\nssh_ciphers = aes128-ctr\n"
 	    "[tenant staff]\nbudget = 5000\n";
 
 	cr_assert_eq(build(text), 0, "%s", errors());
@@ -609,6 +611,9 @@ Test(config, the_effective_config_reads_back_the_same)
 	fclose(f);
 	cr_assert_str_eq(a, b);
 	cr_assert_eq(c->listeners[0].proxy_trusted.n, 11);
+	/* An ssh listener's (default) tenant is not written: not allowed. */
+	cr_assert_str_eq(c->ssh_ciphers, "aes128-ctr");
+	cr_assert_eq(strncmp(c->ssh_macs, "hmac-sha2-512,", 14), 0);
 	free(a);
 	free(b);
 }
