@@ -854,3 +854,84 @@ Test(clients, too_many_keys_hear_why_they_are_cut)
 	    "failures"), "%s", c.e.data);
 	sshc_free(&c);
 }
+
+/*
+ * An OpenSSH pty shell and a plink pty shell, both waiting at the
+ * prompt: ended by the server (why), each client must see the goodbye
+ * line and end without an error of its transport.
+ */
+static void
+two_waiting_shells(struct sshc *s, struct sshc *p)
+{
+	const char	*tt[] = { "-tt", "-o", "LogLevel=INFO", NULL };
+	size_t		 seen = 0;
+
+	sshc_start(s, openssh_argv_first("dev_ed", tt, NULL), NULL, 0, true,
+	    true);
+	sshc_expect(s, &seen, REPL_PROMPT, T);
+	sshc_start(p, plink_argv("dev_ed", NULL), NULL, 0, true, false);
+	seen = 0;
+	sshc_expect(p, &seen, REPL_PROMPT, T);
+}
+
+static void
+check_ended_cleanly(struct sshc *s, struct sshc *p, const char *bye)
+{
+	struct sshc	*cs[2] = { s, p };
+	const char	*so_, *pe;
+
+	sshc_finish(cs, 2, T);
+	so_ = s->o.data != NULL ? s->o.data : "";
+	pe = p->e.data != NULL ? p->e.data : "";
+	cr_assert_not_null(strstr(so_, bye), "ssh: %s", so_);
+	cr_assert_not_null(p->o.data);
+	cr_assert_not_null(strstr(p->o.data, bye), "plink: %s", p->o.data);
+	/* ssh's pty carries its messages too: a normal close only. */
+	cr_assert_null(strstr(so_, "closed by remote host"), "ssh: %s", so_);
+	cr_assert_null(strstr(so_, "reset"), "ssh: %s", so_);
+	cr_assert_null(strstr(so_, "Broken pipe"), "ssh: %s", so_);
+	cr_assert_null(strstr(pe, "FATAL"), "plink: %s", pe);
+	cr_assert_null(strstr(pe, "rror"), "plink: %s", pe);
+	sshc_free(s);
+	sshc_free(p);
+}
+
+Test(clients, idle_kill_and_shutdown_end_sessions_cleanly)
+{
+	struct sshc	 s, p;
+	json_t		*st, *w, *ss;
+	char		*out, *err, id[32];
+	size_t		 i;
+
+	need("plink", "putty-tools");
+	need("puttygen", "putty-tools");
+	start(NULL, "idle = 2\nidle_warn = 1");
+	convert_for_putty();
+	/* The idle timeout. */
+	two_waiting_shells(&s, &p);
+	check_ended_cleanly(&s, &p, "Idle timeout. Goodbye!");
+	hd_sh("sed -i 's/^idle = 2$/idle = 600/' %s/iridiumd.conf", dir);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "reload", NULL), 0);
+	free(out);
+	free(err);
+	sleep(1);
+	/* iridiumctl kill, each session. */
+	two_waiting_shells(&s, &p);
+	st = hd_status(&d);
+	json_array_foreach(json_object_get(st, "workers"), i, w) {
+		if (!json_is_object(ss = json_object_get(w, "session")))
+			continue;
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(
+		    json_object_get(ss, "id")));
+		cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "kill", id, NULL),
+		    0, "%s", err);
+		free(out);
+		free(err);
+	}
+	json_decref(st);
+	check_ended_cleanly(&s, &p, "Goodbye!");
+	/* The daemon's shutdown. */
+	two_waiting_shells(&s, &p);
+	cr_assert_eq(hd_stop(&d, SIGTERM, T), 0);
+	check_ended_cleanly(&s, &p, "Server shutting down. Goodbye!");
+}
