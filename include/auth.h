@@ -39,6 +39,7 @@ struct auth_state {
 	unsigned	 queries;
 	unsigned	 failures;	/* refused attempts, any method */
 	char		 user[MSG_NAME_MAX + 1];	/* the first asked for */
+	bool		 capped;	/* refused for the tenant's limit */
 	char		 keyname[AUTH_KEYNAME_MAX];	/* "ED25519" */
 	char		 fingerprint[AUTHKEYS_FPR_MAX];	/* "SHA256:..." */
 };

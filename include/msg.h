@@ -249,6 +249,11 @@ struct msg_auth_reply {
 	bool		ok;
 	char		tenant[MSG_NAME_MAX + 1];
 	struct msg_limits limits;	/* meaningful when ok */
+	/*
+	 * Not ok, and not for the key's sake (the tenant at its session
+	 * limit): the words for the client; the session ends. Else "".
+	 */
+	char		message[MSG_TEXT_MAX + 1];
 };
 
 struct msg_status {

@@ -230,6 +230,7 @@ static const struct field auth_reply_fields[] = {
 	BOOLEAN(struct msg_auth_reply, ok),
 	STRING(struct msg_auth_reply, tenant, 0, NULL),
 	OBJECT(struct msg_auth_reply, limits, true, limits_fields),
+	STRING_OPT(struct msg_auth_reply, message, NULL),
 };
 
 static const struct field status_fields[] = {
@@ -621,6 +622,8 @@ check_auth_reply(struct ctx *c, const void *body)
 		return fail_field(c, "limits", "not allowed when ok is false");
 	if (r->ok && r->tenant[0] == '\0')
 		return fail_field(c, "tenant", "empty when ok is true");
+	if (r->ok && r->message[0] != '\0')
+		return fail_field(c, "message", "not allowed when ok is true");
 	return 0;
 }
 

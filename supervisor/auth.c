@@ -189,7 +189,9 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 	    admit_login(w, r.tenant, full, sizeof(full)) == -1) {
 		w->auth.authed = false;
 		memset(&r, 0, sizeof(r));
-		capped = true;
+		/* The client is told why; the worker ends the session. */
+		strlcpy(r.message, full, sizeof(r.message));
+		capped = w->auth.capped = true;
 	}
 	if (user[0] == '\0')
 		strlcpy(user, "(unreadable name)", sizeof(user));
@@ -214,8 +216,9 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 		return 0;
 	}
 	if (capped) {
-		/* Not the client's fault: no failure, and it is told. */
-		wproc_shutdown(w, 0, full);
+		/* Not the client's fault: no failure. Should the worker go
+		 * on regardless, the shutdown ends it. */
+		wproc_shutdown(w, w->pool->cfg.grace, full);
 		return 0;
 	}
 	if (v == AUTH_ACCEPTED && w->auth.authed) {
@@ -240,7 +243,7 @@ auth_session_end(struct worker *w)
 	unsigned	 i, n = w->auth.failures;
 	bool		 timed_out;
 
-	if (w->session_id == 0 || w->auth.authed ||
+	if (w->session_id == 0 || w->auth.authed || w->auth.capped ||
 	    strcmp(w->pool->lst->cfg.transport, "ssh") != 0)
 		return;
 	/*

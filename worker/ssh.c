@@ -249,6 +249,43 @@ ssh_broken(struct sshc *c, const char *what)
 		    SESSION_END_HANGUP : SESSION_END_AUTH;
 }
 
+/*
+ * The supervisor said to end: why, in its words ("server shutting down",
+ * "session killed by the administrator", a tenant's session limit), on
+ * the channel and in the DISCONNECT.
+ */
+void
+ssh_shutdown_bye(struct sshc *c)
+{
+	char	 line[MSG_TEXT_MAX + 16];
+	size_t	 n;
+
+	if (c->reason != NULL)
+		return;
+	strlcpy(c->bye_buf, c->s->shutdown_why[0] != '\0' ?
+	    c->s->shutdown_why : "server shutting down", sizeof(c->bye_buf));
+	if (c->bye_buf[0] >= 'a' && c->bye_buf[0] <= 'z')
+		c->bye_buf[0] = (char)(c->bye_buf[0] - 'a' + 'A');
+	/* Without a trailing stop or line end, for both uses. */
+	n = strcspn(c->bye_buf, "\r\n");
+	while (n > 0 && c->bye_buf[n - 1] == '.')
+		n--;
+	c->bye_buf[n] = '\0';
+	c->bye_msg = c->bye_buf;
+	snprintf(line, sizeof(line), "%s. Goodbye!", c->bye_buf);
+	ssh_chan_bye(c, SESSION_END_SHUTDOWN, line);
+}
+
+uint64_t
+ssh_until(const struct sshc *c, uint64_t ms)
+{
+	uint64_t	 until = session_now() + ms;
+
+	if (c->s->shutdown && c->s->shutdown_by < until)
+		until = c->s->shutdown_by;
+	return until;
+}
+
 /* The supervisor's channel is readable: answer it from the loop. */
 static int
 ssh_chan_event(socket_t fd, int revents, void *arg)
@@ -258,10 +295,9 @@ ssh_chan_event(socket_t fd, int revents, void *arg)
 	(void)fd;
 	(void)revents;
 	if (session_chan(c->s) == -1) {
-		if (c->s->shutdown) {
-			ssh_chan_bye(c, SESSION_END_SHUTDOWN,
-			    "Server shutting down. Goodbye!");
-		} else if (c->reason == NULL)
+		if (c->s->shutdown)
+			ssh_shutdown_bye(c);
+		else if (c->reason == NULL)
 			c->reason = SESSION_END_HANGUP;
 	}
 	return 0;
@@ -460,14 +496,12 @@ ssh_bye(struct sshc *c, bool in_event)
 		ssh_disconnect(c->ss);
 		return;
 	}
-	until = session_now() + SSH_FLUSH_MS;
+	until = ssh_until(c, SSH_FLUSH_MS);
 	while (!c->broken && (ssh_get_poll_flags(c->ss) &
 	    SSH_WRITE_PENDING) != 0 && (now = session_now()) < until)
 		ssh_turn(c, (int)(until - now));
 	if (c->chan != NULL) {
-		until = session_now() + SSH_LINGER_MS;
-		if (c->s->shutdown && c->s->shutdown_by < until)
-			until = c->s->shutdown_by;
+		until = ssh_until(c, SSH_LINGER_MS);
 		while (!c->broken && (now = session_now()) < until)
 			ssh_turn(c, (int)(until - now));
 	}
@@ -486,7 +520,7 @@ ssh_bye(struct sshc *c, bool in_event)
 	ssh_disconnect(c->ss);
 	log_debug("session %lld: disconnect sent", (long long)c->s->id);
 	(void)shutdown(fd, SHUT_WR);
-	until = session_now() + SSH_DRAIN_MS;
+	until = ssh_until(c, SSH_DRAIN_MS);
 	while ((now = session_now()) < until) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;

@@ -116,6 +116,28 @@ ssh_key_info(struct sshc *c, ssh_key key)
 	ssh_clean_pubkey_hash(&hash);
 }
 
+/*
+ * A line the client shows before the refusal that follows (a
+ * USERAUTH_BANNER; OpenSSH prints it from LogLevel INFO on): the reason
+ * when the server, not the client's key, ends the login.
+ */
+static void
+ssh_auth_banner(struct sshc *c, const char *why)
+{
+	char		 line[MSG_TEXT_MAX + 8];
+	ssh_string	 s;
+
+	if (why == NULL)
+		return;
+	snprintf(line, sizeof(line), "%s\r\n", why);
+	if ((s = ssh_string_from_char(line)) == NULL)
+		return;
+	if (ssh_send_issue_banner(c->ss, s) != SSH_OK)
+		log_debug("session %lld: banner: %s", (long long)c->s->id,
+		    ssh_get_error(c->ss));
+	ssh_string_free(s);
+}
+
 /* A refused attempt: counted, answered after the delay. */
 static int
 ssh_refused(struct sshc *c)
@@ -191,9 +213,18 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 	ssh_string_free_char(b64);
 	if (rv == -1) {
 		if (c->s->shutdown)
-			ssh_chan_bye(c, SESSION_END_SHUTDOWN, NULL);
+			ssh_shutdown_bye(c);
 		else if (c->reason == NULL)
 			c->reason = SESSION_END_ERROR;
+		return SSH_AUTH_DENIED;
+	}
+	/* The supervisor's own refusal: no failure; the client told why. */
+	if (rv == 0 && c->s->refusal[0] != '\0') {
+		strlcpy(c->bye_buf, c->s->refusal, sizeof(c->bye_buf));
+		c->bye_buf[strcspn(c->bye_buf, "\r\n")] = '\0';
+		c->bye_msg = c->bye_buf;
+		ssh_auth_banner(c, c->bye_msg);
+		ssh_end(c, SESSION_END_REFUSED);
 		return SSH_AUTH_DENIED;
 	}
 	/* Refused: the supervisor logged it. */

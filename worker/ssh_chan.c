@@ -698,21 +698,6 @@ ssh_wait(struct sshc *c)
 		ssh_turn(c, timeout);
 }
 
-/*
- * How long the goodbye may wait for the client (its CLOSE, the last
- * bytes): a few seconds since it last sent anything, and never past
- * the moment a shutdown's grace runs out.
- */
-static uint64_t
-ssh_bye_deadline(const struct sshc *c, uint64_t since)
-{
-	uint64_t	 until = since + SSH_CLOSE_MS;
-
-	if (c->s->shutdown && c->s->shutdown_by < until)
-		until = c->s->shutdown_by;
-	return until;
-}
-
 /* Send our CLOSE (once), however many turns libssh needs for it. */
 static void
 ssh_close_channel(struct sshc *c)
@@ -767,8 +752,9 @@ ssh_finish(struct sshc *c)
 	}
 	ssh_close_channel(c);
 	seen = c->raw.in_bytes;
+	/* A few seconds since the client last sent anything. */
 	cap = session_now() + SSH_CLOSE_CAP_MS;
-	until = ssh_bye_deadline(c, session_now());
+	until = ssh_until(c, SSH_CLOSE_MS);
 	while (!c->broken && !c->s->orphaned &&
 	    (!c->closed_local || !c->chan_closed) &&
 	    (now = session_now()) < until && now < cap) {
@@ -776,7 +762,7 @@ ssh_finish(struct sshc *c)
 		ssh_close_channel(c);
 		if (c->raw.in_bytes != seen) {
 			seen = c->raw.in_bytes;
-			until = ssh_bye_deadline(c, session_now());
+			until = ssh_until(c, SSH_CLOSE_MS);
 		}
 	}
 	log_debug("session %lld: channel closed%s%s%s", (long long)c->s->id,

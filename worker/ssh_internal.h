@@ -138,11 +138,16 @@ struct sshc {
 	const char		*reason;	/* set once: the session ends */
 	const char		*bye_msg;	/* the DISCONNECT's; NULL: by
 						   reason */
+	char			 bye_buf[MSG_TEXT_MAX + 1];
 	int			 status;	/* exit-status to send */
 };
 
 /* ssh.c: one turn of the event loop (timeout ms, 0 to poll, -1 none). */
 void	ssh_turn(struct sshc *, int timeout);
+/* ssh.c: now + ms, never past the end of a shutdown's grace. */
+uint64_t ssh_until(const struct sshc *, uint64_t ms);
+/* ssh.c: the supervisor said to end (its reason to the client). */
+void	ssh_shutdown_bye(struct sshc *);
 /* ssh.c: the connection failed or the client left. */
 void	ssh_broken(struct sshc *, const char *what);
 

@@ -929,9 +929,35 @@ Test(clients, idle_kill_and_shutdown_end_sessions_cleanly)
 		free(err);
 	}
 	json_decref(st);
-	check_ended_cleanly(&s, &p, "Goodbye!");
+	check_ended_cleanly(&s, &p, "Session killed by the administrator. "
+	    "Goodbye!");
 	/* The daemon's shutdown. */
 	two_waiting_shells(&s, &p);
 	cr_assert_eq(hd_stop(&d, SIGTERM, T), 0);
 	check_ended_cleanly(&s, &p, "Server shutting down. Goodbye!");
+}
+
+Test(clients, a_tenant_at_its_limit_hears_why)
+{
+	struct sshc	 a, b;
+	struct sshc	*cs[1] = { &a };
+	const char	*info[] = { "-o", "LogLevel=INFO", NULL };
+	size_t		 seen = 0;
+
+	start(NULL, "sessions = 1");
+	sshc_start(&a, openssh_argv("dev_ed", NULL), NULL, 0, true, false);
+	sshc_type(&a, "!registers\n");
+	sshc_expect(&a, &seen, "$31", T);
+	/* The second login is refused with the reason (a banner, then the
+	 * DISCONNECT's), not only "Permission denied". */
+	sshc_run(&b, openssh_argv_first("dev_rsa", info, "!help"), NULL);
+	cr_assert_eq(b.status, 255, "%s", b.o.data);
+	cr_assert_not_null(b.e.data);
+	cr_assert_not_null(strstr(b.e.data, "Too many sessions for tenant dev "
+	    "(at most 1)"), "%s", b.e.data);
+	sshc_free(&b);
+	sshc_close_in(&a);
+	sshc_finish(cs, 1, T);
+	cr_assert_eq(a.status, 0);
+	sshc_free(&a);
 }

@@ -352,6 +352,8 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_str_eq(a->u.auth_reply.tenant, b->u.auth_reply.tenant);
 		assert_limits_eq(&a->u.auth_reply.limits,
 		    &b->u.auth_reply.limits);
+		cr_assert_str_eq(a->u.auth_reply.message,
+		    b->u.auth_reply.message);
 		break;
 	case MSG_STATUS:
 		cr_assert_str_eq(a->u.status.state, b->u.status.state);

@@ -413,6 +413,16 @@ Test(encode, cross_field_rules)
 	memset(&m.u.auth_reply.limits, 0, sizeof(m.u.auth_reply.limits));
 	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: missing field \"limits\" "
 	    "(ok is true)");
+	sample(MSG_AUTH_REPLY, 0, &m);
+	strlcpy(m.u.auth_reply.message, "Too many sessions", 32);
+	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: field \"message\": not "
+	    "allowed when ok is true");
+	sample(MSG_AUTH_REPLY, 1, &m);
+	strlcpy(m.u.auth_reply.message, "Too many sessions for tenant acme "
+	    "(at most 2). Please try again later.", 128);
+	encode_ok(MSG_AUTH_REPLY, &m, "{\"type\":\"auth_reply\",\"v\":1,"
+	    "\"ok\":false,\"tenant\":\"\",\"message\":\"Too many sessions for "
+	    "tenant acme (at most 2). Please try again later.\"}");
 	sample(MSG_AUTH_REPLY, 1, &m);
 	msg_limits_default(&m.u.auth_reply.limits);
 	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: field \"limits\": not "
