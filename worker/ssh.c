@@ -352,6 +352,9 @@ ssh_cb_message(ssh_session ss, ssh_message m, void *arg)
 	(void)ss;
 	switch (type) {
 	case SSH_REQUEST_AUTH:
+		/* After the login ended: no answer; the DISCONNECT comes. */
+		if (!c->authed && ssh_auth_over(c))
+			return 0;
 		ssh_auth_message(c, m);
 		break;
 	case SSH_REQUEST_CHANNEL_OPEN:
@@ -433,6 +436,7 @@ ssh_end_login(struct sshc *c, const char *disconnect, const char *why)
 	    " for " : "", c->user);
 	c->bye_msg = disconnect;
 	c->reason = SESSION_END_AUTH;
+	(void)ssh_auth_over(c);
 }
 
 /* The DISCONNECT's words for why the session ended. */

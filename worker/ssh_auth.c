@@ -138,12 +138,30 @@ ssh_auth_banner(struct sshc *c, const char *why)
 	ssh_string_free(s);
 }
 
+bool
+ssh_auth_over(struct sshc *c)
+{
+	if (c->reason == NULL && c->failures < SSH_MAX_AUTH_TRIES)
+		return false;
+	/*
+	 * Without these callbacks a request reaches ssh_cb_message, which
+	 * leaves it unanswered: a client that tries its next key meanwhile
+	 * must read the DISCONNECT with the reason, not one more refusal
+	 * after which it gives up without reading on (as sshd, which sends
+	 * the DISCONNECT instead of the last refusal).
+	 */
+	c->scb.auth_pubkey_function = NULL;
+	c->scb.auth_password_function = NULL;
+	return true;
+}
+
 /* A refused attempt: counted, answered after the delay. */
 static int
 ssh_refused(struct sshc *c)
 {
 	c->failures++;
 	ssh_delay(c, SSH_FAIL_DELAY_MS);
+	(void)ssh_auth_over(c);
 	return SSH_AUTH_DENIED;
 }
 
@@ -179,8 +197,7 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 	uint64_t		 now;
 	int			 rv, left;
 
-	if (c->authed || c->reason != NULL ||
-	    c->failures >= SSH_MAX_AUTH_TRIES)
+	if (c->authed || ssh_auth_over(c))
 		return SSH_AUTH_DENIED;
 	/* The supervisor counts them too: more is a protocol violation. */
 	if (c->queries >= SSH_MAX_AUTH_QUERIES)
@@ -216,6 +233,7 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 			ssh_shutdown_bye(c);
 		else if (c->reason == NULL)
 			c->reason = SESSION_END_ERROR;
+		(void)ssh_auth_over(c);
 		return SSH_AUTH_DENIED;
 	}
 	/* The supervisor's own refusal: no failure; the client told why. */
@@ -225,6 +243,7 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 		c->bye_msg = c->bye_buf;
 		ssh_auth_banner(c, c->bye_msg);
 		ssh_end(c, SESSION_END_REFUSED);
+		(void)ssh_auth_over(c);
 		return SSH_AUTH_DENIED;
 	}
 	/* Refused: the supervisor logged it. */

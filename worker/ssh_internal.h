@@ -158,6 +158,11 @@ void	ssh_log_trace(bool on);
 void	ssh_auth_callbacks(struct sshc *);
 /* ssh_auth.c: after the key exchange; -1: the session cannot go on. */
 int	ssh_auth_begin(struct sshc *);
+/*
+ * ssh_auth.c: whether the login has ended without success (a reason, or
+ * the last failure); then requests are left unanswered from here on.
+ */
+bool	ssh_auth_over(struct sshc *);
 /* ssh_auth.c: an authentication request no callback took. */
 void	ssh_auth_message(struct sshc *, ssh_message);
 /* ssh_auth.c: a libssh log line, for what it says about signatures. */
