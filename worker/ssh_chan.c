@@ -752,8 +752,13 @@ ssh_finish(struct sshc *c)
 	}
 	ssh_close_channel(c);
 	seen = c->raw.in_bytes;
-	/* A few seconds since the client last sent anything. */
-	cap = session_now() + SSH_CLOSE_CAP_MS;
+	/*
+	 * A few seconds since the client last sent anything; a slow reader
+	 * still taking what is in flight (window adjusts) up to the idle
+	 * limit.
+	 */
+	cap = session_now() + (c->s->limits.idle != 0 ?
+	    c->s->limits.idle * 1000 : SSH_CLOSE_CAP_MS);
 	until = ssh_until(c, SSH_CLOSE_MS);
 	while (!c->broken && !c->s->orphaned &&
 	    (!c->closed_local || !c->chan_closed) &&

@@ -50,7 +50,8 @@
 #define SSH_FINAL_MS		5000	/* draining at the end, no progress */
 #define SSH_CLOSE_MS		3000	/* the client's CLOSE: since its
 					   last byte */
-#define SSH_CLOSE_CAP_MS	60000	/* ... and since our CLOSE */
+#define SSH_CLOSE_CAP_MS	60000	/* ... and since our CLOSE, without
+					   an idle limit */
 #define SSH_FLUSH_MS		2000	/* our last bytes, before DISCONNECT */
 #define SSH_LINGER_MS		2000	/* the client's own hang-up after
 					   the channel's close */
