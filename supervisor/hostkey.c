@@ -98,8 +98,13 @@ hostkey_read(const char *path, char *err, size_t errlen)
 	return text;
 }
 
+/*
+ * k from key, imported from text: its type checked, the private key text
+ * hello carries, the public key and fingerprint.
+ */
 static int
-hostkey_fill(struct hostkey *k, ssh_key key, char *err, size_t errlen)
+hostkey_fill(struct hostkey *k, ssh_key key, const char *text, char *err,
+    size_t errlen)
 {
 	enum ssh_keytypes_e	 type = ssh_key_type(key);
 	unsigned char		*hash = NULL;
@@ -129,10 +134,18 @@ hostkey_fill(struct hostkey *k, ssh_key key, char *err, size_t errlen)
 		    k->path, ssh_key_type_to_char(type));
 	}
 	strlcpy(k->type, ssh_key_type_to_char(type), sizeof(k->type));
-	/* libssh's own export: the form its import in the worker reads. */
+	/*
+	 * libssh's own export: the form its import in the worker reads. It
+	 * cannot export an RSA key read from OpenSSH's format (what
+	 * ssh-keygen writes by default); the text it read is then what the
+	 * worker's identical import reads too.
+	 */
 	if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &k->pem) !=
-	    SSH_OK || k->pem == NULL)
-		FAIL("%s: cannot export the private key", k->path);
+	    SSH_OK || k->pem == NULL) {
+		k->pem = NULL;
+		if ((k->pem = strdup(text)) == NULL)
+			FAIL("%s: cannot export the private key", k->path);
+	}
 	if (strlen(k->pem) > MSG_KEY_MAX)
 		FAIL("%s: the key is too long for a message", k->path);
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || b64 == NULL)
@@ -170,15 +183,17 @@ hostkey_load(struct hostkey *k, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	rv = ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, &key);
-	explicit_bzero(text, strlen(text));
-	free(text);
 	if (rv != SSH_OK || key == NULL) {
+		explicit_bzero(text, strlen(text));
+		free(text);
 		snprintf(err, errlen, "%s: not an unencrypted private key "
 		    "(OpenSSH or PEM format)", path);
 		hostkey_free(k);
 		return -1;
 	}
-	rv = hostkey_fill(k, key, err, errlen);
+	rv = hostkey_fill(k, key, text, err, errlen);
+	explicit_bzero(text, strlen(text));
+	free(text);
 	ssh_key_free(key);
 	if (rv == -1)
 		hostkey_free(k);

@@ -141,8 +141,11 @@ start(const char *daemon, const char *limits)
 	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
 	so.port = d.port;
 	snprintf(port, sizeof(port), "%d", d.port);
+	/* The generated key, or the configured one (host_ed). */
 	snprintf(path, sizeof(path), "%s/state/ssh_host_ed25519_key.pub", dir);
-	cr_assert_not_null(f = fopen(path, "r"));
+	if (access(path, R_OK) == -1)
+		snprintf(path, sizeof(path), "%s/host_ed.pub", dir);
+	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
 	cr_assert_not_null(fgets(text, sizeof(text), f));
 	fclose(f);
 	*strrchr(text, ' ') = '\0';	/* the comment */
@@ -960,4 +963,38 @@ Test(clients, a_tenant_at_its_limit_hears_why)
 	sshc_finish(cs, 1, T);
 	cr_assert_eq(a.status, 0);
 	sshc_free(&a);
+}
+
+Test(clients, configured_rsa_and_ecdsa_host_keys_are_offered)
+{
+	static const char *const ok[] = { "HostKeyAlgorithms=rsa-sha2-512",
+	    "HostKeyAlgorithms=rsa-sha2-256",
+	    "HostKeyAlgorithms=ecdsa-sha2-nistp256",
+	    "HostKeyAlgorithms=ssh-ed25519" };
+	struct sshc	 c;
+	const char	*opts[9] = { "-o", "LogLevel=INFO", "-o",
+			    "StrictHostKeyChecking=no", "-o",
+			    "UserKnownHostsFile=/dev/null", "-o", NULL, NULL };
+	char		 daemon[1024];
+	size_t		 i;
+
+	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -f host_ed && "
+	    "ssh-keygen -q -t rsa -b 3072 -N '' -f host_rsa && "
+	    "ssh-keygen -q -t ecdsa -b 256 -N '' -f host_ecdsa", dir);
+	snprintf(daemon, sizeof(daemon), "host_key = %s/host_ed, %s/host_rsa, "
+	    "%s/host_ecdsa", dir, dir, dir);
+	start(daemon, NULL);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		opts[7] = ok[i];
+		sshc_run(&c, openssh_argv_first("dev_ed", opts, "!help"), NULL);
+		cr_assert_eq(c.status, 0, "-o %s: %s", ok[i], c.e.data);
+		sshc_free(&c);
+	}
+	/* ssh-rsa signatures, even with an RSA host key: refused. */
+	opts[7] = "HostKeyAlgorithms=ssh-rsa";
+	sshc_run(&c, openssh_argv_first("dev_ed", opts, "!help"), NULL);
+	cr_assert_eq(c.status, 255, "ssh-rsa host key signatures were taken");
+	cr_assert_not_null(strstr(c.e.data, "no matching host key type"),
+	    "%s", c.e.data);
+	sshc_free(&c);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <bsd/string.h>
+#include <libssh/libssh.h>
 
 #include "harness.h"
 #include "hostkey.h"
@@ -209,4 +210,32 @@ Test(hostkey, the_algorithms_a_set_of_keys_can_sign_with)
 	cr_assert_eq(hostkey_algos_usable(k, 1, "ecdsa-sha2-nistp384",
 	    first, sizeof(first)), 0);
 	cr_assert_str_eq(first, "ecdsa-sha2-nistp384");
+}
+
+Test(hostkey, load_takes_rsa_and_ecdsa_keys_as_ssh_keygen_writes_them)
+{
+	static const char *const how[] = { "-t rsa -b 3072",
+	    "-t rsa -b 3072 -m PEM", "-t ecdsa -b 384" };
+	static const char *const type[] = { "ssh-rsa", "ssh-rsa",
+	    "ecdsa-sha2-nistp384" };
+	struct hostkey	 k;
+	char		 err[512], path[256], fpr[512];
+	ssh_key		 back = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(how) / sizeof(how[0]); i++) {
+		snprintf(path, sizeof(path), "%s/k%zu", dir, i);
+		hd_sh("ssh-keygen -q %s -N '' -C test -f %s", how[i], path);
+		cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), 0,
+		    "%s: %s", how[i], err);
+		cr_assert_str_eq(k.type, type[i]);
+		keygen_fpr(path, fpr, sizeof(fpr));
+		cr_assert_str_eq(k.fingerprint, fpr);
+		/* What hello carries reads back as the worker reads it. */
+		cr_assert_eq(ssh_pki_import_privkey_base64(k.pem, NULL, NULL,
+		    NULL, &back), SSH_OK, "%s", how[i]);
+		ssh_key_free(back);
+		back = NULL;
+		hostkey_free(&k);
+	}
 }
