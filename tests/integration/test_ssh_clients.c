@@ -804,7 +804,7 @@ Test(clients, a_channel_closed_any_way_ends_the_session_at_once)
 	cr_assert_eq(hd_log_count(&d, "CPU limit"), 0);
 }
 
-Test(clients, refused_passwords_count_as_failed_logins)
+Test(clients, refused_passwords_and_keyboard_interactive_count_as_failures)
 {
 	struct sshc	 c;
 	char		*argv[] = { (char *)(uintptr_t)PYTHON, NULL,
@@ -831,7 +831,9 @@ Test(clients, refused_passwords_count_as_failed_logins)
 	cr_assert(hd_wait_log(&d, "failed login 6 of 6; source 127.0.0.5 "
 	    "penalised (authfail)", T));
 	cr_assert_eq(hd_log_count(&d, "penalised (grace)"), 0);
-	cr_assert_eq(hd_log_count(&d, "failed password"), 6);
+	cr_assert_eq(hd_log_count(&d, "failed password for dev"), 3);
+	cr_assert_eq(hd_log_count(&d, "failed keyboard-interactive for dev"),
+	    3);
 }
 
 Test(clients, too_many_keys_hear_why_they_are_cut)

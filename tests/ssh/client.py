@@ -12,7 +12,8 @@
 #   client.py sha1 PORT RSAKEY KEY      sign with ssh-rsa (SHA-1), then KEY
 #   client.py close HOW PORT KEY        end a session by HOW (see below);
 #                                       prints how the server ended it
-#   client.py password PORT SOURCE N    N password attempts from SOURCE
+#   client.py password PORT SOURCE N    N attempts from SOURCE, password and
+#                                       keyboard-interactive in turn
 #
 # HOSTS is a known_hosts file: read if it exists, the server's key added
 # (paramiko's AutoAddPolicy) and the file written back, so the test can
@@ -181,11 +182,15 @@ def cmd_password(port, source, n):
     t = paramiko.Transport(s)
     t.start_client(timeout=20)
     tried = 0
-    for _ in range(n):
+    for i in range(n):
         if not t.is_active():
             break
         try:
-            t.auth_password(USER, "not the password")
+            if i % 2 == 0:
+                t.auth_password(USER, "not the password")
+            else:
+                t.auth_interactive(USER, lambda title, instr, prompts:
+                                   ["no"] * len(prompts))
         except paramiko.BadAuthenticationType:
             pass
         except (paramiko.AuthenticationException, paramiko.SSHException,
