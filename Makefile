@@ -112,8 +112,8 @@ WTEST_OBJS	:= $(WORKER_SRCS:%.c=$(B)/testhooks/%.o) \
 		   $(B)/testhooks/worker/testhooks.o
 # iridium-worker-ssh: the ssh transport, linking libssh and libcrypto
 # (the line worker links neither); -test: with the hostile hooks.
-WSSH_SRCS	:= worker/ssh.c worker/ssh_chan.c worker/ssh_exec.c \
-		   worker/worker_ssh.c
+WSSH_SRCS	:= worker/ssh.c worker/ssh_auth.c worker/ssh_chan.c \
+		   worker/ssh_exec.c worker/worker_ssh.c
 WSSH_OBJS	:= $(B)/worker/worker.o $(WSSH_SRCS:%.c=$(B)/%.o)
 WSSH_TOBJS	:= $(B)/testhooks/worker/worker.o \
 		   $(WSSH_SRCS:%.c=$(B)/testhooks/%.o) \

@@ -37,7 +37,9 @@ struct worker;
 struct auth_state {
 	bool		 authed;	/* a signed key was accepted */
 	unsigned	 queries;
-	unsigned	 failures;
+	unsigned	 failures;	/* refused attempts, any method */
+	char		 user[MSG_NAME_MAX + 1];	/* the first asked for */
+	bool		 capped;	/* refused for the tenant's limit */
 	char		 keyname[AUTH_KEYNAME_MAX];	/* "ED25519" */
 	char		 fingerprint[AUTHKEYS_FPR_MAX];	/* "SHA256:..." */
 };
@@ -50,7 +52,7 @@ enum auth_verdict {
 
 /* What a decision was about, for the log. */
 struct auth_note {
-	char		 keyname[AUTH_KEYNAME_MAX];
+	char		 keyname[AUTH_KEYNAME_MAX];	/* publickey only */
 	char		 fingerprint[AUTHKEYS_FPR_MAX];
 	bool		 invalid_user;	/* no such tenant */
 	const char	*why;		/* refusal or violation */
@@ -59,7 +61,10 @@ struct auth_note {
 /*
  * Decide one query against the configuration's tenants and the keys
  * table, updating st and filling the reply r (a refusal is the same
- * whatever its reason). Pure: no logging, no I/O.
+ * whatever its reason). Public keys only: any other method is refused
+ * and counted; so is a user other than the first one asked for, and an
+ * RSA key's signature that is not rsa-sha2-256 or -512 (ssh-rsa hashes
+ * with SHA-1). Pure: no logging, no I/O.
  */
 enum auth_verdict auth_decide(const struct config *, const struct authkeys *,
 		    struct auth_state *st, const struct msg_auth_query *q,

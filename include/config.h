@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "sshalgo.h"
 #include "paths.h"	/* generated: IRIDIUM_LIBEXECDIR */
 
 #define CONFIG_PATH		"/etc/iridium/iridiumd.conf"
@@ -68,6 +69,10 @@ enum cfg_type {
 	CT_PATHS,	/* a list of paths, comma or space separated */
 	CT_STARTUPS,	/* START:RATE:FULL or N (struct startups) */
 	CT_UIDRANGE,	/* FIRST-LAST uids, or empty (struct uid_range) */
+	CT_SSH_KEX,	/* ssh algorithm lists (sshalgo.h), sshd's */
+	CT_SSH_CIPHERS,	/* syntax; stored resolved: a comma-separated */
+	CT_SSH_MACS,	/* list of names */
+	CT_SSH_HOSTKEYS,
 };
 
 /* Key flags. */
@@ -113,6 +118,19 @@ enum cfg_type {
 	    "ssh host private keys, comma separated (relative: under "	\
 	    "state_dir); one must be ed25519; empty: STATE_DIR/"	\
 	    "ssh_host_ed25519_key, generated on first start")		\
+	X(DAEMON, ssh_kex, SSH_KEX, 0, 0, SSHALGO_KEX_DEFAULT, CK_LIST, \
+	    "ssh key exchange methods offered, in order of preference: " \
+	    "a list, or +, - or ^ before names to append them to the "	\
+	    "default, remove them from it or put them first (sshd's "	\
+	    "syntax)")							\
+	X(DAEMON, ssh_ciphers, SSH_CIPHERS, 0, 0, SSHALGO_CIPHER_DEFAULT, \
+	    CK_LIST, "ssh ciphers offered, as ssh_kex")		\
+	X(DAEMON, ssh_macs, SSH_MACS, 0, 0, SSHALGO_MAC_DEFAULT, CK_LIST, \
+	    "ssh MACs offered (AEAD ciphers need none), as ssh_kex")	\
+	X(DAEMON, ssh_hostkey_algorithms, SSH_HOSTKEYS, 0, 0,		\
+	    SSHALGO_HOSTKEY_DEFAULT, CK_LIST,				\
+	    "ssh host key algorithms offered, as ssh_kex; each only "	\
+	    "when host_key has a key of its type")			\
 	X(DAEMON, admin_group, NAME, 0, 0, "", CK_EMPTY,		\
 	    "members may use the control socket, besides root and "	\
 	    "iridiumd's own user; empty: nobody else")			\
@@ -354,6 +372,10 @@ struct config {
 	char		 worker_path[CONFIG_PATHLEN];
 	char		 ssh_worker_path[CONFIG_PATHLEN];
 	struct path_list host_key;
+	char		 ssh_kex[SSHALGO_LIST_MAX];	/* resolved lists */
+	char		 ssh_ciphers[SSHALGO_LIST_MAX];
+	char		 ssh_macs[SSHALGO_LIST_MAX];
+	char		 ssh_hostkey_algorithms[SSHALGO_LIST_MAX];
 	char		 admin_group[CONFIG_NAMELEN];
 	int		 log_level;
 	bool		 sandbox_debug;
@@ -435,6 +457,8 @@ void	 config_value_format(enum cfg_key_id, const void *field, char *buf,
 /* Whether two fields of key k hold the same value. */
 bool	 config_value_equal(enum cfg_key_id, const void *a, const void *b);
 const char *config_group_section(enum cfg_group);
+/* The sshalgo.h kind of a CT_SSH_* type. */
+enum sshalgo_kind config_algo_kind(enum cfg_type);
 /* Letters, digits, '_', '-', '.', starting with a letter or digit. */
 bool	 config_name_ok(const char *);
 

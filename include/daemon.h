@@ -76,6 +76,9 @@ struct daemon {
 	size_t		 nhostkeys;
 	char		*hostkey_text;	/* hello's hostkey; NULL: none */
 	struct authkeys	 authkeys;	/* every tenant's, swapped on reload */
+	/* ssh sessions by what their key exchange settled on (sshalgo.h) */
+	uint64_t	 by_kex[SSHALGO_KIND_MAX];
+	uint64_t	 by_cipher[SSHALGO_KIND_MAX];
 	struct source_table *sources;	/* per-source penalties */
 	struct admission adm;		/* the supervisor's limits (admit.c) */
 	/* systemd: notifications and inherited listeners */
@@ -97,6 +100,9 @@ void		 daemon_free(struct daemon *);
 int		 daemon_run(struct daemon *);
 int64_t		 daemon_next_session(struct daemon *);
 void		 daemon_tenant_accepted(struct daemon *, const char *tenant);
+/* An ssh session's key exchange settled: counted by kex and cipher. */
+void		 daemon_negotiated(struct daemon *,
+		    const struct msg_negotiated *);
 /* The worker serving session id, or NULL. */
 struct worker	*daemon_find_session(struct daemon *, int64_t id);
 /* A worker became ready: tell systemd once every pool is full. */

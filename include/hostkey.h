@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sshalgo.h"
+
 /* The file ensure() reads or makes in the state directory. */
 #define HOSTKEY_DEFAULT_NAME	"ssh_host_ed25519_key"
 #define HOSTKEY_FPR_MAX		96
@@ -61,5 +63,16 @@ char	*hostkey_hello(const struct hostkey *keys, size_t n, char *err,
 
 /* Free what a hostkey holds (the private key text wiped first). */
 void	hostkey_free(struct hostkey *k);
+
+/* Whether the linked libssh has the algorithm name of kind k. */
+bool	hostkey_libssh_has(enum sshalgo_kind k, const char *name);
+/*
+ * How many host key algorithms of list (comma separated) these n keys
+ * can sign with (rsa-sha2-* with an ssh-rsa key, the others with a key
+ * of their own name); the first one none can into first_unusable (may be
+ * NULL).
+ */
+size_t	hostkey_algos_usable(const struct hostkey *keys, size_t n,
+	    const char *list, char *first_unusable, size_t len);
 
 #endif

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "sshalgo.h"
 
 #define MSG_VERSION	1
 #define MSG_MAX		65536		/* bytes of JSON per datagram */
@@ -73,6 +74,8 @@ enum msg_fd {
 	    MSG_FD_NONE)						\
 	X(PEER_VERDICT,	peer_verdict,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
 	    MSG_FD_NONE)						\
+	X(NEGOTIATED,	negotiated,	MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
 	X(AUTH_QUERY,	auth_query,	MSG_FROM_WORKER, WS_BUSY,	\
 	    MSG_FD_NONE)						\
 	X(AUTH_REPLY,	auth_reply,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
@@ -103,6 +106,7 @@ enum msg_type {
 #define MSG_TEXT_MAX	1024	/* log lines, reasons */
 #define MSG_PATH_MAX	255
 #define MSG_KEY_MAX	16384	/* host key PEM, public key blobs (base64) */
+#define MSG_CLIENT_MAX	255	/* an ssh client's version line (RFC 4253) */
 
 /*
  * Per-session limits: the one list. The config's [limits] and [tenant]
@@ -186,6 +190,11 @@ struct msg_hello {
 	int64_t		log_level;	/* 0..7, syslog priorities */
 	bool		sandbox_debug;
 	const char	*hostkey;	/* ssh only: OpenSSH PEM; or NULL */
+	/* ssh only (else NULL): what to offer, sshalgo.h's names. */
+	const char	*kex;
+	const char	*ciphers;
+	const char	*macs;
+	const char	*hostkey_algorithms;
 };
 
 struct msg_ready {
@@ -218,17 +227,44 @@ struct msg_peer_verdict {
 	char		message[MSG_TEXT_MAX + 1];	/* for the client */
 };
 
+/*
+ * What an ssh session's key exchange settled on (sshalgo.h's names), and
+ * the client's version line, printable ASCII: sent once, after it.
+ */
+struct msg_negotiated {
+	char		kex[SSHALGO_NAME_MAX + 1];
+	char		cipher[SSHALGO_NAME_MAX + 1];	/* server to client */
+	char		mac[SSHALGO_NAME_MAX + 1];	/* "": AEAD's own */
+	char		client[MSG_CLIENT_MAX + 1];	/* "SSH-2.0-..." */
+};
+
+/*
+ * One authentication attempt of the client, whatever its method: the
+ * supervisor decides, counts and logs each (only "publickey" can pass).
+ * user is "" when the client's name is not printable ASCII of at most
+ * MSG_NAME_MAX bytes. For "publickey" keytype and key name the key and
+ * signed says the worker checked the client's signature, made with
+ * sigalg ("" when not signed, or not known); for other methods keytype,
+ * key and sigalg are empty and signed is false.
+ */
 struct msg_auth_query {
 	char		user[MSG_NAME_MAX + 1];
+	char		method[24];	/* "publickey", "password", ... */
 	char		keytype[48];	/* sk-ecdsa-sha2-nistp256@openssh.com */
 	const char	*key;		/* base64 public key blob */
 	bool		signed_;	/* JSON "signed": the signature checked */
+	char		sigalg[40];	/* "rsa-sha2-512", "ssh-rsa", ... */
 };
 
 struct msg_auth_reply {
 	bool		ok;
 	char		tenant[MSG_NAME_MAX + 1];
 	struct msg_limits limits;	/* meaningful when ok */
+	/*
+	 * Not ok, and not for the key's sake (the tenant at its session
+	 * limit): the words for the client; the session ends. Else "".
+	 */
+	char		message[MSG_TEXT_MAX + 1];
 };
 
 struct msg_status {
@@ -266,6 +302,7 @@ struct msg {
 		struct msg_session	session;
 		struct msg_peer		peer;
 		struct msg_peer_verdict	peer_verdict;
+		struct msg_negotiated	negotiated;
 		struct msg_auth_query	auth_query;
 		struct msg_auth_reply	auth_reply;
 		struct msg_status	status;

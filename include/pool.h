@@ -90,6 +90,8 @@ struct worker {
 	int64_t		 counters_ms;	/* when they came */
 	bool		 admin_kill;	/* iridiumctl kill: ending it */
 	struct auth_state auth;		/* ssh: the login, as we decided it */
+	bool		 negotiated;	/* ssh: its `negotiated` came */
+	struct msg_negotiated nego;	/* ... validated, as it said */
 	struct admit_hold hold;		/* what it counts against (admit.h) */
 	bool		 proxy;		/* a PROXY header comes first */
 	bool		 peer_seen;	/* its `peer` came: peer is the real

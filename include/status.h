@@ -17,7 +17,9 @@
  *                   "host_keys": [ STATUS_HOSTKEY_FIELDS ] },
  *     "pools":    [ { STATUS_POOL_FIELDS, "exits": { STATUS_EXIT_KINDS } } ],
  *     "sessions": { STATUS_SESSIONS_FIELDS,
- *                   "per_tenant": { NAME: { STATUS_TENANT_FIELDS } } },
+ *                   "per_tenant": { NAME: { STATUS_TENANT_FIELDS } },
+ *                   "kex": { SSHALGO_KEX (sshalgo.h): count },
+ *                   "ciphers": { SSHALGO_CIPHER: count } },
  *     "admission": { STATUS_ADMISSION_FIELDS,
  *                    "refused": { STATUS_REFUSAL_KINDS },
  *                    "offences": { SOURCE_OFFENCES (source.h) } },
@@ -165,7 +167,13 @@
 	    "(ED25519, ECDSA, RSA, ...); empty before the login and for " \
 	    "line sessions")						\
 	X(key_fingerprint, STR, INFO, "ssh: its SHA256 fingerprint, "	\
-	    "from the key iridiumd itself accepted")
+	    "from the key iridiumd itself accepted")			\
+	X(kex, STR, INFO, "ssh: the key exchange method, as the worker " \
+	    "reports it; empty before the key exchange")		\
+	X(cipher, STR, INFO, "ssh: the cipher (server to client)")	\
+	X(mac, STR, INFO, "ssh: the MAC; empty for an AEAD cipher")	\
+	X(client, STR, INFO, "ssh: the client's version line "	\
+	    "(SSH-2.0-...), escaped")
 
 /* A C struct per object, one member per field, for the builder. */
 #define STATUS_CTYPE_INT	int64_t

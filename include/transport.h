@@ -83,6 +83,12 @@ struct session {
 
 	/* Set by session_chan(); the transport ends the session on either. */
 	bool			 shutdown;	/* the supervisor said `shutdown` */
+	uint64_t		 shutdown_by;	/* ... to be gone by then (its
+						   grace; session_now()) */
+	char			 shutdown_why[MSG_TEXT_MAX + 1];	/* its
+						   reason, for the client */
+	/* session_auth(): a refusal's words for the client, or "". */
+	char			 refusal[MSG_TEXT_MAX + 1];
 	bool			 orphaned;	/* the channel is gone */
 
 	/*
@@ -153,8 +159,10 @@ int		session_tick(struct session *s);
  * `shutdown` meanwhile: the worker never sees the key lists. On ok the
  * session becomes the tenant's: s->tenant, s->limits (the reply's, under
  * hello's ceilings; the rlimits lowered to them), the process title and
- * a `status`. Returns 1 (accepted), 0 (refused), or -1 when the session
- * must end (s->shutdown, s->orphaned, or no answer in time).
+ * a `status`. Returns 1 (accepted), 0 (refused; when the supervisor
+ * ends the session for its own reason, s->refusal holds the words for
+ * the client), or -1 when the session must end (s->shutdown,
+ * s->orphaned, or no answer in time).
  */
 int		session_auth(struct session *s,
 		    const struct msg_auth_query *q, int timeout_ms);
@@ -185,6 +193,10 @@ enum session_due {
  */
 enum session_due session_idle_due(struct session *s, uint64_t now,
 		    uint64_t *next);
+
+/* ssh: tell the supervisor what the key exchange settled on (once). */
+void		session_negotiated(struct session *s,
+		    const struct msg_negotiated *n);
 
 /* The counters as `status` and `session_end` report them. */
 void		session_counters(const struct session *s,

@@ -15,7 +15,8 @@
  *
  * A few rules span two fields of one message (the host key goes to ssh
  * workers only; a tenant's limits come with ok only); they live in one
- * check function per type that runs after decoding and before encoding.
+ * check function per type (msgrules.c) that runs after decoding and
+ * before encoding.
  *
  * Errors read "<type>: <what>", "<type>: field \"<path>\": <why>" with a
  * dotted path into nested objects ("limits.heap"), or "message: <what>"
@@ -36,6 +37,8 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "msgrules.h"
+#include "sshalgo.h"
 
 #define TWO53		9007199254740992LL	/* exact in a double */
 #define QUOTE_MAX	48	/* peer bytes quoted in an error */
@@ -83,6 +86,14 @@ struct field {
 	.values = (vals), .off = offsetof(T, f),			\
 	.size = sizeof(MEMBER(T, f)) }
 #define STRING(T, f, minlen, vals)	STRING_N(T, f, #f, minlen, vals)
+/* Optional: absent when empty (so never present and empty). */
+#define STRING_OPT(T, f, vals) {					\
+	.name = #f,							\
+	.kind = _Generic(MEMBER(T, f), char *: FK_CHARS),		\
+	.optional = true, .min = 1,					\
+	.max = (int64_t)sizeof(MEMBER(T, f)) - 1,			\
+	.values = (vals), .off = offsetof(T, f),			\
+	.size = sizeof(MEMBER(T, f)) }
 #define STRPTR(T, f, opt, minlen, maxlen) {				\
 	.name = #f,							\
 	.kind = _Generic(MEMBER(T, f), const char *: FK_CHARPTR),	\
@@ -112,6 +123,24 @@ struct field {
  */
 static const char *const transports[] = { "line", "ssh", NULL };
 static const char *const worker_states[] = { "idle", "busy", NULL };
+/* A negotiation's names: sshalgo.h's lists ("" for an AEAD's MAC). */
+#define ALGO_NAME(n)	n,
+static const char *const kex_names[] = { SSHALGO_KEX(ALGO_NAME, ) NULL };
+static const char *const cipher_names[] = {
+	SSHALGO_CIPHER(ALGO_NAME, ) NULL };
+static const char *const mac_names[] = { "", SSHALGO_MAC(ALGO_NAME, )
+    NULL };
+#undef ALGO_NAME
+
+/* RFC 4252's methods, and what libssh calls any other. */
+static const char *const auth_methods[] = {
+	"publickey", "password", "keyboard-interactive", "hostbased",
+	"gssapi-with-mic", "unknown", NULL
+};
+/* The signatures a client may make with a user key (and ssh-rsa). */
+#define SIG_NAME(n)	n,
+static const char *const sig_algs[] = { SSHALGO_USER_SIGS(SIG_NAME) NULL };
+#undef SIG_NAME
 static const char *const end_reasons[] = {
 	"quit", "hangup", "idle", "lifetime", "shutdown", "cpu", "output",
 	"error", "auth", "proxy", "refused", "line", NULL
@@ -150,6 +179,11 @@ static const struct field hello_fields[] = {
 	INTEGER(struct msg_hello, log_level, 0, 7),
 	BOOLEAN(struct msg_hello, sandbox_debug),
 	STRPTR(struct msg_hello, hostkey, true, 1, MSG_KEY_MAX),
+	STRPTR(struct msg_hello, kex, true, 1, SSHALGO_LIST_MAX - 1),
+	STRPTR(struct msg_hello, ciphers, true, 1, SSHALGO_LIST_MAX - 1),
+	STRPTR(struct msg_hello, macs, true, 1, SSHALGO_LIST_MAX - 1),
+	STRPTR(struct msg_hello, hostkey_algorithms, true, 1,
+	    SSHALGO_LIST_MAX - 1),
 };
 
 static const struct field ready_fields[] = {
@@ -178,17 +212,27 @@ static const struct field peer_verdict_fields[] = {
 	STRING(struct msg_peer_verdict, message, 0, NULL),
 };
 
+static const struct field negotiated_fields[] = {
+	STRING(struct msg_negotiated, kex, 1, kex_names),
+	STRING(struct msg_negotiated, cipher, 1, cipher_names),
+	STRING(struct msg_negotiated, mac, 0, mac_names),
+	STRING(struct msg_negotiated, client, 4, NULL),
+};
+
 static const struct field auth_query_fields[] = {
 	STRING(struct msg_auth_query, user, 0, NULL),
-	STRING(struct msg_auth_query, keytype, 1, NULL),
+	STRING(struct msg_auth_query, method, 1, auth_methods),
+	STRING(struct msg_auth_query, keytype, 0, NULL),
 	STRPTR(struct msg_auth_query, key, false, 0, MSG_KEY_MAX),
 	BOOLEAN_N(struct msg_auth_query, signed_, "signed"),
+	STRING_OPT(struct msg_auth_query, sigalg, sig_algs),
 };
 
 static const struct field auth_reply_fields[] = {
 	BOOLEAN(struct msg_auth_reply, ok),
 	STRING(struct msg_auth_reply, tenant, 0, NULL),
 	OBJECT(struct msg_auth_reply, limits, true, limits_fields),
+	STRING_OPT(struct msg_auth_reply, message, NULL),
 };
 
 static const struct field status_fields[] = {
@@ -216,17 +260,7 @@ static const struct field session_end_fields[] = {
 	OBJECT(struct msg_session_end, counters, false, counters_fields),
 };
 
-/* Where errors go, and the name they start with. */
-struct ctx {
-	const char	*tname;		/* type name, or "message" */
-	char		*err;
-	size_t		 errlen;
-};
-
 typedef int	(*check_fn)(struct ctx *, const void *);
-
-static int	check_hello(struct ctx *, const void *);
-static int	check_auth_reply(struct ctx *, const void *);
 
 struct msgdef {
 	const char		*name;
@@ -244,10 +278,12 @@ static const struct msgdef msgdefs[MSG_NTYPES] = {
 #undef MSG_DEF
 };
 
-/* Rules across the fields of one message; see the check functions. */
+/* Rules across the fields of one message (msgrules.c). */
 static const check_fn checks[MSG_NTYPES] = {
-	[MSG_HELLO] = check_hello,
-	[MSG_AUTH_REPLY] = check_auth_reply,
+	[MSG_HELLO] = msgrule_hello,
+	[MSG_NEGOTIATED] = msgrule_negotiated,
+	[MSG_AUTH_QUERY] = msgrule_auth_query,
+	[MSG_AUTH_REPLY] = msgrule_auth_reply,
 };
 
 static const char *const state_names[] = {
@@ -255,11 +291,6 @@ static const char *const state_names[] = {
 };
 
 /* --- errors ----------------------------------------------------------- */
-
-static int	fail(struct ctx *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-static int	fail_field(struct ctx *, const char *, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 
 static int	vfail(struct ctx *, const char *, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
@@ -283,9 +314,8 @@ vfail(struct ctx *c, const char *path, const char *fmt, va_list ap)
 	return -1;
 }
 
-/* "<type>: <what>". Returns -1. */
-static int
-fail(struct ctx *c, const char *fmt, ...)
+int
+msgtab_fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -295,9 +325,8 @@ fail(struct ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-/* "<type>: field \"<path>\": <why>". Returns -1. */
-static int
-fail_field(struct ctx *c, const char *path, const char *fmt, ...)
+int
+msgtab_fail_field(struct ctx *c, const char *path, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -407,7 +436,7 @@ static int
 check_int(struct ctx *c, const char *path, const struct field *f, int64_t v)
 {
 	if (v < f->min || v > f->max)
-		return fail_field(c, path, "%" PRId64 " out of range (%" PRId64
+		return msgtab_fail_field(c, path, "%" PRId64 " out of range (%" PRId64
 		    "..%" PRId64 ")", v, f->min, f->max);
 	return 0;
 }
@@ -423,14 +452,14 @@ check_string(struct ctx *c, const char *path, const struct field *f,
 	int			 rv;
 
 	if (memchr(s, '\0', len) != NULL)
-		return fail_field(c, path, "contains NUL");
+		return msgtab_fail_field(c, path, "contains NUL");
 	if ((int64_t)len > f->max)
-		return fail_field(c, path, "too long (%zu bytes, max %" PRId64
+		return msgtab_fail_field(c, path, "too long (%zu bytes, max %" PRId64
 		    ")", len, f->max);
 	if ((int64_t)len < f->min) {
 		if (len == 0)
-			return fail_field(c, path, "empty");
-		return fail_field(c, path, "too short (%zu bytes, min %"
+			return msgtab_fail_field(c, path, "empty");
+		return msgtab_fail_field(c, path, "too short (%zu bytes, min %"
 		    PRId64 ")", len, f->min);
 	}
 	if (f->values == NULL)
@@ -442,14 +471,14 @@ check_string(struct ctx *c, const char *path, const struct field *f,
 	for (v = f->values; *v != NULL; v++)
 		buf_printf(&list, "%s%s", v == f->values ? "" : ", ", *v);
 	quote(q, sizeof(q), s, len);
-	rv = fail_field(c, path, "\"%s\" is not one of: %s", q,
+	rv = msgtab_fail_field(c, path, "\"%s\" is not one of: %s", q,
 	    list.data != NULL ? list.data : "");
 	buf_free(&list);
 	return rv;
 }
 
-static bool
-all_zero(const void *p, size_t n)
+bool
+msgtab_all_zero(const void *p, size_t n)
 {
 	const unsigned char	*b = p;
 	size_t			 i;
@@ -458,47 +487,6 @@ all_zero(const void *p, size_t n)
 		if (b[i] != 0)
 			return false;
 	return true;
-}
-
-/*
- * hello: the host key goes to ssh workers and to no one else, so a line
- * worker never holds it.
- */
-static int
-check_hello(struct ctx *c, const void *body)
-{
-	const struct msg_hello	*h = body;
-	bool			 ssh = strcmp(h->transport, "ssh") == 0;
-
-	if (ssh && h->hostkey == NULL)
-		return fail(c, "missing field \"hostkey\" (transport ssh)");
-	if (!ssh && h->hostkey != NULL)
-		return fail_field(c, "hostkey", "not allowed for transport %s",
-		    h->transport);
-	return 0;
-}
-
-/*
- * auth_reply: limits come with ok and only with it. An accepted key
- * without limits would leave the session with zeros, which mean "no
- * limit"; a refusal with limits is a confused supervisor. On the C side
- * all-zero limits stand for "absent" (zero is below several minimums, so
- * no valid limits look like that).
- */
-static int
-check_auth_reply(struct ctx *c, const void *body)
-{
-	const struct msg_auth_reply	*r = body;
-	bool				 lim;
-
-	lim = !all_zero(&r->limits, sizeof(r->limits));
-	if (r->ok && !lim)
-		return fail(c, "missing field \"limits\" (ok is true)");
-	if (!r->ok && lim)
-		return fail_field(c, "limits", "not allowed when ok is false");
-	if (r->ok && r->tenant[0] == '\0')
-		return fail_field(c, "tenant", "empty when ok is true");
-	return 0;
 }
 
 /* --- decoder ----------------------------------------------------------- */
@@ -532,7 +520,7 @@ decode_value(struct ctx *c, const char *path, const struct field *f,
 	case FK_CHARS:
 	case FK_CHARPTR:
 		if (!json_is_string(v))
-			return fail_field(c, path, "not a string");
+			return msgtab_fail_field(c, path, "not a string");
 		s = json_string_value(v);
 		len = json_string_length(v);
 		if (check_string(c, path, f, s, len) == -1)
@@ -548,7 +536,7 @@ decode_value(struct ctx *c, const char *path, const struct field *f,
 	case FK_UINT:
 		/* a real (1.0) is not an integer, whatever its value */
 		if (!json_is_integer(v))
-			return fail_field(c, path, "not an integer");
+			return msgtab_fail_field(c, path, "not an integer");
 		i = json_integer_value(v);
 		if (check_int(c, path, f, i) == -1)
 			return -1;
@@ -561,16 +549,16 @@ decode_value(struct ctx *c, const char *path, const struct field *f,
 		return 0;
 	case FK_BOOL:
 		if (!json_is_boolean(v))
-			return fail_field(c, path, "not a boolean");
+			return msgtab_fail_field(c, path, "not a boolean");
 		b = json_is_true(v);
 		memcpy(dst, &b, sizeof(b));
 		return 0;
 	case FK_OBJECT:
 		if (!json_is_object(v))
-			return fail_field(c, path, "not an object");
+			return msgtab_fail_field(c, path, "not an object");
 		return decode_object(c, path, v, f->sub, f->nsub, dst, false);
 	}
-	return fail_field(c, path, "bad table entry");
+	return msgtab_fail_field(c, path, "bad table entry");
 }
 
 /*
@@ -592,7 +580,7 @@ decode_object(struct ctx *c, const char *prefix, json_t *obj,
 		if (find_field(fields, n, key) == NULL) {
 			quote(q, sizeof(q), key, strlen(key));
 			field_path(path, sizeof(path), prefix, q);
-			return fail(c, "unexpected field \"%s\"", path);
+			return msgtab_fail(c, "unexpected field \"%s\"", path);
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -600,7 +588,7 @@ decode_object(struct ctx *c, const char *prefix, json_t *obj,
 		if ((v = json_object_get(obj, fields[i].name)) == NULL) {
 			if (fields[i].optional)
 				continue;	/* stays zero */
-			return fail(c, "missing field \"%s\"", path);
+			return msgtab_fail(c, "missing field \"%s\"", path);
 		}
 		if (decode_value(c, path, &fields[i], v, body) == -1)
 			return -1;
@@ -618,11 +606,11 @@ decode_envelope(struct ctx *c, json_t *root, enum msg_type *type)
 	char		 q[QUOTED_SIZE];
 
 	if ((t = json_object_get(root, "type")) == NULL) {
-		fail(c, "missing field \"type\"");
+		msgtab_fail(c, "missing field \"type\"");
 		return NULL;
 	}
 	if (!json_is_string(t)) {
-		fail_field(c, "type", "not a string");
+		msgtab_fail_field(c, "type", "not a string");
 		return NULL;
 	}
 	name = json_string_value(t);
@@ -633,21 +621,21 @@ decode_envelope(struct ctx *c, json_t *root, enum msg_type *type)
 			break;
 	if (i == MSG_NTYPES) {
 		quote(q, sizeof(q), name, len);
-		fail(c, "unknown type \"%s\"", q);
+		msgtab_fail(c, "unknown type \"%s\"", q);
 		return NULL;
 	}
 	*type = (enum msg_type)i;
 	c->tname = msgdefs[i].name;
 	if ((v = json_object_get(root, "v")) == NULL) {
-		fail(c, "missing field \"v\"");
+		msgtab_fail(c, "missing field \"v\"");
 		return NULL;
 	}
 	if (!json_is_integer(v)) {
-		fail_field(c, "v", "not an integer");
+		msgtab_fail_field(c, "v", "not an integer");
 		return NULL;
 	}
 	if (json_integer_value(v) != MSG_VERSION) {
-		fail_field(c, "v", "version %" JSON_INTEGER_FORMAT
+		msgtab_fail_field(c, "v", "version %" JSON_INTEGER_FORMAT
 		    ", expected %d", json_integer_value(v), MSG_VERSION);
 		return NULL;
 	}
@@ -678,39 +666,39 @@ msg_decode(const void *buf, size_t len, int nfds, enum msg_dir from,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (len > MSG_MAX)
-		return fail(&c, "%zu bytes (max %d)", len, MSG_MAX);
+		return msgtab_fail(&c, "%zu bytes (max %d)", len, MSG_MAX);
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 	    &jerr);
 	if (root == NULL) {
 		quote(q, sizeof(q), jerr.text, strlen(jerr.text));
-		return fail(&c, "invalid JSON at byte %d: %s", jerr.position,
+		return msgtab_fail(&c, "invalid JSON at byte %d: %s", jerr.position,
 		    q);
 	}
 	if (!json_is_object(root)) {
-		fail(&c, "not a JSON object");
+		msgtab_fail(&c, "not a JSON object");
 		goto bad;
 	}
 	if ((def = decode_envelope(&c, root, &type)) == NULL)
 		goto bad;
 	if ((def->from & from) == 0) {
-		fail(&c, "not allowed from %s", dir_name(from));
+		msgtab_fail(&c, "not allowed from %s", dir_name(from));
 		goto bad;
 	}
 	if ((def->states & state) == 0) {
 		states_str(states, sizeof(states), state);
-		fail(&c, "not allowed in state %s", states);
+		msgtab_fail(&c, "not allowed in state %s", states);
 		goto bad;
 	}
 	if (nfds > 1) {
-		fail(&c, "%d fds attached (at most 1)", nfds);
+		msgtab_fail(&c, "%d fds attached (at most 1)", nfds);
 		goto bad;
 	}
 	if (def->fd == MSG_FD_NONE && nfds == 1) {
-		fail(&c, "unexpected fd");
+		msgtab_fail(&c, "unexpected fd");
 		goto bad;
 	}
 	if (def->fd == MSG_FD_REQUIRED && nfds <= 0) {
-		fail(&c, "missing fd");
+		msgtab_fail(&c, "missing fd");
 		goto bad;
 	}
 	if (decode_object(&c, "", root, def->fields, def->nfields, &m->u,
@@ -738,7 +726,7 @@ put(struct ctx *c, const char *path, json_t *obj, const char *name,
     json_t *v)
 {
 	if (v == NULL || json_object_set_new(obj, name, v) == -1)
-		return fail_field(c, path, "out of memory");
+		return msgtab_fail_field(c, path, "out of memory");
 	return 0;
 }
 
@@ -757,13 +745,13 @@ encode_value(struct ctx *c, const char *path, const struct field *f,
 	switch (f->kind) {
 	case FK_CHARS:
 		if ((len = strnlen(src, f->size)) == f->size)
-			return fail_field(c, path, "not NUL-terminated");
+			return msgtab_fail_field(c, path, "not NUL-terminated");
 		s = src;
 		break;
 	case FK_CHARPTR:
 		memcpy(&s, src, sizeof(s));
 		if (s == NULL)	/* optional ones are skipped before */
-			return fail_field(c, path, "NULL");
+			return msgtab_fail_field(c, path, "NULL");
 		/* one past the maximum tells "too long" without reading on */
 		len = strnlen(s, (size_t)f->max + 1);
 		break;
@@ -775,7 +763,7 @@ encode_value(struct ctx *c, const char *path, const struct field *f,
 	case FK_UINT:
 		memcpy(&u, src, sizeof(u));
 		if (u > (uint64_t)f->max)
-			return fail_field(c, path, "%" PRIu64 " out of range "
+			return msgtab_fail_field(c, path, "%" PRIu64 " out of range "
 			    "(%" PRId64 "..%" PRId64 ")", u, f->min, f->max);
 		if (check_int(c, path, f, (int64_t)u) == -1)
 			return -1;
@@ -785,20 +773,20 @@ encode_value(struct ctx *c, const char *path, const struct field *f,
 		return put(c, path, obj, f->name, json_boolean(b));
 	case FK_OBJECT:
 		if ((v = json_object()) == NULL)
-			return fail_field(c, path, "out of memory");
+			return msgtab_fail_field(c, path, "out of memory");
 		if (encode_object(c, path, v, f->sub, f->nsub, src) == -1) {
 			json_decref(v);
 			return -1;
 		}
 		return put(c, path, obj, f->name, v);
 	default:
-		return fail_field(c, path, "bad table entry");
+		return msgtab_fail_field(c, path, "bad table entry");
 	}
 	if (check_string(c, path, f, s, len) == -1)
 		return -1;
 	/* jansson refuses what is not UTF-8: the peer would too */
 	if ((v = json_stringn(s, len)) == NULL)
-		return fail_field(c, path, "not valid UTF-8");
+		return msgtab_fail_field(c, path, "not valid UTF-8");
 	return put(c, path, obj, f->name, v);
 }
 
@@ -814,7 +802,7 @@ is_absent(const struct field *f, const void *body)
 		memcpy(&s, src, sizeof(s));
 		return s == NULL;
 	}
-	return all_zero(src, f->size);
+	return msgtab_all_zero(src, f->size);
 }
 
 static int
@@ -870,13 +858,13 @@ msg_encode(struct buf *out, enum msg_type type, const void *body, char *err,
 		err[0] = '\0';
 	buf_reset(out);
 	if ((unsigned)type >= MSG_NTYPES)
-		return fail(&c, "unknown type %d", (int)type);
+		return msgtab_fail(&c, "unknown type %d", (int)type);
 	def = &msgdefs[type];
 	c.tname = def->name;
 	if (body == NULL)
-		return fail(&c, "no body");
+		return msgtab_fail(&c, "no body");
 	if ((root = json_object()) == NULL)
-		return fail(&c, "out of memory");
+		return msgtab_fail(&c, "out of memory");
 	if (put(&c, "type", root, "type", json_string(def->name)) == -1 ||
 	    put(&c, "v", root, "v", json_integer(MSG_VERSION)) == -1)
 		goto done;
@@ -888,13 +876,13 @@ msg_encode(struct buf *out, enum msg_type type, const void *body, char *err,
 	if (json_dump_callback(root, dump_cb, &d,
 	    JSON_COMPACT | JSON_PRESERVE_ORDER) == -1) {
 		if (d.toolong)
-			fail(&c, "encoded message longer than %d bytes",
+			msgtab_fail(&c, "encoded message longer than %d bytes",
 			    MSG_MAX);
 		else if (d.error == ENOBUFS)
-			fail(&c, "encoded message longer than the buffer's "
+			msgtab_fail(&c, "encoded message longer than the buffer's "
 			    "limit (%zu bytes)", out->max);
 		else
-			fail(&c, "out of memory");
+			msgtab_fail(&c, "out of memory");
 		buf_reset(out);
 		goto done;
 	}

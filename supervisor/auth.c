@@ -65,8 +65,9 @@ auth_decide(const struct config *c, const struct authkeys *keys,
     struct msg_auth_reply *r, struct auth_note *note)
 {
 	const struct tenant_cfg	*t;
-	const struct authkey	*k;
+	const struct authkey	*k = NULL;
 	const char		*name;
+	bool			 key;
 
 	memset(r, 0, sizeof(*r));
 	memset(note, 0, sizeof(*note));
@@ -83,26 +84,43 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 		note->why = "more auth_query messages than a client can cause";
 		return AUTH_VIOLATION;
 	}
+	key = strcmp(q->method, "publickey") == 0;
 	/* libssh exported the key: anything else is not its doing. */
-	if (authkeys_fingerprint(q->key, note->fingerprint,
+	if (key && authkeys_fingerprint(q->key, note->fingerprint,
 	    sizeof(note->fingerprint)) == -1) {
 		note->why = "auth_query key is not valid base64";
 		return AUTH_VIOLATION;
 	}
 	st->queries++;
-	name = auth_keyname(q->keytype);
-	strlcpy(note->keyname, name != NULL ? name : "?",
-	    sizeof(note->keyname));
+	if (key) {
+		name = auth_keyname(q->keytype);
+		strlcpy(note->keyname, name != NULL ? name : "?",
+		    sizeof(note->keyname));
+	}
 
 	/* The user name is the tenant's; both refusals read the same. */
 	t = config_name_ok(q->user) ? config_tenant_find(c, q->user) : NULL;
-	k = t != NULL ? authkeys_lookup(keys, t->name, q->keytype, q->key) :
-	    NULL;
-	if (k == NULL) {
-		st->failures++;
-		note->invalid_user = t == NULL;
+	note->invalid_user = t == NULL;
+	if (st->queries == 1)
+		strlcpy(st->user, q->user, sizeof(st->user));
+	if (!key)
+		note->why = "public keys only";
+	else if (strcmp(st->user, q->user) != 0)
+		/* One user per connection, as sshd insists. */
+		note->why = "user changed";
+	else if ((k = t != NULL ? authkeys_lookup(keys, t->name, q->keytype,
+	    q->key) : NULL) == NULL)
 		note->why = t == NULL ? "no such tenant" :
 		    "key not in the tenant's authorized_keys";
+	else if (q->signed_ && strcmp(q->keytype, "ssh-rsa") == 0 &&
+	    strcmp(q->sigalg, "rsa-sha2-256") != 0 &&
+	    strcmp(q->sigalg, "rsa-sha2-512") != 0)
+		note->why = strcmp(q->sigalg, "ssh-rsa") == 0 ?
+		    "signature algorithm ssh-rsa (SHA-1) refused" :
+		    "signature algorithm not known: only rsa-sha2-256 and "
+		    "rsa-sha2-512 are taken";
+	if (note->why != NULL) {
+		st->failures++;
 		return AUTH_REFUSED;
 	}
 	r->ok = true;
@@ -171,15 +189,20 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 	    admit_login(w, r.tenant, full, sizeof(full)) == -1) {
 		w->auth.authed = false;
 		memset(&r, 0, sizeof(r));
-		capped = true;
+		/* The client is told why; the worker ends the session. */
+		strlcpy(r.message, full, sizeof(r.message));
+		capped = w->auth.capped = true;
 	}
+	if (user[0] == '\0')
+		strlcpy(user, "(unreadable name)", sizeof(user));
 	if (v == AUTH_REFUSED)
-		log_notice("session %lld: failed publickey for %s%s from %s "
-		    "port %d ssh: %s %s (%s; attempt %u of %d)",
-		    (long long)w->session_id, note.invalid_user ?
-		    "invalid user " : "", user, addr, port, note.keyname,
-		    note.fingerprint, note.why, w->auth.failures,
-		    AUTH_MAX_TRIES);
+		log_notice("session %lld: failed %s for %s%s from %s port %d "
+		    "ssh%s%s%s%s (%s; attempt %u of %d)",
+		    (long long)w->session_id, q->method, note.invalid_user ?
+		    "invalid user " : "", user, addr, port,
+		    note.keyname[0] != '\0' ? ": " : "", note.keyname,
+		    note.keyname[0] != '\0' ? " " : "", note.fingerprint,
+		    note.why, w->auth.failures, AUTH_MAX_TRIES);
 	else if (!w->auth.authed && !capped)
 		log_debug("session %lld: key %s %s of %s would do",
 		    (long long)w->session_id, note.keyname, note.fingerprint,
@@ -193,8 +216,9 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 		return 0;
 	}
 	if (capped) {
-		/* Not the client's fault: no failure, and it is told. */
-		wproc_shutdown(w, 0, full);
+		/* Not the client's fault: no failure. Should the worker go
+		 * on regardless, the shutdown ends it. */
+		wproc_shutdown(w, w->pool->cfg.grace, full);
 		return 0;
 	}
 	if (v == AUTH_ACCEPTED && w->auth.authed) {
@@ -214,14 +238,24 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 void
 auth_session_end(struct worker *w)
 {
+	uint64_t	 grace = w->pool->d->cfg.limits.login_grace;
 	char		 what[64];
 	unsigned	 i, n = w->auth.failures;
+	bool		 timed_out;
 
-	if (w->session_id == 0 || w->auth.authed ||
+	if (w->session_id == 0 || w->auth.authed || w->auth.capped ||
 	    strcmp(w->pool->lst->cfg.transport, "ssh") != 0)
 		return;
-	/* No key refused, yet cut for not logging in: the grace time. */
-	if (n == 0 && w->ended && strcmp(w->end_reason, "auth") == 0)
+	/*
+	 * The grace time, as measured here: the worker's word is not
+	 * needed for it, nor can a worker's claim of failures (which are
+	 * cheaper) buy it off. A session cut for no login without a
+	 * refused attempt counts as one too.
+	 */
+	timed_out = grace != 0 && ev_now_ms() - w->busy_ms >=
+	    (int64_t)grace * 1000;
+	if (timed_out || (n == 0 && w->ended &&
+	    strcmp(w->end_reason, "auth") == 0))
 		admit_penalise(w, SOURCE_GRACE, "no login");
 	for (i = 1; i <= n; i++) {
 		snprintf(what, sizeof(what), "failed login %u of %u", i, n);
@@ -338,6 +372,24 @@ state_dir(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * ssh_hostkey_algorithms must leave the worker something to sign with:
+ * at least one algorithm that one of the keys can do.
+ */
+static void
+check_hostkey_algos(const struct config *c, const struct hostkey *keys,
+    size_t n, struct cfg_errors *e)
+{
+	uint32_t	 ln = c->keyline[CK_DAEMON_ssh_hostkey_algorithms];
+	char		 first[SSHALGO_NAME_MAX + 1];
+
+	if (hostkey_algos_usable(keys, n, c->ssh_hostkey_algorithms, first,
+	    sizeof(first)) == 0)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] "
+		    "ssh_hostkey_algorithms: no host key for any of them (%s "
+		    "needs a key of its type in host_key)", first);
+}
+
 unsigned
 auth_hostkeys_load(struct daemon *d, const struct config *c,
     struct cfg_errors *e)
@@ -347,8 +399,13 @@ auth_hostkeys_load(struct daemon *d, const struct config *c,
 	uint32_t	 ln = c->keyline[CK_DAEMON_host_key];
 	unsigned	 i, before = e->nerrors;
 
-	if (d->nhostkeys > 0 || !auth_config_has_ssh(c))
+	if (!auth_config_has_ssh(c))
 		return 0;
+	if (d->nhostkeys > 0) {
+		/* Kept (host_key needs a restart): the lists may change. */
+		check_hostkey_algos(c, d->hostkeys, d->nhostkeys, e);
+		return e->nerrors - before;
+	}
 	if (c->host_key.n == 0) {
 		if (state_dir(c, err, sizeof(err)) == -1 ||
 		    hostkey_ensure(&d->hostkeys[0], c->state_dir, err,
@@ -371,6 +428,8 @@ auth_hostkeys_load(struct daemon *d, const struct config *c,
 	if (e->nerrors == before && (d->hostkey_text = hostkey_hello(
 	    d->hostkeys, d->nhostkeys, err, sizeof(err))) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: %s", err);
+	if (e->nerrors == before)
+		check_hostkey_algos(c, d->hostkeys, d->nhostkeys, e);
 	if (e->nerrors != before) {
 		auth_hostkeys_free(d);
 		return e->nerrors - before;
@@ -395,9 +454,15 @@ auth_check(const struct config *c, struct cfg_errors *e)
 
 	(void)auth_keys_load(c, &keys, e);
 	authkeys_free(&keys);
-	/* The state directory's key is made at the start, not checked. */
-	if (!auth_config_has_ssh(c) || c->host_key.n == 0)
+	if (!auth_config_has_ssh(c))
 		return;
+	/* The state directory's key is made at the start, not checked. */
+	if (c->host_key.n == 0) {
+		memset(&k[0], 0, sizeof(k[0]));
+		strlcpy(k[0].type, "ssh-ed25519", sizeof(k[0].type));
+		check_hostkey_algos(c, k, 1, e);
+		return;
+	}
 	before = e->nerrors;
 	for (i = 0; i < c->host_key.n; i++) {
 		if (resolve(c, c->host_key.v[i], path, sizeof(path)) == -1)
@@ -416,6 +481,7 @@ auth_check(const struct config *c, struct cfg_errors *e)
 		else {
 			explicit_bzero(text, strlen(text));
 			free(text);
+			check_hostkey_algos(c, k, n, e);
 		}
 	}
 	for (i = 0; i < n; i++)

@@ -16,8 +16,11 @@
 #include <string.h>
 
 #include <bsd/string.h>
+#include <libssh/libssh.h>
 
 #include "config.h"
+#include "hostkey.h"
+#include "sshalgo.h"
 
 /* --- errors -------------------------------------------------------------- */
 
@@ -443,6 +446,37 @@ check_listener(const struct config *c, size_t i, struct cfg_errors *e)
 	check_pool(c, l, e);
 }
 
+/* Each algorithm of the four lists must be in the linked libssh. */
+static void
+check_algos(const struct config *c, struct cfg_errors *e)
+{
+	static const enum cfg_key_id keys[] = { CK_DAEMON_ssh_kex,
+	    CK_DAEMON_ssh_ciphers, CK_DAEMON_ssh_macs,
+	    CK_DAEMON_ssh_hostkey_algorithms };
+	const struct cfg_key	*k;
+	const char		*list, *p;
+	char			 name[SSHALGO_NAME_MAX + 1];
+	uint32_t		 ln;
+	size_t			 i, n;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		k = &config_keys[keys[i]];
+		list = config_key_cfield(c, NULL, NULL, keys[i]);
+		ln = c->keyline[keys[i]];
+		for (p = list; *p != '\0'; p += n + (p[n] == ',')) {
+			n = strcspn(p, ",");
+			snprintf(name, sizeof(name), "%.*s", (int)n, p);
+			if (!hostkey_libssh_has(config_algo_kind(k->type),
+			    name))
+				cfg_error(e, file_of(c, ln), ln, "[daemon] %s: "
+				    "%s %s: the linked libssh (%s) does not "
+				    "have it", k->name,
+				    sshalgo_kind_words(config_algo_kind(
+				    k->type)), name, ssh_version(0));
+		}
+	}
+}
+
 static void
 check(const struct config *c, struct cfg_errors *e)
 {
@@ -453,6 +487,7 @@ check(const struct config *c, struct cfg_errors *e)
 
 	for (i = 0; i < c->nlisteners; i++)
 		check_listener(c, i, e);
+	check_algos(c, e);
 	check_limits(c, "[limits]", &c->limits, NULL, 0, e);
 	if (c->sup.penalty_min > c->sup.penalty_max) {
 		ln = line_of(c, NULL, 0, CK_SUP_penalty_min,

@@ -93,6 +93,10 @@ write_group(FILE *f, const struct config *c, const struct listener_cfg *l,
 		if (config_keys[i].group != g || (t != NULL &&
 		    (config_keys[i].flags & CK_SERVER) != 0))
 			continue;
+		/* An ssh listener has no fixed tenant: -T must read back. */
+		if (l != NULL && i == CK_LISTENER_tenant &&
+		    strcmp(l->transport, "ssh") == 0)
+			continue;
 		config_value_format(i, config_key_cfield(c, l, t, i), v,
 		    sizeof(v));
 		write_key(f, "", config_keys[i].name, v);

@@ -439,6 +439,40 @@ parse_uidrange(const struct cfg_key *k, const char *v, struct uid_range *out,
 	return 0;
 }
 
+/* The algorithm kind of a CT_SSH_* key. */
+enum sshalgo_kind
+config_algo_kind(enum cfg_type t)
+{
+	switch (t) {
+	case CT_SSH_CIPHERS:
+		return SSHALGO_KIND_CIPHER;
+	case CT_SSH_MACS:
+		return SSHALGO_KIND_MAC;
+	case CT_SSH_HOSTKEYS:
+		return SSHALGO_KIND_HOSTKEY;
+	default:
+		return SSHALGO_KIND_KEX;
+	}
+}
+
+/* An ssh algorithm list in sshd's syntax, stored resolved. */
+static int
+parse_algos(const struct cfg_key *k, const char *v, char *field,
+    bool append, char *err, size_t errlen)
+{
+	char	 list[SSHALGO_LIST_MAX];
+
+	strlcpy(list, field, sizeof(list));
+	if (sshalgo_resolve(config_algo_kind(k->type), v, append, list,
+	    sizeof(list), err, errlen) == -1)
+		return -1;
+	if (strlcpy(field, list, k->size) >= k->size) {
+		snprintf(err, errlen, "the list is too long");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 set_string(const struct cfg_key *k, char *field, const char *v, char *err,
     size_t errlen)
@@ -533,6 +567,11 @@ config_value_set(enum cfg_key_id id, void *field, const char *v,
 		return parse_startups(k, v, field, err, errlen);
 	case CT_UIDRANGE:
 		return parse_uidrange(k, v, field, err, errlen);
+	case CT_SSH_KEX:
+	case CT_SSH_CIPHERS:
+	case CT_SSH_MACS:
+	case CT_SSH_HOSTKEYS:
+		return parse_algos(k, v, field, append, err, errlen);
 	}
 	snprintf(err, errlen, "unknown type");
 	return -1;
@@ -595,6 +634,10 @@ config_value_format(enum cfg_key_id id, const void *field, char *buf,
 	case CT_PATH:
 	case CT_ADDR:
 	case CT_TRANSPORT:
+	case CT_SSH_KEX:
+	case CT_SSH_CIPHERS:
+	case CT_SSH_MACS:
+	case CT_SSH_HOSTKEYS:
 		snprintf(buf, len, "%s", (const char *)field);
 		return;
 	case CT_LOGLEVEL:
@@ -642,6 +685,10 @@ config_value_equal(enum cfg_key_id id, const void *a, const void *b)
 	case CT_PATH:
 	case CT_ADDR:
 	case CT_TRANSPORT:
+	case CT_SSH_KEX:
+	case CT_SSH_CIPHERS:
+	case CT_SSH_MACS:
+	case CT_SSH_HOSTKEYS:
 		return strcmp(a, b) == 0;
 	case CT_CIDRS:
 		la = a;

@@ -35,6 +35,7 @@
 #include "pool.h"
 #include "source.h"
 #include "spawner.h"
+#include "sshalgo.h"
 #include "version.h"
 
 
@@ -50,6 +51,20 @@ int64_t
 daemon_next_session(struct daemon *d)
 {
 	return ++d->session_seq;
+}
+
+void
+daemon_negotiated(struct daemon *d, const struct msg_negotiated *n)
+{
+	int	 i;
+
+	/* The message table let only known names through. */
+	if ((i = sshalgo_index(SSHALGO_KIND_KEX, n->kex,
+	    strlen(n->kex))) >= 0)
+		d->by_kex[i]++;
+	if ((i = sshalgo_index(SSHALGO_KIND_CIPHER, n->cipher,
+	    strlen(n->cipher))) >= 0)
+		d->by_cipher[i]++;
 }
 
 void

@@ -98,8 +98,13 @@ hostkey_read(const char *path, char *err, size_t errlen)
 	return text;
 }
 
+/*
+ * k from key, imported from text: its type checked, the private key text
+ * hello carries, the public key and fingerprint.
+ */
 static int
-hostkey_fill(struct hostkey *k, ssh_key key, char *err, size_t errlen)
+hostkey_fill(struct hostkey *k, ssh_key key, const char *text, char *err,
+    size_t errlen)
 {
 	enum ssh_keytypes_e	 type = ssh_key_type(key);
 	unsigned char		*hash = NULL;
@@ -129,10 +134,18 @@ hostkey_fill(struct hostkey *k, ssh_key key, char *err, size_t errlen)
 		    k->path, ssh_key_type_to_char(type));
 	}
 	strlcpy(k->type, ssh_key_type_to_char(type), sizeof(k->type));
-	/* libssh's own export: the form its import in the worker reads. */
+	/*
+	 * libssh's own export: the form its import in the worker reads. It
+	 * cannot export an RSA key read from OpenSSH's format (what
+	 * ssh-keygen writes by default); the text it read is then what the
+	 * worker's identical import reads too.
+	 */
 	if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &k->pem) !=
-	    SSH_OK || k->pem == NULL)
-		FAIL("%s: cannot export the private key", k->path);
+	    SSH_OK || k->pem == NULL) {
+		k->pem = NULL;
+		if ((k->pem = strdup(text)) == NULL)
+			FAIL("%s: cannot export the private key", k->path);
+	}
 	if (strlen(k->pem) > MSG_KEY_MAX)
 		FAIL("%s: the key is too long for a message", k->path);
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || b64 == NULL)
@@ -170,15 +183,17 @@ hostkey_load(struct hostkey *k, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	rv = ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, &key);
-	explicit_bzero(text, strlen(text));
-	free(text);
 	if (rv != SSH_OK || key == NULL) {
+		explicit_bzero(text, strlen(text));
+		free(text);
 		snprintf(err, errlen, "%s: not an unencrypted private key "
 		    "(OpenSSH or PEM format)", path);
 		hostkey_free(k);
 		return -1;
 	}
-	rv = hostkey_fill(k, key, err, errlen);
+	rv = hostkey_fill(k, key, text, err, errlen);
+	explicit_bzero(text, strlen(text));
+	free(text);
 	ssh_key_free(key);
 	if (rv == -1)
 		hostkey_free(k);
@@ -347,4 +362,63 @@ hostkey_hello(const struct hostkey *keys, size_t n, char *err,
 			strlcat(text, "\n", len + 1);
 	}
 	return text;
+}
+
+/* --- the algorithm lists ------------------------------------------------- */
+
+bool
+hostkey_libssh_has(enum sshalgo_kind k, const char *name)
+{
+	static const enum ssh_options_e opt[SSHALGO_NKINDS] = {
+		[SSHALGO_KIND_KEX] = SSH_OPTIONS_KEY_EXCHANGE,
+		[SSHALGO_KIND_CIPHER] = SSH_OPTIONS_CIPHERS_S_C,
+		[SSHALGO_KIND_MAC] = SSH_OPTIONS_HMAC_S_C,
+		[SSHALGO_KIND_HOSTKEY] = SSH_OPTIONS_HOSTKEYS,
+	};
+	ssh_session	 s;
+	bool		 ok;
+
+	/* libssh refuses a list of which it knows no algorithm. */
+	if ((s = ssh_new()) == NULL)
+		return false;
+	ok = ssh_options_set(s, opt[k], name) == SSH_OK;
+	ssh_free(s);
+	return ok;
+}
+
+/* The key type an algorithm signs with: rsa-sha2-* with ssh-rsa keys. */
+static const char *
+algo_keytype(const char *algo, size_t len)
+{
+	if (len > 8 && strncmp(algo, "rsa-sha2-", 9) == 0)
+		return "ssh-rsa";
+	return NULL;
+}
+
+size_t
+hostkey_algos_usable(const struct hostkey *keys, size_t n, const char *list,
+    char *first_unusable, size_t len)
+{
+	const char	*p = list, *e, *type;
+	size_t		 i, l, usable = 0;
+	bool		 found;
+
+	if (first_unusable != NULL && len > 0)
+		first_unusable[0] = '\0';
+	for (; *p != '\0'; p = *e == ',' ? e + 1 : e) {
+		e = p + strcspn(p, ",");
+		l = (size_t)(e - p);
+		type = algo_keytype(p, l);
+		found = false;
+		for (i = 0; i < n && !found; i++)
+			found = type != NULL ? strcmp(keys[i].type, type) == 0 :
+			    strlen(keys[i].type) == l &&
+			    strncmp(keys[i].type, p, l) == 0;
+		if (found)
+			usable++;
+		else if (first_unusable != NULL && len > 0 &&
+		    first_unusable[0] == '\0')
+			snprintf(first_unusable, len, "%.*s", (int)l, p);
+	}
+	return usable;
 }

@@ -103,9 +103,9 @@ die(int status, const char *fmt, ...)
 static const char *
 esc(const char *s)
 {
-	static char	 bufs[8][1024];
+	static char	 bufs[16][1024];
 	static int	 slot;
-	char		*b = bufs[slot++ % 8];
+	char		*b = bufs[slot++ % 16];
 
 	if (s == NULL)
 		return "-";
@@ -265,7 +265,7 @@ print_json(const json_t *j)
 
 /* --- tables -------------------------------------------------------------- */
 
-#define TABLE_COLS	12
+#define TABLE_COLS	14
 
 struct table {
 	size_t	 ncols, nrows;
@@ -379,7 +379,7 @@ nonempty(const char *s)
 static void
 print_sessions(const json_t *workers)
 {
-	struct table	 t = { .ncols = 10 };
+	struct table	 t = { .ncols = 13 };
 	const json_t	*w, *s;
 	char		 key[160];
 	size_t		 i;
@@ -388,7 +388,7 @@ print_sessions(const json_t *workers)
 	t.right[0] = t.right[4] = t.right[5] = t.right[6] = t.right[7] =
 	    t.right[8] = true;
 	row(&t, "SESSION", "TENANT", "PEER", "TRANSPORT", "AGE", "IDLE",
-	    "INSTRUCTIONS", "IN", "OUT", "KEY");
+	    "INSTRUCTIONS", "IN", "OUT", "KEY", "KEX", "CIPHER", "CLIENT");
 	json_array_foreach(workers, i, w) {
 		s = json_object_get(w, "session");
 		if (!json_is_object(s))
@@ -400,11 +400,13 @@ print_sessions(const json_t *workers)
 			    gs(s, "key_type"), gs(s, "key_fingerprint"));
 		else
 			strlcpy(key, "-", sizeof(key));
+		/* ssh: what the key exchange settled on; "-" for line. */
 		row(&t, num(gi(s, "id")), nonempty(gs(s, "tenant")),
 		    gs(s, "peer"), gs(s, "transport"),
 		    dur(gi(s, "age_seconds")), dur(gi(s, "idle_seconds")),
 		    num(gi(s, "instructions")), num(gi(s, "bytes_in")),
-		    num(gi(s, "bytes_out")), key);
+		    num(gi(s, "bytes_out")), key, nonempty(gs(s, "kex")),
+		    nonempty(gs(s, "cipher")), nonempty(gs(s, "client")));
 		n++;
 	}
 	if (n == 0) {

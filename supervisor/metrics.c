@@ -21,6 +21,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "source.h"
+#include "sshalgo.h"
 #include "status.h"
 
 enum mtype { MT_INT, MT_STR };
@@ -76,6 +77,12 @@ static const char *const refusal_kinds[] = {
 	STATUS_REFUSAL_KINDS(KIND_JSON) NULL
 };
 #undef KIND_JSON
+/* ssh sessions by what their key exchange settled on (sshalgo.h). */
+#define ALGO_JSON(n)	n,
+static const char *const kex_kinds[] = { SSHALGO_KEX(ALGO_JSON, ) NULL };
+static const char *const cipher_kinds[] = {
+	SSHALGO_CIPHER(ALGO_JSON, ) NULL };
+#undef ALGO_JSON
 #define OFFENCE_JSON(N, n, secs, what)	#n,
 static const char *const offence_kinds[] = {
 	SOURCE_OFFENCES(OFFENCE_JSON) NULL
@@ -395,8 +402,15 @@ metrics_write(FILE *f, const json_t *doc, unsigned flags, char *err,
 	}
 	free(rows);
 	o = json_object_get(doc, "sessions");
-	if ((rows = rows_of(o, &n)) != NULL)
+	if ((rows = rows_of(o, &n)) != NULL) {
 		put_object(f, &s, &sessions, rows, n);
+		put_kinds(f, &s, &sessions, "kex", "kex", "kex", kex_kinds,
+		    "ssh sessions by the key exchange method they settled on",
+		    rows, n);
+		put_kinds(f, &s, &sessions, "cipher", "ciphers", "cipher",
+		    cipher_kinds, "ssh sessions by the cipher they settled on "
+		    "(server to client)", rows, n);
+	}
 	free(rows);
 	/* per_tenant is keyed by name: the key is the tenant label. */
 	o = json_object_get(o, "per_tenant");

@@ -21,9 +21,11 @@
 #include "admit.h"
 #include "config.h"
 #include "daemon.h"
+#include "escape.h"
 #include "listener.h"
 #include "pool.h"
 #include "source.h"
+#include "sshalgo.h"
 #include "status.h"
 #include "tenant.h"
 #include "version.h"
@@ -188,6 +190,20 @@ tenants_object(struct daemon *d)
 	return o;
 }
 
+/* ssh sessions counted by an algorithm's name, every name present. */
+static json_t *
+by_name(enum sshalgo_kind k, const uint64_t *counts)
+{
+	const char *const	*n = sshalgo_names(k);
+	json_t			*o = json_object();
+	size_t			 i;
+
+	for (i = 0; o != NULL && n[i] != NULL; i++)
+		json_object_set_new(o, n[i], json_integer(
+		    (json_int_t)counts[i]));
+	return o;
+}
+
 static json_t *
 sessions_object(struct daemon *d)
 {
@@ -210,6 +226,9 @@ sessions_object(struct daemon *d)
 	if ((o = put_sessions(&s)) == NULL)
 		return NULL;
 	json_object_set_new(o, "per_tenant", tenants_object(d));
+	json_object_set_new(o, "kex", by_name(SSHALGO_KIND_KEX, d->by_kex));
+	json_object_set_new(o, "ciphers", by_name(SSHALGO_KIND_CIPHER,
+	    d->by_cipher));
 	return o;
 }
 
@@ -218,6 +237,7 @@ session_object(const struct worker *w, int64_t now)
 {
 	struct status_session	 s;
 	const struct msg_counters *c = &w->counters;
+	char			 client[MSG_CLIENT_MAX * 4 + 1];
 	int64_t			 since;
 
 	memset(&s, 0, sizeof(s));
@@ -238,6 +258,13 @@ session_object(const struct worker *w, int64_t now)
 	s.program_bytes = (int64_t)c->program_bytes;
 	s.key_type = w->auth.keyname;
 	s.key_fingerprint = w->auth.fingerprint;
+	/* The worker's word, validated by the message table. */
+	s.kex = w->nego.kex;
+	s.cipher = w->nego.cipher;
+	s.mac = w->nego.mac;
+	escape_untrusted(client, sizeof(client), w->nego.client,
+	    strlen(w->nego.client));
+	s.client = client;
 	return put_session(&s);
 }
 

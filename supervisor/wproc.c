@@ -112,7 +112,7 @@ static void
 log_untrusted(struct worker *w, int prio, const char *what, const char *s,
     size_t len)
 {
-	char	 vis[1024];
+	char	 vis[1024], own[40];
 	int64_t	 now = ev_now_ms();
 
 	if (now - w->logs.window_ms >= 1000 && w->logs.dropped > 0) {
@@ -123,6 +123,15 @@ log_untrusted(struct worker *w, int prio, const char *what, const char *s,
 	}
 	if (!rl_take(&w->logs, now, LOGS_PER_SECOND))
 		return;
+	/* Its "session N: " is in our prefix already (wname). */
+	if (w->session_id != 0) {
+		snprintf(own, sizeof(own), "session %lld: ",
+		    (long long)w->session_id);
+		if (len >= strlen(own) && strncmp(s, own, strlen(own)) == 0) {
+			s += strlen(own);
+			len -= strlen(own);
+		}
+	}
 	escape_untrusted(vis, sizeof(vis), s, len);
 	/* A worker may not raise alarms above "err". */
 	if (prio < LOG_ERR)
@@ -157,7 +166,13 @@ send_hello(struct worker *w)
 	h.log_level = d->cfg.log_level;
 	h.sandbox_debug = d->cfg.sandbox_debug;
 	/* The host keys go to ssh workers only (the table insists too). */
-	h.hostkey = strcmp(h.transport, "ssh") == 0 ? d->hostkey_text : NULL;
+	if (strcmp(h.transport, "ssh") == 0) {
+		h.hostkey = d->hostkey_text;
+		h.kex = d->cfg.ssh_kex;
+		h.ciphers = d->cfg.ssh_ciphers;
+		h.macs = d->cfg.ssh_macs;
+		h.hostkey_algorithms = d->cfg.ssh_hostkey_algorithms;
+	}
 	if (msg_send(w->chan, MSG_HELLO, &h, -1, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		if (err[0] != '\0')
@@ -674,6 +689,17 @@ handle(struct worker *w, struct msg *m)
 	case MSG_LOG:
 		log_untrusted(w, (int)m->u.log.level, "", m->u.log.msg,
 		    strlen(m->u.log.msg));
+		break;
+	case MSG_NEGOTIATED:
+		/* Its word (the table checked the names): shown, counted. */
+		if (strcmp(p->lst->cfg.transport, "ssh") != 0 ||
+		    w->negotiated || w->session_id == 0) {
+			violation(w, "negotiated twice, or not ssh");
+			return;
+		}
+		w->negotiated = true;
+		w->nego = m->u.negotiated;
+		daemon_negotiated(d, &w->nego);
 		break;
 	case MSG_PING:
 		pong.seq = m->u.ping.seq;

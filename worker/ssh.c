@@ -7,7 +7,7 @@
  * up with nothing left to read from disk later: config files off, the
  * host keys imported from the PEM text in `hello`, logging routed to our
  * log sink (libssh's own logger would open /etc/localtime), one
- * RAND_bytes so OpenSSL's DRBG is seeded, modern algorithms only.
+ * RAND_bytes so OpenSSL's DRBG is seeded, the algorithm lists from hello.
  *
  * A session (ssh_serve): TCP_NODELAY, key exchange and authentication
  * within the login grace time, public keys only, each checked by the
@@ -44,18 +44,8 @@
 #include "log.h"
 #include "msg.h"
 #include "ssh_internal.h"
+#include "sshalgo.h"
 #include "transport.h"
-
-/* Only these, in this order of preference (../shared/DESIGN.md). */
-#define SSH_KEX		"curve25519-sha256,curve25519-sha256@libssh.org"
-#define SSH_CIPHERS	"chacha20-poly1305@openssh.com," \
-			"aes256-gcm@openssh.com,aes128-gcm@openssh.com"
-#define SSH_MACS	"hmac-sha2-256-etm@openssh.com," \
-			"hmac-sha2-512-etm@openssh.com"
-#define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
-			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
-			"ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com," \
-			"rsa-sha2-512,rsa-sha2-256"
 
 #define SSH_PEM_BEGIN	"-----BEGIN "
 #define SSH_PEM_END	"-----END "
@@ -70,16 +60,31 @@ static ssh_bind	 ssh_bindp;
 
 /* --- before lock-down ------------------------------------------------------- */
 
+/*
+ * libssh's log level as configured (from hello's); while a client
+ * authenticates libssh traces (ssh_auth.c), and what is past this level
+ * is read there and not logged. Log configuration: a global.
+ */
+static int	 ssh_log_level = SSH_LOG_WARNING;
+
 /* libssh's log lines, into ours (and so to the supervisor). */
 static void
 ssh_log_cb(int priority, const char *function, const char *buffer,
     void *userdata)
 {
-	(void)function;
-	(void)userdata;
+	if (userdata != NULL)
+		ssh_auth_log(userdata, function, buffer);
+	if (priority > ssh_log_level)
+		return;
 	/* libssh's "warnings" are mostly what a client did or undid. */
 	log_msg(priority <= SSH_LOG_WARNING ? LOG_INFO : LOG_DEBUG,
 	    "libssh: %s", buffer);
+}
+
+void
+ssh_log_trace(bool on)
+{
+	ssh_set_log_level(on ? SSH_LOG_TRACE : ssh_log_level);
 }
 
 /* Import each PEM block of text (one or more host keys) into the bind. */
@@ -147,20 +152,6 @@ ssh_import_keys(const char *text, char *err, size_t errlen)
 	return n;
 }
 
-/* The host key algorithms: ed25519 first, then those of other keys. */
-static void
-ssh_hostkey_algos(const char *text, char *out, size_t len)
-{
-	strlcpy(out, "ssh-ed25519", len);
-	if (strstr(text, "BEGIN EC PRIVATE KEY") != NULL ||
-	    strstr(text, "BEGIN RSA PRIVATE KEY") != NULL ||
-	    strstr(text, "BEGIN PRIVATE KEY") != NULL) {
-		/* PEM keys other than ed25519: offer what they can do. */
-		strlcat(out, ",ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
-		    "ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256", len);
-	}
-}
-
 static int
 ssh_bind_set(enum ssh_bind_options_e opt, const char *name, const void *v,
     char *err, size_t errlen)
@@ -176,17 +167,19 @@ static int
 ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 {
 	unsigned char	 seed[32];
-	char		 algos[256];
 	bool		 no = false;
 	int		 level;
 
-	if (h->hostkey == NULL) {
-		snprintf(err, errlen, "hello carries no host key");
+	if (h->hostkey == NULL || h->kex == NULL || h->ciphers == NULL ||
+	    h->macs == NULL || h->hostkey_algorithms == NULL) {
+		snprintf(err, errlen, "hello carries no host key or no "
+		    "algorithm lists");
 		return -1;
 	}
 	/* Before anything in libssh can log: never its default logger. */
 	ssh_set_log_callback(ssh_log_cb);
 	level = h->log_level >= LOG_DEBUG ? SSH_LOG_PROTOCOL : SSH_LOG_WARNING;
+	ssh_log_level = level;
 	ssh_set_log_level(level);
 	/*
 	 * OpenSSL first, without the system's openssl.cnf: nothing there is
@@ -218,7 +211,6 @@ ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 		snprintf(err, errlen, "ssh_bind_new: out of memory");
 		return -1;
 	}
-	ssh_hostkey_algos(h->hostkey, algos, sizeof(algos));
 	/* No /etc/ssh/libssh_server_config, whatever it says. */
 	if (ssh_bind_set(SSH_BIND_OPTIONS_PROCESS_CONFIG, "PROCESS_CONFIG",
 	    &no, err, errlen) == -1 ||
@@ -226,16 +218,16 @@ ssh_prepare(const struct msg_hello *h, char *err, size_t errlen)
 	    &level, err, errlen) == -1 ||
 	    ssh_import_keys(h->hostkey, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS,
-	    "HOSTKEY_ALGORITHMS", algos, err, errlen) == -1 ||
+	    "HOSTKEY_ALGORITHMS", h->hostkey_algorithms, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_KEY_EXCHANGE, "KEY_EXCHANGE",
-	    SSH_KEX, err, errlen) == -1 ||
+	    h->kex, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_CIPHERS_C_S, "CIPHERS_C_S",
-	    SSH_CIPHERS, err, errlen) == -1 ||
+	    h->ciphers, err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_CIPHERS_S_C, "CIPHERS_S_C",
-	    SSH_CIPHERS, err, errlen) == -1 ||
-	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_C_S, "HMAC_C_S", SSH_MACS,
+	    h->ciphers, err, errlen) == -1 ||
+	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_C_S, "HMAC_C_S", h->macs,
 	    err, errlen) == -1 ||
-	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_S_C, "HMAC_S_C", SSH_MACS,
+	    ssh_bind_set(SSH_BIND_OPTIONS_HMAC_S_C, "HMAC_S_C", h->macs,
 	    err, errlen) == -1 ||
 	    ssh_bind_set(SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES,
 	    "PUBKEY_ACCEPTED_KEY_TYPES", SSH_USERKEYS, err, errlen) == -1)
@@ -257,6 +249,43 @@ ssh_broken(struct sshc *c, const char *what)
 		    SESSION_END_HANGUP : SESSION_END_AUTH;
 }
 
+/*
+ * The supervisor said to end: why, in its words ("server shutting down",
+ * "session killed by the administrator", a tenant's session limit), on
+ * the channel and in the DISCONNECT.
+ */
+void
+ssh_shutdown_bye(struct sshc *c)
+{
+	char	 line[MSG_TEXT_MAX + 16];
+	size_t	 n;
+
+	if (c->reason != NULL)
+		return;
+	strlcpy(c->bye_buf, c->s->shutdown_why[0] != '\0' ?
+	    c->s->shutdown_why : "server shutting down", sizeof(c->bye_buf));
+	if (c->bye_buf[0] >= 'a' && c->bye_buf[0] <= 'z')
+		c->bye_buf[0] = (char)(c->bye_buf[0] - 'a' + 'A');
+	/* Without a trailing stop or line end, for both uses. */
+	n = strcspn(c->bye_buf, "\r\n");
+	while (n > 0 && c->bye_buf[n - 1] == '.')
+		n--;
+	c->bye_buf[n] = '\0';
+	c->bye_msg = c->bye_buf;
+	snprintf(line, sizeof(line), "%s. Goodbye!", c->bye_buf);
+	ssh_chan_bye(c, SESSION_END_SHUTDOWN, line);
+}
+
+uint64_t
+ssh_until(const struct sshc *c, uint64_t ms)
+{
+	uint64_t	 until = session_now() + ms;
+
+	if (c->s->shutdown && c->s->shutdown_by < until)
+		until = c->s->shutdown_by;
+	return until;
+}
+
 /* The supervisor's channel is readable: answer it from the loop. */
 static int
 ssh_chan_event(socket_t fd, int revents, void *arg)
@@ -266,12 +295,9 @@ ssh_chan_event(socket_t fd, int revents, void *arg)
 	(void)fd;
 	(void)revents;
 	if (session_chan(c->s) == -1) {
-		if (c->s->shutdown) {
-			ssh_session_set_disconnect_message(c->ss,
-			    "Server shutting down");
-			ssh_chan_bye(c, SESSION_END_SHUTDOWN,
-			    "Server shutting down. Goodbye!");
-		} else if (c->reason == NULL)
+		if (c->s->shutdown)
+			ssh_shutdown_bye(c);
+		else if (c->reason == NULL)
 			c->reason = SESSION_END_HANGUP;
 	}
 	return 0;
@@ -308,182 +334,7 @@ ssh_turn(struct sshc *c, int timeout)
 	(void)session_tick(c->s);
 }
 
-/*
- * Wait ms while answering the supervisor: the delay after a failed
- * attempt, inside a libssh callback (the client waits for our answer).
- */
-static void
-ssh_delay(struct sshc *c, int ms)
-{
-	struct pollfd	 pfd;
-	uint64_t	 until = session_now() + (uint64_t)ms, now;
-
-	while (!c->s->shutdown && !c->s->orphaned &&
-	    (now = session_now()) < until) {
-		pfd.fd = MSG_CHAN_FD;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(until - now)) > 0)
-			(void)session_chan(c->s);
-	}
-}
-
-/* --- authentication ---------------------------------------------------- */
-
-/* Letters, digits, '_', '-', '.', starting with a letter or digit. */
-static bool
-ssh_user_ok(const char *u)
-{
-	const char	*p;
-	size_t		 n = strlen(u);
-
-	if (n == 0 || n > MSG_NAME_MAX ||
-	    !((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z') ||
-	    (u[0] >= '0' && u[0] <= '9')))
-		return false;
-	for (p = u; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-		    *p == '.'))
-			return false;
-	return true;
-}
-
-/* The key's type name and SHA256 fingerprint, for the logs. */
-static void
-ssh_key_info(struct sshc *c, ssh_key key)
-{
-	unsigned char	*hash = NULL;
-	size_t		 hlen = 0;
-	char		*fp;
-
-	strlcpy(c->keytype, ssh_key_type_to_char(ssh_key_type(key)),
-	    sizeof(c->keytype));
-	strlcpy(c->fpr, "SHA256:?", sizeof(c->fpr));
-	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
-	    &hlen) != SSH_OK)
-		return;
-	if ((fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash,
-	    hlen)) != NULL) {
-		strlcpy(c->fpr, fp, sizeof(c->fpr));
-		ssh_string_free_char(fp);
-	}
-	ssh_clean_pubkey_hash(&hash);
-}
-
-/*
- * One failed attempt: logged with source, user and key, counted, and
- * answered after the same delay whatever the reason, so that a client
- * learns nothing from which it was (unknown user, wrong key).
- */
-static int
-ssh_fail(struct sshc *c, const char *method, const char *user,
-    const char *why)
-{
-	bool	 key = strcmp(method, "publickey") == 0;
-
-	c->failures++;
-	log_notice("session %lld: failed %s for %s from %s%s%s%s%s: %s "
-	    "(attempt %d of %d)", (long long)c->s->id, method, user,
-	    c->s->peer, key ? ": " : "", key ? c->keytype : "", key ? " " : "",
-	    key ? c->fpr : "", why, c->failures, SSH_MAX_AUTH_TRIES);
-	ssh_delay(c, SSH_FAIL_DELAY_MS);
-	return SSH_AUTH_DENIED;
-}
-
-static int
-ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
-    char state, void *arg)
-{
-	struct sshc		*c = arg;
-	struct msg_auth_query	 q;
-	char			*b64 = NULL;
-	uint64_t		 now;
-	int			 rv, left;
-
-	(void)ss;
-	ssh_key_info(c, key);
-	if (c->authed || c->reason != NULL ||
-	    c->failures >= SSH_MAX_AUTH_TRIES)
-		return SSH_AUTH_DENIED;
-	if (state == SSH_PUBLICKEY_STATE_WRONG)
-		return ssh_fail(c, "publickey", user, "bad signature");
-	if (!ssh_user_ok(user))
-		return ssh_fail(c, "publickey", "(invalid user name)",
-		    "not a tenant name");
-	/* One user per connection, as sshd insists. */
-	if (c->user[0] == '\0')
-		strlcpy(c->user, user, sizeof(c->user));
-	else if (strcmp(c->user, user) != 0)
-		return ssh_fail(c, "publickey", user, "user changed");
-	/* The supervisor counts them too: more is a protocol violation. */
-	if (c->queries >= SSH_MAX_AUTH_QUERIES)
-		return ssh_fail(c, "publickey", user, "too many keys offered");
-	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || b64 == NULL ||
-	    strlen(b64) > MSG_KEY_MAX) {
-		ssh_string_free_char(b64);
-		return ssh_fail(c, "publickey", user, "key not exportable");
-	}
-	memset(&q, 0, sizeof(q));
-	strlcpy(q.user, user, sizeof(q.user));
-	strlcpy(q.keytype, c->keytype, sizeof(q.keytype));
-	q.key = b64;
-	q.signed_ = state == SSH_PUBLICKEY_STATE_VALID;
-	now = session_now();
-	left = now < c->grace_end ? (c->grace_end - now < SSH_AUTH_REPLY_MS ?
-	    (int)(c->grace_end - now) : SSH_AUTH_REPLY_MS) : 1;
-	c->queries++;
-	rv = session_auth(c->s, &q, left);
-	ssh_string_free_char(b64);
-	if (rv == -1) {
-		if (c->s->shutdown)
-			ssh_chan_bye(c, SESSION_END_SHUTDOWN, NULL);
-		else if (c->reason == NULL)
-			c->reason = SESSION_END_ERROR;
-		return SSH_AUTH_DENIED;
-	}
-	if (rv == 0)
-		return ssh_fail(c, "publickey", user, "key not accepted");
-	if (!q.signed_)
-		return SSH_AUTH_SUCCESS;	/* the probe: "pk ok" */
-	c->authed = true;
-	c->active = session_now();
-	/* sshd's audit line, with the tenant the supervisor named. */
-	log_notice("session %lld: accepted publickey for %s (tenant %s) from "
-	    "%s: %s %s", (long long)c->s->id, user, c->s->tenant, c->s->peer,
-	    c->keytype, c->fpr);
-	return SSH_AUTH_SUCCESS;
-}
-
-static int
-ssh_cb_auth_password(ssh_session ss, const char *user, const char *password,
-    void *arg)
-{
-	(void)ss;
-	(void)password;
-	return ssh_fail(arg, "password", ssh_user_ok(user) ? user :
-	    "(invalid user name)", "public keys only");
-}
-
-/*
- * gssapi-with-mic: refused here, before libssh would ask the GSSAPI
- * library which mechanisms it has. Without this callback libssh answers
- * the request itself by calling into GSSAPI (gss_indicate_mechs and on),
- * whatever methods we allow, so a client could make Kerberos code run in
- * the worker; with it, no GSSAPI function is ever called (and the static
- * ssh worker links no GSSAPI library at all: see gss_none.c).
- */
-static ssh_string
-ssh_cb_gssapi_select_oid(ssh_session ss, const char *user, int n_oid,
-    ssh_string *oids, void *arg)
-{
-	(void)ss;
-	(void)n_oid;
-	(void)oids;
-	(void)ssh_fail(arg, "gssapi-with-mic", user != NULL &&
-	    ssh_user_ok(user) ? user : "(invalid user name)",
-	    "public keys only");
-	return NULL;
-}
+/* --- requests ------------------------------------------------------------ */
 
 /*
  * What no callback took: other authentication methods, channel types,
@@ -494,7 +345,6 @@ static int
 ssh_cb_message(ssh_session ss, ssh_message m, void *arg)
 {
 	struct sshc	*c = arg;
-	const char	*u;
 	char		 note[160];
 	int		 type = ssh_message_type(m);
 	int		 sub = ssh_message_subtype(m);
@@ -502,14 +352,10 @@ ssh_cb_message(ssh_session ss, ssh_message m, void *arg)
 	(void)ss;
 	switch (type) {
 	case SSH_REQUEST_AUTH:
-		if (sub == SSH_AUTH_METHOD_NONE || c->authed ||
-		    c->failures >= SSH_MAX_AUTH_TRIES)
-			break;
-		u = ssh_message_auth_user(m);
-		(void)ssh_fail(c, sub == SSH_AUTH_METHOD_INTERACTIVE ?
-		    "keyboard-interactive" : "authentication", u != NULL &&
-		    ssh_user_ok(u) ? u : "(invalid user name)",
-		    "public keys only");
+		/* After the login ended: no answer; the DISCONNECT comes. */
+		if (!c->authed && ssh_auth_over(c))
+			return 0;
+		ssh_auth_message(c, m);
 		break;
 	case SSH_REQUEST_CHANNEL_OPEN:
 		c->refused++;
@@ -588,32 +434,106 @@ ssh_end_login(struct sshc *c, const char *disconnect, const char *why)
 	log_notice("session %lld: %s from %s%s%s: disconnecting",
 	    (long long)c->s->id, why, c->s->peer, c->user[0] != '\0' ?
 	    " for " : "", c->user);
-	ssh_session_set_disconnect_message(c->ss, disconnect);
+	c->bye_msg = disconnect;
 	c->reason = SESSION_END_AUTH;
+	(void)ssh_auth_over(c);
+}
+
+/* The DISCONNECT's words for why the session ended. */
+static const char *
+ssh_bye_reason(const char *reason)
+{
+	static const struct {
+		const char	*reason, *words;
+	} t[] = {
+		{ SESSION_END_IDLE, "Idle timeout" },
+		{ SESSION_END_LIFETIME, "Session lifetime reached" },
+		{ SESSION_END_SHUTDOWN, "Server shutting down" },
+		{ SESSION_END_CPU, "CPU time limit reached" },
+		{ SESSION_END_OUTPUT, "Output limit reached" },
+		{ SESSION_END_ERROR, "Internal error" },
+		{ SESSION_END_AUTH, "Authentication failed" },
+	};
+	size_t	 i;
+
+	for (i = 0; reason != NULL && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(reason, t[i].reason) == 0)
+			return t[i].words;
+	return "Session ended";
 }
 
 /*
- * Before a disconnect that the client does not expect (too many
- * failures, the grace time): read and drop what it still sends until it
- * has been quiet for a moment, so that closing the socket does not answer
- * unread data with a reset, which would destroy our SSH_MSG_DISCONNECT
- * (and its reason) before the client reads it.
+ * The end of the connection, with SSH_MSG_DISCONNECT where it helps.
+ *
+ * After a channel's close most clients hang up themselves at once
+ * (OpenSSH, PuTTY, dropbear), and PuTTY takes a DISCONNECT that arrives
+ * while it does so for a fatal error: so they get a moment for it first,
+ * and only a client still connected after it (one that keeps its
+ * connection, as paramiko's users do until they close it) gets the
+ * DISCONNECT, by application, with the reason. Without a channel (a
+ * refused login, the grace time) the DISCONNECT comes at once: it
+ * carries the reason the client should print.
+ *
+ * libssh writes a packet at once only after a poll said the socket is
+ * writable, and ssh_disconnect() closes the socket right after queueing
+ * its packet: whatever is still queued then (our CLOSE, a refusal, the
+ * DISCONNECT itself) would be lost, and the client would see the
+ * connection drop. So everything queued goes out first, one more poll,
+ * then the DISCONNECT, written at once; the socket stays ours
+ * (SSH_OPTIONS_FD keeps ssh_disconnect() from closing it), is shut for
+ * writing and read until the client closes it too, briefly, so that
+ * nothing it still sends is answered with a reset, which would destroy
+ * the DISCONNECT before the client reads it.
  */
 static void
-ssh_quiesce(struct sshc *c)
+ssh_bye(struct sshc *c, bool in_event)
 {
 	struct pollfd	 pfd;
 	char		 tmp[SSH_READ_CHUNK];
-	uint64_t	 until = session_now() + SSH_QUIESCE_MS * 5;
-	int		 fd = ssh_get_fd(c->ss);
+	uint64_t	 now, until;
+	socket_t	 fd = ssh_get_fd(c->ss);
+	ssize_t		 n;
 
-	while (!c->broken && fd != -1 && session_now() < until) {
+	if (c->broken || fd == SSH_INVALID_SOCKET ||
+	    (ssh_get_status(c->ss) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
+	    (!in_event && ssh_event_add_session(c->ev, c->ss) != SSH_OK)) {
+		ssh_disconnect(c->ss);
+		return;
+	}
+	until = ssh_until(c, SSH_FLUSH_MS);
+	while (!c->broken && (ssh_get_poll_flags(c->ss) &
+	    SSH_WRITE_PENDING) != 0 && (now = session_now()) < until)
+		ssh_turn(c, (int)(until - now));
+	if (c->chan != NULL) {
+		until = ssh_until(c, SSH_LINGER_MS);
+		while (!c->broken && (now = session_now()) < until)
+			ssh_turn(c, (int)(until - now));
+	}
+	if (!c->broken)
+		(void)ssh_event_dopoll(c->ev, 0);
+	(void)ssh_event_remove_session(c->ev, c->ss);
+	if (c->broken || (ssh_get_status(c->ss) & (SSH_CLOSED |
+	    SSH_CLOSED_ERROR)) != 0 ||
+	    (fd = ssh_get_fd(c->ss)) == SSH_INVALID_SOCKET ||
+	    ssh_options_set(c->ss, SSH_OPTIONS_FD, &fd) != SSH_OK) {
+		ssh_disconnect(c->ss);
+		return;
+	}
+	ssh_session_set_disconnect_message(c->ss, c->bye_msg != NULL ?
+	    c->bye_msg : ssh_bye_reason(c->reason));
+	ssh_disconnect(c->ss);
+	log_debug("session %lld: disconnect sent", (long long)c->s->id);
+	(void)shutdown(fd, SHUT_WR);
+	until = ssh_until(c, SSH_DRAIN_MS);
+	while ((now = session_now()) < until) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, SSH_QUIESCE_MS) <= 0 ||
-		    recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT) <= 0)
+		if (poll(&pfd, 1, (int)(until - now)) <= 0 ||
+		    (n = recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT)) == 0 ||
+		    (n == -1 && errno != EAGAIN && errno != EINTR))
 			break;
 	}
+	close(fd);
 }
 
 /* Key exchange, by hand: the session is not in the event yet. */
@@ -664,6 +584,46 @@ ssh_kex(struct sshc *c)
 }
 
 /*
+ * What the key exchange settled on, to the supervisor (status, metrics)
+ * and the log. Names outside sshalgo.h's lists cannot be (hello's lists
+ * are made of them); a version line is cut to printable ASCII.
+ */
+static void
+ssh_negotiated(struct sshc *c)
+{
+	struct msg_negotiated	 n;
+	const char		*kex = ssh_get_kex_algo(c->ss);
+	const char		*cipher = ssh_get_cipher_out(c->ss);
+	const char		*mac = ssh_get_hmac_out(c->ss);
+	const char		*client = ssh_get_clientbanner(c->ss);
+	size_t			 i;
+
+	memset(&n, 0, sizeof(n));
+	if (kex == NULL || cipher == NULL || mac == NULL || client == NULL ||
+	    sshalgo_index(SSHALGO_KIND_KEX, kex, strlen(kex)) == -1 ||
+	    sshalgo_index(SSHALGO_KIND_CIPHER, cipher, strlen(cipher)) == -1)
+		return;
+	strlcpy(n.kex, kex, sizeof(n.kex));
+	strlcpy(n.cipher, cipher, sizeof(n.cipher));
+	/* libssh names an AEAD cipher's integrity "aead-...". */
+	if (strncmp(mac, "aead-", 5) != 0) {
+		if (sshalgo_index(SSHALGO_KIND_MAC, mac, strlen(mac)) == -1)
+			return;
+		strlcpy(n.mac, mac, sizeof(n.mac));
+	}
+	strlcpy(n.client, client, sizeof(n.client));
+	for (i = 0; n.client[i] != '\0'; i++)
+		if (n.client[i] < ' ' || n.client[i] > '~')
+			n.client[i] = '?';
+	if (strncmp(n.client, "SSH-", 4) != 0)
+		return;
+	log_debug("session %lld: %s, %s%s%s, client %s", (long long)c->s->id,
+	    n.kex, n.cipher, n.mac[0] != '\0' ? " with " : "", n.mac,
+	    n.client);
+	session_negotiated(c->s, &n);
+}
+
+/*
  * Authentication, the channel and its shell or exec request, within the
  * grace time (authentication) and the idle limit (after it).
  */
@@ -675,6 +635,11 @@ ssh_login(struct sshc *c)
 	while (c->reason == NULL) {
 		if (c->authed && c->mode != SSH_MODE_NONE)
 			return 0;
+		if (c->chan != NULL && c->chan_closed) {
+			/* Closed before a shell or command: done. */
+			c->reason = SESSION_END_HANGUP;
+			return 0;
+		}
 		now = session_now();
 		if (!c->authed && c->failures >= SSH_MAX_AUTH_TRIES) {
 			ssh_end_login(c, "Too many authentication failures",
@@ -691,8 +656,7 @@ ssh_login(struct sshc *c)
 		if (c->authed && now >= until) {
 			log_info("session %lld: no shell or command requested "
 			    "within the idle limit", (long long)c->s->id);
-			ssh_session_set_disconnect_message(c->ss,
-			    "Idle timeout");
+			c->bye_msg = "Idle timeout";
 			c->reason = SESSION_END_IDLE;
 			break;
 		}
@@ -705,6 +669,7 @@ static const char *
 ssh_serve(struct session *s)
 {
 	struct sshc	 c;
+	bool		 in_event = false;
 	int		 one = 1, fd = s->client;
 
 	memset(&c, 0, sizeof(c));
@@ -744,9 +709,7 @@ ssh_serve(struct session *s)
 	ssh_set_blocking(c.ss, 0);
 	ssh_set_auth_methods(c.ss, SSH_AUTH_METHOD_PUBLICKEY);
 	c.scb.userdata = &c;
-	c.scb.auth_pubkey_function = ssh_cb_auth_pubkey;
-	c.scb.auth_password_function = ssh_cb_auth_password;
-	c.scb.gssapi_select_oid_function = ssh_cb_gssapi_select_oid;
+	ssh_auth_callbacks(&c);
 	c.scb.channel_open_request_session_function = ssh_cb_channel_open;
 	ssh_callbacks_init(&c.scb);
 	ssh_set_server_callbacks(c.ss, &c.scb);
@@ -758,24 +721,29 @@ ssh_serve(struct session *s)
 		    (long long)s->id);
 		c.reason = SESSION_END_ERROR;
 	} else if (ssh_kex(&c) == 0) {
-		if (ssh_event_add_session(c.ev, c.ss) != SSH_OK) {
+		ssh_negotiated(&c);
+		ssh_set_log_userdata(&c);
+		if (ssh_auth_begin(&c) == -1)
+			c.reason = SESSION_END_ERROR;
+		else if (ssh_event_add_session(c.ev, c.ss) != SSH_OK) {
 			log_warnx("session %lld: ssh_event_add_session failed",
 			    (long long)s->id);
 			c.reason = SESSION_END_ERROR;
-		} else if (ssh_login(&c) == 0)
-			ssh_chan_serve(&c);
-		(void)ssh_event_remove_session(c.ev, c.ss);
+		} else {
+			in_event = true;
+			if (ssh_login(&c) == 0)
+				ssh_chan_serve(&c);
+		}
 	}
 	(void)ssh_event_remove_fd(c.ev, MSG_CHAN_FD);
+	ssh_log_trace(false);
+	ssh_set_log_userdata(NULL);
 	if (c.reason == NULL)
 		c.reason = SESSION_END_ERROR;
 	if (c.refused > 0)
 		log_info("session %lld: %d channel(s) refused",
 		    (long long)s->id, c.refused);
-	if (strcmp(c.reason, SESSION_END_AUTH) == 0)
-		ssh_quiesce(&c);
-	/* Sends SSH_MSG_DISCONNECT if the socket is still up; closes it. */
-	ssh_disconnect(c.ss);
+	ssh_bye(&c, in_event);
 	ssh_chan_free(&c);
 	ssh_event_free(c.ev);
 	ssh_free(c.ss);

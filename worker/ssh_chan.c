@@ -3,8 +3,9 @@
  * its requests, the bytes that flow on it, and what runs behind it.
  *
  * Requests: `pty-req` and `window-change` (recorded), `env` for LANG,
- * LC_* and TERM (others refused), then exactly one of `shell` (the REPL,
- * with the line transport's banner and prompt) or `exec`: "run" reads a
+ * LC_* and TERM (others refused), then exactly one of `shell` (the REPL;
+ * with a pty, the line transport's banner and prompt, without one
+ * neither, as the local `iridium` reading a pipe) or `exec`: "run" reads a
  * program from stdin until EOF and runs it (output on stdout, messages
  * on stderr, exit-status as ISA.md says), "check" only assembles it, and
  * anything else is one REPL line. `signal` INT interrupts a run;
@@ -326,10 +327,15 @@ ssh_text(struct sshc *c, int k, const char *fmt, ...)
 	(void)ssh_put(c, k, c->conv.data, c->conv.len, false);
 }
 
+/*
+ * The prompt, in a shell with a pty only: without one the shell is the
+ * local `iridium` reading a pipe (no banner, no prompts), so that
+ * `echo '!registers' | ssh host` prints what the REPL says and no more.
+ */
 void
 ssh_prompt(struct sshc *c)
 {
-	if (c->repl != NULL && c->mode == SSH_MODE_SHELL)
+	if (c->repl != NULL && c->mode == SSH_MODE_SHELL && c->pty)
 		ssh_text(c, SSH_OUT, "%s", repl_prompt(c->repl));
 }
 
@@ -690,40 +696,81 @@ ssh_wait(struct sshc *c)
 		ssh_turn(c, timeout);
 }
 
+/* Send our CLOSE (once), however many turns libssh needs for it. */
+static void
+ssh_close_channel(struct sshc *c)
+{
+	/*
+	 * ssh_channel_close() sends EOF first and gives up, CLOSE unsent,
+	 * when the EOF could not be flushed at once; a second call sends
+	 * the CLOSE. It returns SSH_OK once the CLOSE went out (or was
+	 * queued and flushed), SSH_AGAIN until then.
+	 */
+	if (c->closed_local || c->broken)
+		return;
+	switch (ssh_channel_close(c->chan)) {
+	case SSH_OK:
+		c->closed_local = true;
+		break;
+	case SSH_AGAIN:
+		break;
+	default:
+		ssh_broken(c, "close channel");
+		break;
+	}
+}
+
 /*
- * The end: what is queued goes out while the client keeps taking it,
- * then exit-status, EOF and close; then a moment for the client's close.
+ * The end of the channel, as clients expect it: what is queued goes out
+ * while the client keeps taking it; then exit-status, EOF and CLOSE; then
+ * the client's CLOSE, for a few seconds at most (longer while it keeps
+ * sending, as a client reading a window's worth still in flight does).
+ * A client that closed first gets our CLOSE back, as the protocol wants.
+ * The disconnect comes after this (ssh.c).
  */
 static void
 ssh_finish(struct sshc *c)
 {
-	uint64_t	 now, until;
+	uint64_t	 now, until, seen, cap;
 
-	if (c->chan == NULL || c->chan_closed || c->broken)
+	if (c->chan == NULL || c->broken)
 		return;
 	c->progress = session_now();
 	while (ssh_chan_pending(c) > 0 && !c->chan_closed && !c->broken &&
+	    !(c->s->shutdown && session_now() >= c->s->shutdown_by) &&
 	    session_now() - c->progress < SSH_FINAL_MS)
 		ssh_turn(c, 100);
-	if (c->chan_closed || c->broken)
+	if (c->broken)
 		return;
-	if (c->mode != SSH_MODE_NONE)
-		(void)ssh_channel_request_send_exit_status(c->chan, c->status);
-	(void)ssh_channel_send_eof(c->chan);
-	(void)ssh_channel_close(c->chan);
+	if (!c->chan_closed) {
+		if (c->mode != SSH_MODE_NONE)
+			(void)ssh_channel_request_send_exit_status(c->chan,
+			    c->status);
+		(void)ssh_channel_send_eof(c->chan);
+	}
+	ssh_close_channel(c);
+	seen = c->raw.in_bytes;
 	/*
-	 * The client closes once it has read everything, which a slow
-	 * reader takes a while to do (a window's worth may still be in the
-	 * socket buffers): wait for it, as long as the idle limit allows
-	 * (or the supervisor), so the disconnect never cuts output short.
+	 * A few seconds since the client last sent anything; a slow reader
+	 * still taking what is in flight (window adjusts) up to the idle
+	 * limit.
 	 */
-	until = session_now() + (c->s->limits.idle != 0 ?
-	    c->s->limits.idle * 1000 : SSH_LINGER_MS * 60);
-	while (!c->chan_closed && !c->broken && !c->s->shutdown &&
-	    !c->s->orphaned && (now = session_now()) < until)
+	cap = session_now() + (c->s->limits.idle != 0 ?
+	    c->s->limits.idle * 1000 : SSH_CLOSE_CAP_MS);
+	until = ssh_until(c, SSH_CLOSE_MS);
+	while (!c->broken && !c->s->orphaned &&
+	    (!c->closed_local || !c->chan_closed) &&
+	    (now = session_now()) < until && now < cap) {
 		ssh_turn(c, (int)(until - now > 1000 ? 1000 : until - now));
-	log_debug("session %lld: channel closed%s%s", (long long)c->s->id,
-	    c->chan_closed ? " by the client" : "",
+		ssh_close_channel(c);
+		if (c->raw.in_bytes != seen) {
+			seen = c->raw.in_bytes;
+			until = ssh_until(c, SSH_CLOSE_MS);
+		}
+	}
+	log_debug("session %lld: channel closed%s%s%s", (long long)c->s->id,
+	    c->chan_closed ? ", by the client too" : ", the client did not",
+	    c->closed_local ? "" : " (our CLOSE unsent)",
 	    c->broken ? ", connection lost" : "");
 }
 
@@ -781,12 +828,18 @@ ssh_chan_serve(struct sshc *c)
 	case SSH_MODE_SHELL:
 		if (ssh_repl_new(c) == -1)
 			break;
-		ssh_text(c, SSH_OUT, "%s\n", REPL_BANNER);
+		if (c->pty)
+			ssh_text(c, SSH_OUT, "%s\n", REPL_BANNER);
 		ssh_prompt(c);
 		while (c->reason == NULL) {
 			ssh_drain(c);
 			if (c->reason != NULL)
 				break;
+			if (c->chan_closed) {
+				/* Closed, EOF or not: nobody to answer. */
+				ssh_end(c, SESSION_END_HANGUP);
+				break;
+			}
 			if (c->in_eof) {
 				/* What came last without a line end counts. */
 				if (c->inq.len > 0 && !c->discarding &&
@@ -803,9 +856,11 @@ ssh_chan_serve(struct sshc *c)
 		break;
 	case SSH_MODE_RUN:
 	case SSH_MODE_CHECK:
-		while (c->reason == NULL && !c->in_eof &&
+		while (c->reason == NULL && !c->in_eof && !c->chan_closed &&
 		    c->prog.len <= SSH_PROG_MAX)
 			ssh_wait(c);
+		if (c->chan_closed)
+			ssh_end(c, SESSION_END_HANGUP);
 		if (c->reason != NULL)
 			break;
 		if (c->prog.len > SSH_PROG_MAX) {

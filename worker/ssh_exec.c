@@ -25,8 +25,6 @@
 #include "testhooks.h"
 #endif
 
-#define SSH_RUN_NAME	"stdin"	/* what diagnostics name the program */
-
 /* --- the REPL's callbacks -------------------------------------------------- */
 
 static int

@@ -1,11 +1,12 @@
 /*
  * ssh_internal.h: what the parts of the ssh transport share. Not an
- * interface (transport.h is: transport_ssh); only worker/ssh.c,
- * worker/ssh_chan.c and worker/ssh_exec.c include it.
+ * interface (transport.h is: transport_ssh); only worker/ssh*.c
+ * include it.
  *
  * worker/ssh.c owns the connection: the libssh set-up before lock-down,
- * key exchange, authentication through the supervisor, the channel
- * requests, the event loop's turn and the end of the connection.
+ * key exchange, the channel requests, the event loop's turn and the end
+ * of the connection; worker/ssh_auth.c authentication through the
+ * supervisor.
  * worker/ssh_chan.c owns what flows on the one session channel: input
  * (the pty line editor or plain lines), output queues that respect the
  * channel window, limits and timers; worker/ssh_exec.c what runs behind
@@ -28,6 +29,17 @@
 #include "ssh_tty.h"
 #include "transport.h"
 
+/*
+ * The user key signatures advertised (server-sig-algs) and taken: not
+ * ssh-rsa (SHA-1), which ssh_auth.c refuses with an answer. The
+ * algorithm lists come in hello ([daemon] ssh_kex, ssh_ciphers, ssh_macs,
+ * ssh_hostkey_algorithms; include/sshalgo.h).
+ */
+#define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
+			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
+			"ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com," \
+			"rsa-sha2-512,rsa-sha2-256"
+
 #define SSH_MAX_AUTH_TRIES	6	/* as OpenSSH's MaxAuthTries */
 /* auth_query messages per connection: a probe and a signature per try. */
 #define SSH_MAX_AUTH_QUERIES	(2 * SSH_MAX_AUTH_TRIES)
@@ -36,12 +48,19 @@
 #define SSH_KEEPALIVE_MS	15000	/* quiet client: keepalive request */
 #define SSH_STALL_MS		10000	/* full queue, no byte taken: cut */
 #define SSH_FINAL_MS		5000	/* draining at the end, no progress */
-#define SSH_LINGER_MS		1000	/* x60: the close, without idle */
-#define SSH_QUIESCE_MS		100	/* quiet before a forced disconnect */
+#define SSH_CLOSE_MS		3000	/* the client's CLOSE: since its
+					   last byte */
+#define SSH_CLOSE_CAP_MS	60000	/* ... and since our CLOSE, without
+					   an idle limit */
+#define SSH_FLUSH_MS		2000	/* our last bytes, before DISCONNECT */
+#define SSH_LINGER_MS		2000	/* the client's own hang-up after
+					   the channel's close */
+#define SSH_DRAIN_MS		1000	/* the client's FIN, after it */
 #define SSH_PROG_MAX		(1024 * 1024)	/* `run`/`check` stdin */
 #define SSH_FPR_MAX		80	/* "SHA256:" + 43 base64 chars */
 #define SSH_READ_CHUNK		4096	/* bytes pulled per read */
-#define SSH_RUN_NAME		"stdin"	/* what diagnostics call it */
+#define SSH_RUN_NAME		"<stdin>"	/* what diagnostics call it,
+						   as `iridium run -` does */
 
 enum ssh_mode {
 	SSH_MODE_NONE,		/* no shell or exec yet */
@@ -70,6 +89,7 @@ struct sshc {
 	char			 user[MSG_NAME_MAX + 1];
 	char			 keytype[48];
 	char			 fpr[SSH_FPR_MAX];
+	char			 sigalg[40];	/* of the signature checked last */
 	uint64_t		 grace_end;
 
 	/* The session channel's requests. */
@@ -79,6 +99,7 @@ struct sshc {
 	int			 cols, rows;
 	char			*command;	/* exec's, as sent */
 	bool			 chan_closed;	/* the client closed it */
+	bool			 closed_local;	/* our CLOSE went out */
 	bool			 in_eof;	/* ... or sent EOF */
 	bool			 sigint;	/* a "signal" request: INT */
 	int			 refused;	/* channels refused */
@@ -116,13 +137,37 @@ struct sshc {
 	bool			 life_warned;
 	bool			 broken;	/* the connection failed */
 	const char		*reason;	/* set once: the session ends */
+	const char		*bye_msg;	/* the DISCONNECT's; NULL: by
+						   reason */
+	char			 bye_buf[MSG_TEXT_MAX + 1];
 	int			 status;	/* exit-status to send */
 };
 
 /* ssh.c: one turn of the event loop (timeout ms, 0 to poll, -1 none). */
 void	ssh_turn(struct sshc *, int timeout);
+/* ssh.c: now + ms, never past the end of a shutdown's grace. */
+uint64_t ssh_until(const struct sshc *, uint64_t ms);
+/* ssh.c: the supervisor said to end (its reason to the client). */
+void	ssh_shutdown_bye(struct sshc *);
 /* ssh.c: the connection failed or the client left. */
 void	ssh_broken(struct sshc *, const char *what);
+
+/* ssh.c: libssh's trace level on (authentication) or back to hello's. */
+void	ssh_log_trace(bool on);
+
+/* ssh_auth.c: the authentication callbacks into c->scb. */
+void	ssh_auth_callbacks(struct sshc *);
+/* ssh_auth.c: after the key exchange; -1: the session cannot go on. */
+int	ssh_auth_begin(struct sshc *);
+/*
+ * ssh_auth.c: whether the login has ended without success (a reason, or
+ * the last failure); then requests are left unanswered from here on.
+ */
+bool	ssh_auth_over(struct sshc *);
+/* ssh_auth.c: an authentication request no callback took. */
+void	ssh_auth_message(struct sshc *, ssh_message);
+/* ssh_auth.c: a libssh log line, for what it says about signatures. */
+void	ssh_auth_log(struct sshc *, const char *function, const char *line);
 
 /* ssh_chan.c: the buffers, before anything can queue a notice. */
 void	ssh_chan_init(struct sshc *);

@@ -403,6 +403,12 @@ chan_one(struct session *s)
 		log_debug("session %lld: shutdown (grace %lld s): %s",
 		    (long long)s->id, (long long)m.u.shutdown.grace,
 		    m.u.shutdown.reason);
+		if (!s->shutdown) {
+			s->shutdown_by = session_now() +
+			    (uint64_t)m.u.shutdown.grace * 1000;
+			strlcpy(s->shutdown_why, m.u.shutdown.reason,
+			    sizeof(s->shutdown_why));
+		}
 		s->shutdown = true;
 		break;
 	case MSG_PEER_VERDICT:
@@ -587,6 +593,13 @@ worker_authed(struct session *s, const struct msg_auth_reply *r)
 	worker_status(w, &c);
 }
 
+void
+session_negotiated(struct session *s, const struct msg_negotiated *n)
+{
+	(void)s;
+	worker_send(MSG_NEGOTIATED, n);
+}
+
 int
 session_auth(struct session *s, const struct msg_auth_query *q,
     int timeout_ms)
@@ -618,7 +631,10 @@ session_auth(struct session *s, const struct msg_auth_query *q,
 		(void)chan_one(s);
 	}
 	w->auth_waiting = false;
-	if (w->auth_in && !s->shutdown) {
+	if (w->auth_in && !w->auth_reply.ok)
+		strlcpy(s->refusal, w->auth_reply.message,
+		    sizeof(s->refusal));
+	if (w->auth_in && (!s->shutdown || s->refusal[0] != '\0')) {
 		rv = w->auth_reply.ok ? 1 : 0;
 		if (rv == 1)
 			worker_authed(s, &w->auth_reply);

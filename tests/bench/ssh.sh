@@ -1,8 +1,12 @@
 #!/bin/sh
 # ssh.sh: SSH sessions served by iridiumd against OpenSSH's sshd, side by
 # side in one run, both on loopback, both driven by the same OpenSSH
-# client with the same algorithms forced (curve25519-sha256, ssh-ed25519
-# host and user keys, chacha20-poly1305@openssh.com).
+# client with the same algorithms forced (ssh-ed25519 host and user keys),
+# three times over: the defaults (curve25519-sha256 with
+# chacha20-poly1305@openssh.com), AES (curve25519-sha256 with aes128-ctr
+# and hmac-sha2-256-etm@openssh.com) and DH (diffie-hellman-group14-sha256
+# with chacha20-poly1305@openssh.com). Set ALGS_ONLY=default (or aes, dh)
+# for one of them.
 #
 #   iridiumd: ssh ... bench@127.0.0.1 run < contrib/examples/hello.iasm
 #             (assemble and run a one-line program; its pre-forked ssh pool)
@@ -32,9 +36,16 @@ src=$(cd "$here/../.." && pwd)
 SESSIONS=${SESSIONS:-400}
 CLIENTS=${CLIENTS:-16}
 SSHD=${SSHD:-/usr/sbin/sshd}
-ALGS="-o KexAlgorithms=curve25519-sha256 -o HostKeyAlgorithms=ssh-ed25519 \
--o Ciphers=chacha20-poly1305@openssh.com \
--o PubkeyAcceptedAlgorithms=ssh-ed25519"
+ALGS_ONLY=${ALGS_ONLY:-}
+# Forced on both servers' clients in every run; each run adds its own.
+ALGS="-o HostKeyAlgorithms=ssh-ed25519 -o PubkeyAcceptedAlgorithms=ssh-ed25519"
+# The runs: NAME, then the client's options for them.
+RUN_DEFAULT="-o KexAlgorithms=curve25519-sha256 \
+-o Ciphers=chacha20-poly1305@openssh.com"
+RUN_AES="-o KexAlgorithms=curve25519-sha256 -o Ciphers=aes128-ctr \
+-o MACs=hmac-sha2-256-etm@openssh.com"
+RUN_DH="-o KexAlgorithms=diffie-hellman-group14-sha256 \
+-o Ciphers=chacha20-poly1305@openssh.com"
 
 for t in ssh ssh-keygen "$SSHD"; do
 	command -v "$t" >/dev/null 2>&1 || {
@@ -132,10 +143,11 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
 PermitRootLogin prohibit-password
-KexAlgorithms curve25519-sha256
+KexAlgorithms curve25519-sha256,diffie-hellman-group14-sha256
 HostKeyAlgorithms ssh-ed25519
 PubkeyAcceptedAlgorithms ssh-ed25519
-Ciphers chacha20-poly1305@openssh.com
+Ciphers chacha20-poly1305@openssh.com,aes128-ctr
+MACs hmac-sha2-256-etm@openssh.com
 Compression no
 UseDNS no
 PrintMotd no
@@ -203,6 +215,7 @@ clients_ns() {
 
 # client NAME PORT USER CMD INPUT N [OPT]: N sessions one after another,
 # each one's wall time in ns appended to $tmp/NAME.times; failures counted.
+# The run's algorithms are $RUN.
 client() {
 	n=0
 	while [ $n -lt "$6" ]; do
@@ -210,8 +223,9 @@ client() {
 		if ssh -F /dev/null -p "$2" -i "$tmp/client" -o BatchMode=yes \
 		    -o IdentitiesOnly=yes -o UserKnownHostsFile="$tmp/known_hosts" \
 		    -o GlobalKnownHostsFile=/dev/null \
-		    -o StrictHostKeyChecking=yes -o LogLevel=ERROR $ALGS ${7:-} \
-		    "$3@127.0.0.1" "$4" <"$5" >/dev/null 2>>"$tmp/$1.err"; then
+		    -o StrictHostKeyChecking=yes -o LogLevel=ERROR $ALGS $RUN \
+		    ${7:-} "$3@127.0.0.1" "$4" <"$5" >/dev/null \
+		    2>>"$tmp/$1.err"; then
 			t1=$(date +%s%N)
 			echo $((t1 - t0)) >>"$tmp/$1.times"
 		else
@@ -261,7 +275,7 @@ bench() {
 			i = int(n * 0.99 + 0.999); if (i > n) i = n
 			p99 = v[i] / 1e6
 			cpums = cpu / 1e6 / tot
-			printf "%-10s %8.2f ms %9.2f ms %10.1f ms %8.1f ms " \
+			printf "%-18s %8.2f ms %9.2f ms %10.1f ms %8.1f ms " \
 			    "%10.1f %8d %9.2f ms\n", name, cpums,
 			    self / 1e6 / tot, med, p99, tot / (ns / 1e9),
 			    failed, ccpu / 1e6 / tot
@@ -272,23 +286,47 @@ bench() {
 : >"$tmp/empty.in"
 echo "== SSH sessions (tests/bench/ssh.sh): $SESSIONS per server, $CLIENTS" \
     "parallel clients, loopback, $(nproc) CPUs"
-echo "   forced on both: curve25519-sha256, ssh-ed25519 (host and user)," \
+echo "   forced on both: ssh-ed25519 (host and user keys), and per run:"
+echo "   default: curve25519-sha256, chacha20-poly1305@openssh.com"
+echo "   aes:     curve25519-sha256, aes128-ctr," \
+    "hmac-sha2-256-etm@openssh.com"
+echo "   dh:      diffie-hellman-group14-sha256," \
     "chacha20-poly1305@openssh.com"
 echo "   iridiumd: ssh bench@127.0.0.1 run < contrib/examples/hello.iasm" \
     "(pool min_spare $CLIENTS)"
 echo "   sshd:     $sshd_what ($("$SSHD" -V 2>&1 | head -1 | cut -d, -f1))"
-printf '%-10s %11s %12s %13s %11s %10s %8s %12s\n' "server" "CPU/session" \
-    "(listener)" "median" "p99" "sessions/s" "failed" "client CPU"
-bench iridiumd "$ird_pid" "$ird_port" bench run "$src/contrib/examples/hello.iasm"
-bench sshd "$sshd_pid" "$sshd_port" "$user" "$sshd_cmd" "$tmp/empty.in" \
-    $sshd_opt
+printf '%-18s %11s %12s %13s %11s %10s %8s %12s\n' "server" \
+    "CPU/session" "(listener)" "median" "p99" "sessions/s" "failed" \
+    "client CPU"
+for run in default aes dh; do
+	[ -z "$ALGS_ONLY" ] || [ "$ALGS_ONLY" = "$run" ] || continue
+	case $run in
+	default) RUN=$RUN_DEFAULT ;;
+	aes) RUN=$RUN_AES ;;
+	dh) RUN=$RUN_DH ;;
+	esac
+	bench "iridiumd-$run" "$ird_pid" "$ird_port" bench run \
+	    "$src/contrib/examples/hello.iasm"
+	bench "sshd-$run" "$sshd_pid" "$sshd_port" "$user" "$sshd_cmd" \
+	    "$tmp/empty.in" $sshd_opt
+done
 awk '{ cpu[$1] = $2; med[$1] = $3 }
 	END {
-		printf "iridiumd / sshd: server CPU per session %.2f (goal <= " \
-		    "0.25), median connect-to-exit %.2f (goal <= 0.50)\n",
-		    cpu["iridiumd"] / cpu["sshd"], med["iridiumd"] / med["sshd"]
+		split("default aes dh", runs, " ")
+		for (i = 1; i <= 3; i++) {
+			r = runs[i]
+			if (!(("iridiumd-" r) in cpu) || !(("sshd-" r) in cpu))
+				continue
+			printf "iridiumd / sshd, %-7s server CPU per session " \
+			    "%.2f%s, median connect-to-exit %.2f%s\n", r ":",
+			    cpu["iridiumd-" r] / cpu["sshd-" r],
+			    r == "default" ? " (goal <= 0.25)" : "",
+			    med["iridiumd-" r] / med["sshd-" r],
+			    r == "default" ? " (goal <= 0.50)" : ""
+		}
 	}' "$tmp/figures"
-if [ -s "$tmp/iridiumd.err" ] || [ -s "$tmp/sshd.err" ]; then
-	echo "client errors (first lines):"
-	head -3 "$tmp/iridiumd.err" "$tmp/sshd.err" 2>/dev/null
-fi
+for f in "$tmp"/iridiumd-*.err "$tmp"/sshd-*.err; do
+	[ -s "$f" ] || continue
+	echo "client errors of $(basename "$f" .err) (first lines):"
+	head -3 "$f"
+done

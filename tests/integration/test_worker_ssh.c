@@ -35,6 +35,7 @@
 #include "harness.h"
 #include "msg.h"
 #include "repl.h"
+#include "sshalgo.h"
 #include "sshc.h"
 
 #define T		FS_TIMEOUT
@@ -63,6 +64,8 @@ static int			 lfd = -1, port;
 static struct sshc_opts		 so;		/* dir and port, for ssh */
 static struct msg_limits	 lim;
 static struct buf		 ends;		/* session_end reasons */
+static struct buf		 queries;	/* auth_query, answered */
+static struct buf		 negotiated;	/* `negotiated`, one a line */
 static const char		*wbin = "iridium-worker-ssh";
 
 static char *
@@ -113,6 +116,8 @@ setup(void)
 	msg_limits_default(&lim);
 	lim.output_rate = 0;
 	buf_init(&ends, 0);
+	buf_init(&queries, 0);
+	buf_init(&negotiated, 0);
 	nw = 0;
 }
 
@@ -126,6 +131,8 @@ teardown(void)
 	if (lfd != -1)
 		close(lfd);
 	buf_free(&ends);
+	buf_free(&queries);
+	buf_free(&negotiated);
 	hd_sh("rm -rf %s", dir);
 }
 
@@ -151,6 +158,10 @@ spawn(void)
 	snprintf(path, sizeof(path), "%s/host", dir);
 	key = slurp(path);
 	x->hello.hostkey = key;
+	x->hello.kex = sshalgo_default(SSHALGO_KIND_KEX);
+	x->hello.ciphers = sshalgo_default(SSHALGO_KIND_CIPHER);
+	x->hello.macs = sshalgo_default(SSHALGO_KIND_MAC);
+	x->hello.hostkey_algorithms = sshalgo_default(SSHALGO_KIND_HOSTKEY);
 	fs_send(x, MSG_HELLO, &x->hello, -1);
 	x->hello.hostkey = NULL;
 	free(key);
@@ -182,6 +193,19 @@ accept_one(void)
 	fs_send(x, MSG_SESSION, &s, fd);
 	close(fd);
 	x->state = WS_BUSY;
+}
+
+/* How often needle occurs in s (NULL: none). */
+static int
+count(const char *s, const char *needle)
+{
+	int	 n = 0;
+
+	while (s != NULL && (s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
 }
 
 /* The dev tenant's key, as auth_query carries it. */
@@ -221,14 +245,27 @@ answer(struct fs_worker *x)
 	switch (m.type) {
 	case MSG_AUTH_QUERY:
 		memset(&r, 0, sizeof(r));
-		if (strcmp(m.u.auth_query.user, "dev") == 0 &&
+		if (strcmp(m.u.auth_query.method, "publickey") == 0 &&
+		    strcmp(m.u.auth_query.user, "dev") == 0 &&
 		    strcmp(m.u.auth_query.keytype, "ssh-ed25519") == 0 &&
 		    strcmp(m.u.auth_query.key, devkey()) == 0) {
 			r.ok = true;
 			strlcpy(r.tenant, "dev", sizeof(r.tenant));
 			r.limits = lim;
 		}
+		/* "publickey dev ssh-ed25519 signed ssh-ed25519: ok" */
+		buf_printf(&queries, "%s %s%s%s%s%s%s: %s\n",
+		    m.u.auth_query.method, m.u.auth_query.user,
+		    m.u.auth_query.keytype[0] != '\0' ? " " : "",
+		    m.u.auth_query.keytype, m.u.auth_query.signed_ ?
+		    " signed" : "", m.u.auth_query.sigalg[0] != '\0' ? " " : "",
+		    m.u.auth_query.sigalg, r.ok ? "ok" : "refused");
 		fs_send(x, MSG_AUTH_REPLY, &r, -1);
+		break;
+	case MSG_NEGOTIATED:
+		buf_printf(&negotiated, "%s %s %s %s\n", m.u.negotiated.kex,
+		    m.u.negotiated.cipher, m.u.negotiated.mac[0] != '\0' ?
+		    m.u.negotiated.mac : "-", m.u.negotiated.client);
 		break;
 	case MSG_LOG:
 		buf_printf(&x->logs, "%s\n", m.u.log.msg);
@@ -498,9 +535,17 @@ Test(ssh, run_prints_the_output_and_exits_0)
 	cr_assert_str_eq(c.o.data, "Hello over ssh\n");
 	cr_assert_str_eq(c.e.data, "");
 	cr_assert_str_eq(ended(1), "quit\n");
-	cr_assert_not_null(strstr(w[0].logs.data, "accepted publickey for dev"),
-	    "%s", w[0].logs.data);
-	cr_assert_not_null(strstr(w[0].logs.data, "SHA256:"));
+	/* OpenSSH asks first, then signs; the supervisor logs the login. */
+	cr_assert_str_eq(queries.data, "publickey dev ssh-ed25519: ok\n"
+	    "publickey dev ssh-ed25519 signed ssh-ed25519: ok\n");
+	cr_assert_null(strstr(w[0].logs.data, "accepted"), "%s",
+	    w[0].logs.data);
+	/* Once, after the key exchange: OpenSSH's first choices. */
+	cr_assert_not_null(negotiated.data);
+	cr_assert_eq(strncmp(negotiated.data, "curve25519-sha256 "
+	    "chacha20-poly1305@openssh.com - SSH-2.0-OpenSSH_", 49), 0, "%s",
+	    negotiated.data);
+	cr_assert_eq(count(negotiated.data, "\n"), 1);
 	client_free(&c);
 }
 
@@ -512,7 +557,7 @@ Test(ssh, run_runtime_error_exits_1_with_the_error_on_stderr)
 	    "div $0 $1 $2\n");
 	cr_assert_eq(c.status, 1);
 	cr_assert_str_eq(c.o.data, "");
-	cr_assert_not_null(strstr(c.e.data, "stdin: division by zero at pc"),
+	cr_assert_not_null(strstr(c.e.data, "<stdin>: division by zero at pc"),
 	    "%s", c.e.data);
 	client_free(&c);
 }
@@ -523,7 +568,7 @@ Test(ssh, run_assembly_error_exits_65)
 
 	ssh_run(&c, "dev", "dev", "run", "load $0 #1\nbogus $1\n");
 	cr_assert_eq(c.status, 65);
-	cr_assert_not_null(strstr(c.e.data, "stdin:2:1: "), "%s", c.e.data);
+	cr_assert_not_null(strstr(c.e.data, "<stdin>:2:1: "), "%s", c.e.data);
 	client_free(&c);
 }
 
@@ -536,7 +581,7 @@ Test(ssh, check_assembles_only)
 	cr_assert_str_eq(c.o.data, "", "check ran the program");
 	ssh_run(&d, "dev", "dev", "check", "hlt\nnope\n");
 	cr_assert_eq(d.status, 65);
-	cr_assert_not_null(strstr(d.e.data, "stdin:2:1: "), "%s", d.e.data);
+	cr_assert_not_null(strstr(d.e.data, "<stdin>:2:1: "), "%s", d.e.data);
 	client_free(&c);
 	client_free(&d);
 }
@@ -627,8 +672,7 @@ Test(ssh, a_wrong_key_is_refused)
 	    "%s", c.e.data);
 	cr_assert_str_eq(c.o.data, "");
 	cr_assert_str_eq(ended(1), "auth\n");
-	cr_assert_not_null(strstr(w[0].logs.data, "failed publickey for dev"),
-	    "%s", w[0].logs.data);
+	cr_assert_str_eq(queries.data, "publickey dev ssh-ed25519: refused\n");
 	client_free(&c);
 }
 
@@ -682,8 +726,13 @@ Test(ssh, six_failures_end_the_connection)
 	cr_assert_str_eq(ended(1), "auth\n");
 	cr_assert_not_null(strstr(w[0].logs.data, "too many authentication "
 	    "failures"), "%s", w[0].logs.data);
-	cr_assert_not_null(strstr(w[0].logs.data, "attempt 6 of 6"), "%s",
-	    w[0].logs.data);
+	/* Six refused, the seventh never asked about; the client is told. */
+	cr_assert_eq(count(queries.data, ": refused\n"), 6, "%s",
+	    queries.data);
+	cr_assert_not_null(strstr(c.e.data, "Received disconnect from "
+	    "127.0.0.1"), "%s", c.e.data);
+	cr_assert_not_null(strstr(c.e.data, "Too many authentication "
+	    "failures"), "%s", c.e.data);
 	client_free(&c);
 }
 

@@ -173,6 +173,10 @@ Test(start, hello_for_another_transport_kills_the_worker)
 	fs_hello_init(&w, &h);
 	strlcpy(h.transport, "ssh", sizeof(h.transport));
 	h.hostkey = "not a key: a line worker never reads it";
+	h.kex = "curve25519-sha256";
+	h.ciphers = "aes128-ctr";
+	h.macs = "hmac-sha2-256";
+	h.hostkey_algorithms = "ssh-ed25519";
 	fs_send(&w, MSG_HELLO, &h, -1);
 	expect_death("hello: transport ssh is not served by iridium-worker");
 }

@@ -165,6 +165,11 @@ sample(enum msg_type t, int variant, struct msg *m)
 			m->u.hello.log_level = 7;
 			m->u.hello.sandbox_debug = true;
 			m->u.hello.hostkey = hostkey;
+			m->u.hello.kex = "curve25519-sha256";
+			m->u.hello.ciphers = "aes128-ctr,"
+			    "chacha20-poly1305@openssh.com";
+			m->u.hello.macs = "hmac-sha2-256";
+			m->u.hello.hostkey_algorithms = "ssh-ed25519";
 		}
 		break;
 	case MSG_READY:
@@ -195,11 +200,23 @@ sample(enum msg_type t, int variant, struct msg *m)
 		strlcpy(m->u.peer_verdict.message,
 		    "too many connections from 192.0.2.7", MSG_TEXT_MAX + 1);
 		break;
+	case MSG_NEGOTIATED:
+		strlcpy(m->u.negotiated.kex, "curve25519-sha256",
+		    SSHALGO_NAME_MAX + 1);
+		strlcpy(m->u.negotiated.cipher, "aes128-ctr",
+		    SSHALGO_NAME_MAX + 1);
+		strlcpy(m->u.negotiated.mac, "hmac-sha2-256",
+		    SSHALGO_NAME_MAX + 1);
+		strlcpy(m->u.negotiated.client, "SSH-2.0-paramiko_2.12.0",
+		    MSG_CLIENT_MAX + 1);
+		break;
 	case MSG_AUTH_QUERY:
 		strlcpy(m->u.auth_query.user, "alice", MSG_NAME_MAX + 1);
+		strlcpy(m->u.auth_query.method, "publickey", 24);
 		strlcpy(m->u.auth_query.keytype, "ssh-ed25519", 32);
 		m->u.auth_query.key = pubkey;
 		m->u.auth_query.signed_ = true;
+		strlcpy(m->u.auth_query.sigalg, "ssh-ed25519", 40);
 		break;
 	case MSG_AUTH_REPLY:
 		if (variant == 0) {
@@ -281,6 +298,11 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_eq(a->u.hello.sandbox_debug,
 		    b->u.hello.sandbox_debug);
 		assert_optstr_eq(a->u.hello.hostkey, b->u.hello.hostkey);
+		assert_optstr_eq(a->u.hello.kex, b->u.hello.kex);
+		assert_optstr_eq(a->u.hello.ciphers, b->u.hello.ciphers);
+		assert_optstr_eq(a->u.hello.macs, b->u.hello.macs);
+		assert_optstr_eq(a->u.hello.hostkey_algorithms,
+		    b->u.hello.hostkey_algorithms);
 		break;
 	case MSG_READY:
 		cr_assert_str_eq(a->u.ready.build, b->u.ready.build);
@@ -306,18 +328,32 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_str_eq(a->u.peer_verdict.message,
 		    b->u.peer_verdict.message);
 		break;
+	case MSG_NEGOTIATED:
+		cr_assert_str_eq(a->u.negotiated.kex, b->u.negotiated.kex);
+		cr_assert_str_eq(a->u.negotiated.cipher,
+		    b->u.negotiated.cipher);
+		cr_assert_str_eq(a->u.negotiated.mac, b->u.negotiated.mac);
+		cr_assert_str_eq(a->u.negotiated.client,
+		    b->u.negotiated.client);
+		break;
 	case MSG_AUTH_QUERY:
 		cr_assert_str_eq(a->u.auth_query.user, b->u.auth_query.user);
 		cr_assert_str_eq(a->u.auth_query.keytype,
 		    b->u.auth_query.keytype);
 		assert_optstr_eq(a->u.auth_query.key, b->u.auth_query.key);
 		cr_assert_eq(a->u.auth_query.signed_, b->u.auth_query.signed_);
+		cr_assert_str_eq(a->u.auth_query.method,
+		    b->u.auth_query.method);
+		cr_assert_str_eq(a->u.auth_query.sigalg,
+		    b->u.auth_query.sigalg);
 		break;
 	case MSG_AUTH_REPLY:
 		cr_assert_eq(a->u.auth_reply.ok, b->u.auth_reply.ok);
 		cr_assert_str_eq(a->u.auth_reply.tenant, b->u.auth_reply.tenant);
 		assert_limits_eq(&a->u.auth_reply.limits,
 		    &b->u.auth_reply.limits);
+		cr_assert_str_eq(a->u.auth_reply.message,
+		    b->u.auth_reply.message);
 		break;
 	case MSG_STATUS:
 		cr_assert_str_eq(a->u.status.state, b->u.status.state);

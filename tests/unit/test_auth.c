@@ -2,8 +2,10 @@
  * test_auth.c: the supervisor's answer to an ssh worker's `auth_query`
  * (auth.h, auth_decide): the probe and the signed attempt both checked
  * against the tenant's keys, the tenant's own limits in the reply, an
- * unknown user answered exactly as a wrong key, the attempts bounded,
- * and what no honest worker asks treated as a protocol violation.
+ * unknown user answered exactly as a wrong key, other methods refused
+ * and counted, one user per connection, RSA signatures with SHA-2 only,
+ * the attempts bounded, and what no honest worker asks treated as a
+ * protocol violation.
  */
 #include <criterion/criterion.h>
 
@@ -22,6 +24,17 @@
 #define KEY_A	"AAAAC3NzaC1lZDI1NTE5AAAAINZpCDMlOw8Kr34KP3tVKr7a4TfbUm8QUOkGmkdocfXK"
 #define KEY_B	"AAAAC3NzaC1lZDI1NTE5AAAAIFsum0dEuvNhh0J4nQ8VYEJ0iLKwKg37O/JiC5OPLWA+"
 #define FPR_A	"SHA256:IJ9jW4LguGjuGai/VDEDGd/Eo9A5cpNd+O4bKvixe78"
+/* A 3072-bit RSA public key, for the signature algorithm rules. */
+#define KEY_R	"AAAAB3NzaC1yc2EAAAADAQABAAABgQDDg16eOfCpTCQACtsWkEqtByvTVxh3" \
+		"gbZAANqqYc6PWoIKmboZWZdwlgULvcsqM9+/xbXtY1RPlGEwTJJHoDTbMPMD" \
+		"fphVk9E+kNEAq34yu7+SmLQIdkqF6VwiTadOWgbgwLIkn75Kcl/JNkBCqLei" \
+		"XNmRYra4CugLkt3CvK28qo9StC52Bhk0XGJKaYM9O43EzW6Pf8hopvSMmq3w" \
+		"cDk68x8JpsvIEEZn5xfrtchr7RxGx9zCcYwPp286ax3R5Pov1ukleZdWsyiU" \
+		"QF8C0VIqnc+8qu0F6LO3GahmQoeen8PUBoKFXGE7qtJaH6J2RYcBZEJDNw/e" \
+		"BnHtnYQ/ILSBD3kOa7Wkh4TtVsiQH2j9xhikRRKdqwpvzq2uNWrnaU1E+EO9" \
+		"pt6ZOo+AkKBAaZAxbkxzxS9kLMLzYu4RKsIWqsPumumhLss7fiDcTSlCOhst" \
+		"tD+hgdGsb00ayXfoyZhdKXQlOflDsyephd+oVmg4zPMU3s2OnfEMX4KRVs5d" \
+		"zC8="
 
 static struct config	*c;
 static struct authkeys	 keys;
@@ -47,6 +60,8 @@ setup(void)
 	    "ssh-ed25519 " KEY_A " a", err, sizeof(err)), 1, "%s", err);
 	cr_assert_eq(authkeys_line(&keys, "ops", "/k/ops", 1,
 	    "ssh-ed25519 " KEY_B " b", err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(authkeys_line(&keys, "dev", "/k/dev", 2,
+	    "ssh-rsa " KEY_R " r", err, sizeof(err)), 1, "%s", err);
 	memset(&st, 0, sizeof(st));
 }
 
@@ -67,10 +82,117 @@ ask(const char *user, const char *key, bool signed_,
 
 	memset(&q, 0, sizeof(q));
 	strlcpy(q.user, user, sizeof(q.user));
+	strlcpy(q.method, "publickey", sizeof(q.method));
 	strlcpy(q.keytype, "ssh-ed25519", sizeof(q.keytype));
 	q.key = key;
 	q.signed_ = signed_;
+	if (signed_)
+		strlcpy(q.sigalg, "ssh-ed25519", sizeof(q.sigalg));
 	return auth_decide(c, &keys, &st, &q, r, n);
+}
+
+/* The RSA key, signed with sigalg ("": a probe). */
+static enum auth_verdict
+ask_rsa(const char *sigalg, struct msg_auth_reply *r, struct auth_note *n)
+{
+	struct msg_auth_query	 q;
+
+	memset(&q, 0, sizeof(q));
+	strlcpy(q.user, "dev", sizeof(q.user));
+	strlcpy(q.method, "publickey", sizeof(q.method));
+	strlcpy(q.keytype, "ssh-rsa", sizeof(q.keytype));
+	q.key = KEY_R;
+	q.signed_ = sigalg[0] != '\0';
+	strlcpy(q.sigalg, sigalg, sizeof(q.sigalg));
+	return auth_decide(c, &keys, &st, &q, r, n);
+}
+
+/* An attempt with another method. */
+static enum auth_verdict
+ask_method(const char *user, const char *method, struct msg_auth_reply *r,
+    struct auth_note *n)
+{
+	struct msg_auth_query	 q;
+
+	memset(&q, 0, sizeof(q));
+	strlcpy(q.user, user, sizeof(q.user));
+	strlcpy(q.method, method, sizeof(q.method));
+	q.key = "";
+	return auth_decide(c, &keys, &st, &q, r, n);
+}
+
+Test(auth, other_methods_are_refused_and_counted)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask_method("dev", "password", &r, &n), AUTH_REFUSED);
+	cr_assert_str_eq(n.why, "public keys only");
+	cr_assert_not(n.invalid_user);
+	cr_assert_str_eq(n.keyname, "");
+	cr_assert_eq(ask_method("dev", "keyboard-interactive", &r, &n),
+	    AUTH_REFUSED);
+	cr_assert_eq(ask_method("dev", "gssapi-with-mic", &r, &n),
+	    AUTH_REFUSED);
+	cr_assert_eq(st.failures, 3, "each refused method is a failure");
+	cr_assert_not(r.ok);
+	/* And the key still works: they are failures, not violations. */
+	cr_assert_eq(ask("dev", KEY_A, true, &r, &n), AUTH_ACCEPTED);
+	cr_assert(st.authed);
+}
+
+Test(auth, a_name_the_worker_could_not_carry_is_an_invalid_user)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask_method("", "password", &r, &n), AUTH_REFUSED);
+	cr_assert(n.invalid_user);
+	cr_assert_eq(st.failures, 1);
+}
+
+Test(auth, one_user_per_connection)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	cr_assert_eq(ask("ops", KEY_A, false, &r, &n), AUTH_REFUSED);
+	/* dev's own key, but the connection asked for ops first. */
+	cr_assert_eq(ask("dev", KEY_A, true, &r, &n), AUTH_REFUSED);
+	cr_assert_str_eq(n.why, "user changed");
+	cr_assert_not(st.authed);
+	cr_assert_eq(st.failures, 2);
+}
+
+Test(auth, an_rsa_signature_must_be_rsa_sha2)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+
+	/* The probe names no signature: it may go on. */
+	cr_assert_eq(ask_rsa("", &r, &n), AUTH_ACCEPTED);
+	cr_assert_eq(ask_rsa("ssh-rsa", &r, &n), AUTH_REFUSED);
+	cr_assert_str_eq(n.why, "signature algorithm ssh-rsa (SHA-1) refused");
+	cr_assert_str_eq(n.keyname, "RSA");
+	cr_assert_eq(st.failures, 1);
+	cr_assert_not(r.ok);
+	/* A worker that did not say which: refused too. */
+	{
+		struct msg_auth_query	 q;
+
+		memset(&q, 0, sizeof(q));
+		strlcpy(q.user, "dev", sizeof(q.user));
+		strlcpy(q.method, "publickey", sizeof(q.method));
+		strlcpy(q.keytype, "ssh-rsa", sizeof(q.keytype));
+		q.key = KEY_R;
+		q.signed_ = true;
+		cr_assert_eq(auth_decide(c, &keys, &st, &q, &r, &n),
+		    AUTH_REFUSED);
+		cr_assert_not_null(strstr(n.why, "not known"));
+	}
+	cr_assert_eq(ask_rsa("rsa-sha2-512", &r, &n), AUTH_ACCEPTED);
+	cr_assert(st.authed);
+	cr_assert_str_eq(st.keyname, "RSA");
 }
 
 Test(auth, the_probe_and_the_signature_are_both_checked)

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "hostkey.h"
+#include "sshalgo.h"
 
 static struct config	*c;
 static struct cfg_errors e;
@@ -413,6 +415,100 @@ Test(config, host_key_is_a_list_of_paths)
 	    "without them");
 }
 
+Test(config, ssh_algorithm_lists_take_sshds_syntax)
+{
+	/* The defaults: OpenSSH's reach, no SHA-1, NIST kex or CBC. */
+	cr_assert_eq(build(""), 0, "%s", errors());
+	cr_assert_str_eq(c->ssh_kex, "curve25519-sha256,"
+	    "curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,"
+	    "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256");
+	cr_assert_str_eq(c->ssh_ciphers, "chacha20-poly1305@openssh.com,"
+	    "aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,"
+	    "aes192-ctr,aes128-ctr");
+	cr_assert_str_eq(c->ssh_macs, "hmac-sha2-256-etm@openssh.com,"
+	    "hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512");
+	cr_assert_str_eq(c->ssh_hostkey_algorithms, "ssh-ed25519,"
+	    "ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+	    "rsa-sha2-512,rsa-sha2-256");
+	/* A list replaces; -, ^ and + change the default. */
+	cr_assert_eq(build("[daemon]\nssh_ciphers = aes128-ctr\n"
+	    "ssh_kex = -diffie-hellman-group14-sha256,"
+	    "diffie-hellman-group18-sha512\n"
+	    "ssh_macs = ^hmac-sha2-512\n"
+	    "ssh_hostkey_algorithms = +ssh-ed25519\n"), 0, "%s", errors());
+	cr_assert_str_eq(c->ssh_ciphers, "aes128-ctr");
+	cr_assert_str_eq(c->ssh_kex, "curve25519-sha256,"
+	    "curve25519-sha256@libssh.org,diffie-hellman-group16-sha512");
+	cr_assert_str_eq(c->ssh_macs, "hmac-sha2-512,"
+	    "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,"
+	    "hmac-sha2-256");
+	cr_assert_str_eq(c->ssh_hostkey_algorithms, "ssh-ed25519,"
+	    "ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+	    "rsa-sha2-512,rsa-sha2-256");
+	/* Indented lines continue a list, spaces around names are fine. */
+	cr_assert_eq(build("[daemon]\nssh_ciphers = "
+	    "chacha20-poly1305@openssh.com,\n  aes256-gcm@openssh.com , "
+	    "aes128-gcm@openssh.com\n"), 0, "%s", errors());
+	cr_assert_str_eq(c->ssh_ciphers, "chacha20-poly1305@openssh.com,"
+	    "aes256-gcm@openssh.com,aes128-gcm@openssh.com");
+	/* What is never offered says why, with the line. */
+	one_error("[daemon]\nssh_ciphers = aes128-ctr,aes128-cbc\n",
+	    "t.conf:2: [daemon] ssh_ciphers: cipher aes128-cbc is never "
+	    "offered: CBC mode fails ssh-audit");
+	one_error("[daemon]\nssh_kex = +diffie-hellman-group1-sha1\n",
+	    "t.conf:2: [daemon] ssh_kex: key exchange "
+	    "diffie-hellman-group1-sha1 is never offered: it hashes with "
+	    "SHA-1 in a 1024-bit group");
+	one_error("[daemon]\nssh_kex = ecdh-sha2-nistp256\n", "t.conf:2: "
+	    "[daemon] ssh_kex: key exchange ecdh-sha2-nistp256 is never "
+	    "offered: ssh-audit flags its NIST curve");
+	one_error("[daemon]\nssh_macs = hmac-sha1\n", "t.conf:2: [daemon] "
+	    "ssh_macs: MAC hmac-sha1 is never offered: it hashes with SHA-1");
+	one_error("[daemon]\nssh_hostkey_algorithms = ssh-rsa\n", "t.conf:2: "
+	    "[daemon] ssh_hostkey_algorithms: host key algorithm ssh-rsa is "
+	    "never offered: its signatures hash with SHA-1");
+	one_error("[daemon]\nssh_macs = hmac-sha2-257\n", "t.conf:2: [daemon] "
+	    "ssh_macs: unknown MAC \"hmac-sha2-257\" (known: "
+	    "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,"
+	    "hmac-sha2-256,hmac-sha2-512)");
+	one_error("[daemon]\nssh_ciphers = aes128-ctr,aes128-ctr\n",
+	    "t.conf:2: [daemon] ssh_ciphers: cipher aes128-ctr is named "
+	    "twice");
+	one_error("[daemon]\nssh_ciphers = aes128-ctr,+aes256-ctr\n",
+	    "t.conf:2: [daemon] ssh_ciphers: \"+aes256-ctr\": +, - or ^ "
+	    "comes only before the first name");
+	one_error("[daemon]\nssh_kex = -curve25519-sha256,"
+	    "curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,\n"
+	    "  diffie-hellman-group18-sha512,diffie-hellman-group14-sha256\n",
+	    "t.conf:3: [daemon] ssh_kex: key exchange "
+	    "diffie-hellman-group18-sha512 is named twice");
+	one_error("[daemon]\nssh_kex = -curve25519-sha256,"
+	    "curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,"
+	    "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256\n",
+	    "t.conf:2: [daemon] ssh_kex: no key exchange left");
+	one_error("[daemon]\nssh_ciphers = ,\n", "t.conf:2: [daemon] "
+	    "ssh_ciphers: no cipher named");
+	one_error("[daemon]\nssh_ciphers =\n", "t.conf:2: [daemon] "
+	    "ssh_ciphers: empty value");
+}
+
+Test(config, every_offered_algorithm_is_in_the_linked_libssh)
+{
+	static const enum sshalgo_kind kinds[] = { SSHALGO_KIND_KEX,
+	    SSHALGO_KIND_CIPHER, SSHALGO_KIND_MAC, SSHALGO_KIND_HOSTKEY };
+	const char *const	*n;
+	size_t			 i;
+
+	/* The check the config makes; and it does refuse what is not. */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		for (n = sshalgo_names(kinds[i]); *n != NULL; n++)
+			cr_assert(hostkey_libssh_has(kinds[i], *n), "%s", *n);
+	cr_assert_not(hostkey_libssh_has(SSHALGO_KIND_CIPHER,
+	    "aes512-ctr"));
+	cr_assert_not(hostkey_libssh_has(SSHALGO_KIND_KEX,
+	    "sntrup761x25519-sha512@openssh.com"));
+}
+
 Test(config, cidr_lists)
 {
 	one_error("[listener a]\ntransport = line\nproxy_trusted = 10.1.2.3/8\n",
@@ -501,6 +597,8 @@ Test(config, the_effective_config_reads_back_the_same)
 	    "2001:db8:2::/48, 2001:db8:3::/48, 2001:db8:4::/48, "
 	    "2001:db8:5::/48, 2001:db8:6::/48, 2001:db8:7::/48\n"
 	    "  2001:db8:8::/48, 2001:db8:9::/48\n"
+	    "[listener two]\ntransport = ssh\nport = 0\n"
+	    "[daemon]\nssh_macs = ^hmac-sha2-512\nssh_ciphers = aes128-ctr\n"
 	    "[tenant staff]\nbudget = 5000\n";
 
 	cr_assert_eq(build(text), 0, "%s", errors());
@@ -513,6 +611,9 @@ Test(config, the_effective_config_reads_back_the_same)
 	fclose(f);
 	cr_assert_str_eq(a, b);
 	cr_assert_eq(c->listeners[0].proxy_trusted.n, 11);
+	/* An ssh listener's (default) tenant is not written: not allowed. */
+	cr_assert_str_eq(c->ssh_ciphers, "aes128-ctr");
+	cr_assert_eq(strncmp(c->ssh_macs, "hmac-sha2-512,", 14), 0);
 	free(a);
 	free(b);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <bsd/string.h>
+#include <libssh/libssh.h>
 
 #include "harness.h"
 #include "hostkey.h"
@@ -189,4 +190,52 @@ Test(hostkey, hello_carries_every_key_and_needs_ed25519)
 	free(text);
 	hostkey_free(&k[0]);
 	hostkey_free(&k[1]);
+}
+
+Test(hostkey, the_algorithms_a_set_of_keys_can_sign_with)
+{
+	struct hostkey	 k[2];
+	char		 first[64];
+
+	memset(k, 0, sizeof(k));
+	strcpy(k[0].type, "ssh-ed25519");
+	strcpy(k[1].type, "ssh-rsa");
+	cr_assert_eq(hostkey_algos_usable(k, 1, "ssh-ed25519,rsa-sha2-512,"
+	    "ecdsa-sha2-nistp256", first, sizeof(first)), 1);
+	cr_assert_str_eq(first, "rsa-sha2-512");
+	/* An RSA key serves both rsa-sha2 algorithms. */
+	cr_assert_eq(hostkey_algos_usable(k, 2, "rsa-sha2-512,rsa-sha2-256",
+	    first, sizeof(first)), 2);
+	cr_assert_str_eq(first, "");
+	cr_assert_eq(hostkey_algos_usable(k, 1, "ecdsa-sha2-nistp384",
+	    first, sizeof(first)), 0);
+	cr_assert_str_eq(first, "ecdsa-sha2-nistp384");
+}
+
+Test(hostkey, load_takes_rsa_and_ecdsa_keys_as_ssh_keygen_writes_them)
+{
+	static const char *const how[] = { "-t rsa -b 3072",
+	    "-t rsa -b 3072 -m PEM", "-t ecdsa -b 384" };
+	static const char *const type[] = { "ssh-rsa", "ssh-rsa",
+	    "ecdsa-sha2-nistp384" };
+	struct hostkey	 k;
+	char		 err[512], path[256], fpr[512];
+	ssh_key		 back = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(how) / sizeof(how[0]); i++) {
+		snprintf(path, sizeof(path), "%s/k%zu", dir, i);
+		hd_sh("ssh-keygen -q %s -N '' -C test -f %s", how[i], path);
+		cr_assert_eq(hostkey_load(&k, path, err, sizeof(err)), 0,
+		    "%s: %s", how[i], err);
+		cr_assert_str_eq(k.type, type[i]);
+		keygen_fpr(path, fpr, sizeof(fpr));
+		cr_assert_str_eq(k.fingerprint, fpr);
+		/* What hello carries reads back as the worker reads it. */
+		cr_assert_eq(ssh_pki_import_privkey_base64(k.pem, NULL, NULL,
+		    NULL, &back), SSH_OK, "%s", how[i]);
+		ssh_key_free(back);
+		back = NULL;
+		hostkey_free(&k);
+	}
 }

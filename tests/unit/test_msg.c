@@ -173,8 +173,9 @@ Test(encode, compact_bytes_in_table_order)
 	sample(MSG_AUTH_QUERY, 0, &m);
 	m.u.auth_query.key = "AAAA";
 	encode_ok(MSG_AUTH_QUERY, &m, "{\"type\":\"auth_query\",\"v\":1,"
-	    "\"user\":\"alice\",\"keytype\":\"ssh-ed25519\",\"key\":\"AAAA\","
-	    "\"signed\":true}");
+	    "\"user\":\"alice\",\"method\":\"publickey\",\"keytype\":"
+	    "\"ssh-ed25519\",\"key\":\"AAAA\",\"signed\":true,\"sigalg\":"
+	    "\"ssh-ed25519\"}");
 	sample(MSG_STATUS, 0, &m);
 	encode_ok(MSG_STATUS, &m, "{\"type\":\"status\",\"v\":1,\"state\":"
 	    "\"busy\",\"counters\":{\"instructions\":9007199254740992,"
@@ -327,10 +328,102 @@ Test(encode, cross_field_rules)
 	sample(MSG_HELLO, 1, &m);
 	m.u.hello.hostkey = "";
 	encode_bad(MSG_HELLO, &m, "hello: field \"hostkey\": empty");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.macs = NULL;
+	encode_bad(MSG_HELLO, &m, "hello: missing field \"macs\" "
+	    "(transport ssh)");
+	sample(MSG_HELLO, 0, &m);
+	m.u.hello.kex = "curve25519-sha256";
+	encode_bad(MSG_HELLO, &m, "hello: field \"kex\": not allowed for "
+	    "transport line");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.ciphers = "aes128-ctr,aes128-cbc";
+	encode_bad(MSG_HELLO, &m, "hello: field \"ciphers\": not a list of "
+	    "distinct cipher names");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.kex = "curve25519-sha256,curve25519-sha256";
+	encode_bad(MSG_HELLO, &m, "hello: field \"kex\": not a list of "
+	    "distinct key exchange names");
+	sample(MSG_HELLO, 1, &m);
+	m.u.hello.hostkey_algorithms = "ssh-ed25519,";
+	encode_bad(MSG_HELLO, &m, "hello: field \"hostkey_algorithms\": not "
+	    "a list of distinct host key algorithm names");
+	sample(MSG_NEGOTIATED, 0, &m);
+	strlcpy(m.u.negotiated.client, "SSH-2.0-evil\033[2J", 256);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"client\": not "
+	    "printable ASCII");
+	strlcpy(m.u.negotiated.client, "GET / HTTP/1.0", 256);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"client\": not an "
+	    "SSH version line");
+	sample(MSG_NEGOTIATED, 0, &m);
+	strlcpy(m.u.negotiated.cipher, "aes256-gcm@openssh.com", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"mac\": set for "
+	    "the AEAD cipher aes256-gcm@openssh.com");
+	m.u.negotiated.mac[0] = '\0';
+	encode_ok(MSG_NEGOTIATED, &m, "{\"type\":\"negotiated\",\"v\":1,"
+	    "\"kex\":\"curve25519-sha256\",\"cipher\":"
+	    "\"aes256-gcm@openssh.com\",\"mac\":\"\",\"client\":"
+	    "\"SSH-2.0-paramiko_2.12.0\"}");
+	strlcpy(m.u.negotiated.cipher, "aes128-ctr", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"mac\": empty for "
+	    "the cipher aes128-ctr");
+	strlcpy(m.u.negotiated.mac, "hmac-sha1", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"mac\": "
+	    "\"hmac-sha1\" is not one of: , hmac-sha2-256-etm@openssh.com, "
+	    "hmac-sha2-512-etm@openssh.com, hmac-sha2-256, hmac-sha2-512");
+	sample(MSG_NEGOTIATED, 0, &m);
+	strlcpy(m.u.negotiated.kex, "diffie-hellman-group1-sha1", 41);
+	encode_bad(MSG_NEGOTIATED, &m, "negotiated: field \"kex\": "
+	    "\"diffie-hellman-group1-sha1\" is not one of: curve25519-sha256, "
+	    "curve25519-sha256@libssh.org, diffie-hellman-group16-sha512, "
+	    "diffie-hellman-group18-sha512, diffie-hellman-group14-sha256");
+	sample(MSG_AUTH_QUERY, 0, &m);
+	m.u.auth_query.keytype[0] = '\0';
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"keytype\": empty "
+	    "for publickey");
+	sample(MSG_AUTH_QUERY, 0, &m);
+	strlcpy(m.u.auth_query.method, "password", 24);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"keytype\": not "
+	    "allowed for password");
+	m.u.auth_query.keytype[0] = '\0';
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"key\": not "
+	    "allowed for password");
+	m.u.auth_query.key = "";
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"signed\": true "
+	    "for password");
+	m.u.auth_query.signed_ = false;
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"sigalg\": "
+	    "without a signature");
+	memset(m.u.auth_query.sigalg, 0, sizeof(m.u.auth_query.sigalg));
+	encode_ok(MSG_AUTH_QUERY, &m, "{\"type\":\"auth_query\",\"v\":1,"
+	    "\"user\":\"alice\",\"method\":\"password\",\"keytype\":\"\","
+	    "\"key\":\"\",\"signed\":false}");
+	strlcpy(m.u.auth_query.method, "telepathy", 24);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"method\": "
+	    "\"telepathy\" is not one of: publickey, password, "
+	    "keyboard-interactive, hostbased, gssapi-with-mic, unknown");
+	sample(MSG_AUTH_QUERY, 0, &m);
+	strlcpy(m.u.auth_query.sigalg, "ssh-dss", 40);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"sigalg\": "
+	    "\"ssh-dss\" is not one of: ssh-ed25519, "
+	    "sk-ssh-ed25519@openssh.com, ecdsa-sha2-nistp256, "
+	    "ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, "
+	    "sk-ecdsa-sha2-nistp256@openssh.com, rsa-sha2-256, rsa-sha2-512, "
+	    "ssh-rsa");
 	sample(MSG_AUTH_REPLY, 0, &m);
 	memset(&m.u.auth_reply.limits, 0, sizeof(m.u.auth_reply.limits));
 	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: missing field \"limits\" "
 	    "(ok is true)");
+	sample(MSG_AUTH_REPLY, 0, &m);
+	strlcpy(m.u.auth_reply.message, "Too many sessions", 32);
+	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: field \"message\": not "
+	    "allowed when ok is true");
+	sample(MSG_AUTH_REPLY, 1, &m);
+	strlcpy(m.u.auth_reply.message, "Too many sessions for tenant acme "
+	    "(at most 2). Please try again later.", 128);
+	encode_ok(MSG_AUTH_REPLY, &m, "{\"type\":\"auth_reply\",\"v\":1,"
+	    "\"ok\":false,\"tenant\":\"\",\"message\":\"Too many sessions for "
+	    "tenant acme (at most 2). Please try again later.\"}");
 	sample(MSG_AUTH_REPLY, 1, &m);
 	msg_limits_default(&m.u.auth_reply.limits);
 	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: field \"limits\": not "
@@ -733,7 +826,7 @@ mutated_accepted(enum msg_type t, int variant, const char *path, json_t *v)
 static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_HELLO, 0 }, { MSG_HELLO, 1 }, { MSG_READY, 0 },
 	{ MSG_SESSION, 0 }, { MSG_PEER, 0 }, { MSG_PEER_VERDICT, 0 },
-	{ MSG_AUTH_QUERY, 0 }, { MSG_AUTH_REPLY, 0 }, { MSG_AUTH_REPLY, 1 },
+	{ MSG_NEGOTIATED, 0 }, { MSG_AUTH_QUERY, 0 }, { MSG_AUTH_REPLY, 0 }, { MSG_AUTH_REPLY, 1 },
 	{ MSG_STATUS, 0 }, { MSG_LOG, 0 }, { MSG_PING, 0 }, { MSG_PONG, 0 },
 	{ MSG_SHUTDOWN, 0 }, { MSG_SESSION_END, 0 },
 };
@@ -852,10 +945,20 @@ Test(fields, missing_every_field)
 		n = field_paths(root, paths, kinds, 64);
 		json_decref(root);
 		for (p = 0; p < n; p++) {
-			if (t == MSG_HELLO && strcmp(paths[p], "hostkey") == 0)
+			if (t == MSG_HELLO && (strcmp(paths[p], "hostkey") ==
+			    0 || strcmp(paths[p], "kex") == 0 ||
+			    strcmp(paths[p], "ciphers") == 0 ||
+			    strcmp(paths[p], "macs") == 0 ||
+			    strcmp(paths[p], "hostkey_algorithms") == 0))
 				snprintf(want, sizeof(want), "hello: missing "
-				    "field \"hostkey\" (transport ssh)");
-			else if (t == MSG_AUTH_REPLY &&
+				    "field \"%.40s\" (transport ssh)", paths[p]);
+			else if (t == MSG_AUTH_QUERY &&
+			    strcmp(paths[p], "sigalg") == 0) {
+				/* Optional: absent is "not known". */
+				mutated_accepted(t, variants[i].variant,
+				    paths[p], NULL);
+				continue;
+			} else if (t == MSG_AUTH_REPLY &&
 			    strcmp(paths[p], "limits") == 0)
 				snprintf(want, sizeof(want), "auth_reply: "
 				    "missing field \"limits\" (ok is true)");
@@ -1017,26 +1120,26 @@ struct slen {
 	int		 variant;
 	const char	*path;
 	size_t		 max;
-	bool		 nonempty;
+	const char	*empty;		/* the error for "", or NULL */
 };
 
 static const struct slen slens[] = {
-	{ MSG_HELLO, 0, "build", 63, false },
-	{ MSG_HELLO, 0, "listener", 63, false },
-	{ MSG_HELLO, 0, "chroot", 255, false },
-	{ MSG_HELLO, 1, "hostkey", 16384, true },
-	{ MSG_READY, 0, "build", 63, false },
-	{ MSG_SESSION, 0, "listener", 63, false },
-	{ MSG_SESSION, 0, "peer", 63, false },
-	{ MSG_SESSION, 0, "tenant", 63, false },
-	{ MSG_PEER, 0, "addr", 63, true },
-	{ MSG_PEER_VERDICT, 0, "message", 1024, false },
-	{ MSG_AUTH_QUERY, 0, "user", 63, false },
-	{ MSG_AUTH_QUERY, 0, "keytype", 47, true },
-	{ MSG_AUTH_QUERY, 0, "key", 16384, false },
-	{ MSG_AUTH_REPLY, 1, "tenant", 63, false },
-	{ MSG_LOG, 0, "msg", 1024, false },
-	{ MSG_SHUTDOWN, 0, "reason", 1024, false },
+	{ MSG_HELLO, 0, "build", 63, NULL },
+	{ MSG_HELLO, 0, "listener", 63, NULL },
+	{ MSG_HELLO, 0, "chroot", 255, NULL },
+	{ MSG_HELLO, 1, "hostkey", 16384, "empty" },
+	{ MSG_READY, 0, "build", 63, NULL },
+	{ MSG_SESSION, 0, "listener", 63, NULL },
+	{ MSG_SESSION, 0, "peer", 63, NULL },
+	{ MSG_SESSION, 0, "tenant", 63, NULL },
+	{ MSG_PEER, 0, "addr", 63, "empty" },
+	{ MSG_PEER_VERDICT, 0, "message", 1024, NULL },
+	{ MSG_AUTH_QUERY, 0, "user", 63, NULL },
+	{ MSG_AUTH_QUERY, 0, "keytype", 47, "empty for publickey" },
+	{ MSG_AUTH_QUERY, 0, "key", 16384, "empty for publickey" },
+	{ MSG_AUTH_REPLY, 1, "tenant", 63, NULL },
+	{ MSG_LOG, 0, "msg", 1024, NULL },
+	{ MSG_SHUTDOWN, 0, "reason", 1024, NULL },
 };
 
 static json_t *
@@ -1074,9 +1177,9 @@ Test(strings, lengths_nul_and_empty)
 		    json_stringn("ab\0cd", 5), want);
 		mutated_rejected(s->t, s->variant, s->path,
 		    json_stringn("\0", 1), want);
-		if (s->nonempty) {
-			snprintf(want, sizeof(want), "%s: field \"%s\": empty",
-			    tinfo[s->t].name, s->path);
+		if (s->empty != NULL) {
+			snprintf(want, sizeof(want), "%s: field \"%s\": %s",
+			    tinfo[s->t].name, s->path, s->empty);
 			mutated_rejected(s->t, s->variant, s->path,
 			    json_string(""), want);
 		} else

@@ -340,8 +340,8 @@ Test(framing, messages_stay_apart)
 Test(names, every_type)
 {
 	static const char *const names[] = { "hello", "ready", "session",
-	    "peer", "peer_verdict", "auth_query", "auth_reply", "status", "log",
-	    "ping", "pong", "shutdown", "session_end" };
+	    "peer", "peer_verdict", "negotiated", "auth_query", "auth_reply",
+	    "status", "log", "ping", "pong", "shutdown", "session_end" };
 	int	 t;
 
 	cr_assert_eq((size_t)MSG_NTYPES, sizeof(names) / sizeof(names[0]));

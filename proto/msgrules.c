@@ -1,0 +1,134 @@
+/*
+ * msgrules.c: the rules across the fields of one message of the
+ * supervisor <-> worker protocol (see msgrules.h): what the field table
+ * of msgtab.c cannot say one field at a time. Each runs after decoding
+ * and before encoding, so both sides hold each other to them.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "msg.h"
+#include "msgrules.h"
+#include "sshalgo.h"
+
+/*
+ * hello: the host key and the algorithm lists go to ssh workers and to
+ * no one else, so a line worker never holds the key; each list is a list
+ * of known names (sshalgo.h), each named once.
+ */
+int
+msgrule_hello(struct ctx *c, const void *body)
+{
+	const struct msg_hello	*h = body;
+	const struct {
+		const char		*name, *v;
+		enum sshalgo_kind	 kind;
+	} ssh[] = {
+		{ "hostkey", h->hostkey, SSHALGO_NKINDS },
+		{ "kex", h->kex, SSHALGO_KIND_KEX },
+		{ "ciphers", h->ciphers, SSHALGO_KIND_CIPHER },
+		{ "macs", h->macs, SSHALGO_KIND_MAC },
+		{ "hostkey_algorithms", h->hostkey_algorithms,
+		    SSHALGO_KIND_HOSTKEY },
+	};
+	bool			 is_ssh = strcmp(h->transport, "ssh") == 0;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ssh) / sizeof(ssh[0]); i++) {
+		if (is_ssh && ssh[i].v == NULL)
+			return msgtab_fail(c, "missing field \"%s\" (transport ssh)",
+			    ssh[i].name);
+		if (!is_ssh && ssh[i].v != NULL)
+			return msgtab_fail_field(c, ssh[i].name, "not allowed for "
+			    "transport %s", h->transport);
+		if (is_ssh && ssh[i].kind != SSHALGO_NKINDS &&
+		    !sshalgo_list_ok(ssh[i].kind, ssh[i].v))
+			return msgtab_fail_field(c, ssh[i].name, "not a list of "
+			    "distinct %s names", sshalgo_kind_words(
+			    ssh[i].kind));
+	}
+	return 0;
+}
+
+/*
+ * negotiated: the client's version line is an SSH one, printable ASCII
+ * (it is shown and logged); an AEAD cipher has no MAC of its own.
+ */
+int
+msgrule_negotiated(struct ctx *c, const void *body)
+{
+	const struct msg_negotiated	*n = body;
+	const char			*p;
+	bool				 aead;
+
+	if (strncmp(n->client, "SSH-", 4) != 0)
+		return msgtab_fail_field(c, "client", "not an SSH version line");
+	for (p = n->client; *p != '\0'; p++)
+		if (*p < ' ' || *p > '~')
+			return msgtab_fail_field(c, "client", "not printable ASCII");
+	aead = strstr(n->cipher, "-gcm@") != NULL ||
+	    strncmp(n->cipher, "chacha20-", 9) == 0;
+	if (aead && n->mac[0] != '\0')
+		return msgtab_fail_field(c, "mac", "set for the AEAD cipher %s",
+		    n->cipher);
+	if (!aead && n->mac[0] == '\0')
+		return msgtab_fail_field(c, "mac", "empty for the cipher %s",
+		    n->cipher);
+	return 0;
+}
+
+/*
+ * auth_query: a key (and a signature) come with "publickey" only; a
+ * signature algorithm only with a checked signature.
+ */
+int
+msgrule_auth_query(struct ctx *c, const void *body)
+{
+	const struct msg_auth_query	*q = body;
+
+	if (strcmp(q->method, "publickey") == 0) {
+		if (q->keytype[0] == '\0')
+			return msgtab_fail_field(c, "keytype", "empty for publickey");
+		if (q->key == NULL || q->key[0] == '\0')
+			return msgtab_fail_field(c, "key", "empty for publickey");
+	} else {
+		if (q->keytype[0] != '\0')
+			return msgtab_fail_field(c, "keytype", "not allowed for %s",
+			    q->method);
+		if (q->key != NULL && q->key[0] != '\0')
+			return msgtab_fail_field(c, "key", "not allowed for %s",
+			    q->method);
+		if (q->signed_)
+			return msgtab_fail_field(c, "signed", "true for %s",
+			    q->method);
+	}
+	if (!q->signed_ && q->sigalg[0] != '\0')
+		return msgtab_fail_field(c, "sigalg", "without a signature");
+	return 0;
+}
+
+/*
+ * auth_reply: limits come with ok and only with it. An accepted key
+ * without limits would leave the session with zeros, which mean "no
+ * limit"; a refusal with limits is a confused supervisor. On the C side
+ * all-zero limits stand for "absent" (zero is below several minimums, so
+ * no valid limits look like that).
+ */
+int
+msgrule_auth_reply(struct ctx *c, const void *body)
+{
+	const struct msg_auth_reply	*r = body;
+	bool				 lim;
+
+	lim = !msgtab_all_zero(&r->limits, sizeof(r->limits));
+	if (r->ok && !lim)
+		return msgtab_fail(c, "missing field \"limits\" (ok is true)");
+	if (!r->ok && lim)
+		return msgtab_fail_field(c, "limits", "not allowed when ok is false");
+	if (r->ok && r->tenant[0] == '\0')
+		return msgtab_fail_field(c, "tenant", "empty when ok is true");
+	if (r->ok && r->message[0] != '\0')
+		return msgtab_fail_field(c, "message", "not allowed when ok is true");
+	return 0;
+}
