@@ -47,8 +47,7 @@ WARN		+= -Wduplicated-cond -Wduplicated-branches -Wlogical-op \
 endif
 
 OPT		?= -O2
-CPPFLAGS	+= -D_GNU_SOURCE -Iinclude -I$(B)/gen \
-		   -DIRIDIUM_VERSION='"$(VERSION)"'
+CPPFLAGS	+= -D_GNU_SOURCE -I$(B)/gen -DIRIDIUM_VERSION='"$(VERSION)"'
 CFLAGS		?= $(OPT) -g
 CFLAGS		+= -std=gnu11 $(WARN) -fstack-protector-strong -fPIE \
 		   -fno-strict-aliasing
@@ -92,14 +91,12 @@ BUILD_ID_SRC	:= $(B)/gen/build_id.c
 BUILD_ID_OBJ	:= $(B)/gen/build_id.o
 
 # The language: VM, image, assembler, disassembler, REPL. Knows no sockets.
-LANG_SRCS	:= $(wildcard worker/isa.c worker/image.c worker/vm.c worker/asm.c \
-		   worker/asm_sym.c \
-		   worker/asm_lex.c worker/disasm.c worker/repl.c \
-		   worker/run.c)
-# Shared by both sides of the channel (and plumbing both need).
-PROTO_SRCS	:= $(sort $(wildcard proto/*.c))
+LANG_SRCS	:= $(filter-out worker/lang/iridium.c,\
+		   $(sort $(wildcard worker/lang/*.c)))
+# The wire protocol, and the small utilities every program uses.
+PROTO_SRCS	:= $(sort $(wildcard proto/*.c proto/common/*.c))
 
-IRIDIUM_SRCS	:= worker/iridium.c
+IRIDIUM_SRCS	:= worker/lang/iridium.c
 # The worker's pieces that tests and fuzzers link too. seccomp_rules.c
 # (libseccomp) is there for the tests only: no worker references it.
 WLIB_SRCS	:= worker/telnet.c worker/sandbox.c worker/proxy.c \
@@ -120,7 +117,7 @@ WSSH_TOBJS	:= $(B)/testhooks/worker/worker.o \
 		   $(B)/testhooks/worker/testhooks.o
 # The workers' seccomp filter, compiled to BPF at build time: seccomp-gen
 # runs the rules of worker/seccomp_rules.c through libseccomp and writes
-# the programs out as C (include/seccomp_bpf.h says why and how). A change
+# the programs out as C (worker/seccomp_bpf.h says why and how). A change
 # to the rules rebuilds seccomp-gen, and so the file and the workers.
 SECCOMP_GEN	:= $(B)/seccomp-gen
 SECCOMP_BPF_SRC	:= $(B)/gen/seccomp_bpf.c
@@ -168,16 +165,15 @@ $(Q_LD)$(CC) $(WORKER_LDFLAGS) -o $@ $^ $(1) 2>$@.ld || \
 	    END { if (held != "") print held }' $@.ld >&2; rm -f $@.ld
 endef
 LIBWORKER	:= $(B)/libiridium-worker.a
-# iridiumd: everything in supervisor/ but the admin tool and its metrics.
-SUP_SRCS	:= $(filter-out supervisor/iridiumctl.c supervisor/metrics.c,\
-		   $(sort $(wildcard supervisor/*.c)))
+# iridiumd: everything in supervisor/ (the admin tool is supervisor/ctl/).
+SUP_SRCS	:= $(sort $(wildcard supervisor/*.c))
 SUP_OBJS	:= $(SUP_SRCS:%.c=$(B)/%.o)
 # iridiumctl: the admin tool.
-CTL_OBJS	:= $(B)/supervisor/iridiumctl.o $(B)/supervisor/metrics.o
+CTL_OBJS	:= $(patsubst %.c,$(B)/%.o,$(sort $(wildcard supervisor/ctl/*.c)))
 # The supervisor's parts without its main, for unit tests and fuzzers.
 LIBSUP		:= $(B)/libiridium-sup.a
 LIBSUP_OBJS	:= $(filter-out $(B)/supervisor/iridiumd.o,$(SUP_OBJS)) \
-		   $(B)/supervisor/metrics.o
+		   $(B)/supervisor/ctl/metrics.o
 
 LANG_OBJS	:= $(LANG_SRCS:%.c=$(B)/%.o)
 PROTO_OBJS	:= $(PROTO_SRCS:%.c=$(B)/%.o)
@@ -213,8 +209,8 @@ Q_LD		= @echo "  LD      $@";
 Q_AR		= @echo "  AR      $@";
 endif
 
-.PHONY: all deps run check check-build check-run asan fuzz fuzz-build units \
-	vm-no-ia32 \
+.PHONY: all deps run check check-build check-run check-layout asan fuzz \
+	fuzz-build units vm-no-ia32 \
 	fuzz-run bench soak install uninstall clean format tests
 
 all: $(BINS)
@@ -228,9 +224,29 @@ $(PATHS_H): FORCE
 	@printf '#define IRIDIUM_LIBEXECDIR "%s"\n' '$(LIBEXECDIR)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
+# Each room's include path gives it only what it may use (the rule in
+# tests/layout/deps.sh): a worker file that includes a supervisor header
+# does not compile. A room's private headers sit beside its code and are
+# found there; include/ holds what crosses a boundary.
+INC_COMMON	:= -Iproto/common
+INC_PROTO	:= -Iinclude/proto $(INC_COMMON)
+INC_LANG	:= -Iinclude/lang $(INC_COMMON)
+INC_WORKER	:= -Iinclude/proto -Iinclude/lang $(INC_COMMON)
+INC_TESTS	:= -Iinclude/proto -Iinclude/lang $(INC_COMMON) -Isupervisor \
+		   -Isupervisor/ctl -Iworker -Iworker/lang -Itests/lib
+$(B)/proto/common/%.o: ROOM_INC = $(INC_COMMON)
+$(B)/proto/%.o: ROOM_INC = $(INC_PROTO)
+$(B)/worker/lang/%.o: ROOM_INC = $(INC_LANG)
+$(B)/worker/%.o: ROOM_INC = $(INC_WORKER)
+$(B)/testhooks/worker/%.o: ROOM_INC = $(INC_WORKER)
+$(B)/supervisor/%.o: ROOM_INC = $(INC_PROTO)
+$(B)/supervisor/ctl/%.o: ROOM_INC = $(INC_PROTO)
+$(B)/gen/%.o: ROOM_INC = $(INC_PROTO)
+$(B)/tests/%.o: ROOM_INC = $(INC_TESTS)
+
 $(B)/%.o: %.c | $(PATHS_H)
 	@mkdir -p $(@D)
-	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q_CC)$(CC) $(CPPFLAGS) $(ROOM_INC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBLANG): $(LANG_OBJS)
 	@rm -f $@
@@ -240,10 +256,10 @@ $(LIBPROTO): $(PROTO_OBJS)
 	@rm -f $@
 	$(Q_AR)$(AR) rcs $@ $^
 
-$(B)/iridium: $(B)/worker/iridium.o $(LIBLANG) $(LIBPROTO)
+$(B)/iridium: $(B)/worker/lang/iridium.o $(LIBLANG) $(LIBPROTO)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(EDIT_LIBS) $(PKG_LIBS) -lm
 
-$(B)/worker/iridium.o: CPPFLAGS += $(EDIT_CFLAGS)
+$(B)/worker/lang/iridium.o: CPPFLAGS += $(EDIT_CFLAGS)
 
 $(LIBSUP): $(LIBSUP_OBJS)
 	@rm -f $@
@@ -266,7 +282,7 @@ $(SECCOMP_BPF_SRC): $(SECCOMP_GEN)
 	@ASAN_OPTIONS=detect_leaks=0 $(SECCOMP_GEN) > $@.tmp && mv $@.tmp $@
 
 $(SECCOMP_BPF_OBJ): $(SECCOMP_BPF_SRC)
-	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q_CC)$(CC) $(CPPFLAGS) $(INC_WORKER) -Iworker $(CFLAGS) -c $< -o $@
 
 $(LIBWORKER): $(WLIB_OBJS)
 	@rm -f $@
@@ -297,7 +313,8 @@ $(WSSH_OBJS) $(WSSH_TOBJS) $(B)/supervisor/hostkey.o \
 
 $(B)/testhooks/%.o: %.c | $(PATHS_H)
 	@mkdir -p $(@D)
-	$(Q_CC)$(CC) $(CPPFLAGS) -DIRIDIUM_TEST_HOOKS $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q_CC)$(CC) $(CPPFLAGS) $(ROOM_INC) -DIRIDIUM_TEST_HOOKS $(CFLAGS) \
+	    -MMD -MP -c $< -o $@
 
 .PHONY: FORCE
 $(BUILD_ID_SRC): FORCE
@@ -306,29 +323,30 @@ $(BUILD_ID_SRC): FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BUILD_ID_OBJ): $(BUILD_ID_SRC)
-	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -include version.h -c $< -o $@
+	$(Q_CC)$(CC) $(CPPFLAGS) $(INC_PROTO) $(CFLAGS) -include version.h \
+	    -c $< -o $@
 
 $(B)/tests/%: tests/unit/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
     $(HARNESS_OBJS) $(BUILD_ID_OBJ)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -MMD -MP -o $@ $< \
+	$(Q_LD)$(CC) $(CPPFLAGS) $(INC_TESTS) $(CFLAGS) -MMD -MP -o $@ $< \
 	    $(HARNESS_OBJS) $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
 	    $(BUILD_ID_OBJ) $(LDFLAGS) \
 	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) $(SSH_LIBS) $(INIH_LIBS) -lm
 
 # The VM's portable switch dispatch, tested with the same cases.
-$(B)/tests/test_vm_switch: tests/unit/test_vm.c worker/vm.c $(LIBLANG) \
+$(B)/tests/test_vm_switch: tests/unit/test_vm.c worker/lang/vm.c $(LIBLANG) \
     $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CPPFLAGS) -DVM_NO_COMPUTED_GOTO $(CFLAGS) -o $@ \
-	    tests/unit/test_vm.c worker/vm.c $(LIBLANG) $(LIBPROTO) \
+	$(Q_LD)$(CC) $(CPPFLAGS) $(INC_TESTS) -DVM_NO_COMPUTED_GOTO $(CFLAGS) -o $@ \
+	    tests/unit/test_vm.c worker/lang/vm.c $(LIBLANG) $(LIBPROTO) \
 	    $(LDFLAGS) $(CRIT_LIBS) $(PKG_LIBS) -lm
 
 # The harness checks test daemons' worker uids as iridiumd does (uidpool.o).
 $(B)/tests/%: tests/integration/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
     $(HARNESS_OBJS) $(B)/supervisor/uidpool.o
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -MMD -MP -o $@ $< \
+	$(Q_LD)$(CC) $(CPPFLAGS) $(INC_TESTS) $(CFLAGS) -MMD -MP -o $@ $< \
 	    $(HARNESS_OBJS) $(B)/supervisor/uidpool.o $(LIBWORKER) \
 	    $(LIBLANG) $(LIBPROTO) $(LDFLAGS) \
 	    $(CRIT_LIBS) $(PKG_LIBS) $(SECCOMP_LIBS) -lm
@@ -336,7 +354,7 @@ $(B)/tests/%: tests/integration/%.c $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
 $(B)/fuzz/%: tests/fuzz/%.c $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) \
     $(BUILD_ID_OBJ)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	$(Q_LD)$(CC) $(CPPFLAGS) $(INC_TESTS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(LIBSUP) $(LIBWORKER) $(LIBLANG) $(LIBPROTO) $(BUILD_ID_OBJ) \
 	    $(LDFLAGS) $(PKG_LIBS) \
 	    $(SECCOMP_LIBS) $(SSH_LIBS) $(INIH_LIBS) -lm
@@ -356,6 +374,11 @@ TEST_ENV	= IRIDIUM_BUILD=$(abspath $(B)) IRIDIUM_SRC=$(abspath .) \
 		  IRIDIUM_VARIANT=$(VARIANT)
 check-run: tests
 	@mkdir -p $(B)/test-logs; failed=""; \
+	echo "== test_deps (the dependency rule)"; \
+	if $(LAYOUT_ENV) tests/layout/test_deps.sh \
+	    >$(B)/test-logs/test_deps.log 2>&1; then \
+		tail -1 $(B)/test-logs/test_deps.log; \
+	else failed=" test_deps"; fi; \
 	for t in $(UNIT_TESTS) $(INTEG_TESTS); do \
 		n=$${t##*/}; echo "== $$n"; \
 		$(TEST_ENV) $$t --jobs=2 >$(B)/test-logs/$$n.log 2>&1; rc=$$?; \
@@ -373,6 +396,12 @@ check-run: tests
 		tail -60 $(B)/test-logs/$$n.log; done; \
 		echo "FAILED:$$failed"; exit 1; fi; \
 	echo "all tests passed ($(VARIANT))"
+
+# The layout check's include paths: the same the rooms compile with.
+LAYOUT_ENV	= CC="$(CC)" INC_WORKER="$(INC_WORKER)" INC_LANG="$(INC_LANG)" \
+		  INC_PROTO="$(INC_PROTO)" INC_COMMON="$(INC_COMMON)"
+check-layout:
+	@$(LAYOUT_ENV) tests/layout/test_deps.sh
 
 check:
 	@$(DEPS) build test
@@ -538,7 +567,8 @@ clean:
 	rm -rf build
 
 format:
-	clang-format -i include/*.h worker/*.c proto/*.c supervisor/*.c \
-	    tests/*/*.c
+	clang-format -i include/*/*.h proto/*.[ch] proto/common/*.[ch] \
+	    worker/*.[ch] worker/lang/*.[ch] supervisor/*.[ch] \
+	    supervisor/ctl/*.[ch] tests/*/*.[ch]
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

@@ -1,9 +1,9 @@
 /*
- * sshalgo.c: the SSH algorithm lists of include/sshalgo.h, and sshd's
+ * sshalgo.c: the SSH algorithm lists of include/proto/sshalgo.h, and sshd's
  * syntax for changing them (+, -, ^), used by the config parser; the
  * message table checks `hello`'s lists with sshalgo_list_ok(). Pure: no
  * libssh here (the supervisor checks the names against the linked libssh
- * on its own, supervisor/sshalgos.c).
+ * on its own: hostkey_libssh_has() in supervisor/hostkey.c).
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -36,7 +36,6 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
-#include "proxy.h"
 #include "source.h"
 #include "tenant.h"
 
@@ -517,12 +516,12 @@ admit_tick_worker(struct worker *w, int64_t now)
 {
 	/*
 	 * A LOCAL header (a balancer's health check) brings no `peer`, and
-	 * the worker gives up on any header after PROXY_TIMEOUT_MS: a line
+	 * the worker gives up on any header after MSG_PROXY_TIMEOUT_MS: a line
 	 * session without `peer` by then is under way.
 	 */
 	if (w->hold.startup && w->proxy && !w->peer_seen &&
 	    strcmp(w->pool->lst->cfg.transport, "line") == 0 &&
-	    now - w->busy_ms >= PROXY_TIMEOUT_MS + 1000)
+	    now - w->busy_ms >= MSG_PROXY_TIMEOUT_MS + 1000)
 		admit_started(w->pool->d, &w->hold);
 }
 

@@ -1,5 +1,5 @@
 /*
- * status.c: the status document (the schema is include/status.h): what
+ * status.c: the status document (the schema is include/proto/status.h): what
  * the daemon, its listeners, pools, sessions and workers are doing, from
  * the supervisor's own counters and the latest `status` or `session_end`
  * each worker sent. Each object is filled as a struct generated from the

@@ -33,7 +33,7 @@
  * The user key signatures advertised (server-sig-algs) and taken: not
  * ssh-rsa (SHA-1), which ssh_auth.c refuses with an answer. The
  * algorithm lists come in hello ([daemon] ssh_kex, ssh_ciphers, ssh_macs,
- * ssh_hostkey_algorithms; include/sshalgo.h).
+ * ssh_hostkey_algorithms; include/proto/sshalgo.h).
  */
 #define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
 			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \

@@ -1,6 +1,6 @@
 /*
  * fuzz_control.c: libFuzzer target for the control request parser
- * (supervisor/ctlreq.c), which reads every byte a control client sends.
+ * (proto/ctlreq.c), which reads every byte a control client sends.
  *
  * Each input is one request line. A refusal must say why in one
  * printable line (it goes to the client and to the log); an accepted

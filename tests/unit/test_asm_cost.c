@@ -15,7 +15,7 @@
 #include "asm.h"
 #include "buf.h"
 #include "crafted.h"
-#include "../../worker/asm_internal.h"
+#include "asm_internal.h"
 
 /* Assemble src under w, which must succeed, into *p. */
 static void

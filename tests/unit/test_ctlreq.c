@@ -1,5 +1,5 @@
 /*
- * test_ctlreq.c: reading control requests (supervisor/ctlreq.c): what a
+ * test_ctlreq.c: reading control requests (proto/ctlreq.c): what a
  * well-formed request is, and that everything else is refused with a
  * printable reason.
  */

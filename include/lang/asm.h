@@ -49,7 +49,7 @@ struct asm_prog {
 	uint32_t	 code_len;
 	struct asm_sym	*syms;		/* in the order declared */
 	size_t		 nsyms, symcap;
-	/* The assembler's own index of syms by name (worker/asm_sym.c). */
+	/* The assembler's own index of syms by name (worker/lang/asm_sym.c). */
 	struct asm_slot	*slots;
 	size_t		 nslots;
 };

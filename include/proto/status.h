@@ -22,8 +22,8 @@
  *                   "ciphers": { SSHALGO_CIPHER: count } },
  *     "admission": { STATUS_ADMISSION_FIELDS,
  *                    "refused": { STATUS_REFUSAL_KINDS },
- *                    "offences": { SOURCE_OFFENCES (source.h) } },
- *     "limits":   { SUP_LIMITS (config.h): numbers, or text },
+ *                    "offences": { SOURCE_OFFENCES } },
+ *     "limits":   { SUP_LIMITS: numbers, or text },
  *     "workers":  [ { STATUS_WORKER_FIELDS,
  *                     "session": null | { STATUS_SESSION_FIELDS } } ]
  *   }
@@ -195,5 +195,75 @@ struct daemon;
 /* supervisor/status.c: the document, and its "workers" with a session. */
 json_t	*status_document(struct daemon *);
 json_t	*status_sessions(struct daemon *);
+
+/*
+ * The supervisor's own limits: what it checks before a connection may
+ * become a session, and the penalties of sources whose sessions went
+ * wrong (iridiumd's admission). The sibling of MSG_LIMITS, which travels to
+ * the workers: these never leave the supervisor. They are [limits] keys;
+ * scope TENANT ones may be overridden per [tenant NAME], SERVER ones are
+ * server-wide (CK_SERVER: a [tenant] that sets one is an error). The
+ * config keys, `iridiumd -T`, the example file, the reference table and
+ * the status document's "limits" object (hence the metrics) derive from
+ * this list. Each SOURCE_OFFENCES kind (below) has a penalty_ key in
+ * it; the supervisor maps them with that list, so a missing one does not
+ * compile.
+ *
+ * X(name, scope, type, min, max, default, description)
+ */
+#define SUP_LIMITS(X)							\
+	X(sessions, TENANT, UINT, 0, 1000000, "64",			\
+	    "concurrent sessions of one tenant, queued connections "	\
+	    "included; more are refused with one line; 0: no limit")	\
+	X(sessions_per_source, TENANT, UINT, 0, 1000000, "16",		\
+	    "concurrent sessions from one source address (an IPv4 "	\
+	    "address or an IPv6 /64; behind a PROXY listener, the "	\
+	    "client's); ssh listeners apply [limits]' value; 0: no "	\
+	    "limit")							\
+	X(max_startups, SERVER, STARTUPS, 0, 1000000, "64:30:256",	\
+	    "connections not yet in a session (queued; ssh: not "	\
+	    "logged in; PROXY: header not read), START:RATE:FULL as "	\
+	    "sshd's MaxStartups: from START on, RATE percent are "	\
+	    "refused, rising to all at FULL; N alone is N:100:N; 0: "	\
+	    "no limit")							\
+	X(source_exempt, SERVER, CIDRS, 0, 0, "127.0.0.1/32, ::1/128",	\
+	    "sources never penalised nor capped per source: "		\
+	    "ADDR[/BITS], comma separated (loopback is every local "	\
+	    "user at once)")						\
+	X(penalty_min, SERVER, UINT, 0, 86400, "15",			\
+	    "seconds: a source is refused while its penalty has at "	\
+	    "least this much left (0: any penalty refuses)")		\
+	X(penalty_max, SERVER, UINT, 0, 86400, "600",			\
+	    "seconds: repeated offences add up to at most this (0: "	\
+	    "no penalties at all)")					\
+	X(penalty_sources, SERVER, UINT, 1, 16777216, "65536",		\
+	    "sources tracked at most; more go untracked (admitted)")	\
+	X(penalty_crash, SERVER, UINT, 0, 86400, "90",			\
+	    "seconds of penalty when a source's worker crashes (0: "	\
+	    "none; likewise below)")					\
+	X(penalty_sandbox, SERVER, UINT, 0, 86400, "300",		\
+	    "seconds of penalty when a source's worker breaks the "	\
+	    "sandbox")							\
+	X(penalty_authfail, SERVER, UINT, 0, 86400, "5",		\
+	    "seconds of penalty for a failed ssh login")		\
+	X(penalty_grace, SERVER, UINT, 0, 86400, "20",			\
+	    "seconds of penalty for an ssh login not done in "		\
+	    "login_grace")						\
+	X(penalty_protocol, SERVER, UINT, 0, 86400, "90",		\
+	    "seconds of penalty when a source's worker breaks the "	\
+	    "protocol")
+
+/* Offences, each with its own penalty duration. */
+#define SOURCE_OFFENCES(X)						\
+	X(CRASH,	crash,		90,				\
+	    "its worker crashed")					\
+	X(SANDBOX,	sandbox,	300,				\
+	    "its worker broke the sandbox")				\
+	X(AUTHFAIL,	authfail,	5,				\
+	    "it failed to authenticate")				\
+	X(GRACE,	grace,		20,				\
+	    "it did not authenticate within the login grace time")	\
+	X(PROTOCOL,	protocol,	90,				\
+	    "its worker broke the protocol")
 
 #endif

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "control.h"
+#include "ctl.h"
 #include "escape.h"
 
 #define JSON_INT_MAX	9007199254740992LL	/* 2^53 */

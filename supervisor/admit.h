@@ -1,5 +1,5 @@
 /*
- * admit.h: the supervisor's own limits (SUP_LIMITS in config.h): who
+ * admit.h: the supervisor's own limits (SUP_LIMITS in status.h): who
  * may start a session, and what a source pays when its session goes
  * wrong. The workers enforce the per-session limits (MSG_LIMITS); these
  * need a view across sessions, which only the supervisor has.

@@ -18,55 +18,10 @@
 
 #include "asm_internal.h"
 #include "isa.h"
+#include "utf8.h"
 
 /* Anything a number may hold once it is out of every operand's range. */
 #define NUM_CLAMP	((int64_t)1 << 40)
-
-size_t
-asm_utf8_len(const uint8_t *p, size_t n, uint32_t *cp)
-{
-	uint32_t	 c;
-	size_t		 len, i;
-	uint8_t		 lo = 0x80, hi = 0xbf;
-
-	if (n == 0)
-		return 0;
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-		if (p[0] == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (p[0] == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-		if (p[0] == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (p[0] == 0xf4)
-			hi = 0x8f;	/* past U+10FFFF */
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	/* Only the second byte has the narrowed range. */
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	*cp = c;
-	return len;
-}
 
 /* Bytes of the character at p: a valid sequence, or one stray byte. */
 static size_t
@@ -75,7 +30,7 @@ char_len(const char *p, const char *end)
 	uint32_t	 cp;
 	size_t		 n;
 
-	n = asm_utf8_len((const uint8_t *)p, (size_t)(end - p), &cp);
+	n = utf8_decode((const uint8_t *)p, (size_t)(end - p), &cp);
 	return n != 0 ? n : 1;
 }
 
@@ -370,7 +325,7 @@ asm_quote(char *buf, const char *p, size_t len)
 			o += 3;
 			break;
 		}
-		n = asm_utf8_len(s + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		if (n == 0 || cp < 0x20 || cp == 0x7f ||
 		    (cp >= 0x80 && cp < 0xa0)) {
 			/* Never echo control bytes back to a terminal. */

@@ -1,6 +1,6 @@
 /*
  * tenant.h: how many sessions each tenant holds, for the `sessions`
- * limit (SUP_LIMITS in config.h; supervisor/admit.c applies it).
+ * limit (SUP_LIMITS in status.h; supervisor/admit.c applies it).
  *
  * A line session belongs to its listener's tenant from the moment it is
  * accepted (a queued connection counts: it will be that tenant's session);

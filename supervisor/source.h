@@ -22,23 +22,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "status.h"
+
 /* An IPv4 address as v4-mapped IPv6, or an IPv6 /64 (low half zero). */
 struct source_key {
 	uint8_t		 b[16];
 };
 
-/* Offences, each with its own penalty duration. */
-#define SOURCE_OFFENCES(X)						\
-	X(CRASH,	crash,		90,				\
-	    "its worker crashed")					\
-	X(SANDBOX,	sandbox,	300,				\
-	    "its worker broke the sandbox")				\
-	X(AUTHFAIL,	authfail,	5,				\
-	    "it failed to authenticate")				\
-	X(GRACE,	grace,		20,				\
-	    "it did not authenticate within the login grace time")	\
-	X(PROTOCOL,	protocol,	90,				\
-	    "its worker broke the protocol")
+/* Offences, each with its own penalty duration: SOURCE_OFFENCES, in
+ * status.h (the status document counts them). */
 
 enum source_offence {
 #define SOURCE_ENUM(N, n, secs, what)	SOURCE_##N,

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msg.h"
+
 #define PROXY_V1_MAX		107	/* bytes of a v1 line, CRLF included */
 #define PROXY_V1_MIN		15	/* "PROXY UNKNOWN\r\n" */
 #define PROXY_V2_FIXED		16	/* signature, ver/cmd, fam, length */
@@ -37,7 +39,8 @@
 #define PROXY_ERR_MAX		160
 
 /* The PROXY step's deadlines (proxy_step.c). */
-#define PROXY_TIMEOUT_MS	5000	/* whole header, from session start */
+#define PROXY_TIMEOUT_MS	MSG_PROXY_TIMEOUT_MS	/* whole header, from
+							   session start */
 #define PROXY_VERDICT_MS	10000	/* the supervisor's `peer_verdict` */
 
 enum proxy_result {

@@ -30,7 +30,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "control.h"
+#include "ctl.h"
 #include "escape.h"
 #include "log.h"
 #include "metrics.h"

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "asm_internal.h"
 #include "disasm.h"
 #include "isa.h"
+#include "utf8.h"
 
 /* How plan_ro() cuts the RO section, one entry per offset. */
 enum ro_choice {
@@ -140,7 +140,7 @@ text_char(const uint8_t *p, size_t n)
 	uint32_t	 cp;
 	size_t		 len;
 
-	if ((len = asm_utf8_len(p, n, &cp)) == 0)
+	if ((len = utf8_decode(p, n, &cp)) == 0)
 		return 0;
 	if (cp == '\n' || cp == '\t' || (cp >= 0x20 && cp < 0x7f) ||
 	    cp >= 0xa0)

@@ -106,6 +106,13 @@ enum msg_type {
 #define MSG_TEXT_MAX	1024	/* log lines, reasons */
 #define MSG_PATH_MAX	255
 #define MSG_KEY_MAX	16384	/* host key PEM, public key blobs (base64) */
+
+/*
+ * A worker whose session starts with a PROXY header gives up on it this
+ * long after `session`; the supervisor counts on that (a LOCAL header,
+ * a balancer's health check, brings no `peer`).
+ */
+#define MSG_PROXY_TIMEOUT_MS	5000
 #define MSG_CLIENT_MAX	255	/* an ssh client's version line (RFC 4253) */
 
 /*

@@ -1,14 +1,16 @@
 /*
- * asm_internal.h: what the assembler's two files and the disassembler
- * share, and nobody else needs.
+ * asm_internal.h: what the assembler's files share, and nobody else
+ * needs.
  *
  * asm_lex.c reads one source line: it cuts it into tokens, knows the
- * lexical rules of ../shared/ISA.md (numbers, registers, label names,
+ * lexical rules of iridium(7) (numbers, registers, label names,
  * strings and their escapes, character columns) and turns the tokens into
  * an item with every error that needs no symbol table. asm.c takes items
  * through the two passes of a file (or one typed REPL line), resolves
- * labels and encodes. The disassembler uses the UTF-8 decoder so that what
- * it prints as text is exactly what the lexer reads back.
+ * labels and encodes; asm_sym.c is its label table. Both the lexer and
+ * the disassembler decode UTF-8 with utf8_decode() (proto/common), so
+ * what the disassembler prints as text is exactly what the lexer reads
+ * back.
  */
 #ifndef IRIDIUM_ASM_INTERNAL_H
 #define IRIDIUM_ASM_INTERNAL_H
@@ -75,13 +77,6 @@ enum asm_reg	asm_parse_reg(const char *p, size_t len, unsigned *r);
 
 /* True when p[0..len) is a label name, [A-Za-z_][A-Za-z0-9_]*. */
 int		asm_label_ok(const char *p, size_t len);
-
-/*
- * The length of the valid UTF-8 sequence at p (1 to 4 bytes, with its code
- * point in *cp), or 0 when the byte at p starts none: a column counts such
- * a byte as one character.
- */
-size_t		asm_utf8_len(const uint8_t *p, size_t n, uint32_t *cp);
 
 /*
  * Token text fit for a message: control characters and invalid UTF-8 as

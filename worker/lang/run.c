@@ -1,7 +1,7 @@
 /*
  * run.c: running one whole program (see run.h).
  *
- * Two users: `iridium run` (worker/iridium.c) and, later, the ssh
+ * Two users: `iridium run` (worker/lang/iridium.c) and the ssh
  * transport's `run` command. Both hand over the bytes of a file, get PRTS
  * output and messages through callbacks, and turn the outcome into an exit
  * status and, on request, a JSON document of the final state. run_vm(),

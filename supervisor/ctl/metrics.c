@@ -18,9 +18,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "config.h"
 #include "metrics.h"
-#include "source.h"
 #include "sshalgo.h"
 #include "status.h"
 
