@@ -59,7 +59,7 @@ static void	remove_bins(void);
 static void
 teardown(void)
 {
-	hd_cleanup(&d);
+	hd_fini();
 	if (bindir[0] != '\0')
 		remove_bins();
 }

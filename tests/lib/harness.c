@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,7 +27,15 @@
 
 #include "harness.h"
 
+#define HD_MAX_DAEMONS	8
+#define HD_MAX_TMPDIRS	64
+
 const char *const *hd_extra_env;
+
+/* What hd_fini cleans up: this test's daemons and temporary directories. */
+static struct hd	*started[HD_MAX_DAEMONS];
+static char		 tmpdirs[HD_MAX_TMPDIRS][256];
+static int		 ntmpdirs;
 
 long long
 hd_now_ms(void)
@@ -66,6 +73,9 @@ hd_tmpdir(char *buf, size_t len, const char *tag)
 		abort();
 	}
 	chmod(buf, 0755);
+	cr_assert_lt(ntmpdirs, HD_MAX_TMPDIRS, "too many temporary "
+	    "directories for hd_fini");
+	snprintf(tmpdirs[ntmpdirs++], sizeof(tmpdirs[0]), "%s", buf);
 }
 
 void
@@ -177,6 +187,22 @@ starts_iridiumd(const char *const av[], int n)
 	return daemon;
 }
 
+/* Note h for hd_fini, once: a daemon restarted in it is there already. */
+static void
+remember(struct hd *h)
+{
+	int	 i, slot = -1;
+
+	for (i = 0; i < HD_MAX_DAEMONS && started[i] != h; i++)
+		if (started[i] == NULL && slot == -1)
+			slot = i;
+	if (i < HD_MAX_DAEMONS)
+		return;
+	cr_assert_neq(slot, -1, "more than %d daemons for hd_fini",
+	    HD_MAX_DAEMONS);
+	started[slot] = h;
+}
+
 int
 hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 {
@@ -188,6 +214,7 @@ hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 	memset(h, 0, sizeof(*h));
 	h->logfd = -1;
 	h->log = calloc(1, HD_LOGMAX);
+	remember(h);
 	hd_tmpdir(h->logdir, sizeof(h->logdir), "log");
 	snprintf(logpath, sizeof(logpath), "%s/iridiumd.log", h->logdir);
 	if ((wfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -281,20 +308,32 @@ hd_start(struct hd *h, const char *const argv[])
 }
 
 void
-hd_start_conf(struct hd *h, char *dir, size_t dirlen, const char *text,
-    const char *worker)
+hd_start_conf(struct hd *h, const char *text, const char *worker)
 {
-	char		 path[320];
+	char		 dir[sizeof(h->confdir)], path[320];
 	const char	*argv[] = { "-f", path, "--worker-path", NULL, NULL };
+	int		 rc;
 
-	hd_tmpdir(dir, dirlen, "cfg");
+	hd_tmpdir(dir, sizeof(dir), "cfg");
 	snprintf(path, sizeof(path), "%s/iridiumd.conf", dir);
 	hd_write(path, text);
 	if (worker != NULL)
 		argv[3] = hd_bin(worker);
 	else
 		argv[2] = NULL;
-	cr_assert_eq(hd_start(h, argv), 0, "iridiumd did not start");
+	rc = hd_start(h, argv);
+	snprintf(h->confdir, sizeof(h->confdir), "%s", dir);
+	cr_assert_eq(rc, 0, "iridiumd did not start");
+}
+
+void
+hd_write_conf(struct hd *h, const char *text)
+{
+	char	 path[320];
+
+	cr_assert_neq(h->confdir[0], '\0', "not started by hd_start_conf");
+	snprintf(path, sizeof(path), "%s/iridiumd.conf", h->confdir);
+	hd_write(path, text);
 }
 
 int
@@ -331,6 +370,8 @@ hd_stop(struct hd *h, int sig, int timeout_ms)
 void
 hd_cleanup(struct hd *h)
 {
+	int	 i;
+
 	if (h->running)
 		hd_stop(h, SIGTERM, 10000);
 	if (h->logfd != -1)
@@ -344,90 +385,22 @@ hd_cleanup(struct hd *h)
 	 * taker checks for them). */
 	hd_uids_release(h->uidlock);
 	h->uidlock = 0;
+	for (i = 0; i < HD_MAX_DAEMONS; i++)
+		if (started[i] == h)
+			started[i] = NULL;
 }
 
-int
-hd_children(struct hd *h, pid_t *pids, int max)
+void
+hd_fini(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[300], buf[512], *p;
-	int		 n = 0, fd;
-	ssize_t		 len;
-	long		 ppid;
+	int	 i;
 
-	if ((d = opendir("/proc")) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL && n < max) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((fd = open(path, O_RDONLY)) == -1)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* pid (comm) state ppid ... ; comm may hold spaces */
-		if ((p = strrchr(buf, ')')) == NULL)
-			continue;
-		if (sscanf(p + 2, "%*c %ld", &ppid) != 1)
-			continue;
-		if (ppid == h->pid)
-			pids[n++] = (pid_t)atoi(de->d_name);
-	}
-	closedir(d);
-	return n;
-}
-
-pid_t
-hd_worker_for_port(struct hd *h, int port)
-{
-	pid_t	 pids[512];
-	char	 path[64], buf[1024], want[32];
-	int	 n, i, fd;
-	ssize_t	 len;
-
-	snprintf(want, sizeof(want), ":%d", port);
-	n = hd_children(h, pids, 512);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
-		if ((fd = open(path, O_RDONLY)) == -1)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		for (ssize_t j = 0; j < len; j++)
-			if (buf[j] == '\0')
-				buf[j] = ' ';
-		/* the title ends with the peer "ADDR:PORT" */
-		char *p = strstr(buf, want);
-		if (p != NULL && (p[strlen(want)] == ' ' ||
-		    p[strlen(want)] == '\0'))
-			return pids[i];
-	}
-	return -1;
-}
-
-int
-proc_fd_count(pid_t pid)
-{
-	char		 path[64];
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	for (i = 0; i < HD_MAX_DAEMONS; i++)
+		if (started[i] != NULL)
+			hd_cleanup(started[i]);
+	for (i = 0; i < ntmpdirs; i++)
+		hd_rmtree(tmpdirs[i]);
+	ntmpdirs = 0;
 }
 
 int
@@ -612,6 +585,21 @@ tc_cmd(int fd, const char *line)
 	tc_send(fd, line);
 	tc_send(fd, "\r\n");
 	return tc_read_until(fd, ">>> ", 10000);
+}
+
+void
+tc_assert_served(struct hd *h, int bystander)
+{
+	char	*s;
+	int	 fresh;
+
+	s = tc_cmd(bystander, "load $1 #1");
+	cr_assert_not_null(s, "the other session is no longer served");
+	free(s);
+	fresh = tc_session(h);
+	cr_assert_geq(fresh, 0, "a new session is not served");
+	close(fresh);
+	close(bystander);
 }
 
 int
