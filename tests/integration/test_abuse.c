@@ -387,42 +387,24 @@ Test(abuse, a_load_block_with_an_overlong_line_loads_nothing)
 }
 
 /*
- * iridiumd with one ssh listener, tenant dev (key cfgdir/dev) and the
+ * iridiumd with one ssh listener, tenant dev (key dev in so->dir) and the
  * [limits] lines given; *so is set for sshc_argv().
  */
 static void
 ssh_start(struct sshc_opts *so, const char *limits)
 {
-	static char	 cfgdir[256];
-	const char	*argv[5];
-	char		 conf[320], path[320], text[1024], pub[512];
-	FILE		*f;
+	static char	 dir[256];
+	char		 text[1024];
 
-	hd_tmpdir(cfgdir, sizeof(cfgdir), "ssh");
+	hd_tmpdir(dir, sizeof(dir), "ssh");
 	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -C dev -f dev && "
-	    "cp dev.pub dev.keys", cfgdir);
-	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", cfgdir);
+	    "cp dev.pub dev.keys", dir);
 	snprintf(text, sizeof(text), "[daemon]\nstate_dir = %s/state\n"
 	    "[limits]\n%s\n[listener ssh]\ntransport = ssh\nport = 0\n"
-	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n", cfgdir, limits,
-	    cfgdir);
-	hd_write(conf, text);
-	argv[0] = "-f";
-	argv[1] = conf;
-	argv[2] = "--ssh-worker-path";
-	argv[3] = hd_bin("iridium-worker-ssh");
-	argv[4] = NULL;
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-	snprintf(path, sizeof(path), "%s/state/ssh_host_ed25519_key.pub",
-	    cfgdir);
-	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
-	cr_assert_not_null(fgets(pub, sizeof(pub), f));
-	fclose(f);
-	*strrchr(pub, ' ') = '\0';	/* the comment */
-	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", d.port, pub,
-	    cfgdir);
-	so->dir = cfgdir;
-	so->port = d.port;
+	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n", dir, limits, dir);
+	so->dir = dir;
+	sshc_daemon(&d, so, text, NULL);
+	sshc_trust(so, SSHC_HOSTKEY, NULL, 0);
 }
 
 /* The same over ssh: a shell without a pty, the block on its stdin. */
