@@ -78,22 +78,12 @@ static void	serve_ready(const struct pollfd *, int);
 static void
 setup(void)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-
 	signal(SIGPIPE, SIG_IGN);
 	hd_tmpdir(dir, sizeof(dir), "wssh");
 	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -f host && "
 	    "ssh-keygen -q -t ed25519 -N '' -f dev && "
 	    "ssh-keygen -q -t ed25519 -N '' -f stranger", dir);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(listen(lfd, 8), 0);
-	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
+	lfd = tc_listen(&port);
 	so.dir = dir;
 	so.port = port;
 	sshc_trust(&so, "host.pub", hostpub, sizeof(hostpub));
@@ -109,16 +99,12 @@ setup(void)
 static void
 teardown(void)
 {
-	int	 i;
-
-	for (i = 0; i < nw; i++)
-		fs_cleanup(&w[i]);
+	fs_fini();
 	if (lfd != -1)
 		close(lfd);
 	buf_free(&ends);
 	buf_free(&queries);
 	buf_free(&negotiated);
-	hd_fini();
 }
 
 TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 120);

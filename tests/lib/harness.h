@@ -166,6 +166,8 @@ void		 hd_sh(const char *fmt, ...)
 bool		 hd_is_dynamic(const char *path);
 
 /* Clients. */
+/* A TCP socket listening on 127.0.0.1, its ephemeral port into *port. */
+int		 tc_listen(int *port);
 int		 tc_connect(const char *host, int port);
 int		 tc_connect_from(const char *src, const char *host, int port);
 int		 tc_local_port(int fd);
