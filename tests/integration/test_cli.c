@@ -2,7 +2,7 @@
  * test_cli.c: the real `iridium` binary ($IRIDIUM_BUILD/iridium), run as
  * a user runs it: arguments, standard input, standard output and error
  * kept apart, the exit status. Covers --help/--version, usage errors,
- * run/asm/disasm/check with every exit status of ../shared/ISA.md, the
+ * run/asm/disasm/check with every exit status of iridium(1), the
  * state JSON, crafted bad images and every example in contrib/examples
  * with its known output. The REPL has test_cli_repl.c.
  */

@@ -1,6 +1,6 @@
 /*
  * test_run.c: running whole programs (run.h): source versus image, every
- * outcome with its exit status from ../shared/ISA.md ("How a run ends"),
+ * outcome with its exit status (iridium(1), "EXIT STATUS"),
  * the state JSON key by key, polling between slices, and the escaping
  * that keeps client bytes off a terminal.
  */
@@ -13,17 +13,16 @@
 
 #include "asm.h"
 #include "buf.h"
+#include "hostpoll.h"
 #include "run.h"
 #include "vm.h"
 #include "vmstate.h"
 
 struct host {
+	struct hostpoll	 poll;		/* first: hostpoll() gets the host */
 	struct buf	 out;		/* PRTS bytes */
 	struct buf	 msgs;		/* "<kind> message\n" */
 	int		 refuse;	/* output returns -1 */
-	int		 polls;
-	int		 poll_at;
-	enum repl_poll	 poll_answer;
 };
 
 static int
@@ -42,17 +41,6 @@ host_message(void *arg, enum run_msg kind, const char *msg)
 	struct host	*h = arg;
 
 	buf_printf(&h->msgs, "%d %s\n", (int)kind, msg);
-}
-
-static enum repl_poll
-host_poll(void *arg)
-{
-	struct host	*h = arg;
-
-	h->polls++;
-	if (h->poll_at != 0 && h->polls >= h->poll_at)
-		return h->poll_answer;
-	return REPL_POLL_GO;
 }
 
 static struct host	 H;
@@ -79,7 +67,7 @@ static int
 run_budget(const void *input, size_t len, uint64_t budget, uint32_t slice)
 {
 	struct run_config cfg = { budget, 4096, 64, slice, "prog.iasm" };
-	struct run_io	 io = { host_output, host_message, host_poll, &H };
+	struct run_io	 io = { host_output, host_message, hostpoll, &H };
 
 	return run_program(&cfg, &io, input, len, &R);
 }
@@ -196,20 +184,20 @@ Test(run, budget_exits_2_after_exactly_the_budget)
 	cr_assert_str_eq(msgs(), "2 budget of 1000 instructions spent at "
 	    "pc 72\n");
 	/* Slices of 7 up to 1000: a poll between each pair, none after. */
-	cr_assert_eq(H.polls, 142);
+	cr_assert_eq(H.poll.polls, 142);
 }
 
 Test(run, poll_interrupt_and_hangup_stop_the_run)
 {
-	H.poll_at = 2;
-	H.poll_answer = REPL_POLL_INTERRUPT;
+	H.poll.at = 2;
+	H.poll.answer = REPL_POLL_INTERRUPT;
 	cr_assert_eq(run_budget("load $4 #4\njmpb $4\n", 18, 1000000, 100),
 	    RUN_EXIT_ERROR);
 	cr_assert_eq(R.outcome, RUN_INTERRUPTED);
 	cr_assert_eq(R.instructions, 200);
 	cr_assert_str_eq(R.error, "interrupted at pc 72");
-	H.polls = 0;
-	H.poll_answer = REPL_POLL_HANGUP;
+	H.poll.polls = 0;
+	H.poll.answer = REPL_POLL_HANGUP;
 	run_budget("load $4 #4\njmpb $4\n", 18, 1000000, 100);
 	cr_assert_eq(R.outcome, RUN_HANGUP);
 	cr_assert_eq(R.status, RUN_EXIT_ERROR);
