@@ -20,6 +20,7 @@
 #include <bsd/string.h>
 
 #include "fakesup.h"
+#include "harness.h"
 #include "msg.h"
 #include "repl.h"
 #include "telnet.h"
@@ -38,7 +39,7 @@
 static struct fs_worker	 w;
 static struct fs_client	 c;
 
-TestSuite(worker, .fini = fs_fini, .timeout = 90);
+TestSuite(worker, .fini = hd_fini, .timeout = 90);
 
 /* A worker in a session with lim (NULL: defaults), banner read. */
 static void

@@ -53,7 +53,7 @@ fini(void)
 		waitpid(haproxy, NULL, 0);
 		haproxy = -1;
 	}
-	fs_fini();
+	hd_fini();
 }
 
 TestSuite(proxy, .fini = fini, .timeout = 60);

@@ -99,7 +99,7 @@ setup(void)
 static void
 teardown(void)
 {
-	fs_fini();
+	hd_fini();
 	if (lfd != -1)
 		close(lfd);
 	buf_free(&ends);

@@ -32,35 +32,18 @@
 /* Room the worker's process title is written into. */
 #define FS_PADDING \
     "                                                                "
-#define FS_MAX		16	/* workers and clients fs_fini ends */
 
-/* What fs_fini ends: this test's workers and clients. */
-static void	*workers[FS_MAX];	/* struct fs_worker */
-static void	*clients[FS_MAX];	/* struct fs_client */
-
-/* Note p in table (of FS_MAX) for fs_fini, once. */
+/* fs_cleanup and cl_close for hd_defer. */
 static void
-remember(void **table, void *p)
+end_worker(void *w)
 {
-	int	 i, slot = -1;
-
-	for (i = 0; i < FS_MAX && table[i] != p; i++)
-		if (table[i] == NULL && slot == -1)
-			slot = i;
-	if (i < FS_MAX)
-		return;
-	cr_assert_neq(slot, -1, "more than %d for fs_fini", FS_MAX);
-	table[slot] = p;
+	fs_cleanup(w);
 }
 
 static void
-forget(void **table, void *p)
+end_client(void *c)
 {
-	int	 i;
-
-	for (i = 0; i < FS_MAX; i++)
-		if (table[i] == p)
-			table[i] = NULL;
+	cl_close(c);
 }
 
 long long
@@ -137,7 +120,7 @@ fs_spawn(struct fs_worker *w, const char *bin)
 	memset(w, 0, sizeof(*w));
 	w->chan = w->errfd = -1;
 	w->state = WS_STARTING;
-	remember(workers, w);
+	hd_defer(end_worker, w);
 	buf_init(&w->logs, 0);
 	buf_init(&w->err, 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -315,7 +298,7 @@ cl_open(struct fs_client *c, int fd)
 	c->fd = fd;
 	c->port = tc_local_port(fd);
 	cr_assert_gt(c->port, 0);
-	remember(clients, c);
+	hd_defer(end_client, c);
 }
 
 void
@@ -433,21 +416,7 @@ fs_cleanup(struct fs_worker *w)
 	if (w->root[0] != '\0')
 		rmdir(w->root);
 	buf_free(&w->logs);
-	forget(workers, w);
-}
-
-void
-fs_fini(void)
-{
-	int	 i;
-
-	for (i = 0; i < FS_MAX; i++) {
-		if (clients[i] != NULL)
-			cl_close(clients[i]);
-		if (workers[i] != NULL)
-			fs_cleanup(workers[i]);
-	}
-	hd_fini();
+	hd_undefer(end_worker, w);
 }
 
 /* --- the client ------------------------------------------------------ */
@@ -588,7 +557,7 @@ cl_close(struct fs_client *c)
 		close(c->fd);
 	c->fd = -1;
 	buf_free(&c->in);
-	forget(clients, c);
+	hd_undefer(end_client, c);
 }
 
 char *

@@ -9,8 +9,8 @@
  * other end of a TCP loopback connection it hands over in `session`.
  *
  * Failures are criterion assertions, so a test reads as the conversation.
- * A suite names fs_fini as its .fini (or calls it from its own): it ends
- * every worker the test started and closes every client, pass or fail.
+ * A suite names hd_fini (harness.h) as its .fini: it ends every worker
+ * the test started and closes every client, pass or fail.
  * As root, hello carries nobody's uid/gid and an empty root-owned chroot
  * (the sandbox refuses to keep root); otherwise -1/-1/"" (development).
  */
@@ -111,12 +111,6 @@ void		 fs_expect_end(struct fs_worker *, const char *reason,
 char		*fs_stderr(struct fs_worker *);
 /* Kill (if running), reap, close, remove the chroot. */
 void		 fs_cleanup(struct fs_worker *);
-/*
- * A suite's .fini: fs_cleanup of every worker fs_spawn started, cl_close
- * of every client cl_open took, then hd_fini. The addresses are kept
- * until then: give each struct static storage, never a stack slot.
- */
-void		 fs_fini(void);
 
 /*
  * A client connected over TCP loopback (socket buffers as o says, o may

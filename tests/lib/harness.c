@@ -27,15 +27,7 @@
 
 #include "harness.h"
 
-#define HD_MAX_DAEMONS	8
-#define HD_MAX_TMPDIRS	64
-
 const char *const *hd_extra_env;
-
-/* What hd_fini cleans up: this test's daemons and temporary directories. */
-static struct hd	*started[HD_MAX_DAEMONS];
-static char		 tmpdirs[HD_MAX_TMPDIRS][256];
-static int		 ntmpdirs;
 
 long long
 hd_now_ms(void)
@@ -62,33 +54,6 @@ hd_bin(const char *name)
 	p = path[slot++ % 4];
 	snprintf(p, 512, "%s/%s", b, name);
 	return p;
-}
-
-void
-hd_tmpdir(char *buf, size_t len, const char *tag)
-{
-	snprintf(buf, len, "/tmp/iridium-test-%s-XXXXXX", tag);
-	if (mkdtemp(buf) == NULL) {
-		perror("mkdtemp");
-		abort();
-	}
-	chmod(buf, 0755);
-	cr_assert_lt(ntmpdirs, HD_MAX_TMPDIRS, "too many temporary "
-	    "directories for hd_fini");
-	snprintf(tmpdirs[ntmpdirs++], sizeof(tmpdirs[0]), "%s", buf);
-}
-
-void
-hd_rmtree(const char *dir)
-{
-	char	 cmd[600];
-
-	if (dir[0] == '\0')
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0) {
-		/* leave it */
-	}
 }
 
 /*
@@ -187,20 +152,11 @@ starts_iridiumd(const char *const av[], int n)
 	return daemon;
 }
 
-/* Note h for hd_fini, once: a daemon restarted in it is there already. */
+/* hd_cleanup for hd_defer. */
 static void
-remember(struct hd *h)
+cleanup(void *h)
 {
-	int	 i, slot = -1;
-
-	for (i = 0; i < HD_MAX_DAEMONS && started[i] != h; i++)
-		if (started[i] == NULL && slot == -1)
-			slot = i;
-	if (i < HD_MAX_DAEMONS)
-		return;
-	cr_assert_neq(slot, -1, "more than %d daemons for hd_fini",
-	    HD_MAX_DAEMONS);
-	started[slot] = h;
+	hd_cleanup(h);
 }
 
 int
@@ -214,7 +170,6 @@ hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 	memset(h, 0, sizeof(*h));
 	h->logfd = -1;
 	h->log = calloc(1, HD_LOGMAX);
-	remember(h);
 	hd_tmpdir(h->logdir, sizeof(h->logdir), "log");
 	snprintf(logpath, sizeof(logpath), "%s/iridiumd.log", h->logdir);
 	if ((wfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -230,6 +185,7 @@ hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 		av[n++] = h->uids;
 	}
 	av[n] = NULL;
+	hd_defer(cleanup, h);
 	switch ((h->pid = fork())) {
 	case -1:
 		abort();
@@ -370,8 +326,6 @@ hd_stop(struct hd *h, int sig, int timeout_ms)
 void
 hd_cleanup(struct hd *h)
 {
-	int	 i;
-
 	if (h->running)
 		hd_stop(h, SIGTERM, 10000);
 	if (h->logfd != -1)
@@ -385,22 +339,7 @@ hd_cleanup(struct hd *h)
 	 * taker checks for them). */
 	hd_uids_release(h->uidlock);
 	h->uidlock = 0;
-	for (i = 0; i < HD_MAX_DAEMONS; i++)
-		if (started[i] == h)
-			started[i] = NULL;
-}
-
-void
-hd_fini(void)
-{
-	int	 i;
-
-	for (i = 0; i < HD_MAX_DAEMONS; i++)
-		if (started[i] != NULL)
-			hd_cleanup(started[i]);
-	for (i = 0; i < ntmpdirs; i++)
-		hd_rmtree(tmpdirs[i]);
-	ntmpdirs = 0;
+	hd_undefer(cleanup, h);
 }
 
 int

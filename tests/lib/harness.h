@@ -8,9 +8,10 @@
  * PR_SET_PDEATHSIG so a failed (aborted) test never leaves it behind.
  * The helpers that say so fail the test with a criterion assertion.
  *
- * A suite that starts daemons names hd_fini as its .fini (or calls it
- * from its own): it stops what the test left running and removes the
- * test's temporary directories, whether the test passed or failed.
+ * A suite names hd_fini as its .fini (or calls it from its own): it
+ * stops what the test left running (daemons, the fake supervisor's
+ * workers and clients) and removes the test's temporary directories,
+ * whether the test passed or failed.
  */
 #ifndef IRIDIUM_HARNESS_H
 #define IRIDIUM_HARNESS_H
@@ -111,13 +112,20 @@ int		 hd_log_count(struct hd *, const char *needle);
 int		 hd_stop(struct hd *, int sig, int timeout_ms);
 /* Stop it (SIGTERM) if it runs; remove its run and log directories. */
 void		 hd_cleanup(struct hd *);
+
+/* What a test leaves behind (cleanup.c). */
 /*
- * A suite's .fini: hd_cleanup of every daemon the test started and did
- * not clean up, then rm -rf of every hd_tmpdir. The harness keeps the
- * address of each struct hd it starts until then: give it one of
- * static storage, never one on the stack.
+ * A suite's .fini: what was deferred, the latest first: hd_cleanup of
+ * every daemon the test started and did not clean up, the fake
+ * supervisor's workers and clients, rm -rf of every hd_tmpdir. The
+ * harness keeps the address of each struct hd, fs_worker and fs_client
+ * until then: give them static storage, never a stack slot.
  */
 void		 hd_fini(void);
+/* Have hd_fini call fn(arg) (once: again moves it to the latest place). */
+void		 hd_defer(void (*fn)(void *), void *arg);
+/* Forget hd_defer(fn, arg): the test cleaned it up itself. */
+void		 hd_undefer(void (*fn)(void *), void *arg);
 
 /* Its processes, as /proc shows them (procs.c). */
 /* Pids of iridiumd's children (its workers), up to max. */

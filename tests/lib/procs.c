@@ -14,36 +14,58 @@
 
 #include "harness.h"
 
+/*
+ * /proc/pid/file into buf (NUL-terminated; what does not fit is left
+ * out): its length, or -1 when the process is gone.
+ */
+static ssize_t
+proc_read(pid_t pid, const char *file, char *buf, size_t len)
+{
+	char	 path[64];
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* From /proc/pid/stat: its state letter and its parent; false if gone. */
+static bool
+proc_stat(pid_t pid, char *state, long *ppid)
+{
+	char	 buf[512], *p;
+
+	/* pid (comm) state ppid ...; comm may hold spaces and parentheses */
+	return proc_read(pid, "stat", buf, sizeof(buf)) > 0 &&
+	    (p = strrchr(buf, ')')) != NULL &&
+	    sscanf(p + 2, "%c %ld", state, ppid) == 2;
+}
+
 int
 hd_children(struct hd *h, pid_t *pids, int max)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[300], buf[512], *p;
-	int		 n = 0, fd;
-	ssize_t		 len;
+	pid_t		 pid;
 	long		 ppid;
+	char		 state;
+	int		 n = 0;
 
 	if ((d = opendir("/proc")) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL && n < max) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((fd = open(path, O_RDONLY)) == -1)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* pid (comm) state ppid ... ; comm may hold spaces */
-		if ((p = strrchr(buf, ')')) == NULL)
-			continue;
-		if (sscanf(p + 2, "%*c %ld", &ppid) != 1)
-			continue;
-		if (ppid == h->pid)
-			pids[n++] = (pid_t)atoi(de->d_name);
+		pid = (pid_t)atoi(de->d_name);
+		if (proc_stat(pid, &state, &ppid) && ppid == h->pid)
+			pids[n++] = pid;
 	}
 	closedir(d);
 	return n;
@@ -53,31 +75,42 @@ pid_t
 hd_worker_for_port(struct hd *h, int port)
 {
 	pid_t	 pids[512];
-	char	 path[64], buf[1024], want[32];
-	int	 n, i, fd;
-	ssize_t	 len;
+	char	 buf[1024], want[32], *p;
+	size_t	 wlen;
+	ssize_t	 len, j;
+	int	 n, i;
 
-	snprintf(want, sizeof(want), ":%d", port);
+	wlen = (size_t)snprintf(want, sizeof(want), ":%d", port);
 	n = hd_children(h, pids, 512);
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
-		if ((fd = open(path, O_RDONLY)) == -1)
+		if ((len = proc_read(pids[i], "cmdline", buf, sizeof(buf))) ==
+		    -1)
 			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		for (ssize_t j = 0; j < len; j++)
+		for (j = 0; j < len; j++)
 			if (buf[j] == '\0')
 				buf[j] = ' ';
 		/* the title ends with the peer "ADDR:PORT" */
-		char *p = strstr(buf, want);
-		if (p != NULL && (p[strlen(want)] == ' ' ||
-		    p[strlen(want)] == '\0'))
+		if ((p = strstr(buf, want)) != NULL && (p[wlen] == ' ' ||
+		    p[wlen] == '\0'))
 			return pids[i];
 	}
 	return -1;
+}
+
+pid_t
+hd_spawner(struct hd *h)
+{
+	pid_t	 pids[256];
+	char	 comm[32];
+	int	 n, i;
+
+	n = hd_children(h, pids, 256);
+	for (i = 0; i < n; i++)
+		if (proc_read(pids[i], "comm", comm, sizeof(comm)) > 0 &&
+		    strcmp(comm, "iridiumd-spawn\n") == 0 &&
+		    !proc_gone(pids[i]))
+			return pids[i];
+	return 0;
 }
 
 int
@@ -98,62 +131,28 @@ proc_fd_count(pid_t pid)
 	return n;
 }
 
-pid_t
-hd_spawner(struct hd *h)
-{
-	pid_t	 pids[256];
-	char	 path[64], comm[32];
-	FILE	*f;
-	int	 n, i;
-	bool	 found;
-
-	n = hd_children(h, pids, 256);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pids[i]);
-		if ((f = fopen(path, "re")) == NULL)
-			continue;
-		found = fgets(comm, sizeof(comm), f) != NULL &&
-		    strcmp(comm, "iridiumd-spawn\n") == 0 &&
-		    !proc_gone(pids[i]);
-		fclose(f);
-		if (found)
-			return pids[i];
-	}
-	return 0;
-}
-
 bool
 proc_gone(pid_t pid)
 {
-	char	 path[64], buf[512], *p;
-	FILE	*f;
-	bool	 gone = true;
+	long	 ppid;
+	char	 state;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return true;
-	/* pid (comm) state ...; comm may hold spaces and parentheses */
-	if (fgets(buf, sizeof(buf), f) != NULL &&
-	    (p = strrchr(buf, ')')) != NULL)
-		gone = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return gone;
+	return !proc_stat(pid, &state, &ppid) || state == 'Z' ||
+	    state == 'X';
 }
 
 long
 proc_status_num(pid_t pid, const char *name)
 {
-	char	 path[64], line[256];
-	FILE	*f;
+	char	 buf[8192], *p;
 	size_t	 len = strlen(name);
-	long	 v = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
+	if (proc_read(pid, "status", buf, sizeof(buf)) == -1)
 		return -1;
-	while (v == -1 && fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, name, len) == 0)
-			v = strtol(line + len, NULL, 10);
-	fclose(f);
-	return v;
+	p = buf;
+	do {
+		if (strncmp(p, name, len) == 0)
+			return strtol(p + len, NULL, 10);
+	} while ((p = strchr(p, '\n')) != NULL && *++p != '\0');
+	return -1;
 }
