@@ -32,9 +32,6 @@
 #define T		20000
 #define BIG_BUDGET	"1000000000000"
 
-/* An endless loop: jmpb $0 with $0 = 4 jumps to itself. */
-#define PROG_LOOP	"!load\rload $0 #4\rloop: jmpb $0\r!end\r"
-
 static struct hd	 d;
 static char		 dir[256];
 static struct sshc_opts	 so;
@@ -153,24 +150,8 @@ Test(ssh, an_interactive_session_under_tt)
 	start(NULL, NULL);
 	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
 	    true, true);
-	sshc_expect(&c, &seen, REPL_BANNER "\r\n" REPL_PROMPT, T);
-	/* Typed text is echoed; DEL erases the X. */
-	sshc_type(&c, "load $1 #42\r");
-	sshc_expect(&c, &seen, "load $1 #42\r\n" REPL_PROMPT, T);
-	sshc_type(&c, "load $2 #5X\x7f\r");
-	sshc_expect(&c, &seen, "X\b \b\r\n" REPL_PROMPT, T);
-	sshc_type(&c, "!registers\r");
-	sshc_expect(&c, &seen, "$1           42  $2            5", T);
-	sshc_expect(&c, &seen, REPL_PROMPT, T);
-	/* ^C stops an endless loop (the tenant's budget would not). */
-	sshc_type(&c, PROG_LOOP);
-	sshc_expect(&c, &seen, "loaded 2 instructions", T);
-	usleep(300000);
-	sshc_pump(cs, 1, 10);
-	cr_assert_null(memmem(c.o.data, c.o.len, "interrupted", 11));
-	sshc_type(&c, "\x03");
-	sshc_expect(&c, &seen, "interrupted at pc", T);
-	sshc_expect(&c, &seen, REPL_PROMPT, T);
+	/* ^C stops the endless loop: the tenant's budget would not. */
+	sshc_pty_session(&c, &seen, T);
 	sshc_type(&c, "\x04");
 	sshc_expect(&c, &seen, REPL_FAREWELL, T);
 	sshc_finish(cs, 1, T);

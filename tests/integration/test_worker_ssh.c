@@ -41,9 +41,6 @@
 #define BIG_BUDGET	1000000000000ULL
 #define FINISH_MS	60000		/* a client, start to end (a slow reader) */
 
-/* An endless loop: jmpb $0 with $0 = 4 jumps to itself. */
-#define PROG_LOOP	"!load\rload $0 #4\rloop: jmpb $0\r!end\r"
-
 static char			 dir[64];
 static char			 hostpub[512];
 static struct fs_worker		 w[NWORKERS];
@@ -388,23 +385,7 @@ Test(ssh, interactive_session_with_a_pty)
 	lim.budget = BIG_BUDGET;
 	sshc_start(&c, sshc_argv(&so, "dev", "dev", tt, NULL), NULL, 0, false,
 	    true);
-	sshc_expect(&c, &seen, REPL_BANNER "\r\n" REPL_PROMPT, T);
-	/* Typed text is echoed; DEL erases the X. */
-	sshc_type(&c, "load $1 #42\r");
-	sshc_expect(&c, &seen, "load $1 #42\r\n" REPL_PROMPT, T);
-	sshc_type(&c, "load $2 #5X\x7f\r");
-	sshc_expect(&c, &seen, "X\b \b\r\n" REPL_PROMPT, T);
-	sshc_type(&c, "!registers\r");
-	sshc_expect(&c, &seen, "$1           42  $2            5", T);
-	sshc_expect(&c, &seen, REPL_PROMPT, T);
-	/* ^C stops an endless loop; the session goes on. */
-	sshc_type(&c, PROG_LOOP);
-	sshc_expect(&c, &seen, "loaded 2 instructions", T);
-	usleep(300000);
-	cr_assert_null(memmem(c.o.data, c.o.len, "interrupted", 11));
-	sshc_type(&c, "\x03");
-	sshc_expect(&c, &seen, "interrupted at pc", T);
-	sshc_expect(&c, &seen, REPL_PROMPT, T);
+	sshc_pty_session(&c, &seen, T);
 	/* ^C at the prompt drops the line; ^D on an empty line ends. */
 	sshc_type(&c, "load $3 #7\x03");
 	sshc_expect(&c, &seen, "^C\r\n" REPL_PROMPT, T);

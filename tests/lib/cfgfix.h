@@ -5,7 +5,8 @@
  *
  *	TestSuite(config, .init = cfgfix_setup, .fini = cfgfix_teardown);
  *
- * then c is the configuration and e its errors, fresh for every test.
+ * then c is the configuration and e its errors, fresh for every test;
+ * build(), errors() and one_error() act on them.
  */
 #ifndef IRIDIUM_TEST_CFGFIX_H
 #define IRIDIUM_TEST_CFGFIX_H
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 
 static struct config	*c;
@@ -62,6 +64,16 @@ one_error(const char *text, const char *want)
 	cr_assert_eq(e.nerrors, 1, "want one error for:\n%s\ngot %u:\n%s",
 	    text, e.nerrors, errors());
 	cr_assert_str_eq(errors(), line);
+}
+
+/* config_diff's callback: the line and a newline onto the struct buf arg. */
+__attribute__((unused)) static void
+cfgfix_line(void *arg, const char *line)
+{
+	struct buf	*b = arg;
+
+	buf_puts(b, line);
+	buf_putc(b, '\n');
 }
 
 #endif

@@ -17,10 +17,14 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "repl.h"
 #include "sshc.h"
 
 #define SSHC_MAX	16	/* clients pumped at once */
 #define SIDE_MAX	16	/* the server side's fds */
+
+/* An endless loop: jmpb $0 with $0 = 4 jumps to itself. */
+#define PROG_LOOP	"!load\rload $0 #4\rloop: jmpb $0\r!end\r"
 
 /* 65536 lines of 64 bytes: 4 MiB. */
 #define BIG_TEXT	"0123456789abcdefghijklmnopqrstuvwxyz" \
@@ -312,6 +316,32 @@ sshc_expect(struct sshc *c, size_t *seen, const char *want, int timeout_ms)
 		    (int)c->e.len, c->e.data);
 		sshc_pump(cs, 1, 50);
 	}
+}
+
+void
+sshc_pty_session(struct sshc *c, size_t *seen, int timeout_ms)
+{
+	struct sshc	*cs[1] = { c };
+
+	sshc_expect(c, seen, REPL_BANNER "\r\n" REPL_PROMPT, timeout_ms);
+	/* Typed text is echoed; DEL erases the X. */
+	sshc_type(c, "load $1 #42\r");
+	sshc_expect(c, seen, "load $1 #42\r\n" REPL_PROMPT, timeout_ms);
+	sshc_type(c, "load $2 #5X\x7f\r");
+	sshc_expect(c, seen, "X\b \b\r\n" REPL_PROMPT, timeout_ms);
+	sshc_type(c, "!registers\r");
+	sshc_expect(c, seen, "$1           42  $2            5", timeout_ms);
+	sshc_expect(c, seen, REPL_PROMPT, timeout_ms);
+	/* ^C stops an endless loop; the session goes on. */
+	sshc_type(c, PROG_LOOP);
+	sshc_expect(c, seen, "loaded 2 instructions", timeout_ms);
+	usleep(300000);
+	sshc_pump(cs, 1, 10);
+	cr_assert_null(memmem(c->o.data, c->o.len, "interrupted", 11),
+	    "the loop ended by itself");
+	sshc_type(c, "\x03");
+	sshc_expect(c, seen, "interrupted at pc", timeout_ms);
+	sshc_expect(c, seen, REPL_PROMPT, timeout_ms);
 }
 
 void

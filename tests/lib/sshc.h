@@ -51,7 +51,7 @@ struct sshc_opts {
  */
 void		 sshc_daemon(struct hd *, struct sshc_opts *, const char *text,
 		    const char *worker);
-/* The host key iridiumd generates in its state_dir, under o->dir. */
+/* The host key iridiumd generates, with state_dir = o->dir/state. */
 #define SSHC_HOSTKEY	"state/ssh_host_ed25519_key.pub"
 /*
  * Trust the host key of the public key file o->dir/name for 127.0.0.1
@@ -97,6 +97,13 @@ void		 sshc_pump(struct sshc **, int n, int ms);
  * test after timeout_ms. *seen moves past it. */
 void		 sshc_expect(struct sshc *, size_t *seen, const char *want,
 		    int timeout_ms);
+/*
+ * On the pty of `ssh -tt` to a REPL (started, nothing read yet), as a
+ * user does: the banner; typed text echoed, DEL erasing; !registers; an
+ * endless loop that runs until ^C stops it, and the prompt after. The
+ * tenant's budget must allow the loop 300 ms. *seen as for sshc_expect.
+ */
+void		 sshc_pty_session(struct sshc *, size_t *seen, int timeout_ms);
 /* Pump until every client has exited and its pipes are drained. */
 void		 sshc_finish(struct sshc **, int n, int timeout_ms);
 /* Start argv with input, finish it: one command, start to end. */

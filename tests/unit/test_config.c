@@ -602,15 +602,6 @@ Test(config, the_example_is_valid_and_is_what_contrib_ships)
 	free(ex);
 }
 
-static void
-collect(void *arg, const char *line)
-{
-	struct buf	*b = arg;
-
-	buf_puts(b, line);
-	buf_putc(b, '\n');
-}
-
 Test(config, diff_names_what_changed)
 {
 	struct config	*old = calloc(1, sizeof(*old));
@@ -623,7 +614,7 @@ Test(config, diff_names_what_changed)
 	    "max_workers = 5\n[listener b]\ntransport = line\nport = 0\n"
 	    "[limits]\nline_max = 100\n"), 0, "%s", errors());
 	buf_init(&b, 0);
-	cr_assert_eq(config_diff(old, c, collect, &b), 3);
+	cr_assert_eq(config_diff(old, c, cfgfix_line, &b), 3);
 	cr_assert_str_eq(b.data, "[limits] line_max: \"4096\" -> \"100\"\n"
 	    "[listener a] max_workers: \"64\" -> \"5\"\n"
 	    "[listener b] added\n");
