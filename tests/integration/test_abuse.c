@@ -45,7 +45,6 @@
 #define T		10000		/* ms: a generous wait for one reply */
 
 static struct hd	 d;
-static char		 cfgdir[256];
 static pid_t		 stopped[16];	/* SIGCONT at the end, in any case */
 static int		 nstopped;
 
@@ -57,17 +56,10 @@ teardown(void)
 	for (i = 0; i < nstopped; i++)
 		kill(stopped[i], SIGCONT);
 	nstopped = 0;
-	hd_cleanup(&d);
-	hd_rmtree(cfgdir);
+	hd_fini();
 }
 
 TestSuite(abuse, .fini = teardown, .timeout = 120);
-
-static void
-start_with(const char *text, const char *worker)
-{
-	hd_start_conf(&d, cfgdir, sizeof(cfgdir), text, worker);
-}
 
 static void
 stop_process(pid_t pid)
@@ -75,24 +67,6 @@ stop_process(pid_t pid)
 	cr_assert_lt(nstopped, 16);
 	stopped[nstopped++] = pid;
 	cr_assert_eq(kill(pid, SIGSTOP), 0, "SIGSTOP %d", (int)pid);
-}
-
-/* Whether pid is gone (reaped) or a zombie. */
-static bool
-process_gone(pid_t pid)
-{
-	char	 path[64], buf[512], *p;
-	FILE	*f;
-	bool	 gone = true;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return true;
-	if (fgets(buf, sizeof(buf), f) != NULL &&
-	    (p = strrchr(buf, ')')) != NULL)
-		gone = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return gone;
 }
 
 /*
@@ -221,8 +195,8 @@ Test(abuse, a_trickled_line_is_idle)
 	char	*s;
 	int	 fd, sent, i, seen = 0;
 
-	start_with("[limits]\nidle = 4\nidle_warn = 2\nline_timeout = 0\n",
-	    NULL);
+	hd_start_conf(&d, "[limits]\nidle = 4\nidle_warn = 2\n"
+	    "line_timeout = 0\n", NULL);
 	fd = tc_session(&d);
 	cr_assert_geq(fd, 0);
 	/* As iridiumctl sees it: the bytes are counted, the time is idle. */
@@ -264,7 +238,7 @@ Test(abuse, a_line_never_finished_ends_at_line_timeout)
 	char	*s;
 	int	 fd, sent;
 
-	start_with("[limits]\nidle = 600\nline_timeout = 3\n", NULL);
+	hd_start_conf(&d, "[limits]\nidle = 600\nline_timeout = 3\n", NULL);
 	fd = tc_session(&d);
 	cr_assert_geq(fd, 0);
 	/* A line in three pieces over about 2 s: a command. */
@@ -305,7 +279,8 @@ Test(abuse, colliding_label_names_load_like_any_others)
 	size_t	 len, blen;
 	int	 fd;
 
-	start_with("[pool]\nping_interval = 1\nping_timeout = 1\n", NULL);
+	hd_start_conf(&d, "[pool]\nping_interval = 1\nping_timeout = 1\n",
+	    NULL);
 	src = crafted_source(100000, true, &len);
 	cr_assert_not_null(src);
 	block = load_block(src, len, &blen);
@@ -339,7 +314,7 @@ Test(abuse, an_interrupt_stops_a_long_assembly)
 	size_t	 len, blen;
 	int	 fd;
 
-	start_with("[pool]\nping_interval = 1\nping_timeout = 1\n"
+	hd_start_conf(&d, "[pool]\nping_interval = 1\nping_timeout = 1\n"
 	    "kill_timeout = 60\n[limits]\ncpu = 0\n", "iridium-worker-test");
 	src = crafted_source(100000, true, &len);
 	cr_assert_not_null(src);
@@ -386,7 +361,7 @@ Test(abuse, a_load_block_with_an_overlong_line_loads_nothing)
 	char		*s;
 	int		 fd, i;
 
-	start_with("[limits]\nline_max = 4096\n", NULL);
+	hd_start_conf(&d, "[limits]\nline_max = 4096\n", NULL);
 	fd = tc_session(&d);
 	cr_assert_geq(fd, 0);
 	buf_init(&b, 0);
@@ -412,41 +387,24 @@ Test(abuse, a_load_block_with_an_overlong_line_loads_nothing)
 }
 
 /*
- * iridiumd with one ssh listener, tenant dev (key cfgdir/dev) and the
+ * iridiumd with one ssh listener, tenant dev (key dev in so->dir) and the
  * [limits] lines given; *so is set for sshc_argv().
  */
 static void
 ssh_start(struct sshc_opts *so, const char *limits)
 {
-	const char	*argv[5];
-	char		 conf[320], path[320], text[1024], pub[512];
-	FILE		*f;
+	static char	 dir[256];
+	char		 text[1024];
 
-	hd_tmpdir(cfgdir, sizeof(cfgdir), "ssh");
+	hd_tmpdir(dir, sizeof(dir), "ssh");
 	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -C dev -f dev && "
-	    "cp dev.pub dev.keys", cfgdir);
-	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", cfgdir);
+	    "cp dev.pub dev.keys", dir);
 	snprintf(text, sizeof(text), "[daemon]\nstate_dir = %s/state\n"
 	    "[limits]\n%s\n[listener ssh]\ntransport = ssh\nport = 0\n"
-	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n", cfgdir, limits,
-	    cfgdir);
-	hd_write(conf, text);
-	argv[0] = "-f";
-	argv[1] = conf;
-	argv[2] = "--ssh-worker-path";
-	argv[3] = hd_bin("iridium-worker-ssh");
-	argv[4] = NULL;
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-	snprintf(path, sizeof(path), "%s/state/ssh_host_ed25519_key.pub",
-	    cfgdir);
-	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
-	cr_assert_not_null(fgets(pub, sizeof(pub), f));
-	fclose(f);
-	*strrchr(pub, ' ') = '\0';	/* the comment */
-	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", d.port, pub,
-	    cfgdir);
-	so->dir = cfgdir;
-	so->port = d.port;
+	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n", dir, limits, dir);
+	so->dir = dir;
+	sshc_daemon(&d, so, text, NULL);
+	sshc_trust(so, SSHC_HOSTKEY, NULL, 0);
 }
 
 /* The same over ssh: a shell without a pty, the block on its stdin. */
@@ -540,8 +498,8 @@ Test(abuse, stopped_idle_workers_are_not_handed_the_session)
 	int		 n, i, fd[3];
 	long long	 t0;
 
-	start_with("[pool]\nmin_spare = 3\nmax_spare = 3\nhandoff_timeout = 1\n"
-	    "ping_interval = 10\n", NULL);
+	hd_start_conf(&d, "[pool]\nmin_spare = 3\nmax_spare = 3\n"
+	    "handoff_timeout = 1\nping_interval = 10\n", NULL);
 	cr_assert(hd_wait_log(&d, "every pool has its spare workers", T));
 	t0 = hd_now_ms();
 	while ((n = idle_workers(idle, 8)) < 3 && hd_now_ms() - t0 < T)
@@ -563,9 +521,9 @@ Test(abuse, stopped_idle_workers_are_not_handed_the_session)
 	    "127.0.0.1:", T));
 	for (i = 0; i < n; i++) {
 		t0 = hd_now_ms();
-		while (!process_gone(idle[i]) && hd_now_ms() - t0 < 20000)
+		while (!proc_gone(idle[i]) && hd_now_ms() - t0 < 20000)
 			usleep(50000);
-		cr_assert(process_gone(idle[i]), "stopped worker %d lives on",
+		cr_assert(proc_gone(idle[i]), "stopped worker %d lives on",
 		    (int)idle[i]);
 		cr_assert_neq(hd_worker_for_port(&d, tc_local_port(fd[0])),
 		    idle[i]);
@@ -663,8 +621,8 @@ Test(abuse, a_burst_waits_for_workers_up_to_max_workers)
 	int	 fds[20], prompts, busy, waiting, i;
 	char	 what[20], *s;
 
-	start_with("[pool]\nmin_spare = 2\nmax_spare = 2\nmax_workers = 16\n"
-	    "queue = 16\nqueue_timeout = 60\n", NULL);
+	hd_start_conf(&d, "[pool]\nmin_spare = 2\nmax_spare = 2\n"
+	    "max_workers = 16\nqueue = 16\nqueue_timeout = 60\n", NULL);
 	cr_assert(hd_wait_log(&d, "every pool has its spare workers", T));
 	burst(20, 16, fds, what, &prompts, &busy, &waiting);
 	cr_assert_eq(busy, 0, "%d told busy", busy);
@@ -694,8 +652,8 @@ Test(abuse, busy_exactly_when_max_workers_are_busy_and_the_queue_is_full)
 	int	 fds[7], prompts, busy, waiting, i;
 	char	 what[7];
 
-	start_with("[pool]\nmin_spare = 1\nmax_spare = 1\nmax_workers = 4\n"
-	    "queue = 2\nqueue_timeout = 60\n", NULL);
+	hd_start_conf(&d, "[pool]\nmin_spare = 1\nmax_spare = 1\n"
+	    "max_workers = 4\nqueue = 2\nqueue_timeout = 60\n", NULL);
 	cr_assert(hd_wait_log(&d, "every pool has its spare workers", T));
 	burst(6, 4, fds, what, &prompts, &busy, &waiting);
 	cr_assert_eq(busy, 0);
@@ -741,8 +699,8 @@ Test(abuse, refusals_are_logged_twenty_a_second_with_a_summary)
 	long long t0;
 	char	*s;
 
-	start_with("[pool]\nmin_spare = 1\nmax_spare = 1\nmax_workers = 1\n"
-	    "queue = 0\n", NULL);
+	hd_start_conf(&d, "[pool]\nmin_spare = 1\nmax_spare = 1\n"
+	    "max_workers = 1\nqueue = 0\n", NULL);
 	held = tc_session(&d);
 	cr_assert_geq(held, 0);
 	for (i = 0; i < 300; i++) {
@@ -770,31 +728,6 @@ Test(abuse, refusals_are_logged_twenty_a_second_with_a_summary)
 
 /* --- 7. the spawner and the control socket -------------------------------- */
 
-/* The helper that starts workers: its pid, or 0. */
-static pid_t
-spawner_pid(void)
-{
-	pid_t	 pids[256];
-	char	 path[64], comm[32];
-	FILE	*f;
-	int	 n, i;
-
-	n = hd_children(&d, pids, 256);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pids[i]);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) != NULL &&
-		    strcmp(comm, "iridiumd-spawn\n") == 0 &&
-		    !process_gone(pids[i])) {
-			fclose(f);
-			return pids[i];
-		}
-		fclose(f);
-	}
-	return 0;
-}
-
 /*
  * The spawner stopped while workers are asked for: one log line, naming
  * it (no "worker 0"), it is killed, and a new one serves the next ones.
@@ -806,10 +739,10 @@ Test(abuse, a_stopped_spawner_is_one_log_line_and_is_replaced)
 	int		 fd[4], i;
 	long long	 t0;
 
-	start_with("[pool]\nmin_spare = 1\nmax_spare = 1\nready_timeout = 1\n"
-	    "throttle = 1\n", NULL);
+	hd_start_conf(&d, "[pool]\nmin_spare = 1\nmax_spare = 1\n"
+	    "ready_timeout = 1\nthrottle = 1\n", NULL);
 	cr_assert(hd_wait_log(&d, "every pool has its spare workers", T));
-	cr_assert_neq(sp = spawner_pid(), 0);
+	cr_assert_neq(sp = hd_spawner(&d), 0);
 	stop_process(sp);
 	/* Each session asks for a replacement the spawner never starts. */
 	for (i = 0; i < 2; i++)
@@ -829,10 +762,10 @@ Test(abuse, a_stopped_spawner_is_one_log_line_and_is_replaced)
 		cr_assert_geq(fd[i], 0, "client %d after the new spawner", i);
 	}
 	t0 = hd_now_ms();
-	while (!process_gone(sp) && hd_now_ms() - t0 < T)
+	while (!proc_gone(sp) && hd_now_ms() - t0 < T)
 		usleep(50000);
-	cr_assert(process_gone(sp), "the stopped spawner lives on");
-	cr_assert_neq(spawner_pid(), sp);
+	cr_assert(proc_gone(sp), "the stopped spawner lives on");
+	cr_assert_neq(hd_spawner(&d), sp);
 	cr_assert_eq(hd_log_count(&d, want), 1);
 	for (i = 0; i < 4; i++)
 		close(fd[i]);
@@ -846,7 +779,7 @@ Test(abuse, a_control_request_ended_by_eof_is_answered)
 	char			*s;
 	int			 fd;
 
-	start_with("", NULL);
+	hd_start_conf(&d, "", NULL);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	strlcpy(sun.sun_path, hd_control(&d), sizeof(sun.sun_path));

@@ -29,22 +29,8 @@
 #define BUSY		"Server busy, please try again later.\r\n"
 
 static struct hd	 d;
-static char		 cfgdir[256];
 
-static void
-teardown(void)
-{
-	hd_cleanup(&d);
-	hd_rmtree(cfgdir);
-}
-
-TestSuite(admission, .fini = teardown, .timeout = 90);
-
-static void
-start_with(const char *text, const char *worker)
-{
-	hd_start_conf(&d, cfgdir, sizeof(cfgdir), text, worker);
-}
+TestSuite(admission, .fini = hd_fini, .timeout = 90);
 
 /* Connect from src and read to EOF: the one refusal line, exactly. */
 static void
@@ -101,7 +87,7 @@ Test(admission, a_tenant_has_at_most_its_sessions)
 {
 	int	 fd[3], again;
 
-	start_with("[tenant anonymous]\nsessions = 3\n", NULL);
+	hd_start_conf(&d, "[tenant anonymous]\nsessions = 3\n", NULL);
 	fd[0] = tc_session_from(&d, "127.0.0.21");
 	fd[1] = tc_session_from(&d, "127.0.0.22");
 	fd[2] = tc_session_from(&d, "127.0.0.23");
@@ -131,8 +117,8 @@ Test(admission, two_hundred_connections_from_one_address_meet_its_cap)
 	int		 fd[200], i, sessions = 0, refusals = 0, other;
 	char		*s;
 
-	start_with("[limits]\nsessions_per_source = 5\n[pool]\nmin_spare = 5\n"
-	    "max_spare = 8\nmax_workers = 16\n", NULL);
+	hd_start_conf(&d, "[limits]\nsessions_per_source = 5\n"
+	    "[pool]\nmin_spare = 5\nmax_spare = 8\nmax_workers = 16\n", NULL);
 	for (i = 0; i < 200; i++) {
 		fd[i] = tc_connect_from("127.0.0.30", d.host, d.port);
 		cr_assert_geq(fd[i], 0, "connect %d", i);
@@ -179,7 +165,7 @@ Test(admission, max_startups_refuses_past_its_silent_connections)
 	struct pollfd pfd;
 
 	/* One worker: the connections after the first wait in the queue. */
-	start_with("[limits]\nmax_startups = 3\n[pool]\nmin_spare = 1\n"
+	hd_start_conf(&d, "[limits]\nmax_startups = 3\n[pool]\nmin_spare = 1\n"
 	    "max_spare = 1\nmax_workers = 1\nqueue = 10\nqueue_timeout = 60\n",
 	    NULL);
 	busy = tc_session_from(&d, "127.0.0.41");
@@ -226,7 +212,7 @@ Test(admission, a_crash_penalises_its_source_until_the_penalty_runs_out)
 	int		 fd, other, lo, tries = 0;
 	char		*s;
 
-	start_with("[limits]\npenalty_crash = 3\npenalty_min = 1\n",
+	hd_start_conf(&d, "[limits]\npenalty_crash = 3\npenalty_min = 1\n",
 	    "iridium-worker-test");
 	fd = tc_session_from(&d, "127.0.0.51");
 	tc_send(fd, "!test crash\r\n");
@@ -291,7 +277,7 @@ Test(admission, a_protocol_violation_and_a_sandbox_kill_are_offences_too)
 {
 	int	 fd;
 
-	start_with("[limits]\n", "iridium-worker-test");
+	hd_start_conf(&d, "[limits]\n", "iridium-worker-test");
 	fd = tc_session_from(&d, "127.0.0.56");
 	tc_send(fd, "!test malformed\r\n");
 	free(tc_read_all(fd, 10000, NULL));
@@ -318,13 +304,12 @@ Test(admission, a_protocol_violation_and_a_sandbox_kill_are_offences_too)
 
 Test(admission, a_reload_applies_new_limits_to_new_connections)
 {
-	char	 path[320], *out, *err;
+	char	*out, *err;
 	int	 a, b;
 
-	start_with("[limits]\nsessions_per_source = 5\n", NULL);
+	hd_start_conf(&d, "[limits]\nsessions_per_source = 5\n", NULL);
 	a = tc_session_from(&d, "127.0.0.71");
-	snprintf(path, sizeof(path), "%s/iridiumd.conf", cfgdir);
-	hd_write(path, "[limits]\nsessions_per_source = 1\n");
+	hd_write_conf(&d, "[limits]\nsessions_per_source = 1\n");
 	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "reload", NULL), 0, "%s",
 	    err);
 	cr_assert_not_null(strstr(out, "[limits] sessions_per_source: \"5\" "
@@ -350,7 +335,7 @@ Test(admission, metrics_say_what_happened_and_the_file_is_written_whole)
 	FILE		*f;
 	size_t		 n;
 
-	start_with("[tenant anonymous]\nsessions = 2\n[listener line]\n"
+	hd_start_conf(&d, "[tenant anonymous]\nsessions = 2\n[listener line]\n"
 	    "transport = line\nport = 0\n", NULL);
 	for (i = 0; i < 3; i++) {
 		fd[0] = tc_session_from(&d, "127.0.0.61");
@@ -372,7 +357,7 @@ Test(admission, metrics_say_what_happened_and_the_file_is_written_whole)
 	    "(at most 2). Please try again later.\r\n");
 	for (i = 0; i < 100 && stat_num("sessions.completed") < 3; i++)
 		usleep(50000);
-	snprintf(path, sizeof(path), "%s/iridium.prom", cfgdir);
+	snprintf(path, sizeof(path), "%s/iridium.prom", d.confdir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "metrics", "-o", path,
 	    NULL), 0, "%s", err);

@@ -28,54 +28,20 @@
 #define PROMPT	">>> "
 
 static struct hd	 d;
-static char		 cfgdir[256];
 
-static void
-teardown(void)
-{
-	hd_cleanup(&d);
-	hd_rmtree(cfgdir);
-}
-
-TestSuite(ctl, .fini = teardown, .timeout = 60);
+TestSuite(ctl, .fini = hd_fini, .timeout = 60);
 
 /* Write a config file into this test's directory; its path. */
 static const char *
 conf(const char *name, const char *text)
 {
-	static char	 path[320];
+	static char	 cfgdir[256], path[320];
 
 	if (cfgdir[0] == '\0')
 		hd_tmpdir(cfgdir, sizeof(cfgdir), "cfg");
 	snprintf(path, sizeof(path), "%s/%s", cfgdir, name);
 	hd_write(path, text);
 	return path;
-}
-
-static void
-start_with(const char *text)
-{
-	const char	*argv[] = { "-f", conf("iridiumd.conf", text), NULL };
-
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-}
-
-/* iridiumctl status --json, parsed. */
-static json_t *
-status(void)
-{
-	json_error_t	 jerr;
-	json_t		*j;
-	char		*out, *err;
-	int		 rc;
-
-	rc = hd_ctl(&d, NULL, &out, &err, "status", "--json", NULL);
-	cr_assert_eq(rc, 0, "iridiumctl status: %d: %s", rc, err);
-	j = json_loads(out, 0, &jerr);
-	cr_assert_not_null(j, "%s: %s", jerr.text, out);
-	free(out);
-	free(err);
-	return j;
 }
 
 static json_t *
@@ -101,7 +67,7 @@ wait_idle(const char *listener, long long n)
 	int	 i;
 
 	for (i = 0; i < 200; i++) {
-		st = status();
+		st = hd_status(&d);
 		if (hd_json_num(pool(st, listener), "idle") >= n) {
 			json_decref(st);
 			return;
@@ -322,10 +288,11 @@ Test(ctl, two_line_listeners_with_their_own_pools)
 	int	 a, b, pta, ptb;
 	char	*s, *out, *err, want[64];
 
-	start_with("[listener a]\ntransport = line\nport = 0\nmin_spare = 1\n"
-	    "max_workers = 2\n[listener b]\ntransport = line\nport = 0\n"
+	hd_start_conf(&d, "[listener a]\ntransport = line\nport = 0\n"
+	    "min_spare = 1\nmax_workers = 2\n"
+	    "[listener b]\ntransport = line\nport = 0\n"
 	    "min_spare = 3\nmax_spare = 3\ntenant = staff\n"
-	    "[tenant staff]\nbudget = 500\n");
+	    "[tenant staff]\nbudget = 500\n", NULL);
 	pta = hd_listener_port(&d, "a");
 	ptb = hd_listener_port(&d, "b");
 	cr_assert(pta > 0 && ptb > 0 && pta != ptb);
@@ -336,7 +303,7 @@ Test(ctl, two_line_listeners_with_their_own_pools)
 	cr_assert_not_null(strstr(s, "500"), "%s", s);
 	free(s);
 	wait_idle("b", 3);
-	st = status();
+	st = hd_status(&d);
 	pa = pool(st, "a");
 	pb = pool(st, "b");
 	cr_assert_eq(hd_json_num(pa, "max_workers"), 2);
@@ -377,8 +344,9 @@ Test(ctl, status_counts_what_happened)
 	size_t	 i;
 	int	 found = 0, tries;
 
-	start_with("[listener line]\ntransport = line\nport = 0\n"
-	    "min_spare = 1\nmax_spare = 1\nmax_workers = 1\nqueue = 0\n");
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n"
+	    "min_spare = 1\nmax_spare = 1\nmax_workers = 1\nqueue = 0\n",
+	    NULL);
 	port = d.port;
 	wait_idle("line", 1);
 	/* One busy; the next is told the server is busy: rejected. */
@@ -408,7 +376,7 @@ Test(ctl, status_counts_what_happened)
 	free(tc_cmd(dd, "load $1 #5"));
 	free(tc_cmd(dd, "inc $1"));
 	for (tries = 0; tries < 100; tries++) {
-		st = status();
+		st = hd_status(&d);
 		found = 0;
 		json_array_foreach(json_object_get(st, "workers"), i, w) {
 			sess = json_object_get(w, "session");
@@ -474,7 +442,8 @@ Test(ctl, sessions_and_kill)
 	int	 fd, rc;
 	json_t	*st;
 
-	start_with("[listener line]\ntransport = line\nport = 0\n");
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    NULL);
 	fd = session_on(d.port);
 	id = only_session();
 	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "sessions", NULL), 0);
@@ -496,7 +465,7 @@ Test(ctl, sessions_and_kill)
 	free(s);
 	close(fd);
 	cr_assert(hd_wait_log(&d, "ended (shutdown)", 10000));
-	st = status();
+	st = hd_status(&d);
 	cr_assert_eq(hd_json_num(st, "sessions.active"), 0);
 	cr_assert_eq(hd_json_num(st, "sessions.completed"), 1);
 	json_decref(st);
@@ -555,7 +524,8 @@ Test(ctl, another_uid_is_refused)
 
 	if (!need_root())
 		return;
-	start_with("[listener line]\ntransport = line\nport = 0\n");
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    NULL);
 	/* The socket is 0660 root's: the kernel says no first. */
 	cr_assert_eq(hd_ctl(&d, as_nobody, &out, &err, "status", NULL), 1);
 	cr_assert_not_null(strstr(err, "cannot reach iridiumd at "),
@@ -591,7 +561,7 @@ Test(ctl, a_member_of_admin_group_is_allowed)
 	cr_assert_not_null(gr);
 	snprintf(text, sizeof(text), "[daemon]\nadmin_group = %s\n"
 	    "[listener line]\ntransport = line\nport = 0\n", gr->gr_name);
-	start_with(text);
+	hd_start_conf(&d, text, NULL);
 	snprintf(groups, sizeof(groups), "--groups=%u", (unsigned)gr->gr_gid);
 	prefix[0] = "/usr/bin/setpriv";
 	prefix[1] = "--reuid=nobody";
@@ -658,7 +628,8 @@ Test(ctl, garbage_huge_and_silent_clients_are_dropped)
 	long long	 t0;
 	struct timespec	 ts;
 
-	start_with("[listener line]\ntransport = line\nport = 0\n");
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    NULL);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t0 = ts.tv_sec;
 	silent = ctl_connect();
@@ -736,11 +707,12 @@ Test(ctl, garbage_huge_and_silent_clients_are_dropped)
 
 Test(ctl, a_second_daemon_on_the_same_socket_refuses_to_start)
 {
-	struct hd	 h;
+	static struct hd h;	/* hd_fini keeps its address */
 	const char	*argv[] = { "--run-dir", d.dir, "--bind-port", "0",
 	    "--worker-path", hd_bin("iridium-worker"), NULL };
 
-	start_with("[listener line]\ntransport = line\nport = 0\n");
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    NULL);
 	argv[1] = d.dir;
 	cr_assert_eq(hd_start_raw(&h, argv, NULL), 0);
 	cr_assert_eq(hd_stop(&h, 0, 10000), 1, "the second one exits 1");

@@ -49,9 +49,7 @@ teardown(void)
 		waitpid(haproxy, &status, 0);
 		haproxy = -1;
 	}
-	hd_cleanup(&d[0]);
-	hd_cleanup(&d[1]);
-	hd_rmtree(dir);
+	hd_fini();
 }
 
 TestSuite(haproxy, .fini = teardown, .timeout = 90);

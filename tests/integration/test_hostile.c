@@ -20,13 +20,7 @@
 
 static struct hd	 d;
 
-static void
-teardown(void)
-{
-	hd_cleanup(&d);
-}
-
-TestSuite(hostile, .fini = teardown, .timeout = 120);
+TestSuite(hostile, .fini = hd_fini, .timeout = 120);
 
 static void
 start_hostile(const char *const extra[])
@@ -47,7 +41,7 @@ static void
 hostile(const char *hook, const char *logline)
 {
 	char	 cmd[64], *s;
-	int	 victim, bystander, fresh;
+	int	 victim, bystander;
 
 	start_hostile(NULL);
 	bystander = tc_session(&d);
@@ -61,13 +55,7 @@ hostile(const char *hook, const char *logline)
 	s = tc_read_all(victim, 10000, NULL);
 	free(s);
 	close(victim);
-	s = tc_cmd(bystander, "load $1 #1");
-	cr_assert_not_null(s, "the bystander is still served");
-	free(s);
-	fresh = tc_session(&d);
-	cr_assert_geq(fresh, 0, "new sessions are still served");
-	close(fresh);
-	close(bystander);
+	tc_assert_served(&d, bystander);
 }
 
 Test(hostile, a_malformed_message_gets_the_worker_killed)

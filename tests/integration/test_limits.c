@@ -22,23 +22,8 @@
 #define PROMPT	">>> "
 
 static struct hd	 d;
-static char		 cfgdir[256];
 
-static void
-teardown(void)
-{
-	hd_cleanup(&d);
-	hd_rmtree(cfgdir);
-}
-
-TestSuite(limits, .fini = teardown, .timeout = 90);
-
-/* iridiumd with this config file (and this worker program). */
-static void
-start_with(const char *text, const char *worker)
-{
-	hd_start_conf(&d, cfgdir, sizeof(cfgdir), text, worker);
-}
+TestSuite(limits, .fini = hd_fini, .timeout = 90);
 
 /*
  * Read until one of a or b has come (or EOF, or the timeout); what came,
@@ -116,7 +101,7 @@ Test(limits, an_endless_loop_stops_at_the_budget_and_the_prompt_returns)
 {
 	int	 fd;
 
-	start_with("[limits]\nbudget = 1000000\n", NULL);
+	hd_start_conf(&d, "[limits]\nbudget = 1000000\n", NULL);
 	fd = tc_session_from(&d, "127.0.0.2");
 	expect(fd, "eq $0 $0", PROMPT);
 	expect(fd, "here: djmpe @here", "stopped: the budget of 1000000 "
@@ -132,7 +117,7 @@ Test(limits, allocating_until_the_heap_limit)
 {
 	int	 fd;
 
-	start_with("[limits]\nheap = 8192\n", NULL);
+	hd_start_conf(&d, "[limits]\nheap = 8192\n", NULL);
 	fd = tc_session_from(&d, "127.0.0.3");
 	expect(fd, "load $1 #1000", PROMPT);
 	expect(fd, "eq $0 $0", PROMPT);
@@ -148,7 +133,7 @@ Test(limits, pushing_until_the_stack_limit)
 {
 	int	 fd;
 
-	start_with("[limits]\nstack = 100\n", NULL);
+	hd_start_conf(&d, "[limits]\nstack = 100\n", NULL);
 	fd = tc_session_from(&d, "127.0.0.4");
 	expect(fd, "eq $0 $0", PROMPT);
 	expect(fd, "s: push $0", PROMPT);
@@ -165,7 +150,7 @@ Test(limits, spinning_across_commands_ends_at_the_cpu_limit_unpunished)
 	char	 line[64], *s, *all;
 	int	 fd, i;
 
-	start_with("[limits]\ncpu = 2\nbudget = 100000000\n", NULL);
+	hd_start_conf(&d, "[limits]\ncpu = 2\nbudget = 100000000\n", NULL);
 	fd = tc_session_from(&d, "127.0.0.5");
 	free(tc_cmd(fd, "eq $0 $0"));
 	all = NULL;
@@ -204,7 +189,7 @@ Test(limits, a_worker_past_the_hard_cpu_limit_is_a_cpu_limit_not_a_crash)
 	char	*s;
 
 	/* The test worker's "hang" spins without ever looking up. */
-	start_with("[limits]\ncpu = 1\n", "iridium-worker-test");
+	hd_start_conf(&d, "[limits]\ncpu = 1\n", "iridium-worker-test");
 	fd = tc_session_from(&d, "127.0.0.6");
 	tc_send(fd, "!test hang\r\n");
 	s = tc_read_all(fd, 20000, NULL);
@@ -228,7 +213,7 @@ Test(limits, printing_forever_is_held_to_the_rate_then_cut_at_the_total)
 	size_t		 len, xs = 0, first_xs = 0;
 	int		 fd;
 
-	start_with("[limits]\noutput_rate = 2000\noutput_max = 6000\n",
+	hd_start_conf(&d, "[limits]\noutput_rate = 2000\noutput_max = 6000\n",
 	    NULL);
 	fd = tc_session_from(&d, "127.0.0.7");
 	tc_send(fd, "!load\r\n.data\r\nm: .asciiz '");
@@ -271,7 +256,7 @@ Test(limits, idle_and_lifetime_warn_then_end_the_session)
 	long long	 t0, idle_took;
 	int		 quiet, busy, i;
 
-	start_with("[limits]\nidle = 3\nidle_warn = 2\nlifetime = 5\n"
+	hd_start_conf(&d, "[limits]\nidle = 3\nidle_warn = 2\nlifetime = 5\n"
 	    "lifetime_warn = 3\n", NULL);
 	quiet = tc_session_from(&d, "127.0.0.8");
 	busy = tc_session_from(&d, "127.0.0.9");
@@ -309,8 +294,8 @@ Test(limits, the_limits_command_shows_every_limit_and_its_use)
 	char	*s;
 	int	 fd, lo;
 
-	start_with("[limits]\ncpu = 30\nsessions = 5\nsessions_per_source = "
-	    "3\n", NULL);
+	hd_start_conf(&d, "[limits]\ncpu = 30\nsessions = 5\n"
+	    "sessions_per_source = 3\n", NULL);
 	fd = tc_session_from(&d, "127.0.0.10");
 	s = tc_cmd(fd, "!limits");
 	cr_assert_not_null(s);

@@ -19,36 +19,8 @@
 #define PROMPT	">>> "
 
 static struct hd	 d;
-static char		 cfgdir[256], cfgpath[320];
 
-static void
-teardown(void)
-{
-	hd_cleanup(&d);
-	hd_rmtree(cfgdir);
-}
-
-TestSuite(reload, .fini = teardown, .timeout = 60);
-
-static void
-write_conf(const char *text)
-{
-	if (cfgdir[0] == '\0') {
-		hd_tmpdir(cfgdir, sizeof(cfgdir), "cfg");
-		snprintf(cfgpath, sizeof(cfgpath), "%s/iridiumd.conf",
-		    cfgdir);
-	}
-	hd_write(cfgpath, text);
-}
-
-static void
-start_with(const char *text)
-{
-	const char	*argv[] = { "-f", cfgpath, NULL };
-
-	write_conf(text);
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-}
+TestSuite(reload, .fini = hd_fini, .timeout = 60);
 
 static long long
 inum(json_t *o, const char *key)
@@ -117,11 +89,11 @@ Test(reload, hup_applies_a_new_limit_to_new_sessions_only)
 	size_t	 i;
 	int	 busy_old = 0;
 
-	start_with("[listener line]\ntransport = line\nport = 0\n"
-	    "min_spare = 2\n[limits]\nline_max = 4096\n");
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n"
+	    "min_spare = 2\n[limits]\nline_max = 4096\n", NULL);
 	before = session_on(d.port);
 	wait_idle_generation(1);
-	write_conf("[listener line]\ntransport = line\nport = 0\n"
+	hd_write_conf(&d, "[listener line]\ntransport = line\nport = 0\n"
 	    "min_spare = 2\n[limits]\nline_max = 100\n");
 	kill(d.pid, SIGHUP);
 	cr_assert(hd_wait_log(&d, "reloaded ", 10000));
@@ -163,12 +135,13 @@ Test(reload, a_bad_config_changes_nothing)
 	int	 fd;
 	json_t	*st;
 
-	start_with("[listener line]\ntransport = line\nport = 0\n");
-	write_conf("[listener line]\ntransport = line\nport = 0\n"
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    NULL);
+	hd_write_conf(&d, "[listener line]\ntransport = line\nport = 0\n"
 	    "max_workers = many\n");
 	kill(d.pid, SIGHUP);
-	snprintf(want, sizeof(want), "%s:4: [listener line] max_workers: "
-	    "\"many\" is not a number", cfgpath);
+	snprintf(want, sizeof(want), "%s/iridiumd.conf:4: [listener line] "
+	    "max_workers: \"many\" is not a number", d.confdir);
 	cr_assert(hd_wait_log(&d, want, 10000), "%s", d.log);
 	cr_assert(hd_wait_log(&d, "reload failed: 1 error; still running "
 	    "configuration generation 1", 5000));
@@ -211,12 +184,13 @@ Test(reload, listeners_come_and_go)
 	int	 pa, pb, a, b, tries;
 	json_t	*st, *se;
 
-	start_with("[listener a]\ntransport = line\nport = 0\n");
+	hd_start_conf(&d, "[listener a]\ntransport = line\nport = 0\n",
+	    NULL);
 	pa = d.port;
 	a = session_on(pa);
 
 	/* Add b. */
-	write_conf("[listener a]\ntransport = line\nport = 0\n"
+	hd_write_conf(&d, "[listener a]\ntransport = line\nport = 0\n"
 	    "[listener b]\ntransport = line\nport = 0\nmin_spare = 3\n"
 	    "max_spare = 3\n");
 	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "reload", NULL), 0, "%s",
@@ -231,8 +205,8 @@ Test(reload, listeners_come_and_go)
 	b = session_on(pb);
 
 	/* Remove a, with a session open on it. */
-	write_conf("[listener b]\ntransport = line\nport = 0\nmin_spare = 3\n"
-	    "max_spare = 3\n");
+	hd_write_conf(&d, "[listener b]\ntransport = line\nport = 0\n"
+	    "min_spare = 3\nmax_spare = 3\n");
 	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "reload", NULL), 0, "%s",
 	    err);
 	cr_assert_not_null(strstr(out, "[listener a] removed"), "%s", out);

@@ -1,6 +1,6 @@
 /*
  * test_sandbox.c: the worker sandbox, proved from outside and by escape
- * attempts (../shared/DESIGN.md, "Sandbox"; worker/sandbox.c).
+ * attempts (worker/sandbox.c).
  *
  * The real daemon runs on loopback. From outside, per worker, idle and
  * serving: /proc/PID/status (seccomp filter mode, no_new_privs, no
@@ -59,7 +59,7 @@ static void	remove_bins(void);
 static void
 teardown(void)
 {
-	hd_cleanup(&d);
+	hd_fini();
 	if (bindir[0] != '\0')
 		remove_bins();
 }

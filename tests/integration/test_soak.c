@@ -40,16 +40,8 @@
 #define ERRORS_SHOWN	10
 
 static struct hd	 d;
-static char		 cfgdir[256];
 
-static void
-teardown(void)
-{
-	hd_cleanup(&d);
-	hd_rmtree(cfgdir);
-}
-
-TestSuite(soak, .fini = teardown, .timeout = 600);
+TestSuite(soak, .fini = hd_fini, .timeout = 600);
 
 /* --- scale ------------------------------------------------------------- */
 
@@ -409,24 +401,7 @@ start_soak(const char *pool)
 	    "[limits]\nsessions = 0\nsessions_per_source = 0\n"
 	    "max_startups = 0\nidle = 2\nidle_warn = 1\n"
 	    "[pool]\n%s", pool);
-	hd_start_conf(&d, cfgdir, sizeof(cfgdir), text, NULL);
-}
-
-static long
-vm_rss_kib(pid_t pid)
-{
-	char	 path[64], line[256];
-	FILE	*f;
-	long	 kib = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
+	hd_start_conf(&d, text, NULL);
 }
 
 struct totals {
@@ -556,7 +531,7 @@ Test(soak, twenty_thousand_sessions_leave_nothing_behind)
 	cr_assert_eq(t0.workers, 8, "the pool did not settle: %lld workers",
 	    t0.workers);
 	fds0 = settled_fds();
-	rss0 = vm_rss_kib(d.pid);
+	rss0 = proc_status_num(d.pid, "VmRSS:");
 
 	start = hd_now_ms();
 	run_mix(n, 32);
@@ -566,7 +541,7 @@ Test(soak, twenty_thousand_sessions_leave_nothing_behind)
 	t1 = at_rest(8);
 	for (int i = 0; i < 20 && (fds1 = settled_fds()) != fds0; i++)
 		;
-	rss1 = vm_rss_kib(d.pid);
+	rss1 = proc_status_num(d.pid, "VmRSS:");
 	cr_assert_eq(t1.workers, 8, "workers %lld after, 8 before",
 	    t1.workers);
 	cr_assert_eq(fds1, fds0, "fds %d after, %d before", fds1, fds0);

@@ -32,9 +32,6 @@
 #define T		20000
 #define BIG_BUDGET	"1000000000000"
 
-/* An endless loop: jmpb $0 with $0 = 4 jumps to itself. */
-#define PROG_LOOP	"!load\rload $0 #4\rloop: jmpb $0\r!end\r"
-
 static struct hd	 d;
 static char		 dir[256];
 static struct sshc_opts	 so;
@@ -43,43 +40,9 @@ static char		 hostpub[512];
 static const char hello_prog[] =
     ".data\nm: .asciiz 'Hello over ssh\\n'\n.code\nprts @m\nhlt\n";
 
-/* The first line of a file, without its newline (malloc'd). */
-static char *
-first_line(const char *path)
-{
-	char	 buf[2048];
-	FILE	*f;
-
-	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
-	cr_assert_not_null(fgets(buf, sizeof(buf), f), "%s", path);
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return strdup(buf);
-}
-
-/* The SHA256 fingerprint of a .pub file, as ssh-keygen -l prints it. */
-static const char *
-fingerprint(const char *name)
-{
-	static char	 fpr[4][128];
-	static int	 slot;
-	char		 cmd[512], *f = fpr[slot++ % 4];
-	FILE		*p;
-
-	snprintf(cmd, sizeof(cmd), "ssh-keygen -l -E sha256 -f %s/%s", dir,
-	    name);
-	cr_assert_not_null(p = popen(cmd, "r"));
-	cr_assert_eq(fscanf(p, "%*d %127s", f), 1);
-	pclose(p);
-	return f;
-}
-
 static void
 setup(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	memset(&d, 0, sizeof(d));
-	d.logfd = -1;
 	hd_tmpdir(dir, sizeof(dir), "ssh");
 	hd_sh("cd %s && for k in dev dev2 ops stranger s1 s2 s3; do "
 	    "ssh-keygen -q -t ed25519 -N '' -C $k -f $k || exit 1; done && "
@@ -87,16 +50,7 @@ setup(void)
 	so.dir = dir;
 }
 
-static void
-teardown(void)
-{
-	if (d.log != NULL)
-		hd_cleanup(&d);
-	if (dir[0] != '\0')
-		hd_sh("rm -rf '%s'", dir);
-}
-
-TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(ssh, .init = setup, .fini = hd_fini, .timeout = 60);
 
 /*
  * iridiumd with one ssh listener and the tenants dev (a budget big
@@ -106,11 +60,8 @@ TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 60);
 static void
 start(const char *limits, const char *worker)
 {
-	char		 conf[320], path[320], text[2048];
-	const char	*argv[8];
-	char		*pub;
+	char	 text[2048];
 
-	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", dir);
 	snprintf(text, sizeof(text),
 	    "[daemon]\nstate_dir = %s/state\n"
 	    "[pool]\nmin_spare = 2\n"
@@ -120,30 +71,8 @@ start(const char *limits, const char *worker)
 	    "authorized_keys = %s/dev.keys\n"
 	    "[tenant ops]\nauthorized_keys = %s/ops.keys\n",
 	    dir, limits != NULL ? limits : "", dir, dir);
-	hd_write(conf, text);
-	argv[0] = "-f";
-	argv[1] = conf;
-	argv[2] = "--ssh-worker-path";
-	argv[3] = worker != NULL && strchr(worker, '/') != NULL ? worker :
-	    hd_bin(worker != NULL ? worker : "iridium-worker-ssh");
-	argv[4] = NULL;
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-	so.port = d.port;
-	snprintf(path, sizeof(path), "%s/state/ssh_host_ed25519_key.pub", dir);
-	pub = first_line(path);
-	*strrchr(pub, ' ') = '\0';	/* the comment */
-	strlcpy(hostpub, pub, sizeof(hostpub));
-	free(pub);
-	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", so.port, hostpub,
-	    dir);
-}
-
-/* ssh as user with key running cmd (NULL: a shell) with input. */
-static void
-ssh_run(struct sshc *c, const char *key, const char *user, const char *cmd,
-    const char *input)
-{
-	sshc_run(c, sshc_argv(&so, key, user, NULL, cmd), input);
+	sshc_daemon(&d, &so, text, worker);
+	sshc_trust(&so, SSHC_HOSTKEY, hostpub, sizeof(hostpub));
 }
 
 /* --- the tests ------------------------------------------------------------ */
@@ -154,26 +83,26 @@ Test(ssh, run_gives_the_programs_output_and_exit_status)
 	char		 want[640];
 
 	start(NULL, NULL);
-	ssh_run(&a, "dev", "dev", "run", hello_prog);
+	sshc_ssh(&a, &so, "dev", "dev", "run", hello_prog);
 	cr_assert_eq(a.status, 0, "stderr: %s", a.e.data);
 	cr_assert_str_eq(a.o.data, "Hello over ssh\n");
 	cr_assert_str_eq(a.e.data, "");
-	ssh_run(&b, "dev", "dev", "run", "load $0 #1\nload $1 #0\n"
+	sshc_ssh(&b, &so, "dev", "dev", "run", "load $0 #1\nload $1 #0\n"
 	    "div $0 $1 $2\n");
 	cr_assert_eq(b.status, 1, "a runtime error: %s", b.e.data);
 	cr_assert_not_null(strstr(b.e.data, "<stdin>: division by zero at pc"),
 	    "%s", b.e.data);
-	ssh_run(&c, "ops", "ops", "run", "load $0 #1\nbogus $1\n");
+	sshc_ssh(&c, &so, "ops", "ops", "run", "load $0 #1\nbogus $1\n");
 	cr_assert_eq(c.status, 65, "an assembly error: %s", c.e.data);
 	cr_assert_not_null(strstr(c.e.data, "<stdin>:2:1: "), "%s", c.e.data);
 	/* sshd's audit line, and the end of the session with its key. */
 	cr_assert(hd_wait_log(&d, "accepted publickey for dev from 127.0.0.1 "
 	    "port ", T));
 	snprintf(want, sizeof(want), " ssh: ED25519 %s\n",
-	    fingerprint("dev.pub"));
+	    sshc_fingerprint(&so, "dev.pub"));
 	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
 	snprintf(want, sizeof(want), "; tenant ops, key ED25519 %s",
-	    fingerprint("ops.pub"));
+	    sshc_fingerprint(&so, "ops.pub"));
 	cr_assert(hd_wait_log(&d, want, T), "no end line with \"%s\"", want);
 	/* A worker built after the system's libraries is not stale. */
 	cr_assert_eq(hd_log_count(&d, "links its own copy"), 0);
@@ -221,24 +150,8 @@ Test(ssh, an_interactive_session_under_tt)
 	start(NULL, NULL);
 	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
 	    true, true);
-	sshc_expect(&c, &seen, REPL_BANNER "\r\n" REPL_PROMPT, T);
-	/* Typed text is echoed; DEL erases the X. */
-	sshc_type(&c, "load $1 #42\r");
-	sshc_expect(&c, &seen, "load $1 #42\r\n" REPL_PROMPT, T);
-	sshc_type(&c, "load $2 #5X\x7f\r");
-	sshc_expect(&c, &seen, "X\b \b\r\n" REPL_PROMPT, T);
-	sshc_type(&c, "!registers\r");
-	sshc_expect(&c, &seen, "$1           42  $2            5", T);
-	sshc_expect(&c, &seen, REPL_PROMPT, T);
-	/* ^C stops an endless loop (the tenant's budget would not). */
-	sshc_type(&c, PROG_LOOP);
-	sshc_expect(&c, &seen, "loaded 2 instructions", T);
-	usleep(300000);
-	sshc_pump(cs, 1, 10);
-	cr_assert_null(memmem(c.o.data, c.o.len, "interrupted", 11));
-	sshc_type(&c, "\x03");
-	sshc_expect(&c, &seen, "interrupted at pc", T);
-	sshc_expect(&c, &seen, REPL_PROMPT, T);
+	/* ^C stops the endless loop: the tenant's budget would not. */
+	sshc_pty_session(&c, &seen, T);
 	sshc_type(&c, "\x04");
 	sshc_expect(&c, &seen, REPL_FAREWELL, T);
 	sshc_finish(cs, 1, T);
@@ -253,8 +166,8 @@ Test(ssh, a_wrong_key_and_an_unknown_user_look_the_same)
 	char		 want[640];
 
 	start(NULL, NULL);
-	ssh_run(&a, "stranger", "dev", "!help", NULL);
-	ssh_run(&b, "dev", "nosuchtenant", "!help", NULL);
+	sshc_ssh(&a, &so, "stranger", "dev", "!help", NULL);
+	sshc_ssh(&b, &so, "dev", "nosuchtenant", "!help", NULL);
 	cr_assert_eq(a.status, 255);
 	cr_assert_eq(b.status, 255);
 	cr_assert_not_null(strstr(a.e.data, "Permission denied (publickey)"),
@@ -272,7 +185,7 @@ Test(ssh, a_wrong_key_and_an_unknown_user_look_the_same)
 	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
 	snprintf(want, sizeof(want), "ssh: ED25519 %s (key not in the "
 	    "tenant's authorized_keys; attempt 1 of 6)",
-	    fingerprint("stranger.pub"));
+	    sshc_fingerprint(&so, "stranger.pub"));
 	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
 	snprintf(want, sizeof(want), "failed publickey for invalid user "
 	    "nosuchtenant from 127.0.0.1 port ");
@@ -351,24 +264,25 @@ Test(ssh, two_tenants_at_once_each_in_its_own_vm_and_in_status)
 	cr_assert_eq(strncmp(json_string_value(json_object_get(s, "peer")),
 	    "127.0.0.1:", 10), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(s,
-	    "key_fingerprint")), fingerprint("dev.pub"));
+	    "key_fingerprint")), sshc_fingerprint(&so, "dev.pub"));
 	cr_assert_str_eq(json_string_value(json_object_get(s, "key_type")),
 	    "ED25519");
 	cr_assert_not_null(s = session_of(st, "ops"), "no ops session");
 	cr_assert_str_eq(json_string_value(json_object_get(s,
-	    "key_fingerprint")), fingerprint("ops.pub"));
+	    "key_fingerprint")), sshc_fingerprint(&so, "ops.pub"));
 	s = json_array_get(json_object_get(json_object_get(st, "daemon"),
 	    "host_keys"), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(s, "type")),
 	    "ssh-ed25519");
 	cr_assert_str_eq(json_string_value(json_object_get(s, "fingerprint")),
-	    fingerprint("state/ssh_host_ed25519_key.pub"));
+	    sshc_fingerprint(&so, SSHC_HOSTKEY));
 	json_decref(st);
 	rc = hd_ctl(&d, NULL, &out, &err, "status", NULL);
 	cr_assert_eq(rc, 0, "%s", err);
 	cr_assert_not_null(strstr(out, "ssh host key ssh-ed25519 SHA256:"),
 	    "%s", out);
-	cr_assert_not_null(strstr(out, fingerprint("dev.pub")), "%s", out);
+	cr_assert_not_null(strstr(out, sshc_fingerprint(&so, "dev.pub")),
+	    "%s", out);
 	cr_assert_not_null(strstr(out, "  dev  "), "%s", out);
 	free(out);
 	free(err);
@@ -384,30 +298,15 @@ Test(ssh, two_tenants_at_once_each_in_its_own_vm_and_in_status)
 	sshc_free(&b);
 }
 
-/* 65536 lines of 64 bytes: 4 MiB. */
-static const char big_prog[] =
-    ".data\nl: .asciiz '0123456789abcdefghijklmnopqrstuvwxyz"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ!\\n'\n.code\ncloop #65535\nt: prts @l\n"
-    "loop @t\nhlt\n";
-
 Test(ssh, four_mib_to_a_slow_reader_arrive_intact)
 {
 	struct sshc	 c;
-	struct sshc	*cs[1] = { &c };
-	const char	*line = "0123456789abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ!\n";
-	size_t		 i;
 
 	start("output_rate = 0\noutbuf_max = 65536", NULL);
-	sshc_start(&c, sshc_argv(&so, "dev", "dev", NULL, "run"), big_prog,
-	    strlen(big_prog), false, false);
-	c.slow_ms = 2;
-	sshc_finish(cs, 1, 45000);
+	sshc_run_big(&c, sshc_argv(&so, "dev", "dev", NULL, "run"), 45000);
 	cr_assert_eq(c.status, 0, "status %d, %zu bytes, %s", c.status,
 	    c.o.len, c.e.data);
-	cr_assert_eq(c.o.len, 4u << 20, "%zu bytes", c.o.len);
-	for (i = 0; i < c.o.len; i += 64)
-		cr_assert_eq(memcmp(c.o.data + i, line, 64), 0, "at %zu", i);
+	sshc_assert_big(&c);
 	sshc_free(&c);
 }
 
@@ -461,7 +360,7 @@ Test(ssh, the_sandbox_still_kills_a_forbidden_syscall)
 	long long	 n = -1;
 
 	start(NULL, "iridium-worker-ssh-test");
-	ssh_run(&c, "dev", "dev", "!test ptrace", NULL);
+	sshc_ssh(&c, &so, "dev", "dev", "!test ptrace", NULL);
 	cr_assert_eq(c.status, 255, "%s%s", c.o.data, c.e.data);
 	cr_assert(hd_wait_log(&d, "sandbox violation (signal 31 (SYS)", T));
 	cr_assert(hd_wait_log(&d, "(tenant dev, peer 127.0.0.1:", T));
@@ -490,7 +389,7 @@ Test(ssh, keyscan_shows_the_host_key_iridiumd_logged)
 	cr_assert_not_null(strstr(c.o.data, hostpub), "%s", c.o.data);
 	snprintf(want, sizeof(want), "ssh host key ED25519 %s %s/state/"
 	    "ssh_host_ed25519_key (generated now)",
-	    fingerprint("state/ssh_host_ed25519_key.pub"), dir);
+	    sshc_fingerprint(&so, SSHC_HOSTKEY), dir);
 	cr_assert(hd_wait_log(&d, want, T), "no \"%s\"", want);
 	sshc_free(&c);
 }
@@ -522,7 +421,7 @@ dev_with(const char *key)
 	struct sshc	 c;
 	int		 st;
 
-	ssh_run(&c, key, "dev", "run", "hlt\n");
+	sshc_ssh(&c, &so, key, "dev", "run", "hlt\n");
 	st = c.status;
 	sshc_free(&c);
 	return st;

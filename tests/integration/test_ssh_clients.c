@@ -57,8 +57,6 @@ static void
 setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	memset(&d, 0, sizeof(d));
-	d.logfd = -1;
 	hd_tmpdir(dir, sizeof(dir), "sshcl");
 	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -C ed -f dev_ed && "
 	    "ssh-keygen -q -t rsa -b 3072 -N '' -C rsa -f dev_rsa && "
@@ -67,16 +65,7 @@ setup(void)
 	so.dir = dir;
 }
 
-static void
-teardown(void)
-{
-	if (d.log != NULL)
-		hd_cleanup(&d);
-	if (dir[0] != '\0')
-		hd_sh("rm -rf '%s'", dir);
-}
-
-TestSuite(clients, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(clients, .init = setup, .fini = hd_fini, .timeout = 120);
 
 /* Whether a program is installed; CI must have it, elsewhere a skip. */
 static void
@@ -114,15 +103,25 @@ write_file(const char *name, const char *text)
 	hd_write(path, text);
 }
 
+/* dir/name as a path (static slots). */
+static const char *
+in_dir(const char *name)
+{
+	static char	 p[8][600];
+	static int	 slot;
+	char		*s = p[slot++ % 8];
+
+	snprintf(s, sizeof(p[0]), "%s/%s", dir, name);
+	return s;
+}
+
 /* iridiumd with one ssh listener and tenant dev; daemon: more [daemon]. */
 static void
 start(const char *daemon, const char *limits)
 {
-	char		 conf[320], path[320], text[2048], *cmd;
-	const char	*argv[6];
-	FILE		*f;
+	char		 text[2048];
+	const char	*key;
 
-	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", dir);
 	snprintf(text, sizeof(text),
 	    "[daemon]\nstate_dir = %s/state\n%s\n"
 	    "[pool]\nmin_spare = 3\nmax_workers = 32\n"
@@ -132,33 +131,13 @@ start(const char *daemon, const char *limits)
 	    "authorized_keys = %s/dev.keys\n",
 	    dir, daemon != NULL ? daemon : "", limits != NULL ? limits : "",
 	    dir);
-	hd_write(conf, text);
-	argv[0] = "-f";
-	argv[1] = conf;
-	argv[2] = "--ssh-worker-path";
-	argv[3] = hd_bin("iridium-worker-ssh");
-	argv[4] = NULL;
-	cr_assert_eq(hd_start(&d, argv), 0, "iridiumd did not start");
-	so.port = d.port;
+	sshc_daemon(&d, &so, text, NULL);
 	snprintf(port, sizeof(port), "%d", d.port);
 	/* The generated key, or the configured one (host_ed). */
-	snprintf(path, sizeof(path), "%s/state/ssh_host_ed25519_key.pub", dir);
-	if (access(path, R_OK) == -1)
-		snprintf(path, sizeof(path), "%s/host_ed.pub", dir);
-	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
-	cr_assert_not_null(fgets(text, sizeof(text), f));
-	fclose(f);
-	*strrchr(text, ' ') = '\0';	/* the comment */
-	strlcpy(hostpub, text, sizeof(hostpub));
-	cr_assert(asprintf(&cmd, "ssh-keygen -l -E sha256 -f %s | "
-	    "cut -d' ' -f2", path) > 0);
-	cr_assert_not_null(f = popen(cmd, "r"));
-	cr_assert_not_null(fgets(hostfpr, sizeof(hostfpr), f));
-	pclose(f);
-	free(cmd);
-	hostfpr[strcspn(hostfpr, "\n")] = '\0';
-	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", d.port, hostpub,
-	    dir);
+	key = access(in_dir(SSHC_HOSTKEY), R_OK) == 0 ? SSHC_HOSTKEY :
+	    "host_ed.pub";
+	sshc_trust(&so, key, hostpub, sizeof(hostpub));
+	strlcpy(hostfpr, sshc_fingerprint(&so, key), sizeof(hostfpr));
 }
 
 /* The first line of dir/name that holds needle, or fail. */
@@ -176,18 +155,6 @@ file_has(const char *name, const char *needle)
 		found = strstr(line, needle) != NULL;
 	fclose(f);
 	return found;
-}
-
-/* dir/name as a path (static slots). */
-static const char *
-in_dir(const char *name)
-{
-	static char	 p[8][600];
-	static int	 slot;
-	char		*s = p[slot++ % 8];
-
-	snprintf(s, sizeof(p[0]), "%s/%s", dir, name);
-	return s;
 }
 
 /* --- the three programs, by any client ------------------------------------ */

@@ -30,7 +30,7 @@ static char		 npath[300];
 static void
 teardown(void)
 {
-	hd_cleanup(&d);
+	hd_fini();
 	if (nfd != -1)
 		close(nfd);
 	if (npath[0] != '\0')

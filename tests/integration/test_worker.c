@@ -20,6 +20,7 @@
 #include <bsd/string.h>
 
 #include "fakesup.h"
+#include "harness.h"
 #include "msg.h"
 #include "repl.h"
 #include "telnet.h"
@@ -38,27 +39,12 @@
 static struct fs_worker	 w;
 static struct fs_client	 c;
 
-static void
-init(void)
-{
-	c.fd = -1;
-	w.chan = w.errfd = -1;
-}
-
-static void
-fini(void)
-{
-	cl_close(&c);
-	fs_cleanup(&w);
-}
-
-TestSuite(worker, .init = init, .fini = fini, .timeout = 90);
+TestSuite(worker, .fini = hd_fini, .timeout = 90);
 
 /* A worker in a session with lim (NULL: defaults), banner read. */
 static void
 start(const struct msg_limits *lim, const struct fs_opts *o)
 {
-	c.fd = -1;
 	fs_start(&w, fs_bin("iridium-worker"), lim);
 	fs_session(&w, lim, &c, o);
 	cl_expect(&c, REPL_BANNER "\r\n" PROMPT, T);
@@ -432,7 +418,6 @@ Test(worker, ping_is_answered_while_idle)
 	struct msg_ping	 p = { 41 };
 	struct msg	 m;
 
-	c.fd = -1;
 	fs_start(&w, fs_bin("iridium-worker"), NULL);
 	fs_send(&w, MSG_PING, &p, -1);
 	fs_expect(&w, MSG_PONG, &m, T);
@@ -465,7 +450,6 @@ Test(worker, shutdown_while_idle_exits)
 {
 	struct msg_shutdown	 s = { 5, "test" };
 
-	c.fd = -1;
 	fs_start(&w, fs_bin("iridium-worker"), NULL);
 	fs_send(&w, MSG_SHUTDOWN, &s, -1);
 	fs_expect_exit(&w, 0, T);
@@ -522,7 +506,6 @@ Test(worker, process_title_says_idle_then_the_session)
 {
 	char	 want[128];
 
-	c.fd = -1;
 	fs_start(&w, fs_bin("iridium-worker"), NULL);
 	cr_assert_neq(strstr(fs_title(w.pid), "iridium-worker: line idle"),
 	    NULL, "title: %s", fs_title(w.pid));

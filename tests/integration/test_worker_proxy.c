@@ -31,6 +31,7 @@
 #include <bsd/string.h>
 
 #include "fakesup.h"
+#include "harness.h"
 #include "msg.h"
 #include "repl.h"
 
@@ -43,38 +44,19 @@
 static struct fs_worker	 w;
 static struct fs_client	 c;
 static pid_t		 haproxy = -1;
-static char		 hadir[64];
-
-static void
-init(void)
-{
-	c.fd = -1;
-	w.chan = w.errfd = -1;
-}
 
 static void
 fini(void)
 {
-	char	 path[128];
-
-	cl_close(&c);
-	fs_cleanup(&w);
 	if (haproxy > 0) {
 		kill(haproxy, SIGKILL);
 		waitpid(haproxy, NULL, 0);
 		haproxy = -1;
 	}
-	if (hadir[0] != '\0') {
-		snprintf(path, sizeof(path), "%s/haproxy.cfg", hadir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/haproxy.err", hadir);
-		unlink(path);
-		rmdir(hadir);
-		hadir[0] = '\0';
-	}
+	hd_fini();
 }
 
-TestSuite(proxy, .init = init, .fini = fini, .timeout = 60);
+TestSuite(proxy, .fini = fini, .timeout = 60);
 
 /*
  * Hand fd to the worker as session id of a PROXY listener (as iridiumd
@@ -102,23 +84,6 @@ proxy_session(int fd, const char *peer, int64_t id)
 	msg_clear(&m);
 }
 
-/* A listening socket on 127.0.0.1, any port; *sin gets its address. */
-static int
-listen_loopback(struct sockaddr_in *sin)
-{
-	socklen_t	 len = sizeof(*sin);
-	int		 fd;
-
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)sin, &len), 0);
-	return fd;
-}
-
 /*
  * A worker with session 17 of a PROXY listener, this test its balancer
  * on the other end of a loopback connection; no header sent yet.
@@ -126,22 +91,11 @@ listen_loopback(struct sockaddr_in *sin)
 static void
 start(void)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	char			 peer[64];
-	int			 lfd, fd;
+	char	 peer[64];
+	int	 fd;
 
 	fs_start(&w, fs_bin("iridium-worker"), NULL);
-	memset(&c, 0, sizeof(c));
-	buf_init(&c.in, 0);
-	lfd = listen_loopback(&sin);
-	cr_assert_neq(c.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
-	    -1);
-	cr_assert_eq(connect(c.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_neq(fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), -1);
-	close(lfd);
-	cr_assert_eq(getsockname(c.fd, (struct sockaddr *)&sin, &len), 0);
-	c.port = ntohs(sin.sin_port);
+	cl_connect(&c, &fd, NULL);
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", c.port);
 	proxy_session(fd, peer, 17);
 }
@@ -484,39 +438,20 @@ Test(proxy, verdict_without_a_peer_is_a_supervisor_bug)
 
 /* --- haproxy in front ----------------------------------------------------- */
 
-static int
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, port;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 /* haproxy in TCP mode on front, relaying to back with server options. */
 static void
 haproxy_start(int front, int back, const char *options)
 {
-	char	 cfg[128], errpath[128];
+	char	 dir[256], cfg[300], errpath[300];
 	FILE	*f;
 	int	 fd;
 
 	cr_assert_eq(access(HAPROXY, X_OK), 0, "%s: %s (contrib/deps.txt "
 	    "lists haproxy: run contrib/install-deps.sh)", HAPROXY,
 	    strerror(errno));
-	strlcpy(hadir, "/tmp/iridium-haproxy-XXXXXX", sizeof(hadir));
-	cr_assert_not_null(mkdtemp(hadir));
-	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", hadir);
-	snprintf(errpath, sizeof(errpath), "%s/haproxy.err", hadir);
+	hd_tmpdir(dir, sizeof(dir), "haproxy");
+	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", dir);
+	snprintf(errpath, sizeof(errpath), "%s/haproxy.err", dir);
 	cr_assert_not_null(f = fopen(cfg, "w"));
 	fprintf(f, "global\n\tmaxconn 16\n"
 	    "defaults\n\tmode tcp\n\ttimeout connect 5s\n"
@@ -544,41 +479,25 @@ haproxy_start(int front, int back, const char *options)
 static void
 through_haproxy(const char *options)
 {
-	struct sockaddr_in	 sin, from;
+	struct sockaddr_in	 from;
 	socklen_t		 len;
 	long long		 until;
 	char			 peer[64];
-	int			 lfd, fd, front;
+	int			 lfd, fd, front, back;
 
-	lfd = listen_loopback(&sin);
-	front = free_port();
-	haproxy_start(front, ntohs(sin.sin_port), options);
+	lfd = tc_listen(&back);
+	front = hd_free_port();
+	haproxy_start(front, back, options);
 	fs_start(&w, fs_bin("iridium-worker"), NULL);
 
 	/* The client, from its own loopback address. */
-	memset(&c, 0, sizeof(c));
-	buf_init(&c.in, 0);
 	until = fs_now_ms() + T;
-	for (;;) {
-		cr_assert_neq(c.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
-		    0), -1);
-		memset(&from, 0, sizeof(from));
-		from.sin_family = AF_INET;
-		from.sin_addr.s_addr = htonl(0x7f000005);
-		cr_assert_eq(bind(c.fd, (struct sockaddr *)&from,
-		    sizeof(from)), 0);
-		sin.sin_port = htons((uint16_t)front);
-		if (connect(c.fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-			break;
-		close(c.fd);
-		c.fd = -1;
+	while ((fd = tc_connect_from("127.0.0.5", "127.0.0.1", front)) == -1) {
 		cr_assert_lt(fs_now_ms(), until, "haproxy does not listen on "
 		    "%d: %s", front, strerror(errno));
 		usleep(50000);
 	}
-	len = sizeof(from);
-	cr_assert_eq(getsockname(c.fd, (struct sockaddr *)&from, &len), 0);
-	c.port = ntohs(from.sin_port);
+	cl_open(&c, fd);
 
 	/* haproxy's connection to the backend: the session's socket. */
 	len = sizeof(from);

@@ -8,19 +8,17 @@
  * `session`; it answers `auth_query` as the supervisor does: the tenant
  * "dev" with its key, nothing else. Then `ssh` (BatchMode, IdentitiesOnly,
  * a known_hosts file seeded with the host key, StrictHostKeyChecking),
- * `ssh-keyscan` and `ssh-audit` talk to it.
+ * `ssh-keyscan` and `ssh-audit` talk to it through sshc.h, which serves
+ * this supervisor's side (the listener, the workers' channels) while it
+ * waits for them.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,20 +39,7 @@
 #define T		FS_TIMEOUT
 #define NWORKERS	8
 #define BIG_BUDGET	1000000000000ULL
-
-/* An endless loop: jmpb $0 with $0 = 4 jumps to itself. */
-#define PROG_LOOP	"!load\rload $0 #4\rloop: jmpb $0\r!end\r"
-
-struct client {
-	pid_t		 pid;
-	int		 in, out, err;	/* pipes, or the pty master in out */
-	struct buf	 input;		/* what to write to its stdin */
-	size_t		 inoff;
-	struct buf	 o, e;		/* its stdout, stderr */
-	int		 status;	/* exit status, or 128 + signal */
-	bool		 done;
-	int		 slow_ms;	/* pause between reads of stdout */
-};
+#define FINISH_MS	60000		/* a client, start to end (a slow reader) */
 
 static char			 dir[64];
 static char			 hostpub[512];
@@ -84,35 +69,22 @@ slurp(const char *path)
 	return buf_steal(&b);
 }
 
+static int	serve_fds(struct pollfd *, int);
+static void	serve_ready(const struct pollfd *, int);
+
 static void
 setup(void)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	char			*pub;
-
 	signal(SIGPIPE, SIG_IGN);
-	strcpy(dir, "/tmp/iridium-ssh-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	hd_tmpdir(dir, sizeof(dir), "wssh");
 	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -f host && "
 	    "ssh-keygen -q -t ed25519 -N '' -f dev && "
 	    "ssh-keygen -q -t ed25519 -N '' -f stranger", dir);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(listen(lfd, 8), 0);
-	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
+	lfd = tc_listen(&port);
 	so.dir = dir;
 	so.port = port;
-	pub = slurp(strcat(strcpy(hostpub, dir), "/host.pub"));
-	pub[strcspn(pub, "\n")] = '\0';
-	*strrchr(pub, ' ') = '\0';	/* the comment */
-	strlcpy(hostpub, pub, sizeof(hostpub));
-	free(pub);
-	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", port, hostpub, dir);
+	sshc_trust(&so, "host.pub", hostpub, sizeof(hostpub));
+	sshc_serve(serve_fds, serve_ready);
 	msg_limits_default(&lim);
 	lim.output_rate = 0;
 	buf_init(&ends, 0);
@@ -124,16 +96,12 @@ setup(void)
 static void
 teardown(void)
 {
-	int	 i;
-
-	for (i = 0; i < nw; i++)
-		fs_cleanup(&w[i]);
+	hd_fini();
 	if (lfd != -1)
 		close(lfd);
 	buf_free(&ends);
 	buf_free(&queries);
 	buf_free(&negotiated);
-	hd_sh("rm -rf %s", dir);
 }
 
 TestSuite(ssh, .init = setup, .fini = teardown, .timeout = 120);
@@ -283,242 +251,50 @@ answer(struct fs_worker *x)
 	msg_clear(&m);
 }
 
-/* --- clients ------------------------------------------------------------- */
-
-/* Start argv with stdin from input (or a pty when pty). */
-static void
-start(struct client *c, char *const argv[], const char *input, size_t len,
-    bool pty)
+/* What sshc polls for us while it waits: the listener, the channels. */
+static int
+serve_fds(struct pollfd *p, int max)
 {
-	int	 pi[2], po[2], pe[2], m = -1, s;
-
-	memset(c, 0, sizeof(*c));
-	buf_init(&c->input, 0);
-	buf_init(&c->o, 0);
-	buf_init(&c->e, 0);
-	if (input != NULL)
-		buf_append(&c->input, input, len);
-	if (pty) {
-		cr_assert_neq(m = posix_openpt(O_RDWR | O_NOCTTY), -1);
-		cr_assert_eq(grantpt(m), 0);
-		cr_assert_eq(unlockpt(m), 0);
-	} else
-		cr_assert(pipe2(pi, O_CLOEXEC) == 0 &&
-		    pipe2(po, O_CLOEXEC) == 0 && pipe2(pe, O_CLOEXEC) == 0);
-	cr_assert_neq(c->pid = fork(), -1);
-	if (c->pid == 0) {
-		if (pty) {
-			setsid();
-			if ((s = open(ptsname(m), O_RDWR)) == -1)
-				_exit(126);
-			dup2(s, 0);
-			dup2(s, 1);
-			dup2(s, 2);
-		} else {
-			dup2(pi[0], 0);
-			dup2(po[1], 1);
-			dup2(pe[1], 2);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pty) {
-		c->in = c->out = m;
-		c->err = -1;
-	} else {
-		close(pi[0]);
-		close(po[1]);
-		close(pe[1]);
-		c->in = pi[1];
-		c->out = po[0];
-		c->err = pe[0];
-	}
-	fcntl(c->in, F_SETFL, O_NONBLOCK);
-	fcntl(c->out, F_SETFL, O_NONBLOCK);
-	if (c->err != -1)
-		fcntl(c->err, F_SETFL, O_NONBLOCK);
-	if (c->input.len == 0 && !pty) {
-		close(c->in);
-		c->in = -1;
-	}
-}
-
-static void
-reap(struct client *c)
-{
-	int	 st;
-
-	if (c->done || waitpid(c->pid, &st, WNOHANG) != c->pid)
-		return;
-	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	c->done = true;
-}
-
-/*
- * One round of everything: connections, workers' messages, the
- * clients' pipes. Returns after at most ms.
- */
-static void
-pump(struct client **cs, int ncs, int ms)
-{
-	struct pollfd	 p[NWORKERS + 1 + 8 * 3];
-	char		 tmp[16384];
-	ssize_t		 n;
-	int		 i, k = 0, j;
+	int	 i, k = 0;
 
 	p[k].fd = lfd;
 	p[k++].events = POLLIN;
-	for (i = 0; i < nw; i++) {
+	for (i = 0; i < nw && k < max; i++) {
 		p[k].fd = w[i].chan;
 		p[k++].events = POLLIN;
 	}
-	for (i = 0; i < ncs; i++) {
-		p[k].fd = cs[i]->out;
-		p[k++].events = cs[i]->slow_ms > 0 ? 0 : POLLIN;
-		p[k].fd = cs[i]->err;
-		p[k++].events = POLLIN;
-		p[k].fd = cs[i]->in;
-		p[k++].events = cs[i]->inoff < cs[i]->input.len ? POLLOUT : 0;
-	}
-	for (i = 0; i < ncs; i++)
-		if (cs[i]->slow_ms > 0 && ms > cs[i]->slow_ms)
-			ms = cs[i]->slow_ms;
-	if (poll(p, (nfds_t)k, ms) <= 0)
-		goto slow;
+	return k;
+}
+
+static void
+serve_ready(const struct pollfd *p, int n)
+{
+	int	 i;
+
 	if (p[0].revents != 0)
 		accept_one();
-	for (i = 0; i < nw; i++)
-		if (p[1 + i].revents != 0 && w[i].chan != -1)
-			answer(&w[i]);
-	for (i = 0, j = 1 + nw; i < ncs; i++, j += 3) {
-		if ((p[j].revents & (POLLIN | POLLHUP)) != 0 &&
-		    (n = read(cs[i]->out, tmp, sizeof(tmp))) > 0)
-			buf_append(&cs[i]->o, tmp, (size_t)n);
-		if ((p[j + 1].revents & (POLLIN | POLLHUP)) != 0 &&
-		    (n = read(cs[i]->err, tmp, sizeof(tmp))) > 0)
-			buf_append(&cs[i]->e, tmp, (size_t)n);
-		if ((p[j + 2].revents & POLLOUT) != 0) {
-			n = write(cs[i]->in, cs[i]->input.data + cs[i]->inoff,
-			    cs[i]->input.len - cs[i]->inoff);
-			if (n > 0)
-				cs[i]->inoff += (size_t)n;
-			if (cs[i]->inoff == cs[i]->input.len &&
-			    cs[i]->err != -1) {
-				close(cs[i]->in);	/* stdin's EOF */
-				cs[i]->in = -1;
-			}
-		}
-	}
-slow:
-	for (i = 0; i < ncs; i++) {
-		if (cs[i]->slow_ms > 0) {
-			/* A slow reader: a little now and then. */
-			usleep((useconds_t)cs[i]->slow_ms * 1000);
-			while ((n = read(cs[i]->out, tmp, 8192)) == -1 &&
-			    errno == EINTR)
-				continue;
-			if (n > 0)
-				buf_append(&cs[i]->o, tmp, (size_t)n);
-		}
-		reap(cs[i]);
-	}
-}
-
-/* Pump until every client has exited and its pipes are drained. */
-/* Read fd to EOF into b (the writer has exited). */
-static void
-drain(int fd, struct buf *b)
-{
-	char	 tmp[16384];
-	ssize_t	 n;
-
-	if (fd == -1)
-		return;
-	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		buf_append(b, tmp, (size_t)n);
-	}
-}
-
-static void
-finish(struct client **cs, int ncs)
-{
-	long long	 until = fs_now_ms() + 60000;
-	int		 i, left;
-
-	do {
-		pump(cs, ncs, 50);
-		for (i = 0, left = 0; i < ncs; i++)
-			left += !cs[i]->done;
-	} while (left > 0 && fs_now_ms() < until);
-	cr_assert_eq(left, 0, "a client did not exit");
-	pump(cs, ncs, 200);
-	for (i = 0; i < ncs; i++) {
-		/*
-		 * The client has exited: its pipes hold what it wrote that
-		 * we (a slow reader, say) have not read yet. Read to EOF;
-		 * one read per pump would leave up to a pipe's worth behind.
-		 */
-		cs[i]->slow_ms = 0;
-		drain(cs[i]->out, &cs[i]->o);
-		drain(cs[i]->err, &cs[i]->e);
-		buf_putc(&cs[i]->o, '\0');
-		cs[i]->o.len--;
-		buf_putc(&cs[i]->e, '\0');
-		cs[i]->e.len--;
-	}
+	for (i = 1; i < n; i++)
+		if (p[i].revents != 0 && w[i - 1].chan != -1)
+			answer(&w[i - 1]);
 }
 
 /* Wait for every worker's session_end; returns the reasons seen. */
 static const char *
 ended(int n)
 {
-	long long	 until = fs_now_ms() + T;
+	long long	 until = hd_now_ms() + T;
 	int		 i, got;
 
 	for (;;) {
 		for (i = 0, got = 0; i < nw; i++)
 			got += w[i].state == WS_STOPPING;
-		if (got >= n || fs_now_ms() >= until)
+		if (got >= n || hd_now_ms() >= until)
 			break;
-		pump(NULL, 0, 50);
+		sshc_pump(NULL, 0, 50);
 	}
 	cr_assert_geq(got, n, "session_end: %d of %d; reasons so far: %s",
 	    got, n, ends.data != NULL ? ends.data : "");
 	return ends.data;
-}
-
-static void
-client_free(struct client *c)
-{
-	if (!c->done) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-	}
-	if (c->in != -1 && c->in != c->out)
-		close(c->in);
-	close(c->out);
-	if (c->err != -1)
-		close(c->err);
-	buf_free(&c->input);
-	buf_free(&c->o);
-	buf_free(&c->e);
-}
-
-/* ssh as user with key, running cmd (NULL: none) with input on stdin. */
-static void
-ssh_run(struct client *c, const char *key, const char *user, const char *cmd,
-    const char *input)
-{
-	struct client	*cs[1] = { c };
-
-	start(c, sshc_argv(&so, key, user, NULL, cmd), input,
-	    input != NULL ? strlen(input) : 0, false);
-	finish(cs, 1);
 }
 
 static const char hello_prog[] =
@@ -528,9 +304,9 @@ static const char hello_prog[] =
 
 Test(ssh, run_prints_the_output_and_exits_0)
 {
-	struct client	 c;
+	struct sshc	 c;
 
-	ssh_run(&c, "dev", "dev", "run", hello_prog);
+	sshc_ssh(&c, &so, "dev", "dev", "run", hello_prog);
 	cr_assert_eq(c.status, 0, "stderr: %s", c.e.data);
 	cr_assert_str_eq(c.o.data, "Hello over ssh\n");
 	cr_assert_str_eq(c.e.data, "");
@@ -546,147 +322,106 @@ Test(ssh, run_prints_the_output_and_exits_0)
 	    "chacha20-poly1305@openssh.com - SSH-2.0-OpenSSH_", 49), 0, "%s",
 	    negotiated.data);
 	cr_assert_eq(count(negotiated.data, "\n"), 1);
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, run_runtime_error_exits_1_with_the_error_on_stderr)
 {
-	struct client	 c;
+	struct sshc	 c;
 
-	ssh_run(&c, "dev", "dev", "run", "load $0 #1\nload $1 #0\n"
+	sshc_ssh(&c, &so, "dev", "dev", "run", "load $0 #1\nload $1 #0\n"
 	    "div $0 $1 $2\n");
 	cr_assert_eq(c.status, 1);
 	cr_assert_str_eq(c.o.data, "");
 	cr_assert_not_null(strstr(c.e.data, "<stdin>: division by zero at pc"),
 	    "%s", c.e.data);
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, run_assembly_error_exits_65)
 {
-	struct client	 c;
+	struct sshc	 c;
 
-	ssh_run(&c, "dev", "dev", "run", "load $0 #1\nbogus $1\n");
+	sshc_ssh(&c, &so, "dev", "dev", "run", "load $0 #1\nbogus $1\n");
 	cr_assert_eq(c.status, 65);
 	cr_assert_not_null(strstr(c.e.data, "<stdin>:2:1: "), "%s", c.e.data);
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, check_assembles_only)
 {
-	struct client	 c, d;
+	struct sshc	 c, d;
 
-	ssh_run(&c, "dev", "dev", "check", hello_prog);
+	sshc_ssh(&c, &so, "dev", "dev", "check", hello_prog);
 	cr_assert_eq(c.status, 0, "%s", c.e.data);
 	cr_assert_str_eq(c.o.data, "", "check ran the program");
-	ssh_run(&d, "dev", "dev", "check", "hlt\nnope\n");
+	sshc_ssh(&d, &so, "dev", "dev", "check", "hlt\nnope\n");
 	cr_assert_eq(d.status, 65);
 	cr_assert_not_null(strstr(d.e.data, "<stdin>:2:1: "), "%s", d.e.data);
-	client_free(&c);
-	client_free(&d);
+	sshc_free(&c);
+	sshc_free(&d);
 }
 
 Test(ssh, any_other_command_is_one_repl_line)
 {
-	struct client	 c, d;
+	struct sshc	 c, d;
 
-	ssh_run(&c, "dev", "dev", "!help", NULL);
+	sshc_ssh(&c, &so, "dev", "dev", "!help", NULL);
 	cr_assert_eq(c.status, 0, "%s", c.e.data);
 	cr_assert_not_null(strstr(c.o.data, "!quit"), "%s", c.o.data);
-	ssh_run(&d, "dev", "dev", "bogus $1", NULL);
+	sshc_ssh(&d, &so, "dev", "dev", "bogus $1", NULL);
 	cr_assert_eq(d.status, 1, "a REPL error exits 1");
-	client_free(&c);
-	client_free(&d);
-}
-
-/* Read the pty until want shows up after *seen. */
-static void
-pty_expect(struct client *c, size_t *seen, const char *want)
-{
-	struct client	*cs[1] = { c };
-	long long	 until = fs_now_ms() + T;
-	const char	*hit;
-
-	for (;;) {
-		if (c->o.len > *seen && (hit = memmem(c->o.data + *seen,
-		    c->o.len - *seen, want, strlen(want))) != NULL) {
-			*seen = (size_t)(hit - c->o.data) + strlen(want);
-			return;
-		}
-		cr_assert_lt(fs_now_ms(), until, "no \"%s\" on the pty; got:\n"
-		    "%.*s", want, (int)c->o.len, c->o.data);
-		pump(cs, 1, 50);
-	}
-}
-
-static void
-pty_type(struct client *c, const char *s)
-{
-	cr_assert_eq(write(c->out, s, strlen(s)), (ssize_t)strlen(s));
+	sshc_free(&c);
+	sshc_free(&d);
 }
 
 Test(ssh, interactive_session_with_a_pty)
 {
 	static const char *const tt[] = { "-tt", NULL };
-	struct client	 c;
-	struct client	*cs[1] = { &c };
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
 	size_t		 seen = 0;
 
 	lim.budget = BIG_BUDGET;
-	start(&c, sshc_argv(&so, "dev", "dev", tt, NULL), NULL, 0, true);
-	pty_expect(&c, &seen, REPL_BANNER "\r\n" REPL_PROMPT);
-	/* Typed text is echoed; DEL erases the X. */
-	pty_type(&c, "load $1 #42\r");
-	pty_expect(&c, &seen, "load $1 #42\r\n" REPL_PROMPT);
-	pty_type(&c, "load $2 #5X\x7f\r");
-	pty_expect(&c, &seen, "X\b \b\r\n" REPL_PROMPT);
-	pty_type(&c, "!registers\r");
-	pty_expect(&c, &seen, "$1           42  $2            5");
-	pty_expect(&c, &seen, REPL_PROMPT);
-	/* ^C stops an endless loop; the session goes on. */
-	pty_type(&c, PROG_LOOP);
-	pty_expect(&c, &seen, "loaded 2 instructions");
-	usleep(300000);
-	cr_assert_null(memmem(c.o.data, c.o.len, "interrupted", 11));
-	pty_type(&c, "\x03");
-	pty_expect(&c, &seen, "interrupted at pc");
-	pty_expect(&c, &seen, REPL_PROMPT);
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", tt, NULL), NULL, 0, false,
+	    true);
+	sshc_pty_session(&c, &seen, T);
 	/* ^C at the prompt drops the line; ^D on an empty line ends. */
-	pty_type(&c, "load $3 #7\x03");
-	pty_expect(&c, &seen, "^C\r\n" REPL_PROMPT);
-	pty_type(&c, "\x04");
-	pty_expect(&c, &seen, REPL_FAREWELL);
-	finish(cs, 1);
+	sshc_type(&c, "load $3 #7\x03");
+	sshc_expect(&c, &seen, "^C\r\n" REPL_PROMPT, T);
+	sshc_type(&c, "\x04");
+	sshc_expect(&c, &seen, REPL_FAREWELL, T);
+	sshc_finish(cs, 1, FINISH_MS);
 	cr_assert_eq(c.status, 0);
 	cr_assert_str_eq(ended(1), "quit\n");
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, a_wrong_key_is_refused)
 {
-	struct client	 c;
+	struct sshc	 c;
 
-	ssh_run(&c, "stranger", "dev", "run", hello_prog);
+	sshc_ssh(&c, &so, "stranger", "dev", "run", hello_prog);
 	cr_assert_eq(c.status, 255);
 	cr_assert_not_null(strstr(c.e.data, "Permission denied (publickey)"),
 	    "%s", c.e.data);
 	cr_assert_str_eq(c.o.data, "");
 	cr_assert_str_eq(ended(1), "auth\n");
 	cr_assert_str_eq(queries.data, "publickey dev ssh-ed25519: refused\n");
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, an_unknown_user_looks_like_a_wrong_key)
 {
-	struct client	 a, b;
+	struct sshc	 a, b;
 	long long	 t0, ta, tb;
 
-	t0 = fs_now_ms();
-	ssh_run(&a, "stranger", "dev", "!help", NULL);
-	ta = fs_now_ms() - t0;
-	t0 = fs_now_ms();
-	ssh_run(&b, "dev", "nosuchtenant", "!help", NULL);
-	tb = fs_now_ms() - t0;
+	t0 = hd_now_ms();
+	sshc_ssh(&a, &so, "stranger", "dev", "!help", NULL);
+	ta = hd_now_ms() - t0;
+	t0 = hd_now_ms();
+	sshc_ssh(&b, &so, "dev", "nosuchtenant", "!help", NULL);
+	tb = hd_now_ms() - t0;
 	cr_assert_eq(a.status, 255);
 	cr_assert_eq(b.status, 255);
 	/* The same words, but for the user name the client repeats. */
@@ -695,13 +430,13 @@ Test(ssh, an_unknown_user_looks_like_a_wrong_key)
 	cr_assert(ta >= 250 && tb >= 250, "%lld ms, %lld ms", ta, tb);
 	cr_assert(llabs(ta - tb) < 400, "%lld ms against %lld ms", ta, tb);
 	cr_log_info("wrong key %lld ms, unknown user %lld ms", ta, tb);
-	client_free(&a);
-	client_free(&b);
+	sshc_free(&a);
+	sshc_free(&b);
 }
 
 Test(ssh, six_failures_end_the_connection)
 {
-	struct client	 c;
+	struct sshc	 c;
 	const char	*opts[2 * 7 + 1];
 	char		 keys[7][160];
 	int		 n = 0, i;
@@ -715,13 +450,7 @@ Test(ssh, six_failures_end_the_connection)
 		opts[n++] = keys[i];
 	}
 	opts[n] = NULL;
-	start(&c, sshc_argv(&so, "stranger", "dev", opts, "!help"), NULL, 0,
-	    false);
-	{
-		struct client	*cs[1] = { &c };
-
-		finish(cs, 1);
-	}
+	sshc_run(&c, sshc_argv(&so, "stranger", "dev", opts, "!help"), NULL);
 	cr_assert_eq(c.status, 255);
 	cr_assert_str_eq(ended(1), "auth\n");
 	cr_assert_not_null(strstr(w[0].logs.data, "too many authentication "
@@ -733,30 +462,24 @@ Test(ssh, six_failures_end_the_connection)
 	    "127.0.0.1"), "%s", c.e.data);
 	cr_assert_not_null(strstr(c.e.data, "Too many authentication "
 	    "failures"), "%s", c.e.data);
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, a_silent_client_is_cut_at_the_grace_time)
 {
-	struct sockaddr_in	 sin;
-	long long		 t0, t;
-	char			 buf[512];
-	ssize_t			 n;
-	int			 fd;
+	long long	 t0, t;
+	char		 buf[512];
+	ssize_t		 n;
+	int		 fd;
 
 	lim.login_grace = 2;	/* the session's, from the supervisor */
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((uint16_t)port);
-	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	t0 = fs_now_ms();
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	pump(NULL, 0, 500);
+	t0 = hd_now_ms();
+	cr_assert_neq(fd = tc_connect("127.0.0.1", port), -1);
+	sshc_pump(NULL, 0, 500);
 	cr_assert_eq(nw, 1);
 	/* The server's banner, then nothing until it gives up. */
 	cr_assert_str_eq(ended(1), "auth\n");
-	t = fs_now_ms() - t0;
+	t = hd_now_ms() - t0;
 	cr_assert(t >= 1900 && t < 6000, "cut after %lld ms", t);
 	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0)
 		buf[n] = '\0';
@@ -766,96 +489,66 @@ Test(ssh, a_silent_client_is_cut_at_the_grace_time)
 	close(fd);
 }
 
-/* 65536 lines of 64 bytes: 4 MiB. */
-static const char big_prog[] =
-    ".data\nl: .asciiz '0123456789abcdefghijklmnopqrstuvwxyz"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ!\\n'\n.code\ncloop #65535\nt: prts @l\n"
-    "loop @t\nhlt\n";
-
 Test(ssh, four_mib_to_a_slow_reader_arrive_intact)
 {
-	struct client	 c;
-	struct client	*cs[1] = { &c };
-	const char	*line = "0123456789abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ!\n";
-	size_t		 i;
+	struct sshc	 c;
 
 	lim.outbuf_max = 65536;
-	start(&c, sshc_argv(&so, "dev", "dev", NULL, "run"), big_prog,
-	    strlen(big_prog), false);
-	c.slow_ms = 2;
-	finish(cs, 1);
+	sshc_run_big(&c, sshc_argv(&so, "dev", "dev", NULL, "run"),
+	    FINISH_MS);
 	cr_assert_eq(c.status, 0, "status %d, %zu bytes, %s; logs:\n%s",
 	    c.status, c.o.len, c.e.data, ended(1) != NULL ? w[0].logs.data :
 	    "");
-	cr_assert_eq(c.o.len, 4u << 20, "%zu bytes", c.o.len);
-	for (i = 0; i < c.o.len; i += 64)
-		cr_assert_eq(memcmp(c.o.data + i, line, 64), 0, "at %zu", i);
-	client_free(&c);
+	sshc_assert_big(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, forwarding_channels_are_refused_and_the_session_goes_on)
 {
-	struct sockaddr_in	 sin;
-	struct client		 c;
-	struct client		*cs[1] = { &c };
-	const char		*opts[3];
-	char			 fwd[64];
-	char			 buf[64];
-	long long		 until;
-	int			 n = 0, fd, lport = port + 1, i;
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
+	const char	*opts[3];
+	char		 fwd[64];
+	char		 buf[64];
+	long long	 until;
+	int		 fd, lport = hd_free_port();
 
-	/* A free port for -L: try a few near ours. */
-	for (i = 0; i < 20; i++, lport++) {
-		cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin.sin_port = htons((uint16_t)lport);
-		n = bind(fd, (struct sockaddr *)&sin, sizeof(sin));
-		close(fd);
-		if (n == 0)
-			break;
-	}
 	snprintf(fwd, sizeof(fwd), "127.0.0.1:%d:127.0.0.1:9", lport);
 	opts[0] = "-L";
 	opts[1] = fwd;
 	opts[2] = NULL;
 	/* stdin stays open: the session waits for the program. */
-	start(&c, sshc_argv(&so, "dev", "dev", opts, "run"), "x", 1, false);
-	c.inoff = 1;
-	until = fs_now_ms() + T;
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, "run"), NULL, 0, true,
+	    false);
+	until = hd_now_ms() + T;
 	while (nw == 0 || w[0].logs.data == NULL ||
 	    strstr(w[0].logs.data, "exec run") == NULL) {
-		cr_assert_lt(fs_now_ms(), until, "no session");
-		pump(cs, 1, 50);
+		cr_assert_lt(hd_now_ms(), until, "no session");
+		sshc_pump(cs, 1, 50);
 	}
-	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_neq(fd = tc_connect("127.0.0.1", lport), -1);
 	while (strstr(w[0].logs.data, "refused a direct-tcpip channel") ==
 	    NULL) {
-		cr_assert_lt(fs_now_ms(), until, "no refusal: %s",
+		cr_assert_lt(hd_now_ms(), until, "no refusal: %s",
 		    w[0].logs.data);
-		pump(cs, 1, 50);
+		sshc_pump(cs, 1, 50);
 	}
 	/* The forwarded connection is closed; the session is not. */
 	cr_assert_leq(read(fd, buf, sizeof(buf)), 0);
 	close(fd);
-	close(c.in);
-	c.in = -1;
-	finish(cs, 1);
+	sshc_close_in(&c);
+	sshc_finish(cs, 1, FINISH_MS);
 	/* The empty program ran: the session outlived the refusal. */
 	cr_assert_eq(c.status, 0, "the session did not finish (%d): %s",
 	    c.status, c.e.data);
 	cr_assert_not_null(strstr(c.e.data, "refused a direct-tcpip channel"),
 	    "%s", c.e.data);
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, keyscan_shows_the_host_key)
 {
-	struct client	 c;
-	struct client	*cs[1] = { &c };
+	struct sshc	 c;
 	char		*argv[8], p[16];
 
 	snprintf(p, sizeof(p), "%d", port);
@@ -866,17 +559,15 @@ Test(ssh, keyscan_shows_the_host_key)
 	argv[4] = p;
 	argv[5] = (char *)(uintptr_t)"127.0.0.1";
 	argv[6] = NULL;
-	start(&c, argv, NULL, 0, false);
-	finish(cs, 1);
+	sshc_run(&c, argv, NULL);
 	cr_assert_eq(c.status, 0, "%s", c.e.data);
 	cr_assert_not_null(strstr(c.o.data, hostpub), "%s", c.o.data);
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, ssh_audit_policy_passes)
 {
-	struct client	 c;
-	struct client	*cs[1] = { &c };
+	struct sshc	 c;
 	char		*argv[10], p[16], policy[512];
 	const char	*src = getenv("IRIDIUM_SRC");
 
@@ -890,50 +581,34 @@ Test(ssh, ssh_audit_policy_passes)
 	argv[4] = p;
 	argv[5] = (char *)(uintptr_t)"127.0.0.1";
 	argv[6] = NULL;
-	start(&c, argv, NULL, 0, false);
-	finish(cs, 1);
+	sshc_run(&c, argv, NULL);
 	cr_assert_eq(c.status, 0, "ssh-audit: %s%s", c.o.data, c.e.data);
 	cr_assert_not_null(strstr(c.o.data, "Passed"), "%s", c.o.data);
-	client_free(&c);
+	sshc_free(&c);
 }
 
 Test(ssh, the_sandbox_kills_a_forbidden_syscall)
 {
-	struct client	 c;
+	struct sshc	 c;
 
 	wbin = "iridium-worker-ssh-test";
-	ssh_run(&c, "dev", "dev", "!test ptrace", NULL);
+	sshc_ssh(&c, &so, "dev", "dev", "!test ptrace", NULL);
 	cr_assert_eq(c.status, 255, "%s%s", c.o.data, c.e.data);
 	cr_assert_eq(fs_exit_status(&w[0], T), -SIGSYS);
-	client_free(&c);
-}
-
-/* VmRSS of pid, in KiB. */
-static long
-rss_kib(pid_t pid)
-{
-	char	 path[64], *s, *p;
-	long	 kib;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	s = slurp(path);
-	cr_assert_not_null(p = strstr(s, "VmRSS:"));
-	kib = strtol(p + 6, NULL, 10);
-	free(s);
-	return kib;
+	sshc_free(&c);
 }
 
 Test(ssh, an_idle_ssh_worker_stays_small)
 {
+	static struct fs_worker	 line;
 	struct fs_worker	*x;
-	struct fs_worker	 line;
 	long			 ssh_kib, line_kib;
 
 	x = spawn();
 	fs_start(&line, fs_bin("iridium-worker"), NULL);
 	usleep(200000);
-	ssh_kib = rss_kib(x->pid);
-	line_kib = rss_kib(line.pid);
+	cr_assert_geq(ssh_kib = proc_status_num(x->pid, "VmRSS:"), 0);
+	cr_assert_geq(line_kib = proc_status_num(line.pid, "VmRSS:"), 0);
 	cr_log_info("idle worker RSS: ssh %ld KiB, line %ld KiB", ssh_kib,
 	    line_kib);
 	printf("idle worker RSS: ssh %ld KiB, line %ld KiB\n", ssh_kib,

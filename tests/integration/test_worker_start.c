@@ -26,6 +26,7 @@
 #include <bsd/string.h>
 
 #include "fakesup.h"
+#include "harness.h"
 #include "msg.h"
 #include "repl.h"
 
@@ -34,22 +35,8 @@
 static struct fs_worker	 w;
 static struct fs_client	 c;
 
-static void
-init(void)
-{
-	c.fd = -1;
-	w.chan = w.errfd = -1;
-}
-
-static void
-fini(void)
-{
-	cl_close(&c);
-	fs_cleanup(&w);
-}
-
-TestSuite(start, .init = init, .fini = fini, .timeout = 60);
-TestSuite(hooks, .init = init, .fini = fini, .timeout = 60);
+TestSuite(start, .fini = hd_fini, .timeout = 60);
+TestSuite(hooks, .fini = hd_fini, .timeout = 60);
 
 /*
  * Run bin with args, fd 3 closed, and return its exit status; what it

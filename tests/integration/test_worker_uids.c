@@ -35,14 +35,12 @@
 #define T	20000
 
 static struct hd	 d;
-static char		 dir[256];
 static int		 lock;		/* a slice this test names itself */
 
 static void
 teardown(void)
 {
-	hd_cleanup(&d);
-	hd_rmtree(dir);
+	hd_fini();
 	hd_uids_release(lock);
 }
 
@@ -61,24 +59,6 @@ as_root(const char *what)
 	    what);
 	cr_skip_test("not root");
 	return false;
-}
-
-/* A number from "Name:\tN ..." of /proc/pid/status; -1 if gone. */
-static long
-status_num(pid_t pid, const char *name)
-{
-	char	 path[64], line[256];
-	FILE	*f;
-	long	 v = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, name, strlen(name)) == 0)
-			v = strtol(line + strlen(name), NULL, 10);
-	fclose(f);
-	return v;
 }
 
 /* Workers of d whose title says idle; waits for at least want. */
@@ -147,8 +127,8 @@ Test(uids, two_workers_have_uids_of_their_own_in_no_database)
 	idle_workers(w, 2, 2);
 	cr_assert_eq(sscanf(d.uids, "%lu-%lu", &first, &last), 2);
 	for (i = 0; i < 2; i++) {
-		uid[i] = status_num(w[i], "Uid:");
-		gid[i] = status_num(w[i], "Gid:");
+		uid[i] = proc_status_num(w[i], "Uid:");
+		gid[i] = proc_status_num(w[i], "Gid:");
 		cr_expect(uid[i] >= (long)first && uid[i] <= (long)last,
 		    "worker %d: uid %ld, not of %s", (int)w[i], uid[i],
 		    d.uids);
@@ -175,8 +155,8 @@ Test(uids, one_workers_uid_and_nobody_cannot_signal_a_worker)
 	cr_assert_not_null(pw = getpwnam("nobody"));
 	cr_assert_eq(hd_start(&d, NULL), 0);
 	idle_workers(w, 2, 2);
-	a = status_num(w[0], "Uid:");
-	b = status_num(w[1], "Uid:");
+	a = proc_status_num(w[0], "Uid:");
+	b = proc_status_num(w[1], "Uid:");
 	cr_assert(a > 0 && b > 0 && a != b, "uids %ld and %ld", a, b);
 
 	/* The probe works: its own worker's uid may signal it ... */
@@ -195,9 +175,9 @@ Test(uids, one_workers_uid_and_nobody_cannot_signal_a_worker)
 	cr_expect_eq(e = kill_as(pw->pw_uid, w[1], SIGSTOP), EPERM,
 	    "nobody stopped worker %d: %s", (int)w[1], strerror(e));
 	/* Both still there and serving. */
-	cr_expect_eq(status_num(w[0], "Uid:"), a, "worker %d is gone",
+	cr_expect_eq(proc_status_num(w[0], "Uid:"), a, "worker %d is gone",
 	    (int)w[0]);
-	cr_expect_eq(status_num(w[1], "Uid:"), b, "worker %d is gone",
+	cr_expect_eq(proc_status_num(w[1], "Uid:"), b, "worker %d is gone",
 	    (int)w[1]);
 	cr_expect_eq(hd_log_count(&d, "crashed"), 0);
 	cr_expect_eq(hd_log_count(&d, "killed"), 0);
@@ -216,7 +196,7 @@ distinct_uids(void)
 
 	n = hd_children(&d, all, 64);
 	for (i = 0; i < n; i++)
-		if ((uid[i] = status_num(all[i], "Uid:")) > 0)
+		if ((uid[i] = proc_status_num(all[i], "Uid:")) > 0)
 			k++;
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
@@ -251,7 +231,7 @@ Test(uids, a_uid_goes_to_a_new_worker_only_after_its_old_one_is_reaped)
 	cr_assert_not_null(s);
 	free(s);
 	cr_assert_gt(w = hd_worker_for_port(&d, tc_local_port(c)), 0);
-	uid = status_num(w, "Uid:");
+	uid = proc_status_num(w, "Uid:");
 	/* The pool wants a new spare and has no uid for it: said, waited. */
 	snprintf(needle, sizeof(needle), "every worker uid (2 of worker_uids "
 	    "%s) is held by a worker: no new worker until one exits", uids);
@@ -304,6 +284,7 @@ check_conf(const char *text, char *path, size_t pathlen, char **err)
 {
 	const char	*av[] = { hd_bin("iridiumd"), "-t", "-f", path,
 	    "--worker-path", hd_bin("iridium-worker"), NULL };
+	static char	 dir[256];
 	char		*out;
 	int		 rc;
 

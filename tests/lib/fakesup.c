@@ -33,6 +33,19 @@
 #define FS_PADDING \
     "                                                                "
 
+/* fs_cleanup and cl_close for hd_defer. */
+static void
+end_worker(void *w)
+{
+	fs_cleanup(w);
+}
+
+static void
+end_client(void *c)
+{
+	cl_close(c);
+}
+
 long long
 fs_now_ms(void)
 {
@@ -42,15 +55,11 @@ fs_now_ms(void)
 const char *
 fs_bin(const char *name)
 {
-	static char	 path[4][512];
-	static int	 slot;
-	const char	*b = getenv("IRIDIUM_BUILD");
-	char		*p;
+	const char	*p;
 
-	cr_assert_not_null(b, "IRIDIUM_BUILD is not set (run the tests "
-	    "through make)");
-	p = path[slot++ % 4];
-	cr_assert_lt(snprintf(p, 512, "%s/%s", b, name), 512);
+	cr_assert_not_null(getenv("IRIDIUM_BUILD"), "IRIDIUM_BUILD is not "
+	    "set (run the tests through make)");
+	p = hd_bin(name);
 	cr_assert_eq(access(p, X_OK), 0, "%s: %s", p, strerror(errno));
 	return p;
 }
@@ -111,6 +120,7 @@ fs_spawn(struct fs_worker *w, const char *bin)
 	memset(w, 0, sizeof(*w));
 	w->chan = w->errfd = -1;
 	w->state = WS_STARTING;
+	hd_defer(end_worker, w);
 	buf_init(&w->logs, 0);
 	buf_init(&w->err, 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -256,35 +266,39 @@ fs_start(struct fs_worker *w, const char *bin,
 	w->state = WS_IDLE;
 }
 
-static void
-tcp_pair(int *server, struct fs_client *c, const struct fs_opts *o)
+void
+cl_connect(struct fs_client *c, int *server, const struct fs_opts *o)
 {
 	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 lfd;
+	int			 lfd, fd, port;
 
+	lfd = tc_listen(&port);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
-	    -1);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(listen(lfd, 1), 0);
-	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-	cr_assert_neq(c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
-	    -1);
+	sin.sin_port = htons((uint16_t)port);
+	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
 	if (o != NULL && o->client_rcvbuf != 0)
-		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &o->client_rcvbuf,
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o->client_rcvbuf,
 		    sizeof(o->client_rcvbuf));
-	cr_assert_eq(connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	cr_assert_neq(*server = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), -1);
 	if (o != NULL && o->server_sndbuf != 0)
 		setsockopt(*server, SOL_SOCKET, SO_SNDBUF, &o->server_sndbuf,
 		    sizeof(o->server_sndbuf));
 	close(lfd);
-	len = sizeof(sin);
-	cr_assert_eq(getsockname(c->fd, (struct sockaddr *)&sin, &len), 0);
-	c->port = ntohs(sin.sin_port);
+	cl_open(c, fd);
+}
+
+void
+cl_open(struct fs_client *c, int fd)
+{
+	memset(c, 0, sizeof(*c));
+	buf_init(&c->in, 0);
+	c->fd = fd;
+	c->port = tc_local_port(fd);
+	cr_assert_gt(c->port, 0);
+	hd_defer(end_client, c);
 }
 
 void
@@ -295,9 +309,7 @@ fs_session(struct fs_worker *w, const struct msg_limits *lim,
 	struct msg		 m;
 	int			 server;
 
-	memset(c, 0, sizeof(*c));
-	buf_init(&c->in, 0);
-	tcp_pair(&server, c, o);
+	cl_connect(c, &server, o);
 	memset(&s, 0, sizeof(s));
 	s.id = 17;
 	strlcpy(s.listener, "test", sizeof(s.listener));
@@ -404,6 +416,7 @@ fs_cleanup(struct fs_worker *w)
 	if (w->root[0] != '\0')
 		rmdir(w->root);
 	buf_free(&w->logs);
+	hd_undefer(end_worker, w);
 }
 
 /* --- the client ------------------------------------------------------ */
@@ -544,6 +557,7 @@ cl_close(struct fs_client *c)
 		close(c->fd);
 	c->fd = -1;
 	buf_free(&c->in);
+	hd_undefer(end_client, c);
 }
 
 char *

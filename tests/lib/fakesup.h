@@ -9,6 +9,8 @@
  * other end of a TCP loopback connection it hands over in `session`.
  *
  * Failures are criterion assertions, so a test reads as the conversation.
+ * A suite names hd_fini (harness.h) as its .fini: it ends every worker
+ * the test started and closes every client, pass or fail.
  * As root, hello carries nobody's uid/gid and an empty root-owned chroot
  * (the sandbox refuses to keep root); otherwise -1/-1/"" (development).
  */
@@ -109,6 +111,16 @@ void		 fs_expect_end(struct fs_worker *, const char *reason,
 char		*fs_stderr(struct fs_worker *);
 /* Kill (if running), reap, close, remove the chroot. */
 void		 fs_cleanup(struct fs_worker *);
+
+/*
+ * A client connected over TCP loopback (socket buffers as o says, o may
+ * be NULL), cl_open'd; the accepted end, the session's socket, into
+ * *server.
+ */
+void		 cl_connect(struct fs_client *, int *server,
+		    const struct fs_opts *);
+/* Take fd, a connected socket, as the client's connection. */
+void		 cl_open(struct fs_client *, int fd);
 
 void		 cl_send(struct fs_client *, const void *, size_t);
 void		 cl_puts(struct fs_client *, const char *);

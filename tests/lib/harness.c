@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -55,30 +54,6 @@ hd_bin(const char *name)
 	p = path[slot++ % 4];
 	snprintf(p, 512, "%s/%s", b, name);
 	return p;
-}
-
-void
-hd_tmpdir(char *buf, size_t len, const char *tag)
-{
-	snprintf(buf, len, "/tmp/iridium-test-%s-XXXXXX", tag);
-	if (mkdtemp(buf) == NULL) {
-		perror("mkdtemp");
-		abort();
-	}
-	chmod(buf, 0755);
-}
-
-void
-hd_rmtree(const char *dir)
-{
-	char	 cmd[600];
-
-	if (dir[0] == '\0')
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0) {
-		/* leave it */
-	}
 }
 
 /*
@@ -177,6 +152,13 @@ starts_iridiumd(const char *const av[], int n)
 	return daemon;
 }
 
+/* hd_cleanup for hd_defer. */
+static void
+cleanup(void *h)
+{
+	hd_cleanup(h);
+}
+
 int
 hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 {
@@ -203,6 +185,7 @@ hd_start_exec(struct hd *h, const char *const argv[], const char *wait_for)
 		av[n++] = h->uids;
 	}
 	av[n] = NULL;
+	hd_defer(cleanup, h);
 	switch ((h->pid = fork())) {
 	case -1:
 		abort();
@@ -281,20 +264,32 @@ hd_start(struct hd *h, const char *const argv[])
 }
 
 void
-hd_start_conf(struct hd *h, char *dir, size_t dirlen, const char *text,
-    const char *worker)
+hd_start_conf(struct hd *h, const char *text, const char *worker)
 {
-	char		 path[320];
+	char		 dir[sizeof(h->confdir)], path[320];
 	const char	*argv[] = { "-f", path, "--worker-path", NULL, NULL };
+	int		 rc;
 
-	hd_tmpdir(dir, dirlen, "cfg");
+	hd_tmpdir(dir, sizeof(dir), "cfg");
 	snprintf(path, sizeof(path), "%s/iridiumd.conf", dir);
 	hd_write(path, text);
 	if (worker != NULL)
 		argv[3] = hd_bin(worker);
 	else
 		argv[2] = NULL;
-	cr_assert_eq(hd_start(h, argv), 0, "iridiumd did not start");
+	rc = hd_start(h, argv);
+	snprintf(h->confdir, sizeof(h->confdir), "%s", dir);
+	cr_assert_eq(rc, 0, "iridiumd did not start");
+}
+
+void
+hd_write_conf(struct hd *h, const char *text)
+{
+	char	 path[320];
+
+	cr_assert_neq(h->confdir[0], '\0', "not started by hd_start_conf");
+	snprintf(path, sizeof(path), "%s/iridiumd.conf", h->confdir);
+	hd_write(path, text);
 }
 
 int
@@ -344,90 +339,7 @@ hd_cleanup(struct hd *h)
 	 * taker checks for them). */
 	hd_uids_release(h->uidlock);
 	h->uidlock = 0;
-}
-
-int
-hd_children(struct hd *h, pid_t *pids, int max)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[300], buf[512], *p;
-	int		 n = 0, fd;
-	ssize_t		 len;
-	long		 ppid;
-
-	if ((d = opendir("/proc")) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL && n < max) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((fd = open(path, O_RDONLY)) == -1)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* pid (comm) state ppid ... ; comm may hold spaces */
-		if ((p = strrchr(buf, ')')) == NULL)
-			continue;
-		if (sscanf(p + 2, "%*c %ld", &ppid) != 1)
-			continue;
-		if (ppid == h->pid)
-			pids[n++] = (pid_t)atoi(de->d_name);
-	}
-	closedir(d);
-	return n;
-}
-
-pid_t
-hd_worker_for_port(struct hd *h, int port)
-{
-	pid_t	 pids[512];
-	char	 path[64], buf[1024], want[32];
-	int	 n, i, fd;
-	ssize_t	 len;
-
-	snprintf(want, sizeof(want), ":%d", port);
-	n = hd_children(h, pids, 512);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
-		if ((fd = open(path, O_RDONLY)) == -1)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		for (ssize_t j = 0; j < len; j++)
-			if (buf[j] == '\0')
-				buf[j] = ' ';
-		/* the title ends with the peer "ADDR:PORT" */
-		char *p = strstr(buf, want);
-		if (p != NULL && (p[strlen(want)] == ' ' ||
-		    p[strlen(want)] == '\0'))
-			return pids[i];
-	}
-	return -1;
-}
-
-int
-proc_fd_count(pid_t pid)
-{
-	char		 path[64];
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	hd_undefer(cleanup, h);
 }
 
 int
@@ -470,6 +382,24 @@ tc_connect_from(const char *src, const char *host, int port)
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+int
+tc_listen(int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
 	return fd;
 }
 
@@ -612,6 +542,21 @@ tc_cmd(int fd, const char *line)
 	tc_send(fd, line);
 	tc_send(fd, "\r\n");
 	return tc_read_until(fd, ">>> ", 10000);
+}
+
+void
+tc_assert_served(struct hd *h, int bystander)
+{
+	char	*s;
+	int	 fresh;
+
+	s = tc_cmd(bystander, "load $1 #1");
+	cr_assert_not_null(s, "the other session is no longer served");
+	free(s);
+	fresh = tc_session(h);
+	cr_assert_geq(fresh, 0, "a new session is not served");
+	close(fresh);
+	close(bystander);
 }
 
 int

@@ -7,6 +7,11 @@
  * its log from a pipe, and connects with plain sockets. The daemon gets
  * PR_SET_PDEATHSIG so a failed (aborted) test never leaves it behind.
  * The helpers that say so fail the test with a criterion assertion.
+ *
+ * A suite names hd_fini as its .fini (or calls it from its own): it
+ * stops what the test left running (daemons, the fake supervisor's
+ * workers and clients) and removes the test's temporary directories,
+ * whether the test passed or failed.
  */
 #ifndef IRIDIUM_HARNESS_H
 #define IRIDIUM_HARNESS_H
@@ -31,6 +36,7 @@ struct hd {
 	bool	 running;
 	char	 uids[32];	/* its workers' uids, FIRST-LAST */
 	int	 uidlock;	/* holds them (hd_uids_take); 0: none */
+	char	 confdir[256];	/* holds iridiumd.conf (hd_start_conf) */
 };
 
 /*
@@ -58,7 +64,7 @@ extern const char *const *hd_extra_env;
 
 /* $IRIDIUM_BUILD/<name>, or dies. */
 const char	*hd_bin(const char *name);
-/* A fresh temporary directory (mode 0755). */
+/* A fresh temporary directory (mode 0755), removed by hd_fini. */
 void		 hd_tmpdir(char *buf, size_t len, const char *tag);
 /* rm -rf dir, unless it is ""; a failure is ignored. */
 void		 hd_rmtree(const char *dir);
@@ -82,12 +88,14 @@ struct json_t	*hd_status(struct hd *);
  */
 int		 hd_start(struct hd *, const char *const argv[]);
 /*
- * Write text to iridiumd.conf in a fresh temporary directory (its path
- * into dir) and start iridiumd with -f and it, and --worker-path
- * hd_bin(worker) unless worker is NULL. Asserts that it started.
+ * Write text to iridiumd.conf in a fresh temporary directory (confdir)
+ * and start iridiumd with -f and it, and --worker-path hd_bin(worker)
+ * unless worker is NULL. Asserts that it started.
  */
-void		 hd_start_conf(struct hd *, char *dir, size_t dirlen,
-		    const char *text, const char *worker);
+void		 hd_start_conf(struct hd *, const char *text,
+		    const char *worker);
+/* Write text over its iridiumd.conf (hd_start_conf's), for a reload. */
+void		 hd_write_conf(struct hd *, const char *text);
 /* Run argv (argv[0]: the program's path) as the daemon, e.g. under
  * systemd-socket-activate, with hd_start_raw's environment and log. */
 int		 hd_start_exec(struct hd *, const char *const argv[],
@@ -102,13 +110,36 @@ int		 hd_log_count(struct hd *, const char *needle);
 /* Send a signal and wait for exit up to timeout_ms; returns exit status
  * (-1 if it had to be killed, -2 if it died of a signal). */
 int		 hd_stop(struct hd *, int sig, int timeout_ms);
+/* Stop it (SIGTERM) if it runs; remove its run and log directories. */
 void		 hd_cleanup(struct hd *);
+
+/* What a test leaves behind (cleanup.c). */
+/*
+ * A suite's .fini: what was deferred, the latest first: hd_cleanup of
+ * every daemon the test started and did not clean up, the fake
+ * supervisor's workers and clients, rm -rf of every hd_tmpdir. The
+ * harness keeps the address of each struct hd, fs_worker and fs_client
+ * until then: give them static storage, never a stack slot.
+ */
+void		 hd_fini(void);
+/* Have hd_fini call fn(arg) (once: again moves it to the latest place). */
+void		 hd_defer(void (*fn)(void *), void *arg);
+/* Forget hd_defer(fn, arg): the test cleaned it up itself. */
+void		 hd_undefer(void (*fn)(void *), void *arg);
+
+/* Its processes, as /proc shows them (procs.c). */
 /* Pids of iridiumd's children (its workers), up to max. */
 int		 hd_children(struct hd *, pid_t *pids, int max);
 /* The worker serving the client whose local port is port, or -1. */
 pid_t		 hd_worker_for_port(struct hd *, int port);
+/* Its live helper that starts workers (iridiumd-spawn), or 0. */
+pid_t		 hd_spawner(struct hd *);
 /* Number of open fds of a process. */
 int		 proc_fd_count(pid_t);
+/* Whether a process is gone (reaped) or a zombie. */
+bool		 proc_gone(pid_t);
+/* The number after name ("VmRSS:") in /proc/pid/status; -1 if none. */
+long		 proc_status_num(pid_t, const char *name);
 
 /*
  * The port of listener name, from its latest "listening on NAME
@@ -143,6 +174,8 @@ void		 hd_sh(const char *fmt, ...)
 bool		 hd_is_dynamic(const char *path);
 
 /* Clients. */
+/* A TCP socket listening on 127.0.0.1, its ephemeral port into *port. */
+int		 tc_listen(int *port);
 int		 tc_connect(const char *host, int port);
 int		 tc_connect_from(const char *src, const char *host, int port);
 int		 tc_local_port(int fd);
@@ -163,5 +196,10 @@ int		 tc_session(struct hd *);
 int		 tc_session_from(struct hd *, const char *src);
 /* Send a line, return everything up to and including the next prompt. */
 char		*tc_cmd(int fd, const char *line);
+/*
+ * After another session's worker died: the session on bystander still
+ * answers a command, and a new session is served. Closes both.
+ */
+void		 tc_assert_served(struct hd *, int bystander);
 
 #endif

@@ -17,7 +17,86 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "repl.h"
 #include "sshc.h"
+
+#define SSHC_MAX	16	/* clients pumped at once */
+#define SIDE_MAX	16	/* the server side's fds */
+
+/* An endless loop: jmpb $0 with $0 = 4 jumps to itself. */
+#define PROG_LOOP	"!load\rload $0 #4\rloop: jmpb $0\r!end\r"
+
+/* 65536 lines of 64 bytes: 4 MiB. */
+#define BIG_TEXT	"0123456789abcdefghijklmnopqrstuvwxyz" \
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ!"
+#define BIG_LINE	BIG_TEXT "\n"
+#define BIG_LINES	65536
+static const char big_prog[] = ".data\nl: .asciiz '" BIG_TEXT "\\n'\n"
+    ".code\ncloop #65535\nt: prts @l\nloop @t\nhlt\n";
+
+/* The test's server side (sshc_serve). */
+static int	(*side_fds)(struct pollfd *, int);
+static void	(*side_ready)(const struct pollfd *, int);
+
+void
+sshc_serve(int (*fds)(struct pollfd *, int max),
+    void (*ready)(const struct pollfd *, int n))
+{
+	side_fds = fds;
+	side_ready = ready;
+}
+
+void
+sshc_daemon(struct hd *d, struct sshc_opts *o, const char *text,
+    const char *worker)
+{
+	char		 conf[320];
+	const char	*argv[] = { "-f", conf, "--ssh-worker-path", NULL,
+	    NULL };
+
+	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", o->dir);
+	hd_write(conf, text);
+	if (worker == NULL)
+		worker = "iridium-worker-ssh";
+	argv[3] = strchr(worker, '/') != NULL ? worker : hd_bin(worker);
+	cr_assert_eq(hd_start(d, argv), 0, "iridiumd did not start");
+	o->port = d->port;
+}
+
+void
+sshc_trust(const struct sshc_opts *o, const char *name, char *key,
+    size_t keylen)
+{
+	char	 path[512], line[2048];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", o->dir, name);
+	cr_assert_not_null(f = fopen(path, "re"), "%s", path);
+	cr_assert_not_null(fgets(line, sizeof(line), f), "%s", path);
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	*strrchr(line, ' ') = '\0';	/* the comment */
+	hd_sh("echo '[127.0.0.1]:%d %s' > %s/known_hosts", o->port, line,
+	    o->dir);
+	if (key != NULL)
+		cr_assert_lt(snprintf(key, keylen, "%s", line), (int)keylen);
+}
+
+const char *
+sshc_fingerprint(const struct sshc_opts *o, const char *name)
+{
+	static char	 fpr[4][128];
+	static int	 slot;
+	char		 cmd[640], *f = fpr[slot++ % 4];
+	FILE		*p;
+
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -l -E sha256 -f '%s/%s'",
+	    o->dir, name);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	cr_assert_eq(fscanf(p, "%*d %127s", f), 1, "%s", cmd);
+	pclose(p);
+	return f;
+}
 
 char **
 sshc_argv(const struct sshc_opts *o, const char *key, const char *user,
@@ -54,6 +133,8 @@ sshc_start(struct sshc *c, char *const argv[], const char *input,
 {
 	int	 pi[2], po[2], pe[2], m = -1, s;
 
+	/* A client that exits early must not kill the test with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->input, 0);
 	buf_init(&c->o, 0);
@@ -136,30 +217,33 @@ sshc_reap(struct sshc *c)
 	c->ended_ms = hd_now_ms();
 }
 
-static void
+/* Read once (at most max bytes); returns how many came. */
+static size_t
 sshc_read(int fd, struct buf *b, size_t max)
 {
 	char	 tmp[16384];
 	ssize_t	 n;
 
 	if (fd == -1)
-		return;
+		return 0;
 	if (max > sizeof(tmp))
 		max = sizeof(tmp);
 	while ((n = read(fd, tmp, max)) == -1 && errno == EINTR)
 		continue;
-	if (n > 0)
-		buf_append(b, tmp, (size_t)n);
+	if (n <= 0)
+		return 0;
+	buf_append(b, tmp, (size_t)n);
+	return (size_t)n;
 }
 
 void
 sshc_pump(struct sshc **cs, int ncs, int ms)
 {
-	struct pollfd	 p[3 * 16];
+	struct pollfd	 p[3 * SSHC_MAX + SIDE_MAX];
 	ssize_t		 n;
-	int		 i, k = 0;
+	int		 i, k = 0, nside = 0;
 
-	cr_assert_leq(ncs, 16);
+	cr_assert_leq(ncs, SSHC_MAX);
 	for (i = 0; i < ncs; i++) {
 		p[k].fd = cs[i]->out;
 		p[k++].events = cs[i]->slow_ms > 0 ? 0 : POLLIN;
@@ -180,7 +264,11 @@ sshc_pump(struct sshc **cs, int ncs, int ms)
 				cs[i]->inoff += (size_t)n;
 		}
 	}
-	if (poll(p, (nfds_t)k, ms) > 0) {
+	if (side_fds != NULL)
+		nside = side_fds(p + k, SIDE_MAX);
+	if (poll(p, (nfds_t)(k + nside), ms) > 0) {
+		if (nside > 0)
+			side_ready(p + k, nside);
 		for (i = 0; i < ncs; i++) {
 			if ((p[3 * i].revents & (POLLIN | POLLHUP)) != 0)
 				sshc_read(cs[i]->out, &cs[i]->o, SIZE_MAX);
@@ -231,6 +319,32 @@ sshc_expect(struct sshc *c, size_t *seen, const char *want, int timeout_ms)
 }
 
 void
+sshc_pty_session(struct sshc *c, size_t *seen, int timeout_ms)
+{
+	struct sshc	*cs[1] = { c };
+
+	sshc_expect(c, seen, REPL_BANNER "\r\n" REPL_PROMPT, timeout_ms);
+	/* Typed text is echoed; DEL erases the X. */
+	sshc_type(c, "load $1 #42\r");
+	sshc_expect(c, seen, "load $1 #42\r\n" REPL_PROMPT, timeout_ms);
+	sshc_type(c, "load $2 #5X\x7f\r");
+	sshc_expect(c, seen, "X\b \b\r\n" REPL_PROMPT, timeout_ms);
+	sshc_type(c, "!registers\r");
+	sshc_expect(c, seen, "$1           42  $2            5", timeout_ms);
+	sshc_expect(c, seen, REPL_PROMPT, timeout_ms);
+	/* ^C stops an endless loop; the session goes on. */
+	sshc_type(c, PROG_LOOP);
+	sshc_expect(c, seen, "loaded 2 instructions", timeout_ms);
+	usleep(300000);
+	sshc_pump(cs, 1, 10);
+	cr_assert_null(memmem(c->o.data, c->o.len, "interrupted", 11),
+	    "the loop ended by itself");
+	sshc_type(c, "\x03");
+	sshc_expect(c, seen, "interrupted at pc", timeout_ms);
+	sshc_expect(c, seen, REPL_PROMPT, timeout_ms);
+}
+
+void
 sshc_finish(struct sshc **cs, int ncs, int timeout_ms)
 {
 	long long	 until = hd_now_ms() + timeout_ms;
@@ -244,16 +358,15 @@ sshc_finish(struct sshc **cs, int ncs, int timeout_ms)
 	cr_assert_eq(left, 0, "an ssh client did not exit in %d ms",
 	    timeout_ms);
 	for (i = 0; i < ncs; i++) {
-		/* What is still in the pipes, slow reader or not. */
+		/*
+		 * The client has exited: its pipes hold what it wrote that
+		 * was not read yet (a slow reader's, say). Read to their end.
+		 */
 		cs[i]->slow_ms = 0;
-		while (cs[i]->out != -1) {
-			size_t	 before = cs[i]->o.len;
-
-			sshc_read(cs[i]->out, &cs[i]->o, SIZE_MAX);
-			if (cs[i]->o.len == before)
-				break;
-		}
-		sshc_read(cs[i]->err, &cs[i]->e, SIZE_MAX);
+		while (sshc_read(cs[i]->out, &cs[i]->o, SIZE_MAX) > 0)
+			continue;
+		while (sshc_read(cs[i]->err, &cs[i]->e, SIZE_MAX) > 0)
+			continue;
 		buf_putc(&cs[i]->o, '\0');
 		cs[i]->o.len--;
 		buf_putc(&cs[i]->e, '\0');
@@ -269,6 +382,34 @@ sshc_run(struct sshc *c, char *const argv[], const char *input)
 	sshc_start(c, argv, input, input != NULL ? strlen(input) : 0, false,
 	    false);
 	sshc_finish(cs, 1, 30000);
+}
+
+void
+sshc_run_big(struct sshc *c, char *const argv[], int timeout_ms)
+{
+	struct sshc	*cs[1] = { c };
+
+	sshc_start(c, argv, big_prog, strlen(big_prog), false, false);
+	c->slow_ms = 2;
+	sshc_finish(cs, 1, timeout_ms);
+}
+
+void
+sshc_assert_big(const struct sshc *c)
+{
+	size_t	 i, len = strlen(BIG_LINE);
+
+	cr_assert_eq(c->o.len, len * BIG_LINES, "%zu bytes", c->o.len);
+	for (i = 0; i < c->o.len; i += len)
+		cr_assert_eq(memcmp(c->o.data + i, BIG_LINE, len), 0, "at %zu",
+		    i);
+}
+
+void
+sshc_ssh(struct sshc *c, const struct sshc_opts *o, const char *key,
+    const char *user, const char *cmd, const char *input)
+{
+	sshc_run(c, sshc_argv(o, key, user, NULL, cmd), input);
 }
 
 void

@@ -9,55 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgfix.h"
 #include "config.h"
 #include "hostkey.h"
 #include "sshalgo.h"
 
-static struct config	*c;
-static struct cfg_errors e;
-
-static void
-setup(void)
-{
-	c = calloc(1, sizeof(*c));
-	cfg_errors_init(&e);
-}
-
-static void
-teardown(void)
-{
-	free(c);
-	cfg_errors_free(&e);
-}
-
-TestSuite(config, .init = setup, .fini = teardown);
-
-static unsigned
-build(const char *text)
-{
-	cfg_errors_free(&e);
-	cfg_errors_init(&e);
-	return config_build_buf(c, "t.conf", text, strlen(text), NULL, &e);
-}
-
-static const char *
-errors(void)
-{
-	return e.errors.data != NULL ? e.errors.data : "";
-}
-
-/* Exactly one error, and it is want (without its newline). */
-static void
-one_error(const char *text, const char *want)
-{
-	char	 line[1024];
-
-	build(text);
-	snprintf(line, sizeof(line), "%s\n", want);
-	cr_assert_eq(e.nerrors, 1, "want one error for:\n%s\ngot %u:\n%s",
-	    text, e.nerrors, errors());
-	cr_assert_str_eq(errors(), line);
-}
+TestSuite(config, .init = cfgfix_setup, .fini = cfgfix_teardown);
 
 Test(config, every_default_in_the_table_is_valid_and_round_trips)
 {
@@ -645,15 +602,6 @@ Test(config, the_example_is_valid_and_is_what_contrib_ships)
 	free(ex);
 }
 
-static void
-collect(void *arg, const char *line)
-{
-	struct buf	*b = arg;
-
-	buf_puts(b, line);
-	buf_putc(b, '\n');
-}
-
 Test(config, diff_names_what_changed)
 {
 	struct config	*old = calloc(1, sizeof(*old));
@@ -666,7 +614,7 @@ Test(config, diff_names_what_changed)
 	    "max_workers = 5\n[listener b]\ntransport = line\nport = 0\n"
 	    "[limits]\nline_max = 100\n"), 0, "%s", errors());
 	buf_init(&b, 0);
-	cr_assert_eq(config_diff(old, c, collect, &b), 3);
+	cr_assert_eq(config_diff(old, c, cfgfix_line, &b), 3);
 	cr_assert_str_eq(b.data, "[limits] line_max: \"4096\" -> \"100\"\n"
 	    "[listener a] max_workers: \"64\" -> \"5\"\n"
 	    "[listener b] added\n");

@@ -1,6 +1,6 @@
 /*
- * test_repl.c: the transport-independent REPL (repl.h) against
- * ../shared/ISA.md, "The REPL": every command, typed lines running
+ * test_repl.c: the transport-independent REPL (repl.h): every command
+ * (iridium(1) and repl.h say what each does), typed lines running
  * incrementally (and exactly as if the whole program were loaded for each
  * line), errors, budgets, interrupts and hang-ups through the host
  * callbacks, and lines holding arbitrary bytes.
@@ -13,18 +13,17 @@
 
 #include "asm.h"
 #include "buf.h"
+#include "hostpoll.h"
 #include "repl.h"
 #include "run.h"
 #include "vm.h"
 
 struct host {
+	struct hostpoll	 poll;		/* first: hostpoll() gets the host */
 	struct repl	*repl;
 	struct buf	 out;
 	size_t		 write_limit;	/* 0: none; else fail past it */
 	int		 writes;
-	int		 polls;
-	int		 poll_at;	/* answer poll_answer on this poll */
-	enum repl_poll	 poll_answer;
 };
 
 static int
@@ -38,17 +37,6 @@ host_write(void *arg, const char *p, size_t n)
 	return buf_append(&h->out, p, n);
 }
 
-static enum repl_poll
-host_poll(void *arg)
-{
-	struct host	*h = arg;
-
-	h->polls++;
-	if (h->poll_at != 0 && h->polls >= h->poll_at)
-		return h->poll_answer;
-	return REPL_POLL_GO;
-}
-
 static void
 host_limits(void *arg, struct buf *out)
 {
@@ -59,7 +47,7 @@ host_limits(void *arg, struct buf *out)
 static void
 host_start(struct host *h, const struct repl_config *cfg)
 {
-	struct repl_io	 io = { host_write, host_poll, host_limits, h };
+	struct repl_io	 io = { host_write, hostpoll, host_limits, h };
 
 	memset(h, 0, sizeof(*h));
 	buf_init(&h->out, 0);
@@ -564,22 +552,24 @@ Test(repl, interrupt_while_assembling_loads_nothing)
 
 	host_default(&h);
 	say(&h, "load $1 #1");
-	h.poll_at = 1;
-	h.poll_answer = REPL_POLL_INTERRUPT;
+	h.poll.at = 1;
+	h.poll.answer = REPL_POLL_INTERRUPT;
 	out = load_labels(&h, 30000);
-	cr_assert_eq(h.polls, 1, "the assembler polled %d times", h.polls);
+	cr_assert_eq(h.poll.polls, 1, "the assembler polled %d times",
+	    h.poll.polls);
 	cr_assert_str_eq(out, "interrupted while assembling; nothing was "
 	    "loaded and the program is unchanged\n");
-	h.poll_at = 0;
+	h.poll.at = 0;
 	out = say(&h, "!registers");
 	contains(out, "$5            0");
 	contains(say(&h, "!program"), "load $1 #1");
 	cr_assert_str_eq(say(&h, "!symbols"), "no symbols\n");
 	/* Without the interrupt the same block loads (polled meanwhile). */
-	h.polls = 0;
+	h.poll.polls = 0;
 	out = load_labels(&h, 30000);
 	cr_assert_str_eq(out, "loaded 1 instruction and 0 bytes of data\n");
-	cr_assert_geq(h.polls, 2, "the assembler polled %d times", h.polls);
+	cr_assert_geq(h.poll.polls, 2, "the assembler polled %d times",
+	    h.poll.polls);
 	host_end(&h);
 }
 
@@ -590,8 +580,8 @@ Test(repl, hangup_while_assembling_ends_the_session)
 	unsigned	 i;
 
 	host_default(&h);
-	h.poll_at = 1;
-	h.poll_answer = REPL_POLL_HANGUP;
+	h.poll.at = 1;
+	h.poll.answer = REPL_POLL_HANGUP;
 	say(&h, "!load");
 	for (i = 0; i < 30000; i++)
 		say(&h, "x:");		/* duplicates: errors, if it got there */
@@ -1080,15 +1070,15 @@ Test(repl, poll_interrupt_stops_the_run_only)
 	struct repl_stats st;
 
 	host_default(&h);			/* slice 1000 */
-	h.poll_at = 3;
-	h.poll_answer = REPL_POLL_INTERRUPT;
+	h.poll.at = 3;
+	h.poll.answer = REPL_POLL_INTERRUPT;
 	says(&h, "load $4 #4", "");
-	cr_assert_eq(h.polls, 0, "a one-instruction run polled");
+	cr_assert_eq(h.poll.polls, 0, "a one-instruction run polled");
 	says(&h, "jmpb $4", "interrupted at pc 72 after 3000 instructions\n");
-	cr_assert_eq(h.polls, 3);
+	cr_assert_eq(h.poll.polls, 3);
 	repl_stats(h.repl, &st);
 	cr_assert_eq(st.instructions, 3001);
-	h.poll_at = 0;
+	h.poll.at = 0;
 	says(&h, "load $6 #6", "");
 	host_end(&h);
 }
@@ -1099,8 +1089,8 @@ Test(repl, poll_hangup_ends_the_session)
 	const char	*out;
 
 	host_default(&h);
-	h.poll_at = 1;
-	h.poll_answer = REPL_POLL_HANGUP;
+	h.poll.at = 1;
+	h.poll.answer = REPL_POLL_HANGUP;
 	say(&h, "load $4 #4");
 	cr_assert_eq(feedn(&h, "jmpb $4", 7, &out), REPL_HANGUP);
 	cr_assert_eq(feedn(&h, "!help", 5, &out), REPL_HANGUP);

@@ -1,6 +1,6 @@
 /*
  * test_run.c: running whole programs (run.h): source versus image, every
- * outcome with its exit status from ../shared/ISA.md ("How a run ends"),
+ * outcome with its exit status (iridium(1), "EXIT STATUS"),
  * the state JSON key by key, polling between slices, and the escaping
  * that keeps client bytes off a terminal.
  */
@@ -13,16 +13,16 @@
 
 #include "asm.h"
 #include "buf.h"
+#include "hostpoll.h"
 #include "run.h"
 #include "vm.h"
+#include "vmstate.h"
 
 struct host {
+	struct hostpoll	 poll;		/* first: hostpoll() gets the host */
 	struct buf	 out;		/* PRTS bytes */
 	struct buf	 msgs;		/* "<kind> message\n" */
 	int		 refuse;	/* output returns -1 */
-	int		 polls;
-	int		 poll_at;
-	enum repl_poll	 poll_answer;
 };
 
 static int
@@ -41,17 +41,6 @@ host_message(void *arg, enum run_msg kind, const char *msg)
 	struct host	*h = arg;
 
 	buf_printf(&h->msgs, "%d %s\n", (int)kind, msg);
-}
-
-static enum repl_poll
-host_poll(void *arg)
-{
-	struct host	*h = arg;
-
-	h->polls++;
-	if (h->poll_at != 0 && h->polls >= h->poll_at)
-		return h->poll_answer;
-	return REPL_POLL_GO;
 }
 
 static struct host	 H;
@@ -78,7 +67,7 @@ static int
 run_budget(const void *input, size_t len, uint64_t budget, uint32_t slice)
 {
 	struct run_config cfg = { budget, 4096, 64, slice, "prog.iasm" };
-	struct run_io	 io = { host_output, host_message, host_poll, &H };
+	struct run_io	 io = { host_output, host_message, hostpoll, &H };
 
 	return run_program(&cfg, &io, input, len, &R);
 }
@@ -195,20 +184,20 @@ Test(run, budget_exits_2_after_exactly_the_budget)
 	cr_assert_str_eq(msgs(), "2 budget of 1000 instructions spent at "
 	    "pc 72\n");
 	/* Slices of 7 up to 1000: a poll between each pair, none after. */
-	cr_assert_eq(H.polls, 142);
+	cr_assert_eq(H.poll.polls, 142);
 }
 
 Test(run, poll_interrupt_and_hangup_stop_the_run)
 {
-	H.poll_at = 2;
-	H.poll_answer = REPL_POLL_INTERRUPT;
+	H.poll.at = 2;
+	H.poll.answer = REPL_POLL_INTERRUPT;
 	cr_assert_eq(run_budget("load $4 #4\njmpb $4\n", 18, 1000000, 100),
 	    RUN_EXIT_ERROR);
 	cr_assert_eq(R.outcome, RUN_INTERRUPTED);
 	cr_assert_eq(R.instructions, 200);
 	cr_assert_str_eq(R.error, "interrupted at pc 72");
-	H.polls = 0;
-	H.poll_answer = REPL_POLL_HANGUP;
+	H.poll.polls = 0;
+	H.poll.answer = REPL_POLL_HANGUP;
 	run_budget("load $4 #4\njmpb $4\n", 18, 1000000, 100);
 	cr_assert_eq(R.outcome, RUN_HANGUP);
 	cr_assert_eq(R.status, RUN_EXIT_ERROR);
@@ -271,13 +260,11 @@ state(void)
 
 Test(run, state_json_has_exactly_the_documented_keys)
 {
-	static const char *const keys[] = {
-		"status", "error", "pc", "instructions", "registers",
-		"float_registers", "equal_flag", "remainder", "loop_counter",
-		"heap_bytes", "stack_depth"
-	};
+	static const struct vmstate_want vm = { .status = "halted",
+	    .pc = 68 + 68, .instructions = 17, .equal_flag = true,
+	    .remainder = 1, .loop_counter = 9, .heap_bytes = 100,
+	    .stack_depth = 1 };
 	json_t	*j;
-	size_t	 i;
 
 	run_text("load $1 #7\nload $2 #2\ndiv $1 $2 $3\neq $1 $1\n"
 	    "cloop #9\nload $5 #36\naloc $5\npush $1\nloadf64 $1 #1\n"
@@ -285,29 +272,9 @@ Test(run, state_json_has_exactly_the_documented_keys)
 	    "divf64 $4 $2 $5\ndivf64 $2 $2 $6\nloadf64 $7 #3\n"
 	    "divf64 $1 $7 $8\nhlt\n");
 	j = state();
-	cr_assert_eq(json_object_size(j), 11);
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		cr_assert_not_null(json_object_get(j, keys[i]), "no %s",
-		    keys[i]);
-	cr_assert_str_eq(json_string_value(json_object_get(j, "status")),
-	    "halted");
-	cr_assert(json_is_null(json_object_get(j, "error")));
-	cr_assert_eq(json_integer_value(json_object_get(j, "pc")), 68 + 68);
-	cr_assert_eq(json_integer_value(json_object_get(j, "instructions")),
-	    17);
-	cr_assert(json_is_true(json_object_get(j, "equal_flag")));
-	cr_assert_eq(json_integer_value(json_object_get(j, "remainder")), 1);
-	cr_assert_eq(json_integer_value(json_object_get(j, "loop_counter")),
-	    9);
-	cr_assert_eq(json_integer_value(json_object_get(j, "heap_bytes")),
-	    100);
-	cr_assert_eq(json_integer_value(json_object_get(j, "stack_depth")),
-	    1);
-	cr_assert_eq(json_array_size(json_object_get(j, "registers")), 32);
+	vmstate_assert(j, &vm);
 	cr_assert_eq(json_integer_value(json_array_get(json_object_get(j,
 	    "registers"), 3)), 3);
-	cr_assert_eq(json_array_size(json_object_get(j, "float_registers")),
-	    32);
 	json_decref(j);
 }
 
@@ -335,16 +302,15 @@ Test(run, state_json_writes_non_finite_floats_as_strings)
 
 Test(run, state_json_of_errors_budget_and_bad_images)
 {
+	static const struct vmstate_want fault = { .status = "error",
+	    .error = "division by zero at pc 72", .pc = 72, .instructions = 2,
+	    .heap_bytes = 64 };
 	json_t	*j;
 	uint8_t	 img[4] = { 'E', 'P', 'I', 'E' };
 
 	run_text("load $1 #1\ndiv $1 $0 $1\n");
 	j = state();
-	cr_assert_str_eq(json_string_value(json_object_get(j, "status")),
-	    "error");
-	cr_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "division by zero at pc 72");
-	cr_assert_eq(json_integer_value(json_object_get(j, "pc")), 72);
+	vmstate_assert(j, &fault);
 	json_decref(j);
 
 	run_budget("load $4 #4\njmpb $4\n", 18, 50, 0);
