@@ -153,7 +153,7 @@ reap(struct daemon *d)
 	/* With its CPU time: a CPU limit's SIGKILL is told from others. */
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if ((w = find_worker(d, pid)) == NULL) {
-			if (!spawner_reaped(d, pid, status, &ru))
+			if (!spawner_reaped(&d->spawner, pid, status, &ru))
 				log_debug("reaped unknown child %d",
 				    (int)pid);
 			continue;
@@ -306,7 +306,7 @@ tick_cb(struct ev *e, uint32_t events)
 	if (read(d->tickfd, &expirations, sizeof(expirations)) == -1 &&
 	    errno != EAGAIN)
 		log_warn("read timerfd");
-	spawner_tick(d, now);
+	spawner_tick(&d->spawner, now);
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_tick(l, now);
 	daemon_reap_listeners(d);
@@ -497,7 +497,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	d->generation = 1;
 	d->worker_stderr = daemon_worker_stderr(cfg);
 	d->notify.fd = -1;
-	spawner_init(&d->spawner);
+	spawner_init(&d->spawner, &d->loop, wproc_spawned, d);
 
 	/* systemd's variables are ours alone: read, then unset them. */
 	if (notify_init(&d->notify, err, sizeof(err)) == -1 ||
@@ -567,7 +567,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		return -1;
 	}
 	/* Before the listeners and the control socket: fewer fds to drop. */
-	if (spawner_start(d) == -1) {
+	if (spawner_start(&d->spawner, d->devnull) == -1) {
 		log_warn("spawner");
 		return -1;
 	}
@@ -648,7 +648,7 @@ daemon_free(struct daemon *d)
 		listener_close(l);
 	}
 	bury(d);
-	spawner_stop(d);
+	spawner_stop(&d->spawner);
 	control_close(d->ctl);
 	d->ctl = NULL;
 	free(d->tenants);

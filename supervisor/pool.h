@@ -25,12 +25,12 @@
 #include "config.h"
 #include "ev.h"
 #include "msg.h"
+#include "spawner.h"
 #include "status.h"
 
 struct daemon;
 struct listener;
 struct pool;
-struct spawn_early;
 
 /* Why the supervisor killed a worker, so its death is told right. */
 enum wkill {
@@ -65,7 +65,7 @@ struct ratelimit {
 struct worker {
 	TAILQ_ENTRY(worker) entry;
 	TAILQ_ENTRY(worker) idle_entry;	/* in pool.idle while WS_IDLE */
-	TAILQ_ENTRY(worker) spawn_entry; /* waiting for the spawner */
+	struct spawn_wait spawn;	/* waiting for the spawner */
 	struct pool	*pool;
 	pid_t		 pid;		/* 0 until the spawner says */
 	int64_t		 uid;		/* its own uid and gid (uidpool.h);
@@ -216,10 +216,11 @@ unsigned	 pool_sessions(const struct pool *);
 /* Ask the spawner for a worker; it is WS_STARTING until it says ready. */
 struct worker	*wproc_spawn(struct pool *);
 /*
- * The spawner's answer: w's pid, or -1 with err (its program did not
- * start). early: w died before this answer came (spawner.h).
+ * The spawner's answer (spawn_answer in spawner.h), cookie a worker: its
+ * pid, or -1 with err (its program did not start). early: it died before
+ * this answer came.
  */
-void		 wproc_spawned(struct worker *, pid_t pid, int err,
+void		 wproc_spawned(void *arg, void *cookie, pid_t pid, int err,
 		    const struct spawn_early *early);
 /*
  * Hand q's connection to an idle worker with a `session`. 0: w holds the

@@ -278,7 +278,11 @@ wproc_spawn(struct pool *p)
 	envp[1] = env_ubsan;
 	envp[2] = NULL;
 
-	e = spawner_request(d, w, path, argv, envp, sv[1], ep[1]);
+	w->spawn.cookie = w;
+	w->spawn.asked_ms = ev_now_ms();
+	w->spawn.timeout_ms = (int64_t)p->cfg.ready_timeout * 1000;
+	e = spawner_request(&d->spawner, &w->spawn, path, argv, envp, sv[1],
+	    ep[1]);
 	close(sv[1]);
 	if (ep[1] != -1)
 		close(ep[1]);
@@ -318,12 +322,14 @@ wproc_spawn(struct pool *p)
 }
 
 void
-wproc_spawned(struct worker *w, pid_t pid, int err,
+wproc_spawned(void *arg, void *cookie, pid_t pid, int err,
     const struct spawn_early *early)
 {
+	struct worker	*w = cookie;
 	struct pool	*p = w->pool;
 	struct daemon	*d = p->d;
 
+	(void)arg;
 	if (pid == -1) {
 		release_uid(w);
 		close(w->chan);
