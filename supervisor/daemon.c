@@ -36,6 +36,7 @@
 #include "source.h"
 #include "spawner.h"
 #include "sshalgo.h"
+#include "status.h"
 #include "version.h"
 
 
@@ -94,7 +95,8 @@ daemon_tenant_accepted(struct daemon *d, const char *tenant)
 	t->accepted = 1;
 }
 
-struct worker *
+/* The worker serving session id, or NULL. */
+static struct worker *
 daemon_find_session(struct daemon *d, int64_t id)
 {
 	struct listener	*l;
@@ -106,6 +108,75 @@ daemon_find_session(struct daemon *d, int64_t id)
 				return w;
 	return NULL;
 }
+
+/* --- what the control socket's commands do (control.h) ----------------- */
+
+static json_t *
+ctl_status(void *arg)
+{
+	return status_document(arg);
+}
+
+static json_t *
+ctl_sessions(void *arg)
+{
+	return status_sessions(arg);
+}
+
+static int
+ctl_kill(void *arg, unsigned uid, int64_t id, struct control_killed *k,
+    char *why, size_t whylen)
+{
+	struct daemon	*d = arg;
+	struct worker	*w;
+
+	if ((w = daemon_find_session(d, id)) == NULL) {
+		snprintf(why, whylen, "no session %lld", (long long)id);
+		return -1;
+	}
+	if (w->ended || w->state != WS_BUSY || w->killed != WKILL_NONE) {
+		snprintf(why, whylen, "session %lld is already ending",
+		    (long long)id);
+		return -1;
+	}
+	log_info("control: uid %u: kill session %lld", uid, (long long)id);
+	wproc_end_session(w);
+	k->pid = w->pid;
+	k->grace = w->pool->cfg.grace;
+	return 0;
+}
+
+static enum control_reload
+ctl_reload(void *arg, unsigned uid, struct control_reloaded *r)
+{
+	struct daemon	*d = arg;
+
+	if (d->stopping) {
+		strlcpy(r->why, "iridiumd is shutting down", sizeof(r->why));
+		return CONTROL_RELOAD_REFUSED;
+	}
+	if (d->cfgpath[0] == '\0') {
+		strlcpy(r->why, "iridiumd was started without a configuration "
+		    "file (-f): nothing to reload", sizeof(r->why));
+		return CONTROL_RELOAD_REFUSED;
+	}
+	log_info("control: uid %u: reload", uid);
+	if (daemon_reload(d, &r->changes, &r->errs) == 0) {
+		r->generation = d->generation;
+		return CONTROL_RELOADED;
+	}
+	snprintf(r->why, sizeof(r->why), "reload failed: %u error%s in %s; "
+	    "still running configuration generation %u", r->errs.nerrors,
+	    r->errs.nerrors == 1 ? "" : "s", d->cfgpath, d->generation);
+	return CONTROL_RELOAD_FAILED;
+}
+
+static const struct control_ops ctl_ops = {
+	.status = ctl_status,
+	.sessions = ctl_sessions,
+	.kill = ctl_kill,
+	.reload = ctl_reload,
+};
 
 bool
 daemon_worker_stderr(const struct config *cfg)
@@ -572,8 +643,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		return -1;
 	}
 	/* Before the listeners: a second daemon stops here, saying why. */
-	if ((d->ctl = control_open(d, cfg->control, cfg->admin_group, err,
-	    sizeof(err))) == NULL) {
+	if ((d->ctl = control_open(&d->loop, cfg->control, cfg->admin_group,
+	    &ctl_ops, d, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return -1;
 	}

@@ -103,8 +103,6 @@ void		 daemon_tenant_accepted(struct daemon *, const char *tenant);
 /* An ssh session's key exchange settled: counted by kex and cipher. */
 void		 daemon_negotiated(struct daemon *,
 		    const struct msg_negotiated *);
-/* The worker serving session id, or NULL. */
-struct worker	*daemon_find_session(struct daemon *, int64_t id);
 /* A worker became ready: tell systemd once every pool is full. */
 void		 daemon_check_ready(struct daemon *);
 /* Whether workers' stderr is piped into the log for this config. */
