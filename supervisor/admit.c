@@ -33,7 +33,6 @@
 #include "admit.h"
 #include "daemon.h"
 #include "escape.h"
-#include "listener.h"
 #include "log.h"
 #include "pool.h"
 #include "source.h"
@@ -264,24 +263,25 @@ cidrs_match(const struct cidr_list *l, const struct sockaddr *sa)
 	return false;
 }
 
-/* Refuse a connection at accept: count, log, one line (or none). */
-static void
-refuse(struct listener *l, int fd, enum admit_refusal kind,
-    const char *line, const char *peer, const char *why)
+/*
+ * Refuse a connection at accept: count, log, and the verdict: a line for
+ * the client in out, or (line NULL) none.
+ */
+static enum admit_verdict
+refuse(struct daemon *d, const struct listener_cfg *lc,
+    enum admit_refusal kind, const char *line, const char *peer,
+    const char *why, char *out, size_t outlen)
 {
-	struct admission	*a = &l->d->adm;
-	char			 msg[MSG_TEXT_MAX + 8];
+	struct admission	*a = &d->adm;
 
 	a->refused[kind]++;
-	admit_log_refusal(l->d, refusal_names[kind], "listener %s: connection "
-	    "from %s refused (%s): %s", l->cfg.name, peer, refusal_words[kind],
+	admit_log_refusal(d, refusal_names[kind], "listener %s: connection "
+	    "from %s refused (%s): %s", lc->name, peer, refusal_words[kind],
 	    why);
-	if (line == NULL) {
-		listener_drop(l, fd);
-		return;
-	}
-	snprintf(msg, sizeof(msg), "%s\r\n", line);
-	listener_refuse(l, fd, msg);
+	if (line == NULL)
+		return ADMIT_DROP;
+	snprintf(out, outlen, "%s\r\n", line);
+	return ADMIT_REFUSE;
 }
 
 /* A source's penalty or cap: which of the two source_admit() meant. */
@@ -304,11 +304,11 @@ source_refusal(struct daemon *d, const struct source_key *k, int64_t now,
 	return ADMIT_SOURCE;
 }
 
-int
-admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
-    const char *peer, struct admit_hold *h)
+enum admit_verdict
+admit_accept(struct daemon *d, const struct listener_cfg *lc,
+    const struct sockaddr *sa, const char *peer, struct admit_hold *h,
+    char *out, size_t outlen)
 {
-	struct daemon		*d = l->d;
 	struct admission	*a = &d->adm;
 	const struct sup_limits	*sl;
 	const struct startups	*st = &d->cfg.sup.max_startups;
@@ -319,23 +319,20 @@ admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
 	int64_t			 now = ev_now_ms();
 
 	memset(h, 0, sizeof(*h));
-	is_line = strcmp(l->cfg.transport, "line") == 0;
+	is_line = strcmp(lc->transport, "line") == 0;
 	/* ssh sessions get their tenant's limits at the login. */
-	sl = is_line ? config_tenant_sup(&d->cfg, l->cfg.tenant) :
-	    &d->cfg.sup;
-	if (l->cfg.proxy_protocol) {
+	sl = is_line ? config_tenant_sup(&d->cfg, lc->tenant) : &d->cfg.sup;
+	if (lc->proxy_protocol) {
 		/*
 		 * Only a trusted balancer may say who the client is; the
 		 * client's own limits wait for its `peer`. Nothing is
 		 * written: the peer is no client, and may be an attacker.
 		 */
-		if (!cidrs_match(&l->cfg.proxy_trusted, sa)) {
-			refuse(l, fd, ADMIT_UNTRUSTED, NULL, peer, "not in "
-			    "proxy_trusted (this listener takes PROXY "
+		if (!cidrs_match(&lc->proxy_trusted, sa))
+			return refuse(d, lc, ADMIT_UNTRUSTED, NULL, peer,
+			    "not in proxy_trusted (this listener takes PROXY "
 			    "protocol connections from its load balancers "
-			    "only)");
-			return -1;
-		}
+			    "only)", out, outlen);
 	} else if (source_key_sa(&h->key, sa) == 0) {
 		if (source_admit(d->sources, &h->key, sl->sessions_per_source,
 		    now, line, sizeof(line)) == -1) {
@@ -345,28 +342,26 @@ admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
 				snprintf(why + strlen(why), sizeof(why) -
 				    strlen(why), " (sessions_per_source %u)",
 				    sl->sessions_per_source);
-			refuse(l, fd, kind, line, peer, why);
-			return -1;
+			return refuse(d, lc, kind, line, peer, why, out,
+			    outlen);
 		}
 		h->keyed = true;
 	}
-	if (is_line && tenant_admit(a->tenants, l->cfg.tenant, sl->sessions,
+	if (is_line && tenant_admit(a->tenants, lc->tenant, sl->sessions,
 	    line, sizeof(line)) == -1) {
-		n = tenant_active(a->tenants, l->cfg.tenant);
+		n = tenant_active(a->tenants, lc->tenant);
 		snprintf(why, sizeof(why), "tenant %s holds %u session%s "
-		    "(sessions %u)", l->cfg.tenant, n, plural(n),
-		    sl->sessions);
-		refuse(l, fd, ADMIT_TENANT, line, peer, why);
-		return -1;
+		    "(sessions %u)", lc->tenant, n, plural(n), sl->sessions);
+		return refuse(d, lc, ADMIT_TENANT, line, peer, why, out,
+		    outlen);
 	}
 	if (admit_drop_startup(st, a->startups, arc4random_uniform(100))) {
 		snprintf(why, sizeof(why), "%u connection%s %s not in a "
 		    "session yet (max_startups %u:%u:%u)", a->startups,
 		    plural(a->startups), a->startups == 1 ? "is" : "are",
 		    st->start, st->rate, st->full);
-		refuse(l, fd, ADMIT_STARTUPS, l->cfg.proxy_protocol ? NULL :
-		    BUSY_TEXT, peer, why);
-		return -1;
+		return refuse(d, lc, ADMIT_STARTUPS, lc->proxy_protocol ?
+		    NULL : BUSY_TEXT, peer, why, out, outlen);
 	}
 	/* Admitted: it holds its share until it is released. */
 	if (h->keyed) {
@@ -374,12 +369,12 @@ admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
 		h->source = true;
 	}
 	if (is_line) {
-		strlcpy(h->tenant, l->cfg.tenant, sizeof(h->tenant));
+		strlcpy(h->tenant, lc->tenant, sizeof(h->tenant));
 		tenant_hold(a->tenants, h->tenant);
 	}
 	h->startup = true;
 	a->startups++;
-	return 0;
+	return ADMIT_PASS;
 }
 
 void

@@ -40,7 +40,6 @@
 #include "status.h"
 
 struct daemon;
-struct listener;
 struct worker;
 struct tenant_table;
 
@@ -97,14 +96,25 @@ void		 admit_configure(struct daemon *);
 /* Once a second: forget sources that hold nothing and owe nothing. */
 void		 admit_tick(struct daemon *, int64_t now);
 
+/* What a connection hears when the server cannot take it now. */
+#define BUSY_TEXT	"Server busy, please try again later."
+#define BUSY_LINE	BUSY_TEXT "\r\n"
+
+/* The verdict on an accepted connection; the listener acts on it. */
+enum admit_verdict {
+	ADMIT_PASS,	/* *h filled: hand the connection off, or queue it */
+	ADMIT_REFUSE,	/* write the line given (CRLF ended), then close */
+	ADMIT_DROP,	/* close without a word (a PROXY listener's peer) */
+};
+
 /*
- * A connection accepted on l from sa (peer is its text). Returns 0 with
- * *h filled, the connection to be handed off or queued; or -1 when it
- * was refused: fd is closed, the refusal logged and counted.
+ * A connection accepted on the listener lc from sa (peer is its text).
+ * A refusal is logged and counted here, its line (if any) left in line.
  */
-int		 admit_accept(struct listener *l, int fd,
-		    const struct sockaddr *sa, const char *peer,
-		    struct admit_hold *h);
+enum admit_verdict admit_accept(struct daemon *,
+		    const struct listener_cfg *lc, const struct sockaddr *sa,
+		    const char *peer, struct admit_hold *h, char *line,
+		    size_t linelen);
 /* The connection is in a session now: no longer a startup. */
 void		 admit_started(struct daemon *, struct admit_hold *);
 /* Give back what h holds (idempotent). */

@@ -144,6 +144,7 @@ accept_cb(struct ev *e, uint32_t events)
 	struct admit_hold	 h;
 	socklen_t		 sl;
 	char			 peer[MSG_ADDR_MAX + 1];
+	char			 line[MSG_TEXT_MAX + 8];
 	int			 fd, i;
 
 	(void)events;
@@ -180,10 +181,18 @@ accept_cb(struct ev *e, uint32_t events)
 		/* An ssh session is its tenant's from its login (auth.c). */
 		if (strcmp(l->cfg.transport, "line") == 0)
 			daemon_tenant_accepted(l->d, l->cfg.tenant);
-		if (admit_accept(l, fd, (struct sockaddr *)&ss, peer,
-		    &h) == -1)
-			continue;
-		dispatch(l, fd, peer, &h);
+		switch (admit_accept(l->d, &l->cfg, (struct sockaddr *)&ss,
+		    peer, &h, line, sizeof(line))) {
+		case ADMIT_PASS:
+			dispatch(l, fd, peer, &h);
+			break;
+		case ADMIT_REFUSE:
+			listener_refuse(l, fd, line);
+			break;
+		case ADMIT_DROP:
+			listener_drop(l, fd);
+			break;
+		}
 	}
 }
 

@@ -42,10 +42,6 @@ void		 listener_close(struct listener *);
 void		 listener_tick(struct listener *, int64_t now);
 /* Stop accepting (shutdown): close the socket, keep the pool. */
 void		 listener_stop(struct listener *);
-/* What a connection hears when no worker will be free for it. */
-#define BUSY_TEXT	"Server busy, please try again later."
-#define BUSY_LINE	BUSY_TEXT "\r\n"
-
 /* Tell a connection we cannot serve it, in one line, and close it. */
 void		 listener_refuse(struct listener *, int fd, const char *line);
 /* Close a connection we will not serve without a word (counted too). */
