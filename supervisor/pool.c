@@ -224,7 +224,12 @@ idle_fitness(const struct pool *p, const struct worker *w, int64_t now,
 		    w->ready_ms;
 	int	 fit = 1;
 
-	if (w->killed != WKILL_NONE || w->unresponsive)
+	/*
+	 * A reaped worker's last words (a `ready`, a `pong`) are read as it
+	 * is reaped, and may make it idle and proven: it takes nothing, and
+	 * cannot be killed for failing to (wproc_kill ignores the dead).
+	 */
+	if (w->reaped || w->killed != WKILL_NONE || w->unresponsive)
 		return 0;
 	if (proven != 0 && lived < proven)
 		return 0;
