@@ -8,8 +8,9 @@
  * address of the accepted socket, the `peer` of a PROXY session (checked
  * to be a numeric address before anything is done with it), how a worker
  * died (its wait status and its CPU time). A refused client gets one line
- * and is closed, except behind a PROXY listener, where a refusal at
- * accept concerns the balancer, which is told nothing. Refusals are
+ * and is closed (by the listener, on admit_accept's verdict), except
+ * behind a PROXY listener, where a refusal at accept concerns the
+ * balancer, which is told nothing. Refusals are
  * counted for status and logged, those of every kind (the pools' "busy"
  * and "queue timeout" too) at most ADMIT_LOGS_PER_SECOND a second, with
  * a summary of what was left out: a flood of refusals must not become a

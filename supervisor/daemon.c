@@ -24,8 +24,10 @@
  *   control.c         the control socket and its clients
  *   ctx.h             what every floor reads: the configuration, the
  *                     loop, the generation, session ids
- *   config*.c ev.c source.c tenant.c uidpool.c authkeys.c hostkey.c
- *   notify.c sockact.c staticlibs.c       leaves: they use no other
+ *   config*.c         the configuration: its keys, file, checks
+ *   ev.c source.c tenant.c uidpool.c authkeys.c hostkey.c notify.c
+ *   sockact.c staticlibs.c   the tools at the bottom, which know
+ *                     nothing of the floors above them
  *
  * A module calls down into what it uses; nothing calls up. What has to
  * go up is a return value, or goes through a callback that the module
