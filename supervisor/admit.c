@@ -8,8 +8,9 @@
  * address of the accepted socket, the `peer` of a PROXY session (checked
  * to be a numeric address before anything is done with it), how a worker
  * died (its wait status and its CPU time). A refused client gets one line
- * and is closed, except behind a PROXY listener, where a refusal at
- * accept concerns the balancer, which is told nothing. Refusals are
+ * and is closed (by the listener, on admit_accept's verdict), except
+ * behind a PROXY listener, where a refusal at accept concerns the
+ * balancer, which is told nothing. Refusals are
  * counted for status and logged, those of every kind (the pools' "busy"
  * and "queue timeout" too) at most ADMIT_LOGS_PER_SECOND a second, with
  * a summary of what was left out: a flood of refusals must not become a
@@ -31,13 +32,11 @@
 #include <bsd/string.h>
 
 #include "admit.h"
-#include "daemon.h"
 #include "escape.h"
-#include "listener.h"
 #include "log.h"
-#include "pool.h"
 #include "source.h"
 #include "tenant.h"
+#include "wproc.h"
 
 
 static const char *const refusal_words[ADMIT_NREFUSALS] = {
@@ -82,41 +81,72 @@ source_settings(const struct config *c, struct source_cfg *sc,
 }
 
 int
-admit_init(struct daemon *d)
+admit_init(struct admission *a, struct ctx *ctx)
 {
 	struct source_cfg	 sc;
 	struct source_cidr	 ex[CONFIG_MAX_CIDRS];
 
-	memset(&d->adm, 0, sizeof(d->adm));
-	if ((d->adm.tenants = tenant_new()) == NULL) {
+	memset(a, 0, sizeof(*a));
+	a->ctx = ctx;
+	if ((a->tenants = tenant_new()) == NULL) {
 		log_warn("tenant table");
 		return -1;
 	}
-	source_settings(&d->cfg, &sc, ex);
-	if (d->sources == NULL && (d->sources = source_new(&sc)) == NULL) {
+	source_settings(&ctx->cfg, &sc, ex);
+	if ((a->sources = source_new(&sc)) == NULL) {
 		log_warn("source table");
 		return -1;
 	}
-	source_configure(d->sources, &sc);
 	return 0;
 }
 
 void
-admit_free(struct daemon *d)
+admit_free(struct admission *a)
 {
-	tenant_free(d->adm.tenants);
-	d->adm.tenants = NULL;
+	tenant_free(a->tenants);
+	a->tenants = NULL;
+	source_free(a->sources);
+	a->sources = NULL;
+	free(a->stats);
+	a->stats = NULL;
+	a->nstats = 0;
 }
 
 void
-admit_configure(struct daemon *d)
+admit_configure(struct admission *a)
 {
 	struct source_cfg	 sc;
 	struct source_cidr	 ex[CONFIG_MAX_CIDRS];
 
-	source_settings(&d->cfg, &sc, ex);
-	if (d->sources != NULL)
-		source_configure(d->sources, &sc);
+	source_settings(&a->ctx->cfg, &sc, ex);
+	if (a->sources != NULL)
+		source_configure(a->sources, &sc);
+}
+
+void
+admit_tenant_accepted(struct admission *a, const char *tenant)
+{
+	struct tenant_stat	*t;
+	size_t			 i;
+
+	for (i = 0; i < a->nstats; i++) {
+		if (strcmp(a->stats[i].name, tenant) == 0) {
+			a->stats[i].accepted++;
+			return;
+		}
+	}
+	/* Tenants come from the config, so this stays small. */
+	if (a->nstats == ADMIT_MAX_TENANT_STATS)
+		return;
+	if ((t = reallocarray(a->stats, a->nstats + 1, sizeof(*t))) == NULL) {
+		log_warn("tenant statistics");
+		return;
+	}
+	a->stats = t;
+	t = &a->stats[a->nstats++];
+	memset(t, 0, sizeof(*t));
+	strlcpy(t->name, tenant, sizeof(t->name));
+	t->accepted = 1;
 }
 
 /* --- logging refusals ---------------------------------------------------- */
@@ -178,9 +208,9 @@ log_drop(struct admission *a, const char *kind)
 }
 
 void
-admit_log_refusal(struct daemon *d, const char *kind, const char *fmt, ...)
+admit_log_refusal(struct admission *a, const char *kind, const char *fmt,
+    ...)
 {
-	struct admission	*a = &d->adm;
 	va_list			 ap;
 	char			 line[512];
 
@@ -197,11 +227,11 @@ admit_log_refusal(struct daemon *d, const char *kind, const char *fmt, ...)
 }
 
 void
-admit_tick(struct daemon *d, int64_t now)
+admit_tick(struct admission *a, int64_t now)
 {
-	log_dropped(&d->adm, now);
-	if (d->sources != NULL)
-		source_expire(d->sources, now);
+	log_dropped(a, now);
+	if (a->sources != NULL)
+		source_expire(a->sources, now);
 }
 
 /* --- accept -------------------------------------------------------------- */
@@ -264,54 +294,53 @@ cidrs_match(const struct cidr_list *l, const struct sockaddr *sa)
 	return false;
 }
 
-/* Refuse a connection at accept: count, log, one line (or none). */
-static void
-refuse(struct listener *l, int fd, enum admit_refusal kind,
-    const char *line, const char *peer, const char *why)
+/*
+ * Refuse a connection at accept: count, log, and the verdict: a line for
+ * the client in out, or (line NULL) none.
+ */
+static enum admit_verdict
+refuse(struct admission *a, const struct listener_cfg *lc,
+    enum admit_refusal kind, const char *line, const char *peer,
+    const char *why, char *out, size_t outlen)
 {
-	struct admission	*a = &l->d->adm;
-	char			 msg[MSG_TEXT_MAX + 8];
-
 	a->refused[kind]++;
-	admit_log_refusal(l->d, refusal_names[kind], "listener %s: connection "
-	    "from %s refused (%s): %s", l->cfg.name, peer, refusal_words[kind],
+	admit_log_refusal(a, refusal_names[kind], "listener %s: connection "
+	    "from %s refused (%s): %s", lc->name, peer, refusal_words[kind],
 	    why);
-	if (line == NULL) {
-		listener_drop(l, fd);
-		return;
-	}
-	snprintf(msg, sizeof(msg), "%s\r\n", line);
-	listener_refuse(l, fd, msg);
+	if (line == NULL)
+		return ADMIT_DROP;
+	snprintf(out, outlen, "%s\r\n", line);
+	return ADMIT_REFUSE;
 }
 
 /* A source's penalty or cap: which of the two source_admit() meant. */
 static enum admit_refusal
-source_refusal(struct daemon *d, const struct source_key *k, int64_t now,
+source_refusal(struct admission *a, const struct source_key *k, int64_t now,
     char *why, size_t whylen)
 {
 	char		 name[INET6_ADDRSTRLEN + 8];
-	unsigned	 left = source_penalty_left(d->sources, k, now);
+	unsigned	 left = source_penalty_left(a->sources, k, now);
 
 	source_key_name(k, name, sizeof(name));
-	if (left > 0 && left >= d->cfg.sup.penalty_min) {
+	if (left > 0 && left >= a->ctx->cfg.sup.penalty_min) {
 		snprintf(why, whylen, "source %s is penalised for %u more "
 		    "second%s", name, left, plural(left));
 		return ADMIT_PENALTY;
 	}
 	snprintf(why, whylen, "source %s holds %u session%s", name,
-	    source_active(d->sources, k),
-	    plural(source_active(d->sources, k)));
+	    source_active(a->sources, k),
+	    plural(source_active(a->sources, k)));
 	return ADMIT_SOURCE;
 }
 
-int
-admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
-    const char *peer, struct admit_hold *h)
+enum admit_verdict
+admit_accept(struct admission *a, const struct listener_cfg *lc,
+    const struct sockaddr *sa, const char *peer, struct admit_hold *h,
+    char *out, size_t outlen)
 {
-	struct daemon		*d = l->d;
-	struct admission	*a = &d->adm;
+	const struct config	*c = &a->ctx->cfg;
 	const struct sup_limits	*sl;
-	const struct startups	*st = &d->cfg.sup.max_startups;
+	const struct startups	*st = &c->sup.max_startups;
 	enum admit_refusal	 kind;
 	char			 line[MSG_TEXT_MAX], why[160];
 	bool			 is_line;
@@ -319,89 +348,88 @@ admit_accept(struct listener *l, int fd, const struct sockaddr *sa,
 	int64_t			 now = ev_now_ms();
 
 	memset(h, 0, sizeof(*h));
-	is_line = strcmp(l->cfg.transport, "line") == 0;
+	is_line = strcmp(lc->transport, "line") == 0;
+	/* An ssh session is its tenant's from its login (auth.c). */
+	if (is_line)
+		admit_tenant_accepted(a, lc->tenant);
 	/* ssh sessions get their tenant's limits at the login. */
-	sl = is_line ? config_tenant_sup(&d->cfg, l->cfg.tenant) :
-	    &d->cfg.sup;
-	if (l->cfg.proxy_protocol) {
+	sl = is_line ? config_tenant_sup(c, lc->tenant) : &c->sup;
+	if (lc->proxy_protocol) {
 		/*
 		 * Only a trusted balancer may say who the client is; the
 		 * client's own limits wait for its `peer`. Nothing is
 		 * written: the peer is no client, and may be an attacker.
 		 */
-		if (!cidrs_match(&l->cfg.proxy_trusted, sa)) {
-			refuse(l, fd, ADMIT_UNTRUSTED, NULL, peer, "not in "
-			    "proxy_trusted (this listener takes PROXY "
+		if (!cidrs_match(&lc->proxy_trusted, sa))
+			return refuse(a, lc, ADMIT_UNTRUSTED, NULL, peer,
+			    "not in proxy_trusted (this listener takes PROXY "
 			    "protocol connections from its load balancers "
-			    "only)");
-			return -1;
-		}
+			    "only)", out, outlen);
 	} else if (source_key_sa(&h->key, sa) == 0) {
-		if (source_admit(d->sources, &h->key, sl->sessions_per_source,
+		if (source_admit(a->sources, &h->key, sl->sessions_per_source,
 		    now, line, sizeof(line)) == -1) {
-			kind = source_refusal(d, &h->key, now, why,
+			kind = source_refusal(a, &h->key, now, why,
 			    sizeof(why));
 			if (kind == ADMIT_SOURCE)
 				snprintf(why + strlen(why), sizeof(why) -
 				    strlen(why), " (sessions_per_source %u)",
 				    sl->sessions_per_source);
-			refuse(l, fd, kind, line, peer, why);
-			return -1;
+			return refuse(a, lc, kind, line, peer, why, out,
+			    outlen);
 		}
 		h->keyed = true;
 	}
-	if (is_line && tenant_admit(a->tenants, l->cfg.tenant, sl->sessions,
+	if (is_line && tenant_admit(a->tenants, lc->tenant, sl->sessions,
 	    line, sizeof(line)) == -1) {
-		n = tenant_active(a->tenants, l->cfg.tenant);
+		n = tenant_active(a->tenants, lc->tenant);
 		snprintf(why, sizeof(why), "tenant %s holds %u session%s "
-		    "(sessions %u)", l->cfg.tenant, n, plural(n),
-		    sl->sessions);
-		refuse(l, fd, ADMIT_TENANT, line, peer, why);
-		return -1;
+		    "(sessions %u)", lc->tenant, n, plural(n), sl->sessions);
+		return refuse(a, lc, ADMIT_TENANT, line, peer, why, out,
+		    outlen);
 	}
 	if (admit_drop_startup(st, a->startups, arc4random_uniform(100))) {
 		snprintf(why, sizeof(why), "%u connection%s %s not in a "
 		    "session yet (max_startups %u:%u:%u)", a->startups,
 		    plural(a->startups), a->startups == 1 ? "is" : "are",
 		    st->start, st->rate, st->full);
-		refuse(l, fd, ADMIT_STARTUPS, l->cfg.proxy_protocol ? NULL :
-		    BUSY_TEXT, peer, why);
-		return -1;
+		return refuse(a, lc, ADMIT_STARTUPS, lc->proxy_protocol ?
+		    NULL : BUSY_TEXT, peer, why, out, outlen);
 	}
 	/* Admitted: it holds its share until it is released. */
 	if (h->keyed) {
-		source_hold(d->sources, &h->key, now);
+		source_hold(a->sources, &h->key, now);
 		h->source = true;
 	}
 	if (is_line) {
-		strlcpy(h->tenant, l->cfg.tenant, sizeof(h->tenant));
+		strlcpy(h->tenant, lc->tenant, sizeof(h->tenant));
 		tenant_hold(a->tenants, h->tenant);
 	}
 	h->startup = true;
 	a->startups++;
-	return 0;
+	return ADMIT_PASS;
 }
 
-void
-admit_started(struct daemon *d, struct admit_hold *h)
+/* The connection is in a session now: no longer a startup. */
+static void
+started(struct admission *a, struct admit_hold *h)
 {
 	if (!h->startup)
 		return;
 	h->startup = false;
-	if (d->adm.startups > 0)
-		d->adm.startups--;
+	if (a->startups > 0)
+		a->startups--;
 }
 
 void
-admit_release(struct daemon *d, struct admit_hold *h)
+admit_release(struct admission *a, struct admit_hold *h)
 {
-	admit_started(d, h);
+	started(a, h);
 	if (h->source) {
 		h->source = false;
-		source_release(d->sources, &h->key, ev_now_ms());
+		source_release(a->sources, &h->key, ev_now_ms());
 	}
 	if (h->tenant[0] != '\0') {
-		tenant_release(d->adm.tenants, h->tenant);
+		tenant_release(a->tenants, h->tenant);
 		h->tenant[0] = '\0';
 	}
 }
@@ -453,17 +481,21 @@ send_verdict(struct worker *w, bool allow, const char *message)
 	}
 }
 
-int
-admit_peer(struct worker *w, const struct msg_peer *p, char *err,
+/* `peer` from a worker: the client's address behind a PROXY listener. */
+static int
+on_peer(void *arg, struct worker *w, const struct msg *m, char *err,
     size_t errlen)
 {
-	struct daemon		*d = w->pool->d;
-	const struct sup_limits	*sl = &d->cfg.sup;
+	struct admission	*a = arg;
+	const struct msg_peer	*p = &m->u.peer;
+	const struct config	*c = &a->ctx->cfg;
+	const struct sup_limits	*sl = &c->sup;
 	struct source_key	 k;
 	enum admit_refusal	 kind;
 	char			 client[MSG_ADDR_MAX + 1], vis[96];
 	char			 line[MSG_TEXT_MAX], why[160];
 	int64_t			 now = ev_now_ms();
+	bool			 is_line;
 
 	if (!w->proxy) {
 		snprintf(err, errlen, "peer message on a listener without the "
@@ -488,57 +520,84 @@ admit_peer(struct worker *w, const struct msg_peer *p, char *err,
 	strlcpy(w->peer, client, sizeof(w->peer));
 	w->hold.key = k;
 	w->hold.keyed = true;
-	if (strcmp(w->pool->lst->cfg.transport, "line") == 0)
-		sl = config_tenant_sup(&d->cfg, w->tenant);
-	if (source_admit(d->sources, &k, sl->sessions_per_source, now, line,
+	is_line = strcmp(w->lc->transport, "line") == 0;
+	if (is_line)
+		sl = config_tenant_sup(c, w->tenant);
+	if (source_admit(a->sources, &k, sl->sessions_per_source, now, line,
 	    sizeof(line)) == -1) {
-		kind = source_refusal(d, &k, now, why, sizeof(why));
-		d->adm.refused[kind]++;
-		admit_log_refusal(d, refusal_names[kind], "session %lld: "
-		    "client %s (via %s) refused (%s): %s", (long long)w->session_id, w->peer,
-		    w->via, refusal_words[kind], why);
+		kind = source_refusal(a, &k, now, why, sizeof(why));
+		a->refused[kind]++;
+		admit_log_refusal(a, refusal_names[kind], "session %lld: "
+		    "client %s (via %s) refused (%s): %s",
+		    (long long)w->session_id, w->peer, w->via,
+		    refusal_words[kind], why);
 		send_verdict(w, false, line);
 		return 0;
 	}
-	source_hold(d->sources, &k, now);
+	source_hold(a->sources, &k, now);
 	w->hold.source = true;
 	/* A line session starts now; ssh at its login. */
-	if (strcmp(w->pool->lst->cfg.transport, "line") == 0)
-		admit_started(d, &w->hold);
+	if (is_line)
+		started(a, &w->hold);
 	log_info("session %lld: client %s via %s", (long long)w->session_id,
 	    w->peer, w->via);
 	send_verdict(w, true, "");
 	return 0;
 }
 
+/*
+ * A worker's `status`: the first one after a hand-off says it has its
+ * session, and a plain line session is under way from then on (a PROXY
+ * one waits for `peer`, an ssh one for the login).
+ */
+static int
+on_status(void *arg, struct worker *w, const struct msg *m, char *err,
+    size_t errlen)
+{
+	(void)m;
+	(void)err;
+	(void)errlen;
+	if (!w->proxy && strcmp(w->lc->transport, "line") == 0)
+		started(arg, &w->hold);
+	return 0;
+}
+
 void
-admit_tick_worker(struct worker *w, int64_t now)
+admit_register(struct admission *a, struct workers *wk)
+{
+	wproc_handle(wk, MSG_PEER, on_peer, a);
+	wproc_handle(wk, MSG_STATUS, on_status, a);
+}
+
+void
+admit_tick_worker(struct admission *a, struct worker *w, int64_t now)
 {
 	/*
 	 * A LOCAL header (a balancer's health check) brings no `peer`, and
 	 * the worker gives up on any header after MSG_PROXY_TIMEOUT_MS: a line
 	 * session without `peer` by then is under way.
 	 */
-	if (w->hold.startup && w->proxy && !w->peer_seen &&
-	    strcmp(w->pool->lst->cfg.transport, "line") == 0 &&
+	if (!w->reaped && w->killed == WKILL_NONE && w->hold.startup &&
+	    w->proxy && !w->peer_seen &&
+	    strcmp(w->lc->transport, "line") == 0 &&
 	    now - w->busy_ms >= MSG_PROXY_TIMEOUT_MS + 1000)
-		admit_started(w->pool->d, &w->hold);
+		started(a, &w->hold);
 }
 
 /* --- ssh logins ---------------------------------------------------------- */
 
 int
-admit_login(struct worker *w, const char *tenant, char *why, size_t whylen)
+admit_login(struct admission *a, struct worker *w, const char *tenant,
+    char *why, size_t whylen)
 {
-	struct daemon		*d = w->pool->d;
-	const struct sup_limits	*sl = config_tenant_sup(&d->cfg, tenant);
+	const struct sup_limits	*sl = config_tenant_sup(&a->ctx->cfg, tenant);
 	unsigned		 n;
 
-	if (tenant_admit(d->adm.tenants, tenant, sl->sessions, why,
+	if (tenant_admit(a->tenants, tenant, sl->sessions, why,
 	    whylen) == -1) {
-		d->adm.refused[ADMIT_TENANT]++;
-		n = tenant_active(d->adm.tenants, tenant);
-		admit_log_refusal(d, refusal_names[ADMIT_TENANT], "session "
+		a->refused[ADMIT_TENANT]++;
+		n = tenant_active(a->tenants, tenant);
+		admit_log_refusal(a, refusal_names[ADMIT_TENANT], "session "
 		    "%lld: login of tenant %s from %s refused (%s): tenant %s "
 		    "holds %u session%s (sessions %u)",
 		    (long long)w->session_id, tenant, w->peer,
@@ -546,18 +605,20 @@ admit_login(struct worker *w, const char *tenant, char *why, size_t whylen)
 		    sl->sessions);
 		return -1;
 	}
-	tenant_hold(d->adm.tenants, tenant);
+	tenant_hold(a->tenants, tenant);
 	strlcpy(w->hold.tenant, tenant, sizeof(w->hold.tenant));
-	admit_started(d, &w->hold);
+	started(a, &w->hold);
 	return 0;
 }
 
 /* --- penalties ----------------------------------------------------------- */
 
-void
-admit_penalise(struct worker *w, enum source_offence o, const char *what)
+/* An offence of w's client (its real address); logged. */
+static void
+penalise(struct admission *a, struct worker *w, enum source_offence o,
+    const char *what)
 {
-	struct daemon	*d = w->pool->d;
+	unsigned	 min = a->ctx->cfg.sup.penalty_min;
 	char		 name[INET6_ADDRSTRLEN + 8];
 	unsigned	 left;
 
@@ -567,32 +628,66 @@ admit_penalise(struct worker *w, enum source_offence o, const char *what)
 		return;
 	source_key_name(&w->hold.key, name, sizeof(name));
 	/* Counted either way; an exempt source just pays nothing. */
-	left = source_penalise(d->sources, &w->hold.key, o, ev_now_ms());
-	if (source_exempt(d->sources, &w->hold.key)) {
+	left = source_penalise(a->sources, &w->hold.key, o, ev_now_ms());
+	if (source_exempt(a->sources, &w->hold.key)) {
 		log_info("session %lld: %s; source %s is in source_exempt: no "
 		    "penalty", (long long)w->session_id, what, name);
 		return;
 	}
 	if (left == 0)
 		return;		/* a zero penalty_ key, or a full table */
-	if (left >= d->cfg.sup.penalty_min)
+	if (left >= min)
 		log_notice("session %lld: %s; source %s penalised (%s): "
 		    "refused for the next %us", (long long)w->session_id,
 		    what, name, source_offence_name(o), left);
 	else
 		log_notice("session %lld: %s; source %s penalised (%s): %us, "
 		    "refused from %us", (long long)w->session_id, what, name,
-		    source_offence_name(o), left, d->cfg.sup.penalty_min);
+		    source_offence_name(o), left, min);
+}
+
+/*
+ * An ssh session that ended without a login: its refused attempts count
+ * toward its source's penalty, as OpenSSH's PerSourcePenalties "authfail"
+ * does (only now, so that a user whose agent offers three other keys
+ * before the right one is not penalised for logging in), and so does the
+ * grace time run out. Both as measured here, from what the supervisor
+ * decided (auth.c): a worker's claim of failures (which are cheaper)
+ * cannot buy off the grace time, and a session cut for no login without
+ * a refused attempt counts as one too.
+ */
+static void
+penalise_login(struct admission *a, struct worker *w)
+{
+	uint64_t	 grace = a->ctx->cfg.limits.login_grace;
+	char		 what[64];
+	unsigned	 i, n = w->auth.failures;
+	bool		 timed_out;
+
+	if (w->session_id == 0 || w->auth.authed || w->auth.capped ||
+	    strcmp(w->lc->transport, "ssh") != 0)
+		return;
+	timed_out = grace != 0 && ev_now_ms() - w->busy_ms >=
+	    (int64_t)grace * 1000;
+	if (timed_out || (n == 0 && w->ended &&
+	    strcmp(w->end_reason, "auth") == 0))
+		penalise(a, w, SOURCE_GRACE, "no login");
+	for (i = 1; i <= n; i++) {
+		snprintf(what, sizeof(what), "failed login %u of %u", i, n);
+		penalise(a, w, SOURCE_AUTHFAIL, what);
+	}
 }
 
 void
-admit_reaped(struct worker *w, int kind, int status)
+admit_reaped(struct admission *a, struct worker *w, enum wend kind,
+    int status)
 {
+	penalise_login(a, w);
 	if (w->session_id != 0) {
 		switch (kind) {
 		case WEND_SANDBOX:
-			admit_penalise(w, SOURCE_SANDBOX, "its worker broke "
-			    "the sandbox");
+			penalise(a, w, SOURCE_SANDBOX, "its worker broke the "
+			    "sandbox");
 			break;
 		case WEND_CRASH:
 			/*
@@ -601,19 +696,19 @@ admit_reaped(struct worker *w, int kind, int status)
 			 * itself: a memory limit is not an offence.
 			 */
 			if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
-				admit_penalise(w, SOURCE_CRASH, "its worker "
+				penalise(a, w, SOURCE_CRASH, "its worker "
 				    "crashed");
 			break;
 		case WEND_KILLED:
 			if (w->killed == WKILL_PROTOCOL)
-				admit_penalise(w, SOURCE_PROTOCOL, "its worker "
+				penalise(a, w, SOURCE_PROTOCOL, "its worker "
 				    "broke the protocol");
 			break;
 		default:
 			break;
 		}
 	}
-	admit_release(w->pool->d, &w->hold);
+	admit_release(a, &w->hold);
 }
 
 /* "at most 16" or "no limit". */
@@ -628,40 +723,41 @@ cap_words(unsigned cap, char *buf, size_t len)
 }
 
 const char *
-admit_quota(struct daemon *d, const struct admit_hold *h, const char *tenant,
-    char *buf, size_t len)
+admit_quota(struct admission *a, const struct admit_hold *h, char *buf,
+    size_t len)
 {
-	const struct sup_limits	*sl = config_tenant_sup(&d->cfg, tenant);
+	/* A line session's tenant is held from its accept; ssh: none yet. */
+	const struct sup_limits	*sl = config_tenant_sup(&a->ctx->cfg,
+				    h->tenant);
 	char			 name[INET6_ADDRSTRLEN + 8], cap[32];
 	size_t			 n;
 
 	buf[0] = '\0';
 	if (h->tenant[0] != '\0')
 		snprintf(buf, len, "sessions:     %u of tenant %s, %s (as this "
-		    "session began)\n", tenant_active(d->adm.tenants,
-		    h->tenant), h->tenant, cap_words(sl->sessions, cap,
-		    sizeof(cap)));
+		    "session began)\n", tenant_active(a->tenants, h->tenant),
+		    h->tenant, cap_words(sl->sessions, cap, sizeof(cap)));
 	n = strlen(buf);
 	cap_words(sl->sessions_per_source, cap, sizeof(cap));
 	if (!h->source)
 		snprintf(buf + n, len - n, "per source:   %s from one "
 		    "address\n", cap);
-	else if (source_exempt(d->sources, &h->key))
+	else if (source_exempt(a->sources, &h->key))
 		snprintf(buf + n, len - n, "per source:   %u from %s, not "
-		    "limited (source_exempt)\n", source_active(d->sources,
+		    "limited (source_exempt)\n", source_active(a->sources,
 		    &h->key), source_key_name(&h->key, name, sizeof(name)));
 	else
 		snprintf(buf + n, len - n, "per source:   %u from %s, %s (as "
-		    "this session began)\n", source_active(d->sources, &h->key),
+		    "this session began)\n", source_active(a->sources, &h->key),
 		    source_key_name(&h->key, name, sizeof(name)), cap);
 	return buf;
 }
 
 void
-admit_stats(struct daemon *d, int64_t now, struct source_stats *st)
+admit_stats(struct admission *a, int64_t now, struct source_stats *st)
 {
-	if (d->sources != NULL)
-		source_stats(d->sources, now, st);
+	if (a->sources != NULL)
+		source_stats(a->sources, now, st);
 	else
 		memset(st, 0, sizeof(*st));
 }

@@ -2,14 +2,12 @@
  * auth.c: ssh authentication on iridiumd's side (see auth.h).
  *
  * auth_decide() is the whole policy and touches nothing but its
- * arguments, so the unit tests hold it to every rule; auth_query() wraps
- * it for a live worker: the log lines (sshd's wording, so existing log
- * watchers understand them), the tenant's session limit (admit_login),
- * the reply, the tenant's statistics. Failed logins count toward the
- * source's penalty (admit_penalise) when the session ends without a
- * login, as OpenSSH's PerSourcePenalties "authfail" does, so that a user
- * whose agent offers three other keys before the right one is not
- * penalised for logging in.
+ * arguments, so the unit tests hold it to every rule; the `auth_query`
+ * handler wraps it for a live worker: the log lines (sshd's wording, so
+ * existing log watchers understand them), the tenant's session limit
+ * (admit_login), the reply, the tenant's statistics. Failed logins count
+ * toward the source's penalty when the session ends without a login
+ * (admit_reaped, from the attempts counted here).
  *
  * Host keys and authorized_keys are read here too, each with errors that
  * name the file (and line), so that `iridiumd -t`, the start and a reload
@@ -28,12 +26,10 @@
 #include "auth.h"
 #include "authkeys.h"
 #include "config.h"
-#include "daemon.h"
 #include "escape.h"
 #include "hostkey.h"
-#include "listener.h"
 #include "log.h"
-#include "pool.h"
+#include "wproc.h"
 
 /* sshd's key names (sshkey_type()), which its log lines carry. */
 static const struct {
@@ -159,25 +155,27 @@ split_peer(const char *peer, char *addr, size_t len, int *port)
 	addr[n] = '\0';
 }
 
-int
-auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
+/* An ssh worker's `auth_query`. */
+static int
+on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
     size_t whylen)
 {
-	struct daemon		*d = w->pool->d;
-	struct msg_auth_reply	 r;
-	struct auth_note	 note;
-	enum auth_verdict	 v;
-	char			 user[MSG_NAME_MAX * 4 + 1], addr[64];
-	char			 err[128], full[256];
-	int			 port;
-	bool			 capped = false;
+	struct auth			*a = arg;
+	const struct msg_auth_query	*q = &m->u.auth_query;
+	struct msg_auth_reply		 r;
+	struct auth_note		 note;
+	enum auth_verdict		 v;
+	char				 user[MSG_NAME_MAX * 4 + 1], addr[64];
+	char				 err[128], full[256];
+	int				 port;
+	bool				 capped = false;
 
-	if (strcmp(w->pool->lst->cfg.transport, "ssh") != 0) {
+	if (strcmp(w->lc->transport, "ssh") != 0) {
 		snprintf(why, whylen, "auth_query on a %s session",
-		    w->pool->lst->cfg.transport);
+		    w->lc->transport);
 		return -1;
 	}
-	v = auth_decide(&d->cfg, &d->authkeys, &w->auth, q, &r, &note);
+	v = auth_decide(&a->ctx->cfg, &a->keys, &w->auth, q, &r, &note);
 	if (v == AUTH_VIOLATION) {
 		strlcpy(why, note.why, whylen);
 		return -1;
@@ -186,7 +184,7 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 	split_peer(w->peer, addr, sizeof(addr), &port);
 	/* The login itself: the tenant may be at its session limit. */
 	if (v == AUTH_ACCEPTED && w->auth.authed &&
-	    admit_login(w, r.tenant, full, sizeof(full)) == -1) {
+	    admit_login(a->adm, w, r.tenant, full, sizeof(full)) == -1) {
 		w->auth.authed = false;
 		memset(&r, 0, sizeof(r));
 		/* The client is told why; the worker ends the session. */
@@ -218,7 +216,7 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 	if (capped) {
 		/* Not the client's fault: no failure. Should the worker go
 		 * on regardless, the shutdown ends it. */
-		wproc_shutdown(w, w->pool->cfg.grace, full);
+		wproc_shutdown(w, w->pc->grace, full);
 		return 0;
 	}
 	if (v == AUTH_ACCEPTED && w->auth.authed) {
@@ -227,7 +225,7 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 		if (r.limits.cpu != 0 && (w->cpu_limit == 0 ||
 		    r.limits.cpu < w->cpu_limit))
 			w->cpu_limit = r.limits.cpu;
-		daemon_tenant_accepted(d, w->tenant);
+		admit_tenant_accepted(a->adm, w->tenant);
 		log_info("session %lld: accepted publickey for %s from %s port "
 		    "%d ssh: %s %s", (long long)w->session_id, w->tenant, addr,
 		    port, w->auth.keyname, w->auth.fingerprint);
@@ -236,31 +234,25 @@ auth_query(struct worker *w, const struct msg_auth_query *q, char *why,
 }
 
 void
-auth_session_end(struct worker *w)
+auth_init(struct auth *a, struct ctx *ctx, struct admission *adm)
 {
-	uint64_t	 grace = w->pool->d->cfg.limits.login_grace;
-	char		 what[64];
-	unsigned	 i, n = w->auth.failures;
-	bool		 timed_out;
+	memset(a, 0, sizeof(*a));
+	a->ctx = ctx;
+	a->adm = adm;
+	authkeys_init(&a->keys);
+}
 
-	if (w->session_id == 0 || w->auth.authed || w->auth.capped ||
-	    strcmp(w->pool->lst->cfg.transport, "ssh") != 0)
-		return;
-	/*
-	 * The grace time, as measured here: the worker's word is not
-	 * needed for it, nor can a worker's claim of failures (which are
-	 * cheaper) buy it off. A session cut for no login without a
-	 * refused attempt counts as one too.
-	 */
-	timed_out = grace != 0 && ev_now_ms() - w->busy_ms >=
-	    (int64_t)grace * 1000;
-	if (timed_out || (n == 0 && w->ended &&
-	    strcmp(w->end_reason, "auth") == 0))
-		admit_penalise(w, SOURCE_GRACE, "no login");
-	for (i = 1; i <= n; i++) {
-		snprintf(what, sizeof(what), "failed login %u of %u", i, n);
-		admit_penalise(w, SOURCE_AUTHFAIL, what);
-	}
+void
+auth_free(struct auth *a)
+{
+	authkeys_free(&a->keys);
+	auth_hostkeys_free(a);
+}
+
+void
+auth_register(struct auth *a, struct workers *wk)
+{
+	wproc_handle(wk, MSG_AUTH_QUERY, on_auth_query, a);
 }
 
 /* --- the keys ------------------------------------------------------------- */
@@ -344,17 +336,17 @@ auth_keys_load(const struct config *c, struct authkeys *keys,
 }
 
 void
-auth_hostkeys_free(struct daemon *d)
+auth_hostkeys_free(struct auth *a)
 {
 	size_t	 i;
 
-	for (i = 0; i < d->nhostkeys; i++)
-		hostkey_free(&d->hostkeys[i]);
-	d->nhostkeys = 0;
-	if (d->hostkey_text != NULL) {
-		explicit_bzero(d->hostkey_text, strlen(d->hostkey_text));
-		free(d->hostkey_text);
-		d->hostkey_text = NULL;
+	for (i = 0; i < a->nhostkeys; i++)
+		hostkey_free(&a->hostkeys[i]);
+	a->nhostkeys = 0;
+	if (a->hostkey_text != NULL) {
+		explicit_bzero(a->hostkey_text, strlen(a->hostkey_text));
+		free(a->hostkey_text);
+		a->hostkey_text = NULL;
 	}
 }
 
@@ -391,7 +383,7 @@ check_hostkey_algos(const struct config *c, const struct hostkey *keys,
 }
 
 unsigned
-auth_hostkeys_load(struct daemon *d, const struct config *c,
+auth_hostkeys_load(struct auth *a, const struct config *c,
     struct cfg_errors *e)
 {
 	struct hostkey	*k;
@@ -401,41 +393,41 @@ auth_hostkeys_load(struct daemon *d, const struct config *c,
 
 	if (!auth_config_has_ssh(c))
 		return 0;
-	if (d->nhostkeys > 0) {
+	if (a->nhostkeys > 0) {
 		/* Kept (host_key needs a restart): the lists may change. */
-		check_hostkey_algos(c, d->hostkeys, d->nhostkeys, e);
+		check_hostkey_algos(c, a->hostkeys, a->nhostkeys, e);
 		return e->nerrors - before;
 	}
 	if (c->host_key.n == 0) {
 		if (state_dir(c, err, sizeof(err)) == -1 ||
-		    hostkey_ensure(&d->hostkeys[0], c->state_dir, err,
+		    hostkey_ensure(&a->hostkeys[0], c->state_dir, err,
 		    sizeof(err)) == -1)
 			cfg_error(e, NULL, 0, "ssh host key: %s", err);
 		else
-			d->nhostkeys = 1;
+			a->nhostkeys = 1;
 	}
 	for (i = 0; i < c->host_key.n; i++) {
 		if (resolve(c, c->host_key.v[i], path, sizeof(path)) == -1)
 			cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: "
 			    "%s: path too long", c->host_key.v[i]);
-		else if (hostkey_load(&d->hostkeys[d->nhostkeys], path, err,
+		else if (hostkey_load(&a->hostkeys[a->nhostkeys], path, err,
 		    sizeof(err)) == -1)
 			cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: "
 			    "%s", err);
 		else
-			d->nhostkeys++;
+			a->nhostkeys++;
 	}
-	if (e->nerrors == before && (d->hostkey_text = hostkey_hello(
-	    d->hostkeys, d->nhostkeys, err, sizeof(err))) == NULL)
+	if (e->nerrors == before && (a->hostkey_text = hostkey_hello(
+	    a->hostkeys, a->nhostkeys, err, sizeof(err))) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] host_key: %s", err);
 	if (e->nerrors == before)
-		check_hostkey_algos(c, d->hostkeys, d->nhostkeys, e);
+		check_hostkey_algos(c, a->hostkeys, a->nhostkeys, e);
 	if (e->nerrors != before) {
-		auth_hostkeys_free(d);
+		auth_hostkeys_free(a);
 		return e->nerrors - before;
 	}
-	for (i = 0; i < d->nhostkeys; i++) {
-		k = &d->hostkeys[i];
+	for (i = 0; i < a->nhostkeys; i++) {
+		k = &a->hostkeys[i];
 		log_info("ssh host key %s %s %s%s", auth_keyname(k->type) !=
 		    NULL ? auth_keyname(k->type) : k->type, k->fingerprint,
 		    k->path, k->generated ? " (generated now)" : "");

@@ -1,6 +1,5 @@
 /*
- * auth.h: ssh authentication on iridiumd's side (../shared/DESIGN.md,
- * "Processes" and "Sessions"; issue 7).
+ * auth.h: ssh authentication on iridiumd's side.
  *
  * OpenSSH's monitor pattern: an ssh worker holds the client connection
  * and checks its signatures; the supervisor holds the keys and decides.
@@ -10,10 +9,13 @@
  * with the tenant's limits, or a refusal that reads the same whether the
  * user is unknown or the key wrong. The supervisor keeps its own count of
  * each session's attempts and its own record of who logged in with which
- * key: nothing a worker says about itself is shown as fact.
+ * key (struct auth_state, in the worker record: wproc.h): nothing a
+ * worker says about itself is shown as fact.
  *
- * Also here: the host keys ssh workers get in `hello`, and the
- * authorized_keys tables, both read by the supervisor only.
+ * It owns struct auth: the host keys ssh workers get in `hello`, and the
+ * authorized_keys tables, both read by the supervisor only. It handles
+ * the workers' `auth_query` (auth_register); a login it accepts is then
+ * held to the tenant's session limit by admit.c.
  */
 #ifndef IRIDIUM_AUTH_H
 #define IRIDIUM_AUTH_H
@@ -21,27 +23,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "admit.h"
 #include "authkeys.h"
 #include "config.h"
+#include "ctx.h"
+#include "hostkey.h"
 #include "msg.h"
+#include "wproc.h"
 
-#define AUTH_MAX_TRIES		6	/* refused keys per session */
+/* AUTH_MAX_TRIES and struct auth_state are in wproc.h. */
 /* auth_query messages per session: a probe and a signature per try. */
 #define AUTH_MAX_QUERIES	(2 * AUTH_MAX_TRIES)
-#define AUTH_KEYNAME_MAX	16	/* "ED25519-SK" */
 
-struct daemon;
-struct worker;
-
-/* One session's login, as the supervisor decided it. */
-struct auth_state {
-	bool		 authed;	/* a signed key was accepted */
-	unsigned	 queries;
-	unsigned	 failures;	/* refused attempts, any method */
-	char		 user[MSG_NAME_MAX + 1];	/* the first asked for */
-	bool		 capped;	/* refused for the tenant's limit */
-	char		 keyname[AUTH_KEYNAME_MAX];	/* "ED25519" */
-	char		 fingerprint[AUTHKEYS_FPR_MAX];	/* "SHA256:..." */
+struct auth {
+	struct ctx	*ctx;
+	struct admission *adm;		/* the tenant's session limit */
+	/* loaded with the first ssh listener, kept */
+	struct hostkey	 hostkeys[CONFIG_MAX_HOSTKEYS];
+	size_t		 nhostkeys;
+	char		*hostkey_text;	/* hello's hostkey; NULL: none */
+	struct authkeys	 keys;		/* every tenant's, swapped on reload */
 };
 
 enum auth_verdict {
@@ -73,15 +74,14 @@ enum auth_verdict auth_decide(const struct config *, const struct authkeys *,
 /* sshd's name for a key type: "ED25519", "ECDSA", "RSA"; NULL if none. */
 const char	*auth_keyname(const char *keytype);
 
+void		 auth_init(struct auth *, struct ctx *, struct admission *);
+/* Free the host keys and the authorized_keys tables. */
+void		 auth_free(struct auth *);
 /*
- * Answer an ssh worker's `auth_query` (wproc.c calls this): decide, log,
- * reply with MSG_DONTWAIT. -1 with why when the query breaks the
- * protocol (the caller kills the worker).
+ * Answer the workers' `auth_query`: decide, log, reply with
+ * MSG_DONTWAIT; a query that breaks the protocol kills the worker.
  */
-int		 auth_query(struct worker *, const struct msg_auth_query *,
-		    char *why, size_t whylen);
-/* A session ended: penalise its source if it never logged in. */
-void		 auth_session_end(struct worker *);
+void		 auth_register(struct auth *, struct workers *);
 
 /*
  * Every tenant's authorized_keys into keys (empty first). A file that
@@ -96,9 +96,9 @@ unsigned	 auth_keys_load(const struct config *, struct authkeys *keys,
  * host_key's files, or the state directory's ed25519 key (generated on
  * first start). Logs each fingerprint. Returns the number of errors.
  */
-unsigned	 auth_hostkeys_load(struct daemon *, const struct config *,
+unsigned	 auth_hostkeys_load(struct auth *, const struct config *,
 		    struct cfg_errors *errs);
-void		 auth_hostkeys_free(struct daemon *);
+void		 auth_hostkeys_free(struct auth *);
 /* iridiumd -t: read every authorized_keys and host_key file, keep none. */
 void		 auth_check(const struct config *, struct cfg_errors *errs);
 /* Whether cfg has a listener with transport ssh. */

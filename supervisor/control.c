@@ -30,11 +30,7 @@
 
 #include "buf.h"
 #include "control.h"
-#include "daemon.h"
-#include "escape.h"
 #include "log.h"
-#include "pool.h"
-#include "status.h"
 
 #define READ_CHUNK		16384
 #define READS_PER_WAKEUP	8
@@ -57,7 +53,9 @@ struct ctl_client {
 TAILQ_HEAD(ctl_client_list, ctl_client);
 
 struct control {
-	struct daemon	*d;
+	struct evloop	*loop;
+	const struct control_ops *ops;
+	void		*arg;		/* the ops' */
 	int		 fd;
 	struct ev	 ev;
 	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -79,7 +77,7 @@ client_close(struct ctl_client *c)
 {
 	struct control	*ctl = c->ctl;
 
-	ev_del(&ctl->d->loop, &c->ev);
+	ev_del(ctl->loop, &c->ev);
 	close(c->fd);
 	c->fd = -1;
 	buf_free(&c->in);
@@ -174,70 +172,59 @@ lines_array(const struct buf *b)
 static int
 do_kill(struct ctl_client *c, int64_t id)
 {
-	struct daemon	*d = c->ctl->d;
-	struct worker	*w;
-	json_t		*o;
+	struct control		*ctl = c->ctl;
+	struct control_killed	 k;
+	char			 why[256];
+	json_t			*o;
 
-	if ((w = daemon_find_session(d, id)) == NULL)
-		return reply_error(c, "no session %lld", (long long)id);
-	if (w->ended || w->state != WS_BUSY || w->killed != WKILL_NONE)
-		return reply_error(c, "session %lld is already ending",
-		    (long long)id);
-	log_info("control: uid %u: kill session %lld", (unsigned)c->uid,
-	    (long long)id);
-	wproc_end_session(w);
+	if (ctl->ops->kill(ctl->arg, (unsigned)c->uid, id, &k, why,
+	    sizeof(why)) == -1)
+		return reply_error(c, "%s", why);
 	if ((o = reply_new(true)) == NULL)
 		return -1;
 	json_object_set_new(o, "session", json_integer(id));
-	json_object_set_new(o, "pid", json_integer(w->pid));
-	json_object_set_new(o, "grace", json_integer(w->pool->cfg.grace));
+	json_object_set_new(o, "pid", json_integer(k.pid));
+	json_object_set_new(o, "grace", json_integer(k.grace));
 	return reply_send(c, o);
 }
 
 static int
 do_reload(struct ctl_client *c)
 {
-	struct daemon		*d = c->ctl->d;
-	struct cfg_errors	 errs;
-	struct buf		 changes;
-	json_t			*o;
+	struct control		*ctl = c->ctl;
+	struct control_reloaded	 r;
+	json_t			*o = NULL;
 	int			 rc;
 
-	if (d->stopping)
-		return reply_error(c, "iridiumd is shutting down");
-	if (d->cfgpath[0] == '\0')
-		return reply_error(c, "iridiumd was started without a "
-		    "configuration file (-f): nothing to reload");
-	log_info("control: uid %u: reload", (unsigned)c->uid);
-	cfg_errors_init(&errs);
-	buf_init(&changes, 0);
-	if (daemon_reload(d, &changes, &errs) == 0) {
-		o = reply_new(true);
-		if (o != NULL) {
+	memset(&r, 0, sizeof(r));
+	cfg_errors_init(&r.errs);
+	buf_init(&r.changes, 0);
+	switch (ctl->ops->reload(ctl->arg, (unsigned)c->uid, &r)) {
+	case CONTROL_RELOADED:
+		if ((o = reply_new(true)) != NULL) {
 			json_object_set_new(o, "generation",
-			    json_integer(d->generation));
+			    json_integer(r.generation));
 			json_object_set_new(o, "changes",
-			    lines_array(&changes));
+			    lines_array(&r.changes));
 			json_object_set_new(o, "warnings",
-			    lines_array(&errs.warnings));
+			    lines_array(&r.errs.warnings));
 		}
-	} else {
-		char	 msg[CONFIG_PATHLEN + 128];
-
-		snprintf(msg, sizeof(msg), "reload failed: %u error%s in %s; "
-		    "still running configuration generation %u",
-		    errs.nerrors, errs.nerrors == 1 ? "" : "s", d->cfgpath,
-		    d->generation);
-		o = reply_new(false);
-		if (o != NULL) {
-			json_object_set_new(o, "error", json_string(msg));
+		rc = reply_send(c, o);
+		break;
+	case CONTROL_RELOAD_FAILED:
+		if ((o = reply_new(false)) != NULL) {
+			json_object_set_new(o, "error", json_string(r.why));
 			json_object_set_new(o, "errors",
-			    lines_array(&errs.errors));
+			    lines_array(&r.errs.errors));
 		}
+		rc = reply_send(c, o);
+		break;
+	default:
+		rc = reply_error(c, "%s", r.why);
+		break;
 	}
-	rc = reply_send(c, o);
-	buf_free(&changes);
-	cfg_errors_free(&errs);
+	buf_free(&r.changes);
+	cfg_errors_free(&r.errs);
 	return rc;
 }
 
@@ -259,13 +246,14 @@ handle(struct ctl_client *c, const char *line, size_t len)
 	case CTL_STATUS:
 		if ((o = reply_new(true)) == NULL)
 			return -1;
-		json_object_set_new(o, "status", status_document(c->ctl->d));
+		json_object_set_new(o, "status", c->ctl->ops->status(
+		    c->ctl->arg));
 		return reply_send(c, o);
 	case CTL_SESSIONS:
 		if ((o = reply_new(true)) == NULL)
 			return -1;
-		json_object_set_new(o, "sessions",
-		    status_sessions(c->ctl->d));
+		json_object_set_new(o, "sessions", c->ctl->ops->sessions(
+		    c->ctl->arg));
 		return reply_send(c, o);
 	case CTL_KILL:
 		return do_kill(c, req.session);
@@ -285,7 +273,7 @@ client_events(struct ctl_client *c)
 
 	if (c->out.len == 0 && c->eof)
 		want = 0;
-	if (ev_mod(&c->ctl->d->loop, &c->ev, want) == -1)
+	if (ev_mod(c->ctl->loop, &c->ev, want) == -1)
 		log_warn("control: epoll");
 }
 
@@ -504,7 +492,7 @@ admit(struct control *ctl, int fd)
 	buf_init(&c->out, CTL_OUT_MAX);
 	c->deadline_ms = ev_now_ms() + CTL_TIMEOUT_MS;
 	ev_set(&c->ev, fd, client_cb, c);
-	if (ev_add(&ctl->d->loop, &c->ev, EPOLLIN) == -1) {
+	if (ev_add(ctl->loop, &c->ev, EPOLLIN) == -1) {
 		log_warn("control: epoll");
 		close(fd);
 		free(c);
@@ -533,7 +521,7 @@ accept_cb(struct ev *e, uint32_t events)
 			/* Out of fds: stop asking for a second, or we spin. */
 			log_warn("control: accept; pausing for %dms",
 			    PAUSE_MS);
-			ev_del(&ctl->d->loop, &ctl->ev);
+			ev_del(ctl->loop, &ctl->ev);
 			ctl->paused_until_ms = ev_now_ms() + PAUSE_MS;
 			return;
 		}
@@ -549,7 +537,7 @@ control_tick(struct control *ctl, int64_t now)
 	bury(ctl);
 	if (ctl->paused_until_ms != 0 && now >= ctl->paused_until_ms) {
 		ctl->paused_until_ms = 0;
-		if (ev_add(&ctl->d->loop, &ctl->ev, EPOLLIN) == -1)
+		if (ev_add(ctl->loop, &ctl->ev, EPOLLIN) == -1)
 			log_warn("control: epoll");
 	}
 	TAILQ_FOREACH_SAFE(c, &ctl->clients, entry, tmp) {
@@ -656,8 +644,8 @@ probe(const struct sockaddr_un *sun, char *err, size_t errlen)
 }
 
 struct control *
-control_open(struct daemon *d, const char *path, const char *group,
-    char *err, size_t errlen)
+control_open(struct evloop *loop, const char *path, const char *group,
+    const struct control_ops *ops, void *arg, char *err, size_t errlen)
 {
 	struct control		*ctl;
 	struct sockaddr_un	 sun;
@@ -679,7 +667,9 @@ control_open(struct daemon *d, const char *path, const char *group,
 		snprintf(err, errlen, "control: %s", strerror(errno));
 		return NULL;
 	}
-	ctl->d = d;
+	ctl->loop = loop;
+	ctl->ops = ops;
+	ctl->arg = arg;
 	ctl->fd = -1;
 	TAILQ_INIT(&ctl->clients);
 	TAILQ_INIT(&ctl->dead);
@@ -718,7 +708,7 @@ control_open(struct daemon *d, const char *path, const char *group,
 		return NULL;
 	}
 	ev_set(&ctl->ev, fd, accept_cb, ctl);
-	if (ev_add(&d->loop, &ctl->ev, EPOLLIN) == -1) {
+	if (ev_add(loop, &ctl->ev, EPOLLIN) == -1) {
 		snprintf(err, errlen, "control socket: epoll: %s",
 		    strerror(errno));
 		control_close(ctl);
@@ -741,7 +731,7 @@ control_close(struct control *ctl)
 		client_close(c);
 	bury(ctl);
 	if (ctl->fd != -1) {
-		ev_del(&ctl->d->loop, &ctl->ev);
+		ev_del(ctl->loop, &ctl->ev);
 		close(ctl->fd);
 		/* Only our own socket: another may have replaced it. */
 		if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&

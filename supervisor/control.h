@@ -8,6 +8,11 @@
  * or one longer than CTL_LINE_MAX is answered when possible, and that
  * client alone is dropped; an unknown command is answered and the client
  * may go on.
+ *
+ * It knows the socket and its clients only: what each command does is
+ * the daemon's, given at control_open() as a table of operations
+ * (struct control_ops), so the control socket sits below everything it
+ * drives.
  */
 #ifndef IRIDIUM_CONTROL_H
 #define IRIDIUM_CONTROL_H
@@ -15,7 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
 #include "ctl.h"
+#include "ev.h"
 
 #define CTL_OUT_MAX		(16 << 20)	/* bytes queued for a client */
 #define CTL_PER_UID		4		/* connections per uid */
@@ -23,15 +33,49 @@
 #define CTL_TIMEOUT_MS		10000		/* for a request to arrive */
 
 struct control;
-struct daemon;
+
+/* What `kill` did: the session's worker and the grace it was given. */
+struct control_killed {
+	int64_t		 pid;
+	unsigned	 grace;
+};
+
+/* What `reload` did. */
+enum control_reload {
+	CONTROL_RELOADED,	/* generation, changes, errs' warnings */
+	CONTROL_RELOAD_FAILED,	/* why, and errs' errors */
+	CONTROL_RELOAD_REFUSED,	/* why alone: nothing was read */
+};
+
+struct control_reloaded {
+	unsigned	 generation;	/* running now */
+	struct buf	 changes;	/* one line each */
+	struct cfg_errors errs;
+	char		 why[CONFIG_PATHLEN + 128];
+};
 
 /*
- * Create the socket at path (group admin_group unless empty). Refuses
- * when another daemon answers there; a stale socket is replaced. NULL
- * with err on failure.
+ * The commands, done by the daemon for a client of uid (arg is the one
+ * given with them). status and sessions return a new document, or NULL;
+ * kill returns 0 with what it did, or -1 with why for the client.
  */
-struct control	*control_open(struct daemon *, const char *path,
-		    const char *admin_group, char *err, size_t errlen);
+struct control_ops {
+	json_t	*(*status)(void *arg);
+	json_t	*(*sessions)(void *arg);
+	int	 (*kill)(void *arg, unsigned uid, int64_t session,
+		    struct control_killed *, char *why, size_t whylen);
+	enum control_reload (*reload)(void *arg, unsigned uid,
+		    struct control_reloaded *);
+};
+
+/*
+ * Create the socket at path (group admin_group unless empty), served
+ * from loop with ops. Refuses when another daemon answers there; a stale
+ * socket is replaced. NULL with err on failure.
+ */
+struct control	*control_open(struct evloop *loop, const char *path,
+		    const char *admin_group, const struct control_ops *ops,
+		    void *arg, char *err, size_t errlen);
 /* Close every client and the socket, and remove it. */
 void		 control_close(struct control *);
 /* Drop clients past their timeout. */

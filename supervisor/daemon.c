@@ -1,5 +1,61 @@
 /*
- * daemon.c: iridiumd's context and its one event loop (see daemon.h).
+ * daemon.c: iridiumd's start-up, its one event loop, its shutdown, and
+ * what the control socket's commands do (see daemon.h); reload.c is the
+ * rest of this module.
+ *
+ * How the supervisor stacks, each floor using only the floors below it:
+ *
+ *   iridiumd.c        main: the flags and the configuration, then this
+ *   daemon.c reload.c the loop: signals, the tick, start-up, shutdown,
+ *                     the control commands, the configuration re-read
+ *   statusdoc.c       the status document, read from the floors below
+ *   listener.c        accept; admission's verdict; the connection to its
+ *                     listener's pool
+ *   pool.c            a listener's workers and waiting connections: how
+ *                     many workers, which one takes a connection; the
+ *                     owner of every worker's life
+ *   auth.c            ssh logins: keys, `auth_query`
+ *   admit.c           the supervisor's limits: verdicts on connections,
+ *                     PROXY clients and logins; penalties
+ *   wproc.c           one worker process: its start, the messages to it,
+ *   wproc_chan.c      its channel (every message read and validated, then
+ *                     dispatched), pings, kill and end
+ *   spawner.c         the helper process that starts worker programs
+ *   control.c         the control socket and its clients
+ *   ctx.h             what every floor reads: the configuration, the
+ *                     loop, the generation, session ids
+ *   config*.c         the configuration: its keys, file, checks
+ *   ev.c source.c tenant.c uidpool.c authkeys.c hostkey.c notify.c
+ *   sockact.c staticlibs.c   the tools at the bottom, which know
+ *                     nothing of the floors above them
+ *
+ * A module calls down into what it uses; nothing calls up. What has to
+ * go up is a return value, or goes through a callback that the module
+ * above registered:
+ *
+ *   - Decisions return verdicts. admit_accept() says pass, refuse (with
+ *     the line for the client) or drop, and the listener acts on it;
+ *     pool_take() says whether a connection could be taken or must be
+ *     refused; a message handler says whether the worker broke a rule,
+ *     and wproc kills it if so.
+ *   - wproc reads and checks every message a worker sends, takes in what
+ *     concerns the worker's own life (ready, status, log, ping, pong,
+ *     session_end), then calls the handler that the message's owner
+ *     registered at start-up (wproc_handle): pool.c `ready` and `pong`,
+ *     admit.c `status` and `peer`, auth.c `auth_query`, statusdoc.c
+ *     `negotiated`. A worker's life events (its state, a program that
+ *     never started, a connection it never took, its end) go to its
+ *     owner, pool.c, through struct wproc_owner.
+ *   - The spawner answers through the callback given to it
+ *     (wproc_spawned); the control socket runs the commands through the
+ *     table of operations given to it (ctl_ops, below).
+ *
+ * A connection's way: accept (listener.c) -> admit_accept -> pool_take ->
+ * wproc_session (the fd goes to an idle worker with `session`, or the
+ * connection waits in the queue) -> the worker's first `status` (the
+ * hand-off is done; admit.c: a line session is under way) -> ... -> the
+ * worker is reaped: wproc.c logs the session's end, pool.c counts it,
+ * admit.c applies penalties and gives its holds back.
  *
  * Signals arrive through a signalfd (blocked otherwise), time through a
  * 1-second timerfd: no work ever happens in a signal handler. The loop
@@ -33,10 +89,10 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
-#include "source.h"
 #include "spawner.h"
-#include "sshalgo.h"
+#include "statusdoc.h"
 #include "version.h"
+#include "wproc.h"
 
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -46,66 +102,6 @@
 #define DAEMON_SANITIZED	1
 #endif
 #endif
-
-int64_t
-daemon_next_session(struct daemon *d)
-{
-	return ++d->session_seq;
-}
-
-void
-daemon_negotiated(struct daemon *d, const struct msg_negotiated *n)
-{
-	int	 i;
-
-	/* The message table let only known names through. */
-	if ((i = sshalgo_index(SSHALGO_KIND_KEX, n->kex,
-	    strlen(n->kex))) >= 0)
-		d->by_kex[i]++;
-	if ((i = sshalgo_index(SSHALGO_KIND_CIPHER, n->cipher,
-	    strlen(n->cipher))) >= 0)
-		d->by_cipher[i]++;
-}
-
-void
-daemon_tenant_accepted(struct daemon *d, const char *tenant)
-{
-	struct tenant_stat	*t;
-	size_t			 i;
-
-	for (i = 0; i < d->ntenants; i++) {
-		if (strcmp(d->tenants[i].name, tenant) == 0) {
-			d->tenants[i].accepted++;
-			return;
-		}
-	}
-	/* Tenants come from the config, so this stays small. */
-	if (d->ntenants == DAEMON_MAX_TENANT_STATS)
-		return;
-	if ((t = reallocarray(d->tenants, d->ntenants + 1,
-	    sizeof(*t))) == NULL) {
-		log_warn("tenant statistics");
-		return;
-	}
-	d->tenants = t;
-	t = &d->tenants[d->ntenants++];
-	memset(t, 0, sizeof(*t));
-	strlcpy(t->name, tenant, sizeof(t->name));
-	t->accepted = 1;
-}
-
-struct worker *
-daemon_find_session(struct daemon *d, int64_t id)
-{
-	struct listener	*l;
-	struct worker	*w;
-
-	TAILQ_FOREACH(l, &d->listeners, entry)
-		TAILQ_FOREACH(w, &l->pool.workers, entry)
-			if (w->session_id == id && !w->reaped)
-				return w;
-	return NULL;
-}
 
 bool
 daemon_worker_stderr(const struct config *cfg)
@@ -118,15 +114,17 @@ daemon_worker_stderr(const struct config *cfg)
 #endif
 }
 
+/* The live worker of pid (when not 0), or serving session, or NULL. */
 static struct worker *
-find_worker(struct daemon *d, pid_t pid)
+find_worker(struct daemon *d, pid_t pid, int64_t session)
 {
 	struct listener	*l;
 	struct worker	*w;
 
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		TAILQ_FOREACH(w, &l->pool.workers, entry)
-			if (w->pid == pid)
+			if (!w->reaped && (pid != 0 ? w->pid == pid :
+			    w->session_id == session))
 				return w;
 	return NULL;
 }
@@ -142,6 +140,79 @@ count_workers(struct daemon *d)
 	return n;
 }
 
+/* --- what the control socket's commands do (control.h) ----------------- */
+
+static json_t *
+ctl_status(void *arg)
+{
+	struct daemon	*d = arg;
+
+	return status_document(&d->status);
+}
+
+static json_t *
+ctl_sessions(void *arg)
+{
+	struct daemon	*d = arg;
+
+	return status_sessions(&d->status);
+}
+
+static int
+ctl_kill(void *arg, unsigned uid, int64_t id, struct control_killed *k,
+    char *why, size_t whylen)
+{
+	struct daemon	*d = arg;
+	struct worker	*w;
+
+	if ((w = find_worker(d, 0, id)) == NULL) {
+		snprintf(why, whylen, "no session %lld", (long long)id);
+		return -1;
+	}
+	if (w->ended || w->state != WS_BUSY || w->killed != WKILL_NONE) {
+		snprintf(why, whylen, "session %lld is already ending",
+		    (long long)id);
+		return -1;
+	}
+	log_info("control: uid %u: kill session %lld", uid, (long long)id);
+	wproc_end_session(w);
+	k->pid = w->pid;
+	k->grace = w->pc->grace;
+	return 0;
+}
+
+static enum control_reload
+ctl_reload(void *arg, unsigned uid, struct control_reloaded *r)
+{
+	struct daemon	*d = arg;
+
+	if (d->ctx.stopping) {
+		strlcpy(r->why, "iridiumd is shutting down", sizeof(r->why));
+		return CONTROL_RELOAD_REFUSED;
+	}
+	if (d->ctx.cfgpath[0] == '\0') {
+		strlcpy(r->why, "iridiumd was started without a configuration "
+		    "file (-f): nothing to reload", sizeof(r->why));
+		return CONTROL_RELOAD_REFUSED;
+	}
+	log_info("control: uid %u: reload", uid);
+	if (daemon_reload(d, &r->changes, &r->errs) == 0) {
+		r->generation = d->ctx.generation;
+		return CONTROL_RELOADED;
+	}
+	snprintf(r->why, sizeof(r->why), "reload failed: %u error%s in %s; "
+	    "still running configuration generation %u", r->errs.nerrors,
+	    r->errs.nerrors == 1 ? "" : "s", d->ctx.cfgpath, d->ctx.generation);
+	return CONTROL_RELOAD_FAILED;
+}
+
+static const struct control_ops ctl_ops = {
+	.status = ctl_status,
+	.sessions = ctl_sessions,
+	.kill = ctl_kill,
+	.reload = ctl_reload,
+};
+
 static void
 reap(struct daemon *d)
 {
@@ -152,8 +223,8 @@ reap(struct daemon *d)
 
 	/* With its CPU time: a CPU limit's SIGKILL is told from others. */
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
-		if ((w = find_worker(d, pid)) == NULL) {
-			if (!spawner_reaped(d, pid, status, &ru))
+		if ((w = find_worker(d, pid, 0)) == NULL) {
+			if (!spawner_reaped(&d->spawner, pid, status, &ru))
 				log_debug("reaped unknown child %d",
 				    (int)pid);
 			continue;
@@ -170,9 +241,9 @@ begin_shutdown(struct daemon *d, const char *why)
 	struct listener	*l;
 	unsigned	 grace = 0, n;
 
-	if (d->stopping)
+	if (d->ctx.stopping)
 		return;
-	d->stopping = true;
+	d->ctx.stopping = true;
 	(void)notify_stopping(&d->notify);
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		if (l->pool.cfg.grace > grace)
@@ -193,13 +264,13 @@ hup(struct daemon *d)
 	struct cfg_errors	 errs;
 	struct buf		 changes;
 
-	if (d->stopping)
+	if (d->ctx.stopping)
 		return;
-	if (d->cfgpath[0] == '\0') {
+	if (d->ctx.cfgpath[0] == '\0') {
 		log_notice("SIGHUP: no configuration file (-f) to reload");
 		return;
 	}
-	log_info("SIGHUP: reloading %s", d->cfgpath);
+	log_info("SIGHUP: reloading %s", d->ctx.cfgpath);
 	(void)notify_reloading(&d->notify);
 	cfg_errors_init(&errs);
 	buf_init(&changes, 0);
@@ -230,20 +301,21 @@ notify_summary(struct daemon *d)
 	}
 	snprintf(line, sizeof(line), "%u session%s, %u idle worker%s%s",
 	    busy, busy == 1 ? "" : "s", idle, idle == 1 ? "" : "s",
-	    d->stopping ? ", shutting down" : "");
+	    d->ctx.stopping ? ", shutting down" : "");
 	if (queued > 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 		    ", %u waiting", queued);
 	(void)notify_status(&d->notify, line);
 }
 
-void
-daemon_check_ready(struct daemon *d)
+/* A worker became ready: tell systemd once every pool is full. */
+static void
+check_ready(struct daemon *d)
 {
 	struct listener	*l;
 	unsigned	 want;
 
-	if (d->ready_sent || d->stopping)
+	if (d->ready_sent || d->ctx.stopping)
 		return;
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		want = l->pool.cfg.min_spare < l->pool.cfg.max_workers ?
@@ -306,14 +378,14 @@ tick_cb(struct ev *e, uint32_t events)
 	if (read(d->tickfd, &expirations, sizeof(expirations)) == -1 &&
 	    errno != EAGAIN)
 		log_warn("read timerfd");
-	spawner_tick(d, now);
+	spawner_tick(&d->spawner, now);
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_tick(l, now);
 	daemon_reap_listeners(d);
-	admit_tick(d, now);
+	admit_tick(&d->adm, now);
 	if (d->ctl != NULL)
 		control_tick(d->ctl, now);
-	daemon_check_ready(d);
+	check_ready(d);
 	notify_summary(d);
 	/* Only a loop that still turns says it is alive. */
 	(void)notify_watchdog(&d->notify, now);
@@ -327,61 +399,63 @@ tick_cb(struct ev *e, uint32_t events)
 static int
 setup_identity(struct daemon *d, char *err, size_t errlen)
 {
-	const struct uid_range	*r = &d->cfg.worker_uids;
+	struct workers		*wk = &d->workers;
+	const struct config	*cfg = &d->ctx.cfg;
+	const struct uid_range	*r = &cfg->worker_uids;
 	struct passwd		*pw = NULL;
 	struct stat		 st;
 	DIR			*dir;
 
-	d->uid = d->gid = -1;
-	d->chroot[0] = '\0';
+	wk->uid = wk->gid = -1;
+	wk->chroot[0] = '\0';
 	if (geteuid() != 0) {
 		log_info("not running as root: workers keep uid %d and no "
 		    "chroot (development mode)", (int)geteuid());
 		return 0;
 	}
 	if (r->first != 0) {
-		if (uidpool_init(&d->uids, r->first, r->last) == -1) {
+		if (uidpool_init(&wk->uids, r->first, r->last) == -1) {
 			snprintf(err, errlen, "worker uids: out of memory");
 			return -1;
 		}
-	} else if ((pw = getpwnam(d->cfg.user)) == NULL) {
+	} else if ((pw = getpwnam(cfg->user)) == NULL) {
 		snprintf(err, errlen, "no user %s for the workers (create it, "
-		    "or set worker_uids)", d->cfg.user);
+		    "or set worker_uids)", cfg->user);
 		return -1;
 	} else if (pw->pw_uid == 0 || pw->pw_gid == 0) {
 		snprintf(err, errlen, "user %s has uid or gid 0: workers must "
 		    "not run as root", pw->pw_name);
 		return -1;
 	} else {
-		d->uid = pw->pw_uid;
-		d->gid = pw->pw_gid;
+		wk->uid = pw->pw_uid;
+		wk->gid = pw->pw_gid;
 	}
 
-	if (d->cfg.chroot[0] != '\0')
-		strlcpy(d->chroot, d->cfg.chroot, sizeof(d->chroot));
-	else if (snprintf(d->chroot, sizeof(d->chroot), "%s/empty",
-	    d->cfg.run_dir) >= (int)sizeof(d->chroot)) {
+	if (cfg->chroot[0] != '\0')
+		strlcpy(wk->chroot, cfg->chroot, sizeof(wk->chroot));
+	else if (snprintf(wk->chroot, sizeof(wk->chroot), "%s/empty",
+	    cfg->run_dir) >= (int)sizeof(wk->chroot)) {
 		snprintf(err, errlen, "run directory path too long");
 		return -1;
 	}
-	if (mkdir(d->chroot, 0755) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", d->chroot,
+	if (mkdir(wk->chroot, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", wk->chroot,
 		    strerror(errno));
 		return -1;
 	}
-	if (lstat(d->chroot, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", d->chroot, strerror(errno));
+	if (lstat(wk->chroot, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", wk->chroot, strerror(errno));
 		return -1;
 	}
 	/* The workers' root must be ours, theirs to read, nobody's to fill. */
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		snprintf(err, errlen, "chroot %s must be a directory owned by "
-		    "root and writable by no one else", d->chroot);
+		    "root and writable by no one else", wk->chroot);
 		return -1;
 	}
-	if ((dir = opendir(d->chroot)) == NULL) {
-		snprintf(err, errlen, "%s: %s", d->chroot, strerror(errno));
+	if ((dir = opendir(wk->chroot)) == NULL) {
+		snprintf(err, errlen, "%s: %s", wk->chroot, strerror(errno));
 		return -1;
 	}
 	{
@@ -395,17 +469,17 @@ setup_identity(struct daemon *d, char *err, size_t errlen)
 		closedir(dir);
 		if (entries != 0) {
 			snprintf(err, errlen, "chroot %s is not empty",
-			    d->chroot);
+			    wk->chroot);
 			return -1;
 		}
 	}
 	if (pw != NULL)
 		log_info("workers run as %s (uid %d gid %d) in %s", pw->pw_name,
-		    (int)d->uid, (int)d->gid, d->chroot);
+		    (int)wk->uid, (int)wk->gid, wk->chroot);
 	else
 		log_info("workers run each as a uid and gid of its own from "
 		    "%u-%u (no user, group or process had one) in %s",
-		    r->first, r->last, d->chroot);
+		    r->first, r->last, wk->chroot);
 	return 0;
 }
 
@@ -418,8 +492,9 @@ daemon_ssh_init(struct daemon *d)
 	unsigned		 n;
 
 	cfg_errors_init(&errs);
-	n = auth_keys_load(&d->cfg, &d->authkeys, &errs);
-	n += auth_hostkeys_load(d, &d->cfg, &errs);
+	n = auth_keys_load(&d->ctx.cfg, &d->auth.keys, &errs);
+	n += auth_hostkeys_load(&d->auth, &d->ctx.cfg, &errs);
+	d->workers.hostkey = d->auth.hostkey_text;
 	for (p = errs.warnings.data; p != NULL && *p != '\0';
 	    p = strchr(p, '\n') + 1)
 		log_warnx("%.*s", (int)strcspn(p, "\n"), p);
@@ -432,10 +507,10 @@ daemon_ssh_init(struct daemon *d)
 		    n == 1 ? "" : "s");
 		return -1;
 	}
-	if (d->authkeys.nfiles > 0)
+	if (d->auth.keys.nfiles > 0)
 		log_info("%zu ssh key%s from %zu authorized_keys file%s",
-		    d->authkeys.n, plural(d->authkeys.n), d->authkeys.nfiles,
-		    plural(d->authkeys.nfiles));
+		    d->auth.keys.n, plural(d->auth.keys.n),
+		    d->auth.keys.nfiles, plural(d->auth.keys.nfiles));
 	return 0;
 }
 
@@ -463,8 +538,8 @@ log_landlock(void)
 static int
 setup_run_dir(struct daemon *d, char *err, size_t errlen)
 {
-	if (mkdir(d->cfg.run_dir, 0755) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", d->cfg.run_dir,
+	if (mkdir(d->ctx.cfg.run_dir, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", d->ctx.cfg.run_dir,
 		    strerror(errno));
 		return -1;
 	}
@@ -482,22 +557,28 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	size_t			 i;
 
 	memset(d, 0, sizeof(*d));
-	d->cfg = *cfg;
+	d->ctx.cfg = *cfg;
 	if (path != NULL)
-		strlcpy(d->cfgpath, path, sizeof(d->cfgpath));
+		strlcpy(d->ctx.cfgpath, path, sizeof(d->ctx.cfgpath));
 	if (flags != NULL)
 		d->flags = *flags;
 	d->sigfd = d->tickfd = d->devnull = -1;
-	d->loop.epfd = -1;
+	d->ctx.loop.epfd = -1;
 	TAILQ_INIT(&d->listeners);
-	TAILQ_INIT(&d->graveyard);
-	strlcpy(d->build, iridium_build_id, sizeof(d->build));
-	d->started_ms = ev_now_ms();
-	d->started_unix = (int64_t)time(NULL);
-	d->generation = 1;
-	d->worker_stderr = daemon_worker_stderr(cfg);
+	strlcpy(d->ctx.build, iridium_build_id, sizeof(d->ctx.build));
+	d->ctx.generation = 1;
 	d->notify.fd = -1;
-	spawner_init(&d->spawner);
+	/* The modules, each given the context and what it uses below it. */
+	spawner_init(&d->spawner, &d->ctx.loop, wproc_spawned, &d->workers);
+	wproc_init(&d->workers, &d->ctx, &d->spawner);
+	d->workers.stderr_pipe = daemon_worker_stderr(cfg);
+	auth_init(&d->auth, &d->ctx, &d->adm);
+	statusdoc_init(&d->status, &d->ctx, &d->listeners, &d->adm, &d->auth);
+	/* Who handles what the workers say and do (wproc.h). */
+	pool_register(&d->workers);
+	admit_register(&d->adm, &d->workers);
+	auth_register(&d->auth, &d->workers);
+	statusdoc_register(&d->status, &d->workers);
 
 	/* systemd's variables are ours alone: read, then unset them. */
 	if (notify_init(&d->notify, err, sizeof(err)) == -1 ||
@@ -555,33 +636,33 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		log_warn("timerfd_settime");
 		return -1;
 	}
-	if (ev_init(&d->loop) == -1) {
+	if (ev_init(&d->ctx.loop) == -1) {
 		log_warn("epoll");
 		return -1;
 	}
 	ev_set(&d->ev_sig, d->sigfd, sig_cb, d);
 	ev_set(&d->ev_tick, d->tickfd, tick_cb, d);
-	if (ev_add(&d->loop, &d->ev_sig, EPOLLIN) == -1 ||
-	    ev_add(&d->loop, &d->ev_tick, EPOLLIN) == -1) {
+	if (ev_add(&d->ctx.loop, &d->ev_sig, EPOLLIN) == -1 ||
+	    ev_add(&d->ctx.loop, &d->ev_tick, EPOLLIN) == -1) {
 		log_warn("epoll add");
 		return -1;
 	}
 	/* Before the listeners and the control socket: fewer fds to drop. */
-	if (spawner_start(d) == -1) {
+	if (spawner_start(&d->spawner, d->devnull) == -1) {
 		log_warn("spawner");
 		return -1;
 	}
 	/* Before the listeners: a second daemon stops here, saying why. */
-	if ((d->ctl = control_open(d, cfg->control, cfg->admin_group, err,
-	    sizeof(err))) == NULL) {
+	if ((d->ctl = control_open(&d->ctx.loop, cfg->control, cfg->admin_group,
+	    &ctl_ops, d, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return -1;
 	}
 
-	if (daemon_ssh_init(d) == -1 || admit_init(d) == -1)
+	if (daemon_ssh_init(d) == -1 || admit_init(&d->adm, &d->ctx) == -1)
 		return -1;
 	for (i = 0; i < cfg->nlisteners; i++) {
-		if ((l = listener_open(d, &cfg->listeners[i], err,
+		if ((l = daemon_listener_open(d, &cfg->listeners[i], err,
 		    sizeof(err))) == NULL) {
 			log_warnx("%s", err);
 			return -1;
@@ -601,15 +682,12 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	return 0;
 }
 
-static void
-bury(struct daemon *d)
+struct listener *
+daemon_listener_open(struct daemon *d, const struct listener_cfg *cfg,
+    char *err, size_t errlen)
 {
-	struct worker	*w;
-
-	while ((w = TAILQ_FIRST(&d->graveyard)) != NULL) {
-		TAILQ_REMOVE(&d->graveyard, w, entry);
-		free(w);
-	}
+	return listener_open(&d->ctx, &d->adm, &d->workers, cfg,
+	    sockact_take(&d->sockact, cfg->name), err, errlen);
 }
 
 int
@@ -620,17 +698,19 @@ daemon_run(struct daemon *d)
 
 	for (;;) {
 		/* Spawns still due: look at the fds, but do not wait. */
-		if (ev_run_once(&d->loop, more ? 0 : -1) == -1) {
+		if (ev_run_once(&d->ctx.loop, more ? 0 : -1) == -1) {
 			log_warn("epoll_wait");
 			return 1;
 		}
-		bury(d);
+		wproc_bury(&d->workers);
 		/* Every event of the turn served: now start workers. */
 		more = false;
 		TAILQ_FOREACH(l, &d->listeners, entry)
 			if (pool_turn(&l->pool))
 				more = true;
-		if (d->stopping && count_workers(d) == 0)
+		/* Workers that said `ready` this turn may fill the pools. */
+		check_ready(d);
+		if (d->ctx.stopping && count_workers(d) == 0)
 			break;
 	}
 	log_info("all workers gone; exiting");
@@ -647,20 +727,15 @@ daemon_free(struct daemon *d)
 		TAILQ_REMOVE(&d->listeners, l, entry);
 		listener_close(l);
 	}
-	bury(d);
-	spawner_stop(d);
+	wproc_bury(&d->workers);
+	spawner_stop(&d->spawner);
 	control_close(d->ctl);
 	d->ctl = NULL;
-	free(d->tenants);
-	d->tenants = NULL;
-	authkeys_free(&d->authkeys);
-	auth_hostkeys_free(d);
-	source_free(d->sources);
-	d->sources = NULL;
+	auth_free(&d->auth);
 	notify_close(&d->notify);
-	admit_free(d);
-	uidpool_free(&d->uids);
-	ev_close(&d->loop);
+	admit_free(&d->adm);
+	wproc_free(&d->workers);
+	ev_close(&d->ctx.loop);
 	if (d->sigfd != -1)
 		close(d->sigfd);
 	if (d->tickfd != -1)

@@ -100,7 +100,7 @@ ev_run_once(struct evloop *l, int timeout_ms)
 		/*
 		 * A callback earlier in this batch may have unregistered
 		 * (and freed) another: callers defer frees to the next turn
-		 * (see daemon.c), and a cleared `added` skips it here.
+		 * (wproc_bury), and a cleared `added` skips it here.
 		 */
 		if (e->added && e->cb != NULL)
 			e->cb(e, evs[i].events);

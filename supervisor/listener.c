@@ -6,7 +6,9 @@
  * fd on with SCM_RIGHTS and closes its copy, or writes one fixed line
  * ("busy", "shutting down", a limit's refusal) and closes. Each accepted
  * connection first goes through admit_accept() (admit.c), which applies
- * the supervisor's own limits and gives it the hold it carries on.
+ * the supervisor's own limits and returns its verdict: the hold the
+ * connection carries on, or the line it is refused with, which this file
+ * writes. Then its pool takes it (pool_take), or it is refused as busy.
  */
 #include <sys/socket.h>
 
@@ -24,11 +26,9 @@
 
 #include "admit.h"
 #include "config.h"
-#include "daemon.h"
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
-#include "sockact.h"
 
 #define ACCEPTS_PER_WAKEUP	64
 #define EMFILE_PAUSE_MS		1000
@@ -76,40 +76,16 @@ sa_is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
-uint64_t
-listener_active(const struct listener *l)
-{
-	return l->accepted - l->completed - l->rejected - l->failed;
-}
-
-void
-listener_refuse(struct listener *l, int fd, const char *line)
-{
-	/* One try, never blocking: a client that cannot take it loses it. */
-	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
-		log_debug("listener %s: refusal line: %s", l->cfg.name,
-		    strerror(errno));
-	close(fd);
-	l->rejected++;
-}
-
-void
-listener_drop(struct listener *l, int fd)
-{
-	close(fd);
-	l->rejected++;
-}
-
+/* An admitted connection: to its pool, or refused as busy. */
 static void
 dispatch(struct listener *l, int fd, const char *peer, struct admit_hold *h)
 {
 	struct pool	*p = &l->pool;
-	struct worker	*w;
 	struct pending	 q;
 
-	if (l->d->stopping) {
-		admit_release(l->d, h);
-		listener_refuse(l, fd, "Server shutting down. Goodbye!\r\n");
+	if (l->ctx->stopping) {
+		admit_release(l->adm, h);
+		pool_refuse(p, fd, SHUTDOWN_LINE);
 		return;
 	}
 	memset(&q, 0, sizeof(q));
@@ -117,23 +93,14 @@ dispatch(struct listener *l, int fd, const char *peer, struct admit_hold *h)
 	strlcpy(q.peer, peer, sizeof(q.peer));
 	q.since_ms = ev_now_ms();
 	q.hold = *h;
-	/* Behind others waiting: in line after them. */
-	while (p->qlen == 0 && (w = pool_idle_worker(p, 0)) != NULL)
-		if (wproc_session(w, &q) == 0)
-			return;
-	if (pool_enqueue(p, &q) == 0) {
-		/* A worker starts for it after this turn (pool_turn). */
-		log_debug("listener %s: no idle worker; %s queued (%u waiting)",
-		    l->cfg.name, peer, p->qlen);
-		pool_drain_queue(p);
+	if (pool_take(p, &q) == 0)
 		return;
-	}
-	admit_log_refusal(l->d, "busy", "listener %s: %s refused: all %u "
+	admit_log_refusal(l->adm, "busy", "listener %s: %s refused: all %u "
 	    "worker%s (max_workers) busy, starting or ending, and %u "
 	    "connection%s waiting (queue %u)", l->cfg.name, peer, p->nworkers,
 	    plural(p->nworkers), p->qlen, plural(p->qlen), p->cfg.queue);
-	admit_release(l->d, &q.hold);
-	listener_refuse(l, fd, BUSY_LINE);
+	admit_release(l->adm, &q.hold);
+	pool_refuse(p, fd, BUSY_LINE);
 }
 
 static void
@@ -144,6 +111,7 @@ accept_cb(struct ev *e, uint32_t events)
 	struct admit_hold	 h;
 	socklen_t		 sl;
 	char			 peer[MSG_ADDR_MAX + 1];
+	char			 line[MSG_TEXT_MAX + 8];
 	int			 fd, i;
 
 	(void)events;
@@ -166,7 +134,7 @@ accept_cb(struct ev *e, uint32_t events)
 				/* Out of fds: stop asking, or we spin. */
 				log_warn("accept on %s; pausing accepts for "
 				    "%dms", l->cfg.name, EMFILE_PAUSE_MS);
-				ev_del(&l->d->loop, &l->ev);
+				ev_del(&l->ctx->loop, &l->ev);
 				l->paused_until_ms = ev_now_ms() +
 				    EMFILE_PAUSE_MS;
 				return;
@@ -176,39 +144,47 @@ accept_cb(struct ev *e, uint32_t events)
 			}
 		}
 		format_addr((struct sockaddr *)&ss, peer, sizeof(peer));
-		l->accepted++;
-		/* An ssh session is its tenant's from its login (auth.c). */
-		if (strcmp(l->cfg.transport, "line") == 0)
-			daemon_tenant_accepted(l->d, l->cfg.tenant);
-		if (admit_accept(l, fd, (struct sockaddr *)&ss, peer,
-		    &h) == -1)
-			continue;
-		dispatch(l, fd, peer, &h);
+		l->pool.totals.accepted++;
+		switch (admit_accept(l->adm, &l->cfg, (struct sockaddr *)&ss,
+		    peer, &h, line, sizeof(line))) {
+		case ADMIT_PASS:
+			dispatch(l, fd, peer, &h);
+			break;
+		case ADMIT_REFUSE:
+			pool_refuse(&l->pool, fd, line);
+			break;
+		case ADMIT_DROP:
+			pool_refuse(&l->pool, fd, NULL);
+			break;
+		}
 	}
 }
 
 struct listener *
-listener_open(struct daemon *d, const struct listener_cfg *cfg, char *err,
-    size_t errlen)
+listener_open(struct ctx *ctx, struct admission *adm, struct workers *wk,
+    const struct listener_cfg *cfg, int fd, char *err, size_t errlen)
 {
 	struct listener		*l;
 	struct addrinfo		 hints, *res = NULL;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof(ss);
 	char			 port[8];
-	int			 fd = -1, on = 1, rc;
+	int			 on = 1, rc;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(err, errlen, "listener %s: %s", cfg->name,
 		    strerror(errno));
+		if (fd != -1)
+			close(fd);
 		return NULL;
 	}
-	l->d = d;
+	l->ctx = ctx;
+	l->adm = adm;
 	l->cfg = *cfg;
 	l->fd = -1;
 
 	/* Socket activation: systemd opened it; we take it as it is. */
-	if ((fd = sockact_take(&d->sockact, cfg->name)) != -1) {
+	if (fd != -1) {
 		l->activated = true;
 		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
 			snprintf(err, errlen, "listener %s: socket from "
@@ -267,13 +243,13 @@ opened:
 	l->bound_port = ss.ss_family == AF_INET ?
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
 	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	if (pool_init(&l->pool, d, l, &cfg->pool) == -1) {
+	if (pool_init(&l->pool, ctx, wk, adm, &l->cfg) == -1) {
 		snprintf(err, errlen, "listener %s: %s", cfg->name,
 		    strerror(errno));
 		goto fail;
 	}
 	ev_set(&l->ev, fd, accept_cb, l);
-	if (ev_add(&d->loop, &l->ev, EPOLLIN) == -1) {
+	if (ev_add(&ctx->loop, &l->ev, EPOLLIN) == -1) {
 		snprintf(err, errlen, "listener %s: epoll: %s", cfg->name,
 		    strerror(errno));
 		pool_free(&l->pool);
@@ -296,7 +272,7 @@ listener_stop(struct listener *l)
 {
 	if (l->fd == -1)
 		return;
-	ev_del(&l->d->loop, &l->ev);
+	ev_del(&l->ctx->loop, &l->ev);
 	close(l->fd);
 	l->fd = -1;
 }
@@ -315,7 +291,7 @@ listener_tick(struct listener *l, int64_t now)
 	if (l->fd != -1 && l->paused_until_ms != 0 &&
 	    now >= l->paused_until_ms) {
 		l->paused_until_ms = 0;
-		if (ev_add(&l->d->loop, &l->ev, EPOLLIN) == -1)
+		if (ev_add(&l->ctx->loop, &l->ev, EPOLLIN) == -1)
 			log_warn("listener %s: epoll", l->cfg.name);
 		else
 			log_info("listener %s: accepting again", l->cfg.name);

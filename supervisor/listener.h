@@ -1,7 +1,12 @@
 /*
- * listener.h: listening sockets and the hand-off of accepted connections
- * to workers. The supervisor accepts, writes at most one fixed "busy"
- * line, and never reads a byte a client sent.
+ * listener.h: the listening sockets, and what happens to each accepted
+ * connection: admission's verdict (admit.h), then its listener's pool
+ * (pool.h), which hands it to a worker or lets it wait. The supervisor
+ * accepts, writes at most one fixed line, and never reads a byte a
+ * client sent.
+ *
+ * It owns struct listener, one per [listener NAME], with the pool it
+ * embeds; the daemon keeps the list of them (daemon.h).
  */
 #ifndef IRIDIUM_LISTENER_H
 #define IRIDIUM_LISTENER_H
@@ -11,15 +16,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "admit.h"
 #include "config.h"
+#include "ctx.h"
 #include "ev.h"
 #include "pool.h"
-
-struct daemon;
+#include "wproc.h"
 
 struct listener {
 	TAILQ_ENTRY(listener) entry;
-	struct daemon	*d;
+	struct ctx	*ctx;
+	struct admission *adm;
 	struct listener_cfg cfg;
 	int		 fd;
 	struct ev	 ev;
@@ -28,29 +35,22 @@ struct listener {
 	int64_t		 paused_until_ms;	/* EMFILE back-off */
 	bool		 activated;	/* the socket came from systemd */
 	bool		 draining;	/* a reload removed it: no accepts */
-	struct pool	 pool;
-	/* sessions: accepted = completed + rejected + failed + active */
-	uint64_t	 accepted, completed, rejected, failed;
+	struct pool	 pool;		/* its workers, its sessions' totals */
 };
 
 TAILQ_HEAD(listener_list, listener);
 
-/* Bind and listen as cfg says. NULL with err on failure. */
-struct listener	*listener_open(struct daemon *, const struct listener_cfg *,
+/*
+ * Listen as cfg says: on fd when it is a socket systemd passed (socket
+ * activation; taken over, even on failure), else bind a new one. Its
+ * pool's workers come from wk. NULL with err on failure.
+ */
+struct listener	*listener_open(struct ctx *, struct admission *,
+		    struct workers *wk, const struct listener_cfg *cfg, int fd,
 		    char *err, size_t errlen);
 void		 listener_close(struct listener *);
 void		 listener_tick(struct listener *, int64_t now);
 /* Stop accepting (shutdown): close the socket, keep the pool. */
 void		 listener_stop(struct listener *);
-/* What a connection hears when no worker will be free for it. */
-#define BUSY_TEXT	"Server busy, please try again later."
-#define BUSY_LINE	BUSY_TEXT "\r\n"
-
-/* Tell a connection we cannot serve it, in one line, and close it. */
-void		 listener_refuse(struct listener *, int fd, const char *line);
-/* Close a connection we will not serve without a word (counted too). */
-void		 listener_drop(struct listener *, int fd);
-/* Active sessions of this listener (queued + busy). */
-uint64_t	 listener_active(const struct listener *);
 
 #endif

@@ -17,9 +17,15 @@
  * PHP-FPM share) and a pool with too many idle workers retires one. A
  * worker that dies before `ready` pauses spawning for cfg.throttle seconds
  * (Postfix's rule), so a broken worker binary cannot make us spin.
+ *
+ * A connection that finds no idle worker waits in the pool's queue, up to
+ * queue_timeout, and goes to the first worker that becomes idle (its
+ * `ready`) or proves alive again (its `pong`); one its worker never took
+ * comes back here, first in line (requeue).
  */
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +35,9 @@
 #include <bsd/string.h>
 
 #include "admit.h"
-#include "daemon.h"
-#include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "wproc.h"
 
 #define BATCH_MAX	32
 /*
@@ -43,17 +48,31 @@
 #define SPAWNS_PER_TURN	4
 
 int
-pool_init(struct pool *p, struct daemon *d, struct listener *l,
-    const struct pool_cfg *cfg)
+pool_init(struct pool *p, struct ctx *ctx, struct workers *wk,
+    struct admission *adm, const struct listener_cfg *lc)
 {
 	memset(p, 0, sizeof(*p));
-	p->d = d;
-	p->lst = l;
-	p->cfg = *cfg;
+	p->ctx = ctx;
+	p->wk = wk;
+	p->adm = adm;
+	p->lc = lc;
+	p->cfg = lc->pool;
 	p->batch = 1;
 	TAILQ_INIT(&p->workers);
 	TAILQ_INIT(&p->idle);
 	return 0;
+}
+
+void
+pool_refuse(struct pool *p, int fd, const char *line)
+{
+	/* One try, never blocking: a client that cannot take it loses it. */
+	if (line != NULL && send(fd, line, strlen(line), MSG_DONTWAIT |
+	    MSG_NOSIGNAL) == -1)
+		log_debug("listener %s: refusal line: %s", p->lc->name,
+		    strerror(errno));
+	close(fd);
+	p->totals.rejected++;
 }
 
 void
@@ -62,7 +81,7 @@ pool_free(struct pool *p)
 	unsigned	 i;
 
 	for (i = 0; i < p->qlen; i++) {
-		admit_release(p->d, &p->queue[i].hold);
+		admit_release(p->adm, &p->queue[i].hold);
 		close(p->queue[i].fd);
 	}
 	p->qlen = p->qcap = 0;
@@ -86,33 +105,16 @@ state_counter(struct pool *p, unsigned state)
 	return NULL;
 }
 
-/* Take w out of its state's count (and the idle list). */
+/* Take w, in state, out of that state's count (and the idle list). */
 static void
-leave_state(struct pool *p, struct worker *w)
+leave_state(struct pool *p, struct worker *w, unsigned state)
 {
 	unsigned	*c;
 
-	if ((c = state_counter(p, w->state)) != NULL)
-		(*c)--;
-	if (w->state == WS_IDLE)
-		TAILQ_REMOVE(&p->idle, w, idle_entry);
-}
-
-void
-pool_set_state(struct worker *w, unsigned state)
-{
-	struct pool	*p = w->pool;
-	unsigned	*c;
-
-	/* An idle worker went to a session: the pool owes a new one. */
-	if (w->state == WS_IDLE && state == WS_BUSY)
-		p->owed++;
-	leave_state(p, w);
-	w->state = state;
 	if ((c = state_counter(p, state)) != NULL)
-		(*c)++;
+		(*c)--;
 	if (state == WS_IDLE)
-		TAILQ_INSERT_TAIL(&p->idle, w, idle_entry);
+		TAILQ_REMOVE(&p->idle, w, idle_entry);
 }
 
 /*
@@ -127,42 +129,9 @@ throttle(struct pool *p, const char *why)
 	/* Said once per pause: a batch failing together is one event. */
 	if (now >= p->throttle_until_ms)
 		log_warnx("pool %s: %s; spawning paused for %us",
-		    p->lst->cfg.name, why, p->cfg.throttle);
+		    p->lc->name, why, p->cfg.throttle);
 	p->throttle_until_ms = now + (int64_t)p->cfg.throttle * 1000;
 	p->batch = 1;
-}
-
-/* Take w out of the pool. */
-static void
-detach(struct pool *p, struct worker *w)
-{
-	leave_state(p, w);
-	w->state = 0;
-	TAILQ_REMOVE(&p->workers, w, entry);
-	p->nworkers--;
-}
-
-void
-pool_worker_unspawned(struct worker *w)
-{
-	detach(w->pool, w);
-	w->pool->spawned--;
-}
-
-void
-pool_worker_gone(struct worker *w, enum wend kind)
-{
-	struct pool	*p = w->pool;
-	char		 why[64];
-
-	detach(p, w);
-	p->ended[kind]++;
-	if (kind == WEND_BEFORE_READY && !p->d->stopping) {
-		snprintf(why, sizeof(why), "worker %d died before it was ready",
-		    (int)w->pid);
-		throttle(p, why);
-	}
-	/* Someone waiting for the room it held gets it in pool_turn(). */
 }
 
 /*
@@ -170,31 +139,52 @@ pool_worker_gone(struct worker *w, enum wend kind)
  * replaced by a broken file after start-up, or no memory or processes
  * left): the same pause as for a worker that dies before `ready`.
  */
-void
-pool_spawn_failed(struct pool *p, const char *path, int err)
+static void
+spawn_failed(struct pool *p, int err)
 {
 	char	 why[PATH_MAX + 128];
 
-	snprintf(why, sizeof(why), "cannot start worker %s: %s", path,
-	    strerror(err));
+	snprintf(why, sizeof(why), "cannot start worker %s: %s",
+	    wproc_program(p->wk, p->lc), strerror(err));
 	throttle(p, why);
+}
+
+/* Take w out of the pool. */
+static void
+detach(struct pool *p, struct worker *w)
+{
+	leave_state(p, w, w->state);
+	w->state = 0;
+	TAILQ_REMOVE(&p->workers, w, entry);
+	p->nworkers--;
 }
 
 static bool
 throttled(const struct pool *p, int64_t now)
 {
-	return p->d->stopping || now < p->throttle_until_ms;
+	return p->ctx->stopping || now < p->throttle_until_ms;
 }
 
 /* Start up to n workers; how many were started. */
 static unsigned
 spawn(struct pool *p, unsigned n)
 {
+	struct worker	*w;
 	unsigned	 done = 0;
+	int		 err;
 
-	while (done < n && p->nworkers < p->cfg.max_workers &&
-	    wproc_spawn(p) != NULL)
+	while (done < n && p->nworkers < p->cfg.max_workers) {
+		if ((w = wproc_spawn(p->wk, p, p->lc, &p->cfg,
+		    &err)) == NULL) {
+			if (err != 0)
+				spawn_failed(p, err);
+			break;
+		}
+		TAILQ_INSERT_TAIL(&p->workers, w, entry);
+		p->nworkers++;
+		p->spawned++;
 		done++;
+	}
 	return done;
 }
 
@@ -234,7 +224,12 @@ idle_fitness(const struct pool *p, const struct worker *w, int64_t now,
 		    w->ready_ms;
 	int	 fit = 1;
 
-	if (w->killed != WKILL_NONE || w->unresponsive)
+	/*
+	 * A reaped worker's last words (a `ready`, a `pong`) are read as it
+	 * is reaped, and may make it idle and proven: it takes nothing, and
+	 * cannot be killed for failing to (wproc_kill ignores the dead).
+	 */
+	if (w->reaped || w->killed != WKILL_NONE || w->unresponsive)
 		return 0;
 	if (proven != 0 && lived < proven)
 		return 0;
@@ -245,13 +240,19 @@ idle_fitness(const struct pool *p, const struct worker *w, int64_t now,
 			return 0;
 	} else
 		fit += 2;
-	if (w->generation == p->d->generation)
+	if (w->generation == p->ctx->generation)
 		fit++;
 	return fit;
 }
 
-struct worker *
-pool_idle_worker(struct pool *p, int64_t proven)
+/*
+ * An idle worker that may be handed a session: none with a ping
+ * unanswered for handoff_timeout; those with no ping outstanding and of
+ * the current configuration first. proven: only a worker that said
+ * `ready` or answered a ping at or after this time (0: any).
+ */
+static struct worker *
+idle_worker(struct pool *p, int64_t proven)
 {
 	struct worker	*w, *best = NULL;
 	int64_t		 now = ev_now_ms();
@@ -265,6 +266,16 @@ pool_idle_worker(struct pool *p, int64_t proven)
 		}
 	}
 	return best;
+}
+
+/* Hand q's connection to w: 0, or -1 (w is killed, q untouched). */
+static int
+hand(struct pool *p, struct worker *w, struct pending *q)
+{
+	char	 quota[512];
+
+	return wproc_session(w, q, admit_quota(p->adm, &q->hold, quota,
+	    sizeof(quota)));
 }
 
 /* Room for one more entry in the queue's array. -1: no memory. */
@@ -284,8 +295,12 @@ queue_room(struct pool *p)
 	return 0;
 }
 
-bool
-pool_can_wait(const struct pool *p)
+/*
+ * Whether one more connection may wait: every worker max_workers allows
+ * is busy and cfg.queue connections wait already, or not.
+ */
+static bool
+can_wait(const struct pool *p)
 {
 	unsigned	 room;
 
@@ -295,46 +310,63 @@ pool_can_wait(const struct pool *p)
 	return p->qlen < p->cfg.queue + p->nstarting + room;
 }
 
-int
-pool_enqueue(struct pool *p, const struct pending *q)
-{
-	if (!pool_can_wait(p) || queue_room(p) == -1)
-		return -1;
-	p->queue[p->qlen++] = *q;
-	return 0;
-}
-
-void
-pool_requeue(struct pool *p, const struct pending *q)
-{
-	struct pending	 c = *q;
-
-	if (p->d->stopping || queue_room(p) == -1) {
-		if (!p->d->stopping)
-			log_warn("pool %s: queue", p->lst->cfg.name);
-		admit_release(p->d, &c.hold);
-		listener_refuse(p->lst, c.fd, p->d->stopping ?
-		    "Server shutting down. Goodbye!\r\n" : BUSY_LINE);
-		return;
-	}
-	memmove(&p->queue[1], &p->queue[0], p->qlen * sizeof(p->queue[0]));
-	p->queue[0] = c;
-	p->qlen++;
-}
-
-void
-pool_drain_queue(struct pool *p)
+/* Hand queued connections to idle workers, oldest first. */
+static void
+drain_queue(struct pool *p)
 {
 	struct worker	*w;
 
 	while (p->qlen > 0 &&
-	    (w = pool_idle_worker(p, p->queue[0].retry_ms)) != NULL) {
-		if (wproc_session(w, &p->queue[0]) == -1)
+	    (w = idle_worker(p, p->queue[0].retry_ms)) != NULL) {
+		if (hand(p, w, &p->queue[0]) == -1)
 			continue;	/* w is dead; the connection waits on */
 		memmove(&p->queue[0], &p->queue[1],
 		    (p->qlen - 1) * sizeof(p->queue[0]));
 		p->qlen--;
 	}
+}
+
+int
+pool_take(struct pool *p, const struct pending *conn)
+{
+	struct worker	*w;
+	struct pending	 q = *conn;
+
+	/* Behind others waiting: in line after them. */
+	while (p->qlen == 0 && (w = idle_worker(p, 0)) != NULL)
+		if (hand(p, w, &q) == 0)
+			return 0;
+	if (!can_wait(p) || queue_room(p) == -1)
+		return -1;
+	p->queue[p->qlen++] = q;
+	/* A worker starts for it after this turn (pool_turn). */
+	log_debug("listener %s: no idle worker; %s queued (%u waiting)",
+	    p->lc->name, q.peer, p->qlen);
+	drain_queue(p);
+	return 0;
+}
+
+/*
+ * A connection a worker never took, first in line again whatever the
+ * queue holds (it was admitted once); refused when shutting down or
+ * when memory is short.
+ */
+static void
+requeue(struct pool *p, const struct pending *q)
+{
+	struct pending	 c = *q;
+
+	if (p->ctx->stopping || queue_room(p) == -1) {
+		if (!p->ctx->stopping)
+			log_warn("pool %s: queue", p->lc->name);
+		admit_release(p->adm, &c.hold);
+		pool_refuse(p, c.fd, p->ctx->stopping ? SHUTDOWN_LINE :
+		    BUSY_LINE);
+		return;
+	}
+	memmove(&p->queue[1], &p->queue[0], p->qlen * sizeof(p->queue[0]));
+	p->queue[0] = c;
+	p->qlen++;
 }
 
 static void
@@ -348,16 +380,140 @@ queue_expire(struct pool *p, int64_t now)
 			i++;
 			continue;
 		}
-		admit_log_refusal(p->d, "queue timeout", "pool %s: connection "
-		    "from %s waited %us for a worker: refused",
-		    p->lst->cfg.name, p->queue[i].peer, p->cfg.queue_timeout);
-		admit_release(p->d, &p->queue[i].hold);
-		listener_refuse(p->lst, p->queue[i].fd, BUSY_LINE);
+		admit_log_refusal(p->adm, "queue timeout", "pool %s: "
+		    "connection from %s waited %us for a worker: refused",
+		    p->lc->name, p->queue[i].peer, p->cfg.queue_timeout);
+		admit_release(p->adm, &p->queue[i].hold);
+		pool_refuse(p, p->queue[i].fd, BUSY_LINE);
 		memmove(&p->queue[i], &p->queue[i + 1],
 		    (p->qlen - i - 1) * sizeof(p->queue[0]));
 		p->qlen--;
 	}
 }
+
+/* --- its workers' events (struct wproc_owner) and messages -------------- */
+
+static void
+worker_state(struct worker *w, unsigned from)
+{
+	struct pool	*p = w->pool;
+	unsigned	*c;
+
+	/* An idle worker went to a session: the pool owes a new one. */
+	if (from == WS_IDLE && w->state == WS_BUSY)
+		p->owed++;
+	leave_state(p, w, from);
+	if ((c = state_counter(p, w->state)) != NULL)
+		(*c)++;
+	if (w->state == WS_IDLE)
+		TAILQ_INSERT_TAIL(&p->idle, w, idle_entry);
+}
+
+static void
+worker_unspawned(struct worker *w, int err)
+{
+	struct pool	*p = w->pool;
+
+	detach(p, w);
+	p->spawned--;
+	if (err != 0)
+		spawn_failed(p, err);
+}
+
+/*
+ * w never took the connection handed to it: it waits again, and every
+ * other idle worker not asked already is pinged, since after a hand-off
+ * that was never taken the others may be stopped too; they are told
+ * apart (idle_fitness, wproc_tick) before they get a session. A fresh
+ * worker starts for it (pool_turn) if no idle one answers.
+ */
+static void
+worker_requeue(struct worker *w, const struct pending *q)
+{
+	struct pool	*p = w->pool;
+	struct worker	*v;
+	int64_t		 now = ev_now_ms();
+
+	requeue(p, q);
+	TAILQ_FOREACH(v, &p->idle, idle_entry)
+		wproc_ping(v, now);
+}
+
+static void
+worker_gone(struct worker *w, enum wend kind, int status,
+    enum wsession outcome)
+{
+	struct pool	*p = w->pool;
+	char		 why[64];
+
+	/* Its source's penalty, if it earned one; its holds back. */
+	admit_reaped(p->adm, w, kind, status);
+	switch (outcome) {
+	case WSESSION_COMPLETED:
+		p->totals.completed++;
+		break;
+	case WSESSION_REJECTED:
+		p->totals.rejected++;
+		break;
+	case WSESSION_FAILED:
+		p->totals.failed++;
+		break;
+	case WSESSION_NONE:
+		break;
+	}
+	detach(p, w);
+	p->ended[kind]++;
+	if (kind == WEND_BEFORE_READY && !p->ctx->stopping) {
+		snprintf(why, sizeof(why), "worker %d died before it was ready",
+		    (int)w->pid);
+		throttle(p, why);
+	}
+	/* Someone waiting for the room it held gets it in pool_turn(). */
+}
+
+/* `ready`: an idle worker more, for the connections waiting. */
+static int
+worker_ready(void *arg, struct worker *w, const struct msg *m, char *err,
+    size_t errlen)
+{
+	(void)arg;
+	(void)m;
+	(void)err;
+	(void)errlen;
+	drain_queue(w->pool);
+	return 0;
+}
+
+/* A `pong` to our ping: proven alive, a connection handed back may go. */
+static int
+worker_pong(void *arg, struct worker *w, const struct msg *m, char *err,
+    size_t errlen)
+{
+	(void)arg;
+	(void)m;
+	(void)err;
+	(void)errlen;
+	if (w->state == WS_IDLE && w->pool->qlen > 0)
+		drain_queue(w->pool);
+	return 0;
+}
+
+static const struct wproc_owner pool_owner = {
+	.state = worker_state,
+	.unspawned = worker_unspawned,
+	.requeue = worker_requeue,
+	.gone = worker_gone,
+};
+
+void
+pool_register(struct workers *wk)
+{
+	wproc_set_owner(wk, &pool_owner);
+	wproc_handle(wk, MSG_READY, worker_ready, NULL);
+	wproc_handle(wk, MSG_PONG, worker_pong, NULL);
+}
+
+/* --- the pool's size ---------------------------------------------------- */
 
 static void
 retire_one(struct pool *p)
@@ -368,13 +524,12 @@ retire_one(struct pool *p)
 	TAILQ_FOREACH(w, &p->idle, idle_entry) {
 		if (w->killed == WKILL_NONE) {
 			log_debug("pool %s: retiring idle worker %d",
-			    p->lst->cfg.name, (int)w->pid);
+			    p->lc->name, (int)w->pid);
 			wproc_shutdown(w, 0, "retired");
 			return;
 		}
 	}
 }
-
 /*
  * Spare workers by generation: idle and starting ones of the current
  * configuration, and idle ones of older generations ("stale").
@@ -392,7 +547,7 @@ count_spare(const struct pool *p, struct spare *s)
 	TAILQ_FOREACH(w, &p->workers, entry) {
 		if (w->killed != WKILL_NONE)
 			continue;
-		if (w->generation != p->d->generation)
+		if (w->generation != p->ctx->generation)
 			s->stale += w->state == WS_IDLE;
 		else if (w->state == WS_IDLE)
 			s->idle++;
@@ -431,7 +586,7 @@ retire_stale(struct pool *p, struct spare *s)
 		if (want == 0)
 			break;
 		if (w->state != WS_IDLE || w->killed != WKILL_NONE ||
-		    w->generation == p->d->generation)
+		    w->generation == p->ctx->generation)
 			continue;
 		wproc_shutdown(w, 0, "configuration reloaded");
 		s->stale--;
@@ -446,8 +601,10 @@ pool_tick(struct pool *p, int64_t now)
 	struct spare	 s;
 	unsigned	 avail, n;
 
-	TAILQ_FOREACH_SAFE(w, &p->workers, entry, tmp)
+	TAILQ_FOREACH_SAFE(w, &p->workers, entry, tmp) {
+		admit_tick_worker(p->adm, w, now);
 		wproc_tick(w, now);
+	}
 	queue_expire(p, now);
 	if (throttled(p, now))
 		return;
@@ -520,9 +677,8 @@ pool_shutdown(struct pool *p, unsigned grace, const char *reason)
 	unsigned	 i;
 
 	for (i = 0; i < p->qlen; i++) {
-		admit_release(p->d, &p->queue[i].hold);
-		listener_refuse(p->lst, p->queue[i].fd,
-		    "Server shutting down. Goodbye!\r\n");
+		admit_release(p->adm, &p->queue[i].hold);
+		pool_refuse(p, p->queue[i].fd, SHUTDOWN_LINE);
 	}
 	p->qlen = 0;
 	TAILQ_FOREACH(w, &p->workers, entry)

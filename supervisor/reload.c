@@ -33,7 +33,9 @@
 #include "log.h"
 #include "pool.h"
 #include "staticlibs.h"
+#include "statusdoc.h"
 #include "uidpool.h"
+#include "wproc.h"
 
 static const char *
 file_of(const struct config *c, uint32_t line)
@@ -254,7 +256,7 @@ plan_listeners(struct daemon *d, const struct config *nc, struct plan *pl,
 			pl->later[i] = true;
 			continue;
 		}
-		if ((pl->open[i] = listener_open(d, &nc->listeners[i], err,
+		if ((pl->open[i] = daemon_listener_open(d, &nc->listeners[i], err,
 		    sizeof(err))) == NULL) {
 			cfg_error(e, NULL, 0, "%s", err);
 			while (i-- > 0)
@@ -299,7 +301,7 @@ apply_listeners(struct daemon *d, const struct config *nc, struct plan *pl)
 			drain(d, l);
 	}
 	for (i = 0; i < nc->nlisteners; i++) {
-		if (pl->later[i] && (pl->open[i] = listener_open(d,
+		if (pl->later[i] && (pl->open[i] = daemon_listener_open(d,
 		    &nc->listeners[i], err, sizeof(err))) == NULL)
 			log_warnx("reload: %s: listener %s is not served",
 			    err, nc->listeners[i].name);
@@ -342,38 +344,41 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 		cfg_error(e, NULL, 0, "out of memory");
 		goto fail;
 	}
-	if (config_build(nc, d->cfgpath, &d->flags, e) == 0)
+	if (config_build(nc, d->ctx.cfgpath, &d->flags, e) == 0)
 		daemon_check_system(nc, false, e);
 	if (e->nerrors == 0)
-		keep_restart_keys(&d->cfg, nc, e);
+		keep_restart_keys(&d->ctx.cfg, nc, e);
 	/* authorized_keys read again: any error keeps the old tables. */
-	if (e->nerrors == 0 && auth_keys_load(nc, &keys, e) == 0)
-		(void)auth_hostkeys_load(d, nc, e);
+	if (e->nerrors == 0 && auth_keys_load(nc, &keys, e) == 0) {
+		(void)auth_hostkeys_load(&d->auth, nc, e);
+		/* The first ssh listener may have brought the host keys. */
+		d->workers.hostkey = d->auth.hostkey_text;
+	}
 	if (e->nerrors != 0 || plan_listeners(d, nc, &pl, e) == -1)
 		goto fail;
-	if (strcmp(nc->admin_group, d->cfg.admin_group) != 0 &&
+	if (strcmp(nc->admin_group, d->ctx.cfg.admin_group) != 0 &&
 	    control_set_group(d->ctl, nc->admin_group, err,
 	    sizeof(err)) == -1) {
 		log_warnx("reload: %s; admin_group stays %s", err,
-		    d->cfg.admin_group[0] != '\0' ? d->cfg.admin_group :
-		    "unset");
-		strlcpy(nc->admin_group, d->cfg.admin_group,
+		    d->ctx.cfg.admin_group[0] != '\0' ?
+		    d->ctx.cfg.admin_group : "unset");
+		strlcpy(nc->admin_group, d->ctx.cfg.admin_group,
 		    sizeof(nc->admin_group));
 	}
 
-	d->generation++;
-	d->reloads++;
-	config_diff(&d->cfg, nc, emit_change, changes);
-	d->cfg = *nc;
+	d->ctx.generation++;
+	d->status.reloads++;
+	config_diff(&d->ctx.cfg, nc, emit_change, changes);
+	d->ctx.cfg = *nc;
 	free(nc);
 	nc = NULL;
 	/* New penalty settings; the sources' records are kept. */
-	admit_configure(d);
-	authkeys_free(&d->authkeys);
-	d->authkeys = keys;
-	log_set_level(d->cfg.log_level);
-	d->worker_stderr = daemon_worker_stderr(&d->cfg);
-	apply_listeners(d, &d->cfg, &pl);
+	admit_configure(&d->adm);
+	authkeys_free(&d->auth.keys);
+	d->auth.keys = keys;
+	log_set_level(d->ctx.cfg.log_level);
+	d->workers.stderr_pipe = daemon_worker_stderr(&d->ctx.cfg);
+	apply_listeners(d, &d->ctx.cfg, &pl);
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		if (!l->draining)
 			stale += pool_stale(&l->pool);
@@ -382,14 +387,14 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 		log_warnx("reload: %.*s", (int)strcspn(p, "\n"), p);
 	/* One line for the reload, the keys it read included. */
 	keyline[0] = '\0';
-	if (d->authkeys.nfiles > 0)
+	if (d->auth.keys.nfiles > 0)
 		snprintf(keyline, sizeof(keyline), "; %zu ssh key%s from %zu "
-		    "authorized_keys file%s", d->authkeys.n,
-		    plural(d->authkeys.n), d->authkeys.nfiles,
-		    plural(d->authkeys.nfiles));
+		    "authorized_keys file%s", d->auth.keys.n,
+		    plural(d->auth.keys.n), d->auth.keys.nfiles,
+		    plural(d->auth.keys.nfiles));
 	log_info("reloaded %s: configuration generation %u; %u idle worker%s "
-	    "of older generations to be replaced%s", d->cfgpath,
-	    d->generation, stale, plural(stale), keyline);
+	    "of older generations to be replaced%s", d->ctx.cfgpath,
+	    d->ctx.generation, stale, plural(stale), keyline);
 	/* Replacements now rather than a second from now. */
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		pool_tick(&l->pool, ev_now_ms());
@@ -397,7 +402,7 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 fail:
 	free(nc);
 	authkeys_free(&keys);
-	d->reload_failures++;
+	d->status.reload_failures++;
 	for (p = e->errors.data; p != NULL && *p != '\0';
 	    p = strchr(p, '\n') + 1)
 		log_warnx("%.*s", (int)strcspn(p, "\n"), p);
@@ -406,7 +411,7 @@ fail:
 		    CFG_ERRORS_MAX, plural(e->nerrors - CFG_ERRORS_MAX));
 	log_warnx("reload failed: %u error%s; still running configuration "
 	    "generation %u", e->nerrors, e->nerrors == 1 ? "" : "s",
-	    d->generation);
+	    d->ctx.generation);
 	return -1;
 }
 
@@ -419,10 +424,10 @@ daemon_reap_listeners(struct daemon *d)
 		if (!l->draining || l->pool.nworkers != 0 ||
 		    l->pool.qlen != 0)
 			continue;
-		d->gone.accepted += l->accepted;
-		d->gone.completed += l->completed;
-		d->gone.rejected += l->rejected;
-		d->gone.failed += l->failed;
+		d->status.gone.accepted += l->pool.totals.accepted;
+		d->status.gone.completed += l->pool.totals.completed;
+		d->status.gone.rejected += l->pool.totals.rejected;
+		d->status.gone.failed += l->pool.totals.failed;
 		TAILQ_REMOVE(&d->listeners, l, entry);
 		log_info("listener %s: drained", l->cfg.name);
 		listener_close(l);

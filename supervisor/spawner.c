@@ -36,10 +36,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "log.h"
 #include "msg.h"
-#include "pool.h"
 #include "spawner.h"
 
 #define SPAWN_REQ_MAX	8192		/* header and strings */
@@ -244,12 +242,17 @@ helper_main(int chan, int devnull)
 /* --- the supervisor's side --------------------------------------------- */
 
 void
-spawner_init(struct spawner *sp)
+spawner_init(struct spawner *sp, struct evloop *loop, spawn_answer answer,
+    void *arg)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->pid = -1;
 	sp->killed = 0;
 	sp->fd = -1;
+	sp->devnull = -1;
+	sp->loop = loop;
+	sp->answer = answer;
+	sp->arg = arg;
 	TAILQ_INIT(&sp->waiting);
 }
 
@@ -275,41 +278,38 @@ take_early(struct spawner *sp, pid_t pid, struct spawn_early *e)
  * unknown one; it sees its channel closed and exits.
  */
 static void
-lost(struct daemon *d, const char *why, int err)
+lost(struct spawner *sp, const char *why, int err)
 {
-	struct spawner	*sp = &d->spawner;
-	struct worker	*w;
+	struct spawn_wait	*sw;
 
 	if (sp->fd == -1)
 		return;
 	log_warnx("spawner %d %s; a new one starts with the next worker",
 	    (int)sp->pid, why);
-	ev_del(&d->loop, &sp->ev);
+	ev_del(sp->loop, &sp->ev);
 	close(sp->fd);
 	sp->fd = -1;
-	while ((w = TAILQ_FIRST(&sp->waiting)) != NULL) {
-		TAILQ_REMOVE(&sp->waiting, w, spawn_entry);
-		wproc_spawned(w, -1, err, NULL);
+	while ((sw = TAILQ_FIRST(&sp->waiting)) != NULL) {
+		TAILQ_REMOVE(&sp->waiting, sw, entry);
+		sp->answer(sp->arg, sw->cookie, -1, err, NULL);
 	}
 	sp->nearly = 0;
 }
 
 void
-spawner_tick(struct daemon *d, int64_t now)
+spawner_tick(struct spawner *sp, int64_t now)
 {
-	struct spawner	*sp = &d->spawner;
-	struct worker	*w, *v;
-	int64_t		 age, limit;
-	unsigned	 n = 0;
-	char		 why[128];
+	struct spawn_wait	*sw, *v;
+	int64_t			 age;
+	unsigned		 n = 0;
+	char			 why[128];
 
-	if (sp->fd == -1 || (w = TAILQ_FIRST(&sp->waiting)) == NULL)
+	if (sp->fd == -1 || (sw = TAILQ_FIRST(&sp->waiting)) == NULL)
 		return;
-	age = now - w->spawned_ms;
-	limit = (int64_t)w->pool->cfg.ready_timeout * 1000;
-	if (age <= limit)
+	age = now - sw->asked_ms;
+	if (age <= sw->timeout_ms)
 		return;
-	TAILQ_FOREACH(v, &sp->waiting, spawn_entry)
+	TAILQ_FOREACH(v, &sp->waiting, entry)
 		n++;
 	snprintf(why, sizeof(why), "did not answer for %llds (%u worker%s "
 	    "asked for): killed", (long long)(age / 1000), n, n == 1 ? "" :
@@ -318,7 +318,7 @@ spawner_tick(struct daemon *d, int64_t now)
 	if (sp->pid > 0 && kill(sp->pid, SIGKILL) == -1 && errno != ESRCH)
 		log_warn("kill spawner %d", (int)sp->pid);
 	/* Not the workers' fault: their pools are not paused (err 0). */
-	lost(d, why, 0);
+	lost(sp, why, 0);
 	/* Reaped as what it was, not as a stranger. */
 	sp->killed = sp->pid;
 	sp->pid = -1;
@@ -327,11 +327,10 @@ spawner_tick(struct daemon *d, int64_t now)
 static void
 reply_cb(struct ev *e, uint32_t events)
 {
-	struct daemon		*d = e->arg;
-	struct spawner		*sp = &d->spawner;
+	struct spawner		*sp = e->arg;
 	struct spawn_reply	 r;
 	struct spawn_early	 early;
-	struct worker		*w;
+	struct spawn_wait	*sw;
 	ssize_t			 n;
 	bool			 died;
 	int			 i;
@@ -342,32 +341,32 @@ reply_cb(struct ev *e, uint32_t events)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {
-			lost(d, n == 0 ? "closed its channel" :
+			lost(sp, n == 0 ? "closed its channel" :
 			    "cannot be read", ECHILD);
 			return;
 		}
 		if (n != (ssize_t)sizeof(r) ||
-		    (w = TAILQ_FIRST(&sp->waiting)) == NULL) {
-			lost(d, "answered what was not asked", ECHILD);
+		    (sw = TAILQ_FIRST(&sp->waiting)) == NULL) {
+			lost(sp, "answered what was not asked", ECHILD);
 			return;
 		}
-		TAILQ_REMOVE(&sp->waiting, w, spawn_entry);
+		TAILQ_REMOVE(&sp->waiting, sw, entry);
 		died = r.pid > 0 && take_early(sp, r.pid, &early);
 		/* A child that could not exec has exited: reap it now. */
 		if (r.err != 0 && r.pid > 0 && !died)
 			(void)waitpid(r.pid, NULL, WNOHANG);
-		wproc_spawned(w, r.err != 0 ? -1 : r.pid, r.err,
+		sp->answer(sp->arg, sw->cookie, r.err != 0 ? -1 : r.pid, r.err,
 		    died ? &early : NULL);
 	}
 }
 
 int
-spawner_start(struct daemon *d)
+spawner_start(struct spawner *sp, int devnull)
 {
-	struct spawner	*sp = &d->spawner;
 	int		 sv[2];
 	pid_t		 pid;
 
+	sp->devnull = devnull;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return -1;
 	if ((pid = fork()) == -1) {
@@ -376,13 +375,13 @@ spawner_start(struct daemon *d)
 		return -1;
 	}
 	if (pid == 0)
-		helper_main(sv[1], d->devnull);
+		helper_main(sv[1], devnull);
 	close(sv[1]);
 	sp->pid = pid;
 	sp->fd = sv[0];
-	ev_set(&sp->ev, sp->fd, reply_cb, d);
-	if (ev_add(&d->loop, &sp->ev, EPOLLIN) == -1) {
-		lost(d, "cannot be watched", ECHILD);
+	ev_set(&sp->ev, sp->fd, reply_cb, sp);
+	if (ev_add(sp->loop, &sp->ev, EPOLLIN) == -1) {
+		lost(sp, "cannot be watched", ECHILD);
 		return -1;
 	}
 	log_debug("spawner %d started", (int)pid);
@@ -390,12 +389,10 @@ spawner_start(struct daemon *d)
 }
 
 void
-spawner_stop(struct daemon *d)
+spawner_stop(struct spawner *sp)
 {
-	struct spawner	*sp = &d->spawner;
-
 	if (sp->fd != -1) {
-		ev_del(&d->loop, &sp->ev);
+		ev_del(sp->loop, &sp->ev);
 		close(sp->fd);
 		sp->fd = -1;
 	}
@@ -420,11 +417,10 @@ put_string(char *buf, size_t *len, const char *s)
 }
 
 int
-spawner_request(struct daemon *d, struct worker *w, const char *path,
+spawner_request(struct spawner *sp, struct spawn_wait *sw, const char *path,
     char *const argv[], char *const envp[], int chan, int errw)
 {
 	static char	 buf[SPAWN_REQ_MAX];
-	struct spawner	*sp = &d->spawner;
 	struct spawn_req req;
 	struct msghdr	 mh;
 	struct iovec	 iov;
@@ -434,7 +430,7 @@ spawner_request(struct daemon *d, struct worker *w, const char *path,
 	size_t		 len = sizeof(req);
 	uint32_t	 i;
 
-	if (sp->fd == -1 && spawner_start(d) == -1)
+	if (sp->fd == -1 && spawner_start(sp, sp->devnull) == -1)
 		return errno;
 	memset(&req, 0, sizeof(req));
 	if (put_string(buf, &len, path) == -1)
@@ -462,18 +458,16 @@ spawner_request(struct daemon *d, struct worker *w, const char *path,
 	memcpy(CMSG_DATA(cm), fds, (errw != -1 ? 2 : 1) * sizeof(int));
 	if (sendmsg(sp->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
 		return errno;
-	TAILQ_INSERT_TAIL(&sp->waiting, w, spawn_entry);
+	TAILQ_INSERT_TAIL(&sp->waiting, sw, entry);
 	return 0;
 }
 
 bool
-spawner_reaped(struct daemon *d, pid_t pid, int status,
+spawner_reaped(struct spawner *sp, pid_t pid, int status,
     const struct rusage *ru)
 {
-	struct spawner	*sp = &d->spawner;
-
 	if (pid == sp->pid) {
-		lost(d, "exited", ECHILD);
+		lost(sp, "exited", ECHILD);
 		sp->pid = -1;
 		return true;
 	}

@@ -5,7 +5,7 @@
  * A line session belongs to its listener's tenant from the moment it is
  * accepted (a queued connection counts: it will be that tenant's session);
  * an ssh session from the moment its login is accepted (supervisor/auth.c
- * asks admit_tenant(), which asks here). Every hold is released exactly
+ * asks admit_login(), which asks here). Every hold is released exactly
  * once, when its connection or session ends.
  *
  * Entries are made on first use and dropped when they hold nothing and

@@ -7,7 +7,7 @@
  * kind says what a metric exporter makes of it: GAUGE and COUNTER fields
  * become metrics named iridium_<object>_<name> (counters with _total),
  * LABEL fields label the object's metrics, INFO fields are for people.
- * The supervisor's builder (supervisor/status.c) and iridiumctl's reader
+ * The supervisor's builder (supervisor/statusdoc.c) and iridiumctl's reader
  * are derived from these lists, so the document, the summary and the
  * metric names cannot drift apart.
  *
@@ -28,8 +28,8 @@
  *                     "session": null | { STATUS_SESSION_FIELDS } } ]
  *   }
  *
- * Adding a field is one line here plus the line in status.c that fills
- * it; renaming or removing one bumps STATUS_SCHEMA_VERSION.
+ * Adding a field is one line here plus the line in supervisor/statusdoc.c
+ * that fills it; renaming or removing one bumps STATUS_SCHEMA_VERSION.
  */
 #ifndef IRIDIUM_STATUS_H
 #define IRIDIUM_STATUS_H
@@ -189,12 +189,6 @@ struct status_tenant	{ STATUS_TENANT_FIELDS(STATUS_MEMBER) };
 struct status_admission	{ STATUS_ADMISSION_FIELDS(STATUS_MEMBER) };
 struct status_worker	{ STATUS_WORKER_FIELDS(STATUS_MEMBER) };
 struct status_session	{ STATUS_SESSION_FIELDS(STATUS_MEMBER) };
-
-struct daemon;
-
-/* supervisor/status.c: the document, and its "workers" with a session. */
-json_t	*status_document(struct daemon *);
-json_t	*status_sessions(struct daemon *);
 
 /*
  * The supervisor's own limits: what it checks before a connection may

@@ -1,10 +1,11 @@
 /*
- * status.c: the status document (the schema is include/proto/status.h): what
- * the daemon, its listeners, pools, sessions and workers are doing, from
- * the supervisor's own counters and the latest `status` or `session_end`
- * each worker sent. Each object is filled as a struct generated from the
- * schema's X-macros and written by a writer generated from the same
- * list, so field names and order are the schema's.
+ * statusdoc.c: the status document (see statusdoc.h; the schema is
+ * include/proto/status.h): what the daemon, its listeners, pools, sessions
+ * and workers are doing, from the supervisor's own counters and the
+ * latest `status` or `session_end` each worker sent. Each object is
+ * filled as a struct generated from the schema's X-macros and written by
+ * a writer generated from the same list, so field names and order are
+ * the schema's.
  *
  * The session totals hold by construction and are checked by the tests:
  * accepted = completed + rejected + failed + active, where active is
@@ -19,16 +20,18 @@
 #include <jansson.h>
 
 #include "admit.h"
+#include "auth.h"
 #include "config.h"
-#include "daemon.h"
 #include "escape.h"
 #include "listener.h"
 #include "pool.h"
 #include "source.h"
 #include "sshalgo.h"
 #include "status.h"
+#include "statusdoc.h"
 #include "tenant.h"
 #include "version.h"
+#include "wproc.h"
 
 /* A string that is not UTF-8 (it never should be) still gets a value. */
 static json_t *
@@ -66,7 +69,7 @@ WRITER(put_worker, struct status_worker, STATUS_WORKER_FIELDS)
 WRITER(put_session, struct status_session, STATUS_SESSION_FIELDS)
 
 static json_t *
-daemon_object(struct daemon *d, int64_t now)
+daemon_object(struct statusdoc *d, int64_t now)
 {
 	struct status_daemon	 s;
 	struct status_listener	 sl;
@@ -77,19 +80,19 @@ daemon_object(struct daemon *d, int64_t now)
 
 	memset(&s, 0, sizeof(s));
 	s.version = IRIDIUM_VERSION;
-	s.build = d->build;
+	s.build = d->ctx->build;
 	s.pid = getpid();
 	s.started = d->started_unix;
 	s.uptime_seconds = (now - d->started_ms) / 1000;
-	s.config = d->cfgpath;
-	s.control = d->cfg.control;
-	s.generation = d->generation;
+	s.config = d->ctx->cfgpath;
+	s.control = d->ctx->cfg.control;
+	s.generation = d->ctx->generation;
 	s.reloads = (int64_t)d->reloads;
 	s.reload_failures = (int64_t)d->reload_failures;
 	if ((o = put_daemon(&s)) == NULL)
 		return NULL;
 	a = json_array();
-	TAILQ_FOREACH(l, &d->listeners, entry) {
+	TAILQ_FOREACH(l, d->listeners, entry) {
 		memset(&sl, 0, sizeof(sl));
 		sl.name = l->cfg.name;
 		sl.transport = l->cfg.transport;
@@ -103,10 +106,10 @@ daemon_object(struct daemon *d, int64_t now)
 	}
 	json_object_set_new(o, "listeners", a);
 	a = json_array();
-	for (i = 0; i < d->nhostkeys; i++) {
-		sh.type = d->hostkeys[i].type;
-		sh.fingerprint = d->hostkeys[i].fingerprint;
-		sh.path = d->hostkeys[i].path;
+	for (i = 0; i < d->auth->nhostkeys; i++) {
+		sh.type = d->auth->hostkeys[i].type;
+		sh.fingerprint = d->auth->hostkeys[i].fingerprint;
+		sh.path = d->auth->hostkeys[i].path;
 		json_array_append_new(a, put_hostkey(&sh));
 	}
 	json_object_set_new(o, "host_keys", a);
@@ -150,27 +153,28 @@ pool_object(const struct listener *l)
 
 /* Live sessions per tenant, added to the tenants' running totals. */
 static json_t *
-tenants_object(struct daemon *d)
+tenants_object(struct statusdoc *d)
 {
+	const struct tenant_stat *ts = d->adm->stats;
 	struct status_tenant	*t;
 	struct listener		*l;
 	struct worker		*w;
 	json_t			*o;
-	size_t			 i, n = d->ntenants;
+	size_t			 i, n = d->adm->nstats;
 
 	if ((t = calloc(n + 1, sizeof(*t))) == NULL)
 		return json_object();
 	for (i = 0; i < n; i++) {
-		t[i].accepted = (int64_t)d->tenants[i].accepted;
-		t[i].max_sessions = config_tenant_sup(&d->cfg,
-		    d->tenants[i].name)->sessions;
-		t[i].refused = (int64_t)tenant_refused(d->adm.tenants,
-		    d->tenants[i].name);
+		t[i].accepted = (int64_t)ts[i].accepted;
+		t[i].max_sessions = config_tenant_sup(&d->ctx->cfg,
+		    ts[i].name)->sessions;
+		t[i].refused = (int64_t)tenant_refused(d->adm->tenants,
+		    ts[i].name);
 	}
-	TAILQ_FOREACH(l, &d->listeners, entry) {
+	TAILQ_FOREACH(l, d->listeners, entry) {
 		/* Queued ssh connections are nobody's until they log in. */
 		for (i = 0; i < n; i++) {
-			if (strcmp(d->tenants[i].name, l->cfg.tenant) != 0 ||
+			if (strcmp(ts[i].name, l->cfg.tenant) != 0 ||
 			    strcmp(l->cfg.transport, "line") != 0)
 				continue;
 			t[i].active += l->pool.qlen;
@@ -179,13 +183,13 @@ tenants_object(struct daemon *d)
 			if (w->session_id == 0 || w->reaped)
 				continue;
 			for (i = 0; i < n; i++)
-				if (strcmp(d->tenants[i].name, w->tenant) == 0)
+				if (strcmp(ts[i].name, w->tenant) == 0)
 					t[i].active++;
 		}
 	}
 	o = json_object();
 	for (i = 0; o != NULL && i < n; i++)
-		json_object_set_new(o, d->tenants[i].name, put_tenant(&t[i]));
+		json_object_set_new(o, ts[i].name, put_tenant(&t[i]));
 	free(t);
 	return o;
 }
@@ -205,7 +209,7 @@ by_name(enum sshalgo_kind k, const uint64_t *counts)
 }
 
 static json_t *
-sessions_object(struct daemon *d)
+sessions_object(struct statusdoc *d)
 {
 	struct status_sessions	 s;
 	struct listener		*l;
@@ -216,11 +220,11 @@ sessions_object(struct daemon *d)
 	s.completed = (int64_t)d->gone.completed;
 	s.rejected = (int64_t)d->gone.rejected;
 	s.failed = (int64_t)d->gone.failed;
-	TAILQ_FOREACH(l, &d->listeners, entry) {
-		s.accepted += (int64_t)l->accepted;
-		s.completed += (int64_t)l->completed;
-		s.rejected += (int64_t)l->rejected;
-		s.failed += (int64_t)l->failed;
+	TAILQ_FOREACH(l, d->listeners, entry) {
+		s.accepted += (int64_t)l->pool.totals.accepted;
+		s.completed += (int64_t)l->pool.totals.completed;
+		s.rejected += (int64_t)l->pool.totals.rejected;
+		s.failed += (int64_t)l->pool.totals.failed;
 		s.active += pool_sessions(&l->pool);
 	}
 	if ((o = put_sessions(&s)) == NULL)
@@ -245,7 +249,7 @@ session_object(const struct worker *w, int64_t now)
 	s.tenant = w->tenant;
 	s.peer = w->peer;
 	s.via = w->via;
-	s.transport = w->pool->lst->cfg.transport;
+	s.transport = w->lc->transport;
 	s.started = w->busy_unix;
 	s.age_seconds = (now - w->busy_ms) / 1000;
 	/* Workers report on change only: idle time goes on counting. */
@@ -277,7 +281,7 @@ worker_object(const struct worker *w, int64_t now)
 	memset(&s, 0, sizeof(s));
 	s.pid = w->pid;
 	s.state = wstate_name(w->state);
-	s.listener = w->pool->lst->cfg.name;
+	s.listener = w->lc->name;
 	s.generation = w->generation;
 	if (w->unresponsive && w->ping_sent_ms != 0)
 		s.unresponsive_seconds = (now - w->ping_sent_ms) / 1000;
@@ -289,13 +293,13 @@ worker_object(const struct worker *w, int64_t now)
 }
 
 static json_t *
-workers_array(struct daemon *d, bool sessions_only, int64_t now)
+workers_array(struct statusdoc *d, bool sessions_only, int64_t now)
 {
 	struct listener	*l;
 	struct worker	*w;
 	json_t		*a = json_array();
 
-	TAILQ_FOREACH(l, &d->listeners, entry)
+	TAILQ_FOREACH(l, d->listeners, entry)
 		TAILQ_FOREACH(w, &l->pool.workers, entry)
 			if (!w->reaped && (!sessions_only ||
 			    w->session_id != 0))
@@ -306,15 +310,15 @@ workers_array(struct daemon *d, bool sessions_only, int64_t now)
 
 /* The supervisor's admission: startups, sources, refusals, offences. */
 static json_t *
-admission_object(struct daemon *d, int64_t now)
+admission_object(struct statusdoc *d, int64_t now)
 {
 	struct status_admission	 s;
 	struct source_stats	 st;
 	json_t			*o, *r;
 
-	admit_stats(d, now, &st);
+	admit_stats(d->adm, now, &st);
 	memset(&s, 0, sizeof(s));
-	s.startups = d->adm.startups;
+	s.startups = d->adm->startups;
 	s.sources = (int64_t)st.tracked;
 	s.penalised = (int64_t)st.penalised;
 	s.untracked = (int64_t)st.overflow;
@@ -323,7 +327,7 @@ admission_object(struct daemon *d, int64_t now)
 	r = json_object();
 #define PUT_REFUSAL(E, json, words)					\
 	json_object_set_new(r, #json, json_integer((json_int_t)	\
-	    d->adm.refused[ADMIT_##E]));
+	    d->adm->refused[ADMIT_##E]));
 	STATUS_REFUSAL_KINDS(PUT_REFUSAL)
 #undef PUT_REFUSAL
 	json_object_set_new(o, "refused", r);
@@ -339,16 +343,16 @@ admission_object(struct daemon *d, int64_t now)
 
 /* SUP_LIMITS in force: numbers as numbers, the rest as the file has it. */
 #define PUT_LIMIT_UINT(o, n)						\
-	json_object_set_new(o, #n, json_integer(d->cfg.sup.n))
+	json_object_set_new(o, #n, json_integer(c->sup.n))
 #define PUT_LIMIT_TEXT(o, n) do {					\
-	config_value_format(CK_SUP_##n, &d->cfg.sup.n, v, sizeof(v));	\
+	config_value_format(CK_SUP_##n, &c->sup.n, v, sizeof(v));	\
 	json_object_set_new(o, #n, jstr(v));				\
 } while (0)
 #define PUT_LIMIT_STARTUPS	PUT_LIMIT_TEXT
 #define PUT_LIMIT_CIDRS		PUT_LIMIT_TEXT
 
 static json_t *
-limits_object(struct daemon *d)
+limits_object(const struct config *c)
 {
 	json_t	*o = json_object();
 	char	 v[2048];
@@ -362,7 +366,7 @@ limits_object(struct daemon *d)
 }
 
 json_t *
-status_document(struct daemon *d)
+status_document(struct statusdoc *d)
 {
 	struct listener	*l;
 	json_t		*root, *pools;
@@ -375,18 +379,64 @@ status_document(struct daemon *d)
 	json_object_set_new(root, "version", json_string(IRIDIUM_VERSION));
 	json_object_set_new(root, "daemon", daemon_object(d, now));
 	pools = json_array();
-	TAILQ_FOREACH(l, &d->listeners, entry)
+	TAILQ_FOREACH(l, d->listeners, entry)
 		json_array_append_new(pools, pool_object(l));
 	json_object_set_new(root, "pools", pools);
 	json_object_set_new(root, "sessions", sessions_object(d));
 	json_object_set_new(root, "admission", admission_object(d, now));
-	json_object_set_new(root, "limits", limits_object(d));
+	json_object_set_new(root, "limits", limits_object(&d->ctx->cfg));
 	json_object_set_new(root, "workers", workers_array(d, false, now));
 	return root;
 }
 
 json_t *
-status_sessions(struct daemon *d)
+status_sessions(struct statusdoc *d)
 {
 	return workers_array(d, true, ev_now_ms());
+}
+
+/* `negotiated`: the worker's word (the table checked the names). */
+static int
+on_negotiated(void *arg, struct worker *w, const struct msg *m, char *err,
+    size_t errlen)
+{
+	struct statusdoc		*d = arg;
+	const struct msg_negotiated	*n = &m->u.negotiated;
+	int				 i;
+
+	if (strcmp(w->lc->transport, "ssh") != 0 || w->negotiated ||
+	    w->session_id == 0) {
+		snprintf(err, errlen, "negotiated twice, or not ssh");
+		return -1;
+	}
+	w->negotiated = true;
+	w->nego = *n;
+	/* Shown in the session's row, and counted. */
+	if ((i = sshalgo_index(SSHALGO_KIND_KEX, n->kex,
+	    strlen(n->kex))) >= 0)
+		d->by_kex[i]++;
+	if ((i = sshalgo_index(SSHALGO_KIND_CIPHER, n->cipher,
+	    strlen(n->cipher))) >= 0)
+		d->by_cipher[i]++;
+	return 0;
+}
+
+void
+statusdoc_init(struct statusdoc *d, struct ctx *ctx,
+    const struct listener_list *listeners, struct admission *adm,
+    const struct auth *auth)
+{
+	memset(d, 0, sizeof(*d));
+	d->ctx = ctx;
+	d->listeners = listeners;
+	d->adm = adm;
+	d->auth = auth;
+	d->started_ms = ev_now_ms();
+	d->started_unix = (int64_t)time(NULL);
+}
+
+void
+statusdoc_register(struct statusdoc *d, struct workers *wk)
+{
+	wproc_handle(wk, MSG_NEGOTIATED, on_negotiated, d);
 }
