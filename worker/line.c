@@ -43,9 +43,6 @@
 #include "repl.h"
 #include "telnet.h"
 #include "transport.h"
-#ifdef IRIDIUM_TEST_HOOKS
-#include "testhooks.h"
-#endif
 
 #define LINE_READ_CHUNK	4096	/* bytes per recv() */
 #define LINE_IN_SLACK	4096	/* input queued past line_max */
@@ -512,7 +509,7 @@ line_check(struct line *l)
 {
 	if (l->reason != NULL)
 		return;
-	if (session_cpu_spent()) {
+	if (session_cpu_spent(l->s)) {
 		log_info("session %lld: CPU limit of %llu s reached",
 		    (long long)l->s->id, (unsigned long long)l->lim->cpu);
 		line_bye(l, SESSION_END_CPU, "CPU time limit of %llu seconds "
@@ -528,17 +525,17 @@ static enum repl_poll
 line_poll(void *arg)
 {
 	struct line	*l = arg;
-#ifdef IRIDIUM_TEST_HOOKS
 	uint64_t	 now, until;
 
-	/* "!test slowpoll": a slow command, which still answers. */
-	until = session_now() + (uint64_t)testhook_poll_ms();
-	while (l->reason == NULL && !l->interrupt &&
-	    (now = session_now()) < until) {
-		line_flush(l);
-		line_io(l, (int)(until - now));
+	/* Test workers: "!test slowpoll", a slow command that still answers. */
+	if (l->s->hooks != NULL) {
+		until = session_now() + (uint64_t)l->s->hooks->poll_ms();
+		while (l->reason == NULL && !l->interrupt &&
+		    (now = session_now()) < until) {
+			line_flush(l);
+			line_io(l, (int)(until - now));
+		}
 	}
-#endif
 
 	if (l->reason == NULL) {
 		line_flush(l);
@@ -616,22 +613,20 @@ static void
 line_command(struct line *l, const char *p, size_t n)
 {
 	enum repl_result rv;
-#ifdef IRIDIUM_TEST_HOOKS
 	struct buf	 reply;
-#endif
 
 	(void)session_line_done(l->s);
-#ifdef IRIDIUM_TEST_HOOKS
-
-	buf_init(&reply, 0);
-	if (testhook_line(l->s, p, n, &reply) == 1) {
-		line_text(l, "%s", reply.data != NULL ? reply.data : "");
+	if (l->s->hooks != NULL) {
+		buf_init(&reply, 0);
+		if (l->s->hooks->line(l->s, p, n, &reply) == 1) {
+			line_text(l, "%s", reply.data != NULL ? reply.data :
+			    "");
+			buf_free(&reply);
+			line_prompt(l);
+			return;
+		}
 		buf_free(&reply);
-		line_prompt(l);
-		return;
 	}
-	buf_free(&reply);
-#endif
 	l->running = true;
 	rv = repl_feed(l->repl, p, n);
 	l->running = false;

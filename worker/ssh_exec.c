@@ -21,9 +21,6 @@
 #include "run.h"
 #include "ssh_internal.h"
 #include "transport.h"
-#ifdef IRIDIUM_TEST_HOOKS
-#include "testhooks.h"
-#endif
 
 /* --- the REPL's callbacks -------------------------------------------------- */
 
@@ -42,7 +39,7 @@ ssh_check(struct sshc *c)
 
 	if (c->reason != NULL)
 		return;
-	if (session_cpu_spent()) {
+	if (session_cpu_spent(c->s)) {
 		log_info("session %lld: CPU limit of %llu s reached",
 		    (long long)c->s->id, (unsigned long long)lim->cpu);
 		snprintf(msg, sizeof(msg), "CPU time limit of %llu seconds "
@@ -95,18 +92,18 @@ static enum repl_result
 ssh_command(struct sshc *c, const char *p, size_t n)
 {
 	enum repl_result rv;
-#ifdef IRIDIUM_TEST_HOOKS
 	struct buf	 reply;
 
-	buf_init(&reply, 0);
-	if (testhook_line(c->s, p, n, &reply) == 1) {
-		ssh_text(c, SSH_OUT, "%s", reply.data != NULL ? reply.data :
-		    "");
+	if (c->s->hooks != NULL) {
+		buf_init(&reply, 0);
+		if (c->s->hooks->line(c->s, p, n, &reply) == 1) {
+			ssh_text(c, SSH_OUT, "%s", reply.data != NULL ?
+			    reply.data : "");
+			buf_free(&reply);
+			return REPL_CONTINUE;
+		}
 		buf_free(&reply);
-		return REPL_CONTINUE;
 	}
-	buf_free(&reply);
-#endif
 	c->running = true;
 	rv = repl_feed(c->repl, p, n);
 	c->running = false;

@@ -13,9 +13,9 @@
  * instead and the hook says so), or a clean EACCES/EPERM where the
  * sandbox is designed to answer that way (file probes, rlimits).
  *
- * And one probe: sandbox_probe(), which sandbox_enter() calls between
- * Landlock and seccomp in this executable only, records what Landlock
- * alone refuses; "!test landlock" reports it.
+ * And one probe: testhook_probe(), which worker.c gives sandbox_enter()
+ * in this executable only, records what Landlock alone refuses between
+ * Landlock and seccomp; "!test landlock" reports it.
  */
 #ifdef IRIDIUM_TEST_HOOKS
 
@@ -50,9 +50,8 @@
 #include "buf.h"
 #include "log.h"
 #include "msg.h"
-#include "sandbox.h"
+#include "session.h"
 #include "testhooks.h"
-#include "transport.h"
 
 #define TESTHOOK_FLOOD	10000		/* `log` messages sent by "flood" */
 #define TESTHOOK_NAME	32
@@ -804,7 +803,7 @@ probe_errno(long rv, int e)
  * signals from our uid in development mode.
  */
 void
-sandbox_probe(int abi)
+testhook_probe(int abi)
 {
 	struct sockaddr_in	 sin;
 	const char		*o, *c, *k;
@@ -845,7 +844,7 @@ hook_slowpoll(struct session *s, struct buf *reply)
 	    TESTHOOK_SLOWPOLL_MS);
 }
 
-int
+static int
 testhook_poll_ms(void)
 {
 	return testhook_slowpoll_ms;
@@ -853,7 +852,7 @@ testhook_poll_ms(void)
 
 /* --- dispatch ------------------------------------------------------------- */
 
-int
+static int
 testhook_line(struct session *s, const char *line, size_t len,
     struct buf *reply)
 {
@@ -900,5 +899,10 @@ testhook_line(struct session *s, const char *line, size_t len,
 	buf_puts(reply, "test: unknown hook; \"!test\" lists them\n");
 	return 1;
 }
+
+const struct session_hooks testhook_session = {
+	.line = testhook_line,
+	.poll_ms = testhook_poll_ms,
+};
 
 #endif
