@@ -57,7 +57,7 @@ chan_send(enum msg_type type, const void *body)
 }
 
 int
-chan_read(struct chan *c)
+chan_dispatch(struct chan *c)
 {
 	struct msg	 m;
 	char		 err[512];
@@ -114,7 +114,7 @@ chan_wait(struct chan *c, int timeout_ms)
 	}
 	if (n == 0)
 		return 0;
-	return chan_read(c);
+	return chan_dispatch(c);
 }
 
 int

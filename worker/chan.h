@@ -3,7 +3,7 @@
  * the one dispatcher of what comes on it.
  *
  * Every message the worker sends goes out through chan_send(); every
- * message it receives comes in through chan_read(), which checks it
+ * message it receives comes in through chan_dispatch(), which checks it
  * against the worker's state (msg_recv), answers `ping` itself, and hands
  * any other type to the handler its owner registered with chan_on():
  * worker.c takes `session` and `shutdown` while idle; during a session
@@ -49,10 +49,10 @@ void	chan_send(enum msg_type, const void *body);
  * came after all: EINTR, EAGAIN) or -1 (the supervisor is gone: EOF or
  * a failed receive, which is logged; c->gone is set).
  */
-int	chan_read(struct chan *);
+int	chan_dispatch(struct chan *);
 /*
  * Wait up to timeout_ms (-1: no limit) for the channel and dispatch one
- * message. The same returns as chan_read() (0 also for the timeout).
+ * message. The same returns as chan_dispatch() (0 also for the timeout).
  */
 int	chan_wait(struct chan *, int timeout_ms);
 /*

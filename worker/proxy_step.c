@@ -222,7 +222,6 @@ step_refuse(struct session *s, const char *message)
 {
 	struct pollfd	 pfd;
 	char		 line[MSG_TEXT_MAX + 3];
-	uint8_t		 tmp[1024];
 	size_t		 off = 0, len;
 	uint64_t	 until, now;
 	ssize_t		 n;
@@ -245,18 +244,7 @@ step_refuse(struct session *s, const char *message)
 		pfd.events = POLLOUT;
 		(void)poll(&pfd, 1, (int)(until - now));
 	}
-	if (shutdown(s->client, SHUT_WR) == -1)
-		return;
-	until = session_now() + PROXY_LINGER_MS;
-	while ((now = session_now()) < until) {
-		pfd.fd = s->client;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(until - now)) <= 0)
-			break;
-		n = recv(s->client, tmp, sizeof(tmp), MSG_DONTWAIT);
-		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-			break;
-	}
+	(void)session_linger(s->client, session_now() + PROXY_LINGER_MS);
 }
 
 const char *

@@ -5,8 +5,10 @@
  * come on the channel, and the login's `auth_query`.
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -248,13 +250,68 @@ session_partial(struct session *s, bool unfinished)
 		s->partial_since = session_now();
 }
 
-enum session_due
-session_idle_due(struct session *s, uint64_t now, uint64_t *next)
+/* An end: its reason, the words for the client, and when it came. */
+static void __attribute__((format(printf, 3, 4)))
+session_due_end(struct session_due *d, const char *reason, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	d->end = reason;
+	va_start(ap, fmt);
+	vsnprintf(d->words, sizeof(d->words), fmt, ap);
+	va_end(ap);
+}
+
+/* A warning: the words for the client, once. */
+static void __attribute__((format(printf, 3, 4)))
+session_due_warn(struct session_due *d, bool *warned, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	*warned = true;
+	d->warn = true;
+	va_start(ap, fmt);
+	vsnprintf(d->words, sizeof(d->words), fmt, ap);
+	va_end(ap);
+}
+
+/* The time an event at `at` is due, kept if it is the nearest. */
+static void
+session_due_at(struct session_due *d, uint64_t at)
+{
+	if (at < d->next)
+		d->next = at;
+}
+
+void
+session_due(struct session *s, uint64_t now, bool all, struct session_due *d)
 {
 	const struct msg_limits	*m = &s->limits;
 	uint64_t		 at;
 
-	*next = UINT64_MAX;
+	memset(d, 0, sizeof(*d));
+	d->next = UINT64_MAX;
+	if (session_cpu_spent(s)) {
+		log_info("session %lld: CPU limit of %llu s reached",
+		    (long long)s->id, (unsigned long long)m->cpu);
+		session_due_end(d, SESSION_END_CPU, "CPU time limit of %llu "
+		    "seconds reached. Goodbye!", (unsigned long long)m->cpu);
+		return;
+	}
+	if (m->lifetime != 0) {
+		at = s->start + m->lifetime * 1000;
+		if (now >= at) {
+			session_due_end(d, SESSION_END_LIFETIME, "Session "
+			    "lifetime of %llu seconds reached. Goodbye!",
+			    (unsigned long long)m->lifetime);
+			return;
+		}
+		session_due_at(d, at);
+	}
+	/* The rest is for between commands: a command is no input's fault. */
+	if (!all)
+		return;
 	if (m->line_timeout != 0 && s->partial_since != 0) {
 		at = s->partial_since + m->line_timeout * 1000;
 		if (now >= at) {
@@ -263,31 +320,50 @@ session_idle_due(struct session *s, uint64_t now, uint64_t *next)
 			    (long long)s->id, (unsigned long long)((now -
 			    s->partial_since) / 1000),
 			    (unsigned long long)m->line_timeout);
-			return SESSION_DUE_LINE;
+			session_due_end(d, SESSION_END_LINE, "Line not "
+			    "finished within %llu seconds. Goodbye!",
+			    (unsigned long long)m->line_timeout);
+			return;
 		}
-		*next = at;
+		session_due_at(d, at);
 	}
-	if (m->idle == 0)
-		return SESSION_DUE_NONE;
-	at = s->idle_since + m->idle * 1000;
-	if (now >= at) {
-		log_info("session %lld: no complete line for %llu s: idle "
-		    "limit reached", (long long)s->id,
-		    (unsigned long long)m->idle);
-		return SESSION_DUE_IDLE;
-	}
-	if (at < *next)
-		*next = at;
-	if (m->idle_warn != 0 && m->idle_warn < m->idle && !s->idle_warned) {
-		at -= m->idle_warn * 1000;
+	if (m->idle != 0) {
+		at = s->idle_since + m->idle * 1000;
 		if (now >= at) {
-			s->idle_warned = true;
-			return SESSION_DUE_IDLE_WARN;
+			log_info("session %lld: no complete line for %llu s: "
+			    "idle limit reached", (long long)s->id,
+			    (unsigned long long)m->idle);
+			session_due_end(d, SESSION_END_IDLE, "Idle timeout. "
+			    "Goodbye!");
+			return;
 		}
-		if (at < *next)
-			*next = at;
+		session_due_at(d, at);
+		if (m->idle_warn != 0 && m->idle_warn < m->idle &&
+		    !s->idle_warned) {
+			at -= m->idle_warn * 1000;
+			if (now >= at) {
+				session_due_warn(d, &s->idle_warned, "warning: "
+				    "idle for %llu seconds; this session ends "
+				    "in %llu seconds without input",
+				    (unsigned long long)(m->idle - m->idle_warn),
+				    (unsigned long long)m->idle_warn);
+				return;
+			}
+			session_due_at(d, at);
+		}
 	}
-	return SESSION_DUE_NONE;
+	if (m->lifetime != 0 && m->lifetime_warn != 0 &&
+	    m->lifetime_warn < m->lifetime && !s->life_warned) {
+		at = s->start + (m->lifetime - m->lifetime_warn) * 1000;
+		if (now >= at) {
+			session_due_warn(d, &s->life_warned, "warning: this "
+			    "session ends in %llu seconds (lifetime limit of "
+			    "%llu seconds)", (unsigned long long)m->lifetime_warn,
+			    (unsigned long long)m->lifetime);
+			return;
+		}
+		session_due_at(d, at);
+	}
 }
 
 /* --- !limits ------------------------------------------------------------------- */
@@ -339,6 +415,32 @@ session_limits_report(struct session *s, uint64_t produced, struct buf *out)
 	/* The supervisor's own: sessions per tenant and per source. */
 	if (s->quota != NULL)
 		buf_puts(out, s->quota);
+}
+
+/* --- the socket's end --------------------------------------------------------- */
+
+uint64_t
+session_linger(int fd, uint64_t until)
+{
+	struct pollfd	 pfd;
+	char		 tmp[4096];
+	uint64_t	 now, got = 0;
+	ssize_t		 n;
+
+	if (shutdown(fd, SHUT_WR) == -1)
+		return 0;
+	while ((now = session_now()) < until) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(until - now)) <= 0)
+			break;
+		n = recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			break;
+		if (n > 0)
+			got += (uint64_t)n;
+	}
+	return got;
 }
 
 /* --- open and close ----------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
- * worker.c: iridium-worker, the sandboxed process that serves one session
- * (../shared/DESIGN.md, "Processes", "The worker's exec contract",
- * "Sandbox").
+ * worker.c: the workers' main (iridium-worker for line sessions,
+ * iridium-worker-ssh for ssh), the sandboxed process that serves one
+ * session.
  *
  * iridiumd fork+execs it with fds 0 and 1 on /dev/null, fd 2 on /dev/null
  * or a pipe it logs, and the channel (SOCK_SEQPACKET) on fd 3. The start-up
@@ -12,14 +12,48 @@
  *      (log lines become `log` messages at hello's level);
  *   3. sandbox_enter(), then `ready` with our own build id;
  *   4. idle: answer `ping`, exit on `shutdown` or EOF, wait for `session`;
- *   5. `session`: lower the limits to the tenant's, say `status` busy,
- *      read the PROXY header if the listener has one (proxy_step.c),
- *      hand the client socket to the transport, send `session_end`, exit.
+ *   5. `session`: open it (the tenant's limits, `status` busy), read the
+ *      PROXY header if the listener has one, hand the client socket to
+ *      the transport, close it with `session_end`, exit.
  *
- * Messages from the supervisor come through one dispatcher (chan.c);
- * while a transport serves the session, the session core (session.c)
- * answers the channel and sends `status` at most once a second. The
- * process title says what the worker is doing ("line idle", "line s17
+ * How the worker's files stack, each calling only those below it:
+ *
+ *   worker.c          start-up, idle, one session (this file)
+ *   worker_line.c     which transports each executable serves
+ *   worker_ssh.c
+ *   testhooks.c       test workers only: hooks lent to the session
+ *   proxy_step.c      the PROXY header before the transport (proxy.c)
+ *   line.c            the transports, each only its protocol: line.c
+ *   ssh*.c            a socket and telnet; ssh*.c libssh, the login
+ *                     through the supervisor, channel requests, exec
+ *   session_repl.c    the session core (session.h): lines to the REPL,
+ *                     its poll, the limits' timers
+ *   session_in.c      the client's bytes to lines (tty.c: the editor)
+ *   session_out.c     output to the client's queues, metered
+ *   session.c         the session's state and clocks, the limits'
+ *                     verdicts, `status`, the login's `auth_query`
+ *   chan.c            the channel to the supervisor: its dispatcher
+ *   sandbox.c         the lock-down (seccomp_rules.c, seccomp_bpf.h)
+ *
+ * and beneath them the pure pieces, which know no sockets and are fuzzed
+ * on their own: the telnet filter (telnet.c), the line editor (tty.c),
+ * the PROXY header parser (proxy.c).
+ *
+ * A client's byte, on its way to the REPL and back: the transport reads
+ * it (line.c: recv, the telnet filter; ssh_chan.c: libssh's channel) and
+ * hands it to session_input(), which queues it (through the line editor
+ * when the client sends keys as typed, its echo queued at once). The
+ * transport's loop calls session_drain(), which hands each complete line
+ * to the REPL (session_command). What the REPL prints comes back through
+ * session_write(): converted for the client, metered against the output
+ * limits and queued; the transport's flush (struct session_io) sends it
+ * as the client takes it. While a command runs, the REPL polls
+ * (session_poll): the transport takes a turn, reading input (^C) and the
+ * channel (chan.c dispatches; `shutdown` says goodbye), and the limits
+ * are checked (session_due), so a running program never stops the
+ * session from answering.
+ *
+ * The process title says what the worker is doing ("line idle", "line s17
  * anonymous 127.0.0.1:40312"). The only globals are the SIGXCPU flag and
  * the log configuration (the sink writes to the fixed fd 3).
  */
@@ -249,8 +283,9 @@ worker_hello(struct worker *w)
 /* --- the session ---------------------------------------------------------- */
 
 /*
- * `session` while idle: serve it and exit. m lives in chan_read()'s frame,
- * which this never returns to, so the session's strings may point into it.
+ * `session` while idle: serve it and exit. m lives in chan_dispatch()'s
+ * frame, which this never returns to: the session's strings may point
+ * into it.
  */
 static void __attribute__((noreturn))
 worker_on_session(void *arg, struct msg *m)
