@@ -433,6 +433,12 @@ int		session_repl_start(struct session *);
  */
 enum repl_result session_command(struct session *, const char *p,
 		    size_t n);
+/*
+ * Test workers only: the hook name, as the line "!test NAME" would run
+ * it, for a session that has no line to send it in (ssh's exec commands:
+ * the env request IRIDIUM_TEST). Returns 0, or -1 (no hooks here).
+ */
+int		session_test_hook(struct session *, const char *name);
 /* Every complete input line to the REPL, in order. */
 void		session_drain(struct session *);
 /* The REPL's poll callback, also run's and the assembler's: arg is s. */

@@ -192,6 +192,27 @@ session_command(struct session *s, const char *p, size_t n)
 	return rv;
 }
 
+int
+session_test_hook(struct session *s, const char *name)
+{
+	struct buf	 line, reply;
+	int		 rv = -1;
+
+	if (s->hooks == NULL)
+		return -1;
+	buf_init(&line, 0);
+	buf_init(&reply, 0);
+	if (buf_printf(&line, "!test %s", name) == 0 &&
+	    s->hooks->line(s, line.data, line.len, &reply) == 1) {
+		log_debug("session %lld: %s", (long long)s->id,
+		    reply.data != NULL ? reply.data : "");
+		rv = 0;
+	}
+	buf_free(&line);
+	buf_free(&reply);
+	return rv;
+}
+
 /*
  * A line past line_max, dropped: the REPL says so (and spoils the !load
  * block it was part of, so that the block loads nothing).

@@ -145,7 +145,11 @@ ssh_cb_winch(ssh_session ss, ssh_channel ch, int width, int height,
 	return 0;
 }
 
-/* LANG, LC_* and TERM are taken (and unused: the REPL is ASCII); no more. */
+/*
+ * LANG, LC_* and TERM are taken (and unused: the REPL is ASCII); no more.
+ * A test worker also takes IRIDIUM_TEST=NAME: the test hook NAME, before
+ * the command (session_test_hook).
+ */
 static int
 ssh_cb_env(ssh_session ss, ssh_channel ch, const char *name,
     const char *value, void *arg)
@@ -159,6 +163,9 @@ ssh_cb_env(ssh_session ss, ssh_channel ch, const char *name,
 		return -1;
 	if (strcmp(name, "LANG") == 0 || strcmp(name, "TERM") == 0 ||
 	    (strncmp(name, "LC_", 3) == 0 && strlen(name) < 32))
+		return 0;
+	if (strcmp(name, "IRIDIUM_TEST") == 0 &&
+	    session_test_hook(c->s, value) == 0)
 		return 0;
 	log_debug("session %lld: env request ignored", (long long)c->s->id);
 	return -1;

@@ -2,8 +2,9 @@
  * ssh_exec.c: what runs behind the ssh session channel (see
  * ssh_internal.h) besides the shell's REPL, which is the session core's:
  * the exec commands "run" (a program on stdin, its exit status ours),
- * "check" (assemble only: 0 or 65) and any other command as one REPL
- * line (exit status 1 when the REPL reported an error). Their output,
+ * "check" (assemble only: 0, 65, or 1 when interrupted) and any other
+ * command as one REPL line (exit status 1 when the REPL reported an
+ * error). Their output,
  * limits and polls are the session core's too (session.h), as for a
  * shell; worker/ssh_chan.c moves the bytes.
  */
@@ -97,22 +98,62 @@ ssh_exec_run(struct sshc *c)
 		    (unsigned long long)c->s->out.dropped);
 }
 
-/* exec "check": assemble only; 0, or 65 with every error on stderr. */
-void
-ssh_exec_check(struct sshc *c)
+/* The assembler's poll: the session's, with what it said kept. */
+struct ssh_check_poll {
+	struct session	*s;
+	enum repl_poll	 said;
+};
+
+static int
+ssh_check_poll(void *arg)
 {
-	struct asm_prog	 prog;
-	struct asm_diags d;
-	struct image	 img;
+	struct ssh_check_poll	*p = arg;
+
+	p->said = session_poll(p->s);
+	return p->said != REPL_POLL_GO;
+}
+
+/* The assembler's diagnostics on stderr, escaped: the source is the user's. */
+static void
+ssh_check_diags(struct sshc *c, const struct asm_diags *d)
+{
 	struct buf	 b;
 	char		 msg[1024];
 	size_t		 i;
-	const char	*src = c->prog.data != NULL ? c->prog.data : "";
-	const uint8_t	*bytes = (const uint8_t *)src;
+
+	if (d->n == 0)
+		session_text(c->s, SESSION_STDERR, "%s: out of memory\n",
+		    SSH_RUN_NAME);
+	for (i = 0; i < d->n; i++) {
+		asm_diag_format(msg, sizeof(msg), SSH_RUN_NAME, &d->v[i]);
+		buf_init(&b, 0);
+		if (run_escape(&b, msg, strlen(msg)) == 0 && b.data != NULL)
+			session_text(c->s, SESSION_STDERR, "%s\n", b.data);
+		buf_free(&b);
+	}
+}
+
+/*
+ * exec "check": assemble only; 0, or 65 with every error on stderr. The
+ * assembly is polled as a run is: ^C (a `signal` INT) stops it (status 1),
+ * the supervisor is answered, the CPU and lifetime limits hold.
+ */
+void
+ssh_exec_check(struct sshc *c)
+{
+	struct ssh_check_poll	 cp;
+	struct asm_prog		 prog;
+	struct asm_diags	 d;
+	struct asm_work		 w;
+	struct image		 img;
+	char			 msg[1024];
+	const char		*src = c->prog.data != NULL ? c->prog.data : "";
+	const uint8_t		*bytes = (const uint8_t *)src;
+	int			 rv;
 
 	c->s->vm.commands = 1;
+	c->status = RUN_EXIT_OK;
 	if (image_has_magic(bytes, c->prog.len)) {
-		c->status = RUN_EXIT_OK;
 		if (image_parse(&img, bytes, c->prog.len, msg,
 		    sizeof(msg)) == -1) {
 			session_text(c->s, SESSION_STDERR, "%s: %s\n",
@@ -123,20 +164,22 @@ ssh_exec_check(struct sshc *c)
 	}
 	asm_prog_init(&prog);
 	asm_diags_init(&d);
-	c->status = RUN_EXIT_OK;
-	if (asm_source(&prog, src, c->prog.len, &d) == -1) {
-		if (d.n == 0)
-			session_text(c->s, SESSION_STDERR, "%s: out of "
-			    "memory\n", SSH_RUN_NAME);
-		for (i = 0; i < d.n; i++) {
-			asm_diag_format(msg, sizeof(msg), SSH_RUN_NAME, &d.v[i]);
-			buf_init(&b, 0);
-			if (run_escape(&b, msg, strlen(msg)) == 0 &&
-			    b.data != NULL)
-				session_text(c->s, SESSION_STDERR, "%s\n",
-				    b.data);
-			buf_free(&b);
-		}
+	memset(&w, 0, sizeof(w));
+	cp.s = c->s;
+	cp.said = REPL_POLL_GO;
+	w.poll = ssh_check_poll;
+	w.arg = &cp;
+	c->s->running = true;
+	rv = asm_source_work(&prog, src, c->prog.len, &w, &d);
+	c->s->running = false;
+	if (rv == ASM_STOPPED) {
+		/* A hang-up or a limit: the session is ending anyway. */
+		if (cp.said == REPL_POLL_INTERRUPT)
+			session_text(c->s, SESSION_STDERR, "%s: interrupted "
+			    "while assembling\n", SSH_RUN_NAME);
+		c->status = RUN_EXIT_ERROR;
+	} else if (rv == -1) {
+		ssh_check_diags(c, &d);
 		c->status = d.n == 0 ? RUN_EXIT_ERROR : RUN_EXIT_ASM;
 	} else
 		c->s->vm.program_bytes = prog.code_len + prog.ro_len;

@@ -39,6 +39,7 @@
 #include <linux/sched.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -847,6 +848,14 @@ hook_slowpoll(struct session *s, struct buf *reply)
 static int
 testhook_poll_ms(void)
 {
+	static bool	 said;
+
+	/* Once, so that a test knows a command is in its checkpoints. */
+	if (testhook_slowpoll_ms > 0 && !said) {
+		said = true;
+		log_info("test slowpoll: a poll checkpoint waits %d ms",
+		    testhook_slowpoll_ms);
+	}
 	return testhook_slowpoll_ms;
 }
 

@@ -22,7 +22,11 @@
  * The session's hooks (session.h): .line takes "!test NAME" (or "!test"
  * alone, which lists the hooks), acts on it and says what happened; some
  * hooks never return (crash, hang, exit). .poll_ms is how long each poll
- * checkpoint of a command waits after "!test slowpoll" (0 before).
+ * checkpoint of a command waits after "!test slowpoll" (0 before); the
+ * first such wait is logged ("test slowpoll: a poll checkpoint waits"),
+ * so a test knows the command is in its checkpoints. An ssh exec command
+ * has no line to say "!test NAME" in: the test worker takes the env
+ * request IRIDIUM_TEST=NAME for it.
  */
 extern const struct session_hooks testhook_session;
 
