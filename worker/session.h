@@ -101,7 +101,11 @@ struct session_io {
 	int	 stall_ms;	/* a full queue, no byte taken: cut off */
 };
 
-/* The output streams: a transport without a second sends both as one. */
+/*
+ * The output streams: ssh's channel data and extended data. A transport
+ * with one stream (line) keeps out.text on stdout: the core then writes
+ * nothing to stderr.
+ */
 #define SESSION_STDOUT		0
 #define SESSION_STDERR		1
 #define SESSION_STREAMS		2
@@ -160,7 +164,11 @@ struct session {
 	const struct session_hooks *hooks;	/* test workers only */
 	volatile sig_atomic_t	*xcpu;		/* SIGXCPU came (worker.c) */
 
-	/* Serving (session_attach): the transport, the REPL, the end. */
+	/*
+	 * Serving (session_attach). The transport says what its client is
+	 * (prompts; out.text, out.crlf, out.iac; in.edit) and when it is
+	 * gone; the rest is the core's.
+	 */
 	const struct session_io	*io;
 	struct repl		*repl;
 	bool			 prompts;	/* banner and prompts: a terminal */
@@ -173,10 +181,10 @@ struct session {
 	struct session_in	 in;
 
 	/*
-	 * Kept current by the transport, read for `status` and
-	 * `session_end`: the REPL's counters (copy repl_stats() after each
-	 * command and at each poll checkpoint) and bytes on the client
-	 * socket.
+	 * Read for `status` and `session_end`: the REPL's counters (the
+	 * core copies them after each command and at each poll checkpoint;
+	 * ssh's run sets them itself) and the bytes on the client socket
+	 * (kept by the transport).
 	 */
 	struct repl_stats	 vm;
 	uint64_t		 bytes_in;
@@ -194,7 +202,7 @@ struct session {
 	uint64_t		 partial_since;	/* 0: no unfinished line */
 	bool			 idle_warned;
 
-	/* Set by session_chan(); the transport ends the session on either. */
+	/* As the channel says (session_chan); session_answer() ends on either. */
 	bool			 shutdown;	/* the supervisor said `shutdown` */
 	uint64_t		 shutdown_by;	/* ... to be gone by then (its
 						   grace; session_now()) */
@@ -294,9 +302,9 @@ void		session_limits_report(struct session *, uint64_t produced,
  */
 uint64_t	session_line_done(struct session *);
 /*
- * Whether the transport holds the start of a line whose end has not
- * come (call it after handing complete lines on): its clock starts at
- * the first such call and stops with the line.
+ * Whether the input holds the start of a line whose end has not come
+ * (session_drain() says so after handing the complete lines on): its
+ * clock starts at the first such call and stops with the line.
  */
 void		session_partial(struct session *, bool unfinished);
 

@@ -14,7 +14,8 @@
  * second; a program that prints faster than either, or faster than the
  * client reads, is held in its output callback, which waits in the
  * transport's loop (session_wait), and a client that takes no byte for
- * io->stall_ms while the queue is full is cut off.
+ * io->stall_ms while the queue is full is cut off. Every byte queued for
+ * the client, whatever it is, passes session_append().
  */
 #include <stdarg.h>
 #include <stdbool.h>
