@@ -414,6 +414,22 @@ Test(ssh, four_mib_to_a_slow_reader_arrive_intact)
 	sshc_free(&c);
 }
 
+/* Serve c until the test worker logs its first slow poll checkpoint. */
+static void
+wait_slowpoll(struct sshc *c)
+{
+	struct sshc	*cs[1] = { c };
+	long long	 until = hd_now_ms() + T;
+
+	while (hd_log_count(&d, "test slowpoll: a poll checkpoint waits") ==
+	    0) {
+		cr_assert_lt(hd_now_ms(), until, "the check never polled: "
+		    "%s%s", c->o.data != NULL ? c->o.data : "",
+		    c->e.data != NULL ? c->e.data : "");
+		sshc_pump(cs, 1, 100);
+	}
+}
+
 /*
  * `check` polls while it assembles, as `run` does: the supervisor is
  * answered meanwhile, so `iridiumctl kill` ends a long check at once. The
@@ -430,19 +446,12 @@ Test(ssh, a_check_answers_the_supervisor_while_it_assembles)
 	json_t		*st, *w, *ss;
 	char		*src, *out, *err, id[32];
 	size_t		 len, i;
-	long long	 until;
 
 	start(NULL, "iridium-worker-ssh-test");
 	cr_assert_not_null(src = crafted_source(100000, false, &len));
 	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, "check"), src, len,
 	    false, false);
-	until = hd_now_ms() + T;
-	while (hd_log_count(&d, "test slowpoll: a poll checkpoint waits") ==
-	    0) {
-		cr_assert_lt(hd_now_ms(), until, "the check never polled: %s",
-		    c.e.data != NULL ? c.e.data : "");
-		sshc_pump(cs, 1, 100);
-	}
+	wait_slowpoll(&c);
 	id[0] = '\0';
 	st = hd_status(&d);
 	json_array_foreach(json_object_get(st, "workers"), i, w) {
@@ -480,7 +489,6 @@ Test(ssh, a_signal_interrupts_a_check)
 	char		*argv[9], script[320], path[320], port[16], key[320];
 	char		*src;
 	size_t		 len;
-	long long	 until;
 
 	if (system("/usr/bin/python3 -c 'import paramiko' 2>/dev/null") != 0) {
 		cr_assert_null(getenv("CI"), "paramiko is missing: CI installs "
@@ -507,13 +515,7 @@ Test(ssh, a_signal_interrupts_a_check)
 	argv[7] = (char *)(uintptr_t)"IRIDIUM_TEST=slowpoll";
 	argv[8] = NULL;
 	sshc_start(&c, argv, NULL, 0, true, false);
-	until = hd_now_ms() + T;
-	while (hd_log_count(&d, "test slowpoll: a poll checkpoint waits") ==
-	    0) {
-		cr_assert_lt(hd_now_ms(), until, "the check never polled: %s",
-		    c.o.data != NULL ? c.o.data : "");
-		sshc_pump(cs, 1, 100);
-	}
+	wait_slowpoll(&c);
 	sshc_type(&c, "signal\n");
 	sshc_finish(cs, 1, T);
 	cr_assert_eq(c.status, 1, "%s%s", c.o.data != NULL ? c.o.data : "",

@@ -65,18 +65,23 @@ def drain(chan, out, err):
     return chan.recv_exit_status()
 
 
-def cmd_run(port, key, hosts):
-    c = connect(port, key, hosts)
-    chan = c.get_transport().open_session()
-    chan.exec_command("run")
-    chan.sendall(sys.stdin.buffer.read())
-    chan.shutdown_write()
+def finish(c, chan):
+    """The channel's stdout and stderr, as ours; its exit status."""
     out, err = bytearray(), bytearray()
     status = drain(chan, out, err)
     sys.stdout.buffer.write(out)
     sys.stderr.buffer.write(err)
     c.close()
     return status
+
+
+def cmd_run(port, key, hosts):
+    c = connect(port, key, hosts)
+    chan = c.get_transport().open_session()
+    chan.exec_command("run")
+    chan.sendall(sys.stdin.buffer.read())
+    chan.shutdown_write()
+    return finish(c, chan)
 
 
 def cmd_shell(port, key, hosts):
@@ -230,12 +235,7 @@ def cmd_interrupt(port, key, command, path, env):
     m.add_boolean(False)
     m.add_string("INT")
     chan.transport._send_user_message(m)
-    out, err = bytearray(), bytearray()
-    status = drain(chan, out, err)
-    sys.stdout.buffer.write(out)
-    sys.stderr.buffer.write(err)
-    c.close()
-    return status
+    return finish(c, chan)
 
 
 def main(argv):
