@@ -549,7 +549,7 @@ ssh_chan_serve(struct sshc *c)
 	struct session	*s = c->s;
 
 	/* The tenant's limits are known now: the session proper begins. */
-	s->gone = false;
+	s->gone = c->chan_closed || c->broken;
 	s->out.crlf = c->pty;
 	s->out.text = c->mode == SSH_MODE_SHELL ? SESSION_STDOUT :
 	    SESSION_STDERR;
