@@ -1,7 +1,7 @@
 /*
  * proxy.h: the PROXY protocol (haproxy's proxy-protocol.txt, versions 1
  * and 2), which a load balancer puts before a connection's first byte to
- * say whom it relays (../shared/DESIGN.md, the `peer` message).
+ * say whom it relays (the `peer` message, msg.h).
  *
  * Two parts. The parser (worker/proxy.c) is a library: no sockets, no
  * logging, fuzzable on its own. It takes the bytes of a connection's

@@ -33,10 +33,11 @@
 
 #include <bsd/string.h>
 
+#include "chan.h"
 #include "log.h"
 #include "msg.h"
 #include "proxy.h"
-#include "transport.h"
+#include "session.h"
 
 #define PROXY_BYE_MS	2000	/* sending a refusal line */
 #define PROXY_LINGER_MS	500	/* then reading what the client still sends */
@@ -151,48 +152,63 @@ step_header(struct session *s, struct proxy_parser *pp, const char *from,
 	return 0;
 }
 
-/* Tell the supervisor the real address and wait for its verdict. */
+/* The supervisor's answer to our `peer`, taken while we wait for it. */
+struct step_answer {
+	bool			 in;
+	struct msg_peer_verdict	 verdict;
+};
+
+static void
+step_on_verdict(void *arg, struct msg *m)
+{
+	struct step_answer	*a = arg;
+
+	a->verdict = m->u.peer_verdict;
+	a->in = true;
+}
+
+/*
+ * Tell the supervisor the real address and wait for its verdict. A
+ * verdict at any other time is the supervisor's bug (chan.h): the
+ * handler is registered only while this waits.
+ */
 static const char *
-step_verdict(struct session *s, const struct proxy_header *h)
+step_verdict(struct session *s, const struct proxy_header *h,
+    struct step_answer *a)
 {
 	struct msg_peer	 pm;
+	const char	*reason = NULL;
 	uint64_t	 until;
-	char		 err[256];
 	bool		 readable;
 	int		 rv;
 
 	memset(&pm, 0, sizeof(pm));
 	strlcpy(pm.addr, h->src, sizeof(pm.addr));
 	pm.port = h->sport;
-	s->verdict_wanted = true;
-	s->verdict_in = false;
-	for (;;) {
-		err[0] = '\0';
-		if (msg_send(MSG_CHAN_FD, MSG_PEER, &pm, -1, 0, err,
-		    sizeof(err)) == 0)
-			break;
-		if (err[0] != '\0')
-			fatalx("send peer to supervisor: %s", err);
-		if (errno != EINTR)
-			fatal("send peer to supervisor");
-	}
+	memset(a, 0, sizeof(*a));
+	chan_on(s->chan, MSG_PEER_VERDICT, step_on_verdict, a);
+	chan_send(MSG_PEER, &pm);
 	until = session_now() + PROXY_VERDICT_MS;
-	while (!s->verdict_in) {
+	while (!a->in) {
 		if (session_now() >= until) {
 			log_warnx("session %lld: no peer_verdict from the "
 			    "supervisor in %d s", (long long)s->id,
 			    PROXY_VERDICT_MS / 1000);
-			return SESSION_END_ERROR;
+			reason = SESSION_END_ERROR;
+			break;
 		}
 		if ((rv = step_poll(s, 0, until, &readable)) == -1) {
 			log_warn("session %lld: poll", (long long)s->id);
-			return SESSION_END_ERROR;
+			reason = SESSION_END_ERROR;
+			break;
 		}
-		if (rv == -2)
-			return SESSION_END_SHUTDOWN;
+		if (rv == -2) {
+			reason = SESSION_END_SHUTDOWN;
+			break;
+		}
 	}
-	s->verdict_wanted = false;
-	return NULL;
+	chan_on(s->chan, MSG_PEER_VERDICT, NULL, NULL);
+	return reason;
 }
 
 /*
@@ -206,7 +222,6 @@ step_refuse(struct session *s, const char *message)
 {
 	struct pollfd	 pfd;
 	char		 line[MSG_TEXT_MAX + 3];
-	uint8_t		 tmp[1024];
 	size_t		 off = 0, len;
 	uint64_t	 until, now;
 	ssize_t		 n;
@@ -229,18 +244,7 @@ step_refuse(struct session *s, const char *message)
 		pfd.events = POLLOUT;
 		(void)poll(&pfd, 1, (int)(until - now));
 	}
-	if (shutdown(s->client, SHUT_WR) == -1)
-		return;
-	until = session_now() + PROXY_LINGER_MS;
-	while ((now = session_now()) < until) {
-		pfd.fd = s->client;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(until - now)) <= 0)
-			break;
-		n = recv(s->client, tmp, sizeof(tmp), MSG_DONTWAIT);
-		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-			break;
-	}
+	(void)session_linger(s->client, session_now() + PROXY_LINGER_MS);
 }
 
 const char *
@@ -248,6 +252,7 @@ proxy_step(struct session *s, char *peer, size_t peerlen)
 {
 	struct proxy_parser	 pp;
 	const struct proxy_header *h = &pp.hdr;
+	struct step_answer	 a;
 	const char		*from, *reason;
 
 	from = s->peer != NULL && s->peer[0] != '\0' ? s->peer :
@@ -265,12 +270,12 @@ proxy_step(struct session *s, char *peer, size_t peerlen)
 	    (long long)s->id, h->version, from, h->family == AF_INET6 ? "[" :
 	    "", h->src, h->family == AF_INET6 ? "]" : "", h->sport,
 	    h->crc32c ? " (CRC32C checked)" : "");
-	if ((reason = step_verdict(s, h)) != NULL)
+	if ((reason = step_verdict(s, h, &a)) != NULL)
 		return step_drop(s, reason);
-	if (!s->verdict.allow) {
+	if (!a.verdict.allow) {
 		log_info("session %lld: client %s refused by the supervisor: "
-		    "%s", (long long)s->id, h->src, s->verdict.message);
-		step_refuse(s, s->verdict.message);
+		    "%s", (long long)s->id, h->src, a.verdict.message);
+		step_refuse(s, a.verdict.message);
 		return step_drop(s, SESSION_END_REFUSED);
 	}
 	snprintf(peer, peerlen, "%s%s%s:%u", h->family == AF_INET6 ? "[" : "",

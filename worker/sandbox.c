@@ -1,6 +1,6 @@
 /*
- * sandbox.c: the worker's lock-down (see sandbox.h and ../shared/DESIGN.md,
- * "Sandbox"). The anchor is OpenSSH's sandboxed pre-authentication child;
+ * sandbox.c: the worker's lock-down (see sandbox.h and README.md, "The
+ * lock-down, in order"). The anchor is OpenSSH's sandboxed pre-authentication child;
  * we close the box before the worker reads a client byte and add Landlock.
  *
  * Order, each step checked and fatal:
@@ -429,7 +429,7 @@ seccomp_install(bool debug, char *err, size_t errlen)
 
 int
 sandbox_enter(const struct msg_hello *h, void (*note)(const char *),
-    char *err, size_t errlen)
+    void (*probe)(int landlock_abi), char *err, size_t errlen)
 {
 	int	 abi;
 
@@ -445,8 +445,8 @@ sandbox_enter(const struct msg_hello *h, void (*note)(const char *),
 	if ((abi = landlock(note, err, errlen)) == -1)
 		return -1;
 	/* Tests only (sandbox.h): what Landlock alone refuses. */
-	if (sandbox_probe != NULL)
-		sandbox_probe(abi);
+	if (probe != NULL)
+		probe(abi);
 	return seccomp_install(h->sandbox_debug, err, errlen);
 }
 

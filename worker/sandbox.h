@@ -1,6 +1,6 @@
 /*
  * sandbox.h: locking a worker down before it sees a client byte
- * (../shared/DESIGN.md, "Sandbox"). The whole interface is two calls:
+ * (README.md, "The lock-down, in order"). The whole interface is two calls:
  * sandbox_enter() once, after `hello` and the file- and privilege-needing
  * work, before `ready`; sandbox_lower() after `session` or `auth_reply`,
  * to bring the rlimits down to the tenant's values (they can only go down).
@@ -31,9 +31,15 @@
  * exit. Notes for the log (e.g. "not root: chroot and uid change
  * skipped", "landlock ABI 3: TCP rules unavailable") go to note(), once
  * per process.
+ *
+ * probe is for tests (NULL in the real worker): when given, it is called
+ * once, after Landlock and before seccomp, with the Landlock ABI in force
+ * (0: none): the one moment a test can see what Landlock alone refuses,
+ * since the seccomp filter answers file probes before Landlock is asked.
  */
 int	sandbox_enter(const struct msg_hello *hello,
-	    void (*note)(const char *), char *err, size_t errlen);
+	    void (*note)(const char *), void (*probe)(int landlock_abi),
+	    char *err, size_t errlen);
 
 /*
  * Lower RLIMIT_CPU, and RLIMIT_AS/DATA outside AddressSanitizer builds,
@@ -42,15 +48,5 @@ int	sandbox_enter(const struct msg_hello *hello,
  */
 int	sandbox_lower(const struct msg_limits *tenant, char *err,
 	    size_t errlen);
-
-/*
- * Tests only. An executable that defines this function (iridium-worker-
- * test does, in testhooks.c) has sandbox_enter() call it once, after
- * Landlock and before seccomp, with the Landlock ABI in force (0: none):
- * the one moment a test can see what Landlock alone refuses, since the
- * seccomp filter answers file probes before Landlock is asked. A weak
- * reference: in the real worker it is NULL and never called.
- */
-void	sandbox_probe(int landlock_abi) __attribute__((weak));
 
 #endif

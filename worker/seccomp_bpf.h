@@ -1,6 +1,6 @@
 /*
  * seccomp_bpf.h: the worker's seccomp filter, compiled when the worker is
- * built (../shared/DESIGN.md, "Sandbox"; worker/sandbox.c installs it).
+ * built (worker/sandbox.c installs it).
  *
  * The allow-list is written once, as libseccomp rules, in
  * worker/seccomp_rules.c. At build time seccomp-gen (worker/seccomp_gen.c)

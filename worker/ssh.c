@@ -1,7 +1,7 @@
 /*
  * ssh.c: the ssh transport's connection half (see ssh_internal.h and
- * ../shared/DESIGN.md, "Sessions"): libssh's server API on the socket
- * the supervisor handed over, in the sandbox.
+ * README.md, "SSH access"): libssh's server API on the socket the
+ * supervisor handed over, in the sandbox.
  *
  * Before lock-down (ssh_prepare, from `hello`): libssh and OpenSSL set
  * up with nothing left to read from disk later: config files off, the
@@ -244,8 +244,9 @@ ssh_broken(struct sshc *c, const char *what)
 		log_debug("session %lld: %s: %s", (long long)c->s->id, what,
 		    ssh_get_error(c->ss));
 	c->broken = true;
-	if (c->reason == NULL)
-		c->reason = c->authed || c->failures == 0 ?
+	c->s->gone = true;
+	if (c->s->reason == NULL)
+		c->s->reason = c->authed || c->failures == 0 ?
 		    SESSION_END_HANGUP : SESSION_END_AUTH;
 }
 
@@ -257,10 +258,9 @@ ssh_broken(struct sshc *c, const char *what)
 void
 ssh_shutdown_bye(struct sshc *c)
 {
-	char	 line[MSG_TEXT_MAX + 16];
 	size_t	 n;
 
-	if (c->reason != NULL)
+	if (c->s->reason != NULL)
 		return;
 	strlcpy(c->bye_buf, c->s->shutdown_why[0] != '\0' ?
 	    c->s->shutdown_why : "server shutting down", sizeof(c->bye_buf));
@@ -272,8 +272,7 @@ ssh_shutdown_bye(struct sshc *c)
 		n--;
 	c->bye_buf[n] = '\0';
 	c->bye_msg = c->bye_buf;
-	snprintf(line, sizeof(line), "%s. Goodbye!", c->bye_buf);
-	ssh_chan_bye(c, SESSION_END_SHUTDOWN, line);
+	session_bye(c->s, SESSION_END_SHUTDOWN, "%s. Goodbye!", c->bye_buf);
 }
 
 uint64_t
@@ -294,12 +293,7 @@ ssh_chan_event(socket_t fd, int revents, void *arg)
 
 	(void)fd;
 	(void)revents;
-	if (session_chan(c->s) == -1) {
-		if (c->s->shutdown)
-			ssh_shutdown_bye(c);
-		else if (c->reason == NULL)
-			c->reason = SESSION_END_HANGUP;
-	}
+	session_answer(c->s);
 	return 0;
 }
 
@@ -325,8 +319,9 @@ ssh_turn(struct sshc *c, int timeout)
 		log_warnx("session %lld: event loop: %s", (long long)c->s->id,
 		    e != 0 ? strerror(e) : ssh_get_error(c->ss));
 		c->broken = true;
-		if (c->reason == NULL)
-			c->reason = SESSION_END_ERROR;
+		c->s->gone = true;
+		if (c->s->reason == NULL)
+			c->s->reason = SESSION_END_ERROR;
 		return;
 	}
 	if (c->chan != NULL)
@@ -395,7 +390,7 @@ ssh_cb_channel_open(ssh_session ss, void *arg)
 	const char	*note = "refused a second session channel: one "
 	    "session channel per connection";
 
-	if (!c->authed || c->reason != NULL)
+	if (!c->authed || c->s->reason != NULL)
 		return NULL;
 	if (c->chan != NULL) {
 		c->refused++;
@@ -409,7 +404,7 @@ ssh_cb_channel_open(ssh_session ss, void *arg)
 		return NULL;
 	}
 	ssh_chan_callbacks(c);
-	c->active = session_now();
+	(void)session_line_done(c->s);
 	return c->chan;
 }
 
@@ -435,7 +430,7 @@ ssh_end_login(struct sshc *c, const char *disconnect, const char *why)
 	    (long long)c->s->id, why, c->s->peer, c->user[0] != '\0' ?
 	    " for " : "", c->user);
 	c->bye_msg = disconnect;
-	c->reason = SESSION_END_AUTH;
+	c->s->reason = SESSION_END_AUTH;
 	(void)ssh_auth_over(c);
 }
 
@@ -447,6 +442,7 @@ ssh_bye_reason(const char *reason)
 		const char	*reason, *words;
 	} t[] = {
 		{ SESSION_END_IDLE, "Idle timeout" },
+		{ SESSION_END_LINE, "Line not finished in time" },
 		{ SESSION_END_LIFETIME, "Session lifetime reached" },
 		{ SESSION_END_SHUTDOWN, "Server shutting down" },
 		{ SESSION_END_CPU, "CPU time limit reached" },
@@ -488,11 +484,8 @@ ssh_bye_reason(const char *reason)
 static void
 ssh_bye(struct sshc *c, bool in_event)
 {
-	struct pollfd	 pfd;
-	char		 tmp[SSH_READ_CHUNK];
 	uint64_t	 now, until;
 	socket_t	 fd = ssh_get_fd(c->ss);
-	ssize_t		 n;
 
 	if (c->broken || fd == SSH_INVALID_SOCKET ||
 	    (ssh_get_status(c->ss) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
@@ -520,19 +513,10 @@ ssh_bye(struct sshc *c, bool in_event)
 		return;
 	}
 	ssh_session_set_disconnect_message(c->ss, c->bye_msg != NULL ?
-	    c->bye_msg : ssh_bye_reason(c->reason));
+	    c->bye_msg : ssh_bye_reason(c->s->reason));
 	ssh_disconnect(c->ss);
 	log_debug("session %lld: disconnect sent", (long long)c->s->id);
-	(void)shutdown(fd, SHUT_WR);
-	until = ssh_until(c, SSH_DRAIN_MS);
-	while ((now = session_now()) < until) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(until - now)) <= 0 ||
-		    (n = recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT)) == 0 ||
-		    (n == -1 && errno != EAGAIN && errno != EINTR))
-			break;
-	}
+	(void)session_linger(fd, ssh_until(c, SSH_DRAIN_MS));
 	close(fd);
 }
 
@@ -554,7 +538,7 @@ ssh_kex(struct sshc *c)
 			    "%s", (long long)c->s->id, c->s->peer,
 			    ssh_get_error(c->ss));
 			c->broken = true;
-			c->reason = SESSION_END_HANGUP;
+			c->s->reason = SESSION_END_HANGUP;
 			return -1;
 		}
 		if ((now = session_now()) >= c->grace_end) {
@@ -572,12 +556,12 @@ ssh_kex(struct sshc *c)
 		    (int)(c->grace_end - now));
 		if (n == -1 && errno != EINTR) {
 			log_warn("session %lld: poll", (long long)c->s->id);
-			c->reason = SESSION_END_ERROR;
+			c->s->reason = SESSION_END_ERROR;
 			return -1;
 		}
 		if (n > 0 && pfd[1].revents != 0) {
 			(void)ssh_chan_event(MSG_CHAN_FD, pfd[1].revents, c);
-			if (c->reason != NULL)
+			if (c->s->reason != NULL)
 				return -1;
 		}
 	}
@@ -632,12 +616,12 @@ ssh_login(struct sshc *c)
 {
 	uint64_t	 now, until;
 
-	while (c->reason == NULL) {
+	while (c->s->reason == NULL) {
 		if (c->authed && c->mode != SSH_MODE_NONE)
 			return 0;
 		if (c->chan != NULL && c->chan_closed) {
 			/* Closed before a shell or command: done. */
-			c->reason = SESSION_END_HANGUP;
+			c->s->reason = SESSION_END_HANGUP;
 			return 0;
 		}
 		now = session_now();
@@ -651,13 +635,13 @@ ssh_login(struct sshc *c)
 			    "no login within the login grace time");
 			break;
 		}
-		until = c->authed ? (c->s->limits.idle != 0 ? c->active +
+		until = c->authed ? (c->s->limits.idle != 0 ? c->s->idle_since +
 		    c->s->limits.idle * 1000 : now + 60000) : c->grace_end;
 		if (c->authed && now >= until) {
 			log_info("session %lld: no shell or command requested "
 			    "within the idle limit", (long long)c->s->id);
 			c->bye_msg = "Idle timeout";
-			c->reason = SESSION_END_IDLE;
+			c->s->reason = SESSION_END_IDLE;
 			break;
 		}
 		ssh_turn(c, until - now > 1000 ? 1000 : (int)(until - now));
@@ -674,6 +658,7 @@ ssh_serve(struct session *s)
 
 	memset(&c, 0, sizeof(c));
 	c.s = s;
+	ssh_chan_init(&c);
 	c.status = 1;
 	c.grace_end = ssh_grace_end(s);
 	s->client = -1;		/* libssh owns it from here on */
@@ -719,16 +704,16 @@ ssh_serve(struct session *s)
 	    &c) != SSH_OK) {
 		log_warnx("session %lld: ssh_event_add_fd failed",
 		    (long long)s->id);
-		c.reason = SESSION_END_ERROR;
+		s->reason = SESSION_END_ERROR;
 	} else if (ssh_kex(&c) == 0) {
 		ssh_negotiated(&c);
 		ssh_set_log_userdata(&c);
 		if (ssh_auth_begin(&c) == -1)
-			c.reason = SESSION_END_ERROR;
+			s->reason = SESSION_END_ERROR;
 		else if (ssh_event_add_session(c.ev, c.ss) != SSH_OK) {
 			log_warnx("session %lld: ssh_event_add_session failed",
 			    (long long)s->id);
-			c.reason = SESSION_END_ERROR;
+			s->reason = SESSION_END_ERROR;
 		} else {
 			in_event = true;
 			if (ssh_login(&c) == 0)
@@ -738,8 +723,8 @@ ssh_serve(struct session *s)
 	(void)ssh_event_remove_fd(c.ev, MSG_CHAN_FD);
 	ssh_log_trace(false);
 	ssh_set_log_userdata(NULL);
-	if (c.reason == NULL)
-		c.reason = SESSION_END_ERROR;
+	if (s->reason == NULL)
+		s->reason = SESSION_END_ERROR;
 	if (c.refused > 0)
 		log_info("session %lld: %d channel(s) refused",
 		    (long long)s->id, c.refused);
@@ -749,7 +734,7 @@ ssh_serve(struct session *s)
 	ssh_free(c.ss);
 	s->bytes_in = c.raw.in_bytes;
 	s->bytes_out = c.raw.out_bytes;
-	return c.reason;
+	return s->reason;
 }
 
 const struct transport transport_ssh = {

@@ -141,7 +141,7 @@ ssh_auth_banner(struct sshc *c, const char *why)
 bool
 ssh_auth_over(struct sshc *c)
 {
-	if (c->reason == NULL && c->failures < SSH_MAX_AUTH_TRIES)
+	if (c->s->reason == NULL && c->failures < SSH_MAX_AUTH_TRIES)
 		return false;
 	/*
 	 * Without these callbacks a request reaches ssh_cb_message, which
@@ -231,8 +231,8 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 	if (rv == -1) {
 		if (c->s->shutdown)
 			ssh_shutdown_bye(c);
-		else if (c->reason == NULL)
-			c->reason = SESSION_END_ERROR;
+		else if (c->s->reason == NULL)
+			c->s->reason = SESSION_END_ERROR;
 		(void)ssh_auth_over(c);
 		return SSH_AUTH_DENIED;
 	}
@@ -242,7 +242,7 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 		c->bye_buf[strcspn(c->bye_buf, "\r\n")] = '\0';
 		c->bye_msg = c->bye_buf;
 		ssh_auth_banner(c, c->bye_msg);
-		ssh_end(c, SESSION_END_REFUSED);
+		session_end(c->s, SESSION_END_REFUSED);
 		(void)ssh_auth_over(c);
 		return SSH_AUTH_DENIED;
 	}
@@ -253,7 +253,7 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 		return key != NULL ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
 	/* Logged in: the supervisor logged that too, with the tenant. */
 	c->authed = true;
-	c->active = session_now();
+	(void)session_line_done(c->s);
 	ssh_log_trace(false);
 	return SSH_AUTH_SUCCESS;
 }
@@ -266,7 +266,7 @@ ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
 
 	(void)ss;
 	ssh_key_info(c, key);
-	if (c->authed || c->reason != NULL ||
+	if (c->authed || c->s->reason != NULL ||
 	    c->failures >= SSH_MAX_AUTH_TRIES)
 		return SSH_AUTH_DENIED;
 	if (state == SSH_PUBLICKEY_STATE_WRONG)

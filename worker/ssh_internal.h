@@ -7,10 +7,11 @@
  * key exchange, the channel requests, the event loop's turn and the end
  * of the connection; worker/ssh_auth.c authentication through the
  * supervisor.
- * worker/ssh_chan.c owns what flows on the one session channel: input
- * (the pty line editor or plain lines), output queues that respect the
- * channel window, limits and timers; worker/ssh_exec.c what runs behind
- * it: the REPL and the exec commands.
+ * worker/ssh_chan.c owns the one session channel: its requests, the
+ * bytes it carries to and from the session core (session.h), which
+ * holds the lines, the output queues, the limits and the REPL; the
+ * channel's end. worker/ssh_exec.c what runs behind it: the shell's REPL
+ * and the exec commands.
  */
 #ifndef IRIDIUM_SSH_INTERNAL_H
 #define IRIDIUM_SSH_INTERNAL_H
@@ -26,7 +27,7 @@
 #include "buf.h"
 #include "msg.h"
 #include "repl.h"
-#include "ssh_tty.h"
+#include "session.h"
 #include "transport.h"
 
 /*
@@ -70,11 +71,9 @@ enum ssh_mode {
 	SSH_MODE_LINE,		/* exec anything else: one REPL line */
 };
 
-#define SSH_OUT		0	/* stdout: channel data */
-#define SSH_ERR		1	/* stderr: extended data */
-
 struct sshc {
 	struct session		*s;
+	struct session_io	 io;		/* lent to the session core */
 	ssh_session		 ss;
 	ssh_event		 ev;
 	ssh_channel		 chan;		/* the one session channel */
@@ -101,42 +100,14 @@ struct sshc {
 	bool			 chan_closed;	/* the client closed it */
 	bool			 closed_local;	/* our CLOSE went out */
 	bool			 in_eof;	/* ... or sent EOF */
-	bool			 sigint;	/* a "signal" request: INT */
 	int			 refused;	/* channels refused */
 
-	/* Input: lines for the REPL, or the program of run/check. */
-	struct tty		 tty;
-	struct buf		 inq;		/* complete lines, LF-ended */
-	size_t			 inq_max;
-	struct buf		 cur;
-	struct buf		 echo;
-	bool			 after_cr;
-	bool			 discarding;
+	/* Input of `run` and `check`: the program (the shell's: the core). */
 	struct buf		 prog;
 
-	/* Output: outq[k].data[outoff[k] ..) waits for the window. */
-	struct buf		 outq[2];
-	size_t			 outoff[2];
-	size_t			 outmax;
-	struct buf		 conv;		/* converted REPL output */
-	struct buf		 text;		/* our own lines, formatted */
-	char			 lastout;
-	uint64_t		 produced;	/* counted output (output_max) */
-	uint64_t		 win_start;	/* output_rate window */
-	uint64_t		 win_bytes;
-	uint64_t		 progress;	/* the client last took output */
-
-	struct repl		*repl;
-	bool			 running;	/* inside repl_feed/run */
-	bool			 interrupt;	/* ^C during a run */
-	uint64_t		 dropped;	/* output dropped after ^C */
-	uint64_t		 active;	/* last input, end of a command */
 	uint64_t		 keepalive_at;
 	uint64_t		 raw_in_seen;	/* raw.in_bytes at the last look */
-	bool			 idle_warned;
-	bool			 life_warned;
 	bool			 broken;	/* the connection failed */
-	const char		*reason;	/* set once: the session ends */
 	const char		*bye_msg;	/* the DISCONNECT's; NULL: by
 						   reason */
 	char			 bye_buf[MSG_TEXT_MAX + 1];
@@ -169,7 +140,7 @@ void	ssh_auth_message(struct sshc *, ssh_message);
 /* ssh_auth.c: a libssh log line, for what it says about signatures. */
 void	ssh_auth_log(struct sshc *, const char *function, const char *line);
 
-/* ssh_chan.c: the buffers, before anything can queue a notice. */
+/* ssh_chan.c: lend the session core the channel's I/O (ssh_serve). */
 void	ssh_chan_init(struct sshc *);
 /* ssh_chan.c: the channel's callbacks (requests, EOF, close). */
 void	ssh_chan_callbacks(struct sshc *);
@@ -177,34 +148,15 @@ void	ssh_chan_callbacks(struct sshc *);
 void	ssh_chan_serve(struct sshc *);
 /* ssh_chan.c: send what can go now, as the window and socket allow. */
 void	ssh_chan_flush(struct sshc *);
-/* ssh_chan.c: bytes queued for the client (both streams). */
-size_t	ssh_chan_pending(const struct sshc *);
 /* ssh_chan.c: a note to the client on stderr (refusals), unmetered. */
 void	ssh_chan_notice(struct sshc *, const char *msg);
-/* ssh_chan.c: set the reason (once) with a goodbye line (msg may be NULL). */
-void	ssh_chan_bye(struct sshc *, const char *reason, const char *msg);
-/* ssh_chan.c: free the channel's buffers and REPL. */
+/* ssh_chan.c: free what the channel held. */
 void	ssh_chan_free(struct sshc *);
-/* ssh_chan.c: set the reason, once, without a goodbye. */
-void	ssh_end(struct sshc *, const char *reason);
-/* ssh_chan.c: program or REPL output on stream k (converted, metered). */
-int	ssh_out(struct sshc *, int k, const char *p, size_t n);
-/* ssh_chan.c: a line of our own on stream k ("\n" line ends). */
-void	ssh_text(struct sshc *, int k, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-/* ssh_chan.c: the REPL's prompt, in a shell. */
-void	ssh_prompt(struct sshc *);
 /* ssh_chan.c: take what the channel holds, as far as there is room. */
 size_t	ssh_pull(struct sshc *);
 
-/* ssh_exec.c: the REPL, with this session's limits; -1 after a goodbye. */
-int	ssh_repl_new(struct sshc *);
-/* ssh_exec.c: the REPL's poll callback, also run's. */
-enum repl_poll ssh_repl_poll(void *arg);
-/* ssh_exec.c: the CPU and lifetime limits. */
-void	ssh_check(struct sshc *);
-/* ssh_exec.c: the shell: every complete input line to the REPL. */
-void	ssh_drain(struct sshc *);
+/* ssh_exec.c: the !limits line of the ssh transport (session_io). */
+void	ssh_exec_limits(void *arg, struct buf *out);
 /* ssh_exec.c: exec "run", "check", or one REPL line. */
 void	ssh_exec_run(struct sshc *);
 void	ssh_exec_check(struct sshc *);

@@ -13,9 +13,9 @@
  * instead and the hook says so), or a clean EACCES/EPERM where the
  * sandbox is designed to answer that way (file probes, rlimits).
  *
- * And one probe: sandbox_probe(), which sandbox_enter() calls between
- * Landlock and seccomp in this executable only, records what Landlock
- * alone refuses; "!test landlock" reports it.
+ * And one probe: testhook_probe(), which worker.c gives sandbox_enter()
+ * in this executable only, records what Landlock alone refuses between
+ * Landlock and seccomp; "!test landlock" reports it.
  */
 #ifdef IRIDIUM_TEST_HOOKS
 
@@ -39,6 +39,7 @@
 #include <linux/sched.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +51,8 @@
 #include "buf.h"
 #include "log.h"
 #include "msg.h"
-#include "sandbox.h"
+#include "session.h"
 #include "testhooks.h"
-#include "transport.h"
 
 #define TESTHOOK_FLOOD	10000		/* `log` messages sent by "flood" */
 #define TESTHOOK_NAME	32
@@ -804,7 +804,7 @@ probe_errno(long rv, int e)
  * signals from our uid in development mode.
  */
 void
-sandbox_probe(int abi)
+testhook_probe(int abi)
 {
 	struct sockaddr_in	 sin;
 	const char		*o, *c, *k;
@@ -845,15 +845,23 @@ hook_slowpoll(struct session *s, struct buf *reply)
 	    TESTHOOK_SLOWPOLL_MS);
 }
 
-int
+static int
 testhook_poll_ms(void)
 {
+	static bool	 said;
+
+	/* Once, so that a test knows a command is in its checkpoints. */
+	if (testhook_slowpoll_ms > 0 && !said) {
+		said = true;
+		log_info("test slowpoll: a poll checkpoint waits %d ms",
+		    testhook_slowpoll_ms);
+	}
 	return testhook_slowpoll_ms;
 }
 
 /* --- dispatch ------------------------------------------------------------- */
 
-int
+static int
 testhook_line(struct session *s, const char *line, size_t len,
     struct buf *reply)
 {
@@ -900,5 +908,10 @@ testhook_line(struct session *s, const char *line, size_t len,
 	buf_puts(reply, "test: unknown hook; \"!test\" lists them\n");
 	return 1;
 }
+
+const struct session_hooks testhook_session = {
+	.line = testhook_line,
+	.poll_ms = testhook_poll_ms,
+};
 
 #endif

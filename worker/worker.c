@@ -1,7 +1,7 @@
 /*
- * worker.c: iridium-worker, the sandboxed process that serves one session
- * (../shared/DESIGN.md, "Processes", "The worker's exec contract",
- * "Sandbox").
+ * worker.c: the workers' main (iridium-worker for line sessions,
+ * iridium-worker-ssh for ssh), the sandboxed process that serves one
+ * session.
  *
  * iridiumd fork+execs it with fds 0 and 1 on /dev/null, fd 2 on /dev/null
  * or a pipe it logs, and the channel (SOCK_SEQPACKET) on fd 3. The start-up
@@ -12,17 +12,51 @@
  *      (log lines become `log` messages at hello's level);
  *   3. sandbox_enter(), then `ready` with our own build id;
  *   4. idle: answer `ping`, exit on `shutdown` or EOF, wait for `session`;
- *   5. `session`: lower the limits to the tenant's, say `status` busy,
- *      read the PROXY header if the listener has one (proxy_step.c),
- *      hand the client socket to the transport, send `session_end`, exit.
+ *   5. `session`: open it (the tenant's limits, `status` busy), read the
+ *      PROXY header if the listener has one, hand the client socket to
+ *      the transport, close it with `session_end`, exit.
  *
- * While a transport serves the session it calls back here (transport.h)
- * to answer the channel and to send `status` at most once a second. The
- * process title says what the worker is doing ("line idle", "line s17
+ * How the worker's files stack, each calling only those below it:
+ *
+ *   worker.c          start-up, idle, one session (this file)
+ *   worker_line.c     which transports each executable serves
+ *   worker_ssh.c
+ *   testhooks.c       test workers only: hooks lent to the session
+ *   proxy_step.c      the PROXY header before the transport (proxy.c)
+ *   line.c            the transports, each only its protocol: line.c
+ *   ssh*.c            a socket and telnet; ssh*.c libssh, the login
+ *                     through the supervisor, channel requests, exec
+ *   session_repl.c    the session core (session.h): lines to the REPL,
+ *                     its poll, the limits' timers
+ *   session_in.c      the client's bytes to lines (tty.c: the editor)
+ *   session_out.c     output to the client's queues, metered
+ *   session.c         the session's state and clocks, the limits'
+ *                     verdicts, `status`, the login's `auth_query`
+ *   chan.c            the channel to the supervisor: its dispatcher
+ *   sandbox.c         the lock-down (seccomp_rules.c, seccomp_bpf.h)
+ *
+ * and beneath them the pure pieces, which know no sockets and are fuzzed
+ * on their own: the telnet filter (telnet.c), the line editor (tty.c),
+ * the PROXY header parser (proxy.c).
+ *
+ * A client's byte, on its way to the REPL and back: the transport reads
+ * it (line.c: recv, the telnet filter; ssh_chan.c: libssh's channel) and
+ * hands it to session_input(), which queues it (through the line editor
+ * when the client sends keys as typed, its echo queued at once). The
+ * transport's loop calls session_drain(), which hands each complete line
+ * to the REPL (session_command). What the REPL prints comes back through
+ * session_write(): converted for the client, metered against the output
+ * limits and queued; the transport's flush (struct session_io) sends it
+ * as the client takes it. While a command runs, the REPL polls
+ * (session_poll): the transport takes a turn, reading input (^C) and the
+ * channel (chan.c dispatches; `shutdown` says goodbye), and the limits
+ * are checked (session_due), so a running program never stops the
+ * session from answering.
+ *
+ * The process title says what the worker is doing ("line idle", "line s17
  * anonymous 127.0.0.1:40312"). The only globals are the SIGXCPU flag and
  * the log configuration (the sink writes to the fixed fd 3).
  */
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -33,20 +67,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
 #include <bsd/unistd.h>
 
+#include "chan.h"
 #include "log.h"
 #include "version.h"
 #include "msg.h"
 #include "proxy.h"
-#include "repl.h"
 #include "sandbox.h"
+#include "session.h"
 #include "transport.h"
-
+#ifdef IRIDIUM_TEST_HOOKS
+#include "testhooks.h"
+#endif
 
 /* The executable's name (worker_name) comes with its transport list. */
 #ifdef IRIDIUM_TEST_HOOKS
@@ -56,11 +92,7 @@
 #endif
 
 #define WORKER_HELLO_MS		10000	/* the supervisor sends it at once */
-#define WORKER_STATUS_MS	1000	/* at most one `status` a second */
-#define WORKER_CHAN_BURST	32	/* channel messages handled per call */
 #define WORKER_EX_USAGE		64
-
-
 
 /* Set by the SIGXCPU handler: the soft CPU limit has passed. */
 static volatile sig_atomic_t	worker_xcpu;
@@ -69,15 +101,10 @@ struct worker {
 	struct msg		 hello_msg;	/* kept: strings point into it */
 	const struct msg_hello	*hello;
 	const struct transport	*transport;
-	unsigned		 state;		/* WS_* */
+	struct chan		 chan;		/* to the supervisor */
+	const struct session_hooks *hooks;	/* test workers only */
+	void			(*probe)(int);	/* ... and their sandbox probe */
 	pid_t			 pid;
-	struct msg_counters	 reported;	/* what the last status said */
-	uint64_t		 status_next;	/* session_now() */
-	char			 tenant[MSG_NAME_MAX + 1];	/* ssh */
-	bool			 auth_pending;	/* auth_query unanswered */
-	bool			 auth_waiting;	/* session_auth() waits */
-	bool			 auth_in;	/* ... and its reply came */
-	struct msg_auth_reply	 auth_reply;
 };
 
 /* A format: both %s are worker_name. */
@@ -253,458 +280,33 @@ worker_hello(struct worker *w)
 	w->transport = *t;
 }
 
-static void
-worker_send(enum msg_type type, const void *body)
-{
-	char	 err[256];
-
-	for (;;) {
-		err[0] = '\0';
-		if (msg_send(MSG_CHAN_FD, type, body, -1, 0, err,
-		    sizeof(err)) == 0)
-			return;
-		/* SIGXCPU may interrupt a blocked send: that is no error. */
-		if (errno != EINTR || err[0] != '\0')
-			break;
-	}
-	if (err[0] != '\0')
-		fatalx("send %s to supervisor: %s", msg_type_name(type), err);
-	fatal("send %s to supervisor", msg_type_name(type));
-}
-
-/* --- for transports (transport.h) --------------------------------------- */
-
-uint64_t
-session_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-bool
-session_cpu_spent(void)
-{
-	return worker_xcpu != 0;
-}
-
-/* The session's counters but cpu_ms, which takes a system call. */
-static void
-session_activity(const struct session *s, struct msg_counters *c)
-{
-	uint64_t	 now = session_now();
-
-	memset(c, 0, sizeof(*c));
-	c->instructions = s->vm.instructions;
-	c->heap_bytes = s->vm.heap_bytes;
-	c->program_bytes = s->vm.program_bytes;
-	c->commands = s->vm.commands;
-	c->bytes_in = s->bytes_in;
-	c->bytes_out = s->bytes_out;
-	c->idle_seconds = now > s->idle_since ?
-	    (now - s->idle_since) / 1000 : 0;
-	c->duration_ms = now > s->start ? now - s->start : 0;
-}
-
-void
-session_counters(const struct session *s, struct msg_counters *c)
-{
-	struct rusage	 ru;
-
-	session_activity(s, c);
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		c->cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-		    1000 + (uint64_t)(ru.ru_utime.tv_usec +
-		    ru.ru_stime.tv_usec) / 1000;
-}
-
-/* Whether anything a user would call activity changed. */
-static bool
-worker_counters_changed(const struct msg_counters *a,
-    const struct msg_counters *b)
-{
-	return a->instructions != b->instructions ||
-	    a->heap_bytes != b->heap_bytes ||
-	    a->program_bytes != b->program_bytes ||
-	    a->bytes_in != b->bytes_in || a->bytes_out != b->bytes_out ||
-	    a->commands != b->commands;
-}
-
-static void
-worker_status(struct worker *w, const struct msg_counters *c)
-{
-	struct msg_status	 st;
-
-	memset(&st, 0, sizeof(st));
-	strlcpy(st.state, w->state == WS_BUSY ? "busy" : "idle",
-	    sizeof(st.state));
-	st.counters = *c;
-	worker_send(MSG_STATUS, &st);
-	w->reported = *c;
-	w->status_next = session_now() + WORKER_STATUS_MS;
-}
-
-int
-session_tick(struct session *s)
-{
-	struct worker		*w = s->w;
-	struct msg_counters	 c;
-	uint64_t		 now;
-
-	if (s->orphaned)
-		return -1;
-	/* Called for every line: the CPU time only when a status goes. */
-	session_activity(s, &c);
-	if (!worker_counters_changed(&c, &w->reported))
-		return -1;
-	now = session_now();
-	if (now < w->status_next)
-		return (int)(w->status_next - now);
-	session_counters(s, &c);
-	worker_status(w, &c);
-	return -1;
-}
-
-/*
- * Read one message from the supervisor (poll said the channel is
- * readable) and handle it as every busy state does: ping, pong, shutdown,
- * the peer verdict the PROXY step waits for, the auth reply
- * session_auth() waits for. Returns 0, or -1 when the supervisor is gone.
- */
-static int
-chan_one(struct session *s)
-{
-	struct worker	*w = s->w;
-	struct msg	 m;
-	char		 err[512];
-	int		 n;
-
-	n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_BUSY, &m, err,
-	    sizeof(err));
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (n == -1 || n == 0) {
-		/* Nobody left to tell: the log goes to stderr. */
-		if (n == -1)
-			log_warn("recv from supervisor");
-		s->orphaned = true;
-		return -1;
-	}
-	if (n == -2)
-		fatalx("bad message from supervisor: %s", err);
-	switch (m.type) {
-	case MSG_PING:
-		worker_send(MSG_PONG, &m.u.ping);
-		break;
-	case MSG_PONG:
-		break;
-	case MSG_SHUTDOWN:
-		log_debug("session %lld: shutdown (grace %lld s): %s",
-		    (long long)s->id, (long long)m.u.shutdown.grace,
-		    m.u.shutdown.reason);
-		if (!s->shutdown) {
-			s->shutdown_by = session_now() +
-			    (uint64_t)m.u.shutdown.grace * 1000;
-			strlcpy(s->shutdown_why, m.u.shutdown.reason,
-			    sizeof(s->shutdown_why));
-		}
-		s->shutdown = true;
-		break;
-	case MSG_PEER_VERDICT:
-		/* Only as the answer to the PROXY step's `peer`. */
-		if (!s->verdict_wanted)
-			fatalx("bad message from supervisor: "
-			    "peer_verdict without a peer");
-		s->verdict = m.u.peer_verdict;
-		s->verdict_wanted = false;
-		s->verdict_in = true;
-		break;
-	case MSG_AUTH_REPLY:
-		if (!w->auth_pending)
-			fatalx("bad message from supervisor: "
-			    "auth_reply without auth_query");
-		w->auth_pending = false;
-		if (w->auth_waiting) {
-			w->auth_reply = m.u.auth_reply;
-			w->auth_in = true;
-		} else {
-			/* The answer to a query session_auth() gave up on. */
-			log_debug("session %lld: late auth_reply ignored",
-			    (long long)s->id);
-		}
-		break;
-	default:
-		fatalx("bad message from supervisor: %s during a %s "
-		    "session", msg_type_name(m.type), w->hello->transport);
-	}
-	msg_clear(&m);
-	return 0;
-}
-
-int
-session_chan(struct session *s)
-{
-	struct pollfd	 pfd;
-	int		 i;
-
-	for (i = 0; i < WORKER_CHAN_BURST && !s->orphaned; i++) {
-		pfd.fd = MSG_CHAN_FD;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) <= 0 || pfd.revents == 0)
-			break;
-		if (chan_one(s) == -1)
-			break;
-	}
-	return s->shutdown || s->orphaned ? -1 : 0;
-}
-
-uint64_t
-session_line_done(struct session *s)
-{
-	s->idle_since = session_now();
-	s->partial_since = 0;
-	s->idle_warned = false;
-	return s->idle_since;
-}
-
-void
-session_partial(struct session *s, bool unfinished)
-{
-	if (!unfinished)
-		s->partial_since = 0;
-	else if (s->partial_since == 0)
-		s->partial_since = session_now();
-}
-
-enum session_due
-session_idle_due(struct session *s, uint64_t now, uint64_t *next)
-{
-	const struct msg_limits	*m = &s->limits;
-	uint64_t		 at;
-
-	*next = UINT64_MAX;
-	if (m->line_timeout != 0 && s->partial_since != 0) {
-		at = s->partial_since + m->line_timeout * 1000;
-		if (now >= at) {
-			log_info("session %lld: a line begun %llu s ago is not "
-			    "finished: line_timeout of %llu s reached",
-			    (long long)s->id, (unsigned long long)((now -
-			    s->partial_since) / 1000),
-			    (unsigned long long)m->line_timeout);
-			return SESSION_DUE_LINE;
-		}
-		*next = at;
-	}
-	if (m->idle == 0)
-		return SESSION_DUE_NONE;
-	at = s->idle_since + m->idle * 1000;
-	if (now >= at) {
-		log_info("session %lld: no complete line for %llu s: idle "
-		    "limit reached", (long long)s->id,
-		    (unsigned long long)m->idle);
-		return SESSION_DUE_IDLE;
-	}
-	if (at < *next)
-		*next = at;
-	if (m->idle_warn != 0 && m->idle_warn < m->idle && !s->idle_warned) {
-		at -= m->idle_warn * 1000;
-		if (now >= at) {
-			s->idle_warned = true;
-			return SESSION_DUE_IDLE_WARN;
-		}
-		if (at < *next)
-			*next = at;
-	}
-	return SESSION_DUE_NONE;
-}
-
-void
-session_limits_report(struct session *s, uint64_t produced, struct buf *out)
-{
-	const struct msg_limits	*m = &s->limits;
-	struct msg_counters	 c;
-
-	buf_printf(out, "line:         %llu bytes per input line\n",
-	    (unsigned long long)m->line_max);
-	buf_printf(out, "output:       %llu bytes written",
-	    (unsigned long long)produced);
-	if (m->output_max != 0)
-		buf_printf(out, " of %llu", (unsigned long long)m->output_max);
-	if (m->output_rate != 0)
-		buf_printf(out, ", at most %llu bytes/s",
-		    (unsigned long long)m->output_rate);
-	buf_printf(out, "\nqueue:        %llu bytes held for a slow client\n",
-	    (unsigned long long)m->outbuf_max);
-	if (m->line_timeout != 0)
-		buf_printf(out, "line time:    %llu s to finish a line once it "
-		    "has begun\n", (unsigned long long)m->line_timeout);
-	if (m->idle != 0) {
-		buf_printf(out, "idle:         the session ends after %llu s "
-		    "without input", (unsigned long long)m->idle);
-		if (m->idle_warn != 0 && m->idle_warn < m->idle)
-			buf_printf(out, " (warned %llu s before)",
-			    (unsigned long long)m->idle_warn);
-		buf_putc(out, '\n');
-	}
-	if (m->lifetime != 0) {
-		buf_printf(out, "lifetime:     %llu of %llu s used",
-		    (unsigned long long)((session_now() - s->start) / 1000),
-		    (unsigned long long)m->lifetime);
-		if (m->lifetime_warn != 0 && m->lifetime_warn < m->lifetime)
-			buf_printf(out, " (warned %llu s before the end)",
-			    (unsigned long long)m->lifetime_warn);
-		buf_putc(out, '\n');
-	}
-	if (m->cpu != 0) {
-		session_counters(s, &c);
-		buf_printf(out, "cpu:          %llu.%01llu of %llu s used\n",
-		    (unsigned long long)(c.cpu_ms / 1000),
-		    (unsigned long long)(c.cpu_ms % 1000 / 100),
-		    (unsigned long long)m->cpu);
-	}
-	/* The supervisor's own: sessions per tenant and per source. */
-	if (s->quota != NULL)
-		buf_puts(out, s->quota);
-}
-
-/* Take the tenant and its limits from an accepted `auth_reply`. */
-static void
-worker_authed(struct session *s, const struct msg_auth_reply *r)
-{
-	struct worker		*w = s->w;
-	struct msg_limits	 lim;
-	struct msg_counters	 c;
-	uint64_t		 cpu = s->limits.cpu;
-	char			 err[256];
-
-	strlcpy(w->tenant, r->tenant, sizeof(w->tenant));
-	s->tenant = w->tenant;
-	msg_limits_min(&lim, &w->hello->limits, &r->limits);
-	/* RLIMIT_CPU already holds the session's value: it cannot rise. */
-	if (cpu != 0 && (lim.cpu == 0 || lim.cpu > cpu))
-		lim.cpu = cpu;
-	s->limits = lim;
-	if (sandbox_lower(&s->limits, err, sizeof(err)) == -1)
-		fatalx("session %lld: sandbox: %s", (long long)s->id, err);
-	setproctitle("%s s%lld %s %s", w->hello->transport, (long long)s->id,
-	    w->tenant, s->peer[0] != '\0' ? s->peer : "-");
-	session_counters(s, &c);
-	worker_status(w, &c);
-}
-
-void
-session_negotiated(struct session *s, const struct msg_negotiated *n)
-{
-	(void)s;
-	worker_send(MSG_NEGOTIATED, n);
-}
-
-int
-session_auth(struct session *s, const struct msg_auth_query *q,
-    int timeout_ms)
-{
-	struct worker	*w = s->w;
-	struct pollfd	 pfd;
-	uint64_t	 until = session_now() + (uint64_t)timeout_ms, now;
-	int		 n, rv = -1;
-
-	worker_send(MSG_AUTH_QUERY, q);
-	w->auth_pending = true;
-	w->auth_waiting = true;
-	w->auth_in = false;
-	/* A shutdown meanwhile still waits for the reply it must not miss. */
-	while (!w->auth_in && !s->orphaned) {
-		if ((now = session_now()) >= until) {
-			log_warnx("session %lld: no auth_reply from the "
-			    "supervisor in %d ms", (long long)s->id,
-			    timeout_ms);
-			break;
-		}
-		pfd.fd = MSG_CHAN_FD;
-		pfd.events = POLLIN;
-		if ((n = poll(&pfd, 1, (int)(until - now))) <= 0) {
-			if (n == -1 && errno != EINTR)
-				fatal("poll");
-			continue;
-		}
-		(void)chan_one(s);
-	}
-	w->auth_waiting = false;
-	if (w->auth_in && !w->auth_reply.ok)
-		strlcpy(s->refusal, w->auth_reply.message,
-		    sizeof(s->refusal));
-	if (w->auth_in && (!s->shutdown || s->refusal[0] != '\0')) {
-		rv = w->auth_reply.ok ? 1 : 0;
-		if (rv == 1)
-			worker_authed(s, &w->auth_reply);
-	}
-	return rv;
-}
-
 /* --- the session ---------------------------------------------------------- */
 
-static void
-worker_title(const struct session *s, const char *transport)
-{
-	setproctitle("%s s%lld %s %s", transport, (long long)s->id,
-	    s->tenant[0] != '\0' ? s->tenant : "-",
-	    s->peer[0] != '\0' ? s->peer : "-");
-}
-
+/*
+ * `session` while idle: serve it and exit. m lives in chan_dispatch()'s
+ * frame, which this never returns to: the session's strings may point
+ * into it.
+ */
 static void __attribute__((noreturn))
-worker_session(struct worker *w, struct msg *m)
+worker_on_session(void *arg, struct msg *m)
 {
-	const struct msg_session *ms = &m->u.session;
-	struct msg_session_end	 end;
-	struct msg_counters	 c;
-	struct session		 s;
-	const char		*reason;
-	char			 err[256], peer[MSG_ADDR_MAX + 1];
+	struct worker	*w = arg;
+	struct session	 s;
+	const char	*reason;
+	char		 peer[MSG_ADDR_MAX + 1];
 
-	memset(&s, 0, sizeof(s));
-	s.client = m->fd;
-	m->fd = -1;
-	if (strcmp(ms->transport, w->hello->transport) != 0)
-		fatalx("bad message from supervisor: a %s session for a %s "
-		    "worker", ms->transport, w->hello->transport);
-	s.id = ms->id;
-	s.listener = ms->listener;
-	s.peer = ms->peer;
-	s.tenant = ms->tenant;
-	s.proxy = ms->proxy;
-	s.quota = ms->quota;
-	s.w = w;
-	msg_limits_min(&s.limits, &w->hello->limits, &ms->limits);
-	if (sandbox_lower(&s.limits, err, sizeof(err)) == -1)
-		fatalx("session %lld: sandbox: %s", (long long)s.id, err);
-	s.start = s.idle_since = session_now();
-	w->state = WS_BUSY;
-	worker_title(&s, ms->transport);
-	log_debug("session %lld: %s from %s on %s", (long long)s.id,
-	    ms->transport, ms->peer, ms->listener);
-	session_counters(&s, &c);
-	worker_status(w, &c);
-
+	session_open(&s, &w->chan, w->hello, m, &worker_xcpu);
+	s.hooks = w->hooks;
 	/* A PROXY header first: the session may become the real client's. */
 	reason = s.proxy ? proxy_step(&s, peer, sizeof(peer)) : NULL;
 	if (reason == NULL) {
 		if (s.proxy)
-			worker_title(&s, ms->transport);
+			session_title(&s);
 		reason = w->transport->serve(&s);
 	}
-
-	w->state = WS_STOPPING;
-	if (s.orphaned) {
-		log_warnx("session %lld: the supervisor went away",
-		    (long long)s.id);
+	session_close(&s, reason);
+	if (s.orphaned)
 		exit(0);
-	}
-	memset(&end, 0, sizeof(end));
-	strlcpy(end.reason, reason, sizeof(end.reason));
-	session_counters(&s, &end.counters);
-	log_debug("session %lld: ended (%s)", (long long)s.id, reason);
-	worker_send(MSG_SESSION_END, &end);
 	msg_clear(m);
 	msg_clear(&w->hello_msg);
 	/*
@@ -716,54 +318,25 @@ worker_session(struct worker *w, struct msg *m)
 	_exit(0);
 }
 
+static void __attribute__((noreturn))
+worker_on_shutdown(void *arg, struct msg *m)
+{
+	(void)arg;
+	log_debug("shutdown while idle: %s", m->u.shutdown.reason);
+	exit(0);
+}
+
 /* Idle: wait for the one session, answering the supervisor meanwhile. */
 static void __attribute__((noreturn))
 worker_idle(struct worker *w)
 {
-	struct pollfd	 pfd;
-	struct msg	 m;
-	char		 err[512];
-	int		 n;
-
+	chan_on(&w->chan, MSG_SESSION, worker_on_session, w);
+	chan_on(&w->chan, MSG_SHUTDOWN, worker_on_shutdown, w);
 	for (;;) {
-		pfd.fd = MSG_CHAN_FD;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		n = msg_recv(MSG_CHAN_FD, MSG_FROM_SUPERVISOR, WS_IDLE, &m, err,
-		    sizeof(err));
-		if (n == 0)
-			exit(0);	/* the supervisor is gone */
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			fatal("recv from supervisor");
-		}
-		if (n == -2)
-			fatalx("bad message from supervisor: %s", err);
-		switch (m.type) {
-		case MSG_PING:
-			worker_send(MSG_PONG, &m.u.ping);
-			break;
-		case MSG_PONG:
-			break;
-		case MSG_SHUTDOWN:
-			log_debug("shutdown while idle: %s",
-			    m.u.shutdown.reason);
-			exit(0);
-		case MSG_SESSION:
-			worker_session(w, &m);
-		default:
-			fatalx("bad message from supervisor: %s while idle",
-			    msg_type_name(m.type));
-		}
-		msg_clear(&m);
+		if (chan_wait(&w->chan, -1) == -1)
+			exit(w->chan.error != 0 ? 1 : 0);
 	}
 }
-
 int
 main(int argc, char *argv[])
 {
@@ -779,8 +352,11 @@ main(int argc, char *argv[])
 	setproctitle("starting");
 
 	memset(&w, 0, sizeof(w));
-	w.state = WS_STARTING;
 	w.pid = getpid();
+#ifdef IRIDIUM_TEST_HOOKS
+	w.hooks = &testhook_session;
+	w.probe = testhook_probe;
+#endif
 	worker_hello(&w);
 	if (w.transport->prepare != NULL &&
 	    w.transport->prepare(w.hello, err, sizeof(err)) == -1)
@@ -789,7 +365,8 @@ main(int argc, char *argv[])
 	/* From here on the supervisor gets our log lines. */
 	log_set_level((int)w.hello->log_level);
 	log_set_sink(worker_log_sink);
-	if (sandbox_enter(w.hello, worker_note, err, sizeof(err)) == -1)
+	if (sandbox_enter(w.hello, worker_note, w.probe, err,
+	    sizeof(err)) == -1)
 		fatalx("sandbox: %s", err);
 
 	memset(&ready, 0, sizeof(ready));
@@ -797,7 +374,7 @@ main(int argc, char *argv[])
 	ready.pid = w.pid;
 	/* The title first: whoever sees `ready` sees an idle worker. */
 	setproctitle("%s idle", w.hello->transport);
-	w.state = WS_IDLE;
-	worker_send(MSG_READY, &ready);
+	chan_init(&w.chan, WS_IDLE, "while idle");
+	chan_send(MSG_READY, &ready);
 	worker_idle(&w);
 }

@@ -149,8 +149,8 @@ enum msg_type {
 	X(line_max,	4096,		64,	65536,	"bytes",		\
 	    "input line length")					\
 	X(line_timeout,	60,		0,	86400,	"seconds",		\
-	    "time an input line may take from its first byte to its "	\
-	    "end; past it the session ends (line sessions)")		\
+	    "time an input line may take from its first byte (or key) "	\
+	    "to its end; past it the session ends")			\
 	X(outbuf_max,	262144,		4096,	16777216, "bytes",		\
 	    "output queued for a client that does not read")		\
 	X(login_grace,	30,		0,	3600,	"seconds",		\

@@ -1,6 +1,6 @@
 /*
- * fuzz_tty.c: libFuzzer target for the ssh transport's line editor
- * (ssh_tty.h), which takes every key a client with a pty types. Any byte
+ * fuzz_tty.c: libFuzzer target for the session's line editor
+ * (tty.h), which takes every key a client with a pty types. Any byte
  * string goes through tty_byte() with a line limit the input chooses: a
  * completed line never passes the limit, the line being typed neither,
  * and the echo of a byte is short (nothing a client sends can make the
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "ssh_tty.h"
+#include "tty.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

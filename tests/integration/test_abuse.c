@@ -4,7 +4,8 @@
  * instead:
  *
  *   - a client that trickles a line byte by byte, never ending it, is
- *     idle, and a line begun and not finished ends at line_timeout;
+ *     idle, and a line begun and not finished ends at line_timeout, over
+ *     the line protocol and over ssh, with a pty and without;
  *   - a !load of 100,000 labels named to collide in an unkeyed hash
  *     loads like any other (the worker answering pings meanwhile), and
  *     an interrupt stops a long assembly with nothing loaded;
@@ -465,6 +466,96 @@ Test(abuse, keys_typed_over_ssh_without_a_line_are_idle)
 	cr_assert_geq(typed, 8);
 	sshc_finish(cs, 1, T);
 	sshc_free(&c);
+}
+
+/* Keep the client served (its output read) for ms. */
+static void
+ssh_pause(struct sshc *c, int ms)
+{
+	struct sshc	*cs[1] = { c };
+	long long	 t0 = hd_now_ms();
+
+	while (hd_now_ms() - t0 < ms)
+		sshc_pump(cs, 1, 50);
+}
+
+/* Type a key every 300 ms until the session says goodbye; the keys. */
+static int
+ssh_trickle_until_goodbye(struct sshc *c)
+{
+	long long	 t0 = hd_now_ms();
+	int		 typed = 0;
+
+	while (c->o.data == NULL ||
+	    memmem(c->o.data, c->o.len, "Goodbye!", 8) == NULL) {
+		cr_assert_lt(hd_now_ms() - t0, 30000, "no goodbye after %d "
+		    "keys", typed);
+		sshc_type(c, "x");
+		typed++;
+		ssh_pause(c, 300);
+	}
+	return typed;
+}
+
+/*
+ * line_timeout is the session's too, whatever the transport: over ssh a
+ * line begun and never finished ends the session with the message and
+ * one log line, on a pty (keys typed one every 300 ms, never Enter) and
+ * in a shell without one (a line without its end, stdin left open);
+ * lines that do end, however slowly typed within it, are commands.
+ */
+Test(abuse, a_line_never_finished_over_ssh_ends_at_line_timeout)
+{
+	static const char unfinished[] = "load $2 #7\n!registers\nload $3";
+	struct sshc_opts so;
+	struct sshc	 c, p;
+	struct sshc	*cs[1] = { &c }, *ps[1] = { &p };
+	const char	*opts[] = { "-tt", NULL };
+	size_t		 seen = 0;
+	long long	 t0;
+
+	ssh_start(&so, "idle = 600\nline_timeout = 3");
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
+	    true, true);
+	sshc_expect(&c, &seen, ">>> ", T);
+	/* A line in three pieces over about 2 s: a command. */
+	sshc_type(&c, "load $1");
+	ssh_pause(&c, 900);
+	sshc_type(&c, " #4");
+	ssh_pause(&c, 900);
+	sshc_type(&c, "2\r");
+	sshc_expect(&c, &seen, ">>> ", T);
+	sshc_type(&c, "!registers\r");
+	sshc_expect(&c, &seen, "$1           42", T);
+	sshc_expect(&c, &seen, ">>> ", T);
+	cr_assert_geq(ssh_trickle_until_goodbye(&c), 5);
+	sshc_expect(&c, &seen, "\r\nLine not finished within 3 seconds. "
+	    "Goodbye!\r\n", T);
+	sshc_finish(cs, 1, T);
+	cr_assert(hd_wait_log(&d, "is not finished: line_timeout of 3 s "
+	    "reached", T));
+	cr_assert(hd_wait_log(&d, "session 1: ended (line)", T));
+	sshc_free(&c);
+
+	/* Without a pty: the shell's lines come whole, or not at all. */
+	sshc_start(&p, sshc_argv(&so, "dev", "dev", NULL, NULL), unfinished,
+	    strlen(unfinished), true, false);
+	t0 = hd_now_ms();
+	while (p.o.data == NULL ||
+	    memmem(p.o.data, p.o.len, "Goodbye!", 8) == NULL) {
+		cr_assert_lt(hd_now_ms() - t0, 30000, "no goodbye");
+		sshc_pump(ps, 1, 100);
+	}
+	sshc_finish(ps, 1, T);
+	buf_putc(&p.o, '\0');
+	cr_assert_not_null(strstr(p.o.data, "$2            7"), "%s",
+	    p.o.data);
+	cr_assert_not_null(strstr(p.o.data, "Line not finished within 3 "
+	    "seconds. Goodbye!\n"), "%s", p.o.data);
+	/* Its end is logged once the client has gone: wait for it. */
+	cr_assert(hd_wait_log(&d, "session 2: ended (line)", T), "%s", d.log);
+	cr_assert_eq(hd_log_count(&d, "ended (idle)"), 0);
+	sshc_free(&p);
 }
 
 /* --- 4. stopped idle workers ---------------------------------------------- */

@@ -6,7 +6,8 @@
  * file seeded with the host key, StrictHostKeyChecking), ssh-keyscan and
  * ssh-audit. What the ssh worker does on its own is test_worker_ssh.c's;
  * here is what needs the supervisor: authentication against the tenants'
- * files, their limits, reload, status, penalties, the sandbox.
+ * files, their limits, reload, status, penalties, the sandbox, `check`
+ * answering it while it assembles.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include <bsd/string.h>
 #include <jansson.h>
 
+#include "crafted.h"
 #include "harness.h"
 #include "repl.h"
 #include "sshc.h"
@@ -307,6 +310,119 @@ Test(ssh, four_mib_to_a_slow_reader_arrive_intact)
 	cr_assert_eq(c.status, 0, "status %d, %zu bytes, %s", c.status,
 	    c.o.len, c.e.data);
 	sshc_assert_big(&c);
+	sshc_free(&c);
+}
+
+/* Serve c until the test worker logs its first slow poll checkpoint. */
+static void
+wait_slowpoll(struct sshc *c)
+{
+	struct sshc	*cs[1] = { c };
+	long long	 until = hd_now_ms() + T;
+
+	while (hd_log_count(&d, "test slowpoll: a poll checkpoint waits") ==
+	    0) {
+		cr_assert_lt(hd_now_ms(), until, "the check never polled: "
+		    "%s%s", c->o.data != NULL ? c->o.data : "",
+		    c->e.data != NULL ? c->e.data : "");
+		sshc_pump(cs, 1, 100);
+	}
+}
+
+/*
+ * `check` polls while it assembles, as `run` does: the supervisor is
+ * answered meanwhile, so `iridiumctl kill` ends a long check at once. The
+ * test worker makes each of the assembler's poll checkpoints last a
+ * second (the env request IRIDIUM_TEST=slowpoll, which only test workers
+ * take), as a slow machine would, and says so in the log the first time.
+ */
+Test(ssh, a_check_answers_the_supervisor_while_it_assembles)
+{
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
+	const char	*opts[] = { "-o", "SetEnv=IRIDIUM_TEST=slowpoll",
+			    NULL };
+	json_t		*st, *w, *ss;
+	char		*src, *out, *err, id[32];
+	size_t		 len, i;
+
+	start(NULL, "iridium-worker-ssh-test");
+	cr_assert_not_null(src = crafted_source(100000, false, &len));
+	sshc_start(&c, sshc_argv(&so, "dev", "dev", opts, "check"), src, len,
+	    false, false);
+	wait_slowpoll(&c);
+	id[0] = '\0';
+	st = hd_status(&d);
+	json_array_foreach(json_object_get(st, "workers"), i, w) {
+		if (json_is_object(ss = json_object_get(w, "session")))
+			snprintf(id, sizeof(id), "%lld", (long long)
+			    json_integer_value(json_object_get(ss, "id")));
+	}
+	json_decref(st);
+	cr_assert_neq(id[0], '\0', "no session in status");
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "kill", id, NULL), 0, "%s",
+	    err);
+	free(out);
+	free(err);
+	sshc_finish(cs, 1, T);
+	cr_assert_neq(c.status, 0);
+	cr_assert_not_null(c.e.data);
+	cr_assert_not_null(strstr(c.e.data, "Session killed by the "
+	    "administrator. Goodbye!"), "%s", c.e.data);
+	cr_assert(hd_wait_log(&d, "ended (shutdown)", T));
+	sshc_free(&c);
+	free(src);
+}
+
+/*
+ * And a client's `signal` INT stops a check's assembly, as ^C stops a
+ * run: "interrupted while assembling", exit status 1. OpenSSH sends no
+ * signal requests; paramiko (Debian's python3-paramiko, through
+ * tests/ssh/client.py) sends one when the log says the assembly is in
+ * its (slow) checkpoints.
+ */
+Test(ssh, a_signal_interrupts_a_check)
+{
+	struct sshc	 c;
+	struct sshc	*cs[1] = { &c };
+	char		*argv[9], script[320], path[320], port[16], key[320];
+	char		*src;
+	size_t		 len;
+
+	if (system("/usr/bin/python3 -c 'import paramiko' 2>/dev/null") != 0) {
+		cr_assert_null(getenv("CI"), "paramiko is missing: CI installs "
+		    "python3-paramiko (contrib/deps.txt)");
+		cr_skip_test("paramiko is not installed for /usr/bin/python3 "
+		    "(python3-paramiko)");
+	}
+	start(NULL, "iridium-worker-ssh-test");
+	cr_assert_not_null(src = crafted_source(100000, false, &len));
+	snprintf(path, sizeof(path), "%s/big.iasm", dir);
+	hd_write(path, src);
+	free(src);
+	snprintf(script, sizeof(script), "%s/tests/ssh/client.py",
+	    getenv("IRIDIUM_SRC"));
+	snprintf(port, sizeof(port), "%d", so.port);
+	snprintf(key, sizeof(key), "%s/dev", dir);
+	argv[0] = (char *)(uintptr_t)"/usr/bin/python3";
+	argv[1] = script;
+	argv[2] = (char *)(uintptr_t)"interrupt";
+	argv[3] = port;
+	argv[4] = key;
+	argv[5] = (char *)(uintptr_t)"check";
+	argv[6] = path;
+	argv[7] = (char *)(uintptr_t)"IRIDIUM_TEST=slowpoll";
+	argv[8] = NULL;
+	sshc_start(&c, argv, NULL, 0, true, false);
+	wait_slowpoll(&c);
+	sshc_type(&c, "signal\n");
+	sshc_finish(cs, 1, T);
+	cr_assert_eq(c.status, 1, "%s%s", c.o.data != NULL ? c.o.data : "",
+	    c.e.data != NULL ? c.e.data : "");
+	cr_assert_not_null(c.e.data);
+	cr_assert_not_null(strstr(c.e.data, "<stdin>: interrupted while "
+	    "assembling\n"), "%s", c.e.data);
+	cr_assert(hd_wait_log(&d, "ended (quit)", T));
 	sshc_free(&c);
 }
 

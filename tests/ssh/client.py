@@ -14,6 +14,12 @@
 #                                       prints how the server ended it
 #   client.py password PORT SOURCE N    N attempts from SOURCE, password and
 #                                       keyboard-interactive in turn
+#   client.py interrupt PORT KEY COMMAND FILE [NAME=VALUE]
+#                                       exec COMMAND (with the env request
+#                                       NAME=VALUE), FILE on its stdin, then
+#                                       EOF; a `signal` INT request once a
+#                                       line comes on our stdin; its
+#                                       stdout, stderr, exit status
 #
 # HOSTS is a known_hosts file: read if it exists, the server's key added
 # (paramiko's AutoAddPolicy) and the file written back, so the test can
@@ -59,18 +65,23 @@ def drain(chan, out, err):
     return chan.recv_exit_status()
 
 
-def cmd_run(port, key, hosts):
-    c = connect(port, key, hosts)
-    chan = c.get_transport().open_session()
-    chan.exec_command("run")
-    chan.sendall(sys.stdin.buffer.read())
-    chan.shutdown_write()
+def finish(c, chan):
+    """The channel's stdout and stderr, as ours; its exit status."""
     out, err = bytearray(), bytearray()
     status = drain(chan, out, err)
     sys.stdout.buffer.write(out)
     sys.stderr.buffer.write(err)
     c.close()
     return status
+
+
+def cmd_run(port, key, hosts):
+    c = connect(port, key, hosts)
+    chan = c.get_transport().open_session()
+    chan.exec_command("run")
+    chan.sendall(sys.stdin.buffer.read())
+    chan.shutdown_write()
+    return finish(c, chan)
 
 
 def cmd_shell(port, key, hosts):
@@ -205,6 +216,28 @@ def cmd_password(port, source, n):
     return 0
 
 
+def cmd_interrupt(port, key, command, path, env):
+    c = connect(port, key)
+    chan = c.get_transport().open_session()
+    if env is not None:
+        name, value = env.split("=", 1)
+        chan.set_environment_variable(name, value)
+    chan.exec_command(command)
+    with open(path, "rb") as f:
+        chan.sendall(f.read())
+    chan.shutdown_write()
+    # The test says when: paramiko has no call for a signal request.
+    sys.stdin.readline()
+    m = paramiko.Message()
+    m.add_byte(paramiko.common.cMSG_CHANNEL_REQUEST)
+    m.add_int(chan.remote_chanid)
+    m.add_string("signal")
+    m.add_boolean(False)
+    m.add_string("INT")
+    chan.transport._send_user_message(m)
+    return finish(c, chan)
+
+
 def main(argv):
     try:
         if argv[1] == "run":
@@ -217,10 +250,13 @@ def main(argv):
             return cmd_close(argv[2], int(argv[3]), argv[4])
         if argv[1] == "password":
             return cmd_password(int(argv[2]), argv[3], int(argv[4]))
+        if argv[1] == "interrupt":
+            return cmd_interrupt(int(argv[2]), argv[3], argv[4], argv[5],
+                                 argv[6] if len(argv) > 6 else None)
     except (paramiko.SSHException, OSError, EOFError) as e:
         print("error: %s: %s" % (type(e).__name__, e))
         return 2
-    print("usage: client.py run|shell|sha1|close|password ...")
+    print("usage: client.py run|shell|sha1|close|password|interrupt ...")
     return 2
 
 

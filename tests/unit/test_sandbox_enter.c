@@ -10,8 +10,8 @@
  * lines. The parent reads both and the child's end: the refusals before
  * lock-down, the debug handler's exact line and that the call then fails
  * with ENOSYS, kill mode's SIGSYS, EACCES for file probes, rlimits that
- * only go down, and that sandbox_probe() runs after Landlock and before
- * seccomp.
+ * only go down, and that the probe sandbox_enter() is given runs after
+ * Landlock and before seccomp.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -37,14 +37,14 @@
 #include "sandbox.h"
 
 static char	 root[64];		/* the chroot, when root */
-static int	 probe_errno = -1;	/* open("/") in sandbox_probe() */
+static int	 probe_errno = -1;	/* open("/") in landlock_probe() */
 static int	 probe_abi = -1;
 
 TestSuite(sandbox_enter, .timeout = 30);
 
 /* Called by sandbox_enter() between Landlock and seccomp (sandbox.h). */
-void
-sandbox_probe(int abi)
+static void
+landlock_probe(int abi)
 {
 	int	 fd;
 
@@ -136,7 +136,8 @@ run(struct run *r, bool debug, void (*fn)(void))
 	if (pid == 0) {
 		dup2(o[1], STDOUT_FILENO);
 		dup2(e[1], STDERR_FILENO);
-		if (sandbox_enter(&h, note, err, sizeof(err)) == -1) {
+		if (sandbox_enter(&h, note, landlock_probe, err,
+		    sizeof(err)) == -1) {
 			say("sandbox_enter: %s\n", err);
 			_exit(2);
 		}
@@ -173,19 +174,19 @@ Test(sandbox_enter, refuses_to_keep_root_or_to_fake_a_drop)
 	if (geteuid() == 0) {
 		/* Refused before any step: safe to ask in this process. */
 		h.uid = 0;
-		rv = sandbox_enter(&h, note, err, sizeof(err));
+		rv = sandbox_enter(&h, note, NULL, err, sizeof(err));
 		cr_expect_eq(rv, -1);
 		cr_expect_not_null(strstr(err, "uid or gid 0"), "%s", err);
 		h.uid = 65534;
 		h.chroot[0] = '\0';
-		rv = sandbox_enter(&h, note, err, sizeof(err));
+		rv = sandbox_enter(&h, note, NULL, err, sizeof(err));
 		cr_expect_eq(rv, -1);
 		cr_expect_not_null(strstr(err, "without a user and a chroot"),
 		    "%s", err);
 		rmdir(root);
 	} else {
 		h.uid = 65534;
-		rv = sandbox_enter(&h, note, err, sizeof(err));
+		rv = sandbox_enter(&h, note, NULL, err, sizeof(err));
 		cr_expect_eq(rv, -1);
 		cr_expect_not_null(strstr(err, "not root"), "%s", err);
 	}

@@ -1,17 +1,18 @@
 /*
- * ssh_tty.h: the line editor of an ssh session with a pty.
+ * tty.h: the line editor of a session whose client sends every key as
+ * typed (an ssh session with a pty).
  *
  * A client that asks for a pty (`ssh -t`) puts its own terminal in raw
  * mode and sends every key as typed. On a normal host the kernel's pty
  * line discipline would echo and edit; inside the worker's sandbox there
- * is no kernel pty (no files, no ioctls), so the ssh transport runs this
+ * is no kernel pty (no files, no ioctls), so the session core runs this
  * editor instead: echo, backspace and DEL, ^U, ^W, CR or LF ends a line,
  * ^C, ^D on an empty line, escape sequences (arrow keys) swallowed. It is
  * a pure function of its input: bytes in, echo bytes and events out, no
  * I/O, so it is unit-tested on its own.
  */
-#ifndef IRIDIUM_SSH_TTY_H
-#define IRIDIUM_SSH_TTY_H
+#ifndef IRIDIUM_TTY_H
+#define IRIDIUM_TTY_H
 
 #include <stdbool.h>
 #include <stddef.h>

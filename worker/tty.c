@@ -1,7 +1,7 @@
 /*
- * ssh_tty.c: the line editor of an ssh session with a pty (see
- * ssh_tty.h). The ssh transport (worker/ssh_chan.c) feeds it each byte
- * a client with a pty sends and writes the echo back to the channel.
+ * tty.c: the line editor of a session whose client sends every key as
+ * typed (see tty.h). The session core's input (worker/session_in.c)
+ * feeds it each byte such a client sends and queues the echo at once.
  *
  * What a kernel tty in canonical mode with ECHO, ECHOE and ICRNL would
  * do, cut to what a REPL needs. The cursor is assumed to move one column
@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "ssh_tty.h"
+#include "tty.h"
 
 #define TTY_BS		0x08
 #define TTY_DEL		0x7f
