@@ -14,50 +14,9 @@
 #include "config.h"
 #include "tenant.h"
 
-static struct config	*c;
-static struct cfg_errors e;
+#include "cfgfix.h"
 
-static void
-setup(void)
-{
-	c = calloc(1, sizeof(*c));
-	cfg_errors_init(&e);
-}
-
-static void
-teardown(void)
-{
-	cfg_errors_free(&e);
-	free(c);
-}
-
-TestSuite(admit, .init = setup, .fini = teardown);
-
-static unsigned
-build(const char *text)
-{
-	cfg_errors_free(&e);
-	cfg_errors_init(&e);
-	return config_build_buf(c, "t.conf", text, strlen(text), NULL, &e);
-}
-
-static const char *
-errors(void)
-{
-	return e.errors.data != NULL ? e.errors.data : "";
-}
-
-static void
-one_error(const char *text, const char *want)
-{
-	char	 line[1024];
-
-	build(text);
-	snprintf(line, sizeof(line), "%s\n", want);
-	cr_assert_eq(e.nerrors, 1, "want one error for:\n%s\ngot %u:\n%s",
-	    text, e.nerrors, errors());
-	cr_assert_str_eq(errors(), line);
-}
+TestSuite(admit, .init = cfgfix_setup, .fini = cfgfix_teardown);
 
 /* --- the keys ------------------------------------------------------------ */
 
@@ -236,15 +195,6 @@ Test(admit, the_effective_config_shows_them_and_reads_back)
 	free(c2);
 }
 
-static void
-emit(void *arg, const char *line)
-{
-	struct buf	*b = arg;
-
-	buf_puts(b, line);
-	buf_putc(b, '\n');
-}
-
 Test(admit, a_reload_diff_names_them)
 {
 	struct config	*a = calloc(1, sizeof(*a));
@@ -254,7 +204,7 @@ Test(admit, a_reload_diff_names_them)
 	cr_assert_eq(config_build_buf(a, "t.conf", "[limits]\nsessions = 4\n",
 	    22, NULL, &e), 0);
 	cr_assert_eq(build("[limits]\nsessions = 5\npenalty_max = 60\n"), 0);
-	config_diff(a, c, emit, &b);
+	config_diff(a, c, cfgfix_line, &b);
 	cr_assert_str_eq(b.data, "[limits] sessions: \"4\" -> \"5\"\n"
 	    "[limits] penalty_max: \"600\" -> \"60\"\n");
 	buf_free(&b);
