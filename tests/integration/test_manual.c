@@ -632,7 +632,8 @@ run_page(struct man_page *pg, int tty)
 	    "(see above)", pg->name, pg->failures);
 }
 
-Test(manual, iridium_7_examples_run_as_shown, .timeout = 300)
+Test(manual, iridium_7_examples_run_as_shown, .timeout = 300,
+    .fini = man_cleanup)
 {
 	struct man_page	 pg;
 
@@ -646,7 +647,8 @@ Test(manual, iridium_7_examples_run_as_shown, .timeout = 300)
 	man_page_free(&pg);
 }
 
-Test(manual, iridium_7_repl_sessions_look_so_on_a_terminal, .timeout = 300)
+Test(manual, iridium_7_repl_sessions_look_so_on_a_terminal, .timeout = 300,
+    .fini = man_cleanup)
 {
 	struct man_page	 pg;
 
@@ -655,7 +657,8 @@ Test(manual, iridium_7_repl_sessions_look_so_on_a_terminal, .timeout = 300)
 	man_page_free(&pg);
 }
 
-Test(manual, iridium_1_examples_run_as_shown, .timeout = 120)
+Test(manual, iridium_1_examples_run_as_shown, .timeout = 120,
+    .fini = man_cleanup)
 {
 	struct man_page	 pg;
 
@@ -664,7 +667,8 @@ Test(manual, iridium_1_examples_run_as_shown, .timeout = 120)
 	man_page_free(&pg);
 }
 
-Test(manual, iridium_7_describes_every_instruction_and_command)
+Test(manual, iridium_7_describes_every_instruction_and_command,
+    .fini = man_cleanup)
 {
 	struct man_page	 pg;
 	struct man_proc	 p;
@@ -727,7 +731,7 @@ Test(manual, iridium_7_describes_every_instruction_and_command)
 	man_page_free(&pg);
 }
 
-Test(manual, iridium_1_describes_every_option_of_help)
+Test(manual, iridium_1_describes_every_option_of_help, .fini = man_cleanup)
 {
 	struct man_page	 pg;
 	struct man_proc	 p;

@@ -21,6 +21,9 @@
 #define RUN_TIMEOUT_S	30
 #define MAX_LINES	4096
 
+/* The pages' directories, removed by man_cleanup() however a test ends. */
+static char	 dirs[8][64];
+
 /* --- small strings ------------------------------------------------------ */
 
 char *
@@ -231,6 +234,11 @@ man_page_load(struct man_page *pg, const char *name)
 	/* The page's files, in a directory of its own. */
 	snprintf(pg->dir, sizeof(pg->dir), "/tmp/iridium-manual.XXXXXX");
 	cr_assert_not_null(mkdtemp(pg->dir));
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (dirs[i][0] == '\0')
+			break;
+	cr_assert_lt(i, sizeof(dirs) / sizeof(dirs[0]));
+	memcpy(dirs[i], pg->dir, sizeof(dirs[i]));
 	for (i = 0; i < pg->nex; i++) {
 		size_t	 j;
 
@@ -251,9 +259,23 @@ man_page_load(struct man_page *pg, const char *name)
 }
 
 void
-man_page_free(struct man_page *pg)
+man_cleanup(void)
 {
 	char	 cmd[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (dirs[i][0] == '\0')
+			continue;
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", dirs[i]);
+		if (system(cmd) == 0)
+			dirs[i][0] = '\0';
+	}
+}
+
+void
+man_page_free(struct man_page *pg)
+{
 	size_t	 i;
 
 	for (i = 0; i < pg->nex; i++) {
@@ -261,10 +283,7 @@ man_page_free(struct man_page *pg)
 		man_vec_free(pg->ex[i].v, pg->ex[i].n);
 	}
 	free(pg->text);
-	if (pg->dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pg->dir);
-		cr_assert_eq(system(cmd), 0);
-	}
+	man_cleanup();
 }
 
 size_t

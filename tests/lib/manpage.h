@@ -53,6 +53,8 @@ size_t	 man_split_lines(const char *, size_t, char ***, int *partial);
 /* Read $IRIDIUM_SRC/contrib/man/NAME; every marker must be well formed. */
 void	 man_page_load(struct man_page *, const char *name);
 void	 man_page_free(struct man_page *);
+/* Remove every page's directory: a Test's .fini, so a failure cleans up. */
+void	 man_cleanup(void);
 size_t	 man_page_count(const struct man_page *, enum man_kind);
 /* Has the page source a line that starts with prefix, then word? */
 int	 man_page_has(const char *text, const char *prefix, const char *word);
