@@ -8,6 +8,7 @@
 #   make fuzz       build the libFuzzer targets (build/fuzz/) and run each
 #   make bench      benchmarks against reference implementations
 #   make soak       the soak tests, ten times longer
+#   make html       the manual pages as HTML (build/html/)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Objects go to build/<variant>/ so the default, sanitizer and fuzz builds
@@ -212,7 +213,7 @@ Q_AR		= @echo "  AR      $@";
 endif
 
 .PHONY: all deps run check check-build check-run check-layout asan fuzz \
-	fuzz-build units vm-no-ia32 \
+	fuzz-build units vm-no-ia32 html \
 	fuzz-run bench soak install uninstall clean format tests
 
 all: $(BINS)
@@ -473,6 +474,39 @@ soak:
 	@$(DEPS) build test
 	@$(MAKE) --no-print-directory tests
 	@$(TEST_ENV) IRIDIUM_SOAK=long $(B)/tests/test_soak --jobs=1 --verbose
+
+# --- documentation -----------------------------------------------------------
+
+# make html: every manual page as HTML, and an index linking them, in
+# build/html. Cross-references to these pages link to their HTML; others
+# to Debian's online manual.
+HTML_DIR	:= build/html
+MAN_PAGES	:= $(sort $(wildcard contrib/man/*.[1-8]))
+HTML_PAGES	:= $(MAN_PAGES:contrib/man/%=$(HTML_DIR)/%.html)
+
+html: $(HTML_PAGES) $(HTML_DIR)/index.html
+
+$(HTML_DIR)/%.html: contrib/man/%
+	@mkdir -p $(@D)
+	@echo "  HTML    $@"
+	@cd contrib/man && mandoc -T html \
+	    -O 'man=%N.%S.html;https://manpages.debian.org/%N.%S' $* \
+	    > $(CURDIR)/$@.tmp && mv $(CURDIR)/$@.tmp $(CURDIR)/$@
+
+$(HTML_DIR)/index.html: $(MAN_PAGES) Makefile
+	@mkdir -p $(@D)
+	@echo "  HTML    $@"
+	@{ printf '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'; \
+	  printf '<title>Iridium manual pages</title>\n</head>\n<body>\n'; \
+	  printf '<h1>Iridium manual pages</h1>\n<ul>\n'; \
+	  for m in $(MAN_PAGES); do \
+		p=$${m##*/}; \
+		d=$$(sed -n 's/^\.Nd //p' $$m | sed -e 's/&/\&amp;/g' \
+		    -e 's/</\&lt;/g' -e 's/>/\&gt;/g'); \
+		printf '<li><a href="%s.html">%s(%s)</a>: %s</li>\n' \
+		    "$$p" "$${p%.*}" "$${p##*.}" "$$d"; \
+	  done; \
+	  printf '</ul>\n</body>\n</html>\n'; } > $@.tmp && mv $@.tmp $@
 
 # --- install -----------------------------------------------------------------
 
