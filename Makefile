@@ -382,12 +382,15 @@ check-run: tests
 	    >$(B)/test-logs/test_deps.log 2>&1; then \
 		tail -1 $(B)/test-logs/test_deps.log; \
 	else failed=" test_deps"; fi; \
+	echo "== standalone (no citation outside the tree)"; \
+	tests/layout/standalone.sh || failed="$$failed standalone"; \
 	for t in $(UNIT_TESTS) $(INTEG_TESTS); do \
-		n=$${t##*/}; echo "== $$n"; \
+		n=$${t##*/}; echo "== $$n"; t0=$$(date +%s); \
 		$(TEST_ENV) $$t --jobs=2 >$(B)/test-logs/$$n.log 2>&1; rc=$$?; \
 		grep -E ': (CASE|SKIPPED): |^\[SKIP\]' $(B)/test-logs/$$n.log | \
 		    sort -u; \
-		grep -E '^\[====\] Synthesis|^\[FAIL\]' $(B)/test-logs/$$n.log; \
+		grep -E '^\[====\] Synthesis|^\[FAIL\]' $(B)/test-logs/$$n.log | \
+		    sed "s/\$$/ ($$(($$(date +%s) - t0)) s)/"; \
 		if [ $$rc -ne 0 ]; then failed="$$failed $$n"; \
 		elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
 		    $(B)/test-logs/$$n.log; then \
@@ -405,6 +408,7 @@ LAYOUT_ENV	= CC="$(CC)" INC_WORKER="$(INC_WORKER)" INC_LANG="$(INC_LANG)" \
 		  INC_PROTO="$(INC_PROTO)" INC_COMMON="$(INC_COMMON)"
 check-layout:
 	@$(LAYOUT_ENV) tests/layout/test_deps.sh
+	@tests/layout/standalone.sh
 
 check:
 	@$(DEPS) build test

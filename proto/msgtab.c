@@ -1,7 +1,7 @@
 /*
  * msgtab.c: the message table of the supervisor <-> worker protocol and
- * the one decoder and the one encoder that it drives (see msg.h and
- * DESIGN.md, "Supervisor <-> worker protocol").
+ * the one decoder and the one encoder that it drives (msg.h is the
+ * protocol's specification).
  *
  * Each message type has a row (from the MSG_TYPES X-macro: name,
  * direction, states, fd) and a field table: JSON name, JSON type, whether

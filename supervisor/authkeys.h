@@ -1,6 +1,6 @@
 /*
- * authkeys.h: the tenants' public keys, on iridiumd's side (issue 7,
- * "Tenants" and "Authentication through the supervisor").
+ * authkeys.h: the tenants' public keys, on iridiumd's side (see
+ * iridiumd.conf(5), [tenant]).
  *
  * Each [tenant NAME] names an OpenSSH authorized_keys file, which only
  * the supervisor reads (again on HUP: build a new table, swap it in).
@@ -15,7 +15,7 @@
  * no-pty, expiry-time=, ...) is not taken at all, so nothing is ever
  * allowed that the file meant to forbid.
  *
- * A library in the STYLE.md sense: no logging; errors through the warn
+ * A library: no logging; errors through the warn
  * callback or err.
  */
 #ifndef IRIDIUM_AUTHKEYS_H

@@ -1,7 +1,6 @@
 /*
- * hostkey.h: the ssh listeners' host keys, on iridiumd's side
- * (../shared/DESIGN.md, "Processes"; issue 7, "Listener, pool and host
- * keys").
+ * hostkey.h: the ssh listeners' host keys, on iridiumd's side (see
+ * iridiumd.conf(5), [listen]).
  *
  * The supervisor reads each host key named in the config, or, when none
  * is named, the ed25519 key in its state directory, generating it there
@@ -10,7 +9,7 @@
  * (hostkey_hello), logs the fingerprint and shows it in status. Workers
  * never read key files: they have none in their chroot.
  *
- * A library in the STYLE.md sense: no logging, errors in err.
+ * A library: no logging, errors in err.
  */
 #ifndef IRIDIUM_HOSTKEY_H
 #define IRIDIUM_HOSTKEY_H

@@ -13,7 +13,7 @@
  * the child has exec'd or failed), plus CLONE_PARENT, so the worker is a
  * child of the supervisor. Every worker is still a fresh exec of the
  * worker program: its own address space and ASLR layout, nothing of the
- * helper's memory. The child sets up the exec contract of DESIGN.md: its
+ * helper's memory. The child sets up the exec contract of iridium-worker(8): its
  * own session, fds 0 and 1 on /dev/null, 2 on the stderr pipe or
  * /dev/null, the channel on 3, nothing else; signals are at their
  * defaults and unblocked in the helper already.

@@ -13,7 +13,7 @@
  * table stays small, but it is bounded all the same: past TENANT_MAX
  * names, a new tenant goes uncounted (admitted), which is counted.
  *
- * A library in the STYLE.md sense: no logging.
+ * A library: no logging.
  */
 #ifndef IRIDIUM_TENANT_H
 #define IRIDIUM_TENANT_H

@@ -1,8 +1,8 @@
 /*
  * asm.h: the Iridium assembler.
  *
- * Two entry points share one grammar (../shared/ISA.md, "Assembly
- * language"): asm_source() assembles a whole file in two passes, and
+ * Two entry points share one grammar (iridium(7), "THE
+ * ASSEMBLY LANGUAGE"): asm_source() assembles a whole file in two passes, and
  * asm_line() appends one typed REPL line to an existing program, resolving
  * labels against the program's symbol table. Both report every error with
  * its line and column and change nothing when there is any error.

@@ -3,7 +3,7 @@
  *
  * Everything that must agree on what an opcode is (the VM's decoder, the
  * assembler, the disassembler, the tests) derives from ISA_OPCODES below.
- * ../shared/ISA.md is the prose; this table is the truth the code uses.
+ * iridium(7) is the prose; this table is the truth the code uses.
  */
 #ifndef IRIDIUM_ISA_H
 #define IRIDIUM_ISA_H

@@ -1,7 +1,7 @@
 /*
  * run.h: running one whole program, the way `iridium run` does and the
  * ssh transport's `run` command will: source or image in, output out, an
- * exit status as ../shared/ISA.md ("How a run ends") defines it.
+ * exit status as iridium(7) ("HOW A RUN ENDS") defines it.
  *
  * run_vm() is the one loop that drives a VM in budget slices and polls the
  * host between them; the REPL uses it for every command too, so an
@@ -19,7 +19,7 @@
 #include "repl.h"
 #include "vm.h"
 
-/* Exit statuses of a run (ISA.md). */
+/* Exit statuses of a run (iridium(7), "HOW A RUN ENDS"). */
 #define RUN_EXIT_OK		0	/* halted or end */
 #define RUN_EXIT_ERROR		1	/* runtime error, invalid image */
 #define RUN_EXIT_BUDGET		2	/* budget spent */

@@ -1,6 +1,6 @@
 /*
- * msg.h: the supervisor <-> worker protocol (../shared/DESIGN.md,
- * "Supervisor <-> worker protocol").
+ * msg.h: the supervisor <-> worker protocol. This header is its
+ * specification: the message types, their fields and their rules.
  *
  * One SOCK_SEQPACKET datagram is one message: a JSON object with "type"
  * and "v", at most MSG_MAX bytes, carrying at most one fd (SCM_RIGHTS).

@@ -1,8 +1,8 @@
 /*
  * log.c: logging for every process of the tree (see log.h).
  *
- * Globals here are the log configuration only (STYLE.md allows exactly
- * that). Each line is written with a single write(2) so lines from
+ * Globals here are the log configuration only (the only globals the
+ * code allows itself). Each line is written with a single write(2) so lines from
  * several processes sharing a stderr never interleave.
  */
 #include <errno.h>

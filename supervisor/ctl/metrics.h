@@ -14,7 +14,7 @@
  * Sessions come one series per session only when asked (METRICS_SESSIONS):
  * their ids would otherwise make a new series for every connection.
  *
- * A library in the STYLE.md sense: no logging, no exit.
+ * A library: no logging, no exit.
  */
 #ifndef IRIDIUM_METRICS_H
 #define IRIDIUM_METRICS_H

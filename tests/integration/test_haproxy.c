@@ -1,6 +1,6 @@
 /*
  * test_haproxy.c: several iridiumd hosts behind HAProxy with the PROXY
- * protocol (issue 9), on loopback: Debian's haproxy in front of two
+ * protocol, on loopback: Debian's haproxy in front of two
  * iridiumd instances, each with its own ports, health-checked as
  * contrib/haproxy/haproxy.cfg does it (send-proxy-v2, check-send-proxy,
  * expect the banner). Sessions land on both; each iridiumd shows the

@@ -1,5 +1,5 @@
 /*
- * test_asm.c: the assembler against ../shared/ISA.md, "Assembly language".
+ * test_asm.c: the assembler against iridium(7), "THE ASSEMBLY LANGUAGE".
  *
  * Every opcode's encoding is derived from the isa.h table rather than
  * restated, so a table change is tested without editing this file; every

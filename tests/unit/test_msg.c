@@ -1,6 +1,6 @@
 /*
- * test_msg.c: the supervisor <-> worker protocol (msg.h) against the spec
- * in DESIGN.md: every message type round-trips through a real
+ * test_msg.c: the supervisor <-> worker protocol (msg.h) against its
+ * specification there: every message type round-trips through a real
  * SOCK_SEQPACKET socketpair with the fds the table asks for; every way of
  * breaking a message is refused with a precise error; no fd that a hostile
  * peer attaches survives in the receiver.

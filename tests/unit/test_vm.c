@@ -1,5 +1,5 @@
 /*
- * test_vm.c: the VM against ../shared/ISA.md, opcode by opcode, with
+ * test_vm.c: the VM against iridium(7), opcode by opcode, with
  * hand-encoded images so these tests stand apart from the assembler.
  */
 #include <criterion/criterion.h>

@@ -1,6 +1,6 @@
 /*
- * asm.c: the Iridium assembler (see asm.h and ../shared/ISA.md, "Assembly
- * language"): whole files, typed lines, symbols, encoding, diagnostics.
+ * asm.c: the Iridium assembler (see asm.h and iridium(7), "THE
+ * ASSEMBLY LANGUAGE"): whole files, typed lines, symbols, encoding, diagnostics.
  *
  * asm_parse_line() (asm_lex.c) turns one line into an item: its label,
  * what it is (an instruction, a data or section directive, nothing) and

@@ -1,6 +1,6 @@
 /*
  * image.c: validating and building "PIE" program images (see image.h and
- * ../shared/ISA.md, "Image format").
+ * iridium(7), "THE IMAGE FORMAT").
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  *
  *   iridium                  the REPL (libedit on a terminal, else plain
  *                            lines from standard input, for scripts)
- *   iridium run FILE         run source or an image; exit status per ISA.md
+ *   iridium run FILE         run source or an image; exit status per iridium(7)
  *   iridium asm FILE         assemble to an image
  *   iridium disasm FILE      an image back to source
  *   iridium check FILE       assemble only

@@ -1,6 +1,6 @@
 /*
  * repl.c: the Iridium REPL, independent of any transport (see repl.h and
- * ../shared/ISA.md, "The REPL").
+ * iridium(7), "THE REPL").
  *
  * One struct repl is one session: a VM, the program typed or loaded into
  * it (code, RO data, symbol table), the history, and an unfinished !load
@@ -99,7 +99,7 @@ static enum repl_result	cmd_load(struct repl *, const char *, size_t);
 static enum repl_result	cmd_spawn(struct repl *, const char *, size_t);
 static enum repl_result	cmd_limits(struct repl *, const char *, size_t);
 
-/* ISA.md's table, in its order, plus !limits. */
+/* The commands in the order !help and iridium(7) list them. */
 static const struct repl_cmd repl_cmds[] = {
 	{ "!help", NULL, cmd_help, "list the commands" },
 	{ "!quit", NULL, cmd_quit, "end this session" },

@@ -1,5 +1,5 @@
 /*
- * vm.c: the Iridium virtual machine (see vm.h and ../shared/ISA.md).
+ * vm.c: the Iridium virtual machine (see vm.h and iridium(7)).
  *
  * Loading decodes the image once into an array of fixed-size records, one
  * per instruction plus an END sentinel, so the dispatch loop never parses
