@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -56,6 +57,44 @@ TestSuite(haproxy, .fini = teardown, .timeout = 90);
 
 
 /* Two iridiumd with a PROXY line listener each, haproxy in front. */
+/* How many of the backend's servers haproxy's stats call UP. */
+static int
+servers_up(void)
+{
+	struct sockaddr_un	 sun;
+	char			 buf[16384], *line, *save;
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 fd, up = 0;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path),
+	    "%.*s/haproxy.sock", (int)sizeof(sun.sun_path) - 14, dir) >=
+	    sizeof(sun.sun_path))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    write(fd, "show stat\n", 10) != 10) {
+		close(fd);
+		return 0;
+	}
+	while (len < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	/* CSV: pxname,svname,...,status,...; a server row's status UP. */
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if ((strncmp(line, "iridium_line,a,", 15) == 0 ||
+		    strncmp(line, "iridium_line,b,", 15) == 0) &&
+		    strstr(line, ",UP,") != NULL)
+			up++;
+	return up;
+}
+
 static void
 start_all(const char *limits)
 {
@@ -80,6 +119,7 @@ start_all(const char *limits)
 	snprintf(conf, sizeof(conf),
 	    "global\n"
 	    "    maxconn 512\n"
+	    "    stats socket %s/haproxy.sock mode 600\n"
 	    "defaults\n"
 	    "    mode tcp\n"
 	    "    timeout connect 2s\n"
@@ -95,7 +135,7 @@ start_all(const char *limits)
 	    "    server a 127.0.0.1:%d send-proxy-v2 check check-send-proxy "
 	    "inter 2s\n"
 	    "    server b 127.0.0.1:%d send-proxy-v2 check check-send-proxy "
-	    "inter 2s\n", front, d[0].port, d[1].port);
+	    "inter 2s\n", dir, front, d[0].port, d[1].port);
 	hd_write(path, conf);
 	snprintf(log, sizeof(log), "%s/haproxy.log", dir);
 	switch ((pid = fork())) {
@@ -117,6 +157,17 @@ start_all(const char *limits)
 	for (i = 0; i < 2; i++)
 		cr_assert(hd_wait_log(&d[i], "PROXY v2 LOCAL header from "
 		    "127.0.0.1:", 15000), "no health check reached %d", i);
+	/*
+	 * Both servers UP in haproxy's own view (its stats socket), so
+	 * round robin has both to choose from: under load a health check
+	 * can be slow, and a server not yet up would take no session.
+	 */
+	end = hd_now_ms() + 20000;
+	while (servers_up() < 2) {
+		cr_assert_lt(hd_now_ms(), end, "haproxy never saw both "
+		    "servers up");
+		usleep(100000);
+	}
 	/* And the frontend answers. */
 	end = hd_now_ms() + 10000;
 	for (;;) {
