@@ -21,10 +21,19 @@ struct asm_diag {
 	char		*msg;
 };
 
-/* Every error of one assembly, in source order. */
+/*
+ * Every error of one assembly, in source order: the first ASM_DIAGS_MAX
+ * of them kept, the rest only counted (a megabyte of nonsense would
+ * otherwise keep tens of megabytes of messages). When some were not
+ * kept, a last diagnostic says how many ("too many errors: ...").
+ */
+#define ASM_DIAGS_MAX	100
 struct asm_diags {
 	struct asm_diag	*v;
 	size_t		 n, cap;
+	size_t		 more;		/* errors counted past ASM_DIAGS_MAX */
+	unsigned	 more_line;	/* the line of the last of them */
+	int		 summed;	/* the "too many errors" line is in v */
 };
 
 enum asm_sym_kind {

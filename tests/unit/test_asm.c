@@ -816,10 +816,17 @@ Test(asm_errors, a_megabyte_of_garbage, .timeout = 60)
 			cr_expect_eq(shape, 4);
 		} else
 			cr_expect_gt(d.n, 0, "shape %zu", shape);
-		/* Each line, and the image limit that they would pass. */
-		if (shape == 6)
-			cr_expect_eq(d.n, n / 2 + 1, "every bad line is "
-			    "reported: %zu of %zu", d.n, n / 2 + 1);
+		/*
+		 * Each line, and the image limit that they would pass, is
+		 * counted; the first ASM_DIAGS_MAX are kept, and one line
+		 * more says how many were not.
+		 */
+		if (shape == 6) {
+			cr_expect_eq(d.n, ASM_DIAGS_MAX + 1, "%zu kept", d.n);
+			cr_expect_eq(d.n - 1 + d.more, n / 2 + 1, "every bad "
+			    "line is counted: %zu of %zu", d.n - 1 + d.more,
+			    n / 2 + 1);
+		}
 		for (bad = 0, i = 1; i < d.n; i++)
 			bad += !(d.v[i - 1].line < d.v[i].line ||
 			    (d.v[i - 1].line == d.v[i].line &&
@@ -1005,4 +1012,46 @@ Test(asm_line, image_limit)
 	line_ok(&p, "end:", 32768, 0);
 	buf_free(&b);
 	asm_prog_free(&p);
+}
+
+/*
+ * A source full of errors keeps the first ASM_DIAGS_MAX messages and
+ * one more that counts the rest: its memory does not grow with it.
+ */
+Test(asm, errors_past_the_cap_are_counted_not_kept)
+{
+	struct buf	 src;
+	char		*t, *last, want[128];
+	int		 i, n;
+
+	buf_init(&src, 0);
+	for (i = 0; i < 5000; i++)
+		buf_puts(&src, "bogus $1\n");
+	t = assemble_err(src.data, src.len);
+	for (n = 0, last = t; (last = strchr(last, '\n')) != NULL; last++)
+		n++;
+	cr_assert_eq(n, ASM_DIAGS_MAX + 1, "%d lines", n);
+	cr_assert(strncmp(t, "1:1: ", 5) == 0, "%.80s", t);
+	snprintf(want, sizeof(want), "5000:1: too many errors: %d more not "
+	    "shown (the last on line 5000)\n", 5000 - ASM_DIAGS_MAX);
+	last = t + strlen(t) - strlen(want);
+	cr_assert_str_eq(last, want);
+	free(t);
+	buf_free(&src);
+}
+
+/* At exactly the cap nothing is summed, and a budget's word still shows. */
+Test(asm, exactly_the_cap_has_no_summary)
+{
+	struct buf	 src;
+	char		*t;
+	int		 i;
+
+	buf_init(&src, 0);
+	for (i = 0; i < ASM_DIAGS_MAX; i++)
+		buf_puts(&src, "bogus $1\n");
+	t = assemble_err(src.data, src.len);
+	cr_assert_null(strstr(t, "too many errors"), "%s", t);
+	free(t);
+	buf_free(&src);
 }

@@ -25,7 +25,7 @@
 /* One assembly: where errors go and the symbol table being built or used. */
 struct asm_ctx {
 	struct asm_errs	 e;
-	size_t		 diag0;		/* e.diags->n on entry */
+	size_t		 diag0;		/* diags_total() on entry */
 	/* asm_source: the table being built, with its index. */
 	struct asm_prog	 tab;
 	/* asm_line: the program's table plus the line's own label. */
@@ -47,14 +47,44 @@ asm_diags_init(struct asm_diags *d)
 {
 	d->v = NULL;
 	d->n = d->cap = 0;
+	d->more = 0;
+	d->more_line = 0;
+	d->summed = 0;
 }
 
-/* Drop the diagnostics from index n on. */
+/* Errors counted so far, kept or not. */
+static size_t
+diags_total(const struct asm_diags *d)
+{
+	return d->n + d->more;
+}
+
+/* Forget the errors counted after the first n (a diags_total()). */
 static void
 diags_truncate(struct asm_diags *d, size_t n)
 {
-	while (d->n > n)
-		free(d->v[--d->n].msg);
+	while (diags_total(d) > n) {
+		if (d->more > 0)
+			d->more--;
+		else
+			free(d->v[--d->n].msg);
+	}
+}
+
+/*
+ * The line that says how many errors were counted but not kept; after
+ * it the cap is off, so that a last word (the work budget's) is kept.
+ */
+static void
+diags_sum(struct asm_diags *d)
+{
+	if (d->summed)
+		return;
+	d->summed = 1;
+	if (d->more > 0)
+		(void)asm_diag_add(d, d->more_line, 1, "too many errors: %zu "
+		    "more not shown (the last on line %u)", d->more,
+		    d->more_line);
 }
 
 void
@@ -83,6 +113,11 @@ asm_diag_addv(struct asm_diags *d, unsigned line, unsigned col, const char *fmt,
 	char		*msg;
 	size_t		 i, ncap;
 
+	if (d->n >= ASM_DIAGS_MAX && !d->summed) {
+		d->more++;
+		d->more_line = line;
+		return 0;
+	}
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return -1;
 	if (d->n == d->cap) {
@@ -590,7 +625,7 @@ asm_source_work(struct asm_prog *out, const char *src, size_t len,
 	memset(&o, 0, sizeof(o));
 	memset(&s, 0, sizeof(s));
 	c.e.diags = diags;
-	c.diag0 = diags->n;
+	c.diag0 = diags_total(diags);
 	c.w = w;
 	c.budget = w != NULL && w->budget != 0 ? w->budget : ASM_BUDGET(len);
 	c.slice = w != NULL && w->slice != 0 ? w->slice : ASM_SLICE_DEFAULT;
@@ -624,7 +659,7 @@ asm_source_work(struct asm_prog *out, const char *src, size_t len,
 	}
 	/* The last line's work too. */
 	(void)work_check(&c);
-	if (c.e.oom || c.over || c.stopped || diags->n > c.diag0)
+	if (c.e.oom || c.over || c.stopped || diags_total(diags) > c.diag0)
 		goto fail;
 	if (w != NULL)
 		w->used = c.steps;
@@ -642,10 +677,12 @@ asm_source_work(struct asm_prog *out, const char *src, size_t len,
 fail:
 	if (w != NULL)
 		w->used = c.steps;
-	if (c.over && !c.e.oom)
-		work_over(&c, len);
 	if (c.e.oom || c.stopped)
 		diags_truncate(diags, c.diag0);
+	else
+		diags_sum(diags);
+	if (c.over && !c.e.oom)
+		work_over(&c, len);
 	free(o.ro);
 	free(o.code);
 	asm_sym_free(&c.tab);
@@ -668,7 +705,7 @@ asm_line(struct asm_prog *prog, const char *line, size_t len,
 
 	memset(&c, 0, sizeof(c));
 	c.e.diags = diags;
-	c.diag0 = diags->n;
+	c.diag0 = diags_total(diags);
 	c.e.report = 1;
 	c.e.lineno = 1;
 	c.prog = prog;
@@ -707,7 +744,7 @@ asm_line(struct asm_prog *prog, const char *line, size_t len,
 	}
 	if (c.e.oom)
 		goto oom;
-	if (diags->n > c.diag0 || it.nerr > 0)
+	if (diags_total(diags) > c.diag0 || it.nerr > 0)
 		return -1;
 
 	/*
