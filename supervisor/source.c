@@ -2,8 +2,8 @@
  * source.c: per-source session counts and penalties (see source.h).
  *
  * A chained hash table keyed by the source (IPv4 address or IPv6 /64),
- * hashed with a per-table random key so that no client can choose
- * addresses that collide. Entries exist only while a source holds a
+ * hashed with SipHash under a per-table random key so that no client
+ * can choose addresses that collide. Entries exist only while a source holds a
  * session or serves a penalty; the 1-second tick drops the rest.
  */
 #include <sys/queue.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "siphash.h"
 #include "source.h"
 
 #define NBUCKETS	16384		/* a power of two */
@@ -37,7 +38,7 @@ struct source_table {
 	LIST_HEAD(, source)	 bucket[NBUCKETS];
 	/* Every entry: the per-second sweep walks entries, not buckets. */
 	LIST_HEAD(, source)	 all;
-	uint64_t		 seed[2];
+	uint8_t			 key[SIPHASH_KEY_LEN];
 	uint64_t		 n;
 	uint64_t		 offences[SOURCE_NOFFENCES];
 	uint64_t		 refused_penalty, refused_cap, overflow;
@@ -96,7 +97,7 @@ source_new(const struct source_cfg *cfg)
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (getrandom(t->seed, sizeof(t->seed), 0) != sizeof(t->seed)) {
+	if (getrandom(t->key, sizeof(t->key), 0) != sizeof(t->key)) {
 		free(t);
 		return NULL;
 	}
@@ -286,20 +287,12 @@ source_exempt(const struct source_table *t, const struct source_key *k)
 
 /* --- the table ----------------------------------------------------------- */
 
-/* FNV-1a over the key, keyed with the table's random seed. */
+/* SipHash-1-3 of the key under the table's random key. */
 static size_t
 hash(const struct source_table *t, const struct source_key *k)
 {
-	uint64_t	 h = 1469598103934665603ULL ^ t->seed[0];
-	size_t		 i;
-
-	for (i = 0; i < sizeof(k->b); i++) {
-		h ^= k->b[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= t->seed[1];
-	h ^= h >> 29;
-	return (size_t)(h & (NBUCKETS - 1));
+	return (size_t)(siphash(t->key, k->b, sizeof(k->b), 1, 3) &
+	    (NBUCKETS - 1));
 }
 
 static struct source *

@@ -158,9 +158,6 @@ void	asm_verr(struct asm_errs *, struct item *, unsigned col,
 
 /* --- the label table (asm_sym.c) ------------------------------------------ */
 
-/* SipHash-c-d of data under a 16-byte key (the table uses 1-3). */
-uint64_t	asm_siphash(const uint8_t key[16], const void *data, size_t len,
-		    int c, int d);
 /* The symbol named p[0..len) in prog's index, or NULL. */
 const struct asm_sym *asm_sym_lookup(const struct asm_prog *prog,
 		    const char *p, size_t len, uint64_t *steps);
