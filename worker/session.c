@@ -296,15 +296,16 @@ session_due(struct session *s, uint64_t now, bool all, struct session_due *d)
 		log_info("session %lld: CPU limit of %llu s reached",
 		    (long long)s->id, (unsigned long long)m->cpu);
 		session_due_end(d, SESSION_END_CPU, "CPU time limit of %llu "
-		    "seconds reached. Goodbye!", (unsigned long long)m->cpu);
+		    "second%s reached. Goodbye!", (unsigned long long)m->cpu,
+		    plural(m->cpu));
 		return;
 	}
 	if (m->lifetime != 0) {
 		at = s->start + m->lifetime * 1000;
 		if (now >= at) {
 			session_due_end(d, SESSION_END_LIFETIME, "Session "
-			    "lifetime of %llu seconds reached. Goodbye!",
-			    (unsigned long long)m->lifetime);
+			    "lifetime of %llu second%s reached. Goodbye!",
+			    (unsigned long long)m->lifetime, plural(m->lifetime));
 			return;
 		}
 		session_due_at(d, at);
@@ -321,8 +322,9 @@ session_due(struct session *s, uint64_t now, bool all, struct session_due *d)
 			    s->partial_since) / 1000),
 			    (unsigned long long)m->line_timeout);
 			session_due_end(d, SESSION_END_LINE, "Line not "
-			    "finished within %llu seconds. Goodbye!",
-			    (unsigned long long)m->line_timeout);
+			    "finished within %llu second%s. Goodbye!",
+			    (unsigned long long)m->line_timeout,
+			    plural(m->line_timeout));
 			return;
 		}
 		session_due_at(d, at);
@@ -343,10 +345,12 @@ session_due(struct session *s, uint64_t now, bool all, struct session_due *d)
 			at -= m->idle_warn * 1000;
 			if (now >= at) {
 				session_due_warn(d, &s->idle_warned, "warning: "
-				    "idle for %llu seconds; this session ends "
-				    "in %llu seconds without input",
+				    "idle for %llu second%s; this session ends "
+				    "in %llu second%s without input",
 				    (unsigned long long)(m->idle - m->idle_warn),
-				    (unsigned long long)m->idle_warn);
+				    plural(m->idle - m->idle_warn),
+				    (unsigned long long)m->idle_warn,
+				    plural(m->idle_warn));
 				return;
 			}
 			session_due_at(d, at);
@@ -357,9 +361,11 @@ session_due(struct session *s, uint64_t now, bool all, struct session_due *d)
 		at = s->start + (m->lifetime - m->lifetime_warn) * 1000;
 		if (now >= at) {
 			session_due_warn(d, &s->life_warned, "warning: this "
-			    "session ends in %llu seconds (lifetime limit of "
-			    "%llu seconds)", (unsigned long long)m->lifetime_warn,
-			    (unsigned long long)m->lifetime);
+			    "session ends in %llu second%s (lifetime limit of "
+			    "%llu second%s)", (unsigned long long)m->lifetime_warn,
+			    plural(m->lifetime_warn),
+			    (unsigned long long)m->lifetime,
+			    plural(m->lifetime));
 			return;
 		}
 		session_due_at(d, at);

@@ -268,7 +268,7 @@ Test(limits, idle_and_lifetime_warn_then_end_the_session)
 	}
 	s = tc_read_all(quiet, 1000, NULL);
 	idle_took = hd_now_ms() - t0;
-	cr_assert_not_null(strstr(s, "warning: idle for 1 seconds; this "
+	cr_assert_not_null(strstr(s, "warning: idle for 1 second; this "
 	    "session ends in 2 seconds without input\r\n"), "%s", s);
 	cr_assert_not_null(strstr(s, "Idle timeout. Goodbye!\r\n"), "%s", s);
 	cr_assert(strstr(s, "warning: idle") < strstr(s, "Idle timeout"));

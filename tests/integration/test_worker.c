@@ -550,7 +550,7 @@ Test(worker, cpu_limit_ends_a_running_program_politely)
 	start(&l, NULL);
 	cl_puts(&c, PROG_LOOP);
 	/* SIGXCPU at the soft limit; the hard one (a second later) kills. */
-	cl_expect(&c, "\r\nCPU time limit of 1 seconds reached. Goodbye!\r\n",
+	cl_expect(&c, "\r\nCPU time limit of 1 second reached. Goodbye!\r\n",
 	    T);
 	cr_assert(cl_wait_eof(&c, T));
 	fs_expect_end(&w, "cpu", &k);
