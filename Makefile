@@ -369,10 +369,15 @@ DEPS		:= contrib/install-deps.sh
 deps:
 	@$(DEPS)
 
-# The test run. Criterion forks per test; --jobs keeps it to the 2 cores
-# CI has. Every binary runs even when one fails; the target fails at the end.
-# Each binary's lines "NAME: CASE: ..." (what this machine offered and so
-# what was checked) and "NAME: SKIPPED: ..." are shown with its result.
+# The test run (tests/run-tests.sh): two binaries at a time
+# (TEST_JOBS), the slowest first so that the pair ends together; criterion
+# forks per test, two at a time. Every binary runs even when one fails;
+# the target fails at the end. Each binary's lines "NAME: CASE: ..." (what
+# this machine offered and so what was checked) and "NAME: SKIPPED: ..."
+# are shown with its result.
+SLOW_TESTS	:= $(filter $(addprefix $(B)/tests/,test_ssh_clients test_soak \
+		   test_daemon test_abuse test_deploy test_worker), \
+		   $(UNIT_TESTS) $(INTEG_TESTS))
 TEST_ENV	= IRIDIUM_BUILD=$(abspath $(B)) IRIDIUM_SRC=$(abspath .) \
 		  IRIDIUM_VARIANT=$(VARIANT)
 check-run: tests
@@ -384,23 +389,10 @@ check-run: tests
 	else failed=" test_deps"; fi; \
 	echo "== standalone (no citation outside the tree)"; \
 	tests/layout/standalone.sh || failed="$$failed standalone"; \
-	for t in $(UNIT_TESTS) $(INTEG_TESTS); do \
-		n=$${t##*/}; echo "== $$n"; t0=$$(date +%s); \
-		$(TEST_ENV) $$t --jobs=2 >$(B)/test-logs/$$n.log 2>&1; rc=$$?; \
-		grep -E ': (CASE|SKIPPED): |^\[SKIP\]' $(B)/test-logs/$$n.log | \
-		    sort -u; \
-		grep -E '^\[====\] Synthesis|^\[FAIL\]' $(B)/test-logs/$$n.log | \
-		    sed "s/\$$/ ($$(($$(date +%s) - t0)) s)/"; \
-		if [ $$rc -ne 0 ]; then failed="$$failed $$n"; \
-		elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-		    $(B)/test-logs/$$n.log; then \
-			echo "$$n: sanitizer report in $(B)/test-logs/$$n.log"; \
-			failed="$$failed $$n"; fi; \
-	done; \
-	if [ -n "$$failed" ]; then \
-		for n in $$failed; do echo "--- $$n (tail of its log)"; \
-		tail -60 $(B)/test-logs/$$n.log; done; \
-		echo "FAILED:$$failed"; exit 1; fi; \
+	$(TEST_ENV) tests/run-tests.sh $(B)/test-logs $(SLOW_TESTS) \
+	    $(filter-out $(SLOW_TESTS),$(UNIT_TESTS) $(INTEG_TESTS)) || \
+	    failed="$$failed (tests)"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
 	echo "all tests passed ($(VARIANT))"
 
 # The layout check's include paths: the same the rooms compile with.
