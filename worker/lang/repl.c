@@ -109,7 +109,7 @@ static const struct repl_cmd repl_cmds[] = {
 	{ "!clear_program", NULL, cmd_clear_program,
 	    "empty the program, its RO data and the symbol table" },
 	{ "!clear_registers", NULL, cmd_clear_registers,
-	    "zero the registers, the flag and the remainder" },
+	    "zero the registers, flag, remainder and loop counter" },
 	{ "!registers", NULL, cmd_registers,
 	    "integer and float registers, flag, remainder, pc" },
 	{ "!symbols", NULL, cmd_symbols, "the symbol table" },
