@@ -21,6 +21,7 @@
  *     has exactly the fields a live daemon's has, and its text example
  *     the live column headings.
  *   - make html renders every page, and its index lists each one.
+ *   - The README stays short (about 400 lines) and names every page.
  *
  * In expected output a line "..." stands for any number of lines, and a
  * line ending in " ..." for any line that starts with what precedes it.
@@ -695,4 +696,43 @@ Test(readme, make_html_renders_every_page_and_indexes_it, .fini = hd_fini,
 	hd_rmtree(abs);
 	cr_assert_geq(pages, 8);
 	printf("CASE: make html rendered and indexed %d pages\n", pages);
+}
+
+/* --- the README's shape --------------------------------------------------- */
+
+/*
+ * A newcomer reads the README in ten minutes: about 400 lines, and it
+ * names every manual page, where the rest lives.
+ */
+Test(readme, is_short_and_names_every_manual_page)
+{
+	char		 path[512], *text, want[300];
+	size_t		 lines = 0, pages = 0;
+	const char	*p;
+	DIR		*dir;
+	struct dirent	*e;
+
+	snprintf(path, sizeof(path), "%s/README.md", src());
+	text = slurp(path);
+	for (p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	cr_expect_leq(lines, 420, "README.md has %zu lines: reference "
+	    "material goes into the manual pages", lines);
+	snprintf(path, sizeof(path), "%s/contrib/man", src());
+	cr_assert_not_null(dir = opendir(path));
+	while ((e = readdir(dir)) != NULL) {
+		size_t	 len = strlen(e->d_name);
+
+		if (len < 3 || e->d_name[len - 2] != '.' ||
+		    e->d_name[len - 1] < '1' || e->d_name[len - 1] > '8')
+			continue;
+		snprintf(want, sizeof(want), "`%.*s(%c)`", (int)len - 2,
+		    e->d_name, e->d_name[len - 1]);
+		cr_expect_not_null(strstr(text, want), "README.md does not "
+		    "name %s", want);
+		pages++;
+	}
+	closedir(dir);
+	free(text);
+	cr_assert_geq(pages, 8);
 }
