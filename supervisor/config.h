@@ -461,7 +461,7 @@ void	 config_parse_file(struct config *, const char *path,
 void	 config_write(FILE *, const struct config *);
 /* An example config file: every key, its default and description. */
 void	 config_write_example(FILE *);
-/* A Markdown table of every key (the README's reference). */
+/* A Markdown table of every key (iridiumd --config-reference). */
 void	 config_write_reference(FILE *);
 /* Log one line per key that differs between a and b (reload). */
 size_t	 config_diff(const struct config *a, const struct config *b,

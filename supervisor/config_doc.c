@@ -2,7 +2,8 @@
  * config_doc.c: what the key table tells people: the effective
  * configuration (`iridiumd -T`), the example file (contrib/
  * iridiumd.conf.example is this output, and a test keeps it so), the
- * reference table for the README, and the list of what a reload changed.
+ * Markdown reference table (`iridiumd --config-reference`), and the list
+ * of what a reload changed.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * line.c: the line transport, what `telnet host 2244` and `nc host 2244`
- * expect (README.md, "Sessions: the line protocol"; transport.h),
+ * expect (iridiumd(8), "THE LINE TRANSPORT"; transport.h),
  * written against the session core (session.h).
  *
  * One poll() loop over the client socket and the channel drives the

@@ -1,6 +1,6 @@
 /*
- * sandbox.c: the worker's lock-down (see sandbox.h and README.md, "The
- * lock-down, in order"). The anchor is OpenSSH's sandboxed pre-authentication child;
+ * sandbox.c: the worker's lock-down (see sandbox.h and iridium-security(7),
+ * "THE LOCK-DOWN, IN ORDER"). The anchor is OpenSSH's sandboxed pre-authentication child;
  * we close the box before the worker reads a client byte and add Landlock.
  *
  * Order, each step checked and fatal:

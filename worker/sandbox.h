@@ -1,6 +1,6 @@
 /*
  * sandbox.h: locking a worker down before it sees a client byte
- * (README.md, "The lock-down, in order"). The whole interface is two calls:
+ * (iridium-security(7), "THE LOCK-DOWN, IN ORDER"). The whole interface is two calls:
  * sandbox_enter() once, after `hello` and the file- and privilege-needing
  * work, before `ready`; sandbox_lower() after `session` or `auth_reply`,
  * to bring the rlimits down to the tenant's values (they can only go down).

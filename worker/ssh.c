@@ -1,6 +1,6 @@
 /*
  * ssh.c: the ssh transport's connection half (see ssh_internal.h and
- * README.md, "SSH access"): libssh's server API on the socket the
+ * iridiumd(8), "THE SSH TRANSPORT"): libssh's server API on the socket the
  * supervisor handed over, in the sandbox.
  *
  * Before lock-down (ssh_prepare, from `hello`): libssh and OpenSSL set

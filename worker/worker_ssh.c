@@ -4,7 +4,7 @@
  *
  * Only ssh: this executable links libssh and OpenSSL's libcrypto, which
  * the line worker never loads, so the memory they cost is paid by ssh
- * workers alone (README.md, Benchmarks, has the figures).
+ * workers alone (tests/bench/README.md has the figures).
  */
 #include <stddef.h>
 

@@ -88,6 +88,9 @@ static const char *const expected[] = {
 	"/usr/local/share/man/man8/iridiumctl.8",
 	"/usr/local/share/man/man8/iridium-worker.8",
 	"/usr/local/share/man/man5/iridiumd.conf.5",
+	"/usr/local/share/man/man7/iridium.7",
+	"/usr/local/share/man/man7/iridium-security.7",
+	"/usr/local/share/man/man7/iridium-deploy.7",
 	"/usr/local/share/doc/iridium/iridiumd.conf.example",
 	"/usr/local/share/doc/iridium/examples/hello.iasm",
 	"/etc/iridium/iridiumd.conf",
@@ -221,8 +224,8 @@ Test(deploy, manual_pages_lint_clean)
 	    "true; }", src());
 	out = sh(cmd, &st);
 	cr_assert_eq(st, 0, "mandoc: %s", out);
-	cr_assert_geq(atoi(out), 6, "six manual pages at least, iridium(7) "
-	    "among them: %s", out);
+	cr_assert_geq(atoi(out), 8, "eight manual pages at least, iridium(7), "
+	    "iridium-security(7) and iridium-deploy(7) among them: %s", out);
 	cr_assert_not_null(strchr(out, '\n'));
 	cr_assert_str_eq(strchr(out, '\n') + 1, "", "lint: %s", out);
 	free(out);
