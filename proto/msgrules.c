@@ -130,5 +130,59 @@ msgrule_auth_reply(struct ctx *c, const void *body)
 		return msgtab_fail_field(c, "tenant", "empty when ok is true");
 	if (r->ok && r->message[0] != '\0')
 		return msgtab_fail_field(c, "message", "not allowed when ok is true");
+	if (!r->ok && (r->resume_window != 0 || r->detached[0] != '\0'))
+		return msgtab_fail(c, "resume_window and detached come with "
+		    "ok only");
 	return 0;
+}
+
+bool
+msg_token_ok(const char *p, size_t len)
+{
+	size_t	 i;
+
+	if (len != MSG_TOKEN_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' &&
+		    p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
+		    p[i] == '-' || p[i] == '_'))
+			return false;
+	return true;
+}
+
+/* A resume token: MSG_TOKEN_LEN characters of base64url, or none. */
+static int
+token_check(struct ctx *c, const char *t)
+{
+	size_t	 n = strlen(t);
+
+	if (n == 0)
+		return 0;
+	if (n != MSG_TOKEN_LEN)
+		return msgtab_fail_field(c, "token", "%zu characters, not %d", n,
+		    MSG_TOKEN_LEN);
+	if (!msg_token_ok(t, n))
+		return msgtab_fail_field(c, "token", "not base64url");
+	return 0;
+}
+
+int
+msgrule_resume(struct ctx *c, const void *body)
+{
+	const struct msg_resume	*r = body;
+
+	if (r->token[0] != '\0' && r->id != 0)
+		return msgtab_fail(c, "an id and a token");
+	return token_check(c, r->token);
+}
+
+int
+msgrule_detach_reply(struct ctx *c, const void *body)
+{
+	const struct msg_detach_reply	*r = body;
+
+	if ((r->token[0] == '\0') == (r->message[0] == '\0'))
+		return msgtab_fail(c, "a token or a message, one of them");
+	return token_check(c, r->token);
 }

@@ -30,5 +30,7 @@ int	msgrule_hello(struct ctx *, const void *);
 int	msgrule_negotiated(struct ctx *, const void *);
 int	msgrule_auth_query(struct ctx *, const void *);
 int	msgrule_auth_reply(struct ctx *, const void *);
+int	msgrule_resume(struct ctx *, const void *);
+int	msgrule_detach_reply(struct ctx *, const void *);
 
 #endif

@@ -105,6 +105,13 @@ struct field {
 	    uint64_t: FK_UINT),						\
 	.min = (lo), .max = (hi),					\
 	.off = offsetof(T, f), .size = sizeof(MEMBER(T, f)) }
+/* Optional: absent when 0 (so never present and 0). */
+#define INTEGER_OPT(T, f, hi) {						\
+	.name = #f,							\
+	.kind = _Generic(MEMBER(T, f), int64_t: FK_INT,		\
+	    uint64_t: FK_UINT),						\
+	.optional = true, .min = 1, .max = (hi),			\
+	.off = offsetof(T, f), .size = sizeof(MEMBER(T, f)) }
 #define BOOLEAN_N(T, f, json) {						\
 	.name = (json),							\
 	.kind = _Generic(MEMBER(T, f), bool: FK_BOOL),			\
@@ -143,8 +150,10 @@ static const char *const sig_algs[] = { SSHALGO_USER_SIGS(SIG_NAME) NULL };
 #undef SIG_NAME
 static const char *const end_reasons[] = {
 	"quit", "hangup", "idle", "lifetime", "shutdown", "cpu", "output",
-	"error", "auth", "proxy", "refused", "line", NULL
+	"error", "auth", "proxy", "refused", "line", "resumed", "detached",
+	NULL
 };
+static const char *const detach_reasons[] = { "hangup", "detach", NULL };
 
 /* The limits object: every MSG_LIMITS field, required, in its range. */
 static const struct field limits_fields[] = {
@@ -233,6 +242,8 @@ static const struct field auth_reply_fields[] = {
 	STRING(struct msg_auth_reply, tenant, 0, NULL),
 	OBJECT(struct msg_auth_reply, limits, true, limits_fields),
 	STRING_OPT(struct msg_auth_reply, message, NULL),
+	INTEGER_OPT(struct msg_auth_reply, resume_window, 604800),
+	STRING_OPT(struct msg_auth_reply, detached, NULL),
 };
 
 static const struct field status_fields[] = {
@@ -260,6 +271,38 @@ static const struct field session_end_fields[] = {
 	OBJECT(struct msg_session_end, counters, false, counters_fields),
 };
 
+static const struct field detach_fields[] = {
+	STRING(struct msg_detach, reason, 1, detach_reasons),
+};
+
+static const struct field move_fields[] = {
+	INTEGER(struct msg_move, to, 1, TWO53),
+};
+
+static const struct field resume_fields[] = {
+	INTEGER(struct msg_resume, id, 0, TWO53),
+	STRING_OPT(struct msg_resume, token, NULL),
+};
+
+static const struct field detach_reply_fields[] = {
+	STRING_OPT(struct msg_detach_reply, token, NULL),
+	STRING_OPT(struct msg_detach_reply, message, NULL),
+};
+
+static const struct field resume_reply_fields[] = {
+	INTEGER(struct msg_resume_reply, id, 1, TWO53),
+};
+
+static const struct field resume_refused_fields[] = {
+	STRING(struct msg_resume_refused, message, 1, NULL),
+};
+
+static const struct field resumed_fields[] = {
+	INTEGER(struct msg_resumed, id, 1, TWO53),
+	BOOLEAN(struct msg_resumed, ok),
+	STRING_OPT(struct msg_resumed, message, NULL),
+};
+
 typedef int	(*check_fn)(struct ctx *, const void *);
 
 struct msgdef {
@@ -284,6 +327,8 @@ static const check_fn checks[MSG_NTYPES] = {
 	[MSG_NEGOTIATED] = msgrule_negotiated,
 	[MSG_AUTH_QUERY] = msgrule_auth_query,
 	[MSG_AUTH_REPLY] = msgrule_auth_reply,
+	[MSG_RESUME] = msgrule_resume,
+	[MSG_DETACH_REPLY] = msgrule_detach_reply,
 };
 
 static const char *const state_names[] = {

@@ -646,6 +646,13 @@ penalise(struct admission *a, struct worker *w, enum source_offence o,
 		    source_offence_name(o), left, min);
 }
 
+void
+admit_penalise(struct admission *a, struct worker *w, enum source_offence o,
+    const char *what)
+{
+	penalise(a, w, o, what);
+}
+
 /*
  * An ssh session that ended without a login: its refused attempts count
  * toward its source's penalty, as OpenSSH's PerSourcePenalties "authfail"

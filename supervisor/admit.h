@@ -148,6 +148,12 @@ void		 admit_release(struct admission *, struct admit_hold *);
 int		 admit_login(struct admission *, struct worker *w,
 		    const char *tenant, char *why, size_t whylen);
 /*
+ * An offence of w's client, o, for the reason what ("a wrong resume
+ * token"): its source's penalty grows (logged), unless it is exempt.
+ */
+void		 admit_penalise(struct admission *, struct worker *w,
+		    enum source_offence o, const char *what);
+/*
  * w was reaped: its session's penalties (a crash, the sandbox, the
  * protocol, never a CPU or memory limit nor SIGKILL from outside; its
  * failed or missing ssh login), then its release.

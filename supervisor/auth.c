@@ -27,6 +27,7 @@
 #include "authkeys.h"
 #include "config.h"
 #include "escape.h"
+#include "ev.h"
 #include "hostkey.h"
 #include "log.h"
 #include "wproc.h"
@@ -193,6 +194,12 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 	}
 	if (user[0] == '\0')
 		strlcpy(user, "(unreadable name)", sizeof(user));
+	/* A login that may detach, and what it could resume. */
+	if (v == AUTH_ACCEPTED && w->auth.authed && a->resume != NULL) {
+		r.resume_window = resume_window(a->resume, r.tenant);
+		resume_notice(a->resume, r.tenant, ev_now_ms(), r.detached,
+		    sizeof(r.detached));
+	}
 	if (v == AUTH_REFUSED)
 		log_notice("session %lld: failed %s for %s%s from %s port %d "
 		    "ssh%s%s%s%s (%s; attempt %u of %d)",

@@ -29,6 +29,7 @@
 #include "ctx.h"
 #include "hostkey.h"
 #include "msg.h"
+#include "resume.h"
 #include "wproc.h"
 
 /* AUTH_MAX_TRIES and struct auth_state are in wproc.h. */
@@ -43,6 +44,8 @@ struct auth {
 	size_t		 nhostkeys;
 	char		*hostkey_text;	/* hello's hostkey; NULL: none */
 	struct authkeys	 keys;		/* every tenant's, swapped on reload */
+	struct resume	*resume;	/* detached sessions, for the login's
+					   notice; NULL: none */
 };
 
 enum auth_verdict {

@@ -383,6 +383,7 @@ tick_cb(struct ev *e, uint32_t events)
 		listener_tick(l, now);
 	daemon_reap_listeners(d);
 	admit_tick(&d->adm, now);
+	resume_tick(&d->resume, now);
 	if (d->ctl != NULL)
 		control_tick(d->ctl, now);
 	check_ready(d);
@@ -573,11 +574,14 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	wproc_init(&d->workers, &d->ctx, &d->spawner);
 	d->workers.stderr_pipe = daemon_worker_stderr(cfg);
 	auth_init(&d->auth, &d->ctx, &d->adm);
+	resume_init(&d->resume, &d->ctx, &d->workers, &d->adm);
+	d->auth.resume = &d->resume;
 	statusdoc_init(&d->status, &d->ctx, &d->listeners, &d->adm, &d->auth);
 	/* Who handles what the workers say and do (wproc.h). */
 	pool_register(&d->workers);
 	admit_register(&d->adm, &d->workers);
 	auth_register(&d->auth, &d->workers);
+	resume_register(&d->resume);
 	statusdoc_register(&d->status, &d->workers);
 
 	/* systemd's variables are ours alone: read, then unset them. */

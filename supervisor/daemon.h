@@ -27,6 +27,7 @@
 #include "sockact.h"
 #include "spawner.h"
 #include "statusdoc.h"
+#include "resume.h"
 #include "wproc.h"
 
 struct daemon {
@@ -42,6 +43,7 @@ struct daemon {
 	struct workers	 workers;	/* what every worker shares */
 	struct admission adm;		/* the supervisor's limits */
 	struct auth	 auth;		/* ssh keys and logins */
+	struct resume	 resume;	/* detached sessions */
 	struct statusdoc status;	/* the status document */
 	/* systemd: notifications and inherited listeners */
 	struct notify	 notify;

@@ -260,6 +260,8 @@ session_object(const struct worker *w, int64_t now)
 	s.instructions = (int64_t)c->instructions;
 	s.heap_bytes = (int64_t)c->heap_bytes;
 	s.program_bytes = (int64_t)c->program_bytes;
+	if (w->detached)
+		s.detached_seconds = (now - w->detached_ms) / 1000;
 	s.key_type = w->auth.keyname;
 	s.key_fingerprint = w->auth.fingerprint;
 	/* The worker's word, validated by the message table. */
@@ -280,7 +282,7 @@ worker_object(const struct worker *w, int64_t now)
 
 	memset(&s, 0, sizeof(s));
 	s.pid = w->pid;
-	s.state = wstate_name(w->state);
+	s.state = w->detached ? "detached" : wstate_name(w->state);
 	s.listener = w->lc->name;
 	s.generation = w->generation;
 	if (w->unresponsive && w->ping_sent_ms != 0)

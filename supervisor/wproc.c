@@ -662,6 +662,10 @@ wproc_reaped(struct worker *w, int status, const struct rusage *ru)
 	char		 how[96];
 
 	w->reaped = true;
+	if (w->detached) {
+		TAILQ_REMOVE(&wk->detached, w, detached_entry);
+		w->detached = false;
+	}
 	/* Its uid runs nothing any more: another worker may have it. */
 	release_uid(w);
 	/* What it said before it died is still queued: hear it out. */
@@ -697,6 +701,7 @@ wproc_init(struct workers *wk, struct ctx *ctx, struct spawner *sp)
 	wk->spawner = sp;
 	wk->uid = wk->gid = -1;
 	TAILQ_INIT(&wk->graveyard);
+	TAILQ_INIT(&wk->detached);
 }
 
 void

@@ -176,6 +176,21 @@ struct worker {
 	uint64_t	 cpu_limit;	/* seconds, of its session; 0: none */
 
 	/*
+	 * Detached (resume.h): its client went away, its session waits in
+	 * it for the same tenant, on the workers' detached list.
+	 */
+	bool		 detached;
+	int64_t		 detached_ms;
+	unsigned	 resume_window;	/* seconds: its tenant's, then */
+	int64_t		 moving_to;	/* the session reading its state */
+	int64_t		 moving_ms;
+	int64_t		 resuming;	/* the detached session it reads */
+	/* A line session's: the keyed hash of the token it was given. */
+	bool		 has_token;
+	uint8_t		 token_mac[32];
+	TAILQ_ENTRY(worker) detached_entry;
+
+	/*
 	 * The hand-off: the client's fd stays ours until the worker says
 	 * it took its session (its first `status`), so that a worker that
 	 * never does (stopped, dead) cannot lose the connection: it goes
@@ -241,6 +256,7 @@ struct workers {
 		void		*arg;
 	}		 handlers[MSG_NTYPES];
 	struct worker_list graveyard;	/* freed after the loop turn */
+	struct worker_list detached;	/* sessions waiting for a resume */
 	/*
 	 * As root, workers drop to a uid and gid of their own from uids, or
 	 * (uids.count 0) all to uid, gid; -1: we are not root.

@@ -185,6 +185,8 @@ session_authed(struct session *s, const struct msg_auth_reply *r)
 
 	strlcpy(s->tenant_buf, r->tenant, sizeof(s->tenant_buf));
 	s->tenant = s->tenant_buf;
+	s->resume_window = (uint64_t)r->resume_window;
+	strlcpy(s->resume_note, r->detached, sizeof(s->resume_note));
 	msg_limits_min(&lim, s->ceilings, &r->limits);
 	/* RLIMIT_CPU already holds the session's value: it cannot rise. */
 	if (cpu != 0 && (lim.cpu == 0 || lim.cpu > cpu))
@@ -469,6 +471,7 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	memset(s, 0, sizeof(*s));
 	s->client = m->fd;
 	m->fd = -1;
+	s->resume_fd = -1;
 	if (strcmp(ms->transport, h->transport) != 0)
 		fatalx("bad message from supervisor: a %s session for a %s "
 		    "worker", ms->transport, h->transport);

@@ -58,6 +58,10 @@
 #define SESSION_END_REFUSED	"refused"	/* peer_verdict said no */
 #define SESSION_END_AUTH	"auth"		/* ssh: no login (failures,
 						   grace time) */
+/* Sessions that outlive their connection (session_move.c). */
+#define SESSION_END_DETACH	"detach"	/* !detach: kept, never sent */
+#define SESSION_END_RESUMED	"resumed"	/* taken up by another worker */
+#define SESSION_END_DETACHED	"detached"	/* ended while detached */
 
 struct session;
 
@@ -74,6 +78,8 @@ struct session_hooks {
 		    struct buf *reply);
 	/* How long each poll checkpoint of a command waits (ms; 0: none). */
 	int	(*poll_ms)(void);
+	/* A detached session's `move` came with fd: 1 when it took it. */
+	int	(*move)(struct session *, int fd);
 };
 
 /* What a transport lends the core (session_attach). */
@@ -220,6 +226,30 @@ struct session {
 	bool			 auth_waiting;	/* session_auth() waits */
 	bool			 auth_in;	/* ... and its reply came */
 	struct msg_auth_reply	 auth_reply;
+
+	/*
+	 * Sessions that outlive their connection (session_move.c): the
+	 * login's resume window and notice; the REPL kept when the client
+	 * went away (session_detach); whether a command was cut short by
+	 * that; a resume waiting for the supervisor's answer.
+	 */
+	uint64_t		 resume_window;	/* seconds; 0: no detaching */
+	char			 resume_note[MSG_TEXT_MAX + 1];
+	struct repl		*kept;
+	bool			 cut;		/* a command stopped by the drop */
+	bool			 resume_waiting;
+	int			 resume_fd;	/* the reply's fd, or -1 */
+	int64_t			 resume_from;	/* ... the session it brings */
+	bool			 resume_first;	/* ssh's exec "resume [ID]": */
+	int64_t			 resume_id;	/* this at the start (0: the
+						   latest) */
+	char			 resume_refusal[MSG_TEXT_MAX + 1];
+	/* A line session's !detach: asked, answered, allowed. */
+	bool			 detach_sent;
+	bool			 detach_waiting;
+	bool			 detach_granted;
+	char			 detach_token[MSG_TOKEN_LEN + 1];
+	char			 detach_refusal[MSG_TEXT_MAX + 1];
 };
 
 /* A monotonic clock in milliseconds. */
@@ -426,7 +456,11 @@ bool		session_input_partial(const struct session *);
  */
 void		session_attach(struct session *, const struct session_io *io);
 void		session_begin(struct session *);
-/* Serving is over: the REPL's last counters, everything freed. */
+/*
+ * Serving is over: the REPL's last counters, everything freed; but the
+ * REPL itself is kept in s->kept when the session may detach (its
+ * client went away or typed !detach, and the login allows it).
+ */
 void		session_detach(struct session *);
 
 /*
@@ -453,6 +487,32 @@ void		session_drain(struct session *);
 enum repl_poll	session_poll(void *arg);
 /* The REPL's output callback: stdout. */
 int		session_repl_write(void *arg, const char *p, size_t n);
+/* --- sessions that outlive their connection (session_move.c) ---------- */
+
+/*
+ * The lines !detach and !resume [ID], before the REPL sees them: 1 when
+ * it took the line (and answered it), else 0.
+ */
+int		session_move_line(struct session *, const char *p, size_t n);
+/*
+ * Ask the supervisor for the detached session id (0: the most recent)
+ * of this tenant (ssh), or the one token names (line), and take its
+ * state into this session's REPL. Tells the client how it went. Returns
+ * 0 (resumed) or -1.
+ */
+int		session_resume(struct session *, int64_t id, const char *token);
+/* The REPL's !help: the lines of !detach and !resume (arg is s). */
+void		session_move_help(void *arg, struct buf *out);
+/* Whether a session whose client went away now may stay detached. */
+bool		session_may_detach(const struct session *);
+/*
+ * The session's client is gone and its REPL kept (s->kept): say
+ * `detach`, then wait, running nothing, answering pings and writing the
+ * state into the socket a `move` brings, until `shutdown` or the
+ * supervisor's end. Returns the reason for `session_end`.
+ */
+const char	*session_detached(struct session *);
+
 /* The channel is readable: answer it; `shutdown` says goodbye. */
 void		session_answer(struct session *);
 /*

@@ -49,7 +49,13 @@ session_detach(struct session *s)
 
 	if (s->repl != NULL)
 		repl_stats(s->repl, &s->vm);
-	repl_free(s->repl);
+	if (s->repl != NULL && s->reason != NULL &&
+	    (strcmp(s->reason, SESSION_END_HANGUP) == 0 ||
+	    strcmp(s->reason, SESSION_END_DETACH) == 0) &&
+	    session_may_detach(s))
+		s->kept = s->repl;	/* session_detached() takes it on */
+	else
+		repl_free(s->repl);
 	s->repl = NULL;
 	for (k = 0; k < SESSION_STREAMS; k++)
 		buf_free(&s->out.st[k].q);
@@ -123,6 +129,7 @@ session_repl_start(struct session *s)
 	io.write = session_repl_write;
 	io.poll = session_poll;
 	io.limits = session_repl_limits;
+	io.help = session_move_help;
 	io.arg = s;
 	if ((s->repl = repl_new(&cfg, &io)) == NULL) {
 		log_warnx("session %lld: cannot start the REPL (out of "
@@ -133,8 +140,14 @@ session_repl_start(struct session *s)
 	repl_stats(s->repl, &s->vm);
 	if (s->prompts) {
 		session_text(s, s->out.text, "%s\n", REPL_BANNER);
-		session_prompt(s);
+		if (s->resume_note[0] != '\0' && !s->resume_first)
+			session_text(s, s->out.text, "%s\n", s->resume_note);
 	}
+	/* ssh's exec "resume [ID]": the session taken up first. */
+	if (s->resume_first)
+		(void)session_resume(s, s->resume_id, NULL);
+	if (s->prompts)
+		session_prompt(s);
 	return 0;
 }
 
@@ -147,6 +160,8 @@ session_command(struct session *s, const char *p, size_t n)
 	struct buf	 reply;
 
 	(void)session_line_done(s);
+	if (session_move_line(s, p, n) == 1)
+		return s->reason != NULL ? REPL_QUIT : REPL_CONTINUE;
 	if (s->hooks != NULL) {
 		buf_init(&reply, 0);
 		if (s->hooks->line(s, p, n, &reply) == 1) {
@@ -177,6 +192,8 @@ session_command(struct session *s, const char *p, size_t n)
 		session_end(s, SESSION_END_QUIT);
 		break;
 	case REPL_HANGUP:
+		/* What ran was cut short: said should the session resume. */
+		s->cut = true;
 		/* We said stop (reason set), the client left, or it failed. */
 		if (s->reason != NULL)
 			break;

@@ -732,6 +732,11 @@ ssh_serve(struct session *s)
 	ssh_chan_free(&c);
 	ssh_event_free(c.ev);
 	ssh_free(c.ss);
+	/* A detached session waits without the host keys: nothing to sign. */
+	if (s->kept != NULL) {
+		ssh_bind_free(ssh_bindp);
+		ssh_bindp = NULL;
+	}
 	s->bytes_in = c.raw.in_bytes;
 	s->bytes_out = c.raw.out_bytes;
 	return s->reason;

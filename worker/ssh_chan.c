@@ -205,6 +205,10 @@ ssh_cb_exec(ssh_session ss, ssh_channel ch, const char *command, void *arg)
 		c->mode = SSH_MODE_RUN;
 	else if (strcmp(c->command, "check") == 0)
 		c->mode = SSH_MODE_CHECK;
+	else if (ssh_exec_resume(c->command, &c->s->resume_id)) {
+		c->mode = SSH_MODE_SHELL;	/* a shell, resumed first */
+		c->s->resume_first = true;
+	}
 	else
 		c->mode = SSH_MODE_LINE;
 	return 0;

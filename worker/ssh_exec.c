@@ -187,6 +187,26 @@ ssh_exec_check(struct sshc *c)
 	asm_prog_free(&prog);
 }
 
+bool
+ssh_exec_resume(const char *command, int64_t *id)
+{
+	const char	*p;
+	int64_t		 v = 0;
+
+	if (strncmp(command, "resume", 6) != 0)
+		return false;
+	for (p = command + 6; *p == ' ' || *p == '\t'; p++)
+		continue;
+	if (p == command + 6 && *p != '\0')
+		return false;		/* "resumes": a REPL line */
+	for (; *p >= '0' && *p <= '9' && v < (1LL << 53); p++)
+		v = v * 10 + (*p - '0');
+	if (*p != '\0')
+		return false;
+	*id = v;
+	return true;
+}
+
 /* exec anything else: one REPL line; 1 when it reported an error. */
 void
 ssh_exec_line(struct sshc *c)
@@ -194,6 +214,14 @@ ssh_exec_line(struct sshc *c)
 	struct repl_stats	 st;
 	uint64_t		 errors;
 
+	/* "sessions": the tenant's detached sessions, as the login said. */
+	if (strcmp(c->command, "sessions") == 0) {
+		session_text(c->s, SESSION_STDOUT, "%s\n",
+		    c->s->resume_note[0] != '\0' ? c->s->resume_note :
+		    "You have no detached session.");
+		c->status = 0;
+		return;
+	}
 	repl_stats(c->s->repl, &st);
 	errors = st.errors;
 	if (strlen(c->command) > c->s->limits.line_max) {

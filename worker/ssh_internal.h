@@ -161,5 +161,11 @@ void	ssh_exec_limits(void *arg, struct buf *out);
 void	ssh_exec_run(struct sshc *);
 void	ssh_exec_check(struct sshc *);
 void	ssh_exec_line(struct sshc *);
+/*
+ * Whether an exec command is "resume" or "resume ID": then *id gets the
+ * session (0: the most recent) and the channel serves a shell, which
+ * resumes that session first.
+ */
+bool	ssh_exec_resume(const char *command, int64_t *id);
 
 #endif

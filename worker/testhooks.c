@@ -90,6 +90,10 @@ static void	hook_hang(struct session *, struct buf *);
 static void	hook_exit(struct session *, struct buf *);
 static void	hook_landlock(struct session *, struct buf *);
 static void	hook_slowpoll(struct session *, struct buf *);
+static void	hook_detach(struct session *, struct buf *);
+static void	hook_resumed(struct session *, struct buf *);
+static void	hook_badstate(struct session *, struct buf *);
+static void	hook_dieonmove(struct session *, struct buf *);
 
 static const struct testhook testhooks[] = {
 	{ "malformed", "send a datagram that is not JSON", hook_malformed },
@@ -107,7 +111,18 @@ static const struct testhook testhooks[] = {
 	{ "slowpoll", "every poll checkpoint of a command from now on takes "
 	    "a second, the session still answering (a slow command)",
 	    hook_slowpoll },
+	{ "detach", "send `detach` while the client is still here",
+	    hook_detach },
+	{ "resumed", "send `resumed` when no resume is under way",
+	    hook_resumed },
+	{ "badstate", "once detached, answer a `move` with bytes that are "
+	    "no saved session", hook_badstate },
+	{ "dieonmove", "once detached, exit at a `move` before writing",
+	    hook_dieonmove },
 };
+
+/* "badstate", "dieonmove": what a `move` gets. */
+static enum { MOVE_HONEST, MOVE_GARBAGE, MOVE_DIE } testhook_move;
 
 /* "slowpoll": the wait at each poll checkpoint, in ms. */
 static int	testhook_slowpoll_ms;
@@ -859,6 +874,67 @@ testhook_poll_ms(void)
 	return testhook_slowpoll_ms;
 }
 
+static void
+hook_detach(struct session *s, struct buf *reply)
+{
+	struct msg_detach	 d;
+
+	(void)s;
+	memset(&d, 0, sizeof(d));
+	strlcpy(d.reason, "detach", sizeof(d.reason));
+	hook_result(reply, "detach", msg_send(MSG_CHAN_FD, MSG_DETACH, &d, -1,
+	    0, NULL, 0));
+}
+
+static void
+hook_resumed(struct session *s, struct buf *reply)
+{
+	struct msg_resumed	 r;
+
+	(void)s;
+	memset(&r, 0, sizeof(r));
+	r.id = 1;
+	r.ok = true;
+	hook_result(reply, "resumed", msg_send(MSG_CHAN_FD, MSG_RESUMED, &r,
+	    -1, 0, NULL, 0));
+}
+
+static void
+hook_badstate(struct session *s, struct buf *reply)
+{
+	(void)s;
+	testhook_move = MOVE_GARBAGE;
+	buf_printf(reply, "test badstate: a move gets garbage\n");
+}
+
+static void
+hook_dieonmove(struct session *s, struct buf *reply)
+{
+	(void)s;
+	testhook_move = MOVE_DIE;
+	buf_printf(reply, "test dieonmove: a move ends this worker\n");
+}
+
+static int
+testhook_move_fd(struct session *s, int fd)
+{
+	static const char garbage[] = "IRIDMOVE\001\000not a saved session";
+
+	(void)s;
+	switch (testhook_move) {
+	case MOVE_HONEST:
+		return 0;
+	case MOVE_GARBAGE:
+		if (write(fd, garbage, sizeof(garbage) - 1) == -1)
+			log_warn("test badstate: write");
+		close(fd);
+		return 1;
+	case MOVE_DIE:
+		_exit(3);
+	}
+	return 0;
+}
+
 /* --- dispatch ------------------------------------------------------------- */
 
 static int
@@ -912,6 +988,7 @@ testhook_line(struct session *s, const char *line, size_t len,
 const struct session_hooks testhook_session = {
 	.line = testhook_line,
 	.poll_ms = testhook_poll_ms,
+	.move = testhook_move_fd,
 };
 
 #endif

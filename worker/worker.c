@@ -14,7 +14,9 @@
  *   4. idle: answer `ping`, exit on `shutdown` or EOF, wait for `session`;
  *   5. `session`: open it (the tenant's limits, `status` busy), read the
  *      PROXY header if the listener has one, hand the client socket to
- *      the transport, close it with `session_end`, exit.
+ *      the transport; when its client went away and the session may
+ *      detach, wait detached (session_move.c) until it is moved or
+ *      ended; close it with `session_end`, exit.
  *
  * How the worker's files stack, each calling only those below it:
  *
@@ -28,6 +30,8 @@
  *                     through the supervisor, channel requests, exec
  *   session_repl.c    the session core (session.h): lines to the REPL,
  *                     its poll, the limits' timers
+ *   session_move.c    sessions that outlive their connection: detach,
+ *                     the state moved to or from another worker
  *   session_in.c      the client's bytes to lines (tty.c: the editor)
  *   session_out.c     output to the client's queues, metered
  *   session.c         the session's state and clocks, the limits'
@@ -304,6 +308,11 @@ worker_on_session(void *arg, struct msg *m)
 			session_title(&s);
 		reason = w->transport->serve(&s);
 	}
+	/* Its client gone, its REPL kept: it waits, detached. */
+	if (s.kept != NULL)
+		reason = session_detached(&s);
+	else if (strcmp(reason, SESSION_END_DETACH) == 0)
+		reason = SESSION_END_QUIT;
 	session_close(&s, reason);
 	if (s.orphaned)
 		exit(0);

@@ -93,6 +93,16 @@ void	asm_prog_image(const struct asm_prog *, struct image *);
 /* The program's image bytes, freshly allocated. */
 uint8_t	*asm_prog_build(const struct asm_prog *, size_t *lenp);
 const struct asm_sym *asm_sym_find(const struct asm_prog *, const char *name);
+/*
+ * Add a symbol as a saved session brings it back (repl_load()): name
+ * (len bytes, not NUL-terminated) must be a label name and not in prog
+ * yet. Returns 0, ASM_SYM_BADNAME, ASM_SYM_DUP, or -1 (out of memory);
+ * prog is unchanged unless 0.
+ */
+#define ASM_SYM_BADNAME	(-2)
+#define ASM_SYM_DUP	(-3)
+int	asm_sym_restore(struct asm_prog *, const char *name, size_t len,
+	    uint32_t value, enum asm_sym_kind kind, unsigned line);
 
 /*
  * Assemble a whole source text into *out (which is replaced on success and

@@ -43,6 +43,8 @@ struct repl_io {
 	/* May be NULL. Appends the host's lines to the !limits report. */
 	void		(*limits)(void *arg, struct buf *out);
 	void		 *arg;
+	/* May be NULL. Appends the host's own commands to !help's list. */
+	void		(*help)(void *arg, struct buf *out);
 };
 
 /*
@@ -91,5 +93,41 @@ enum repl_result repl_feed_dropped(struct repl *, size_t limit);
 const char	*repl_prompt(const struct repl *);
 void		 repl_stats(const struct repl *, struct repl_stats *);
 const struct repl_config *repl_config(const struct repl *);
+
+/*
+ * A session as bytes, so that another process can take it up (a session
+ * that moves to a new worker): the VM's registers, float registers, flag,
+ * remainder, loop counter, pc, frame pointer, heap and stack; the program
+ * (RO data, code, symbol table); an open !load block; the history; the
+ * counters. Not the limits: the session that reads it back brings its
+ * own, and a state past them is refused. The format is versioned and
+ * canonical (one state, one encoding: repl_save() of a session that
+ * repl_load() read gives back the same bytes); worker/lang/repl_state.c
+ * describes it.
+ */
+#define REPL_STATE_VERSION	1
+/* The most symbols, and bytes of their names, a saved state carries. */
+#define REPL_STATE_SYMS_MAX	65536
+#define REPL_STATE_NAMES_MAX	(1024 * 1024)
+
+/*
+ * Save the session into a freshly allocated blob (*out, *lenp; free() it).
+ * Returns 0, or -1 with err set: out of memory, or a symbol table past
+ * what the format carries.
+ */
+int		 repl_save(const struct repl *, uint8_t **out, size_t *lenp,
+		    char *err, size_t errlen);
+/* The largest blob repl_load() can accept under this session's limits. */
+size_t		 repl_state_max(const struct repl *);
+/*
+ * Replace the session's state with the saved one in p[0..len), read as
+ * hostile input: every field is checked for its range, and against this
+ * session's limits (heap, stack, !load size, history lines). Returns 0,
+ * or -1 with err saying what is wrong and where ("heap of 2097152 bytes
+ * is past this session's limit of 1048576 bytes"); the session is then as
+ * it was.
+ */
+int		 repl_load(struct repl *, const void *p, size_t len, char *err,
+		    size_t errlen);
 
 #endif

@@ -91,6 +91,17 @@ void			 vm_clear_registers(struct vm *);
 /* Empty the stack, shrink the heap to its initial zeroed 64 bytes. */
 void			 vm_clear_memory(struct vm *);
 
+/*
+ * Give the VM a saved heap and stack (a session read back from bytes):
+ * heap_len bytes, VM_HEAP_INITIAL up to the heap limit; depth entries,
+ * at most the stack limit; the frame pointer as it was (RET checks it
+ * when it runs). Returns 0, or -1 (past the limits, or out of memory)
+ * with the VM unchanged.
+ */
+int			 vm_restore_memory(struct vm *, const uint8_t *heap,
+			    uint32_t heap_len, const int32_t *stack,
+			    uint32_t depth, int32_t bp);
+
 struct vm_state		*vm_state(struct vm *);
 const char		*vm_error(const struct vm *);	/* last VM_ERROR */
 const struct vm_limits	*vm_limits(const struct vm *);
@@ -98,6 +109,7 @@ uint32_t		 vm_heap_len(const struct vm *);
 const uint8_t		*vm_heap(const struct vm *);
 uint32_t		 vm_stack_depth(const struct vm *);
 const int32_t		*vm_stack(const struct vm *);
+int32_t			 vm_frame(const struct vm *);	/* the frame pointer */
 uint32_t		 vm_code_start(const struct vm *);
 uint32_t		 vm_code_end(const struct vm *);
 

@@ -91,6 +91,20 @@ enum msg_fd {
 	X(SHUTDOWN,	shutdown,	MSG_FROM_SUPERVISOR, WS_ANY,	\
 	    MSG_FD_NONE)						\
 	X(SESSION_END,	session_end,	MSG_FROM_WORKER, WS_BUSY | WS_STOPPING, \
+	    MSG_FD_NONE)						\
+	X(DETACH,	detach,		MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(MOVE,		move,		MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_REQUIRED)						\
+	X(RESUME,	resume,		MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(RESUME_REPLY,	resume_reply,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_REQUIRED)						\
+	X(RESUME_REFUSED, resume_refused, MSG_FROM_SUPERVISOR, WS_BUSY, \
+	    MSG_FD_NONE)						\
+	X(RESUMED,	resumed,	MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(DETACH_REPLY,	detach_reply,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
 	    MSG_FD_NONE)
 
 enum msg_type {
@@ -268,6 +282,13 @@ struct msg_auth_reply {
 	char		tenant[MSG_NAME_MAX + 1];
 	struct msg_limits limits;	/* meaningful when ok */
 	/*
+	 * When ok: how long a session of this tenant whose client goes away
+	 * stays detached, resumable (seconds; 0: it ends), and the tenant's
+	 * detached sessions as one notice for the client ("" when none).
+	 */
+	int64_t		resume_window;
+	char		detached[MSG_TEXT_MAX + 1];
+	/*
 	 * Not ok, and not for the key's sake (the tenant at its session
 	 * limit): the words for the client; the session ends. Else "".
 	 */
@@ -298,6 +319,59 @@ struct msg_session_end {
 	struct msg_counters counters;
 };
 
+/*
+ * Sessions that outlive their connection. A worker whose client went
+ * away (or typed !detach) keeps its session and says `detach`: it is then
+ * detached, still busy, until the supervisor says `shutdown` (the resume
+ * window passed, iridiumctl kill, the end) or moves it. Another worker of
+ * the same tenant (the supervisor decides that from its own auth_reply)
+ * asks `resume` for one (id 0: the most recent); the supervisor makes a
+ * socketpair and gives one end to each: `move` to the detached worker,
+ * which writes its state into it, and `resume_reply` to the asker, which
+ * reads and checks it, then says `resumed` (ok or not, and why). Only
+ * then does the detached worker get its `shutdown`; a failed move leaves
+ * it detached. The supervisor never reads the state.
+ */
+struct msg_detach {
+	char		reason[16];	/* "hangup" | "detach" (!detach) */
+};
+
+/*
+ * A line session has no login to tie a resume to: its !detach gets a
+ * token (MSG_TOKEN_LEN characters of base64url, 128 random bits) that the
+ * supervisor made and keeps only a keyed hash of; the worker shows it to
+ * the client once. "" with a message: it may not detach.
+ */
+#define MSG_TOKEN_LEN	22
+struct msg_detach_reply {
+	char		token[MSG_TOKEN_LEN + 1];
+	char		message[MSG_TEXT_MAX + 1];	/* when refused */
+};
+
+struct msg_move {
+	int64_t		to;		/* the session that takes it */
+};
+
+struct msg_resume {
+	int64_t		id;		/* 0: the most recent */
+	/* A line session's: the token the client typed, as it typed it. */
+	char		token[MSG_TOKEN_LEN + 1];
+};
+
+struct msg_resume_reply {
+	int64_t		id;		/* the session coming through the fd */
+};
+
+struct msg_resume_refused {
+	char		message[MSG_TEXT_MAX + 1];	/* for the client */
+};
+
+struct msg_resumed {
+	int64_t		id;		/* the session asked for */
+	bool		ok;
+	char		message[MSG_TEXT_MAX + 1];	/* why not; or "" */
+};
+
 /* A received message: the parsed body and the fd it carried (or -1). */
 struct msg {
 	enum msg_type	 type;
@@ -317,6 +391,13 @@ struct msg {
 		struct msg_ping		ping;	/* ping and pong */
 		struct msg_shutdown	shutdown;
 		struct msg_session_end	session_end;
+		struct msg_detach	detach;
+		struct msg_move		move;
+		struct msg_resume	resume;
+		struct msg_resume_reply	resume_reply;
+		struct msg_resume_refused resume_refused;
+		struct msg_resumed	resumed;
+		struct msg_detach_reply	detach_reply;
 	} u;
 };
 
@@ -364,6 +445,9 @@ int		 msg_send(int fd, enum msg_type type, const void *body,
 /* Send raw bytes as one datagram (test-only hostile workers, fuzzers). */
 int		 msg_send_raw(int fd, const void *buf, size_t len, int passfd,
 		    int flags);
+
+/* Whether p[0..len) is a resume token: MSG_TOKEN_LEN base64url chars. */
+bool		 msg_token_ok(const char *p, size_t len);
 
 /* Defaults for limits: what `iridiumd` uses without configuration. */
 void		 msg_limits_default(struct msg_limits *);

@@ -139,7 +139,8 @@
 
 #define STATUS_WORKER_FIELDS(X)						\
 	X(pid, INT, INFO, "the worker's process id")			\
-	X(state, STR, LABEL, "starting, idle, busy or stopping")	\
+	X(state, STR, LABEL, "starting, idle, busy, detached (its " \
+	    "session's client went away; resumable) or stopping")	\
 	X(listener, STR, LABEL, "its pool's listener")			\
 	X(generation, INT, INFO, "the configuration generation of its " \
 	    "hello")							\
@@ -163,6 +164,8 @@
 	X(instructions, INT, COUNTER, "VM instructions run")		\
 	X(heap_bytes, INT, GAUGE, "VM heap in use")			\
 	X(program_bytes, INT, GAUGE, "bytes of the loaded program")	\
+	X(detached_seconds, INT, GAUGE, "seconds since the session was " \
+	    "detached (its client went away; resumable); 0: attached")	\
 	X(key_type, STR, INFO, "ssh: the type of the key that logged in " \
 	    "(ED25519, ECDSA, RSA, ...); empty before the login and for " \
 	    "line sessions")						\
@@ -214,6 +217,12 @@ struct status_session	{ STATUS_SESSION_FIELDS(STATUS_MEMBER) };
 	    "address or an IPv6 /64; behind a PROXY listener, the "	\
 	    "client's); ssh listeners apply [limits]' value; 0: no "	\
 	    "limit")							\
+	X(resume_window, TENANT, UINT, 0, 604800, "600",		\
+	    "seconds an ssh session whose connection dropped (or whose "	\
+	    "user typed !detach), or a line session that typed !detach, "	\
+	    "stays detached, resumable by the same tenant (a line "	\
+	    "session: by its token); it counts toward sessions "	\
+	    "meanwhile; 0: a dropped session ends")			\
 	X(max_startups, SERVER, STARTUPS, 0, 1000000, "64:30:256",	\
 	    "connections not yet in a session (queued; ssh: not "	\
 	    "logged in; PROXY: header not read), START:RATE:FULL as "	\

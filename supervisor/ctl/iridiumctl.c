@@ -381,7 +381,7 @@ print_sessions(const json_t *workers)
 {
 	struct table	 t = { .ncols = 13 };
 	const json_t	*w, *s;
-	char		 key[160];
+	char		 key[160], idle[48];
 	size_t		 i;
 	int		 n = 0;
 
@@ -400,10 +400,16 @@ print_sessions(const json_t *workers)
 			    gs(s, "key_type"), gs(s, "key_fingerprint"));
 		else
 			strlcpy(key, "-", sizeof(key));
+		/* A detached session: its client gone, resumable. */
+		if (strcmp(gs(w, "state"), "detached") == 0)
+			snprintf(idle, sizeof(idle), "detached %s",
+			    dur(gi(s, "detached_seconds")));
+		else
+			strlcpy(idle, dur(gi(s, "idle_seconds")), sizeof(idle));
 		/* ssh: what the key exchange settled on; "-" for line. */
 		row(&t, num(gi(s, "id")), nonempty(gs(s, "tenant")),
 		    gs(s, "peer"), gs(s, "transport"),
-		    dur(gi(s, "age_seconds")), dur(gi(s, "idle_seconds")),
+		    dur(gi(s, "age_seconds")), idle,
 		    num(gi(s, "instructions")), num(gi(s, "bytes_in")),
 		    num(gi(s, "bytes_out")), key, nonempty(gs(s, "kex")),
 		    nonempty(gs(s, "cipher")), nonempty(gs(s, "client")));

@@ -12,3 +12,5 @@ echo "== the assembler under colliding label names (tests/bench/asm.sh)"
 echo
 "$here/ssh.sh" "$B"
 sh "$here/sessions.sh" "$B"
+echo
+sh "$here/resume.sh" "$B"

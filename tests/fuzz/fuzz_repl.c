@@ -90,6 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.max_load_bytes = 4096;
 	cfg.history = 16;
 	cfg.local = 0;		/* no !load_file: no file system access */
+	memset(&io, 0, sizeof(io));
 	io.write = host_write;
 	io.poll = host_poll;
 	io.limits = host_limits;

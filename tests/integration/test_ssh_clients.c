@@ -738,8 +738,11 @@ Test(clients, a_channel_closed_any_way_ends_the_session_at_once)
 	size_t		 i;
 
 	need_paramiko();
-	/* A CPU limit that a spinning worker would reach within the test. */
-	start(NULL, "cpu = 4");
+	/*
+	 * A CPU limit that a spinning worker would reach within the test;
+	 * no detached sessions: a dropped connection ends its session.
+	 */
+	start(NULL, "cpu = 4\nresume_window = 0");
 	snprintf(script, sizeof(script), "%s/tests/ssh/client.py",
 	    getenv("IRIDIUM_SRC"));
 	for (i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {

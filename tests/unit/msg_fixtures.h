@@ -225,6 +225,10 @@ sample(enum msg_type t, int variant, struct msg *m)
 			    MSG_NAME_MAX + 1);
 			msg_limits_default(&m->u.auth_reply.limits);
 			m->u.auth_reply.limits.budget = 5000;
+			m->u.auth_reply.resume_window = 600;
+			strlcpy(m->u.auth_reply.detached, "You have 1 detached "
+			    "session: 42, detached 3m ago, 1,204 instructions.",
+			    MSG_TEXT_MAX + 1);
 		}
 		break;
 	case MSG_STATUS:
@@ -249,6 +253,40 @@ sample(enum msg_type t, int variant, struct msg *m)
 	case MSG_SESSION_END:
 		strlcpy(m->u.session_end.reason, "idle", 32);
 		sample_counters(&m->u.session_end.counters);
+		break;
+	case MSG_DETACH:
+		strlcpy(m->u.detach.reason, "hangup", 16);
+		break;
+	case MSG_MOVE:
+		m->u.move.to = 43;
+		break;
+	case MSG_RESUME:
+		m->u.resume.id = variant == 0 ? 42 : 0;
+		if (variant == 2)
+			strlcpy(m->u.resume.token, "AbCdEfGhIjKlMnOpQrSt-_",
+			    MSG_TOKEN_LEN + 1);
+		break;
+	case MSG_DETACH_REPLY:
+		if (variant == 0)
+			strlcpy(m->u.detach_reply.token,
+			    "AbCdEfGhIjKlMnOpQrSt-_", MSG_TOKEN_LEN + 1);
+		else
+			strlcpy(m->u.detach_reply.message, "This session "
+			    "cannot be detached now.", MSG_TEXT_MAX + 1);
+		break;
+	case MSG_RESUME_REPLY:
+		m->u.resume_reply.id = 42;
+		break;
+	case MSG_RESUME_REFUSED:
+		strlcpy(m->u.resume_refused.message, "No detached session 42 "
+		    "of yours.", MSG_TEXT_MAX + 1);
+		break;
+	case MSG_RESUMED:
+		m->u.resumed.id = 42;
+		m->u.resumed.ok = variant == 0;
+		if (variant != 0)
+			strlcpy(m->u.resumed.message, "truncated at byte 12",
+			    MSG_TEXT_MAX + 1);
 		break;
 	default:
 		cr_assert_fail("no sample for type %d", (int)t);
@@ -354,6 +392,10 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		    &b->u.auth_reply.limits);
 		cr_assert_str_eq(a->u.auth_reply.message,
 		    b->u.auth_reply.message);
+		cr_assert_eq(a->u.auth_reply.resume_window,
+		    b->u.auth_reply.resume_window);
+		cr_assert_str_eq(a->u.auth_reply.detached,
+		    b->u.auth_reply.detached);
 		break;
 	case MSG_STATUS:
 		cr_assert_str_eq(a->u.status.state, b->u.status.state);
@@ -377,6 +419,34 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		    b->u.session_end.reason);
 		assert_counters_eq(&a->u.session_end.counters,
 		    &b->u.session_end.counters);
+		break;
+	case MSG_DETACH:
+		cr_assert_str_eq(a->u.detach.reason, b->u.detach.reason);
+		break;
+	case MSG_MOVE:
+		cr_assert_eq(a->u.move.to, b->u.move.to);
+		break;
+	case MSG_RESUME:
+		cr_assert_eq(a->u.resume.id, b->u.resume.id);
+		cr_assert_str_eq(a->u.resume.token, b->u.resume.token);
+		break;
+	case MSG_DETACH_REPLY:
+		cr_assert_str_eq(a->u.detach_reply.token,
+		    b->u.detach_reply.token);
+		cr_assert_str_eq(a->u.detach_reply.message,
+		    b->u.detach_reply.message);
+		break;
+	case MSG_RESUME_REPLY:
+		cr_assert_eq(a->u.resume_reply.id, b->u.resume_reply.id);
+		break;
+	case MSG_RESUME_REFUSED:
+		cr_assert_str_eq(a->u.resume_refused.message,
+		    b->u.resume_refused.message);
+		break;
+	case MSG_RESUMED:
+		cr_assert_eq(a->u.resumed.id, b->u.resumed.id);
+		cr_assert_eq(a->u.resumed.ok, b->u.resumed.ok);
+		cr_assert_str_eq(a->u.resumed.message, b->u.resumed.message);
 		break;
 	default:
 		cr_assert_fail("no comparison for type %d", (int)t);

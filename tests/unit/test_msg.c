@@ -828,7 +828,11 @@ static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_SESSION, 0 }, { MSG_PEER, 0 }, { MSG_PEER_VERDICT, 0 },
 	{ MSG_NEGOTIATED, 0 }, { MSG_AUTH_QUERY, 0 }, { MSG_AUTH_REPLY, 0 }, { MSG_AUTH_REPLY, 1 },
 	{ MSG_STATUS, 0 }, { MSG_LOG, 0 }, { MSG_PING, 0 }, { MSG_PONG, 0 },
-	{ MSG_SHUTDOWN, 0 }, { MSG_SESSION_END, 0 },
+	{ MSG_SHUTDOWN, 0 }, { MSG_SESSION_END, 0 }, { MSG_DETACH, 0 },
+	{ MSG_MOVE, 0 }, { MSG_RESUME, 0 }, { MSG_RESUME, 1 },
+	{ MSG_RESUME, 2 }, { MSG_DETACH_REPLY, 0 }, { MSG_DETACH_REPLY, 1 },
+	{ MSG_RESUME_REPLY, 0 }, { MSG_RESUME_REFUSED, 0 },
+	{ MSG_RESUMED, 0 }, { MSG_RESUMED, 1 },
 };
 #define NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
@@ -958,7 +962,21 @@ Test(fields, missing_every_field)
 				mutated_accepted(t, variants[i].variant,
 				    paths[p], NULL);
 				continue;
-			} else if (t == MSG_AUTH_REPLY &&
+			} else if ((t == MSG_AUTH_REPLY &&
+			    (strcmp(paths[p], "resume_window") == 0 ||
+			    strcmp(paths[p], "detached") == 0)) ||
+			    (t == MSG_RESUME &&
+			    strcmp(paths[p], "token") == 0) ||
+			    (t == MSG_RESUMED &&
+			    strcmp(paths[p], "message") == 0)) {
+				/* Optional: absent is 0 or "". */
+				mutated_accepted(t, variants[i].variant,
+				    paths[p], NULL);
+				continue;
+			} else if (t == MSG_DETACH_REPLY)
+				snprintf(want, sizeof(want), "detach_reply: a "
+				    "token or a message, one of them");
+			else if (t == MSG_AUTH_REPLY &&
 			    strcmp(paths[p], "limits") == 0)
 				snprintf(want, sizeof(want), "auth_reply: "
 				    "missing field \"limits\" (ok is true)");
@@ -1213,7 +1231,8 @@ Test(strings, enumerations)
 		{ MSG_SESSION, "transport", "line, ssh" },
 		{ MSG_STATUS, "state", "idle, busy" },
 		{ MSG_SESSION_END, "reason", "quit, hangup, idle, lifetime, "
-		    "shutdown, cpu, output, error, auth, proxy, refused, line" },
+		    "shutdown, cpu, output, error, auth, proxy, refused, line, "
+		    "resumed, detached" },
 	};
 	static const char *const bad[] = { "tcp", "LINE", "lin", "line ",
 	    "idl", "busy!" , "quit\n" };
@@ -1284,4 +1303,19 @@ Test(envelope, session_quota_is_an_optional_string)
 	    "30},\"proxy\":"
 	    "true,\"quota\":\"\"}",
 	    "session: field \"quota\"");
+}
+
+Test(rules, a_resume_token_is_22_characters_of_base64url_without_an_id)
+{
+	mutated_rejected(MSG_RESUME, 2, "token", json_string("short"),
+	    "resume: field \"token\": 5 characters, not 22");
+	mutated_rejected(MSG_RESUME, 2, "token",
+	    json_string("AbCdEfGhIjKlMnOpQrSt+/"),
+	    "resume: field \"token\": not base64url");
+	mutated_rejected(MSG_RESUME, 2, "id", json_integer(5),
+	    "resume: an id and a token");
+	mutated_rejected(MSG_DETACH_REPLY, 0, "message", json_string("no"),
+	    "detach_reply: a token or a message, one of them");
+	mutated_accepted(MSG_RESUME, 2, "token",
+	    json_string("0123456789abcdefghij-_"));
 }

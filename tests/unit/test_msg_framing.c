@@ -341,7 +341,9 @@ Test(names, every_type)
 {
 	static const char *const names[] = { "hello", "ready", "session",
 	    "peer", "peer_verdict", "negotiated", "auth_query", "auth_reply",
-	    "status", "log", "ping", "pong", "shutdown", "session_end" };
+	    "status", "log", "ping", "pong", "shutdown", "session_end",
+	    "detach", "move", "resume", "resume_reply", "resume_refused",
+	    "resumed", "detach_reply" };
 	int	 t;
 
 	cr_assert_eq((size_t)MSG_NTYPES, sizeof(names) / sizeof(names[0]));

@@ -47,7 +47,7 @@ host_limits(void *arg, struct buf *out)
 static void
 host_start(struct host *h, const struct repl_config *cfg)
 {
-	struct repl_io	 io = { host_write, hostpoll, host_limits, h };
+	struct repl_io	 io = { host_write, hostpoll, host_limits, h, NULL };
 
 	memset(h, 0, sizeof(*h));
 	buf_init(&h->out, 0);
@@ -146,8 +146,8 @@ static const char *const hello_prog[] = {
 Test(repl, new_refuses_bad_setup)
 {
 	struct repl_config cfg;
-	struct repl_io	 io = { host_write, NULL, NULL, NULL };
-	struct repl_io	 nowrite = { NULL, NULL, NULL, NULL };
+	struct repl_io	 io = { host_write, NULL, NULL, NULL, NULL };
+	struct repl_io	 nowrite = { NULL, NULL, NULL, NULL, NULL };
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.heap_bytes = 63;

@@ -183,3 +183,16 @@ asm_sym_free(struct asm_prog *prog)
 	prog->slots = NULL;
 	prog->nsyms = prog->symcap = prog->nslots = 0;
 }
+
+int
+asm_sym_restore(struct asm_prog *prog, const char *name, size_t len,
+    uint32_t value, enum asm_sym_kind kind, unsigned line)
+{
+	uint64_t	 steps = 0;
+
+	if (!asm_label_ok(name, len))
+		return ASM_SYM_BADNAME;
+	if (asm_sym_lookup(prog, name, len, &steps) != NULL)
+		return ASM_SYM_DUP;
+	return asm_sym_append(prog, name, len, value, kind, line, &steps);
+}

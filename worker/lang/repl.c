@@ -29,51 +29,9 @@
 #include "image.h"
 #include "isa.h"
 #include "repl.h"
+#include "repl_internal.h"
 #include "run.h"
 #include "vm.h"
-
-#define REPL_DEFAULT_LOAD	(1024 * 1024)
-#define REPL_DEFAULT_HISTORY	1000
-/* A history entry keeps at most this much of its line. */
-#define REPL_HISTORY_LINE	4096
-/* Echoed command names are cut here: enough to recognise a typo. */
-#define REPL_ECHO_MAX		64
-/* Flush r->out when it grows past this during a long listing. */
-#define REPL_FLUSH_AT		(64 * 1024)
-
-struct repl_hist {
-	char		*s;
-	size_t		 len;
-	int		 cut;		/* the line was longer than kept */
-};
-
-struct repl {
-	struct repl_config cfg;
-	struct repl_io	 io;
-	struct vm	*vm;
-	struct asm_prog	 prog;
-	int		 vm_stale;	/* a load failed: the VM lacks prog */
-
-	/* History: a ring once it holds cfg.history lines, growing before. */
-	struct repl_hist *hist;
-	size_t		 nhist, histcap, histhead;
-	uint64_t	 histtotal;	/* lines ever recorded */
-
-	/* An open !load block. */
-	int		 loading;
-	int		 load_over;	/* passed max_load_bytes */
-	unsigned	 load_lines;	/* lines in the block so far */
-	unsigned	 load_dropped;	/* the first the host dropped, or 0 */
-	size_t		 load_limit;	/* ... for being longer than this */
-	struct buf	 load;
-	enum repl_poll	 asm_said;	/* the host's poll, while assembling */
-
-	struct buf	 out;		/* message text not yet written */
-	int		 gone;		/* write failed or poll hung up */
-	int		 wrote;		/* this line has produced output */
-	char		 last;		/* last byte written for this line */
-	struct repl_stats st;
-};
 
 typedef enum repl_result (*repl_cmd_fn)(struct repl *, const char *, size_t);
 
@@ -155,7 +113,7 @@ repl_flush(struct repl *r)
 }
 
 /* The VM's PRTS sink: earlier messages first, then the bytes verbatim. */
-static int
+int
 repl_vm_output(void *arg, const uint8_t *p, size_t len)
 {
 	struct repl	*r = arg;
@@ -521,6 +479,8 @@ cmd_help(struct repl *r, const char *arg, size_t len)
 		    c->fn == cmd_load_file ? (r->cfg.local ? " (local only)" :
 		    " (not in remote sessions)") : "");
 	}
+	if (r->io.help != NULL)
+		r->io.help(r->io.arg, &r->out);
 	(void)buf_puts(&r->out, "Any other line is one instruction, with an "
 	    "optional label: it is appended\nto the program and run.\n");
 	return REPL_CONTINUE;

@@ -431,6 +431,42 @@ vm_stack(const struct vm *vm)
 	return vm->stack;
 }
 
+int32_t
+vm_frame(const struct vm *vm)
+{
+	return vm->bp;
+}
+
+int
+vm_restore_memory(struct vm *vm, const uint8_t *heap, uint32_t heap_len,
+    const int32_t *stack, uint32_t depth, int32_t bp)
+{
+	uint8_t		*h;
+	int32_t		*st = NULL;
+
+	if (heap_len < VM_HEAP_INITIAL || heap_len > vm->lim.heap_bytes ||
+	    depth > vm->lim.stack_depth)
+		return -1;
+	if ((h = malloc(heap_len)) == NULL)
+		return -1;
+	if (depth > 0 && (st = reallocarray(NULL, depth, sizeof(*st))) ==
+	    NULL) {
+		free(h);
+		return -1;
+	}
+	memcpy(h, heap, heap_len);
+	if (depth > 0)
+		memcpy(st, stack, (size_t)depth * sizeof(*st));
+	free(vm->heap);
+	free(vm->stack);
+	vm->heap = h;
+	vm->heap_len = vm->heap_cap = heap_len;
+	vm->stack = st;
+	vm->sp = vm->stack_cap = depth;
+	vm->bp = bp;
+	return 0;
+}
+
 uint32_t
 vm_code_start(const struct vm *vm)
 {

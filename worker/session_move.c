@@ -1,0 +1,512 @@
+/*
+ * session_move.c: sessions that outlive their connection, in the worker
+ * (see session.h and msg.h's `detach`).
+ *
+ * A session whose client went away (or typed !detach) keeps its REPL
+ * when its login allows it (auth_reply's resume_window): the worker says
+ * `detach` and waits, running nothing. A `move` brings one end of a
+ * socketpair the supervisor made; the worker writes its state into it
+ * (the REPL's, repl_save(), behind a small header of its own) and waits
+ * on: only a `shutdown` ends it, so a move that fails on the other side
+ * leaves it detached and resumable.
+ *
+ * The other side: !resume [ID] (or ssh's `resume [ID]`) sends `resume`;
+ * the supervisor's `resume_reply` brings the other end, and the state is
+ * read from it, bounded by what this session's limits allow and checked
+ * field by field (repl_load(): the writer may be hostile), then `resumed`
+ * says how it went. A state refused leaves this session as it was.
+ *
+ * A line session has no login: its !detach asks the supervisor for a
+ * token (`detach_reply`) and shows it once; !resume TOKEN forwards what
+ * the client typed, and the supervisor alone decides whether it matches.
+ *
+ * The header before the REPL's state: "IRIDMOVE", a u8 version (1), a u8
+ * of flags (bit 0: a command was cut short when the client went away),
+ * both checked.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <malloc.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <bsd/unistd.h>
+
+#include "buf.h"
+#include "chan.h"
+#include "log.h"
+#include "msg.h"
+#include "repl.h"
+#include "session.h"
+
+#define MOVE_MAGIC	"IRIDMOVE"
+#define MOVE_MAGIC_LEN	8
+#define MOVE_HEADER	(MOVE_MAGIC_LEN + 2)
+#define MOVE_VERSION	1
+#define MOVE_CUT	0x01
+/* How long one side waits for the other, and for the supervisor. */
+#define MOVE_MS		5000
+
+bool
+session_may_detach(const struct session *s)
+{
+	if (s->shutdown || s->orphaned)
+		return false;
+	/* A line session only by !detach, once it has its token. */
+	if (strcmp(s->transport, "line") == 0)
+		return s->detach_granted;
+	return s->resume_window > 0 && s->tenant[0] != '\0' &&
+	    strcmp(s->transport, "ssh") == 0;
+}
+
+/*
+ * Wait for the supervisor's answer to what (its handler clears
+ * *waiting), answering pings meanwhile. No answer within MOVE_MS is the
+ * supervisor's bug: the worker dies.
+ */
+static void
+session_await(struct session *s, const bool *waiting, const char *what)
+{
+	uint64_t	 until = session_now() + MOVE_MS, now;
+
+	while (*waiting && !s->orphaned) {
+		if ((now = session_now()) >= until)
+			fatalx("session %lld: no answer to %s from the "
+			    "supervisor in %d ms", (long long)s->id, what,
+			    MOVE_MS);
+		if (chan_wait(s->chan, (int)(until - now)) == -1)
+			s->orphaned = true;
+	}
+}
+
+void
+session_move_help(void *arg, struct buf *out)
+{
+	struct session	*s = arg;
+	bool		 line = strcmp(s->transport, "line") == 0;
+
+	(void)buf_printf(out, "  %-18s %s\n", "!detach", line ?
+	    "leave this session for later: a token takes it back" :
+	    "leave this session for later (a dropped link does too)");
+	(void)buf_printf(out, "  %-18s %s\n", line ? "!resume TOKEN" :
+	    "!resume [ID]", "take up a detached session");
+}
+
+/* --- the detached side ---------------------------------------------------- */
+
+/* Write all of p to fd within MOVE_MS. 0, or -1 with errno. */
+static int
+move_write(int fd, const uint8_t *p, size_t len)
+{
+	uint64_t	 until = session_now() + MOVE_MS, now;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+	int		 rv;
+
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	while (len > 0) {
+		if ((now = session_now()) >= until) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if ((rv = poll(&pfd, 1, (int)(until - now))) == -1 &&
+		    errno != EINTR)
+			return -1;
+		if (rv <= 0)
+			continue;
+		n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+session_on_move(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+	uint8_t		 head[MOVE_HEADER], *state;
+	size_t		 len;
+	char		 err[256];
+	int		 fd = m->fd;
+
+	m->fd = -1;
+	if (s->hooks != NULL && s->hooks->move != NULL &&
+	    s->hooks->move(s, fd) == 1)
+		return;
+	memcpy(head, MOVE_MAGIC, MOVE_MAGIC_LEN);
+	head[MOVE_MAGIC_LEN] = MOVE_VERSION;
+	head[MOVE_MAGIC_LEN + 1] = s->cut ? MOVE_CUT : 0;
+	if (repl_save(s->kept, &state, &len, err, sizeof(err)) == -1) {
+		log_warnx("session %lld: cannot save it for session %lld: %s",
+		    (long long)s->id, (long long)m->u.move.to, err);
+		close(fd);
+		return;
+	}
+	if (move_write(fd, head, sizeof(head)) == -1 ||
+	    move_write(fd, state, len) == -1)
+		log_warn("session %lld: writing it for session %lld",
+		    (long long)s->id, (long long)m->u.move.to);
+	else
+		log_debug("session %lld: %zu bytes of state written for "
+		    "session %lld", (long long)s->id, len,
+		    (long long)m->u.move.to);
+	free(state);
+	close(fd);
+}
+
+const char *
+session_detached(struct session *s)
+{
+	struct msg_detach	 d;
+
+	memset(&d, 0, sizeof(d));
+	strlcpy(d.reason, s->cut || strcmp(s->reason, SESSION_END_DETACH) !=
+	    0 ? "hangup" : "detach", sizeof(d.reason));
+	if (s->client != -1) {
+		close(s->client);
+		s->client = -1;
+	}
+	chan_on(s->chan, MSG_MOVE, session_on_move, s);
+	/* The connection's memory goes back: a detached session waits small. */
+	(void)malloc_trim(0);
+	/* A line session said it when it asked for its token. */
+	if (!s->detach_sent)
+		chan_send(MSG_DETACH, &d);
+	setproctitle("%s s%lld %s detached", s->transport, (long long)s->id,
+	    s->tenant);
+	log_debug("session %lld: detached (%s)", (long long)s->id, d.reason);
+	while (!s->shutdown && !s->orphaned)
+		if (chan_wait(s->chan, -1) == -1)
+			s->orphaned = true;
+	repl_free(s->kept);
+	s->kept = NULL;
+	return strcmp(s->shutdown_why, "resumed elsewhere") == 0 ?
+	    SESSION_END_RESUMED : SESSION_END_DETACHED;
+}
+
+/* --- the resuming side ---------------------------------------------------- */
+
+static void
+session_on_resume_reply(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+
+	if (!s->resume_waiting)
+		fatalx("bad message from supervisor: resume_reply without "
+		    "resume");
+	s->resume_waiting = false;
+	s->resume_fd = m->fd;
+	s->resume_from = m->u.resume_reply.id;
+	m->fd = -1;
+}
+
+static void
+session_on_resume_refused(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+
+	if (!s->resume_waiting)
+		fatalx("bad message from supervisor: resume_refused without "
+		    "resume");
+	s->resume_waiting = false;
+	strlcpy(s->resume_refusal, m->u.resume_refused.message,
+	    sizeof(s->resume_refusal));
+}
+
+/*
+ * Read the whole state from fd (to its EOF) within MOVE_MS, at most max
+ * bytes. 0, or -1 with err.
+ */
+static int
+move_read(int fd, size_t max, struct buf *in, char *err, size_t errlen)
+{
+	uint64_t	 until = session_now() + MOVE_MS, now;
+	struct pollfd	 pfd;
+	char		 chunk[65536];
+	ssize_t		 n;
+	int		 rv;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((now = session_now()) >= until) {
+			snprintf(err, errlen, "the state did not come within "
+			    "%d s", MOVE_MS / 1000);
+			return -1;
+		}
+		if ((rv = poll(&pfd, 1, (int)(until - now))) == -1 &&
+		    errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (rv <= 0)
+			continue;
+		n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "reading the state: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if ((size_t)n > max - in->len) {
+			snprintf(err, errlen, "the state is larger than this "
+			    "session's limits allow (%zu bytes)", max);
+			return -1;
+		}
+		if (buf_append(in, chunk, (size_t)n) == -1) {
+			snprintf(err, errlen, "out of memory reading the "
+			    "state");
+			return -1;
+		}
+	}
+}
+
+/* Take the state coming on s->resume_fd. 0, or -1 with err. */
+static int
+session_take(struct session *s, bool *cut, char *err, size_t errlen)
+{
+	struct buf	 in;
+	const uint8_t	*p;
+	int		 rv = -1;
+
+	buf_init(&in, 0);
+	if (move_read(s->resume_fd, MOVE_HEADER + repl_state_max(s->repl),
+	    &in, err, errlen) == -1)
+		goto out;
+	p = (const uint8_t *)in.data;
+	if (in.len < MOVE_HEADER || memcmp(p, MOVE_MAGIC,
+	    MOVE_MAGIC_LEN) != 0) {
+		snprintf(err, errlen, "%s", in.len == 0 ? "no state came (its "
+		    "worker went away?)" : "not a moved session");
+		goto out;
+	}
+	if (p[MOVE_MAGIC_LEN] != MOVE_VERSION ||
+	    (p[MOVE_MAGIC_LEN + 1] & ~MOVE_CUT) != 0) {
+		snprintf(err, errlen, "a moved session of version %u, flags "
+		    "0x%x: this worker reads version %d", p[MOVE_MAGIC_LEN],
+		    p[MOVE_MAGIC_LEN + 1], MOVE_VERSION);
+		goto out;
+	}
+	*cut = (p[MOVE_MAGIC_LEN + 1] & MOVE_CUT) != 0;
+	rv = repl_load(s->repl, p + MOVE_HEADER, in.len - MOVE_HEADER, err,
+	    errlen);
+out:
+	buf_free(&in);
+	close(s->resume_fd);
+	s->resume_fd = -1;
+	return rv;
+}
+
+int
+session_resume(struct session *s, int64_t id, const char *token)
+{
+	struct msg_resume	 rq;
+	struct msg_resumed	 done;
+	bool			 cut = false;
+	char			 err[MSG_TEXT_MAX + 1];
+
+	if (s->repl == NULL || (token == NULL &&
+	    (strcmp(s->transport, "ssh") != 0 || s->tenant[0] == '\0'))) {
+		session_text(s, s->out.text, "!resume takes up a detached ssh "
+		    "session, from a new ssh login of its tenant.\n");
+		return -1;
+	}
+	chan_on(s->chan, MSG_RESUME_REPLY, session_on_resume_reply, s);
+	chan_on(s->chan, MSG_RESUME_REFUSED, session_on_resume_refused, s);
+	memset(&rq, 0, sizeof(rq));
+	rq.id = id;
+	if (token != NULL)
+		strlcpy(rq.token, token, sizeof(rq.token));
+	s->resume_refusal[0] = '\0';
+	s->resume_waiting = true;
+	chan_send(MSG_RESUME, &rq);
+	session_await(s, &s->resume_waiting, "resume");
+	if (s->orphaned)
+		return -1;
+	if (s->resume_fd == -1) {
+		session_text(s, s->out.text, "%s\n", s->resume_refusal);
+		return -1;
+	}
+	/* The supervisor named the session that comes: said back. */
+	memset(&done, 0, sizeof(done));
+	done.id = s->resume_from;
+	if (session_take(s, &cut, err, sizeof(err)) == 0) {
+		done.ok = true;
+		repl_stats(s->repl, &s->vm);
+		session_text(s, s->out.text, "Resumed session %lld: its "
+		    "registers, program, labels, heap and history are here.\n",
+		    (long long)done.id);
+		if (cut)
+			session_text(s, s->out.text, "The command running when "
+			    "its connection dropped was stopped there.\n");
+	} else {
+		strlcpy(done.message, err, sizeof(done.message));
+		log_warnx("session %lld: resuming session %lld: %s",
+		    (long long)s->id, (long long)done.id, err);
+		session_text(s, s->out.text, "Cannot resume session %lld: %s. "
+		    "It stays detached; this session goes on as it was.\n",
+		    (long long)done.id, err);
+	}
+	chan_send(MSG_RESUMED, &done);
+	return done.ok ? 0 : -1;
+}
+
+/* --- a line session's token ---------------------------------------------- */
+
+static void
+session_on_detach_reply(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+
+	if (!s->detach_waiting)
+		fatalx("bad message from supervisor: detach_reply without "
+		    "detach");
+	s->detach_waiting = false;
+	strlcpy(s->detach_token, m->u.detach_reply.token,
+	    sizeof(s->detach_token));
+	strlcpy(s->detach_refusal, m->u.detach_reply.message,
+	    sizeof(s->detach_refusal));
+}
+
+/* !detach in a line session: the supervisor's token, shown once. */
+static void
+session_detach_line(struct session *s)
+{
+	struct msg_detach	 d;
+
+	chan_on(s->chan, MSG_DETACH_REPLY, session_on_detach_reply, s);
+	memset(&d, 0, sizeof(d));
+	strlcpy(d.reason, "detach", sizeof(d.reason));
+	s->detach_waiting = true;
+	s->detach_sent = true;
+	chan_send(MSG_DETACH, &d);
+	session_await(s, &s->detach_waiting, "detach");
+	if (s->detach_token[0] == '\0') {
+		s->detach_sent = false;
+		session_text(s, s->out.text, "%s\n", s->detach_refusal[0] !=
+		    '\0' ? s->detach_refusal : "This session cannot be "
+		    "detached now.");
+		session_prompt(s);
+		return;
+	}
+	s->detach_granted = true;
+	session_bye(s, SESSION_END_DETACH, "Session %lld detached. To take it "
+	    "up, connect to this port again and type:\n!resume %s\n(This "
+	    "token is shown only now.)", (long long)s->id, s->detach_token);
+	explicit_bzero(s->detach_token, sizeof(s->detach_token));
+}
+
+/* --- the commands ----------------------------------------------------------- */
+
+/* p[0..n) without the blanks around it is word, then maybe an argument. */
+static bool
+move_word(const char *p, size_t n, const char *word, const char **arg,
+    size_t *arglen)
+{
+	size_t	 a = 0, b = n, w = strlen(word);
+
+	while (a < b && (p[a] == ' ' || p[a] == '\t'))
+		a++;
+	while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+		b--;
+	if (b - a < w || memcmp(p + a, word, w) != 0)
+		return false;
+	if (b - a > w && p[a + w] != ' ' && p[a + w] != '\t')
+		return false;
+	a += w;
+	while (a < b && (p[a] == ' ' || p[a] == '\t'))
+		a++;
+	*arg = p + a;
+	*arglen = b - a;
+	return true;
+}
+
+/* A session id: 1..2^53 in decimal; 0 for none given; -1 when bad. */
+static int64_t
+move_id(const char *p, size_t n)
+{
+	int64_t	 v = 0;
+	size_t	 i;
+
+	if (n == 0)
+		return 0;
+	if (n > 16)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v > 0 ? v : -1;
+}
+
+int
+session_move_line(struct session *s, const char *p, size_t n)
+{
+	const char	*arg;
+	size_t		 arglen;
+	int64_t		 id;
+	char		 token[MSG_TOKEN_LEN + 1];
+
+	if (s->repl != NULL && repl_prompt(s->repl)[0] != REPL_PROMPT[0])
+		return 0;	/* inside a !load block: program text */
+	if (move_word(p, n, "!detach", &arg, &arglen)) {
+		if (arglen == 0 && strcmp(s->transport, "line") == 0) {
+			session_detach_line(s);
+			return 1;
+		}
+		if (arglen > 0)
+			session_text(s, s->out.text, "error: !detach takes no "
+			    "arguments\n");
+		else if (!session_may_detach(s))
+			session_text(s, s->out.text, "This session cannot be "
+			    "detached: %s.\n", strcmp(s->transport, "ssh") != 0 ?
+			    "only ssh sessions can" : "the server keeps no "
+			    "detached sessions (resume_window is 0)");
+		else {
+			session_bye(s, SESSION_END_DETACH, "Session %lld "
+			    "detached; it waits %llu minutes for you. From a "
+			    "new login: !resume %lld, or ssh -t %s@HOST resume "
+			    "%lld", (long long)s->id, (unsigned long long)
+			    (s->resume_window + 59) / 60, (long long)s->id,
+			    s->tenant, (long long)s->id);
+			return 1;
+		}
+		session_prompt(s);
+		return 1;
+	}
+	if (move_word(p, n, "!resume", &arg, &arglen)) {
+		if (strcmp(s->transport, "line") == 0) {
+			if (msg_token_ok(arg, arglen)) {
+				memcpy(token, arg, arglen);
+				token[arglen] = '\0';
+				(void)session_resume(s, 0, token);
+			} else
+				session_text(s, s->out.text, "usage: !resume "
+				    "TOKEN (the token !detach showed)\n");
+		} else if ((id = move_id(arg, arglen)) == -1)
+			session_text(s, s->out.text, "usage: !resume [ID] (a "
+			    "session id, as the login said)\n");
+		else
+			(void)session_resume(s, id, NULL);
+		session_prompt(s);
+		return 1;
+	}
+	return 0;
+}
