@@ -95,6 +95,20 @@ void		 repl_stats(const struct repl *, struct repl_stats *);
 const struct repl_config *repl_config(const struct repl *);
 
 /*
+ * The history (what !history lists), oldest first, for a host's line
+ * editor (Up, ^R) and for keeping a tenant's lines across sessions.
+ * repl_history_line() returns line i (0: the oldest kept) and its length
+ * in *lenp, or NULL past the end; the pointer lives until the next
+ * repl_feed() or repl_history_push(). repl_history_push() records a line
+ * as if it had been typed, without running it (a host giving back a
+ * tenant's earlier lines before the first prompt); lines longer than the
+ * REPL keeps are cut, and past cfg.history the oldest go.
+ */
+size_t		 repl_history_count(const struct repl *);
+const char	*repl_history_line(const struct repl *, size_t i, size_t *lenp);
+void		 repl_history_push(struct repl *, const char *line, size_t len);
+
+/*
  * A session as bytes, so that another process can take it up (a session
  * that moves to a new worker): the VM's registers, float registers, flag,
  * remainder, loop counter, pc, frame pointer, heap and stack; the program

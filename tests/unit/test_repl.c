@@ -246,6 +246,27 @@ Test(repl, history_lists_lines_in_order)
 	host_end(&h);
 }
 
+Test(repl, history_is_readable_and_can_be_given_back)
+{
+	struct host	 h;
+	const char	*s;
+	size_t		 len;
+
+	host_default(&h);
+	repl_history_push(h.repl, "load $2 #7", 10);
+	repl_history_push(h.repl, "", 0);		/* blank: not kept */
+	say(&h, "!registers");
+	cr_assert_eq(repl_history_count(h.repl), 2);
+	s = repl_history_line(h.repl, 0, &len);
+	cr_assert(s != NULL && len == 10 && strcmp(s, "load $2 #7") == 0);
+	s = repl_history_line(h.repl, 1, &len);
+	cr_assert(s != NULL && strcmp(s, "!registers") == 0);
+	cr_assert_null(repl_history_line(h.repl, 2, &len));
+	/* A pushed line is history, not code: nothing ran. */
+	contains(say(&h, "!history"), "    1  load $2 #7\n");
+	host_end(&h);
+}
+
 Test(repl, history_is_bounded_and_says_so)
 {
 	struct repl_config cfg;

@@ -459,6 +459,32 @@ repl_history_add(struct repl *r, const char *line, size_t len)
 	r->histtotal++;
 }
 
+size_t
+repl_history_count(const struct repl *r)
+{
+	return r->nhist;
+}
+
+const char *
+repl_history_line(const struct repl *r, size_t i, size_t *lenp)
+{
+	const struct repl_hist *h;
+
+	if (i >= r->nhist)
+		return NULL;
+	h = &r->hist[(r->histhead + i) % r->nhist];
+	if (lenp != NULL)
+		*lenp = h->len;
+	return h->s;
+}
+
+void
+repl_history_push(struct repl *r, const char *line, size_t len)
+{
+	if (len > 0)
+		repl_history_add(r, line, len);
+}
+
 /* --- commands ----------------------------------------------------------- */
 
 static enum repl_result
