@@ -100,7 +100,8 @@ struct session_io {
 	void	(*limits)(void *arg, struct buf *out);
 	/*
 	 * The supervisor said `shutdown` or went away: say goodbye
-	 * (session_bye). NULL: "Server shutting down. Goodbye!".
+	 * (session_bye). NULL: the supervisor's reason, as
+	 * session_shutdown_words() puts it, and "Goodbye!".
 	 */
 	void	(*shutdown)(void *arg);
 	void	*arg;
@@ -414,6 +415,8 @@ void		session_end(struct session *, const char *reason);
  * The session ends for reason (once), with a goodbye line to the client
  * on the text stream (unless it is gone), past the output limits.
  */
+void		session_shutdown_words(const struct session *, char *,
+		    size_t);
 void		session_bye(struct session *, const char *reason,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -283,13 +283,16 @@ session_drain(struct session *s)
 void
 session_answer(struct session *s)
 {
+	char	 why[MSG_TEXT_MAX + 1];
+
 	if (session_chan(s) == 0)
 		return;
 	if (s->io != NULL && s->io->shutdown != NULL)
 		s->io->shutdown(s->io->arg);
-	else
-		session_bye(s, SESSION_END_SHUTDOWN, "Server shutting down. "
-		    "Goodbye!");
+	else {
+		session_shutdown_words(s, why, sizeof(why));
+		session_bye(s, SESSION_END_SHUTDOWN, "%s. Goodbye!", why);
+	}
 }
 
 int
