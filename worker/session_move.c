@@ -349,6 +349,8 @@ session_resume(struct session *s, int64_t id, const char *token)
 	if (session_take(s, &cut, err, sizeof(err)) == 0) {
 		done.ok = true;
 		repl_stats(s->repl, &s->vm);
+		/* Its lines were given back when it detached. */
+		session_history_start(s);
 		session_text(s, s->out.text, "Resumed session %lld: its "
 		    "registers, program, labels, heap and history are here.\n",
 		    (long long)done.id);

@@ -62,7 +62,8 @@ static enum repl_result	cmd_limits(struct repl *, const char *, size_t);
 static const struct repl_cmd repl_cmds[] = {
 	{ "!help", NULL, cmd_help, "list the commands" },
 	{ "!quit", NULL, cmd_quit, "end this session" },
-	{ "!history", NULL, cmd_history, "the lines typed in this session" },
+	{ "!history", "[clear]", cmd_history,
+	    "the lines typed (clear: forget them)" },
 	{ "!program", NULL, cmd_program,
 	    "the program as a disassembly listing" },
 	{ "!clear_program", NULL, cmd_clear_program,
@@ -492,6 +493,32 @@ repl_history_push(struct repl *r, const char *line, size_t len)
 		repl_history_add(r, line, len);
 }
 
+uint64_t
+repl_history_total(const struct repl *r)
+{
+	return r->histtotal;
+}
+
+uint64_t
+repl_history_clears(const struct repl *r)
+{
+	return r->histclears;
+}
+
+void
+repl_history_clear(struct repl *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhist; i++)
+		free(r->hist[i].s);
+	free(r->hist);
+	r->hist = NULL;
+	r->nhist = r->histcap = r->histhead = 0;
+	r->histtotal = 0;
+	r->histclears++;
+}
+
 /* --- commands ----------------------------------------------------------- */
 
 static enum repl_result
@@ -535,8 +562,18 @@ cmd_history(struct repl *r, const char *arg, size_t len)
 	uint64_t		 first = r->histtotal - r->nhist;
 	size_t			 i;
 
-	(void)arg;
-	(void)len;
+	if (len == 5 && memcmp(arg, "clear", 5) == 0) {
+		repl_history_clear(r);
+		repl_say(r, "history cleared\n");
+		return REPL_CONTINUE;
+	}
+	if (len > 0) {
+		r->st.errors++;
+		repl_say(r, "error: !history takes no argument but clear, got ");
+		repl_echo(r, arg, len, REPL_ECHO_MAX);
+		(void)buf_puts(&r->out, "\n");
+		return REPL_CONTINUE;
+	}
 	if (first > 0)
 		repl_say(r, "(%llu earlier line%s not kept: the history holds "
 		    "%u)\n", (unsigned long long)first, first == 1 ? "" : "s",
