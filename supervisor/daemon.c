@@ -739,6 +739,7 @@ daemon_free(struct daemon *d)
 	control_close(d->ctl);
 	d->ctl = NULL;
 	auth_free(&d->auth);
+	history_free(&d->history);
 	notify_close(&d->notify);
 	admit_free(&d->adm);
 	wproc_free(&d->workers);
