@@ -343,6 +343,8 @@ session_resume(struct session *s, int64_t id, const char *token)
 		session_text(s, s->out.text, "%s\n", s->resume_refusal);
 		return -1;
 	}
+	/* This session's own lines so far are kept before they go. */
+	session_history_save(s);
 	/* The supervisor named the session that comes: said back. */
 	memset(&done, 0, sizeof(done));
 	done.id = s->resume_from;

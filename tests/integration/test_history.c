@@ -10,6 +10,7 @@
  * protocol violation, and a flood of valid ones is bounded.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,53 @@ Test(history, a_shell_on_a_pty_gets_its_earlier_lines)
 	sshc_type(&b, "!quit\r");
 	cs[0] = &b;
 	sshc_finish(cs, 1, T);
+	sshc_free(&a);
+	sshc_free(&b);
+}
+
+/* `ssh -tt dev [cmd]`, at its first prompt. */
+static void
+shell(struct sshc *c, size_t *seen, const char *cmd)
+{
+	const char	*opts[] = { "-tt", NULL };
+
+	sshc_start(c, sshc_argv(&so, "dev", "dev", opts, cmd), NULL, 0, true,
+	    true);
+	sshc_expect(c, seen, REPL_PROMPT, T);
+}
+
+/*
+ * A session that detached gave its lines back then; the one that resumes
+ * it adds only those typed after the resume (and its own before it).
+ */
+Test(history, a_resumed_session_adds_each_line_once)
+{
+	struct sshc	 a, b;
+	struct sshc	*cs[1];
+	size_t		 sa = 0, sb = 0;
+	char		*s, *p;
+
+	start(NULL, NULL);
+	shell(&a, &sa, NULL);
+	sshc_type(&a, "load $6 #6\r");
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	cr_assert_eq(kill(a.pid, SIGKILL), 0);
+	cs[0] = &a;
+	sshc_finish(cs, 1, T);
+	cr_assert(hd_wait_log(&d, "detached", T));
+	shell(&b, &sb, "resume");
+	sshc_type(&b, "load $7 #7\r");
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	sshc_type(&b, "!quit\r");
+	cs[0] = &b;
+	sshc_finish(cs, 1, T);
+	cr_assert(hd_wait_log(&d, "ended (quit)", T));
+	s = one("dev", "!history");
+	has(s, "load $6 #6\n");
+	has(s, "load $7 #7\n");
+	p = strstr(s, "load $6 #6");
+	lacks(p + 1, "load $6 #6");
+	free(s);
 	sshc_free(&a);
 	sshc_free(&b);
 }
