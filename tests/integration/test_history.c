@@ -127,37 +127,6 @@ Test(history, lines_of_one_session_are_in_the_next_and_only_the_tenants)
 	cr_assert(hd_wait_log(&d, "made the history directory", T));
 }
 
-/* On a pty, typed lines: they come back after a reconnect. */
-Test(history, a_shell_on_a_pty_gets_its_earlier_lines)
-{
-	const char	*opts[] = { "-tt", NULL };
-	struct sshc	 a, b;
-	struct sshc	*cs[1];
-	size_t		 sa = 0, sb = 0;
-
-	start(NULL, NULL);
-	sshc_start(&a, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0, true,
-	    true);
-	sshc_expect(&a, &sa, REPL_PROMPT, T);
-	sshc_type(&a, "load $3 #33\r");
-	sshc_expect(&a, &sa, REPL_PROMPT, T);
-	sshc_type(&a, "!quit\r");
-	cs[0] = &a;
-	sshc_finish(cs, 1, T);
-	cr_assert_eq(a.status, 0);
-	sshc_start(&b, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0, true,
-	    true);
-	sshc_expect(&b, &sb, REPL_PROMPT, T);
-	sshc_type(&b, "!history\r");
-	sshc_expect(&b, &sb, "    1  load $3 #33\r\n    2  !quit\r\n"
-	    "    3  !history\r\n" REPL_PROMPT, T);
-	sshc_type(&b, "!quit\r");
-	cs[0] = &b;
-	sshc_finish(cs, 1, T);
-	sshc_free(&a);
-	sshc_free(&b);
-}
-
 /* `ssh -tt dev [cmd]`, at its first prompt. */
 static void
 shell(struct sshc *c, size_t *seen, const char *cmd)
@@ -167,6 +136,32 @@ shell(struct sshc *c, size_t *seen, const char *cmd)
 	sshc_start(c, sshc_argv(&so, "dev", "dev", opts, cmd), NULL, 0, true,
 	    true);
 	sshc_expect(c, seen, REPL_PROMPT, T);
+}
+
+/* On a pty, typed lines: they come back after a reconnect. */
+Test(history, a_shell_on_a_pty_gets_its_earlier_lines)
+{
+	struct sshc	 a, b;
+	struct sshc	*cs[1];
+	size_t		 sa = 0, sb = 0;
+
+	start(NULL, NULL);
+	shell(&a, &sa, NULL);
+	sshc_type(&a, "load $3 #33\r");
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	sshc_type(&a, "!quit\r");
+	cs[0] = &a;
+	sshc_finish(cs, 1, T);
+	cr_assert_eq(a.status, 0);
+	shell(&b, &sb, NULL);
+	sshc_type(&b, "!history\r");
+	sshc_expect(&b, &sb, "    1  load $3 #33\r\n    2  !quit\r\n"
+	    "    3  !history\r\n" REPL_PROMPT, T);
+	sshc_type(&b, "!quit\r");
+	cs[0] = &b;
+	sshc_finish(cs, 1, T);
+	sshc_free(&a);
+	sshc_free(&b);
 }
 
 /*
