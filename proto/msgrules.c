@@ -6,11 +6,14 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "msg.h"
 #include "msgrules.h"
 #include "sshalgo.h"
+#include "utf8.h"
 
 /*
  * hello: the host key and the algorithm lists go to ssh workers and to
@@ -185,4 +188,84 @@ msgrule_detach_reply(struct ctx *c, const void *body)
 	if ((r->token[0] == '\0') == (r->message[0] == '\0'))
 		return msgtab_fail(c, "a token or a message, one of them");
 	return token_check(c, r->token);
+}
+
+/*
+ * History lines: LF between lines, none empty or over MSG_HISTORY_LINE
+ * bytes, no control character but TAB (jansson has checked UTF-8).
+ */
+bool
+msg_history_ok(const char *p, size_t len, size_t first, char *err,
+    size_t errlen)
+{
+	size_t		 i, start = 0, n = first - 1, k;
+	unsigned char	 ch;
+	uint32_t	 cp;
+
+	if (len > MSG_HISTORY_BYTES) {
+		snprintf(err, errlen, "%zu bytes, over %d", len,
+		    MSG_HISTORY_BYTES);
+		return false;
+	}
+	for (i = 0; i <= len; i++) {
+		ch = i < len ? (unsigned char)p[i] : '\n';
+		if (ch == '\n') {
+			n++;
+			if (i == start) {
+				snprintf(err, errlen, "line %zu is empty", n);
+				return false;
+			}
+			if (i - start > MSG_HISTORY_LINE) {
+				snprintf(err, errlen, "line %zu is %zu bytes, "
+				    "over %d", n, i - start, MSG_HISTORY_LINE);
+				return false;
+			}
+			start = i + 1;
+		} else if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			snprintf(err, errlen, "line %zu: control character "
+			    "0x%02x", n + 1, ch);
+			return false;
+		} else if (ch >= 0x80) {
+			if ((k = utf8_decode((const uint8_t *)p + i, len - i,
+			    &cp)) == 0) {
+				snprintf(err, errlen, "line %zu: not UTF-8",
+				    n + 1);
+				return false;
+			}
+			if (cp <= 0x9f) {
+				snprintf(err, errlen, "line %zu: control "
+				    "character U+%04X", n + 1, (unsigned)cp);
+				return false;
+			}
+			i += k - 1;
+		}
+	}
+	return true;
+}
+
+static int
+history_check(struct ctx *c, const char *lines)
+{
+	char	 why[96];
+
+	if (lines != NULL && !msg_history_ok(lines, strlen(lines), 1, why,
+	    sizeof(why)))
+		return msgtab_fail_field(c, "lines", "%s", why);
+	return 0;
+}
+
+int
+msgrule_history(struct ctx *c, const void *body)
+{
+	return history_check(c, ((const struct msg_history *)body)->lines);
+}
+
+int
+msgrule_history_save(struct ctx *c, const void *body)
+{
+	const struct msg_history_save	*h = body;
+
+	if (!h->clear && h->lines == NULL)
+		return msgtab_fail(c, "neither clear nor lines");
+	return history_check(c, h->lines);
 }

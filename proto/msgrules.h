@@ -32,5 +32,7 @@ int	msgrule_auth_query(struct ctx *, const void *);
 int	msgrule_auth_reply(struct ctx *, const void *);
 int	msgrule_resume(struct ctx *, const void *);
 int	msgrule_detach_reply(struct ctx *, const void *);
+int	msgrule_history(struct ctx *, const void *);
+int	msgrule_history_save(struct ctx *, const void *);
 
 #endif

@@ -303,6 +303,16 @@ static const struct field resumed_fields[] = {
 	STRING_OPT(struct msg_resumed, message, NULL),
 };
 
+static const struct field history_fields[] = {
+	INTEGER(struct msg_history, keep, 1, MSG_HISTORY_KEEP_MAX),
+	STRPTR(struct msg_history, lines, true, 1, MSG_HISTORY_BYTES),
+};
+
+static const struct field history_save_fields[] = {
+	BOOLEAN(struct msg_history_save, clear),
+	STRPTR(struct msg_history_save, lines, true, 1, MSG_HISTORY_BYTES),
+};
+
 typedef int	(*check_fn)(struct ctx *, const void *);
 
 struct msgdef {
@@ -329,6 +339,8 @@ static const check_fn checks[MSG_NTYPES] = {
 	[MSG_AUTH_REPLY] = msgrule_auth_reply,
 	[MSG_RESUME] = msgrule_resume,
 	[MSG_DETACH_REPLY] = msgrule_detach_reply,
+	[MSG_HISTORY] = msgrule_history,
+	[MSG_HISTORY_SAVE] = msgrule_history_save,
 };
 
 static const char *const state_names[] = {

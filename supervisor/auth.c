@@ -212,6 +212,9 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 		log_debug("session %lld: key %s %s of %s would do",
 		    (long long)w->session_id, note.keyname, note.fingerprint,
 		    r.tenant);
+	/* The tenant's history first: the worker has it with the reply. */
+	if (v == AUTH_ACCEPTED && w->auth.authed && a->history != NULL)
+		history_login(a->history, w, r.tenant);
 	if (msg_send(w->chan, MSG_AUTH_REPLY, &r, -1, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		/* It is waiting for this very answer: it must be able to. */

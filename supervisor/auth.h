@@ -29,6 +29,7 @@
 #include "ctx.h"
 #include "hostkey.h"
 #include "msg.h"
+#include "history.h"
 #include "resume.h"
 #include "wproc.h"
 
@@ -46,6 +47,7 @@ struct auth {
 	struct authkeys	 keys;		/* every tenant's, swapped on reload */
 	struct resume	*resume;	/* detached sessions, for the login's
 					   notice; NULL: none */
+	struct history	*history;	/* the tenant's lines; NULL: none */
 };
 
 enum auth_verdict {

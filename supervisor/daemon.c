@@ -576,12 +576,15 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	auth_init(&d->auth, &d->ctx, &d->adm);
 	resume_init(&d->resume, &d->ctx, &d->workers, &d->adm);
 	d->auth.resume = &d->resume;
+	history_init(&d->history, &d->ctx, &d->workers);
+	d->auth.history = &d->history;
 	statusdoc_init(&d->status, &d->ctx, &d->listeners, &d->adm, &d->auth);
 	/* Who handles what the workers say and do (wproc.h). */
 	pool_register(&d->workers);
 	admit_register(&d->adm, &d->workers);
 	auth_register(&d->auth, &d->workers);
 	resume_register(&d->resume);
+	history_register(&d->history);
 	statusdoc_register(&d->status, &d->workers);
 
 	/* systemd's variables are ours alone: read, then unset them. */
@@ -736,6 +739,7 @@ daemon_free(struct daemon *d)
 	control_close(d->ctl);
 	d->ctl = NULL;
 	auth_free(&d->auth);
+	history_free(&d->history);
 	notify_close(&d->notify);
 	admit_free(&d->adm);
 	wproc_free(&d->workers);

@@ -27,6 +27,7 @@
 #include "sockact.h"
 #include "spawner.h"
 #include "statusdoc.h"
+#include "history.h"
 #include "resume.h"
 #include "wproc.h"
 
@@ -44,6 +45,7 @@ struct daemon {
 	struct admission adm;		/* the supervisor's limits */
 	struct auth	 auth;		/* ssh keys and logins */
 	struct resume	 resume;	/* detached sessions */
+	struct history	 history;	/* ssh tenants' REPL history */
 	struct statusdoc status;	/* the status document */
 	/* systemd: notifications and inherited listeners */
 	struct notify	 notify;

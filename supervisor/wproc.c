@@ -442,7 +442,7 @@ wproc_end_session(struct worker *w)
 
 	log_notice("%s: ending it (iridiumctl kill); killed in %us unless "
 	    "it ends", wproc_name(w), grace + 1);
-	wproc_shutdown(w, grace, "session killed by the administrator");
+	wproc_shutdown(w, grace, "session ended by the administrator");
 	w->admin_kill = true;
 }
 

@@ -174,6 +174,7 @@ struct worker {
 					   client */
 	char		 via[MSG_ADDR_MAX + 1];	/* then: the balancer */
 	uint64_t	 cpu_limit;	/* seconds, of its session; 0: none */
+	unsigned	 history_saves;	/* its history_save messages */
 
 	/*
 	 * Detached (resume.h): its client went away, its session waits in

@@ -493,6 +493,7 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	chan_state(ch, WS_BUSY, during);
 	chan_on(ch, MSG_SHUTDOWN, session_on_shutdown, s);
 	chan_on(ch, MSG_AUTH_REPLY, session_on_auth_reply, s);
+	chan_on(ch, MSG_HISTORY, session_on_history, s);
 	session_title(s);
 	log_debug("session %lld: %s from %s on %s", (long long)s->id,
 	    ms->transport, ms->peer, ms->listener);

@@ -100,7 +100,8 @@ struct session_io {
 	void	(*limits)(void *arg, struct buf *out);
 	/*
 	 * The supervisor said `shutdown` or went away: say goodbye
-	 * (session_bye). NULL: "Server shutting down. Goodbye!".
+	 * (session_bye). NULL: the supervisor's reason, as
+	 * session_shutdown_words() puts it, and "Goodbye!".
 	 */
 	void	(*shutdown)(void *arg);
 	void	*arg;
@@ -250,6 +251,17 @@ struct session {
 	bool			 detach_granted;
 	char			 detach_token[MSG_TOKEN_LEN + 1];
 	char			 detach_refusal[MSG_TEXT_MAX + 1];
+
+	/*
+	 * An ssh tenant's history across sessions (session_history.c):
+	 * how many lines the supervisor keeps (0: none, as in a line
+	 * session), its lines until the REPL takes them, and the REPL's
+	 * history counters when the lines were last given back.
+	 */
+	uint64_t		 hist_keep;
+	struct buf		 hist_in;
+	uint64_t		 hist_base;	/* repl_history_total() then */
+	uint64_t		 hist_clears;	/* repl_history_clears() then */
 };
 
 /* A monotonic clock in milliseconds. */
@@ -414,6 +426,8 @@ void		session_end(struct session *, const char *reason);
  * The session ends for reason (once), with a goodbye line to the client
  * on the text stream (unless it is gone), past the output limits.
  */
+void		session_shutdown_words(const struct session *, char *,
+		    size_t);
 void		session_bye(struct session *, const char *reason,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -512,6 +526,19 @@ bool		session_may_detach(const struct session *);
  * supervisor's end. Returns the reason for `session_end`.
  */
 const char	*session_detached(struct session *);
+
+/* --- an ssh tenant's history (session_history.c) ----------------------- */
+
+/* The supervisor's `history`: kept until the REPL starts. */
+void		session_on_history(void *arg, struct msg *);
+/* The REPL has started (or resumed another's state): give it the lines. */
+void		session_history_start(struct session *);
+/*
+ * Give the supervisor the lines typed since the last time (and whether
+ * `!history clear` forgot the stored ones): at the end, a detach, and
+ * after a clear. Nothing without a tenant's history.
+ */
+void		session_history_save(struct session *);
 
 /* The channel is readable: answer it; `shutdown` says goodbye. */
 void		session_answer(struct session *);

@@ -343,12 +343,16 @@ session_resume(struct session *s, int64_t id, const char *token)
 		session_text(s, s->out.text, "%s\n", s->resume_refusal);
 		return -1;
 	}
+	/* This session's own lines so far are kept before they go. */
+	session_history_save(s);
 	/* The supervisor named the session that comes: said back. */
 	memset(&done, 0, sizeof(done));
 	done.id = s->resume_from;
 	if (session_take(s, &cut, err, sizeof(err)) == 0) {
 		done.ok = true;
 		repl_stats(s->repl, &s->vm);
+		/* Its lines were given back when it detached. */
+		session_history_start(s);
 		session_text(s, s->out.text, "Resumed session %lld: its "
 		    "registers, program, labels, heap and history are here.\n",
 		    (long long)done.id);

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bsd/string.h>
+
 #include "buf.h"
 #include "log.h"
 #include "msg.h"
@@ -145,6 +147,26 @@ session_end(struct session *s, const char *reason)
 {
 	if (s->reason == NULL)
 		s->reason = reason;
+}
+
+/*
+ * The supervisor's reason for a shutdown ("server shutting down",
+ * "session ended by the administrator", a tenant's session limit) as
+ * the client reads it: a capital first, one line, no trailing stop.
+ */
+void
+session_shutdown_words(const struct session *s, char *buf, size_t len)
+{
+	size_t	 n;
+
+	strlcpy(buf, s->shutdown_why[0] != '\0' ? s->shutdown_why :
+	    "server shutting down", len);
+	if (buf[0] >= 'a' && buf[0] <= 'z')
+		buf[0] = (char)(buf[0] - 'a' + 'A');
+	n = strcspn(buf, "\r\n");
+	while (n > 0 && buf[n - 1] == '.')
+		n--;
+	buf[n] = '\0';
 }
 
 void

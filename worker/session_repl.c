@@ -47,8 +47,11 @@ session_detach(struct session *s)
 {
 	int	 k;
 
-	if (s->repl != NULL)
+	if (s->repl != NULL) {
 		repl_stats(s->repl, &s->vm);
+		session_history_save(s);
+	}
+	buf_free(&s->hist_in);
 	if (s->repl != NULL && s->reason != NULL &&
 	    (strcmp(s->reason, SESSION_END_HANGUP) == 0 ||
 	    strcmp(s->reason, SESSION_END_DETACH) == 0) &&
@@ -138,6 +141,7 @@ session_repl_start(struct session *s)
 		return -1;
 	}
 	repl_stats(s->repl, &s->vm);
+	session_history_start(s);
 	if (s->prompts) {
 		session_text(s, s->out.text, "%s\n", REPL_BANNER);
 		if (s->resume_note[0] != '\0' && !s->resume_first)
@@ -179,6 +183,9 @@ session_command(struct session *s, const char *p, size_t n)
 	s->interrupt = false;
 	(void)session_line_done(s);
 	repl_stats(s->repl, &s->vm);
+	/* !history clear: the stored lines go too, now. */
+	if (repl_history_clears(s->repl) != s->hist_clears)
+		session_history_save(s);
 	if (s->out.dropped > 0 && s->reason == NULL) {
 		session_notice(s, "(%llu bytes of output dropped after the "
 		    "interrupt)\n", (unsigned long long)s->out.dropped);
@@ -283,13 +290,16 @@ session_drain(struct session *s)
 void
 session_answer(struct session *s)
 {
+	char	 why[MSG_TEXT_MAX + 1];
+
 	if (session_chan(s) == 0)
 		return;
 	if (s->io != NULL && s->io->shutdown != NULL)
 		s->io->shutdown(s->io->arg);
-	else
-		session_bye(s, SESSION_END_SHUTDOWN, "Server shutting down. "
-		    "Goodbye!");
+	else {
+		session_shutdown_words(s, why, sizeof(why));
+		session_bye(s, SESSION_END_SHUTDOWN, "%s. Goodbye!", why);
+	}
 }
 
 int

@@ -252,25 +252,16 @@ ssh_broken(struct sshc *c, const char *what)
 
 /*
  * The supervisor said to end: why, in its words ("server shutting down",
- * "session killed by the administrator", a tenant's session limit), on
+ * "session ended by the administrator", a tenant's session limit), on
  * the channel and in the DISCONNECT.
  */
 void
 ssh_shutdown_bye(struct sshc *c)
 {
-	size_t	 n;
-
 	if (c->s->reason != NULL)
 		return;
-	strlcpy(c->bye_buf, c->s->shutdown_why[0] != '\0' ?
-	    c->s->shutdown_why : "server shutting down", sizeof(c->bye_buf));
-	if (c->bye_buf[0] >= 'a' && c->bye_buf[0] <= 'z')
-		c->bye_buf[0] = (char)(c->bye_buf[0] - 'a' + 'A');
 	/* Without a trailing stop or line end, for both uses. */
-	n = strcspn(c->bye_buf, "\r\n");
-	while (n > 0 && c->bye_buf[n - 1] == '.')
-		n--;
-	c->bye_buf[n] = '\0';
+	session_shutdown_words(c->s, c->bye_buf, sizeof(c->bye_buf));
 	c->bye_msg = c->bye_buf;
 	session_bye(c->s, SESSION_END_SHUTDOWN, "%s. Goodbye!", c->bye_buf);
 }

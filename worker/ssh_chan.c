@@ -599,5 +599,7 @@ ssh_chan_serve(struct sshc *c)
 	}
 	if (c->chan_closed && strcmp(s->reason, SESSION_END_QUIT) == 0)
 		s->reason = SESSION_END_HANGUP;
+	/* Stored before the client hears the end: its next login has it. */
+	session_history_save(s);
 	ssh_finish(c);
 }

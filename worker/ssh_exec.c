@@ -211,8 +211,10 @@ ssh_exec_resume(const char *command, int64_t *id)
 void
 ssh_exec_line(struct sshc *c)
 {
+	static const char *const words[] = { "run", "check" };
 	struct repl_stats	 st;
 	uint64_t		 errors;
+	size_t			 n;
 
 	/* "sessions": the tenant's detached sessions, as the login said. */
 	if (strcmp(c->command, "sessions") == 0) {
@@ -222,6 +224,17 @@ ssh_exec_line(struct sshc *c)
 		c->status = 0;
 		return;
 	}
+	/* "run ARGS": a mistake about run, not a line of assembly. */
+	for (n = 0; n < sizeof(words) / sizeof(words[0]); n++)
+		if (strncmp(c->command, words[n], strlen(words[n])) == 0 &&
+		    (c->command[strlen(words[n])] == ' ' ||
+		    c->command[strlen(words[n])] == '\t')) {
+			session_text(c->s, SESSION_STDERR, "%s takes no "
+			    "arguments; send the program on stdin\n",
+			    words[n]);
+			c->status = RUN_EXIT_USAGE;
+			return;
+		}
 	repl_stats(c->s->repl, &st);
 	errors = st.errors;
 	if (strlen(c->command) > c->s->limits.line_max) {

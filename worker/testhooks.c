@@ -94,6 +94,10 @@ static void	hook_detach(struct session *, struct buf *);
 static void	hook_resumed(struct session *, struct buf *);
 static void	hook_badstate(struct session *, struct buf *);
 static void	hook_dieonmove(struct session *, struct buf *);
+static void	hook_historybig(struct session *, struct buf *);
+static void	hook_historyctl(struct session *, struct buf *);
+static void	hook_historysave(struct session *, struct buf *);
+static void	hook_historyflood(struct session *, struct buf *);
 
 static const struct testhook testhooks[] = {
 	{ "malformed", "send a datagram that is not JSON", hook_malformed },
@@ -119,6 +123,14 @@ static const struct testhook testhooks[] = {
 	    "no saved session", hook_badstate },
 	{ "dieonmove", "once detached, exit at a `move` before writing",
 	    hook_dieonmove },
+	{ "historybig", "send `history_save` with lines over its bound",
+	    hook_historybig },
+	{ "historyctl", "send `history_save` with an escape sequence in a "
+	    "line", hook_historyctl },
+	{ "historysave", "send a valid `history_save` of one line",
+	    hook_historysave },
+	{ "historyflood", "send 300 valid `history_save` messages",
+	    hook_historyflood },
 };
 
 /* "badstate", "dieonmove": what a `move` gets. */
@@ -913,6 +925,76 @@ hook_dieonmove(struct session *s, struct buf *reply)
 	(void)s;
 	testhook_move = MOVE_DIE;
 	buf_printf(reply, "test dieonmove: a move ends this worker\n");
+}
+
+/* A `history_save` with lines as given, spliced raw (no encoder check). */
+static int
+hook_history_raw(const char *lines)
+{
+	struct buf	 b;
+	int		 rv = -1;
+
+	buf_init(&b, 0);
+	if (buf_printf(&b, "{\"type\":\"history_save\",\"v\":1,"
+	    "\"clear\":false,\"lines\":\"%s\"}", lines) == 0)
+		rv = msg_send_raw(MSG_CHAN_FD, b.data, b.len, -1, 0);
+	buf_free(&b);
+	return rv;
+}
+
+static void
+hook_historybig(struct session *s, struct buf *reply)
+{
+	struct buf	 lines;
+	int		 rv = -1;
+	size_t		 i;
+
+	(void)s;
+	buf_init(&lines, 0);
+	/* Lines of 100 bytes, valid each, 30,000 bytes in all. */
+	for (i = 0; i < 300; i++)
+		if (buf_printf(&lines, "%s%0100zu", i > 0 ? "\\n" : "", i) ==
+		    -1)
+			break;
+	if (i == 300)
+		rv = hook_history_raw(lines.data);
+	hook_result(reply, "historybig", rv);
+	buf_free(&lines);
+}
+
+static void
+hook_historyctl(struct session *s, struct buf *reply)
+{
+	(void)s;
+	hook_result(reply, "historyctl",
+	    hook_history_raw("load $1 #1\\n\\u001b[2Jgotcha"));
+}
+
+static void
+hook_historysave(struct session *s, struct buf *reply)
+{
+	struct msg_history_save	 m;
+
+	(void)s;
+	memset(&m, 0, sizeof(m));
+	m.lines = "load $9 #99";
+	hook_result(reply, "historysave", msg_send(MSG_CHAN_FD,
+	    MSG_HISTORY_SAVE, &m, -1, 0, NULL, 0));
+}
+
+static void
+hook_historyflood(struct session *s, struct buf *reply)
+{
+	struct msg_history_save	 m;
+	int			 i, rv = 0;
+
+	(void)s;
+	memset(&m, 0, sizeof(m));
+	m.lines = "load $9 #99";
+	for (i = 0; i < 300 && rv == 0; i++)
+		rv = msg_send(MSG_CHAN_FD, MSG_HISTORY_SAVE, &m, -1, 0, NULL,
+		    0);
+	hook_result(reply, "historyflood", rv);
 }
 
 static int

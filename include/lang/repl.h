@@ -107,6 +107,15 @@ const struct repl_config *repl_config(const struct repl *);
 size_t		 repl_history_count(const struct repl *);
 const char	*repl_history_line(const struct repl *, size_t i, size_t *lenp);
 void		 repl_history_push(struct repl *, const char *line, size_t len);
+/*
+ * For a host that keeps the lines elsewhere: how many were recorded since
+ * the last clear (pushed ones too; the last min(count, total - then) are
+ * those recorded since then), how often `!history clear` (or
+ * repl_history_clear()) forgot them all, and forgetting them.
+ */
+uint64_t	 repl_history_total(const struct repl *);
+uint64_t	 repl_history_clears(const struct repl *);
+void		 repl_history_clear(struct repl *);
 
 /*
  * A session as bytes, so that another process can take it up (a session

@@ -105,6 +105,10 @@ enum msg_fd {
 	X(RESUMED,	resumed,	MSG_FROM_WORKER, WS_BUSY,	\
 	    MSG_FD_NONE)						\
 	X(DETACH_REPLY,	detach_reply,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(HISTORY,	history,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(HISTORY_SAVE,	history_save,	MSG_FROM_WORKER, WS_BUSY,	\
 	    MSG_FD_NONE)
 
 enum msg_type {
@@ -372,6 +376,37 @@ struct msg_resumed {
 	char		message[MSG_TEXT_MAX + 1];	/* why not; or "" */
 };
 
+/*
+ * An ssh tenant's history across sessions. After an accepted login the
+ * supervisor sends `history`: the tenant's last lines (oldest first) and
+ * how many it keeps (history_lines); the worker gives them to the REPL
+ * before the first prompt. At the end of the session, at a detach and at
+ * `!history clear`, the worker sends `history_save`: only the lines typed
+ * since (clear: forget the stored ones first). lines is the lines joined
+ * by LF: none empty, none longer than MSG_HISTORY_LINE bytes, no control
+ * characters but TAB, at most MSG_HISTORY_BYTES in all (so that a
+ * message fits in MSG_MAX whatever JSON escaping costs); NULL: none.
+ */
+#define MSG_HISTORY_BYTES	24576
+#define MSG_HISTORY_LINE	4096
+#define MSG_HISTORY_KEEP_MAX	10000	/* history_lines' ceiling */
+struct msg_history {
+	int64_t		keep;		/* 1..MSG_HISTORY_KEEP_MAX */
+	const char	*lines;
+};
+
+struct msg_history_save {
+	bool		clear;
+	const char	*lines;
+};
+
+/*
+ * Whether p[0..len) is a valid lines field (as above); when not, why in
+ * err, counting lines from first. Checks what the supervisor stores, too.
+ */
+bool		 msg_history_ok(const char *p, size_t len, size_t first,
+		    char *err, size_t errlen);
+
 /* A received message: the parsed body and the fd it carried (or -1). */
 struct msg {
 	enum msg_type	 type;
@@ -398,6 +433,8 @@ struct msg {
 		struct msg_resume_refused resume_refused;
 		struct msg_resumed	resumed;
 		struct msg_detach_reply	detach_reply;
+		struct msg_history	history;
+		struct msg_history_save	history_save;
 	} u;
 };
 

@@ -223,6 +223,10 @@ struct status_session	{ STATUS_SESSION_FIELDS(STATUS_MEMBER) };
 	    "stays detached, resumable by the same tenant (a line "	\
 	    "session: by its token); it counts toward sessions "	\
 	    "meanwhile; 0: a dropped session ends")			\
+	X(history_lines, TENANT, UINT, 0, 10000, "500",		\
+	    "lines of an ssh tenant's REPL history kept across its "	\
+	    "sessions, in STATE_DIR/history/TENANT (at most 24 KiB); "	\
+	    "0: none kept, each session has its own")			\
 	X(max_startups, SERVER, STARTUPS, 0, 1000000, "64:30:256",	\
 	    "connections not yet in a session (queued; ssh: not "	\
 	    "logged in; PROXY: header not read), START:RATE:FULL as "	\

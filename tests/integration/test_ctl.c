@@ -461,7 +461,8 @@ Test(ctl, sessions_and_kill)
 	free(out);
 	free(err);
 	s = tc_read_all(fd, 10000, NULL);
-	cr_assert_not_null(strstr(s, "Goodbye!"), "%s", s);
+	cr_assert_not_null(strstr(s, "\r\nSession ended by the administrator. "
+	    "Goodbye!\r\n"), "%s", s);
 	free(s);
 	close(fd);
 	cr_assert(hd_wait_log(&d, "ended (shutdown)", 10000));

@@ -115,6 +115,43 @@ Test(ssh, run_gives_the_programs_output_and_exit_status)
 }
 
 /*
+ * Mistakes on the command line: "run" or "check" with arguments is a
+ * usage error (64), not a line of assembly; an unknown !command and a
+ * command given arguments it does not take exit 1, as other errors do.
+ */
+Test(ssh, usage_mistakes_get_their_own_words_and_status)
+{
+	struct sshc	 a, b, c, e, f;
+
+	start(NULL, NULL);
+	sshc_ssh(&a, &so, "dev", "dev", "run prog.iasm", hello_prog);
+	cr_assert_eq(a.status, 64, "stderr: %s", a.e.data);
+	cr_assert_str_eq(a.e.data, "run takes no arguments; send the program "
+	    "on stdin\n");
+	cr_assert_str_eq(a.o.data, "");
+	sshc_ssh(&b, &so, "dev", "dev", "check\t-v", hello_prog);
+	cr_assert_eq(b.status, 64, "stderr: %s", b.e.data);
+	cr_assert_str_eq(b.e.data, "check takes no arguments; send the program "
+	    "on stdin\n");
+	sshc_ssh(&c, &so, "dev", "dev", "!nope", "");
+	cr_assert_eq(c.status, 1, "stdout: %s", c.o.data);
+	cr_assert_not_null(strstr(c.o.data, "!nope is not a command"), "%s",
+	    c.o.data);
+	sshc_ssh(&e, &so, "dev", "dev", "!quit now", "");
+	cr_assert_eq(e.status, 1, "stdout: %s", e.o.data);
+	/* What works still exits 0: the named registers. */
+	sshc_ssh(&f, &so, "dev", "dev", "!registers $0-$1", "");
+	cr_assert_eq(f.status, 0, "stderr: %s", f.e.data);
+	cr_assert_not_null(strstr(f.o.data, "  $0            0  $1            0\n"),
+	    "%s", f.o.data);
+	sshc_free(&a);
+	sshc_free(&b);
+	sshc_free(&c);
+	sshc_free(&e);
+	sshc_free(&f);
+}
+
+/*
  * The worker once slept until its next timer (a second) when the pull
  * that met the client's EOF read no data, i.e. whenever the EOF came in a
  * packet of its own: here, always.
@@ -365,9 +402,9 @@ Test(ssh, a_check_answers_the_supervisor_while_it_assembles)
 	free(out);
 	free(err);
 	sshc_finish(cs, 1, T);
-	cr_assert_neq(c.status, 0);
+	cr_assert_eq(c.status, 1);
 	cr_assert_not_null(c.e.data);
-	cr_assert_not_null(strstr(c.e.data, "Session killed by the "
+	cr_assert_not_null(strstr(c.e.data, "Session ended by the "
 	    "administrator. Goodbye!"), "%s", c.e.data);
 	cr_assert(hd_wait_log(&d, "ended (shutdown)", T));
 	sshc_free(&c);

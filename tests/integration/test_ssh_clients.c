@@ -904,7 +904,7 @@ Test(clients, idle_kill_and_shutdown_end_sessions_cleanly)
 		free(err);
 	}
 	json_decref(st);
-	check_ended_cleanly(&s, &p, "Session killed by the administrator. "
+	check_ended_cleanly(&s, &p, "Session ended by the administrator. "
 	    "Goodbye!");
 	/* The daemon's shutdown. */
 	two_waiting_shells(&s, &p);

@@ -457,7 +457,7 @@ Test(worker, shutdown_while_idle_exits)
 
 Test(worker, shutdown_mid_run_says_goodbye)
 {
-	struct msg_shutdown	 s = { 5, "test" };
+	struct msg_shutdown	 s = { 5, "server shutting down" };
 	struct msg_limits	 l;
 
 	limits(&l);
@@ -467,6 +467,22 @@ Test(worker, shutdown_mid_run_says_goodbye)
 	cl_expect(&c, "loaded 2 instructions", T);
 	fs_send(&w, MSG_SHUTDOWN, &s, -1);
 	cl_expect(&c, "\r\nServer shutting down. Goodbye!\r\n", T);
+	cr_assert(cl_wait_eof(&c, T));
+	fs_expect_end(&w, "shutdown", NULL);
+}
+
+/* The supervisor's reason is what the client reads (iridiumctl kill). */
+Test(worker, an_administrators_end_says_so)
+{
+	struct msg_shutdown	 s = { 5, "session ended by the administrator" };
+	struct msg_limits	 l;
+
+	limits(&l);
+	start(&l, NULL);
+	cl_puts(&c, "load $1 #1\n");
+	fs_send(&w, MSG_SHUTDOWN, &s, -1);
+	cl_expect(&c, "\r\nSession ended by the administrator. Goodbye!\r\n",
+	    T);
 	cr_assert(cl_wait_eof(&c, T));
 	fs_expect_end(&w, "shutdown", NULL);
 }

@@ -288,6 +288,17 @@ sample(enum msg_type t, int variant, struct msg *m)
 			strlcpy(m->u.resumed.message, "truncated at byte 12",
 			    MSG_TEXT_MAX + 1);
 		break;
+	case MSG_HISTORY:
+		m->u.history.keep = 500;
+		if (variant == 0)
+			m->u.history.lines = "load $1 #7\n!registers $1\n"
+			    "\tprts @greeting \xc3\xa9";
+		break;
+	case MSG_HISTORY_SAVE:
+		m->u.history_save.clear = variant != 0;
+		if (variant == 0)
+			m->u.history_save.lines = "inc $1";
+		break;
 	default:
 		cr_assert_fail("no sample for type %d", (int)t);
 	}
@@ -447,6 +458,19 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_eq(a->u.resumed.id, b->u.resumed.id);
 		cr_assert_eq(a->u.resumed.ok, b->u.resumed.ok);
 		cr_assert_str_eq(a->u.resumed.message, b->u.resumed.message);
+		break;
+	case MSG_HISTORY:
+		cr_assert_eq(a->u.history.keep, b->u.history.keep);
+		cr_assert_str_eq(a->u.history.lines != NULL ?
+		    a->u.history.lines : "(none)", b->u.history.lines != NULL ?
+		    b->u.history.lines : "(none)");
+		break;
+	case MSG_HISTORY_SAVE:
+		cr_assert_eq(a->u.history_save.clear, b->u.history_save.clear);
+		cr_assert_str_eq(a->u.history_save.lines != NULL ?
+		    a->u.history_save.lines : "(none)",
+		    b->u.history_save.lines != NULL ?
+		    b->u.history_save.lines : "(none)");
 		break;
 	default:
 		cr_assert_fail("no comparison for type %d", (int)t);

@@ -832,7 +832,8 @@ static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_MOVE, 0 }, { MSG_RESUME, 0 }, { MSG_RESUME, 1 },
 	{ MSG_RESUME, 2 }, { MSG_DETACH_REPLY, 0 }, { MSG_DETACH_REPLY, 1 },
 	{ MSG_RESUME_REPLY, 0 }, { MSG_RESUME_REFUSED, 0 },
-	{ MSG_RESUMED, 0 }, { MSG_RESUMED, 1 },
+	{ MSG_RESUMED, 0 }, { MSG_RESUMED, 1 }, { MSG_HISTORY, 0 },
+	{ MSG_HISTORY, 1 }, { MSG_HISTORY_SAVE, 0 }, { MSG_HISTORY_SAVE, 1 },
 };
 #define NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
@@ -968,12 +969,18 @@ Test(fields, missing_every_field)
 			    (t == MSG_RESUME &&
 			    strcmp(paths[p], "token") == 0) ||
 			    (t == MSG_RESUMED &&
-			    strcmp(paths[p], "message") == 0)) {
+			    strcmp(paths[p], "message") == 0) ||
+			    (t == MSG_HISTORY &&
+			    strcmp(paths[p], "lines") == 0)) {
 				/* Optional: absent is 0 or "". */
 				mutated_accepted(t, variants[i].variant,
 				    paths[p], NULL);
 				continue;
-			} else if (t == MSG_DETACH_REPLY)
+			} else if (t == MSG_HISTORY_SAVE &&
+			    strcmp(paths[p], "lines") == 0)
+				snprintf(want, sizeof(want), "history_save: "
+				    "neither clear nor lines");
+			else if (t == MSG_DETACH_REPLY)
 				snprintf(want, sizeof(want), "detach_reply: a "
 				    "token or a message, one of them");
 			else if (t == MSG_AUTH_REPLY &&
@@ -1318,4 +1325,70 @@ Test(rules, a_resume_token_is_22_characters_of_base64url_without_an_id)
 	    "detach_reply: a token or a message, one of them");
 	mutated_accepted(MSG_RESUME, 2, "token",
 	    json_string("0123456789abcdefghij-_"));
+}
+
+/*
+ * History lines: what a worker may store for its tenant. Every rule of
+ * msg_history_ok, on the wire (a hostile worker's bytes) and in the
+ * encoder (our own).
+ */
+Test(rules, history_lines)
+{
+	static const struct {
+		const char	*lines, *why;
+	} bad[] = {
+		{ "a\n\nb", "line 2 is empty" },
+		{ "a\n", "line 2 is empty" },
+		{ "\na", "line 1 is empty" },
+		{ "ok\nx\x1b[2J", "line 2: control character 0x1b" },
+		{ "x\ry", "line 1: control character 0x0d" },
+		{ "x\x7f", "line 1: control character 0x7f" },
+		{ "x\xc2\x85", "line 1: control character U+0085" },
+	};
+	struct msg	 m, out;
+	struct buf	 b;
+	char		 want[ERRLEN], *big;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), "history_save: field \"lines\": "
+		    "%s", bad[i].why);
+		mutated_rejected(MSG_HISTORY_SAVE, 0, "lines",
+		    json_string(bad[i].lines), want);
+		sample(MSG_HISTORY, 0, &m);
+		m.u.history.lines = bad[i].lines;
+		snprintf(want, sizeof(want), "history: field \"lines\": %s",
+		    bad[i].why);
+		encode_bad(MSG_HISTORY, &m, want);
+	}
+	/* A line of MSG_HISTORY_LINE bytes passes; one more does not. */
+	cr_assert_not_null(big = malloc(MSG_HISTORY_LINE + 2));
+	memset(big, 'x', MSG_HISTORY_LINE + 1);
+	big[MSG_HISTORY_LINE] = '\0';
+	sample(MSG_HISTORY_SAVE, 0, &m);
+	m.u.history_save.lines = big;
+	buf_init(&b, 0);
+	cr_assert_eq(msg_encode(&b, MSG_HISTORY_SAVE, &m.u, want,
+	    sizeof(want)), 0, "%s", want);
+	cr_assert_eq(msg_decode(b.data, b.len, 0, MSG_FROM_WORKER, WS_BUSY,
+	    &out, want, sizeof(want)), 0, "%s", want);
+	cr_assert_str_eq(out.u.history_save.lines, big);
+	msg_clear(&out);
+	buf_free(&b);
+	big[MSG_HISTORY_LINE] = 'x';
+	big[MSG_HISTORY_LINE + 1] = '\0';
+	mutated_rejected(MSG_HISTORY_SAVE, 0, "lines", json_string(big),
+	    "history_save: field \"lines\": line 1 is 4097 bytes, over 4096");
+	free(big);
+	/* Invalid UTF-8 never gets past jansson; tabs are fine. */
+	cr_assert(msg_history_ok("a\tb\nc", 5, 1, want, sizeof(want)));
+	cr_assert(!msg_history_ok("\xff", 1, 1, want, sizeof(want)));
+	cr_assert_str_eq(want, "line 1: not UTF-8");
+	cr_assert(!msg_history_ok("a\n\x01", 3, 7, want, sizeof(want)));
+	cr_assert_str_eq(want, "line 8: control character 0x01");
+	/* Neither clear nor lines: nothing to do, not a message. */
+	sample(MSG_HISTORY_SAVE, 0, &m);
+	m.u.history_save.lines = NULL;
+	encode_bad(MSG_HISTORY_SAVE, &m, "history_save: neither clear nor "
+	    "lines");
 }

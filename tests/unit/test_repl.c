@@ -233,6 +233,90 @@ Test(repl, commands_refuse_arguments_they_do_not_take)
 	host_end(&h);
 }
 
+Test(repl, registers_shows_the_named_ones_and_ranges)
+{
+	struct host	 h;
+	struct repl_stats st;
+	const char	*out;
+
+	host_default(&h);
+	say(&h, "load $1 #41");
+	say(&h, "load $5 #-5");
+	says(&h, "!registers $1 $5", "integer registers:\n"
+	    "  $1           41  $5           -5\n"
+	    "float registers:\n"
+	    "  $1              0  $5              0\n");
+	/* A range and a comma; duplicates once, in order of number. */
+	out = say(&h, "!registers $5, $0-$3 $1");
+	cr_assert_str_eq(out, "integer registers:\n"
+	    "  $0            0  $1           41  $2            0  $3            0\n"
+	    "  $5           -5\n"
+	    "float registers:\n"
+	    "  $0              0  $1              0  $2              0  $3              0\n"
+	    "  $5              0\n");
+	says(&h, "!registers $31-$31", "integer registers:\n  $31           0\n"
+	    "float registers:\n  $31             0\n");
+	/* Without arguments: all of them, as before. */
+	contains(say(&h, "!registers"), "pc 76\n");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.errors, 0);
+	host_end(&h);
+}
+
+Test(repl, registers_refuses_bad_names_as_errors)
+{
+	struct host	 h;
+	struct repl_stats st;
+
+	host_default(&h);
+	says(&h, "!registers $32", "error: !registers: unknown register $32 "
+	    "(registers are $0..$31)\n");
+	says(&h, "!registers $0-$999", "error: !registers: unknown register "
+	    "$999 (registers are $0..$31)\n");
+	says(&h, "!registers $7-$0", "error: !registers: the range $7-$0 runs "
+	    "backwards\n");
+	says(&h, "!registers r1", "error: !registers: expected a register "
+	    "($N) or a range ($A-$B), got r1\n");
+	says(&h, "!registers $1-", "error: !registers: expected a register "
+	    "($N) or a range ($A-$B), got $1-\n");
+	says(&h, "!registers $1-$2-$3", "error: !registers: expected a "
+	    "register ($N) or a range ($A-$B), got $1-$2-$3\n");
+	says(&h, "!registers $0001", "error: !registers: expected a register "
+	    "($N) or a range ($A-$B), got $0001\n");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.errors, 7);
+	host_end(&h);
+}
+
+Test(repl, quit_inside_load_drops_the_block_and_ends)
+{
+	struct host	 h;
+	const char	*out;
+
+	host_default(&h);
+	says(&h, "!load", "");
+	says(&h, "load $1 #1", "");
+	says(&h, "load $2 #2", "");
+	cr_assert_eq(feedn(&h, "  !quit ", 8, &out), REPL_QUIT);
+	cr_assert_str_eq(out, "the unfinished !load block (2 lines) is "
+	    "dropped\n" REPL_FAREWELL "\n");
+	cr_assert_str_eq(repl_prompt(h.repl), REPL_PROMPT);
+	host_end(&h);
+}
+
+Test(repl, an_unknown_command_counts_as_an_error)
+{
+	struct host	 h;
+	struct repl_stats st;
+
+	host_default(&h);
+	contains(say(&h, "!nope"), "!nope is not a command");
+	say(&h, "!help me");
+	repl_stats(h.repl, &st);
+	cr_assert_eq(st.errors, 2);
+	host_end(&h);
+}
+
 Test(repl, history_lists_lines_in_order)
 {
 	struct host	 h;
@@ -476,7 +560,7 @@ Test(repl, load_past_the_limit_is_refused_and_swallowed)
 	says(&h, "load $2 #2", "");		/* 11 bytes */
 	says(&h, "load $3 #3", "");		/* 22 */
 	says(&h, "load $4 #4", "");		/* 33: over */
-	says(&h, "!quit", "");			/* still swallowed */
+	says(&h, "!help", "");			/* still swallowed */
 	cr_assert_str_eq(repl_prompt(h.repl), REPL_PROMPT_LOAD);
 	out = say(&h, "!end");
 	cr_assert_str_eq(out, "error: the !load text is over the limit of 32 "

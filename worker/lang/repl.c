@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,14 +62,15 @@ static enum repl_result	cmd_limits(struct repl *, const char *, size_t);
 static const struct repl_cmd repl_cmds[] = {
 	{ "!help", NULL, cmd_help, "list the commands" },
 	{ "!quit", NULL, cmd_quit, "end this session" },
-	{ "!history", NULL, cmd_history, "the lines typed in this session" },
+	{ "!history", "[clear]", cmd_history,
+	    "the lines typed (clear: forget them)" },
 	{ "!program", NULL, cmd_program,
 	    "the program as a disassembly listing" },
 	{ "!clear_program", NULL, cmd_clear_program,
 	    "empty the program, its RO data and the symbol table" },
 	{ "!clear_registers", NULL, cmd_clear_registers,
 	    "zero the registers, flag, remainder and loop counter" },
-	{ "!registers", NULL, cmd_registers,
+	{ "!registers", "[$N..]", cmd_registers,
 	    "integer and float registers, flag, remainder, pc" },
 	{ "!symbols", NULL, cmd_symbols, "the symbol table" },
 	{ "!load_file", "PATH", cmd_load_file,
@@ -389,6 +391,12 @@ repl_load_line(struct repl *r, const char *line, size_t len)
 		a++;
 	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
 		b--;
+	if (b - a == 5 && memcmp(line + a, "!quit", 5) == 0) {
+		repl_say(r, "the unfinished !load block (%u line%s) is "
+		    "dropped\n", r->load_lines, r->load_lines == 1 ? "" : "s");
+		repl_load_close(r);
+		return cmd_quit(r, NULL, 0);
+	}
 	if (b - a == 4 && memcmp(line + a, "!end", 4) == 0) {
 		if (r->load_dropped != 0) {
 			r->st.errors++;
@@ -485,6 +493,32 @@ repl_history_push(struct repl *r, const char *line, size_t len)
 		repl_history_add(r, line, len);
 }
 
+uint64_t
+repl_history_total(const struct repl *r)
+{
+	return r->histtotal;
+}
+
+uint64_t
+repl_history_clears(const struct repl *r)
+{
+	return r->histclears;
+}
+
+void
+repl_history_clear(struct repl *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhist; i++)
+		free(r->hist[i].s);
+	free(r->hist);
+	r->hist = NULL;
+	r->nhist = r->histcap = r->histhead = 0;
+	r->histtotal = 0;
+	r->histclears++;
+}
+
 /* --- commands ----------------------------------------------------------- */
 
 static enum repl_result
@@ -528,8 +562,18 @@ cmd_history(struct repl *r, const char *arg, size_t len)
 	uint64_t		 first = r->histtotal - r->nhist;
 	size_t			 i;
 
-	(void)arg;
-	(void)len;
+	if (len == 5 && memcmp(arg, "clear", 5) == 0) {
+		repl_history_clear(r);
+		repl_say(r, "history cleared\n");
+		return REPL_CONTINUE;
+	}
+	if (len > 0) {
+		r->st.errors++;
+		repl_say(r, "error: !history takes no argument but clear, got ");
+		repl_echo(r, arg, len, REPL_ECHO_MAX);
+		(void)buf_puts(&r->out, "\n");
+		return REPL_CONTINUE;
+	}
 	if (first > 0)
 		repl_say(r, "(%llu earlier line%s not kept: the history holds "
 		    "%u)\n", (unsigned long long)first, first == 1 ? "" : "s",
@@ -625,12 +669,107 @@ repl_registers(struct repl *r, const struct vm_state *st)
 	    st->remainder, st->loop_counter, st->pc);
 }
 
+/*
+ * One word of !registers' argument, "$N" or "$A-$B", into the set;
+ * -1 with the error said.
+ */
+static int
+repl_reg_word(struct repl *r, const char *w, size_t len, bool *set)
+{
+	long	 v[2] = { 0, 0 };
+	size_t	 i = 0, k;
+	int	 n, j;
+
+	for (n = 0; n < 2; n++) {
+		if (i >= len || w[i] != '$')
+			goto bad;
+		for (k = ++i; i < len && w[i] >= '0' && w[i] <= '9' &&
+		    i - k < 3; i++)
+			v[n] = v[n] * 10 + (w[i] - '0');
+		if (i == k || (i < len && w[i] >= '0' && w[i] <= '9'))
+			goto bad;
+		if (v[n] >= ISA_NREGS) {
+			repl_say(r, "error: !registers: unknown register $%ld "
+			    "(registers are $0..$%d)\n", v[n], ISA_NREGS - 1);
+			return -1;
+		}
+		if (i == len) {
+			if (n == 0)
+				v[1] = v[0];
+			break;
+		}
+		if (n == 1 || w[i] != '-')
+			goto bad;
+		i++;
+	}
+	if (v[0] > v[1]) {
+		repl_say(r, "error: !registers: the range ");
+		repl_echo(r, w, len, REPL_ECHO_MAX);
+		(void)buf_puts(&r->out, " runs backwards\n");
+		return -1;
+	}
+	for (j = (int)v[0]; j <= (int)v[1]; j++)
+		set[j] = true;
+	return 0;
+bad:
+	repl_say(r, "error: !registers: expected a register ($N) or a range "
+	    "($A-$B), got ");
+	repl_echo(r, w, len, REPL_ECHO_MAX);
+	(void)buf_puts(&r->out, "\n");
+	return -1;
+}
+
+/* The named registers only, integer then float, in the same columns. */
+static void
+repl_some_registers(struct repl *r, const struct vm_state *st,
+    const bool *set)
+{
+	char	 f[32];
+	int	 i, k;
+
+	repl_say(r, "integer registers:\n");
+	for (i = 0, k = 0; i < ISA_NREGS; i++)
+		if (set[i])
+			(void)buf_printf(&r->out, "  $%-2d %11d%s", i,
+			    st->reg[i], ++k % 4 == 0 ? "\n" : "");
+	if (k % 4 != 0)
+		(void)buf_putc(&r->out, '\n');
+	(void)buf_puts(&r->out, "float registers:\n");
+	for (i = 0, k = 0; i < ISA_NREGS; i++)
+		if (set[i]) {
+			repl_double(f, sizeof(f), st->freg[i]);
+			(void)buf_printf(&r->out, "  $%-2d %13s%s", i, f,
+			    ++k % 4 == 0 ? "\n" : "");
+		}
+	if (k % 4 != 0)
+		(void)buf_putc(&r->out, '\n');
+}
+
+/* Without an argument all of them; else the named ones ($1 $5, $0-$7). */
 static enum repl_result
 cmd_registers(struct repl *r, const char *arg, size_t len)
 {
-	(void)arg;
-	(void)len;
-	repl_registers(r, vm_state(r->vm));
+	bool	 set[ISA_NREGS];
+	size_t	 i = 0, w;
+
+	if (len == 0) {
+		repl_registers(r, vm_state(r->vm));
+		return REPL_CONTINUE;
+	}
+	memset(set, 0, sizeof(set));
+	while (i < len) {
+		for (w = i; i < len && arg[i] != ' ' && arg[i] != '\t' &&
+		    arg[i] != ','; i++)
+			continue;
+		if (i > w && repl_reg_word(r, arg + w, i - w, set) == -1) {
+			r->st.errors++;
+			return REPL_CONTINUE;
+		}
+		while (i < len && (arg[i] == ' ' || arg[i] == '\t' ||
+		    arg[i] == ','))
+			i++;
+	}
+	repl_some_registers(r, vm_state(r->vm), set);
 	return REPL_CONTINUE;
 }
 
@@ -842,11 +981,13 @@ repl_command(struct repl *r, const char *line, size_t len)
 		if (strlen(c->name) != n || memcmp(c->name, line, n) != 0)
 			continue;
 		if (c->args == NULL && b > a) {
+			r->st.errors++;
 			repl_say(r, "error: %s takes no arguments\n", c->name);
 			return REPL_CONTINUE;
 		}
 		return c->fn(r, line + a, b - a);
 	}
+	r->st.errors++;
 	repl_say(r, "Invalid command! ");
 	repl_echo(r, line, n, REPL_ECHO_MAX);
 	(void)buf_puts(&r->out, " is not a command; type !help for the "

@@ -40,7 +40,8 @@ struct repl {
 	/* History: a ring once it holds cfg.history lines, growing before. */
 	struct repl_hist *hist;
 	size_t		 nhist, histcap, histhead;
-	uint64_t	 histtotal;	/* lines ever recorded */
+	uint64_t	 histtotal;	/* lines recorded since the last clear */
+	uint64_t	 histclears;	/* times !history clear forgot them */
 
 	/* An open !load block. */
 	int		 loading;

@@ -1,0 +1,335 @@
+/*
+ * history.c: an ssh tenant's REPL history across its sessions, stored by
+ * iridiumd (history.h says how).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "history.h"
+#include "log.h"
+#include "msg.h"
+#include "wproc.h"
+
+/* A file larger than the bound plus its final LF is not ours. */
+#define HISTORY_FILE_MAX	(MSG_HISTORY_BYTES + 1)
+
+int
+history_parse(const char *p, size_t len, unsigned keep, size_t *start,
+    char *err, size_t errlen)
+{
+	const char	*nl;
+	size_t		 i, j, n = 0;
+
+	*start = len;
+	if (len == 0)
+		return 0;
+	if (p[len - 1] != '\n') {
+		snprintf(err, errlen, "the last line has no line end");
+		return -1;
+	}
+	for (i = 0; i < len; i = (size_t)(nl - p) + 1) {
+		nl = memchr(p + i, '\n', len - i);
+		if (!msg_history_ok(p + i, (size_t)(nl - p) - i, ++n, err,
+		    errlen))
+			return -1;
+	}
+	/* From the end: the last keep lines, within the message's bound. */
+	for (i = len, n = 0; i > 0 && n < keep; i = j, n++) {
+		for (j = i - 1; j > 0 && p[j - 1] != '\n'; j--)
+			continue;
+		if (len - j > MSG_HISTORY_BYTES + 1)
+			break;
+		*start = j;
+	}
+	return 0;
+}
+
+/* STATE_DIR/history, made (0700) when missing; -1 when unusable. */
+static int
+history_dir(struct history *h)
+{
+	const char	*sd = h->ctx->cfg.state_dir;
+	struct stat	 st;
+	int		 sfd, dfd;
+
+	if (h->dirfd != -1)
+		return h->dirfd;
+	if ((sfd = open(sd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("history: state directory %s", sd);
+		return -1;
+	}
+	if (mkdirat(sfd, HISTORY_DIR, 0700) == 0)
+		log_info("made the history directory %s/%s", sd, HISTORY_DIR);
+	else if (errno != EEXIST)
+		log_warn("history: mkdir %s/%s", sd, HISTORY_DIR);
+	dfd = openat(sfd, HISTORY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	close(sfd);
+	if (dfd == -1) {
+		log_warn("history: %s/%s", sd, HISTORY_DIR);
+		return -1;
+	}
+	if (fstat(dfd, &st) == -1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		log_warnx("history: %s/%s: not a directory of uid %u with mode "
+		    "0700: no history is kept", sd, HISTORY_DIR,
+		    (unsigned)geteuid());
+		close(dfd);
+		return -1;
+	}
+	h->dirfd = dfd;
+	return dfd;
+}
+
+/* Write lines (len bytes, no final LF) as tenant's file, atomically. */
+static int
+history_write(struct history *h, const char *tenant, const char *lines,
+    size_t len)
+{
+	char		 tmp[MSG_NAME_MAX + 8];
+	int		 dfd, fd;
+	ssize_t		 n;
+	size_t		 off = 0;
+	bool		 ok = true;
+
+	if ((dfd = history_dir(h)) == -1)
+		return -1;
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", tenant);
+	if (unlinkat(dfd, tmp, 0) == -1 && errno != ENOENT)
+		log_warn("history: unlink %s", tmp);
+	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		log_warn("history: create %s/%s/%s", h->ctx->cfg.state_dir,
+		    HISTORY_DIR, tmp);
+		return -1;
+	}
+	while (ok && off < len + (len > 0)) {
+		n = off < len ? write(fd, lines + off, len - off) :
+		    write(fd, "\n", 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ok = false;
+		else
+			off += (size_t)n;
+	}
+	if (!ok || fchmod(fd, 0600) == -1 || fsync(fd) == -1) {
+		log_warn("history: write %s", tmp);
+		close(fd);
+		(void)unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	close(fd);
+	if (renameat(dfd, tmp, dfd, tenant) == -1) {
+		log_warn("history: rename %s to %s", tmp, tenant);
+		(void)unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	(void)fsync(dfd);
+	h->saves++;
+	return 0;
+}
+
+/*
+ * The tenant's stored lines into b (no final LF), the last keep of them;
+ * a file that is not what we write is logged and replaced by an empty
+ * one. 0, or -1 when there is no history directory.
+ */
+static int
+history_read(struct history *h, const char *tenant, unsigned keep,
+    struct buf *b)
+{
+	static char	 data[HISTORY_FILE_MAX + 1];
+	char		 why[128];
+	struct stat	 st;
+	size_t		 len = 0, start = 0;
+	ssize_t		 n;
+	int		 dfd, fd;
+
+	buf_reset(b);
+	memset(&st, 0, sizeof(st));
+	if ((dfd = history_dir(h)) == -1)
+		return -1;
+	fd = openat(dfd, tenant, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	why[0] = '\0';
+	if (fd == -1)
+		snprintf(why, sizeof(why), "%s", errno == ELOOP ?
+		    "a symbolic link" : strerror(errno));
+	else if (fstat(fd, &st) == -1)
+		snprintf(why, sizeof(why), "fstat: %s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, sizeof(why), "not a regular file");
+	else if (st.st_uid != geteuid())
+		snprintf(why, sizeof(why), "owned by uid %u, not %u",
+		    (unsigned)st.st_uid, (unsigned)geteuid());
+	else if ((st.st_mode & 077) != 0)
+		snprintf(why, sizeof(why), "mode %04o, not 0600",
+		    (unsigned)(st.st_mode & 07777));
+	else {
+		while (len < sizeof(data)) {
+			n = read(fd, data + len, sizeof(data) - len);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (n == -1)
+					snprintf(why, sizeof(why), "read: %s",
+					    strerror(errno));
+				break;
+			}
+			len += (size_t)n;
+		}
+		if (why[0] == '\0' && len > HISTORY_FILE_MAX)
+			snprintf(why, sizeof(why), "over %d bytes",
+			    HISTORY_FILE_MAX);
+		else if (why[0] == '\0' && history_parse(data, len, keep, &start,
+		    why, sizeof(why)) == 0 && len > start &&
+		    buf_append(b, data + start, len - start - 1) == -1) {
+			buf_reset(b);
+			snprintf(why, sizeof(why), "out of memory");
+		}
+	}
+	if (fd != -1)
+		close(fd);
+	if (why[0] == '\0')
+		return 0;
+	/* Not what we write: said once, and replaced. */
+	buf_reset(b);
+	log_warnx("history: %s/%s/%s: %s: replaced by an empty history",
+	    h->ctx->cfg.state_dir, HISTORY_DIR, tenant, why);
+	h->replaced++;
+	if (fd == -1 || !S_ISREG(st.st_mode))
+		(void)unlinkat(dfd, tenant, 0);
+	(void)history_write(h, tenant, "", 0);
+	return 0;
+}
+
+static unsigned
+history_keep(const struct history *h, const char *tenant)
+{
+	return config_tenant_sup(&h->ctx->cfg, tenant)->history_lines;
+}
+
+void
+history_login(struct history *h, struct worker *w, const char *tenant)
+{
+	struct msg_history	 m;
+	struct buf		 b;
+	unsigned		 keep = history_keep(h, tenant);
+	char			 err[128];
+
+	if (keep == 0)
+		return;
+	err[0] = '\0';
+	buf_init(&b, 0);
+	if (history_read(h, tenant, keep, &b) == -1) {
+		buf_free(&b);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.keep = keep;
+	if (b.len > 0 && buf_putc(&b, '\0') == 0)
+		m.lines = b.data;
+	if (msg_send(w->chan, MSG_HISTORY, &m, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1)
+		log_warn("session %lld: send history%s%s",
+		    (long long)w->session_id, err[0] != '\0' ? ": " : "", err);
+	buf_free(&b);
+}
+
+/* A worker's `history_save`: the lines typed since. */
+static int
+on_history_save(void *arg, struct worker *w, const struct msg *m,
+    char *why, size_t whylen)
+{
+	struct history			*h = arg;
+	const struct msg_history_save	*s = &m->u.history_save;
+	struct buf			 b;
+	unsigned			 keep;
+	size_t				 start;
+	char				 err[96];
+
+	if (strcmp(w->lc->transport, "ssh") != 0 || w->tenant[0] == '\0') {
+		snprintf(why, whylen, "history_save from a session without "
+		    "an ssh login");
+		return -1;
+	}
+	if (++w->history_saves > HISTORY_SAVES_MAX) {
+		if (w->history_saves == HISTORY_SAVES_MAX + 1)
+			log_warnx("session %lld: more than %d history saves: "
+			    "the rest of this session's are ignored",
+			    (long long)w->session_id, HISTORY_SAVES_MAX);
+		return 0;
+	}
+	if ((keep = history_keep(h, w->tenant)) == 0)
+		return 0;
+	buf_init(&b, 0);
+	if (!s->clear && history_read(h, w->tenant, keep, &b) == -1) {
+		buf_free(&b);
+		return 0;
+	}
+	if (s->lines != NULL && ((b.len > 0 && buf_putc(&b, '\n') == -1) ||
+	    buf_append(&b, s->lines, strlen(s->lines)) == -1 ||
+	    buf_putc(&b, '\n') == -1)) {
+		log_warnx("session %lld: history: out of memory",
+		    (long long)w->session_id);
+		buf_free(&b);
+		return 0;
+	}
+	if (s->lines == NULL && b.len > 0 && buf_putc(&b, '\n') == -1) {
+		buf_free(&b);
+		return 0;
+	}
+	/* Cut to the bound; what we write passes our own reading. */
+	if (b.len > 0 && history_parse(b.data, b.len, keep, &start, err,
+	    sizeof(err)) == -1) {
+		log_warnx("session %lld: history: %s", (long long)w->session_id,
+		    err);
+		buf_free(&b);
+		return 0;
+	}
+	if (b.len == 0)
+		start = 0;
+	(void)history_write(h, w->tenant, b.data != NULL ? b.data + start : "",
+	    b.len > start ? b.len - start - 1 : 0);
+	log_debug("session %lld: history of %s saved%s", (long long)
+	    w->session_id, w->tenant, s->clear ? " (cleared first)" : "");
+	buf_free(&b);
+	return 0;
+}
+
+void
+history_init(struct history *h, struct ctx *ctx, struct workers *wk)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = ctx;
+	h->wk = wk;
+	h->dirfd = -1;
+}
+
+void
+history_free(struct history *h)
+{
+	if (h->dirfd != -1)
+		close(h->dirfd);
+	h->dirfd = -1;
+}
+
+void
+history_register(struct history *h)
+{
+	wproc_handle(h->wk, MSG_HISTORY_SAVE, on_history_save, h);
+}
