@@ -28,6 +28,7 @@
 #include "spawner.h"
 #include "statusdoc.h"
 #include "resume.h"
+#include "upgrade.h"
 #include "wproc.h"
 
 struct daemon {
@@ -44,6 +45,7 @@ struct daemon {
 	struct admission adm;		/* the supervisor's limits */
 	struct auth	 auth;		/* ssh keys and logins */
 	struct resume	 resume;	/* detached sessions */
+	struct upgrade	 upgrade;	/* workers replaced, sessions kept */
 	struct statusdoc status;	/* the status document */
 	/* systemd: notifications and inherited listeners */
 	struct notify	 notify;

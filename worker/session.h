@@ -62,6 +62,8 @@
 #define SESSION_END_DETACH	"detach"	/* !detach: kept, never sent */
 #define SESSION_END_RESUMED	"resumed"	/* taken up by another worker */
 #define SESSION_END_DETACHED	"detached"	/* ended while detached */
+#define SESSION_END_MOVED	"moved"		/* the upgrade: it goes on in
+						   another worker (never sent) */
 
 struct session;
 
@@ -250,6 +252,20 @@ struct session {
 	bool			 detach_granted;
 	char			 detach_token[MSG_TOKEN_LEN + 1];
 	char			 detach_refusal[MSG_TEXT_MAX + 1];
+
+	/*
+	 * The upgrade (session_move.c): a `handover`'s socket, kept until
+	 * the next prompt; the supervisor's `handed` awaited; the client
+	 * socket shared with another worker (closed, never shut down); and
+	 * in a taker, the socket its state comes on.
+	 */
+	int			 handover_fd;	/* -1: none */
+	int64_t			 handover_to;	/* the taker's pid */
+	bool			 handed_waiting;
+	bool			 handed_ok;
+	bool			 shared;
+	int			 takeover_fd;	/* -1: a session of its own */
+	uint8_t			 takeover_flags;
 };
 
 /* A monotonic clock in milliseconds. */
@@ -503,6 +519,35 @@ int		session_move_line(struct session *, const char *p, size_t n);
 int		session_resume(struct session *, int64_t id, const char *token);
 /* The REPL's !help: the lines of !detach and !resume (arg is s). */
 void		session_move_help(void *arg, struct buf *out);
+/*
+ * The upgrade, in the session's worker: `handover` (its socket kept in
+ * s->handover_fd), `handed` and `reconnect` (an ssh session leaves its
+ * client the message and stays detached), from the channel.
+ */
+void		session_on_handover(void *arg, struct msg *m);
+void		session_on_handed(void *arg, struct msg *m);
+void		session_on_reconnect(void *arg, struct msg *m);
+/*
+ * At a prompt, with s->handover_fd: write the client socket and the
+ * session's state into it and wait for `handed`. 1: the session goes on
+ * in the taker (s->reason is SESSION_END_MOVED, s->shared); 0: it goes
+ * on here, as it was.
+ */
+int		session_handover(struct session *);
+/*
+ * A taker's start (`takeover` brought movefd): the client socket and the
+ * header that come first, checked. 0 with *client, *flags; or -1 with
+ * err (the socket is closed either way on -1).
+ */
+int		session_take_client(int movefd, int *client, uint8_t *flags,
+		    char *err, size_t errlen);
+/*
+ * A taker's REPL, just made: the rest of the state from s->takeover_fd,
+ * checked, then `taken`. 0: the session goes on here, with a notice and
+ * a prompt; -1: refused (`taken` said why; s->reason SESSION_END_MOVED,
+ * the client socket left to its old worker).
+ */
+int		session_taken(struct session *);
 /* Whether a session whose client went away now may stay detached. */
 bool		session_may_detach(const struct session *);
 /*

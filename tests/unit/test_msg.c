@@ -833,6 +833,9 @@ static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_RESUME, 2 }, { MSG_DETACH_REPLY, 0 }, { MSG_DETACH_REPLY, 1 },
 	{ MSG_RESUME_REPLY, 0 }, { MSG_RESUME_REFUSED, 0 },
 	{ MSG_RESUMED, 0 }, { MSG_RESUMED, 1 },
+	{ MSG_TAKEOVER, 0 }, { MSG_TAKEN, 0 },
+	{ MSG_TAKEN, 1 }, { MSG_HANDOVER, 0 }, { MSG_HANDED, 0 },
+	{ MSG_HANDED, 1 }, { MSG_RECONNECT, 0 },
 };
 #define NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
@@ -967,7 +970,7 @@ Test(fields, missing_every_field)
 			    strcmp(paths[p], "detached") == 0)) ||
 			    (t == MSG_RESUME &&
 			    strcmp(paths[p], "token") == 0) ||
-			    (t == MSG_RESUMED &&
+			    ((t == MSG_RESUMED || t == MSG_TAKEN) &&
 			    strcmp(paths[p], "message") == 0)) {
 				/* Optional: absent is 0 or "". */
 				mutated_accepted(t, variants[i].variant,
