@@ -14,6 +14,8 @@
  *   pool.c            a listener's workers and waiting connections: how
  *                     many workers, which one takes a connection; the
  *                     owner of every worker's life
+ *   upgrade.c         iridiumctl upgrade: sessions moved to new workers
+ *   resume.c          detached sessions: `detach`, `resume`, tokens
  *   auth.c            ssh logins: keys, `auth_query`
  *   admit.c           the supervisor's limits: verdicts on connections,
  *                     PROXY clients and logins; penalties
@@ -221,11 +223,11 @@ upgrade(struct daemon *d, const char *who, struct upgrade_plan *pl,
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		upgrade_pool(&d->upgrade, &l->pool, pl);
 	log_info("%s: upgrade: workers from %s and %s, generation %u: %u line "
-	    "session%s to move, %u ssh session%s told to reconnect%s, %u "
-	    "idle worker%s to replace", who, d->ctx.cfg.worker_path,
-	    d->ctx.cfg.ssh_worker_path, pl->generation, pl->line,
-	    plural(pl->line), pl->ssh, plural(pl->ssh), pl->ssh_ended > 0 ?
-	    " (more ended: resume_window 0)" : "", pl->idle, plural(pl->idle));
+	    "session%s to move, %u ssh session%s told to reconnect, %u "
+	    "ended (resume_window 0), %u idle worker%s to replace", who,
+	    d->ctx.cfg.worker_path, d->ctx.cfg.ssh_worker_path,
+	    pl->generation, pl->line, plural(pl->line), pl->ssh,
+	    plural(pl->ssh), pl->ssh_ended, pl->idle, plural(pl->idle));
 	return 0;
 }
 

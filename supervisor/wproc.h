@@ -18,6 +18,9 @@
  *   peer                           admit.c: a PROXY session's client
  *   auth_query                     auth.c: an ssh login
  *   negotiated                     statusdoc.c: ssh sessions by algorithm
+ *   detach, resume, resumed        resume.c: detached sessions
+ *   taken                          upgrade.c: a session moved to a new
+ *                                  worker
  *
  * A handler returns 0, or -1 with the rule the worker broke (it is then
  * killed). A worker's life events (its state, its program that never

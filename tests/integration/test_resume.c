@@ -562,6 +562,94 @@ line_detach(int fd)
 	return token;
 }
 
+/* The generation of the worker serving session id, from the status. */
+static long long
+generation_of(long long id)
+{
+	json_t		*st, *w, *s;
+	size_t		 i;
+	long long	 g = -1;
+
+	cr_assert_not_null(st = hd_status(&d));
+	json_array_foreach(json_object_get(st, "workers"), i, w) {
+		s = json_object_get(w, "session");
+		if (json_is_object(s) &&
+		    json_integer_value(json_object_get(s, "id")) == id)
+			g = json_integer_value(json_object_get(w,
+			    "generation"));
+	}
+	json_decref(st);
+	return g;
+}
+
+Test(resume, an_upgrade_leaves_an_ssh_session_detached_for_a_resume)
+{
+	struct sshc	 a, b;
+	struct sshc	*as[1] = { &a }, *bs[1] = { &b };
+	size_t		 sa = 0, sb = 0;
+	char		*regs, *out, want[128];
+	long long	 id;
+	int		 pid;
+
+	start(NULL);
+	pty(&a, "dev", NULL);
+	regs = fill(&a, &sa);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	cr_assert_not_null(strstr(out, "1 ssh session told to reconnect"),
+	    "%s", out);
+	free(out);
+	/* Told, then its connection ends; the session waits. */
+	sshc_expect(&a, &sa, "The server is being upgraded: this connection "
+	    "ends, your session ", T);
+	sshc_expect(&a, &sa, " resume ", T);
+	sshc_finish(as, 1, T);
+	cr_assert(hd_wait_log(&d, "told to reconnect for the upgrade", T));
+	cr_assert(hd_wait_log(&d, "detached, resumable for 600 s", T));
+	id = detached(&pid, NULL);
+	cr_assert_eq(generation_of(id), 1);
+	/* A new login (a worker of the new generation) takes it up. */
+	pty(&b, "dev", "resume");
+	snprintf(want, sizeof(want), "Resumed session %lld: ", id);
+	sshc_expect(&b, &sb, want, T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	out = cmd(&b, &sb, "!registers");
+	cr_assert_str_eq(out, regs);
+	free(out);
+	out = cmd(&b, &sb, "!symbols");
+	cr_assert_not_null(strstr(out, "greeting"), "%s", out);
+	free(out);
+	for (int i = 0; i < 100 && !proc_gone(pid); i++)
+		usleep(50000);
+	cr_assert(proc_gone(pid), "the old worker stayed");
+	totals_add_up(1);
+	sshc_type(&b, "!quit\r");
+	sshc_expect(&b, &sb, REPL_FAREWELL, T);
+	sshc_finish(bs, 1, T);
+	free(regs);
+}
+
+Test(resume, an_upgrade_with_a_window_of_0_ends_an_ssh_session_saying_why)
+{
+	struct sshc	 a;
+	struct sshc	*as[1] = { &a };
+	size_t		 sa = 0;
+	char		*out;
+
+	start("resume_window = 0");
+	pty(&a, "dev", NULL);
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	cr_assert_not_null(strstr(out, "1 ssh session ended (resume_window "
+	    "0)"), "%s", out);
+	free(out);
+	sshc_expect(&a, &sa, "The server was upgraded; log in again to start "
+	    "a new session. Goodbye!", T);
+	sshc_finish(as, 1, T);
+	cr_assert(hd_wait_log(&d, "resume_window 0: it ends for the upgrade",
+	    T));
+	totals_add_up(0);
+}
+
 Test(resume, a_line_session_comes_back_with_its_token_once)
 {
 	char		 line[128], *out;
