@@ -217,6 +217,11 @@ Test(resume, a_dropped_session_comes_back_whole_in_a_new_login)
 	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "sessions", NULL), 0);
 	cr_assert_not_null(strstr(out, " detached "), "%s", out);
 	free(out);
+	/* A gauge of its own in the metrics, and in the pool's status. */
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "metrics", NULL), 0);
+	cr_assert_not_null(strstr(out, "\niridium_pool_detached{listener="
+	    "\"ssh\"} 1\n"), "%s", out);
+	free(out);
 
 	/* The login says so; ssh -t ... resume takes it. */
 	pty(&b, "dev", "resume");
@@ -503,7 +508,8 @@ Test(resume, a_worker_that_dies_in_the_move_leaves_no_half_session)
 	/* Ended, not half there: no detached session is left. */
 	cr_assert_not_null(st = hd_status(&d));
 	cr_assert_not_null(doc = json_dumps(st, 0));
-	cr_assert_null(strstr(doc, "\"detached\""), "%s", doc);
+	cr_assert_null(strstr(doc, "\"state\": \"detached\""), "%s", doc);
+	cr_assert_not_null(strstr(doc, "\"detached\": 0,"), "%s", doc);
 	free(doc);
 	json_decref(st);
 	out = cmd(&b, &sb, "!registers");
@@ -607,6 +613,10 @@ Test(resume, an_upgrade_leaves_an_ssh_session_detached_for_a_resume)
 	cr_assert(hd_wait_log(&d, "detached, resumable for 600 s", T));
 	id = detached(&pid, NULL);
 	cr_assert_eq(generation_of(id), 1);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "metrics", NULL), 0);
+	cr_assert_not_null(strstr(out, "\niridium_daemon_upgrades_total 1\n"),
+	    "%s", out);
+	free(out);
 	/* A new login (a worker of the new generation) takes it up. */
 	pty(&b, "dev", "resume");
 	snprintf(want, sizeof(want), "Resumed session %lld: ", id);

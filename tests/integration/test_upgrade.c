@@ -213,6 +213,12 @@ Test(upgrade, fifty_line_sessions_go_on_in_new_workers_with_their_state)
 		cr_assert(proc_gone(before[i]), "session %d: its old worker "
 		    "%d stayed", i, (int)before[i]);
 	}
+	cr_assert_eq(hd_ctl(&d, NULL, &ctl, NULL, "metrics", NULL), 0);
+	cr_assert_not_null(strstr(ctl, "\niridium_daemon_upgrade_moves_total "
+	    "50\n"), "%s", ctl);
+	cr_assert_not_null(strstr(ctl, "\niridium_daemon_upgrade_failures_total"
+	    " 0\n"), "%s", ctl);
+	free(ctl);
 	/* Each session counted once: 50 active, none ended, none failed. */
 	totals_add_up(NSESSIONS, 0);
 	cr_assert_eq(hd_log_count(&d, "moved from worker"), NSESSIONS);
