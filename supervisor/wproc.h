@@ -188,6 +188,11 @@ struct worker {
 	int64_t		 moving_to;	/* the session reading its state */
 	int64_t		 moving_ms;
 	int64_t		 resuming;	/* the detached session it reads */
+	/*
+	 * Admitted over its tenant's session limit only to resume one of
+	 * its detached sessions, by then (admit.h); 0: a login as any.
+	 */
+	int64_t		 resume_only_ms;
 	/* A line session's: the keyed hash of the token it was given. */
 	bool		 has_token;
 	uint8_t		 token_mac[32];

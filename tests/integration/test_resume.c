@@ -344,6 +344,70 @@ Test(resume, another_tenant_cannot_take_it_and_the_owner_still_can)
 	sshc_free(&b);
 }
 
+Test(resume, a_tenant_at_its_limit_may_log_in_to_resume_and_only_that)
+{
+	struct sshc	 a, b, c, o;
+	struct sshc	*cs[1];
+	size_t		 sa = 0, sb = 0, sc = 0;
+	char		*regs, *out, line[64];
+	long long	 id, id2;
+	int		 pid;
+
+	start("sessions = 1\nlogin_grace = 4");
+	pty(&a, "dev", NULL);
+	regs = fill(&a, &sa);
+	drop(&a);
+	cr_assert(hd_wait_log(&d, "detached, resumable", T));
+	id = detached(&pid, NULL);
+	/* At its limit, one session detached: a login to resume it. */
+	pty(&b, "dev", NULL);
+	sshc_expect(&b, &sb, "You are at your session limit: this login may "
+	    "only resume one, within ", T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	cr_assert(hd_wait_log(&d, "tenant dev holds 1 session (sessions 1), "
+	    "1 detached: login admitted only to resume one within 4 s", T));
+	/* Over by as many as are detached, no more. */
+	sshc_ssh(&o, &so, "dev", "dev", "sessions", NULL);
+	cr_assert_null(strstr(o.o.data, "detached session"), "%s", o.o.data);
+	sshc_free(&o);
+	cr_assert(hd_wait_log(&d, "refused (the tenant holds its sessions "
+	    "limit): tenant dev holds 2 sessions (sessions 1)", T));
+	snprintf(line, sizeof(line), "!resume %lld", id);
+	out = cmd(&b, &sb, line);
+	cr_assert_not_null(strstr(out, "Resumed session"), "%s", out);
+	free(out);
+	/* Resumed: past the grace it goes on, a session as any. */
+	sleep(5);
+	out = cmd(&b, &sb, "!registers");
+	cr_assert_str_eq(out, regs);
+	free(out);
+	cr_assert_eq(hd_log_count(&d, "only to resume, it did not"), 0);
+	totals_add_up(1);
+
+	/* A login over the limit that resumes nothing ends, told why. */
+	drop(&b);
+	for (int i = 0; i < 200 && hd_log_count(&d, "dev's client went away "
+	    "(hangup); detached") < 2; i++)
+		usleep(50000);
+	id2 = detached(&pid, NULL);
+	cr_assert_neq(id2, id);
+	pty(&c, "dev", NULL);
+	sshc_expect(&c, &sc, "this login may only resume one", T);
+	sshc_expect(&c, &sc, "This login was only to resume a detached "
+	    "session (the tenant is at its session limit); none was resumed. "
+	    "Goodbye!", T);
+	cs[0] = &c;
+	sshc_finish(cs, 1, T);
+	cr_assert(hd_wait_log(&d, "admitted over tenant dev's session limit "
+	    "only to resume, it did not: it ends", T));
+	/* The detached one is still there. */
+	cr_assert_eq(detached(&pid, NULL), id2);
+	free(regs);
+	sshc_free(&a);
+	sshc_free(&b);
+	sshc_free(&c);
+}
+
 Test(resume, the_window_passes_and_the_session_ends)
 {
 	struct sshc	 a, b;
