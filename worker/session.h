@@ -548,6 +548,21 @@ int		session_take_client(int movefd, int *client, uint8_t *flags,
  * the client socket left to its old worker).
  */
 int		session_taken(struct session *);
+/*
+ * What comes after the header of a session moved with its client, before
+ * its REPL state (session_move.c says the layout): where its queued
+ * output and input are in p, its flags and counts, and the bytes all that
+ * used. Checked against out_max and in_max bytes and an age of at most
+ * now (ms): 0, or -1 with err. Pure: fuzz_move feeds it anything.
+ */
+struct move_tail {
+	size_t		 out_off, out_len, in_off, in_len, used;
+	uint8_t		 flags;
+	uint64_t	 age_ms, bytes_in, bytes_out, produced;
+};
+int		session_move_tail(const uint8_t *p, size_t len,
+		    size_t out_max, size_t in_max, uint64_t now,
+		    struct move_tail *t, char *err, size_t errlen);
 /* Whether a session whose client went away now may stay detached. */
 bool		session_may_detach(const struct session *);
 /*

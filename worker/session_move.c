@@ -535,8 +535,11 @@ session_move_line(struct session *s, const char *p, size_t n)
  * What follows the header when the client socket comes too (MOVE_CLIENT,
  * the socket itself attached to the header's bytes): u32 bytes of output
  * not yet sent, those bytes, u32 bytes of input not yet a line, those
- * bytes, a byte of MOVE_IAC | MOVE_AFTER_CR; then the REPL's state.
+ * bytes, a byte of MOVE_IAC | MOVE_AFTER_CR, then u64s: the session's
+ * age in ms (its lifetime goes on), bytes in, bytes out, and output
+ * counted toward output_max; then the REPL's state.
  */
+#define MOVE_TAIL	(1 + 4 * 8)
 
 void
 session_on_handover(void *arg, struct msg *m)
@@ -599,6 +602,13 @@ put32(struct buf *b, uint32_t v)
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
 	(void)buf_append(b, p, sizeof(p));
+}
+
+static void
+put64(struct buf *b, uint64_t v)
+{
+	put32(b, (uint32_t)(v >> 32));
+	put32(b, (uint32_t)v);
 }
 
 static uint32_t
@@ -675,7 +685,11 @@ session_handover(struct session *s)
 	(void)buf_append(&b, s->in.q.data, s->in.q.len);
 	(void)buf_putc(&b, (char)((s->out.iac ? MOVE_IAC : 0) |
 	    (s->in.after_cr ? MOVE_AFTER_CR : 0)));
-	if (b.len != 4 + out + 4 + s->in.q.len + 1)
+	put64(&b, session_now() - s->start);
+	put64(&b, s->bytes_in);
+	put64(&b, s->bytes_out);
+	put64(&b, s->out.produced);
+	if (b.len != 4 + out + 4 + s->in.q.len + MOVE_TAIL)
 		log_warnx("session %lld: out of memory handing it over",
 		    (long long)s->id);
 	else if (move_send_client(fd, head, s->client) == -1 ||
@@ -808,32 +822,51 @@ fail:
 	return -1;
 }
 
-/* The output and input a moved session brings; -1 with err. */
-static int
-take_queues(struct session *s, const uint8_t *p, size_t len, size_t *used,
-    char *err, size_t errlen)
+static uint64_t
+get64(const uint8_t *p)
 {
-	size_t		 out, in, off = 0;
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
 
-	if (len < 4 || (out = get32(p)) > (size_t)s->limits.outbuf_max * 2 ||
-	    len - 4 < out + 4) {
+int
+session_move_tail(const uint8_t *p, size_t len, size_t out_max,
+    size_t in_max, uint64_t now, struct move_tail *t, char *err,
+    size_t errlen)
+{
+	size_t		 off;
+
+	memset(t, 0, sizeof(*t));
+	if (len < 4 || (t->out_len = get32(p)) > out_max ||
+	    len - 4 < t->out_len + 4) {
 		snprintf(err, errlen, "its output waiting is cut short or "
 		    "past twice outbuf_max");
 		return -1;
 	}
-	off = 4 + out;
-	in = get32(p + off);
-	if (in > session_input_room(s) || len - off - 4 < in + 1) {
+	t->out_off = 4;
+	off = 4 + t->out_len;
+	t->in_len = get32(p + off);
+	t->in_off = off + 4;
+	if (t->in_len > in_max || len - t->in_off < t->in_len + MOVE_TAIL) {
 		snprintf(err, errlen, "its input waiting is cut short or past "
 		    "line_max");
 		return -1;
 	}
-	if ((p[off + 4 + in] & ~(MOVE_IAC | MOVE_AFTER_CR)) != 0) {
-		snprintf(err, errlen, "its flags 0x%x are not known",
-		    p[off + 4 + in]);
+	off = t->in_off + t->in_len;
+	t->flags = p[off];
+	if ((t->flags & ~(MOVE_IAC | MOVE_AFTER_CR)) != 0) {
+		snprintf(err, errlen, "its flags 0x%x are not known", t->flags);
 		return -1;
 	}
-	*used = off + 4 + in + 1;
+	t->age_ms = get64(p + off + 1);
+	t->bytes_in = get64(p + off + 9);
+	t->bytes_out = get64(p + off + 17);
+	t->produced = get64(p + off + 25);
+	/* Its age: at most what this machine has run. */
+	if (t->age_ms > now) {
+		snprintf(err, errlen, "its age is past this machine's uptime");
+		return -1;
+	}
+	t->used = off + MOVE_TAIL;
 	return 0;
 }
 
@@ -842,9 +875,8 @@ session_taken(struct session *s)
 {
 	struct msg_taken	 t;
 	struct buf		 in;
+	struct move_tail	 mt;
 	const uint8_t		*p;
-	size_t			 used = 0, out, inl;
-	uint8_t			 fl;
 	char			 err[MSG_TEXT_MAX + 1];
 	int			 rv = -1;
 
@@ -852,12 +884,13 @@ session_taken(struct session *s)
 	memset(&t, 0, sizeof(t));
 	err[0] = '\0';
 	if (move_read(s->takeover_fd, (size_t)s->limits.outbuf_max * 2 +
-	    session_input_room(s) + 16 + repl_state_max(s->repl),
+	    session_input_room(s) + 8 + MOVE_TAIL + repl_state_max(s->repl),
 	    MOVE_TAKE_MS, &in, err, sizeof(err)) == 0) {
 		p = (const uint8_t *)in.data;
-		if (take_queues(s, p, in.len, &used, err, sizeof(err)) == 0 &&
-		    repl_load(s->repl, p + used, in.len - used, err,
-		    sizeof(err)) == 0)
+		if (session_move_tail(p, in.len, (size_t)s->limits.outbuf_max *
+		    2, session_input_room(s), session_now(), &mt, err,
+		    sizeof(err)) == 0 && repl_load(s->repl, p + mt.used,
+		    in.len - mt.used, err, sizeof(err)) == 0)
 			rv = 0;
 	}
 	close(s->takeover_fd);
@@ -876,15 +909,18 @@ session_taken(struct session *s)
 	}
 	chan_send(MSG_TAKEN, &t);
 	p = (const uint8_t *)in.data;
-	out = get32(p);
-	inl = get32(p + 4 + out);
-	fl = p[4 + out + 4 + inl];
-	s->out.iac = (fl & MOVE_IAC) != 0;
-	s->in.after_cr = (fl & MOVE_AFTER_CR) != 0;
-	if (out > 0)
-		(void)session_queue(s, SESSION_STDOUT, p + 4, out, true);
-	if (inl > 0)
-		session_input(s, (const char *)p + 4 + out + 4, inl);
+	/* Its lifetime and output_max go on from where they were. */
+	s->start = session_now() - mt.age_ms;
+	s->bytes_in = mt.bytes_in;
+	s->bytes_out = mt.bytes_out;
+	s->out.produced = mt.produced;
+	s->out.iac = (mt.flags & MOVE_IAC) != 0;
+	s->in.after_cr = (mt.flags & MOVE_AFTER_CR) != 0;
+	if (mt.out_len > 0)
+		(void)session_queue(s, SESSION_STDOUT, p + mt.out_off,
+		    mt.out_len, true);
+	if (mt.in_len > 0)
+		session_input(s, (const char *)p + mt.in_off, mt.in_len);
 	buf_free(&in);
 	repl_stats(s->repl, &s->vm);
 	log_info("session %lld: taken over from its old worker",
