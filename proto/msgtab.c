@@ -313,6 +313,26 @@ static const struct field history_save_fields[] = {
 	STRPTR(struct msg_history_save, lines, true, 1, MSG_HISTORY_BYTES),
 };
 
+/* `takeover` describes its session as `session` does. */
+#define takeover_fields	session_fields
+
+static const struct field taken_fields[] = {
+	BOOLEAN(struct msg_taken, ok),
+	STRING_OPT(struct msg_taken, message, NULL),
+};
+
+static const struct field handover_fields[] = {
+	INTEGER(struct msg_handover, to, 1, INT32_MAX),
+};
+
+static const struct field handed_fields[] = {
+	BOOLEAN(struct msg_handed, ok),
+};
+
+static const struct field reconnect_fields[] = {
+	STRING(struct msg_reconnect, message, 1, NULL),
+};
+
 typedef int	(*check_fn)(struct ctx *, const void *);
 
 struct msgdef {

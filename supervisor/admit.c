@@ -582,18 +582,50 @@ admit_tick_worker(struct admission *a, struct worker *w, int64_t now)
 	    strcmp(w->lc->transport, "line") == 0 &&
 	    now - w->busy_ms >= MSG_PROXY_TIMEOUT_MS + 1000)
 		started(a, &w->hold);
+	/* Admitted over its tenant's limit to resume, and did not. */
+	if (!w->reaped && w->killed == WKILL_NONE && w->resume_only_ms != 0 &&
+	    now >= w->resume_only_ms && !w->ended) {
+		log_notice("session %lld: admitted over tenant %s's session "
+		    "limit only to resume, it did not: it ends",
+		    (long long)w->session_id, w->tenant);
+		w->resume_only_ms = 0;
+		wproc_shutdown(w, w->pc->grace, "This login was only to resume "
+		    "a detached session (the tenant is at its session limit); "
+		    "none was resumed");
+	}
 }
 
 /* --- ssh logins ---------------------------------------------------------- */
 
+/* How long a login over its tenant's limit has to resume (ms). */
+static int64_t
+resume_only_ms(const struct admission *a)
+{
+	uint64_t	 grace = a->ctx->cfg.limits.login_grace;
+
+	return (int64_t)(grace != 0 ? grace : 60) * 1000;
+}
+
 int
 admit_login(struct admission *a, struct worker *w, const char *tenant,
-    char *why, size_t whylen)
+    unsigned detached, char *why, size_t whylen)
 {
 	const struct sup_limits	*sl = config_tenant_sup(&a->ctx->cfg, tenant);
 	unsigned		 n;
+	int			 rv = 0;
 
-	if (tenant_admit(a->tenants, tenant, sl->sessions, why,
+	n = tenant_active(a->tenants, tenant);
+	if (sl->sessions != 0 && n >= sl->sessions &&
+	    n < sl->sessions + detached) {
+		/* Over the limit by no more than it has detached sessions. */
+		w->resume_only_ms = ev_now_ms() + resume_only_ms(a);
+		log_info("session %lld: tenant %s holds %u session%s (sessions "
+		    "%u), %u detached: login admitted only to resume one "
+		    "within %lld s", (long long)w->session_id, tenant, n,
+		    plural(n), sl->sessions, detached,
+		    (long long)resume_only_ms(a) / 1000);
+		rv = 1;
+	} else if (tenant_admit(a->tenants, tenant, sl->sessions, why,
 	    whylen) == -1) {
 		a->refused[ADMIT_TENANT]++;
 		n = tenant_active(a->tenants, tenant);
@@ -608,7 +640,7 @@ admit_login(struct admission *a, struct worker *w, const char *tenant,
 	tenant_hold(a->tenants, tenant);
 	strlcpy(w->hold.tenant, tenant, sizeof(w->hold.tenant));
 	started(a, &w->hold);
-	return 0;
+	return rv;
 }
 
 /* --- penalties ----------------------------------------------------------- */

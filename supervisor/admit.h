@@ -143,10 +143,14 @@ void		 admit_release(struct admission *, struct admit_hold *);
  * limit. Returns 0 (w's session is now the tenant's, no longer a
  * startup, and counted for it), or -1 with the line for the client in
  * why (refused, logged, counted: the caller answers the login with a
- * refusal).
+ * refusal). A tenant at its limit that has detached sessions may go over
+ * it by as many, to resume them: 1, w admitted only for that, until
+ * w->resume_only_ms (login_grace; admit_tick_worker ends it then unless
+ * a resume cleared it).
  */
 int		 admit_login(struct admission *, struct worker *w,
-		    const char *tenant, char *why, size_t whylen);
+		    const char *tenant, unsigned detached, char *why,
+		    size_t whylen);
 /*
  * An offence of w's client, o, for the reason what ("a wrong resume
  * token"): its source's penalty grows (logged), unless it is exempt.

@@ -185,7 +185,9 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 	split_peer(w->peer, addr, sizeof(addr), &port);
 	/* The login itself: the tenant may be at its session limit. */
 	if (v == AUTH_ACCEPTED && w->auth.authed &&
-	    admit_login(a->adm, w, r.tenant, full, sizeof(full)) == -1) {
+	    admit_login(a->adm, w, r.tenant, a->resume != NULL ?
+	    resume_count(a->resume, r.tenant) : 0, full,
+	    sizeof(full)) == -1) {
 		w->auth.authed = false;
 		memset(&r, 0, sizeof(r));
 		/* The client is told why; the worker ends the session. */
@@ -199,6 +201,12 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 		r.resume_window = resume_window(a->resume, r.tenant);
 		resume_notice(a->resume, r.tenant, ev_now_ms(), r.detached,
 		    sizeof(r.detached));
+		if (w->resume_only_ms != 0)
+			snprintf(r.detached + strlen(r.detached),
+			    sizeof(r.detached) - strlen(r.detached), " You "
+			    "are at your session limit: this login may only "
+			    "resume one, within %lld s.", (long long)
+			    (w->resume_only_ms - ev_now_ms() + 999) / 1000);
 	}
 	if (v == AUTH_REFUSED)
 		log_notice("session %lld: failed %s for %s%s from %s port %d "

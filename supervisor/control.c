@@ -228,6 +228,27 @@ do_reload(struct ctl_client *c)
 	return rc;
 }
 
+static int
+do_upgrade(struct ctl_client *c)
+{
+	struct control		*ctl = c->ctl;
+	struct control_upgraded	 pl;
+	char			 why[256];
+	json_t			*o;
+
+	if (ctl->ops->upgrade(ctl->arg, (unsigned)c->uid, &pl, why,
+	    sizeof(why)) == -1)
+		return reply_error(c, "%s", why);
+	if ((o = reply_new(true)) == NULL)
+		return -1;
+	json_object_set_new(o, "generation", json_integer(pl.generation));
+	json_object_set_new(o, "line_sessions", json_integer(pl.line));
+	json_object_set_new(o, "ssh_sessions", json_integer(pl.ssh));
+	json_object_set_new(o, "ssh_ended", json_integer(pl.ssh_ended));
+	json_object_set_new(o, "idle_workers", json_integer(pl.idle));
+	return reply_send(c, o);
+}
+
 /* Answer one request line. -1: the client is to be dropped. */
 static int
 handle(struct ctl_client *c, const char *line, size_t len)
@@ -259,11 +280,13 @@ handle(struct ctl_client *c, const char *line, size_t len)
 		return do_kill(c, req.session);
 	case CTL_RELOAD:
 		return do_reload(c);
+	case CTL_UPGRADE:
+		return do_upgrade(c);
 	case CTL_UNKNOWN:
 		break;
 	}
 	return reply_error(c, "unknown command \"%s\" (commands: status, "
-	    "sessions, kill, reload)", req.name);
+	    "sessions, kill, reload, upgrade)", req.name);
 }
 
 static void

@@ -54,6 +54,15 @@ struct control_reloaded {
 	char		 why[CONFIG_PATHLEN + 128];
 };
 
+/* What `upgrade` found to do. */
+struct control_upgraded {
+	unsigned	 generation;	/* the new workers' */
+	unsigned	 line;		/* line sessions to move */
+	unsigned	 ssh;		/* ssh sessions told to reconnect */
+	unsigned	 ssh_ended;	/* ... ended (resume_window 0) */
+	unsigned	 idle;		/* idle workers to replace */
+};
+
 /*
  * The commands, done by the daemon for a client of uid (arg is the one
  * given with them). status and sessions return a new document, or NULL;
@@ -66,6 +75,9 @@ struct control_ops {
 		    struct control_killed *, char *why, size_t whylen);
 	enum control_reload (*reload)(void *arg, unsigned uid,
 		    struct control_reloaded *);
+	/* upgrade: 0 with what it found to do, or -1 with why. */
+	int	 (*upgrade)(void *arg, unsigned uid, struct control_upgraded *,
+		    char *why, size_t whylen);
 };
 
 /*

@@ -14,6 +14,8 @@
  *   pool.c            a listener's workers and waiting connections: how
  *                     many workers, which one takes a connection; the
  *                     owner of every worker's life
+ *   upgrade.c         iridiumctl upgrade: sessions moved to new workers
+ *   resume.c          detached sessions: `detach`, `resume`, tokens
  *   auth.c            ssh logins: keys, `auth_query`
  *   admit.c           the supervisor's limits: verdicts on connections,
  *                     PROXY clients and logins; penalties
@@ -206,11 +208,53 @@ ctl_reload(void *arg, unsigned uid, struct control_reloaded *r)
 	return CONTROL_RELOAD_FAILED;
 }
 
+/* iridiumctl upgrade and SIGUSR2: every worker replaced (upgrade.h). */
+static int
+upgrade(struct daemon *d, const char *who, struct upgrade_plan *pl,
+    char *why, size_t whylen)
+{
+	struct listener	*l;
+
+	if (d->ctx.stopping) {
+		snprintf(why, whylen, "iridiumd is shutting down");
+		return -1;
+	}
+	upgrade_begin(&d->upgrade, pl);
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		upgrade_pool(&d->upgrade, &l->pool, pl);
+	log_info("%s: upgrade: workers from %s and %s, generation %u: %u line "
+	    "session%s to move, %u ssh session%s told to reconnect, %u "
+	    "ended (resume_window 0), %u idle worker%s to replace", who,
+	    d->ctx.cfg.worker_path, d->ctx.cfg.ssh_worker_path,
+	    pl->generation, pl->line, plural(pl->line), pl->ssh,
+	    plural(pl->ssh), pl->ssh_ended, pl->idle, plural(pl->idle));
+	return 0;
+}
+
+static int
+ctl_upgrade(void *arg, unsigned uid, struct control_upgraded *r, char *why,
+    size_t whylen)
+{
+	struct upgrade_plan	 pl;
+	char			 who[48];
+
+	snprintf(who, sizeof(who), "control: uid %u", uid);
+	if (upgrade(arg, who, &pl, why, whylen) == -1)
+		return -1;
+	r->generation = pl.generation;
+	r->line = pl.line;
+	r->ssh = pl.ssh;
+	r->ssh_ended = pl.ssh_ended;
+	r->idle = pl.idle;
+	return 0;
+}
+
 static const struct control_ops ctl_ops = {
 	.status = ctl_status,
 	.sessions = ctl_sessions,
 	.kill = ctl_kill,
 	.reload = ctl_reload,
+	.upgrade = ctl_upgrade,
 };
 
 static void
@@ -334,8 +378,9 @@ sig_cb(struct ev *e, uint32_t events)
 {
 	struct daemon		*d = e->arg;
 	struct signalfd_siginfo	 si;
+	struct upgrade_plan	 plan;
 	ssize_t			 n;
-	char			 why[64];
+	char			 why[64], err[64];
 
 	(void)events;
 	for (;;) {
@@ -360,6 +405,12 @@ sig_cb(struct ev *e, uint32_t events)
 		case SIGHUP:
 			hup(d);
 			break;
+		case SIGUSR2:
+			snprintf(why, sizeof(why), "SIGUSR2 from pid %u",
+			    si.ssi_pid);
+			if (upgrade(d, why, &plan, err, sizeof(err)) == -1)
+				log_notice("%s: no upgrade: %s", why, err);
+			break;
 		default:
 			break;
 		}
@@ -373,6 +424,7 @@ tick_cb(struct ev *e, uint32_t events)
 	struct listener	*l;
 	uint64_t	 expirations;
 	int64_t		 now = ev_now_ms();
+	unsigned	 left;
 
 	(void)events;
 	if (read(d->tickfd, &expirations, sizeof(expirations)) == -1 &&
@@ -384,6 +436,10 @@ tick_cb(struct ev *e, uint32_t events)
 	daemon_reap_listeners(d);
 	admit_tick(&d->adm, now);
 	resume_tick(&d->resume, now);
+	left = 0;
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		left += upgrade_tick(&d->upgrade, &l->pool, now);
+	upgrade_settle(&d->upgrade, left);
 	if (d->ctl != NULL)
 		control_tick(d->ctl, now);
 	check_ready(d);
@@ -578,13 +634,16 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	d->auth.resume = &d->resume;
 	history_init(&d->history, &d->ctx, &d->workers);
 	d->auth.history = &d->history;
+	upgrade_init(&d->upgrade, &d->ctx, &d->workers, &d->resume, &d->adm);
 	statusdoc_init(&d->status, &d->ctx, &d->listeners, &d->adm, &d->auth);
+	d->status.upgrade = &d->upgrade;
 	/* Who handles what the workers say and do (wproc.h). */
 	pool_register(&d->workers);
 	admit_register(&d->adm, &d->workers);
 	auth_register(&d->auth, &d->workers);
 	resume_register(&d->resume);
 	history_register(&d->history);
+	upgrade_register(&d->upgrade);
 	statusdoc_register(&d->status, &d->workers);
 
 	/* systemd's variables are ours alone: read, then unset them. */
@@ -625,6 +684,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) ==
 	    -1) {
@@ -712,9 +772,11 @@ daemon_run(struct daemon *d)
 		wproc_bury(&d->workers);
 		/* Every event of the turn served: now start workers. */
 		more = false;
-		TAILQ_FOREACH(l, &d->listeners, entry)
+		TAILQ_FOREACH(l, &d->listeners, entry) {
+			upgrade_turn(&d->upgrade, &l->pool);
 			if (pool_turn(&l->pool))
 				more = true;
+		}
 		/* Workers that said `ready` this turn may fill the pools. */
 		check_ready(d);
 		if (d->ctx.stopping && count_workers(d) == 0)

@@ -29,6 +29,7 @@
 #include "statusdoc.h"
 #include "history.h"
 #include "resume.h"
+#include "upgrade.h"
 #include "wproc.h"
 
 struct daemon {
@@ -46,6 +47,7 @@ struct daemon {
 	struct auth	 auth;		/* ssh keys and logins */
 	struct resume	 resume;	/* detached sessions */
 	struct history	 history;	/* ssh tenants' REPL history */
+	struct upgrade	 upgrade;	/* workers replaced, sessions kept */
 	struct statusdoc status;	/* the status document */
 	/* systemd: notifications and inherited listeners */
 	struct notify	 notify;

@@ -52,6 +52,18 @@ resume_window(const struct resume *r, const char *tenant)
 	return config_tenant_sup(&r->ctx->cfg, tenant)->resume_window;
 }
 
+unsigned
+resume_count(const struct resume *r, const char *tenant)
+{
+	const struct worker	*w;
+	unsigned		 n = 0;
+
+	TAILQ_FOREACH(w, &r->wk->detached, detached_entry)
+		if (strcmp(w->tenant, tenant) == 0)
+			n++;
+	return n;
+}
+
 /* The keyed hash the supervisor keeps of a token. 0, or -1. */
 static int
 token_mac(const struct resume *r, const char *token, uint8_t mac[32])
@@ -433,6 +445,8 @@ on_resumed(void *arg, struct worker *w, const struct msg *m, char *why,
 		return 0;
 	}
 	r->resumed++;
+	/* A login over the tenant's limit did what it was let in for. */
+	w->resume_only_ms = 0;
 	log_info("session %lld: resumed in session %lld",
 	    (long long)rm->id, (long long)w->session_id);
 	if (d != NULL) {

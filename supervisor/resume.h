@@ -61,6 +61,8 @@ void		 resume_tick(struct resume *, int64_t now);
  */
 void		 resume_notice(const struct resume *, const char *tenant,
 		    int64_t now, char *out, size_t len);
+/* How many detached sessions tenant has. */
+unsigned	 resume_count(const struct resume *, const char *tenant);
 /* The window of tenant's sessions (seconds; 0: they do not detach). */
 unsigned	 resume_window(const struct resume *, const char *tenant);
 

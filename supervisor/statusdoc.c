@@ -25,6 +25,7 @@
 #include "escape.h"
 #include "listener.h"
 #include "pool.h"
+#include "upgrade.h"
 #include "source.h"
 #include "sshalgo.h"
 #include "status.h"
@@ -89,6 +90,11 @@ daemon_object(struct statusdoc *d, int64_t now)
 	s.generation = d->ctx->generation;
 	s.reloads = (int64_t)d->reloads;
 	s.reload_failures = (int64_t)d->reload_failures;
+	if (d->upgrade != NULL) {
+		s.upgrades = (int64_t)d->upgrade->upgrades;
+		s.upgrade_moves = (int64_t)d->upgrade->moved;
+		s.upgrade_failures = (int64_t)d->upgrade->failed;
+	}
 	if ((o = put_daemon(&s)) == NULL)
 		return NULL;
 	a = json_array();
@@ -136,9 +142,12 @@ pool_object(const struct listener *l)
 	s.max_workers = p->cfg.max_workers;
 	s.queued = p->qlen;
 	s.spawned = (int64_t)p->spawned;
-	TAILQ_FOREACH(w, &p->workers, entry)
+	TAILQ_FOREACH(w, &p->workers, entry) {
 		if (!w->reaped && w->unresponsive)
 			s.unresponsive++;
+		if (!w->reaped && w->detached)
+			s.detached++;
+	}
 	if ((o = put_pool(&s)) == NULL)
 		return NULL;
 	ex = json_object();

@@ -24,11 +24,14 @@
 #include "sshalgo.h"
 #include "wproc.h"
 
+struct upgrade;
+
 struct statusdoc {
 	struct ctx		*ctx;
 	const struct listener_list *listeners;	/* the daemon's */
 	struct admission	*adm;
 	const struct auth	*auth;
+	const struct upgrade	*upgrade;	/* its counts; NULL: none */
 	int64_t			 started_ms, started_unix;
 	uint64_t		 reloads, reload_failures;
 	struct session_totals	 gone;	/* of listeners a reload removed */

@@ -379,6 +379,123 @@ wproc_session(struct worker *w, struct pending *q, const char *quota)
 	return 0;
 }
 
+int
+wproc_takeover(struct worker *n, struct worker *w, int fd, const char *quota)
+{
+	struct ctx		*ctx = n->wk->ctx;
+	struct msg_session	 s;
+	char			 err[256];
+
+	memset(&s, 0, sizeof(s));
+	s.id = w->session_id;
+	strlcpy(s.listener, n->lc->name, sizeof(s.listener));
+	strlcpy(s.peer, w->peer, sizeof(s.peer));
+	strlcpy(s.transport, n->lc->transport, sizeof(s.transport));
+	strlcpy(s.tenant, w->tenant, sizeof(s.tenant));
+	s.limits = *config_tenant_limits(&ctx->cfg, s.tenant);
+	/* Its PROXY header was read by the old worker. */
+	s.proxy = false;
+	s.quota = quota;
+	err[0] = '\0';
+	if (msg_send(n->chan, MSG_TAKEOVER, &s, fd, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1) {
+		if (err[0] != '\0')
+			log_warnx("%s: takeover: %s", wproc_name(n), err);
+		else
+			log_warn("%s: send takeover", wproc_name(n));
+		wproc_kill(n, WKILL_UNRESPONSIVE, "could not take a session "
+		    "over");
+		return -1;
+	}
+	n->takeover = true;
+	n->takeover_from = w;
+	n->takeover_ms = ev_now_ms();
+	n->cpu_limit = s.limits.cpu;
+	n->busy_ms = ev_now_ms();
+	n->busy_unix = (int64_t)time(NULL);
+	w->handover_to = n;
+	wproc_set_state(n, WS_BUSY);
+	return 0;
+}
+
+int
+wproc_handover(struct worker *w, int fd)
+{
+	struct msg_handover	 h;
+	char			 err[128];
+
+	memset(&h, 0, sizeof(h));
+	h.to = w->handover_to != NULL ? w->handover_to->pid : 1;
+	if (msg_send(w->chan, MSG_HANDOVER, &h, fd, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1) {
+		log_warn("%s: send handover", wproc_name(w));
+		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take handover");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+send_handed(struct worker *w, bool ok)
+{
+	struct msg_handed	 h;
+	char			 err[128];
+
+	memset(&h, 0, sizeof(h));
+	h.ok = ok;
+	if (msg_send(w->chan, MSG_HANDED, &h, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1)
+		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take handed");
+}
+
+void
+wproc_taken(struct worker *n, bool ok)
+{
+	struct worker	*w = n->takeover_from;
+
+	n->takeover = false;
+	n->takeover_from = NULL;
+	if (w == NULL)
+		return;
+	w->handover_to = NULL;
+	if (!ok) {
+		send_handed(w, false);
+		return;
+	}
+	n->session_id = w->session_id;
+	strlcpy(n->peer, w->peer, sizeof(n->peer));
+	strlcpy(n->tenant, w->tenant, sizeof(n->tenant));
+	strlcpy(n->via, w->via, sizeof(n->via));
+	n->peer_seen = w->peer_seen;
+	n->counters = w->counters;
+	n->counters_ms = w->counters_ms;
+	n->busy_ms = w->busy_ms;
+	n->busy_unix = w->busy_unix;
+	n->hold = w->hold;
+	memset(&w->hold, 0, sizeof(w->hold));
+	w->session_id = 0;
+	w->peer[0] = '\0';
+	w->tenant[0] = '\0';
+	w->upgrade_due = false;
+	send_handed(w, true);
+	/* It exits on its own, without a word to the client. */
+	wproc_set_state(w, WS_STOPPING);
+	w->kill_at_ms = ev_now_ms() + (int64_t)(w->pc->grace + 1) * 1000;
+}
+
+void
+wproc_reconnect(struct worker *w, const char *message)
+{
+	struct msg_reconnect	 r;
+	char			 err[128];
+
+	memset(&r, 0, sizeof(r));
+	strlcpy(r.message, message, sizeof(r.message));
+	if (msg_send(w->chan, MSG_RECONNECT, &r, -1, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1)
+		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take reconnect");
+}
+
 /*
  * w never took the session it was handed (it is dead or being killed):
  * the connection is not lost but goes back to the owner, to wait again,
@@ -671,6 +788,21 @@ wproc_reaped(struct worker *w, int status, const struct rusage *ru)
 	/* What it said before it died is still queued: hear it out. */
 	if (w->killed == WKILL_NONE)
 		wproc_chan_read(w, 64);
+	/*
+	 * The upgrade: a taker gone leaves the old worker its session; an
+	 * old worker gone leaves the taker nothing to take.
+	 */
+	if (w->takeover_from != NULL) {
+		log_warnx("session %lld: worker %d, which was taking it over, "
+		    "is gone; it goes on in worker %d",
+		    (long long)w->takeover_from->session_id, (int)w->pid,
+		    (int)w->takeover_from->pid);
+		wproc_taken(w, false);
+	}
+	if (w->handover_to != NULL) {
+		w->handover_to->takeover_from = NULL;
+		w->handover_to = NULL;
+	}
 	/* Died before it took its session: the connection waits again. */
 	if (w->handoff_fd != -1)
 		take_back(w, "ended before it took it");

@@ -18,6 +18,9 @@
  *   peer                           admit.c: a PROXY session's client
  *   auth_query                     auth.c: an ssh login
  *   negotiated                     statusdoc.c: ssh sessions by algorithm
+ *   detach, resume, resumed        resume.c: detached sessions
+ *   taken                          upgrade.c: a session moved to a new
+ *                                  worker
  *
  * A handler returns 0, or -1 with the rule the worker broke (it is then
  * killed). A worker's life events (its state, its program that never
@@ -186,10 +189,27 @@ struct worker {
 	int64_t		 moving_to;	/* the session reading its state */
 	int64_t		 moving_ms;
 	int64_t		 resuming;	/* the detached session it reads */
+	/*
+	 * Admitted over its tenant's session limit only to resume one of
+	 * its detached sessions, by then (admit.h); 0: a login as any.
+	 */
+	int64_t		 resume_only_ms;
 	/* A line session's: the keyed hash of the token it was given. */
 	bool		 has_token;
 	uint8_t		 token_mac[32];
 	TAILQ_ENTRY(worker) detached_entry;
+
+	/*
+	 * The upgrade (upgrade.h): its session is to move to a worker of
+	 * the program now on disk; the worker taking it (handover_to), or,
+	 * in that worker, the one it takes it from (takeover_from, NULL
+	 * once that one is gone) while `taken` is awaited (takeover).
+	 */
+	bool		 upgrade_due;
+	struct worker	*handover_to;
+	struct worker	*takeover_from;
+	bool		 takeover;
+	int64_t		 takeover_ms;
 
 	/*
 	 * The hand-off: the client's fd stays ours until the worker says
@@ -316,6 +336,24 @@ void		 wproc_shutdown(struct worker *, unsigned grace,
 		    const char *reason);
 /* iridiumctl kill: `shutdown`, then SIGKILL after the pool's grace. */
 void		 wproc_end_session(struct worker *);
+/*
+ * The upgrade: the idle worker n is to take over w's session, whose
+ * client socket and state come on fd (`takeover`); w gets the other end
+ * (`handover`). Both linked; n is busy, with no session yet (quota: the
+ * lines its !limits shows). -1: n is killed, nothing linked, fd is ours.
+ */
+int		 wproc_takeover(struct worker *n, struct worker *w, int fd,
+		    const char *quota);
+/* ... and w's end: -1 when w cannot take it (w is killed). */
+int		 wproc_handover(struct worker *w, int fd);
+/*
+ * n said `taken`: its session, its holds and its counts are w's from
+ * now (w is left with none, stopping), or (ok false) w goes on with its
+ * own. Either way w hears `handed`, and the two are unlinked.
+ */
+void		 wproc_taken(struct worker *n, bool ok);
+/* ssh: leave the client the message, stay detached (`reconnect`). */
+void		 wproc_reconnect(struct worker *w, const char *message);
 /* Send a ping, unless one is outstanding. */
 void		 wproc_ping(struct worker *, int64_t now);
 /* Once a second: deadlines, pings, the hand-off. */

@@ -197,6 +197,12 @@ line_close(struct line *l)
 	struct pollfd	 pfd;
 	uint64_t	 now, until;
 
+	/* The socket goes on in another worker: not a byte more here. */
+	if (l->s->shared) {
+		close(l->fd);
+		l->s->client = -1;
+		return;
+	}
 	until = session_now() + LINE_FINAL_MS;
 	while (session_pending(l->s, SESSION_STDOUT) > 0 && !l->s->gone &&
 	    (now = session_now()) < until) {
@@ -247,6 +253,9 @@ line_serve(struct session *s)
 	while (s->reason == NULL) {
 		session_drain(s);
 		if (s->reason != NULL)
+			break;
+		/* The upgrade: at a prompt, the session may move on. */
+		if (s->handover_fd != -1 && session_handover(s) == 1)
 			break;
 		if (l.eof) {
 			/* The client closed its side: its last line counts. */

@@ -472,6 +472,8 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	s->client = m->fd;
 	m->fd = -1;
 	s->resume_fd = -1;
+	s->handover_fd = -1;
+	s->takeover_fd = -1;
 	if (strcmp(ms->transport, h->transport) != 0)
 		fatalx("bad message from supervisor: a %s session for a %s "
 		    "worker", ms->transport, h->transport);
@@ -494,6 +496,9 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	chan_on(ch, MSG_SHUTDOWN, session_on_shutdown, s);
 	chan_on(ch, MSG_AUTH_REPLY, session_on_auth_reply, s);
 	chan_on(ch, MSG_HISTORY, session_on_history, s);
+	chan_on(ch, MSG_HANDOVER, session_on_handover, s);
+	chan_on(ch, MSG_HANDED, session_on_handed, s);
+	chan_on(ch, MSG_RECONNECT, session_on_reconnect, s);
 	session_title(s);
 	log_debug("session %lld: %s from %s on %s", (long long)s->id,
 	    ms->transport, ms->peer, ms->listener);

@@ -62,6 +62,8 @@
 #define SESSION_END_DETACH	"detach"	/* !detach: kept, never sent */
 #define SESSION_END_RESUMED	"resumed"	/* taken up by another worker */
 #define SESSION_END_DETACHED	"detached"	/* ended while detached */
+#define SESSION_END_MOVED	"moved"		/* the upgrade: it goes on in
+						   another worker (never sent) */
 
 struct session;
 
@@ -262,6 +264,20 @@ struct session {
 	struct buf		 hist_in;
 	uint64_t		 hist_base;	/* repl_history_total() then */
 	uint64_t		 hist_clears;	/* repl_history_clears() then */
+
+	/*
+	 * The upgrade (session_move.c): a `handover`'s socket, kept until
+	 * the next prompt; the supervisor's `handed` awaited; the client
+	 * socket shared with another worker (closed, never shut down); and
+	 * in a taker, the socket its state comes on.
+	 */
+	int			 handover_fd;	/* -1: none */
+	int64_t			 handover_to;	/* the taker's pid */
+	bool			 handed_waiting;
+	bool			 handed_ok;
+	bool			 shared;
+	int			 takeover_fd;	/* -1: a session of its own */
+	uint8_t			 takeover_flags;
 };
 
 /* A monotonic clock in milliseconds. */
@@ -517,6 +533,50 @@ int		session_move_line(struct session *, const char *p, size_t n);
 int		session_resume(struct session *, int64_t id, const char *token);
 /* The REPL's !help: the lines of !detach and !resume (arg is s). */
 void		session_move_help(void *arg, struct buf *out);
+/*
+ * The upgrade, in the session's worker: `handover` (its socket kept in
+ * s->handover_fd), `handed` and `reconnect` (an ssh session leaves its
+ * client the message and stays detached), from the channel.
+ */
+void		session_on_handover(void *arg, struct msg *m);
+void		session_on_handed(void *arg, struct msg *m);
+void		session_on_reconnect(void *arg, struct msg *m);
+/*
+ * At a prompt, with s->handover_fd: write the client socket and the
+ * session's state into it and wait for `handed`. 1: the session goes on
+ * in the taker (s->reason is SESSION_END_MOVED, s->shared); 0: it goes
+ * on here, as it was.
+ */
+int		session_handover(struct session *);
+/*
+ * A taker's start (`takeover` brought movefd): the client socket and the
+ * header that come first, checked. 0 with *client, *flags; or -1 with
+ * err (the socket is closed either way on -1).
+ */
+int		session_take_client(int movefd, int *client, uint8_t *flags,
+		    char *err, size_t errlen);
+/*
+ * A taker's REPL, just made: the rest of the state from s->takeover_fd,
+ * checked, then `taken`. 0: the session goes on here, with a notice and
+ * a prompt; -1: refused (`taken` said why; s->reason SESSION_END_MOVED,
+ * the client socket left to its old worker).
+ */
+int		session_taken(struct session *);
+/*
+ * What comes after the header of a session moved with its client, before
+ * its REPL state (session_move.c says the layout): where its queued
+ * output and input are in p, its flags and counts, and the bytes all that
+ * used. Checked against out_max and in_max bytes and an age of at most
+ * now (ms): 0, or -1 with err. Pure: fuzz_move feeds it anything.
+ */
+struct move_tail {
+	size_t		 out_off, out_len, in_off, in_len, used;
+	uint8_t		 flags;
+	uint64_t	 age_ms, bytes_in, bytes_out, produced;
+};
+int		session_move_tail(const uint8_t *p, size_t len,
+		    size_t out_max, size_t in_max, uint64_t now,
+		    struct move_tail *t, char *err, size_t errlen);
 /* Whether a session whose client went away now may stay detached. */
 bool		session_may_detach(const struct session *);
 /*

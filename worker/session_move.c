@@ -51,8 +51,20 @@
 #define MOVE_HEADER	(MOVE_MAGIC_LEN + 2)
 #define MOVE_VERSION	1
 #define MOVE_CUT	0x01
+#define MOVE_CLIENT	0x02	/* the upgrade: the client socket came too */
 /* How long one side waits for the other, and for the supervisor. */
 #define MOVE_MS		5000
+/*
+ * The upgrade: a session hands over at its next prompt, after the
+ * command running (bounded by its budget and the output limits); the
+ * taker waits that long for it, and the old worker for `handed` a little
+ * longer than the supervisor gives the move (UPGRADE_MOVE_MS).
+ */
+#define MOVE_TAKE_MS	30000
+#define MOVE_HANDED_MS	45000
+/* After the header: output and input lengths (u32 each), a flags byte. */
+#define MOVE_IAC	0x01	/* the client speaks telnet: IAC doubled */
+#define MOVE_AFTER_CR	0x02	/* a CR ended the last line */
 
 bool
 session_may_detach(const struct session *s)
@@ -72,15 +84,15 @@ session_may_detach(const struct session *s)
  * supervisor's bug: the worker dies.
  */
 static void
-session_await(struct session *s, const bool *waiting, const char *what)
+session_await(struct session *s, const bool *waiting, const char *what,
+    int ms)
 {
-	uint64_t	 until = session_now() + MOVE_MS, now;
+	uint64_t	 until = session_now() + (uint64_t)ms, now;
 
 	while (*waiting && !s->orphaned) {
 		if ((now = session_now()) >= until)
 			fatalx("session %lld: no answer to %s from the "
-			    "supervisor in %d ms", (long long)s->id, what,
-			    MOVE_MS);
+			    "supervisor in %d ms", (long long)s->id, what, ms);
 		if (chan_wait(s->chan, (int)(until - now)) == -1)
 			s->orphaned = true;
 	}
@@ -179,6 +191,11 @@ session_detached(struct session *s)
 		close(s->client);
 		s->client = -1;
 	}
+	/* An upgrade's handover that came too late: the taker sees EOF. */
+	if (s->handover_fd != -1) {
+		close(s->handover_fd);
+		s->handover_fd = -1;
+	}
 	chan_on(s->chan, MSG_MOVE, session_on_move, s);
 	/* The connection's memory goes back: a detached session waits small. */
 	(void)malloc_trim(0);
@@ -227,13 +244,14 @@ session_on_resume_refused(void *arg, struct msg *m)
 }
 
 /*
- * Read the whole state from fd (to its EOF) within MOVE_MS, at most max
+ * Read the whole state from fd (to its EOF) within ms, at most max
  * bytes. 0, or -1 with err.
  */
 static int
-move_read(int fd, size_t max, struct buf *in, char *err, size_t errlen)
+move_read(int fd, size_t max, int ms, struct buf *in, char *err,
+    size_t errlen)
 {
-	uint64_t	 until = session_now() + MOVE_MS, now;
+	uint64_t	 until = session_now() + (uint64_t)ms, now;
 	struct pollfd	 pfd;
 	char		 chunk[65536];
 	ssize_t		 n;
@@ -244,7 +262,7 @@ move_read(int fd, size_t max, struct buf *in, char *err, size_t errlen)
 	for (;;) {
 		if ((now = session_now()) >= until) {
 			snprintf(err, errlen, "the state did not come within "
-			    "%d s", MOVE_MS / 1000);
+			    "%d s", ms / 1000);
 			return -1;
 		}
 		if ((rv = poll(&pfd, 1, (int)(until - now))) == -1 &&
@@ -287,7 +305,7 @@ session_take(struct session *s, bool *cut, char *err, size_t errlen)
 
 	buf_init(&in, 0);
 	if (move_read(s->resume_fd, MOVE_HEADER + repl_state_max(s->repl),
-	    &in, err, errlen) == -1)
+	    MOVE_MS, &in, err, errlen) == -1)
 		goto out;
 	p = (const uint8_t *)in.data;
 	if (in.len < MOVE_HEADER || memcmp(p, MOVE_MAGIC,
@@ -336,7 +354,7 @@ session_resume(struct session *s, int64_t id, const char *token)
 	s->resume_refusal[0] = '\0';
 	s->resume_waiting = true;
 	chan_send(MSG_RESUME, &rq);
-	session_await(s, &s->resume_waiting, "resume");
+	session_await(s, &s->resume_waiting, "resume", MOVE_MS);
 	if (s->orphaned)
 		return -1;
 	if (s->resume_fd == -1) {
@@ -400,7 +418,7 @@ session_detach_line(struct session *s)
 	s->detach_waiting = true;
 	s->detach_sent = true;
 	chan_send(MSG_DETACH, &d);
-	session_await(s, &s->detach_waiting, "detach");
+	session_await(s, &s->detach_waiting, "detach", MOVE_MS);
 	if (s->detach_token[0] == '\0') {
 		s->detach_sent = false;
 		session_text(s, s->out.text, "%s\n", s->detach_refusal[0] !=
@@ -512,5 +530,406 @@ session_move_line(struct session *s, const char *p, size_t n)
 		session_prompt(s);
 		return 1;
 	}
+	return 0;
+}
+
+/* --- the upgrade: a line session moves, client socket and all ---------- */
+
+/*
+ * What follows the header when the client socket comes too (MOVE_CLIENT,
+ * the socket itself attached to the header's bytes): u32 bytes of output
+ * not yet sent, those bytes, u32 bytes of input not yet a line, those
+ * bytes, a byte of MOVE_IAC | MOVE_AFTER_CR, then u64s: the session's
+ * age in ms (its lifetime goes on), bytes in, bytes out, and output
+ * counted toward output_max; then the REPL's state.
+ */
+#define MOVE_TAIL	(1 + 4 * 8)
+
+void
+session_on_handover(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+	int		 fd = m->fd;
+
+	m->fd = -1;
+	if (s->handover_fd != -1 || s->handed_waiting)
+		fatalx("bad message from supervisor: handover while one is "
+		    "under way");
+	/* Only a line session's socket moves; the taker sees EOF. */
+	if (strcmp(s->transport, "line") != 0 || s->kept != NULL ||
+	    s->reason != NULL) {
+		log_debug("session %lld: handover declined", (long long)s->id);
+		close(fd);
+		return;
+	}
+	s->handover_fd = fd;
+	s->handover_to = m->u.handover.to;
+}
+
+void
+session_on_handed(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+
+	if (!s->handed_waiting) {
+		/* A move called off before this worker wrote a byte. */
+		if (m->u.handed.ok)
+			fatalx("bad message from supervisor: handed ok with "
+			    "no handover");
+		return;
+	}
+	s->handed_waiting = false;
+	s->handed_ok = m->u.handed.ok;
+}
+
+void
+session_on_reconnect(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+
+	/* The running command stops at its next checkpoint (s->cut). */
+	if (session_may_detach(s))
+		session_bye(s, SESSION_END_DETACH, "%s",
+		    m->u.reconnect.message);
+	else
+		session_bye(s, SESSION_END_SHUTDOWN, "%s",
+		    m->u.reconnect.message);
+}
+
+static void
+put32(struct buf *b, uint32_t v)
+{
+	uint8_t	 p[4];
+
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	(void)buf_append(b, p, sizeof(p));
+}
+
+static void
+put64(struct buf *b, uint64_t v)
+{
+	put32(b, (uint32_t)(v >> 32));
+	put32(b, (uint32_t)v);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The header, with the client socket attached. 0, or -1 with errno. */
+static int
+move_send_client(int fd, const uint8_t *head, int client)
+{
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	 align;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 ctl;
+	ssize_t		 n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	iov.iov_base = (void *)(uintptr_t)head;
+	iov.iov_len = MOVE_HEADER;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &client, sizeof(int));
+	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		continue;
+	if (n == -1)
+		return -1;
+	/* The rest of a short send goes without the socket. */
+	return move_write(fd, head + n, MOVE_HEADER - (size_t)n);
+}
+
+int
+session_handover(struct session *s)
+{
+	struct buf		 b;
+	uint8_t			 head[MOVE_HEADER], *state = NULL;
+	size_t			 len, out;
+	char			 err[256];
+	int			 fd = s->handover_fd, rv = -1;
+
+	s->handover_fd = -1;
+	if (s->repl == NULL || s->client == -1) {
+		close(fd);
+		return 0;
+	}
+	/* What the client takes now need not travel. */
+	session_flush(s);
+	if (repl_save(s->repl, &state, &len, err, sizeof(err)) == -1) {
+		log_warnx("session %lld: cannot save it for worker %lld: %s",
+		    (long long)s->id, (long long)s->handover_to, err);
+		close(fd);
+		return 0;
+	}
+	memcpy(head, MOVE_MAGIC, MOVE_MAGIC_LEN);
+	head[MOVE_MAGIC_LEN] = MOVE_VERSION;
+	head[MOVE_MAGIC_LEN + 1] = MOVE_CLIENT;
+	buf_init(&b, 0);
+	out = session_pending(s, SESSION_STDOUT);
+	put32(&b, (uint32_t)out);
+	(void)buf_append(&b, session_queued(s, SESSION_STDOUT), out);
+	put32(&b, (uint32_t)s->in.q.len);
+	(void)buf_append(&b, s->in.q.data, s->in.q.len);
+	(void)buf_putc(&b, (char)((s->out.iac ? MOVE_IAC : 0) |
+	    (s->in.after_cr ? MOVE_AFTER_CR : 0)));
+	put64(&b, session_now() - s->start);
+	put64(&b, s->bytes_in);
+	put64(&b, s->bytes_out);
+	put64(&b, s->out.produced);
+	if (b.len != 4 + out + 4 + s->in.q.len + MOVE_TAIL)
+		log_warnx("session %lld: out of memory handing it over",
+		    (long long)s->id);
+	else if (move_send_client(fd, head, s->client) == -1 ||
+	    move_write(fd, (const uint8_t *)b.data, b.len) == -1 ||
+	    move_write(fd, state, len) == -1)
+		log_warn("session %lld: handing it over to worker %lld",
+		    (long long)s->id, (long long)s->handover_to);
+	else
+		rv = 0;
+	buf_free(&b);
+	free(state);
+	close(fd);
+	if (rv == -1)
+		return 0;
+	/* The taker has it all; the supervisor says whether it took it. */
+	s->handed_waiting = true;
+	session_await(s, &s->handed_waiting, "handover", MOVE_HANDED_MS);
+	if (s->orphaned || !s->handed_ok) {
+		log_info("session %lld: worker %lld did not take it; it goes "
+		    "on here", (long long)s->id, (long long)s->handover_to);
+		return 0;
+	}
+	log_debug("session %lld: %zu bytes of state and its client went to "
+	    "worker %lld", (long long)s->id, len, (long long)s->handover_to);
+	s->shared = true;
+	session_end(s, SESSION_END_MOVED);
+	return 1;
+}
+
+int
+session_take_client(int movefd, int *client, uint8_t *flags, char *err,
+    size_t errlen)
+{
+	uint64_t	 until = session_now() + MOVE_TAKE_MS, now;
+	uint8_t		 head[MOVE_HEADER];
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	struct pollfd	 pfd;
+	union {
+		struct cmsghdr	 align;
+		char		 buf[CMSG_SPACE(2 * sizeof(int))];
+	}		 ctl;
+	size_t		 got = 0, nfd, i;
+	ssize_t		 n;
+	int		 fds[2], type = -1;
+	socklen_t	 tl = sizeof(type);
+
+	*client = -1;
+	pfd.fd = movefd;
+	pfd.events = POLLIN;
+	while (got < MOVE_HEADER) {
+		if ((now = session_now()) >= until) {
+			snprintf(err, errlen, "the session did not come within "
+			    "%d s", MOVE_TAKE_MS / 1000);
+			goto fail;
+		}
+		if (poll(&pfd, 1, (int)(until - now)) <= 0)
+			continue;
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = head + got;
+		iov.iov_len = MOVE_HEADER - got;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		n = recvmsg(movefd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "reading the session: %s",
+			    strerror(errno));
+			goto fail;
+		}
+		/* Every fd that came is ours to close or keep. */
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (nfd > 2)
+				nfd = 2;
+			memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
+			for (i = 0; i < nfd; i++) {
+				if (*client == -1 && got == 0 && i == 0)
+					*client = fds[i];
+				else
+					close(fds[i]);
+			}
+		}
+		if ((mh.msg_flags & MSG_CTRUNC) != 0) {
+			snprintf(err, errlen, "more than the client socket "
+			    "came");
+			goto fail;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "%s", got == 0 ? "no session came "
+			    "(its worker could not hand it over)" :
+			    "the session was cut short");
+			goto fail;
+		}
+		got += (size_t)n;
+	}
+	if (memcmp(head, MOVE_MAGIC, MOVE_MAGIC_LEN) != 0) {
+		snprintf(err, errlen, "not a moved session");
+		goto fail;
+	}
+	if (head[MOVE_MAGIC_LEN] != MOVE_VERSION ||
+	    head[MOVE_MAGIC_LEN + 1] != MOVE_CLIENT) {
+		snprintf(err, errlen, "a moved session of version %u, flags "
+		    "0x%x: this worker takes version %d with its client",
+		    head[MOVE_MAGIC_LEN], head[MOVE_MAGIC_LEN + 1],
+		    MOVE_VERSION);
+		goto fail;
+	}
+	if (*client == -1 || getsockopt(*client, SOL_SOCKET, SO_TYPE, &type,
+	    &tl) == -1 || type != SOCK_STREAM) {
+		snprintf(err, errlen, "the client socket did not come with "
+		    "it");
+		goto fail;
+	}
+	*flags = head[MOVE_MAGIC_LEN + 1];
+	return 0;
+fail:
+	if (*client != -1)
+		close(*client);
+	*client = -1;
+	close(movefd);
+	return -1;
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+int
+session_move_tail(const uint8_t *p, size_t len, size_t out_max,
+    size_t in_max, uint64_t now, struct move_tail *t, char *err,
+    size_t errlen)
+{
+	size_t		 off;
+
+	memset(t, 0, sizeof(*t));
+	if (len < 4 || (t->out_len = get32(p)) > out_max ||
+	    len - 4 < t->out_len + 4) {
+		snprintf(err, errlen, "its output waiting is cut short or "
+		    "past twice outbuf_max");
+		return -1;
+	}
+	t->out_off = 4;
+	off = 4 + t->out_len;
+	t->in_len = get32(p + off);
+	t->in_off = off + 4;
+	if (t->in_len > in_max || len - t->in_off < t->in_len + MOVE_TAIL) {
+		snprintf(err, errlen, "its input waiting is cut short or past "
+		    "line_max");
+		return -1;
+	}
+	off = t->in_off + t->in_len;
+	t->flags = p[off];
+	if ((t->flags & ~(MOVE_IAC | MOVE_AFTER_CR)) != 0) {
+		snprintf(err, errlen, "its flags 0x%x are not known", t->flags);
+		return -1;
+	}
+	t->age_ms = get64(p + off + 1);
+	t->bytes_in = get64(p + off + 9);
+	t->bytes_out = get64(p + off + 17);
+	t->produced = get64(p + off + 25);
+	/* Its age: at most what this machine has run. */
+	if (t->age_ms > now) {
+		snprintf(err, errlen, "its age is past this machine's uptime");
+		return -1;
+	}
+	t->used = off + MOVE_TAIL;
+	return 0;
+}
+
+int
+session_taken(struct session *s)
+{
+	struct msg_taken	 t;
+	struct buf		 in;
+	struct move_tail	 mt;
+	const uint8_t		*p;
+	char			 err[MSG_TEXT_MAX + 1];
+	int			 rv = -1;
+
+	buf_init(&in, 0);
+	memset(&t, 0, sizeof(t));
+	err[0] = '\0';
+	if (move_read(s->takeover_fd, (size_t)s->limits.outbuf_max * 2 +
+	    session_input_room(s) + 8 + MOVE_TAIL + repl_state_max(s->repl),
+	    MOVE_TAKE_MS, &in, err, sizeof(err)) == 0) {
+		p = (const uint8_t *)in.data;
+		if (session_move_tail(p, in.len, (size_t)s->limits.outbuf_max *
+		    2, session_input_room(s), session_now(), &mt, err,
+		    sizeof(err)) == 0 && repl_load(s->repl, p + mt.used,
+		    in.len - mt.used, err, sizeof(err)) == 0)
+			rv = 0;
+	}
+	close(s->takeover_fd);
+	s->takeover_fd = -1;
+	t.ok = rv == 0;
+	if (rv == -1) {
+		strlcpy(t.message, err, sizeof(t.message));
+		log_warnx("session %lld: cannot take it over: %s",
+		    (long long)s->id, err);
+		chan_send(MSG_TAKEN, &t);
+		buf_free(&in);
+		/* The client is still its old worker's: not a byte here. */
+		s->shared = true;
+		session_end(s, SESSION_END_MOVED);
+		return -1;
+	}
+	chan_send(MSG_TAKEN, &t);
+	p = (const uint8_t *)in.data;
+	/* Its lifetime and output_max go on from where they were. */
+	s->start = session_now() - mt.age_ms;
+	s->bytes_in = mt.bytes_in;
+	s->bytes_out = mt.bytes_out;
+	s->out.produced = mt.produced;
+	s->out.iac = (mt.flags & MOVE_IAC) != 0;
+	s->in.after_cr = (mt.flags & MOVE_AFTER_CR) != 0;
+	if (mt.out_len > 0)
+		(void)session_queue(s, SESSION_STDOUT, p + mt.out_off,
+		    mt.out_len, true);
+	if (mt.in_len > 0)
+		session_input(s, (const char *)p + mt.in_off, mt.in_len);
+	buf_free(&in);
+	repl_stats(s->repl, &s->vm);
+	log_info("session %lld: taken over from its old worker",
+	    (long long)s->id);
+	session_notice(s, "The server was upgraded; your session goes on.\n");
+	session_prompt(s);
 	return 0;
 }

@@ -142,6 +142,9 @@ session_repl_start(struct session *s)
 	}
 	repl_stats(s->repl, &s->vm);
 	session_history_start(s);
+	/* The upgrade: a session moved in from its old worker. */
+	if (s->takeover_fd != -1)
+		return session_taken(s);
 	if (s->prompts) {
 		session_text(s, s->out.text, "%s\n", REPL_BANNER);
 		if (s->resume_note[0] != '\0' && !s->resume_first)

@@ -16,7 +16,9 @@
  *      PROXY header if the listener has one, hand the client socket to
  *      the transport; when its client went away and the session may
  *      detach, wait detached (session_move.c) until it is moved or
- *      ended; close it with `session_end`, exit.
+ *      ended; close it with `session_end`, exit. `takeover` (the
+ *      upgrade) is a session whose client socket and state come from
+ *      its old worker first (session_move.c).
  *
  * How the worker's files stack, each calling only those below it:
  *
@@ -292,15 +294,16 @@ worker_hello(struct worker *w)
  * into it.
  */
 static void __attribute__((noreturn))
-worker_on_session(void *arg, struct msg *m)
+worker_serve(struct worker *w, struct msg *m, int movefd, uint8_t flags)
 {
-	struct worker	*w = arg;
 	struct session	 s;
 	const char	*reason;
 	char		 peer[MSG_ADDR_MAX + 1];
 
 	session_open(&s, &w->chan, w->hello, m, &worker_xcpu);
 	s.hooks = w->hooks;
+	s.takeover_fd = movefd;
+	s.takeover_flags = flags;
 	/* A PROXY header first: the session may become the real client's. */
 	reason = s.proxy ? proxy_step(&s, peer, sizeof(peer)) : NULL;
 	if (reason == NULL) {
@@ -313,6 +316,9 @@ worker_on_session(void *arg, struct msg *m)
 		reason = session_detached(&s);
 	else if (strcmp(reason, SESSION_END_DETACH) == 0)
 		reason = SESSION_END_QUIT;
+	/* Moved on, or never taken: the session is another worker's. */
+	if (strcmp(reason, SESSION_END_MOVED) == 0)
+		_exit(0);
 	session_close(&s, reason);
 	if (s.orphaned)
 		exit(0);
@@ -328,6 +334,38 @@ worker_on_session(void *arg, struct msg *m)
 }
 
 static void __attribute__((noreturn))
+worker_on_session(void *arg, struct msg *m)
+{
+	worker_serve(arg, m, -1, 0);
+}
+
+/*
+ * `takeover` while idle (the upgrade): the session's client socket and
+ * state come on m->fd from its old worker; then it is served as any.
+ */
+static void __attribute__((noreturn))
+worker_on_takeover(void *arg, struct msg *m)
+{
+	struct worker		*w = arg;
+	struct msg_taken	 t;
+	uint8_t			 flags = 0;
+	int			 movefd = m->fd, client;
+
+	m->fd = -1;
+	memset(&t, 0, sizeof(t));
+	if (session_take_client(movefd, &client, &flags, t.message,
+	    sizeof(t.message)) == -1) {
+		log_warnx("session %lld: cannot take it over: %s",
+		    (long long)m->u.takeover.id, t.message);
+		chan_state(&w->chan, WS_BUSY, "taking a session over");
+		chan_send(MSG_TAKEN, &t);
+		_exit(0);
+	}
+	m->fd = client;
+	worker_serve(w, m, movefd, flags);
+}
+
+static void __attribute__((noreturn))
 worker_on_shutdown(void *arg, struct msg *m)
 {
 	(void)arg;
@@ -340,6 +378,7 @@ static void __attribute__((noreturn))
 worker_idle(struct worker *w)
 {
 	chan_on(&w->chan, MSG_SESSION, worker_on_session, w);
+	chan_on(&w->chan, MSG_TAKEOVER, worker_on_takeover, w);
 	chan_on(&w->chan, MSG_SHUTDOWN, worker_on_shutdown, w);
 	for (;;) {
 		if (chan_wait(&w->chan, -1) == -1)

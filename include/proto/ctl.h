@@ -23,7 +23,8 @@
 	X(STATUS, status, "the status document")			\
 	X(SESSIONS, sessions, "the sessions being served")		\
 	X(KILL, kill, "end the session \"session\": ID")		\
-	X(RELOAD, reload, "re-read the configuration file")
+	X(RELOAD, reload, "re-read the configuration file")		\
+	X(UPGRADE, upgrade, "replace every worker by the program on disk")
 
 enum ctl_cmd {
 	CTL_UNKNOWN,

@@ -109,6 +109,16 @@ enum msg_fd {
 	X(HISTORY,	history,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
 	    MSG_FD_NONE)						\
 	X(HISTORY_SAVE,	history_save,	MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(TAKEOVER,	takeover,	MSG_FROM_SUPERVISOR, WS_IDLE,	\
+	    MSG_FD_REQUIRED)						\
+	X(TAKEN,	taken,		MSG_FROM_WORKER, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(HANDOVER,	handover,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_REQUIRED)						\
+	X(HANDED,	handed,		MSG_FROM_SUPERVISOR, WS_BUSY,	\
+	    MSG_FD_NONE)						\
+	X(RECONNECT,	reconnect,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
 	    MSG_FD_NONE)
 
 enum msg_type {
@@ -407,6 +417,37 @@ struct msg_history_save {
 bool		 msg_history_ok(const char *p, size_t len, size_t first,
 		    char *err, size_t errlen);
 
+/*
+ * The upgrade (iridiumctl upgrade): a line session moves, client socket
+ * and all, to a worker started from the program now on disk. The
+ * supervisor makes a socketpair: `takeover` gives one end to a fresh idle
+ * worker, with the session's description as `session` gives it;
+ * `handover` gives the other to the session's worker, which at its next
+ * prompt writes its client socket (SCM_RIGHTS) and its state into it and
+ * waits. The taker checks it all and says `taken` (ok or not, and why)
+ * before it serves the client; the supervisor then says `handed` to the
+ * old worker: ok, it exits without a word to the client; not ok, it goes
+ * on serving as before. An ssh session cannot move (its keys live in its
+ * worker): `reconnect` tells it to leave its client the message and stay
+ * detached, for a resume.
+ */
+struct msg_taken {
+	bool		ok;
+	char		message[MSG_TEXT_MAX + 1];	/* why not; or "" */
+};
+
+struct msg_handover {
+	int64_t		to;		/* the pid of the worker taking it */
+};
+
+struct msg_handed {
+	bool		ok;		/* taken: exit; else go on */
+};
+
+struct msg_reconnect {
+	char		message[MSG_TEXT_MAX + 1];	/* for the client */
+};
+
 /* A received message: the parsed body and the fd it carried (or -1). */
 struct msg {
 	enum msg_type	 type;
@@ -435,6 +476,11 @@ struct msg {
 		struct msg_detach_reply	detach_reply;
 		struct msg_history	history;
 		struct msg_history_save	history_save;
+		struct msg_session	takeover;	/* as `session` */
+		struct msg_taken	taken;
+		struct msg_handover	handover;
+		struct msg_handed	handed;
+		struct msg_reconnect	reconnect;
 	} u;
 };
 

@@ -51,7 +51,13 @@
 	X(generation, INT, GAUGE, "configuration generation: 1 at the " \
 	    "start, one more per successful reload")			\
 	X(reloads, INT, COUNTER, "successful reloads")			\
-	X(reload_failures, INT, COUNTER, "reloads refused for errors")
+	X(reload_failures, INT, COUNTER, "reloads refused for errors")	\
+	X(upgrades, INT, COUNTER, "upgrades asked for (iridiumctl "	\
+	    "upgrade, SIGUSR2)")						\
+	X(upgrade_moves, INT, COUNTER, "line sessions an upgrade moved " \
+	    "to a new worker")						\
+	X(upgrade_failures, INT, COUNTER, "line sessions an upgrade "	\
+	    "could not move (they stayed in their old worker)")
 
 #define STATUS_LISTENER_FIELDS(X)					\
 	X(name, STR, LABEL, "the listener's name")			\
@@ -82,7 +88,9 @@
 	X(queued, INT, GAUGE, "connections waiting for a worker")	\
 	X(spawned, INT, COUNTER, "workers started")			\
 	X(unresponsive, INT, GAUGE, "workers that have not answered a " \
-	    "ping within ping_timeout")
+	    "ping within ping_timeout")					\
+	X(detached, INT, GAUGE, "busy workers whose session is "	\
+	    "detached: its client went away, it waits for a resume")
 
 /* How worker processes ended, counted per pool: X(ENUM, json, words). */
 #define STATUS_EXIT_KINDS(X)						\

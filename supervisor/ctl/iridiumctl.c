@@ -72,6 +72,9 @@ usage(FILE *f)
 "  kill SESSION_ID     end a session: its client is told goodbye, and\n"
 "                      its worker is killed if it lingers past the grace\n"
 "  reload              re-read the configuration file (as SIGHUP does)\n"
+"  upgrade             replace every worker by the programs now on disk\n"
+"                      (as SIGUSR2 does): line sessions move to new\n"
+"                      workers, ssh sessions are told to reconnect\n"
 "  metrics [--sessions] [-o FILE]\n"
 "                      the status as Prometheus metrics; --sessions: a\n"
 "                      series per session too; -o: write FILE atomically\n"
@@ -703,6 +706,33 @@ cmd_reload(const char *path)
 	return 0;
 }
 
+static int
+cmd_upgrade(const char *path)
+{
+	json_t	*reply;
+
+	reply = request(path, new_request("upgrade"));
+	check_ok(reply);
+	printf("upgrade: workers of generation %lld from the programs on "
+	    "disk\n", gi(reply, "generation"));
+	printf("  %lld line session%s to move to new workers\n",
+	    gi(reply, "line_sessions"), gi(reply, "line_sessions") == 1 ?
+	    "" : "s");
+	printf("  %lld ssh session%s told to reconnect and resume\n",
+	    gi(reply, "ssh_sessions"), gi(reply, "ssh_sessions") == 1 ?
+	    "" : "s");
+	if (gi(reply, "ssh_ended") > 0)
+		printf("  %lld ssh session%s ended (resume_window 0)\n",
+		    gi(reply, "ssh_ended"), gi(reply, "ssh_ended") == 1 ?
+		    "" : "s");
+	printf("  %lld idle worker%s to replace\n", gi(reply,
+	    "idle_workers"), gi(reply, "idle_workers") == 1 ? "" : "s");
+	printf("(the moves go on in the background: iridiumctl sessions "
+	    "shows each session's worker)\n");
+	json_decref(reply);
+	return 0;
+}
+
 static const struct option longopts[] = {
 	{ "socket",	required_argument, NULL, 's' },
 	{ "version",	no_argument,	   NULL, 'V' },
@@ -766,10 +796,17 @@ main(int argc, char *argv[])
 		}
 		return cmd_reload(path);
 	}
+	if (strcmp(cmd, "upgrade") == 0) {
+		if (argc != optind) {
+			fprintf(stderr, "usage: iridiumctl upgrade\n");
+			return EX_USAGE;
+		}
+		return cmd_upgrade(path);
+	}
 	if (strcmp(cmd, "metrics") == 0)
 		return cmd_metrics(path, argc - optind, argv + optind);
 	fprintf(stderr, "iridiumctl: unknown command \"%s\" (status, sessions, "
-	    "kill, reload, metrics)\n", esc(cmd));
+	    "kill, reload, upgrade, metrics)\n", esc(cmd));
 	usage(stderr);
 	return EX_USAGE;
 }

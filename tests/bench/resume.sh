@@ -43,6 +43,8 @@ max_spare = 32
 max_workers = $((HOLD * 2 + 64))
 [limits]
 sessions = 0
+sessions_per_source = 0
+max_startups = 0
 [listener ssh]
 transport = ssh
 bind = 127.0.0.1

@@ -651,7 +651,8 @@ Test(ctl, garbage_huge_and_silent_clients_are_dropped)
 	tc_send(fd, "{\"v\":1,\"command\":\"reboot\"}\n");
 	s = tc_read_until(fd, "\n", 10000);
 	cr_assert_str_eq(s, "{\"v\":1,\"ok\":false,\"error\":\"unknown command "
-	    "\\\"reboot\\\" (commands: status, sessions, kill, reload)\"}\n");
+	    "\\\"reboot\\\" (commands: status, sessions, kill, reload, "
+	    "upgrade)\"}\n");
 	free(s);
 	tc_send(fd, "{\"v\":1,\"command\":\"sessions\"}\n");
 	s = tc_read_until(fd, "\n", 10000);

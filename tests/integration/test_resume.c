@@ -217,6 +217,11 @@ Test(resume, a_dropped_session_comes_back_whole_in_a_new_login)
 	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "sessions", NULL), 0);
 	cr_assert_not_null(strstr(out, " detached "), "%s", out);
 	free(out);
+	/* A gauge of its own in the metrics, and in the pool's status. */
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "metrics", NULL), 0);
+	cr_assert_not_null(strstr(out, "\niridium_pool_detached{listener="
+	    "\"ssh\"} 1\n"), "%s", out);
+	free(out);
 
 	/* The login says so; ssh -t ... resume takes it. */
 	pty(&b, "dev", "resume");
@@ -337,6 +342,70 @@ Test(resume, another_tenant_cannot_take_it_and_the_owner_still_can)
 	    b.o.data);
 	sshc_free(&a);
 	sshc_free(&b);
+}
+
+Test(resume, a_tenant_at_its_limit_may_log_in_to_resume_and_only_that)
+{
+	struct sshc	 a, b, c, o;
+	struct sshc	*cs[1];
+	size_t		 sa = 0, sb = 0, sc = 0;
+	char		*regs, *out, line[64];
+	long long	 id, id2;
+	int		 pid;
+
+	start("sessions = 1\nlogin_grace = 4");
+	pty(&a, "dev", NULL);
+	regs = fill(&a, &sa);
+	drop(&a);
+	cr_assert(hd_wait_log(&d, "detached, resumable", T));
+	id = detached(&pid, NULL);
+	/* At its limit, one session detached: a login to resume it. */
+	pty(&b, "dev", NULL);
+	sshc_expect(&b, &sb, "You are at your session limit: this login may "
+	    "only resume one, within ", T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	cr_assert(hd_wait_log(&d, "tenant dev holds 1 session (sessions 1), "
+	    "1 detached: login admitted only to resume one within 4 s", T));
+	/* Over by as many as are detached, no more. */
+	sshc_ssh(&o, &so, "dev", "dev", "sessions", NULL);
+	cr_assert_null(strstr(o.o.data, "detached session"), "%s", o.o.data);
+	sshc_free(&o);
+	cr_assert(hd_wait_log(&d, "refused (the tenant holds its sessions "
+	    "limit): tenant dev holds 2 sessions (sessions 1)", T));
+	snprintf(line, sizeof(line), "!resume %lld", id);
+	out = cmd(&b, &sb, line);
+	cr_assert_not_null(strstr(out, "Resumed session"), "%s", out);
+	free(out);
+	/* Resumed: past the grace it goes on, a session as any. */
+	sleep(5);
+	out = cmd(&b, &sb, "!registers");
+	cr_assert_str_eq(out, regs);
+	free(out);
+	cr_assert_eq(hd_log_count(&d, "only to resume, it did not"), 0);
+	totals_add_up(1);
+
+	/* A login over the limit that resumes nothing ends, told why. */
+	drop(&b);
+	for (int i = 0; i < 200 && hd_log_count(&d, "dev's client went away "
+	    "(hangup); detached") < 2; i++)
+		usleep(50000);
+	id2 = detached(&pid, NULL);
+	cr_assert_neq(id2, id);
+	pty(&c, "dev", NULL);
+	sshc_expect(&c, &sc, "this login may only resume one", T);
+	sshc_expect(&c, &sc, "This login was only to resume a detached "
+	    "session (the tenant is at its session limit); none was resumed. "
+	    "Goodbye!", T);
+	cs[0] = &c;
+	sshc_finish(cs, 1, T);
+	cr_assert(hd_wait_log(&d, "admitted over tenant dev's session limit "
+	    "only to resume, it did not: it ends", T));
+	/* The detached one is still there. */
+	cr_assert_eq(detached(&pid, NULL), id2);
+	free(regs);
+	sshc_free(&a);
+	sshc_free(&b);
+	sshc_free(&c);
 }
 
 Test(resume, the_window_passes_and_the_session_ends)
@@ -503,7 +572,8 @@ Test(resume, a_worker_that_dies_in_the_move_leaves_no_half_session)
 	/* Ended, not half there: no detached session is left. */
 	cr_assert_not_null(st = hd_status(&d));
 	cr_assert_not_null(doc = json_dumps(st, 0));
-	cr_assert_null(strstr(doc, "\"detached\""), "%s", doc);
+	cr_assert_null(strstr(doc, "\"state\": \"detached\""), "%s", doc);
+	cr_assert_not_null(strstr(doc, "\"detached\": 0,"), "%s", doc);
 	free(doc);
 	json_decref(st);
 	out = cmd(&b, &sb, "!registers");
@@ -560,6 +630,98 @@ line_detach(int fd)
 	free(tc_read_all(fd, T, NULL));		/* then the end */
 	close(fd);
 	return token;
+}
+
+/* The generation of the worker serving session id, from the status. */
+static long long
+generation_of(long long id)
+{
+	json_t		*st, *w, *s;
+	size_t		 i;
+	long long	 g = -1;
+
+	cr_assert_not_null(st = hd_status(&d));
+	json_array_foreach(json_object_get(st, "workers"), i, w) {
+		s = json_object_get(w, "session");
+		if (json_is_object(s) &&
+		    json_integer_value(json_object_get(s, "id")) == id)
+			g = json_integer_value(json_object_get(w,
+			    "generation"));
+	}
+	json_decref(st);
+	return g;
+}
+
+Test(resume, an_upgrade_leaves_an_ssh_session_detached_for_a_resume)
+{
+	struct sshc	 a, b;
+	struct sshc	*as[1] = { &a }, *bs[1] = { &b };
+	size_t		 sa = 0, sb = 0;
+	char		*regs, *out, want[128];
+	long long	 id;
+	int		 pid;
+
+	start(NULL);
+	pty(&a, "dev", NULL);
+	regs = fill(&a, &sa);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	cr_assert_not_null(strstr(out, "1 ssh session told to reconnect"),
+	    "%s", out);
+	free(out);
+	/* Told, then its connection ends; the session waits. */
+	sshc_expect(&a, &sa, "The server is being upgraded: this connection "
+	    "ends, your session ", T);
+	sshc_expect(&a, &sa, " resume ", T);
+	sshc_finish(as, 1, T);
+	cr_assert(hd_wait_log(&d, "told to reconnect for the upgrade", T));
+	cr_assert(hd_wait_log(&d, "detached, resumable for 600 s", T));
+	id = detached(&pid, NULL);
+	cr_assert_eq(generation_of(id), 1);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "metrics", NULL), 0);
+	cr_assert_not_null(strstr(out, "\niridium_daemon_upgrades_total 1\n"),
+	    "%s", out);
+	free(out);
+	/* A new login (a worker of the new generation) takes it up. */
+	pty(&b, "dev", "resume");
+	snprintf(want, sizeof(want), "Resumed session %lld: ", id);
+	sshc_expect(&b, &sb, want, T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	out = cmd(&b, &sb, "!registers");
+	cr_assert_str_eq(out, regs);
+	free(out);
+	out = cmd(&b, &sb, "!symbols");
+	cr_assert_not_null(strstr(out, "greeting"), "%s", out);
+	free(out);
+	for (int i = 0; i < 100 && !proc_gone(pid); i++)
+		usleep(50000);
+	cr_assert(proc_gone(pid), "the old worker stayed");
+	totals_add_up(1);
+	sshc_type(&b, "!quit\r");
+	sshc_expect(&b, &sb, REPL_FAREWELL, T);
+	sshc_finish(bs, 1, T);
+	free(regs);
+}
+
+Test(resume, an_upgrade_with_a_window_of_0_ends_an_ssh_session_saying_why)
+{
+	struct sshc	 a;
+	struct sshc	*as[1] = { &a };
+	size_t		 sa = 0;
+	char		*out;
+
+	start("resume_window = 0");
+	pty(&a, "dev", NULL);
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	cr_assert_not_null(strstr(out, "1 ssh session ended (resume_window "
+	    "0)"), "%s", out);
+	free(out);
+	sshc_expect(&a, &sa, "The server was upgraded; log in again to start "
+	    "a new session. Goodbye!", T);
+	sshc_finish(as, 1, T);
+	cr_assert(hd_wait_log(&d, "resume_window 0: it ends for the upgrade",
+	    T));
+	totals_add_up(0);
 }
 
 Test(resume, a_line_session_comes_back_with_its_token_once)

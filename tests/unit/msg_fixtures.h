@@ -177,6 +177,7 @@ sample(enum msg_type t, int variant, struct msg *m)
 		    MSG_BUILD_MAX + 1);
 		m->u.ready.pid = 4123;
 		break;
+	case MSG_TAKEOVER:
 	case MSG_SESSION:
 		m->u.session.id = 1LL << 40;
 		strlcpy(m->u.session.listener, "local", MSG_NAME_MAX + 1);
@@ -299,6 +300,22 @@ sample(enum msg_type t, int variant, struct msg *m)
 		if (variant == 0)
 			m->u.history_save.lines = "inc $1";
 		break;
+	case MSG_TAKEN:
+		m->u.taken.ok = variant == 0;
+		if (variant != 0)
+			strlcpy(m->u.taken.message, "no state came",
+			    MSG_TEXT_MAX + 1);
+		break;
+	case MSG_HANDOVER:
+		m->u.handover.to = 4124;
+		break;
+	case MSG_HANDED:
+		m->u.handed.ok = variant == 0;
+		break;
+	case MSG_RECONNECT:
+		strlcpy(m->u.reconnect.message, "The server is being upgraded; "
+		    "reconnect and type !resume 42.", MSG_TEXT_MAX + 1);
+		break;
 	default:
 		cr_assert_fail("no sample for type %d", (int)t);
 	}
@@ -357,6 +374,7 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_str_eq(a->u.ready.build, b->u.ready.build);
 		cr_assert_eq(a->u.ready.pid, b->u.ready.pid);
 		break;
+	case MSG_TAKEOVER:
 	case MSG_SESSION:
 		cr_assert_eq(a->u.session.id, b->u.session.id);
 		cr_assert_str_eq(a->u.session.listener, b->u.session.listener);
@@ -471,6 +489,20 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		    a->u.history_save.lines : "(none)",
 		    b->u.history_save.lines != NULL ?
 		    b->u.history_save.lines : "(none)");
+		break;
+	case MSG_TAKEN:
+		cr_assert_eq(a->u.taken.ok, b->u.taken.ok);
+		cr_assert_str_eq(a->u.taken.message, b->u.taken.message);
+		break;
+	case MSG_HANDOVER:
+		cr_assert_eq(a->u.handover.to, b->u.handover.to);
+		break;
+	case MSG_HANDED:
+		cr_assert_eq(a->u.handed.ok, b->u.handed.ok);
+		break;
+	case MSG_RECONNECT:
+		cr_assert_str_eq(a->u.reconnect.message,
+		    b->u.reconnect.message);
 		break;
 	default:
 		cr_assert_fail("no comparison for type %d", (int)t);

@@ -834,6 +834,9 @@ static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_RESUME_REPLY, 0 }, { MSG_RESUME_REFUSED, 0 },
 	{ MSG_RESUMED, 0 }, { MSG_RESUMED, 1 }, { MSG_HISTORY, 0 },
 	{ MSG_HISTORY, 1 }, { MSG_HISTORY_SAVE, 0 }, { MSG_HISTORY_SAVE, 1 },
+	{ MSG_TAKEOVER, 0 }, { MSG_TAKEN, 0 },
+	{ MSG_TAKEN, 1 }, { MSG_HANDOVER, 0 }, { MSG_HANDED, 0 },
+	{ MSG_HANDED, 1 }, { MSG_RECONNECT, 0 },
 };
 #define NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
@@ -968,7 +971,7 @@ Test(fields, missing_every_field)
 			    strcmp(paths[p], "detached") == 0)) ||
 			    (t == MSG_RESUME &&
 			    strcmp(paths[p], "token") == 0) ||
-			    (t == MSG_RESUMED &&
+			    ((t == MSG_RESUMED || t == MSG_TAKEN) &&
 			    strcmp(paths[p], "message") == 0) ||
 			    (t == MSG_HISTORY &&
 			    strcmp(paths[p], "lines") == 0)) {
