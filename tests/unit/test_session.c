@@ -62,6 +62,8 @@ setup(void)
 	s.transport = "test";
 	s.listener = s.peer = s.tenant = "";
 	s.orphaned = true;
+	/* No state coming, none to hand over: as session_open() sets. */
+	s.resume_fd = s.handover_fd = s.takeover_fd = -1;
 	msg_limits_default(&s.limits);
 	s.start = s.idle_since = session_now();
 	for (k = 0; k < SESSION_STREAMS; k++)
