@@ -132,6 +132,14 @@ enum cfg_type {
 	    SSHALGO_HOSTKEY_DEFAULT, CK_LIST,				\
 	    "ssh host key algorithms offered, as ssh_kex; each only "	\
 	    "when host_key has a key of its type")			\
+	X(DAEMON, trusted_user_ca_keys, PATH, 0, 0, "",		\
+	    CK_EMPTY | CK_RELATIVE,					\
+	    "ssh: the public keys of the CAs whose user certificates "	\
+	    "log in, OpenSSH format, one a line (relative: under "	\
+	    "state_dir), read again on reload; empty: no certificates")	\
+	X(DAEMON, cert_clock_skew, UINT, 0, 3600, "60", 0,		\
+	    "ssh: how far a certificate's validity is widened at "	\
+	    "both ends, for clocks that differ (seconds)")		\
 	X(DAEMON, admin_group, NAME, 0, 0, "", CK_EMPTY,		\
 	    "members may use the control socket, besides root and "	\
 	    "iridiumd's own user; empty: nobody else")			\
@@ -202,7 +210,8 @@ enum cfg_type {
 	    CK_EMPTY | CK_RELATIVE,					\
 	    "ssh: the tenant's public keys, an OpenSSH authorized_keys " \
 	    "file (relative: under state_dir), read again on reload; "	\
-	    "the ssh user name is the tenant's; empty: no ssh logins")
+	    "the ssh user name is the tenant's; empty: no ssh logins "	\
+	    "with a plain key (certificates: trusted_user_ca_keys)")
 
 /* SUP_LIMITS, the supervisor's own limits: in status.h (the status
  * document shows them). */
@@ -323,6 +332,8 @@ struct config {
 	char		 ssh_ciphers[SSHALGO_LIST_MAX];
 	char		 ssh_macs[SSHALGO_LIST_MAX];
 	char		 ssh_hostkey_algorithms[SSHALGO_LIST_MAX];
+	char		 trusted_user_ca_keys[CONFIG_PATHLEN];
+	unsigned	 cert_clock_skew;
 	char		 admin_group[CONFIG_NAMELEN];
 	int		 log_level;
 	bool		 sandbox_debug;
