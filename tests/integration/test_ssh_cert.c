@@ -1,5 +1,5 @@
 /*
- * test_cert.c: logins with OpenSSH user certificates, end to end: the
+ * test_ssh_cert.c: logins with OpenSSH user certificates, end to end: the
  * real iridiumd trusting CAs made by ssh-keygen (trusted_user_ca_keys),
  * certificates issued by `ssh-keygen -s`, the real OpenSSH client and
  * paramiko. A valid certificate logs in as its principal, with ED25519,
