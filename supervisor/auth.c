@@ -63,8 +63,28 @@ auth_keyname(const char *keytype)
 	return NULL;
 }
 
-/* The principals that log in as tenant t: its name. */
-#define WANTED(t)	((const char *const[]){ (t)->name })
+/*
+ * The principals that log in as tenant t: its principals, or its name;
+ * for no tenant, the user name asked for (to tell a valid certificate
+ * for no tenant from a bad one). Pointers into buf, or to the names.
+ */
+static size_t
+wanted(const struct tenant_cfg *t, const char *user, char *buf, size_t len,
+    const char **v)
+{
+	char	*p, *save = NULL;
+	size_t	 n = 0;
+
+	if (t == NULL || t->principals[0] == '\0') {
+		v[0] = t != NULL ? t->name : user;
+		return 1;
+	}
+	strlcpy(buf, t->principals, len);
+	for (p = strtok_r(buf, ", ", &save); p != NULL && n <
+	    CONFIG_PRINCIPALS_MAX; p = strtok_r(NULL, ", ", &save))
+		v[n++] = p;
+	return n;
+}
 
 /*
  * A certificate, checked whole. Returns NULL (accepted: g filled) or why
@@ -80,7 +100,9 @@ decide_cert(const struct config *c, const struct authkeys *keys,
 	const struct authkey	*ca;
 	unsigned char		*blob;
 	const char		*why = NULL, *name;
+	const char		*want[CONFIG_PRINCIPALS_MAX];
 	char			 err[256], id[AUTH_CERT_ID_MAX];
+	char			 pbuf[CONFIG_PRINCIPALS_LEN];
 	size_t			 n;
 
 	*violation = false;
@@ -109,9 +131,9 @@ decide_cert(const struct config *c, const struct authkeys *keys,
 	if (ca == NULL)
 		why = "certificate signed by a CA not in trusted_user_ca_keys";
 	else if (cert_verify(&crt, err, sizeof(err)) == -1 ||
-	    cert_check(&crt, env->now, c->cert_clock_skew, t != NULL ?
-	    WANTED(t) : (const char *const[]){ q->user }, 1, env->peer, g,
-	    err, sizeof(err)) == -1) {
+	    cert_check(&crt, env->now, c->cert_clock_skew, want, wanted(t,
+	    q->user, pbuf, sizeof(pbuf), want), env->peer, g, err,
+	    sizeof(err)) == -1) {
 		snprintf(note->whybuf, sizeof(note->whybuf), "%s", err);
 		why = note->whybuf;
 	} else if (t == NULL)

@@ -35,6 +35,8 @@
 #define CONFIG_MAX_TENANTS	256
 #define CONFIG_MAX_CIDRS	32
 #define CONFIG_MAX_HOSTKEYS	4
+#define CONFIG_PRINCIPALS_MAX	32	/* per tenant */
+#define CONFIG_PRINCIPALS_LEN	1024
 #define CONFIG_PATHLEN		256
 #define CONFIG_NAMELEN		(MSG_NAME_MAX + 1)
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes of config file */
@@ -68,6 +70,8 @@ enum cfg_type {
 	CT_LOGLEVEL,	/* err, warning, notice, info, debug (or 0..7) */
 	CT_CIDRS,	/* a list of ADDR[/BITS], comma or space separated */
 	CT_PATHS,	/* a list of paths, comma or space separated */
+	CT_PRINCIPALS,	/* certificate principals, comma or space separated:
+			   stored as "a, b" */
 	CT_STARTUPS,	/* START:RATE:FULL or N (struct startups) */
 	CT_UIDRANGE,	/* FIRST-LAST uids, or empty (struct uid_range) */
 	CT_SSH_KEX,	/* ssh algorithm lists (sshalgo.h), sshd's */
@@ -211,7 +215,11 @@ enum cfg_type {
 	    "ssh: the tenant's public keys, an OpenSSH authorized_keys " \
 	    "file (relative: under state_dir), read again on reload; "	\
 	    "the ssh user name is the tenant's; empty: no ssh logins "	\
-	    "with a plain key (certificates: trusted_user_ca_keys)")
+	    "with a plain key (certificates: trusted_user_ca_keys)")	\
+	X(TENANT, principals, PRINCIPALS, 0, 0, "", CK_EMPTY | CK_LIST, \
+	    "ssh: the certificate principals that log in as this tenant, " \
+	    "comma separated (a certificate naming any of them will do); " \
+	    "empty: the tenant's name")
 
 /* SUP_LIMITS, the supervisor's own limits: in status.h (the status
  * document shows them). */
@@ -310,6 +318,7 @@ struct listener_cfg {
 struct tenant_cfg {
 	char		 name[CONFIG_NAMELEN];
 	char		 authorized_keys[CONFIG_PATHLEN];
+	char		 principals[CONFIG_PRINCIPALS_LEN];	/* "a, b" */
 	struct msg_limits limits;		/* [limits] + overrides */
 	struct sup_limits sup;			/* the same, scope TENANT */
 	uint32_t	 line;

@@ -76,8 +76,8 @@ start(void)
 	    "[pool]\nmin_spare = 2\n"
 	    "[listener ssh]\ntransport = ssh\nport = 0\n"
 	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n"
-	    "[tenant ops]\nauthorized_keys = %s/dev.keys\n",
-	    dir, dir, dir, dir);
+	    "[tenant ops]\nprincipals = alice, team-ops\n",
+	    dir, dir, dir);
 	sshc_daemon(&d, &so, text, NULL);
 	sshc_trust(&so, SSHC_HOSTKEY, NULL, 0);
 }
@@ -149,7 +149,7 @@ Test(cert, a_valid_certificate_logs_in_as_its_principal)
 Test(cert, each_bad_certificate_is_refused_and_logged_with_its_reason)
 {
 	start();
-	issue("wrong", "ed25519", "ca", "-I w -n ops -V -5m:+1h");
+	issue("wrong", "ed25519", "ca", "-I w -n alice -V -5m:+1h");
 	refused("wrong", "dev", "(certificate names no principal of this "
 	    "tenant; ");
 	issue("expired", "ed25519", "ca", "-I e -n dev -V -2h:-1h");
@@ -183,6 +183,29 @@ Test(cert, each_bad_certificate_is_refused_and_logged_with_its_reason)
 		cr_assert_eq(c.status, 0, "%s", c.e.data);
 		sshc_free(&c);
 	}
+}
+
+/*
+ * A tenant with principals and no authorized_keys: a certificate naming
+ * one of them logs in; one naming only the tenant's name does not.
+ */
+Test(cert, a_tenant_without_files_logs_in_by_its_principals)
+{
+	struct sshc	 c;
+
+	start();
+	issue("team", "ed25519", "ca", "-I t -n bob,team-ops -V -5m:+1h");
+	run_as(&c, "team", "ops");
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	cr_assert_str_eq(c.o.data, "Hello over ssh\n");
+	cr_assert(hd_wait_log(&d, "accepted publickey for ops from ", T));
+	sshc_free(&c);
+	issue("byname", "ed25519", "ca", "-I b -n ops -V -5m:+1h");
+	refused("byname", "ops", "(certificate names no principal of this "
+	    "tenant; ");
+	/* Its principals are its own: not another tenant's. */
+	refused("team", "dev", "(certificate names no principal of this "
+	    "tenant; ");
 }
 
 /* force-command: the only command, whatever the client asks for. */
