@@ -31,6 +31,7 @@
 #include "escape.h"
 #include "ev.h"
 #include "hostkey.h"
+#include "krl.h"
 #include "log.h"
 #include "wproc.h"
 
@@ -99,7 +100,7 @@ decide_cert(const struct config *c, const struct authkeys *keys,
 	static struct cert	 crt;	/* 8 KiB: off the stack */
 	const struct authkey	*ca;
 	unsigned char		*blob;
-	const char		*why = NULL, *name;
+	const char		*why = NULL, *name, *rev;
 	const char		*want[CONFIG_PRINCIPALS_MAX];
 	char			 err[256], id[AUTH_CERT_ID_MAX];
 	char			 pbuf[CONFIG_PRINCIPALS_LEN];
@@ -130,8 +131,15 @@ decide_cert(const struct config *c, const struct authkeys *keys,
 	    "?", ca != NULL ? ca->fingerprint : "(not trusted)");
 	if (ca == NULL)
 		why = "certificate signed by a CA not in trusted_user_ca_keys";
-	else if (cert_verify(&crt, err, sizeof(err)) == -1 ||
-	    cert_check(&crt, env->now, c->cert_clock_skew, want, wanted(t,
+	else if (cert_verify(&crt, err, sizeof(err)) == -1) {
+		snprintf(note->whybuf, sizeof(note->whybuf), "%s", err);
+		why = note->whybuf;
+	} else if (keys->revoked != NULL && (rev = krl_cert_revoked(
+	    keys->revoked, &crt)) != NULL) {
+		snprintf(note->whybuf, sizeof(note->whybuf), "certificate "
+		    "revoked: %s is in revoked_keys", rev);
+		why = note->whybuf;
+	} else if (cert_check(&crt, env->now, c->cert_clock_skew, want, wanted(t,
 	    q->user, pbuf, sizeof(pbuf), want), env->peer, g, err,
 	    sizeof(err)) == -1) {
 		snprintf(note->whybuf, sizeof(note->whybuf), "%s", err);
@@ -210,6 +218,9 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 	    q->key) : NULL) == NULL)
 		note->why = t == NULL ? "no such tenant" :
 		    "key not in the tenant's authorized_keys";
+	else if (keys->revoked != NULL && krl_key_revoked(keys->revoked,
+	    k->blob, k->bloblen))
+		note->why = "key revoked: it is in revoked_keys";
 	if (note->why == NULL && q->signed_ && (strcmp(q->keytype,
 	    "ssh-rsa") == 0 || strcmp(q->keytype,
 	    "ssh-rsa-cert-v01@openssh.com") == 0) &&
@@ -426,6 +437,30 @@ cas_warn(void *arg, const char *file, unsigned line, const char *msg)
 	cfg_error(arg, file, line, "[daemon] trusted_user_ca_keys: %s", msg);
 }
 
+/* revoked_keys: a list of keys or a KRL. */
+static void
+load_revoked(const struct config *c, struct authkeys *keys,
+    struct cfg_errors *e)
+{
+	char		 path[CONFIG_PATHLEN * 2], err[512];
+	uint32_t	 ln = c->keyline[CK_DAEMON_revoked_keys];
+
+	if (c->revoked_keys[0] == '\0')
+		return;
+	if ((keys->revoked = malloc(sizeof(*keys->revoked))) == NULL) {
+		cfg_error(e, file_of(c, ln), ln, "[daemon] revoked_keys: out "
+		    "of memory");
+		return;
+	}
+	if (resolve(c, c->revoked_keys, path, sizeof(path)) == -1)
+		snprintf(err, sizeof(err), "path too long");
+	else if (krl_load(keys->revoked, path, err, sizeof(err)) == 0)
+		return;
+	cfg_error(e, file_of(c, ln), ln, "[daemon] revoked_keys: %s", err);
+	free(keys->revoked);
+	keys->revoked = NULL;
+}
+
 /* trusted_user_ca_keys, under AUTH_CA_TENANT. */
 static void
 load_cas(const struct config *c, struct authkeys *keys,
@@ -464,6 +499,7 @@ auth_keys_load(const struct config *c, struct authkeys *keys,
 
 	authkeys_init(keys);
 	load_cas(c, keys, e);
+	load_revoked(c, keys, e);
 	for (i = 0; i < c->ntenants; i++) {
 		t = &c->tenants[i];
 		if (t->authorized_keys[0] == '\0')

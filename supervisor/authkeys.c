@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "authkeys.h"
+#include "krl.h"
 #include "escape.h"
 
 #define AUTHKEYS_RSA_MIN	2048	/* bits */
@@ -72,6 +73,10 @@ authkeys_free(struct authkeys *a)
 {
 	size_t	 i;
 
+	if (a->revoked != NULL) {
+		krl_free(a->revoked);
+		free(a->revoked);
+	}
 	for (i = 0; i < a->n; i++) {
 		free(a->v[i].tenant);
 		free(a->v[i].blob);

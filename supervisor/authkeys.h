@@ -38,11 +38,15 @@ struct authkey {
 	unsigned	 line;
 };
 
+struct krl;
+
 struct authkeys {
 	struct authkey	*v;
 	size_t		 n, cap;
 	char		**files;	/* the paths the keys point to */
 	size_t		 nfiles;
+	/* revoked_keys, read with them (krl.h); NULL: none. Owned. */
+	struct krl	*revoked;
 };
 
 /* A bad line: file, its 1-based number, what is wrong with it. */

@@ -141,6 +141,11 @@ enum cfg_type {
 	    "ssh: the public keys of the CAs whose user certificates "	\
 	    "log in, OpenSSH format, one a line (relative: under "	\
 	    "state_dir), read again on reload; empty: no certificates")	\
+	X(DAEMON, revoked_keys, PATH, 0, 0, "",			\
+	    CK_EMPTY | CK_RELATIVE,					\
+	    "ssh: revoked keys and certificates: a list of public keys " \
+	    "or a KRL from ssh-keygen -k (relative: under state_dir), "	\
+	    "read again on reload; empty: none")			\
 	X(DAEMON, cert_clock_skew, UINT, 0, 3600, "60", 0,		\
 	    "ssh: how far a certificate's validity is widened at "	\
 	    "both ends, for clocks that differ (seconds)")		\
@@ -343,6 +348,7 @@ struct config {
 	char		 ssh_hostkey_algorithms[SSHALGO_LIST_MAX];
 	char		 trusted_user_ca_keys[CONFIG_PATHLEN];
 	unsigned	 cert_clock_skew;
+	char		 revoked_keys[CONFIG_PATHLEN];
 	char		 admin_group[CONFIG_NAMELEN];
 	int		 log_level;
 	bool		 sandbox_debug;

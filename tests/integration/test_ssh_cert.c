@@ -65,19 +65,22 @@ issue(const char *name, const char *type, const char *ca, const char *args)
 	    name, name, type, name, name, ca, args, name);
 }
 
+/* More [daemon] lines for start(). */
+static const char	*daemon_extra = "";
+
 static void
 start(void)
 {
 	char	 text[2048];
 
 	snprintf(text, sizeof(text),
-	    "[daemon]\nstate_dir = %s/state\n"
+	    "[daemon]\nstate_dir = %s/state\n%s"
 	    "trusted_user_ca_keys = %s/cas.pub\n"
 	    "[pool]\nmin_spare = 2\n"
 	    "[listener ssh]\ntransport = ssh\nport = 0\n"
 	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n"
 	    "[tenant ops]\nprincipals = alice, team-ops\n",
-	    dir, dir, dir);
+	    dir, daemon_extra, dir, dir);
 	sshc_daemon(&d, &so, text, NULL);
 	sshc_trust(&so, SSHC_HOSTKEY, NULL, 0);
 }
@@ -370,4 +373,94 @@ Test(cert, paramiko_logs_in_with_a_certificate)
 	    "certificate; ", T));
 	sshc_free(&c);
 	sshc_free(&h);
+}
+
+/* iridiumd -t on the test's configuration: its exit status and stderr. */
+static int
+check_config(char **err)
+{
+	char		 conf[320];
+	const char	*av[] = { hd_bin("iridiumd"), "-t", "-f", conf,
+	    "--worker-path", hd_bin("iridium-worker"), "--ssh-worker-path",
+	    hd_bin("iridium-worker-ssh"), NULL };
+	char		*out;
+	int		 rc;
+
+	snprintf(conf, sizeof(conf), "%s/iridiumd.conf", dir);
+	rc = hd_run(av, &out, err, T);
+	free(out);
+	return rc;
+}
+
+/*
+ * revoked_keys: a KRL from ssh-keygen -k revoking a serial, a key ID and
+ * a key; then, after a reload, a plain list revoking a CA and a key in
+ * authorized_keys; then a bad file, which the reload and iridiumd -t
+ * refuse, naming it, and the last good one stays.
+ */
+Test(cert, revoked_keys_as_a_krl_and_as_a_list)
+{
+	struct sshc	 c;
+	char		*out, *err;
+	int		 rc;
+
+	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -C plain -f plain && "
+	    "cp plain.pub dev.keys", dir);
+	issue("r5", "ed25519", "ca", "-I five -n dev -V -5m:+1h -z 5");
+	issue("r7", "ed25519", "ca", "-I seven -n dev -V -5m:+1h -z 7");
+	issue("rid", "ed25519", "ca", "-I bad-id -n dev -V -5m:+1h -z 8");
+	issue("victim", "ed25519", "ca", "-I v -n dev -V -5m:+1h -z 9");
+	issue("by_rsa", "ecdsa", "ca_rsa", "-I r -n dev -V -5m:+1h -z 10");
+	hd_sh("cd %s && printf 'serial: 5\\nid: bad-id\\nkey: %%s\\n' "
+	    "\"$(cat victim.pub)\" > spec && "
+	    "ssh-keygen -q -k -f revoked -s ca.pub spec", dir);
+	daemon_extra = "revoked_keys = revoked\n";	/* under state_dir */
+	hd_sh("mkdir -p %s/state && mv %s/revoked %s/state/", dir, dir, dir);
+	start();
+	daemon_extra = "";
+	cr_assert_eq(check_config(&err), 0, "%s", err);
+	free(err);
+	refused("r5", "dev", "(certificate revoked: the serial is in "
+	    "revoked_keys; ");
+	refused("rid", "dev", "(certificate revoked: the key ID is in "
+	    "revoked_keys; ");
+	refused("victim", "dev", "(certificate revoked: the key is in "
+	    "revoked_keys; ");
+	run_as(&c, "r7", "dev");
+	cr_assert_eq(c.status, 0, "serial 7 is not revoked: %s", c.e.data);
+	sshc_free(&c);
+	run_as(&c, "plain", "dev");
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	sshc_free(&c);
+	cr_log_info("CASE: a KRL revoked a serial, a key ID and a key");
+
+	/* A plain list instead: the RSA CA and the plain key. */
+	hd_sh("cat %s/ca_rsa.pub %s/plain.pub > %s/state/revoked", dir, dir,
+	    dir);
+	rc = hd_ctl(&d, NULL, &out, &err, "reload", NULL);
+	cr_assert_eq(rc, 0, "%s%s", out, err);
+	free(out);
+	free(err);
+	refused("by_rsa", "dev", "(certificate revoked: the CA key is in "
+	    "revoked_keys; ");
+	refused("plain", "dev", "(key revoked: it is in revoked_keys; ");
+	run_as(&c, "r5", "dev");
+	cr_assert_eq(c.status, 0, "the KRL is gone: %s", c.e.data);
+	sshc_free(&c);
+	cr_log_info("CASE: a list of keys revoked a CA and a plain key");
+
+	/* A bad file: refused by the reload and by -t; the list stays. */
+	hd_sh("echo 'ssh-ed25519 !!!' > %s/state/revoked", dir);
+	rc = hd_ctl(&d, NULL, &out, &err, "reload", NULL);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert_not_null(strstr(err, "[daemon] revoked_keys: line 1: key "
+	    "data is not base64"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(check_config(&err), 1);
+	cr_assert_not_null(strstr(err, "[daemon] revoked_keys: line 1: key "
+	    "data is not base64"), "%s", err);
+	free(err);
+	refused("by_rsa", "dev", "(certificate revoked: the CA key is in "
+	    "revoked_keys; ");
 }
