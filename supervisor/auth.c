@@ -162,6 +162,7 @@ auth_decide(const struct config *c, const struct authkeys *keys,
     struct auth_note *note)
 {
 	struct cert_grant	 g;
+	char			 blobfp[AUTHKEYS_FPR_MAX] = "";
 	bool			 cert, bad;
 
 	const struct tenant_cfg	*t;
@@ -211,6 +212,16 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 		/* One user per connection, as sshd insists. */
 		note->why = "user changed";
 	else if (cert) {
+		/*
+		 * The worker asks about a certificate unsigned first, always:
+		 * a signature claimed for any other is made up.
+		 */
+		strlcpy(blobfp, note->fingerprint, sizeof(blobfp));
+		if (q->signed_ && strcmp(st->cert_probe, blobfp) != 0) {
+			note->why = "a certificate said signed that was not "
+			    "accepted unsigned first";
+			return AUTH_VIOLATION;
+		}
 		if ((note->why = decide_cert(c, keys, env, t, q, note, &g,
 		    &bad)) != NULL && bad)
 			return AUTH_VIOLATION;
@@ -239,6 +250,8 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 	r->limits = t->limits;
 	strlcpy(r->command, g.force_command, sizeof(r->command));
 	r->no_pty = g.no_pty;
+	if (cert && !q->signed_)
+		strlcpy(st->cert_probe, blobfp, sizeof(st->cert_probe));
 	if (q->signed_) {
 		st->authed = true;
 		strlcpy(st->keyname, note->keyname, sizeof(st->keyname));

@@ -115,6 +115,9 @@ struct auth_state {
 	bool		 cert;		/* with a certificate: */
 	char		 cert_id[AUTH_CERT_ID_MAX];	/* its key ID, escaped */
 	uint64_t	 cert_serial;
+	/* The certificate last accepted unsigned (its blob's SHA256): the
+	 * only one an honest worker then says the client signed with. */
+	char		 cert_probe[AUTHKEYS_FPR_MAX];
 };
 
 /* --- the records ---------------------------------------------------------- */

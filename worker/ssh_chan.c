@@ -545,7 +545,9 @@ ssh_chan_free(struct sshc *c)
 {
 	session_detach(c->s);
 	free(c->command);
+	free(c->cert_probe);
 	c->command = NULL;
+	c->cert_probe = NULL;
 	buf_free(&c->prog);
 }
 

@@ -99,6 +99,8 @@ struct sshc {
 	char			 keytype[48];
 	char			 fpr[SSH_FPR_MAX];
 	char			 sigalg[40];	/* of the signature checked last */
+	char			*cert_probe;	/* base64 of the certificate last
+						   accepted unsigned; or NULL */
 	uint64_t		 grace_end;
 
 	/* The session channel's requests. */

@@ -65,8 +65,9 @@ issue(const char *name, const char *type, const char *ca, const char *args)
 	    name, name, type, name, name, ca, args, name);
 }
 
-/* More [daemon] lines for start(). */
+/* More [daemon] lines for start(), and its ssh worker (NULL: the real). */
 static const char	*daemon_extra = "";
+static const char	*worker;
 
 static void
 start(void)
@@ -81,7 +82,7 @@ start(void)
 	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n"
 	    "[tenant ops]\nprincipals = alice, team-ops\n",
 	    dir, daemon_extra, dir, dir);
-	sshc_daemon(&d, &so, text, NULL);
+	sshc_daemon(&d, &so, text, worker);
 	sshc_trust(&so, SSHC_HOSTKEY, NULL, 0);
 }
 
@@ -466,4 +467,61 @@ Test(cert, revoked_keys_as_a_krl_and_as_a_list)
 	free(err);
 	refused("by_rsa", "dev", "(certificate revoked: the CA key is in "
 	    "revoked_keys; ");
+}
+
+/*
+ * The test worker lies: it says the client signed with a certificate
+ * the client only offered (user "dev+claim"), or one whose signature it
+ * changed ("dev+forge"). iridiumd takes a signature only for the
+ * certificate it accepted unsigned just before, and checks the
+ * certificate itself: each lie is a protocol violation, the worker is
+ * killed, and the next honest login is as before.
+ */
+Test(cert, a_worker_that_lies_about_a_certificate_is_killed)
+{
+	static const struct {
+		const char	*name, *user, *args;
+	} lies[] = {
+		{ "forged", "dev+forge", "-I f -n dev -V -5m:+1h" },
+		{ "valid", "dev+claim", "-I v -n dev -V -5m:+1h" },
+		{ "expired", "dev+claim", "-I e -n dev -V -2h:-1h" },
+		{ "other", "dev+claim", "-I o -n ops -V -5m:+1h" },
+	};
+	struct sshc	 c;
+	size_t		 i;
+	int		 before;
+
+	worker = "iridium-worker-ssh-test";
+	start();
+	worker = NULL;
+	issue("rogue_c", "ed25519", "rogue", "-I r -n dev -V -5m:+1h");
+	for (i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		issue(lies[i].name, "ed25519", "ca", lies[i].args);
+		before = hd_log_count(&d, ": protocol violation: a certificate "
+		    "said signed that was not accepted unsigned first");
+		run_as(&c, lies[i].name, lies[i].user);
+		cr_assert_eq(c.status, 255, "%s: %s", lies[i].name, c.e.data);
+		cr_assert_null(strstr(c.o.data, "Hello"), "%s", c.o.data);
+		cr_assert(hd_wait_log(&d, "test hook: a certificate said "
+		    "signed", T));
+		while (hd_log_count(&d, ": protocol violation: a certificate "
+		    "said signed that was not accepted unsigned first") ==
+		    before)
+			cr_assert(hd_wait_log(&d, "protocol violation", T));
+		cr_assert_eq(hd_log_count(&d, "accepted publickey"), 0,
+		    "%s logged in", lies[i].name);
+		sshc_free(&c);
+	}
+	run_as(&c, "rogue_c", "dev+claim");
+	cr_assert_eq(c.status, 255, "%s", c.e.data);
+	sshc_free(&c);
+	while (hd_log_count(&d, ": protocol violation: a certificate said "
+	    "signed that was not accepted unsigned first") < 5)
+		cr_assert(hd_wait_log(&d, "protocol violation", T),
+		    "the untrusted CA's certificate: no violation");
+	/* The honest path, through the same test worker. */
+	run_as(&c, "valid", "dev");
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	cr_assert_str_eq(c.o.data, "Hello over ssh\n");
+	sshc_free(&c);
 }
