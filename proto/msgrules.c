@@ -133,6 +133,8 @@ msgrule_auth_reply(struct ctx *c, const void *body)
 		return msgtab_fail_field(c, "tenant", "empty when ok is true");
 	if (r->ok && r->message[0] != '\0')
 		return msgtab_fail_field(c, "message", "not allowed when ok is true");
+	if (!r->ok && (r->command[0] != '\0' || r->no_pty))
+		return msgtab_fail(c, "command and no_pty come with ok only");
 	if (!r->ok && (r->resume_window != 0 || r->detached[0] != '\0'))
 		return msgtab_fail(c, "resume_window and detached come with "
 		    "ok only");

@@ -117,6 +117,12 @@ struct field {
 	.kind = _Generic(MEMBER(T, f), bool: FK_BOOL),			\
 	.off = offsetof(T, f), .size = sizeof(MEMBER(T, f)) }
 #define BOOLEAN(T, f)			BOOLEAN_N(T, f, #f)
+/* Optional: absent when false (so never present and false). */
+#define BOOLEAN_OPT(T, f) {						\
+	.name = #f,							\
+	.kind = _Generic(MEMBER(T, f), bool: FK_BOOL),			\
+	.optional = true, .min = 1,					\
+	.off = offsetof(T, f), .size = sizeof(MEMBER(T, f)) }
 #define OBJECT(T, f, opt, tab) {					\
 	.name = #f,							\
 	.kind = _Generic(MEMBER(T, f), struct msg_limits: FK_OBJECT,	\
@@ -244,6 +250,8 @@ static const struct field auth_reply_fields[] = {
 	STRING_OPT(struct msg_auth_reply, message, NULL),
 	INTEGER_OPT(struct msg_auth_reply, resume_window, 604800),
 	STRING_OPT(struct msg_auth_reply, detached, NULL),
+	STRING_OPT(struct msg_auth_reply, command, NULL),
+	BOOLEAN_OPT(struct msg_auth_reply, no_pty),
 };
 
 static const struct field status_fields[] = {
@@ -628,6 +636,8 @@ decode_value(struct ctx *c, const char *path, const struct field *f,
 		if (!json_is_boolean(v))
 			return msgtab_fail_field(c, path, "not a boolean");
 		b = json_is_true(v);
+		if (f->optional && !b)
+			return msgtab_fail_field(c, path, "false: leave it out");
 		memcpy(dst, &b, sizeof(b));
 		return 0;
 	case FK_OBJECT:

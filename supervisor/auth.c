@@ -19,16 +19,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bsd/string.h>
 
 #include "admit.h"
 #include "auth.h"
 #include "authkeys.h"
+#include "cert.h"
 #include "config.h"
 #include "escape.h"
 #include "ev.h"
 #include "hostkey.h"
+#include "krl.h"
 #include "log.h"
 #include "wproc.h"
 
@@ -43,6 +46,11 @@ static const struct {
 	{ "ecdsa-sha2-nistp521", "ECDSA" },
 	{ "sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK" },
 	{ "ssh-rsa", "RSA" },
+	{ "ssh-ed25519-cert-v01@openssh.com", "ED25519-CERT" },
+	{ "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ECDSA-CERT" },
+	{ "ecdsa-sha2-nistp384-cert-v01@openssh.com", "ECDSA-CERT" },
+	{ "ecdsa-sha2-nistp521-cert-v01@openssh.com", "ECDSA-CERT" },
+	{ "ssh-rsa-cert-v01@openssh.com", "RSA-CERT" },
 };
 
 const char *
@@ -56,11 +64,107 @@ auth_keyname(const char *keytype)
 	return NULL;
 }
 
+/*
+ * The principals that log in as tenant t: its principals, or its name;
+ * for no tenant, the user name asked for (to tell a valid certificate
+ * for no tenant from a bad one). Pointers into buf, or to the names.
+ */
+static size_t
+wanted(const struct tenant_cfg *t, const char *user, char *buf, size_t len,
+    const char **v)
+{
+	char	*p, *save = NULL;
+	size_t	 n = 0;
+
+	if (t == NULL || t->principals[0] == '\0') {
+		v[0] = t != NULL ? t->name : user;
+		return 1;
+	}
+	strlcpy(buf, t->principals, len);
+	for (p = strtok_r(buf, ", ", &save); p != NULL && n <
+	    CONFIG_PRINCIPALS_MAX; p = strtok_r(NULL, ", ", &save))
+		v[n++] = p;
+	return n;
+}
+
+/*
+ * A certificate, checked whole. Returns NULL (accepted: g filled) or why
+ * not; *violation when no honest worker could have sent it.
+ */
+static const char *
+decide_cert(const struct config *c, const struct authkeys *keys,
+    const struct auth_env *env, const struct tenant_cfg *t,
+    const struct msg_auth_query *q, struct auth_note *note,
+    struct cert_grant *g, bool *violation)
+{
+	static struct cert	 crt;	/* 8 KiB: off the stack */
+	const struct authkey	*ca;
+	unsigned char		*blob;
+	const char		*why = NULL, *name, *rev;
+	const char		*want[CONFIG_PRINCIPALS_MAX];
+	char			 err[256], id[AUTH_CERT_ID_MAX];
+	char			 pbuf[CONFIG_PRINCIPALS_LEN];
+	size_t			 n;
+
+	*violation = false;
+	if ((blob = authkeys_b64_decode(q->key, strlen(q->key), &n)) == NULL)
+		return "out of memory";
+	if (cert_parse(&crt, blob, n, err, sizeof(err)) == -1) {
+		snprintf(note->whybuf, sizeof(note->whybuf), "certificate "
+		    "refused: %s", err);
+		why = note->whybuf;
+		goto done;
+	}
+	/* libssh exported it: its type is the blob's. */
+	if (strcmp(crt.certtype, q->keytype) != 0) {
+		*violation = true;
+		why = "auth_query certificate is not of its keytype";
+		goto done;
+	}
+	(void)authkeys_fingerprint_blob(crt.key, crt.keylen,
+	    note->fingerprint, sizeof(note->fingerprint));
+	cert_key_id(&crt, id, sizeof(id));
+	ca = authkeys_find(keys, AUTH_CA_TENANT, crt.ca.p, crt.ca.n);
+	name = ca != NULL ? auth_keyname(ca->keytype) : NULL;
+	snprintf(note->cert, sizeof(note->cert), "ID %s (serial %llu) CA %s "
+	    "%s", id, (unsigned long long)crt.serial, name != NULL ? name :
+	    "?", ca != NULL ? ca->fingerprint : "(not trusted)");
+	if (ca == NULL)
+		why = "certificate signed by a CA not in trusted_user_ca_keys";
+	else if (cert_verify(&crt, err, sizeof(err)) == -1) {
+		snprintf(note->whybuf, sizeof(note->whybuf), "%s", err);
+		why = note->whybuf;
+	} else if (keys->revoked != NULL && (rev = krl_cert_revoked(
+	    keys->revoked, &crt)) != NULL) {
+		snprintf(note->whybuf, sizeof(note->whybuf), "certificate "
+		    "revoked: %s is in revoked_keys", rev);
+		why = note->whybuf;
+	} else if (cert_check(&crt, env->now, c->cert_clock_skew, want, wanted(t,
+	    q->user, pbuf, sizeof(pbuf), want), env->peer, g, err,
+	    sizeof(err)) == -1) {
+		snprintf(note->whybuf, sizeof(note->whybuf), "%s", err);
+		why = note->whybuf;
+	} else if (t == NULL)
+		why = "a valid certificate whose principal names no tenant";
+	else {
+		g->serial = crt.serial;
+		strlcpy(g->key_id, id, sizeof(g->key_id));
+	}
+done:
+	free(blob);
+	return why;
+}
+
 enum auth_verdict
 auth_decide(const struct config *c, const struct authkeys *keys,
-    struct auth_state *st, const struct msg_auth_query *q,
-    struct msg_auth_reply *r, struct auth_note *note)
+    const struct auth_env *env, struct auth_state *st,
+    const struct msg_auth_query *q, struct msg_auth_reply *r,
+    struct auth_note *note)
 {
+	struct cert_grant	 g;
+	char			 blobfp[AUTHKEYS_FPR_MAX] = "";
+	bool			 cert, bad;
+
 	const struct tenant_cfg	*t;
 	const struct authkey	*k = NULL;
 	const char		*name;
@@ -68,6 +172,7 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 
 	memset(r, 0, sizeof(*r));
 	memset(note, 0, sizeof(*note));
+	memset(&g, 0, sizeof(g));
 	/* The worker counts as we do; an honest one never gets here. */
 	if (st->authed) {
 		note->why = "auth_query after the login";
@@ -82,6 +187,7 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 		return AUTH_VIOLATION;
 	}
 	key = strcmp(q->method, "publickey") == 0;
+	cert = key && cert_is_certtype(q->keytype);
 	/* libssh exported the key: anything else is not its doing. */
 	if (key && authkeys_fingerprint(q->key, note->fingerprint,
 	    sizeof(note->fingerprint)) == -1) {
@@ -105,11 +211,30 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 	else if (strcmp(st->user, q->user) != 0)
 		/* One user per connection, as sshd insists. */
 		note->why = "user changed";
-	else if ((k = t != NULL ? authkeys_lookup(keys, t->name, q->keytype,
+	else if (cert) {
+		/*
+		 * The worker asks about a certificate unsigned first, always:
+		 * a signature claimed for any other is made up.
+		 */
+		strlcpy(blobfp, note->fingerprint, sizeof(blobfp));
+		if (q->signed_ && strcmp(st->cert_probe, blobfp) != 0) {
+			note->why = "a certificate said signed that was not "
+			    "accepted unsigned first";
+			return AUTH_VIOLATION;
+		}
+		if ((note->why = decide_cert(c, keys, env, t, q, note, &g,
+		    &bad)) != NULL && bad)
+			return AUTH_VIOLATION;
+	} else if ((k = t != NULL ? authkeys_lookup(keys, t->name, q->keytype,
 	    q->key) : NULL) == NULL)
 		note->why = t == NULL ? "no such tenant" :
 		    "key not in the tenant's authorized_keys";
-	else if (q->signed_ && strcmp(q->keytype, "ssh-rsa") == 0 &&
+	else if (keys->revoked != NULL && krl_key_revoked(keys->revoked,
+	    k->blob, k->bloblen))
+		note->why = "key revoked: it is in revoked_keys";
+	if (note->why == NULL && q->signed_ && (strcmp(q->keytype,
+	    "ssh-rsa") == 0 || strcmp(q->keytype,
+	    "ssh-rsa-cert-v01@openssh.com") == 0) &&
 	    strcmp(q->sigalg, "rsa-sha2-256") != 0 &&
 	    strcmp(q->sigalg, "rsa-sha2-512") != 0)
 		note->why = strcmp(q->sigalg, "ssh-rsa") == 0 ?
@@ -123,11 +248,20 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 	r->ok = true;
 	strlcpy(r->tenant, t->name, sizeof(r->tenant));
 	r->limits = t->limits;
+	strlcpy(r->command, g.force_command, sizeof(r->command));
+	r->no_pty = g.no_pty;
+	if (cert && !q->signed_)
+		strlcpy(st->cert_probe, blobfp, sizeof(st->cert_probe));
 	if (q->signed_) {
 		st->authed = true;
 		strlcpy(st->keyname, note->keyname, sizeof(st->keyname));
-		strlcpy(st->fingerprint, k->fingerprint,
-		    sizeof(st->fingerprint));
+		strlcpy(st->fingerprint, cert ? note->fingerprint :
+		    k->fingerprint, sizeof(st->fingerprint));
+		st->cert = cert;
+		if (cert) {
+			st->cert_serial = g.serial;
+			strlcpy(st->cert_id, g.key_id, sizeof(st->cert_id));
+		}
 	}
 	return AUTH_ACCEPTED;
 }
@@ -165,6 +299,7 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 	const struct msg_auth_query	*q = &m->u.auth_query;
 	struct msg_auth_reply		 r;
 	struct auth_note		 note;
+	struct auth_env			 env;
 	enum auth_verdict		 v;
 	char				 user[MSG_NAME_MAX * 4 + 1], addr[64];
 	char				 err[128], full[256];
@@ -176,13 +311,15 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 		    w->lc->transport);
 		return -1;
 	}
-	v = auth_decide(&a->ctx->cfg, &a->keys, &w->auth, q, &r, &note);
+	split_peer(w->peer, addr, sizeof(addr), &port);
+	env.now = (uint64_t)time(NULL);
+	env.peer = addr;
+	v = auth_decide(&a->ctx->cfg, &a->keys, &env, &w->auth, q, &r, &note);
 	if (v == AUTH_VIOLATION) {
 		strlcpy(why, note.why, whylen);
 		return -1;
 	}
 	escape_untrusted(user, sizeof(user), q->user, strlen(q->user));
-	split_peer(w->peer, addr, sizeof(addr), &port);
 	/* The login itself: the tenant may be at its session limit. */
 	if (v == AUTH_ACCEPTED && w->auth.authed &&
 	    admit_login(a->adm, w, r.tenant, a->resume != NULL ?
@@ -210,11 +347,12 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 	}
 	if (v == AUTH_REFUSED)
 		log_notice("session %lld: failed %s for %s%s from %s port %d "
-		    "ssh%s%s%s%s (%s; attempt %u of %d)",
+		    "ssh%s%s%s%s%s%s (%s; attempt %u of %d)",
 		    (long long)w->session_id, q->method, note.invalid_user ?
 		    "invalid user " : "", user, addr, port,
 		    note.keyname[0] != '\0' ? ": " : "", note.keyname,
 		    note.keyname[0] != '\0' ? " " : "", note.fingerprint,
+		    note.cert[0] != '\0' ? " " : "", note.cert,
 		    note.why, w->auth.failures, AUTH_MAX_TRIES);
 	else if (!w->auth.authed && !capped)
 		log_debug("session %lld: key %s %s of %s would do",
@@ -245,8 +383,9 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 			w->cpu_limit = r.limits.cpu;
 		admit_tenant_accepted(a->adm, w->tenant);
 		log_info("session %lld: accepted publickey for %s from %s port "
-		    "%d ssh: %s %s", (long long)w->session_id, w->tenant, addr,
-		    port, w->auth.keyname, w->auth.fingerprint);
+		    "%d ssh: %s %s%s%s", (long long)w->session_id, w->tenant,
+		    addr, port, w->auth.keyname, w->auth.fingerprint,
+		    note.cert[0] != '\0' ? " " : "", note.cert);
 	}
 	return 0;
 }
@@ -316,6 +455,60 @@ keys_warn(void *arg, const char *file, unsigned line, const char *msg)
 	    kw->tenant, msg);
 }
 
+static void
+cas_warn(void *arg, const char *file, unsigned line, const char *msg)
+{
+	cfg_error(arg, file, line, "[daemon] trusted_user_ca_keys: %s", msg);
+}
+
+/* revoked_keys: a list of keys or a KRL. */
+static void
+load_revoked(const struct config *c, struct authkeys *keys,
+    struct cfg_errors *e)
+{
+	char		 path[CONFIG_PATHLEN * 2], err[512];
+	uint32_t	 ln = c->keyline[CK_DAEMON_revoked_keys];
+
+	if (c->revoked_keys[0] == '\0')
+		return;
+	if ((keys->revoked = malloc(sizeof(*keys->revoked))) == NULL) {
+		cfg_error(e, file_of(c, ln), ln, "[daemon] revoked_keys: out "
+		    "of memory");
+		return;
+	}
+	if (resolve(c, c->revoked_keys, path, sizeof(path)) == -1)
+		snprintf(err, sizeof(err), "path too long");
+	else if (krl_load(keys->revoked, path, err, sizeof(err)) == 0)
+		return;
+	cfg_error(e, file_of(c, ln), ln, "[daemon] revoked_keys: %s", err);
+	free(keys->revoked);
+	keys->revoked = NULL;
+}
+
+/* trusted_user_ca_keys, under AUTH_CA_TENANT. */
+static void
+load_cas(const struct config *c, struct authkeys *keys,
+    struct cfg_errors *e)
+{
+	char		 path[CONFIG_PATHLEN * 2], err[512];
+	uint32_t	 ln = c->keyline[CK_DAEMON_trusted_user_ca_keys];
+	int		 n;
+
+	if (c->trusted_user_ca_keys[0] == '\0')
+		return;
+	if (resolve(c, c->trusted_user_ca_keys, path, sizeof(path)) == -1)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] "
+		    "trusted_user_ca_keys: path too long");
+	else if ((n = authkeys_load(keys, AUTH_CA_TENANT, path, cas_warn, e,
+	    err, sizeof(err))) == -1)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] "
+		    "trusted_user_ca_keys: %s", err);
+	else if (n == 0)
+		cfg_warning(e, file_of(c, ln), ln, "[daemon] "
+		    "trusted_user_ca_keys: %s holds no key: no certificate "
+		    "logs in", path);
+}
+
 unsigned
 auth_keys_load(const struct config *c, struct authkeys *keys,
     struct cfg_errors *e)
@@ -329,6 +522,8 @@ auth_keys_load(const struct config *c, struct authkeys *keys,
 	int			 n;
 
 	authkeys_init(keys);
+	load_cas(c, keys, e);
+	load_revoked(c, keys, e);
 	for (i = 0; i < c->ntenants; i++) {
 		t = &c->tenants[i];
 		if (t->authorized_keys[0] == '\0')

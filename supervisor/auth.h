@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "admit.h"
 #include "authkeys.h"
@@ -56,12 +57,24 @@ enum auth_verdict {
 	AUTH_VIOLATION,		/* no honest worker asks this: kill it */
 };
 
+/* The table's tenant name for trusted_user_ca_keys (no tenant's). */
+#define AUTH_CA_TENANT	"@ca"
+
 /* What a decision was about, for the log. */
 struct auth_note {
 	char		 keyname[AUTH_KEYNAME_MAX];	/* publickey only */
 	char		 fingerprint[AUTHKEYS_FPR_MAX];
 	bool		 invalid_user;	/* no such tenant */
 	const char	*why;		/* refusal or violation */
+	/* A certificate: what it says, for the log line ("" none). */
+	char		 cert[AUTH_CERT_ID_MAX + 96];	/* ID, serial, CA */
+	char		 whybuf[320];	/* why, when it is made up */
+};
+
+/* What a decision needs besides the query: the time and the peer. */
+struct auth_env {
+	uint64_t	 now;		/* seconds since 1970 */
+	const char	*peer;		/* the client's numeric address */
 };
 
 /*
@@ -70,11 +83,16 @@ struct auth_note {
  * whatever its reason). Public keys only: any other method is refused
  * and counted; so is a user other than the first one asked for, and an
  * RSA key's signature that is not rsa-sha2-256 or -512 (ssh-rsa hashes
- * with SHA-1). Pure: no logging, no I/O.
+ * with SHA-1). A certificate (keytype "...-cert-v01@openssh.com") is
+ * checked here whole (cert.h): a trusted CA's valid signature, a user
+ * certificate valid at env->now, naming the tenant (or one of its
+ * principals), its critical options; the reply then carries its
+ * force-command and no_pty. Pure: no logging, no I/O.
  */
 enum auth_verdict auth_decide(const struct config *, const struct authkeys *,
-		    struct auth_state *st, const struct msg_auth_query *q,
-		    struct msg_auth_reply *r, struct auth_note *note);
+		    const struct auth_env *, struct auth_state *st,
+		    const struct msg_auth_query *q, struct msg_auth_reply *r,
+		    struct auth_note *note);
 
 /* sshd's name for a key type: "ED25519", "ECDSA", "RSA"; NULL if none. */
 const char	*auth_keyname(const char *keytype);

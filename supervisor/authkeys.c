@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "authkeys.h"
+#include "krl.h"
 #include "escape.h"
 
 #define AUTHKEYS_RSA_MIN	2048	/* bits */
@@ -72,6 +73,10 @@ authkeys_free(struct authkeys *a)
 {
 	size_t	 i;
 
+	if (a->revoked != NULL) {
+		krl_free(a->revoked);
+		free(a->revoked);
+	}
 	for (i = 0; i < a->n; i++) {
 		free(a->v[i].tenant);
 		free(a->v[i].blob);
@@ -100,8 +105,8 @@ b64_value(char c)
  * Strict base64 (RFC 4648, with padding, no whitespace) of len chars into
  * a malloc'd buffer. NULL when invalid (or memory is short).
  */
-static unsigned char *
-b64_decode(const char *s, size_t len, size_t *outlen)
+unsigned char *
+authkeys_b64_decode(const char *s, size_t len, size_t *outlen)
 {
 	unsigned char	*out;
 	size_t		 i, o = 0, pad = 0;
@@ -160,8 +165,9 @@ b64_nopad(const unsigned char *p, size_t n, char *out, size_t len)
 	out[o] = '\0';
 }
 
-static int
-fingerprint_blob(const unsigned char *blob, size_t n, char *out, size_t len)
+int
+authkeys_fingerprint_blob(const unsigned char *blob, size_t n, char *out,
+    size_t len)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
@@ -182,9 +188,9 @@ authkeys_fingerprint(const char *b64, char *out, size_t len)
 	size_t		 n;
 	int		 rv;
 
-	if ((blob = b64_decode(b64, strlen(b64), &n)) == NULL)
+	if ((blob = authkeys_b64_decode(b64, strlen(b64), &n)) == NULL)
 		return -1;
-	rv = fingerprint_blob(blob, n, out, len);
+	rv = authkeys_fingerprint_blob(blob, n, out, len);
 	free(blob);
 	return rv;
 }
@@ -345,7 +351,7 @@ authkeys_rsa_bits(const char *b64)
 	size_t		 n;
 	int		 bits;
 
-	if ((blob = b64_decode(b64, strlen(b64), &n)) == NULL)
+	if ((blob = authkeys_b64_decode(b64, strlen(b64), &n)) == NULL)
 		return -1;
 	bits = rsa_bits(blob, n);
 	free(blob);
@@ -371,8 +377,8 @@ check_key(const char *keytype, const char *b64, const unsigned char *blob,
 	return 0;
 }
 
-static const struct authkey *
-find_blob(const struct authkeys *a, const char *tenant,
+const struct authkey *
+authkeys_find(const struct authkeys *a, const char *tenant,
     const unsigned char *blob, size_t n)
 {
 	size_t	 i;
@@ -439,7 +445,7 @@ authkeys_line(struct authkeys *a, const char *tenant, const char *file,
 	cn = strcspn(c, "\r\n");
 	while (cn > 0 && (c[cn - 1] == ' ' || c[cn - 1] == '\t'))
 		cn--;
-	if ((k.blob = b64_decode(b64, bn, &k.bloblen)) == NULL)
+	if ((k.blob = authkeys_b64_decode(b64, bn, &k.bloblen)) == NULL)
 		FAIL("key data is not valid base64");
 	if ((b64s = strndup(b64, bn)) == NULL) {
 		free(k.blob);
@@ -450,13 +456,13 @@ authkeys_line(struct authkeys *a, const char *tenant, const char *file,
 		rv = check_key(k.keytype, b64s, k.blob, k.bloblen, err,
 		    errlen);
 	free(b64s);
-	if (rv == 0 && (dup = find_blob(a, tenant, k.blob,
+	if (rv == 0 && (dup = authkeys_find(a, tenant, k.blob,
 	    k.bloblen)) != NULL) {
 		snprintf(err, errlen, "the same key as %s:%u", dup->file,
 		    dup->line);
 		rv = -1;
 	}
-	if (rv == 0 && fingerprint_blob(k.blob, k.bloblen, k.fingerprint,
+	if (rv == 0 && authkeys_fingerprint_blob(k.blob, k.bloblen, k.fingerprint,
 	    sizeof(k.fingerprint)) == -1) {
 		snprintf(err, errlen, "cannot hash the key");
 		rv = -1;
@@ -576,9 +582,9 @@ authkeys_lookup(const struct authkeys *a, const char *user,
 	unsigned char		*blob;
 	size_t			 n;
 
-	if ((blob = b64_decode(b64, strlen(b64), &n)) == NULL)
+	if ((blob = authkeys_b64_decode(b64, strlen(b64), &n)) == NULL)
 		return NULL;
-	k = find_blob(a, user, blob, n);
+	k = authkeys_find(a, user, blob, n);
 	free(blob);
 	if (k != NULL && strcmp(k->keytype, keytype) != 0)
 		k = NULL;

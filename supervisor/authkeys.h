@@ -38,11 +38,15 @@ struct authkey {
 	unsigned	 line;
 };
 
+struct krl;
+
 struct authkeys {
 	struct authkey	*v;
 	size_t		 n, cap;
 	char		**files;	/* the paths the keys point to */
 	size_t		 nfiles;
+	/* revoked_keys, read with them (krl.h); NULL: none. Owned. */
+	struct krl	*revoked;
 };
 
 /* A bad line: file, its 1-based number, what is wrong with it. */
@@ -84,6 +88,21 @@ const struct authkey *authkeys_lookup(const struct authkeys *,
  * Returns 0, or -1 when b64 is not valid base64.
  */
 int	authkeys_fingerprint(const char *b64, char *out, size_t len);
+
+/* The entry of tenant's with exactly this key blob, or NULL. */
+const struct authkey *authkeys_find(const struct authkeys *,
+	    const char *tenant, const unsigned char *blob, size_t n);
+
+/*
+ * Strict base64 (RFC 4648, padded, no whitespace) of len chars into a
+ * malloc'd buffer of *outlen bytes; NULL when invalid.
+ */
+unsigned char *authkeys_b64_decode(const char *s, size_t len,
+	    size_t *outlen);
+
+/* The SHA256 fingerprint of a key blob ("SHA256:..."); 0 or -1. */
+int	authkeys_fingerprint_blob(const unsigned char *blob, size_t n,
+	    char *out, size_t len);
 
 /* The modulus size of a base64 ssh-rsa key blob; -1 if it is not one. */
 int	authkeys_rsa_bits(const char *b64);

@@ -35,6 +35,8 @@
 #define CONFIG_MAX_TENANTS	256
 #define CONFIG_MAX_CIDRS	32
 #define CONFIG_MAX_HOSTKEYS	4
+#define CONFIG_PRINCIPALS_MAX	32	/* per tenant */
+#define CONFIG_PRINCIPALS_LEN	1024
 #define CONFIG_PATHLEN		256
 #define CONFIG_NAMELEN		(MSG_NAME_MAX + 1)
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes of config file */
@@ -68,6 +70,8 @@ enum cfg_type {
 	CT_LOGLEVEL,	/* err, warning, notice, info, debug (or 0..7) */
 	CT_CIDRS,	/* a list of ADDR[/BITS], comma or space separated */
 	CT_PATHS,	/* a list of paths, comma or space separated */
+	CT_PRINCIPALS,	/* certificate principals, comma or space separated:
+			   stored as "a, b" */
 	CT_STARTUPS,	/* START:RATE:FULL or N (struct startups) */
 	CT_UIDRANGE,	/* FIRST-LAST uids, or empty (struct uid_range) */
 	CT_SSH_KEX,	/* ssh algorithm lists (sshalgo.h), sshd's */
@@ -132,6 +136,19 @@ enum cfg_type {
 	    SSHALGO_HOSTKEY_DEFAULT, CK_LIST,				\
 	    "ssh host key algorithms offered, as ssh_kex; each only "	\
 	    "when host_key has a key of its type")			\
+	X(DAEMON, trusted_user_ca_keys, PATH, 0, 0, "",		\
+	    CK_EMPTY | CK_RELATIVE,					\
+	    "ssh: the public keys of the CAs whose user certificates "	\
+	    "log in, OpenSSH format, one a line (relative: under "	\
+	    "state_dir), read again on reload; empty: no certificates")	\
+	X(DAEMON, revoked_keys, PATH, 0, 0, "",			\
+	    CK_EMPTY | CK_RELATIVE,					\
+	    "ssh: revoked keys and certificates: a list of public keys " \
+	    "or a KRL from ssh-keygen -k (relative: under state_dir), "	\
+	    "read again on reload; empty: none")			\
+	X(DAEMON, cert_clock_skew, UINT, 0, 3600, "60", 0,		\
+	    "ssh: how far a certificate's validity is widened at "	\
+	    "both ends, for clocks that differ (seconds)")		\
 	X(DAEMON, admin_group, NAME, 0, 0, "", CK_EMPTY,		\
 	    "members may use the control socket, besides root and "	\
 	    "iridiumd's own user; empty: nobody else")			\
@@ -202,7 +219,12 @@ enum cfg_type {
 	    CK_EMPTY | CK_RELATIVE,					\
 	    "ssh: the tenant's public keys, an OpenSSH authorized_keys " \
 	    "file (relative: under state_dir), read again on reload; "	\
-	    "the ssh user name is the tenant's; empty: no ssh logins")
+	    "the ssh user name is the tenant's; empty: no ssh logins "	\
+	    "with a plain key (certificates: trusted_user_ca_keys)")	\
+	X(TENANT, principals, PRINCIPALS, 0, 0, "", CK_EMPTY | CK_LIST, \
+	    "ssh: the certificate principals that log in as this tenant, " \
+	    "comma separated (a certificate naming any of them will do); " \
+	    "empty: the tenant's name")
 
 /* SUP_LIMITS, the supervisor's own limits: in status.h (the status
  * document shows them). */
@@ -301,6 +323,7 @@ struct listener_cfg {
 struct tenant_cfg {
 	char		 name[CONFIG_NAMELEN];
 	char		 authorized_keys[CONFIG_PATHLEN];
+	char		 principals[CONFIG_PRINCIPALS_LEN];	/* "a, b" */
 	struct msg_limits limits;		/* [limits] + overrides */
 	struct sup_limits sup;			/* the same, scope TENANT */
 	uint32_t	 line;
@@ -323,6 +346,9 @@ struct config {
 	char		 ssh_ciphers[SSHALGO_LIST_MAX];
 	char		 ssh_macs[SSHALGO_LIST_MAX];
 	char		 ssh_hostkey_algorithms[SSHALGO_LIST_MAX];
+	char		 trusted_user_ca_keys[CONFIG_PATHLEN];
+	unsigned	 cert_clock_skew;
+	char		 revoked_keys[CONFIG_PATHLEN];
 	char		 admin_group[CONFIG_NAMELEN];
 	int		 log_level;
 	bool		 sandbox_debug;

@@ -336,6 +336,55 @@ parse_paths(const struct cfg_key *k, const char *v, struct path_list *l,
 }
 
 /*
+ * Certificate principals: printable ASCII without spaces or commas, as
+ * ssh-keygen -n takes them, at most CONFIG_PRINCIPALS_MAX; stored "a, b".
+ */
+static int
+parse_principals(const char *v, char *field, size_t size, bool append,
+    char *err, size_t errlen)
+{
+	char		 out[CONFIG_PRINCIPALS_LEN];
+	const char	*p = v, *q;
+	size_t		 n, count = 0;
+
+	out[0] = '\0';
+	if (append && field[0] != '\0') {
+		strlcpy(out, field, sizeof(out));
+		for (q = out, count = 1; (q = strchr(q, ',')) != NULL; q++)
+			count++;
+	}
+	for (;;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, ", \t");
+		for (q = p; q < p + n; q++)
+			if (*q <= ' ' || *q > '~') {
+				snprintf(err, errlen, "a principal is printable "
+				    "ASCII");
+				return -1;
+			}
+		if (count == CONFIG_PRINCIPALS_MAX) {
+			snprintf(err, errlen, "more than %d principals",
+			    CONFIG_PRINCIPALS_MAX);
+			return -1;
+		}
+		if (strlen(out) + n + 3 > size || n > 255) {
+			snprintf(err, errlen, "\"%.40s\": too long", p);
+			return -1;
+		}
+		if (out[0] != '\0')
+			strlcat(out, ", ", sizeof(out));
+		strncat(out, p, n);
+		count++;
+		p += n;
+	}
+	strlcpy(field, out, size);
+	return 0;
+}
+
+/*
  * sshd's MaxStartups: "START:RATE:FULL", or "N" for N:100:N; "0" is no
  * limit. RATE is a percentage, 1..100; START may not pass FULL.
  */
@@ -563,6 +612,9 @@ config_value_set(enum cfg_key_id id, void *field, const char *v,
 		return parse_cidrs(v, field, append, err, errlen);
 	case CT_PATHS:
 		return parse_paths(k, v, field, append, err, errlen);
+	case CT_PRINCIPALS:
+		return parse_principals(v, field, k->size, append, err,
+		    errlen);
 	case CT_STARTUPS:
 		return parse_startups(k, v, field, err, errlen);
 	case CT_UIDRANGE:
@@ -638,6 +690,7 @@ config_value_format(enum cfg_key_id id, const void *field, char *buf,
 	case CT_SSH_CIPHERS:
 	case CT_SSH_MACS:
 	case CT_SSH_HOSTKEYS:
+	case CT_PRINCIPALS:
 		snprintf(buf, len, "%s", (const char *)field);
 		return;
 	case CT_LOGLEVEL:
@@ -689,6 +742,7 @@ config_value_equal(enum cfg_key_id id, const void *a, const void *b)
 	case CT_SSH_CIPHERS:
 	case CT_SSH_MACS:
 	case CT_SSH_HOSTKEYS:
+	case CT_PRINCIPALS:
 		return strcmp(a, b) == 0;
 	case CT_CIDRS:
 		la = a;

@@ -250,6 +250,7 @@ session_object(const struct worker *w, int64_t now)
 {
 	struct status_session	 s;
 	const struct msg_counters *c = &w->counters;
+	char			 serial[24] = "";
 	char			 client[MSG_CLIENT_MAX * 4 + 1];
 	int64_t			 since;
 
@@ -273,6 +274,11 @@ session_object(const struct worker *w, int64_t now)
 		s.detached_seconds = (now - w->detached_ms) / 1000;
 	s.key_type = w->auth.keyname;
 	s.key_fingerprint = w->auth.fingerprint;
+	if (w->auth.cert)
+		snprintf(serial, sizeof(serial), "%llu",
+		    (unsigned long long)w->auth.cert_serial);
+	s.cert_id = w->auth.cert_id;
+	s.cert_serial = serial;
 	/* The worker's word, validated by the message table. */
 	s.kex = w->nego.kex;
 	s.cipher = w->nego.cipher;

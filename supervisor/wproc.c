@@ -725,7 +725,7 @@ classify(struct worker *w, int status, const struct rusage *ru, char *how,
 static enum wsession
 log_end(struct worker *w, int status, enum wend *kind, const char *how)
 {
-	char		 key[MSG_NAME_MAX + AUTHKEYS_FPR_MAX + 48];
+	char		 key[MSG_NAME_MAX + AUTHKEYS_FPR_MAX + AUTH_CERT_ID_MAX + 80];
 	char		 via[MSG_ADDR_MAX + 8];
 	bool		 clean;
 	double		 secs;
@@ -757,7 +757,12 @@ log_end(struct worker *w, int status, enum wend *kind, const char *how)
 	}
 	/* ssh: who it was, as our own auth_reply said. */
 	key[0] = '\0';
-	if (w->auth.authed)
+	if (w->auth.authed && w->auth.cert)
+		snprintf(key, sizeof(key), "; tenant %s, key %s %s ID %s "
+		    "(serial %llu)", w->tenant, w->auth.keyname,
+		    w->auth.fingerprint, w->auth.cert_id,
+		    (unsigned long long)w->auth.cert_serial);
+	else if (w->auth.authed)
 		snprintf(key, sizeof(key), "; tenant %s, key %s %s",
 		    w->tenant, w->auth.keyname, w->auth.fingerprint);
 	log_info("session %lld: ended (%s) after %.1fs, %llu bytes in, %llu "

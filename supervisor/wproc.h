@@ -103,7 +103,8 @@ struct admit_hold {
 };
 
 #define AUTH_MAX_TRIES		6	/* refused keys per session */
-#define AUTH_KEYNAME_MAX	16	/* "ED25519-SK" */
+#define AUTH_KEYNAME_MAX	16	/* "ED25519-SK", "ED25519-CERT" */
+#define AUTH_CERT_ID_MAX	128	/* a certificate's key ID, escaped */
 
 /* One session's login, as the supervisor decided it (auth.h). */
 struct auth_state {
@@ -114,6 +115,12 @@ struct auth_state {
 	bool		 capped;	/* refused for the tenant's limit */
 	char		 keyname[AUTH_KEYNAME_MAX];	/* "ED25519" */
 	char		 fingerprint[AUTHKEYS_FPR_MAX];	/* "SHA256:..." */
+	bool		 cert;		/* with a certificate: */
+	char		 cert_id[AUTH_CERT_ID_MAX];	/* its key ID, escaped */
+	uint64_t	 cert_serial;
+	/* The certificate last accepted unsigned (its blob's SHA256): the
+	 * only one an honest worker then says the client signed with. */
+	char		 cert_probe[AUTHKEYS_FPR_MAX];
 };
 
 /* --- the records ---------------------------------------------------------- */

@@ -40,6 +40,7 @@
 #define SSH_VERIFY_FN		"ssh_pki_signature_verify"
 #define SSH_VERIFY_MSG		"Going to verify a "
 #define SSH_VERIFY_END		" type signature"
+#define SSH_CERT_SUFFIX		"-cert-v01@openssh.com"
 
 /*
  * Wait ms while answering the supervisor: the delay after a failed
@@ -92,6 +93,15 @@ ssh_query_user(char *out, size_t len, const char *u)
 		if (*p <= ' ' || *p > '~')
 			return;
 	strlcpy(out, u, len);
+}
+
+/* Whether the key offered last is an OpenSSH certificate. */
+static bool
+ssh_is_cert(const struct sshc *c)
+{
+	size_t	 n = strlen(c->keytype), s = strlen(SSH_CERT_SUFFIX);
+
+	return n > s && strcmp(c->keytype + n - s, SSH_CERT_SUFFIX) == 0;
 }
 
 /* The key's type name and SHA256 fingerprint, for the logs. */
@@ -183,6 +193,34 @@ ssh_fail_here(struct sshc *c, const char *method, const char *user,
 	return ssh_refused(c);
 }
 
+#ifdef IRIDIUM_TEST_HOOKS
+/*
+ * The test worker lies about certificates, for the supervisor to catch:
+ * a user name "NAME+claim" says the client signed with a certificate it
+ * only offered, "NAME+forge" changes a byte of the certificate's
+ * signature first; the query then names NAME.
+ */
+static void
+ssh_test_lie(struct sshc *c, struct msg_auth_query *q, char *b64)
+{
+	char	*plus = strchr(q->user, '+');
+	size_t	 n;
+
+	if (plus == NULL || (strcmp(plus, "+forge") != 0 &&
+	    strcmp(plus, "+claim") != 0))
+		return;
+	*plus = '\0';
+	if (b64 == NULL || !ssh_is_cert(c))
+		return;
+	if (plus[1] == 'f' && (n = strlen(b64)) > 8)
+		b64[n - 6] = b64[n - 6] == 'A' ? 'B' : 'A';
+	log_notice("session %lld: test hook: a certificate said signed%s",
+	    (long long)c->s->id, plus[1] == 'f' ? ", its signature changed" :
+	    "");
+	q->signed_ = true;
+}
+#endif
+
 /*
  * Ask the supervisor about one attempt (key NULL: a method other than
  * publickey). SSH_AUTH_SUCCESS: accepted (for an unsigned key, the probe
@@ -220,6 +258,9 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 			strlcpy(q.sigalg, c->sigalg, sizeof(q.sigalg));
 	}
 	c->sigalg[0] = '\0';
+#ifdef IRIDIUM_TEST_HOOKS
+	ssh_test_lie(c, &q, b64);
+#endif
 	if (c->user[0] == '\0' && ssh_user_ok(q.user))
 		strlcpy(c->user, q.user, sizeof(c->user));
 	now = session_now();
@@ -227,7 +268,8 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 	    (int)(c->grace_end - now) : SSH_AUTH_REPLY_MS) : 1;
 	c->queries++;
 	rv = session_auth(c->s, &q, left);
-	ssh_string_free_char(b64);
+	if (rv != 1)
+		ssh_string_free_char(b64);
 	if (rv == -1) {
 		if (c->s->shutdown)
 			ssh_shutdown_bye(c);
@@ -249,6 +291,12 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 	/* Refused: the supervisor logged it. */
 	if (rv == 0)
 		return ssh_refused(c);
+	if (key != NULL && !signed_ && ssh_is_cert(c)) {
+		/* The certificate a signature may now be claimed for. */
+		free(c->cert_probe);
+		c->cert_probe = strdup(q.key);
+	}
+	ssh_string_free_char(b64);
 	if (key == NULL || !signed_)
 		return key != NULL ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
 	/* Logged in: the supervisor logged that too, with the tenant. */
@@ -258,11 +306,29 @@ ssh_ask(struct sshc *c, const char *method, const char *user, ssh_key key,
 	return SSH_AUTH_SUCCESS;
 }
 
+/* Whether the key is a certificate not yet accepted unsigned. */
+static bool
+ssh_cert_unprobed(struct sshc *c, ssh_key key)
+{
+	char	*b64 = NULL;
+	bool	 rv;
+
+	if (!ssh_is_cert(c))
+		return false;
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || b64 == NULL)
+		return true;
+	rv = c->cert_probe == NULL || strcmp(c->cert_probe, b64) != 0;
+	ssh_string_free_char(b64);
+	return rv;
+}
+
 static int
 ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
     char state, void *arg)
 {
 	struct sshc	*c = arg;
+	char		 sigalg[sizeof(c->sigalg)];
+	int		 rv;
 
 	(void)ss;
 	ssh_key_info(c, key);
@@ -271,6 +337,17 @@ ssh_cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
 		return SSH_AUTH_DENIED;
 	if (state == SSH_PUBLICKEY_STATE_WRONG)
 		return ssh_fail_here(c, "publickey", user, "bad signature");
+	/*
+	 * A certificate signed at once (paramiko does so): asked about
+	 * unsigned first, as the supervisor insists, then signed.
+	 */
+	if (state == SSH_PUBLICKEY_STATE_VALID && ssh_cert_unprobed(c, key)) {
+		strlcpy(sigalg, c->sigalg, sizeof(sigalg));
+		if ((rv = ssh_ask(c, "publickey", user, key, false)) !=
+		    SSH_AUTH_SUCCESS)
+			return rv;
+		strlcpy(c->sigalg, sigalg, sizeof(c->sigalg));
+	}
 	return ssh_ask(c, "publickey", user, key,
 	    state == SSH_PUBLICKEY_STATE_VALID);
 }

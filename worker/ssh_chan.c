@@ -119,6 +119,11 @@ ssh_cb_pty(ssh_session ss, ssh_channel ch, const char *term, int width,
 	(void)pxheight;
 	if (c->pty || c->mode != SSH_MODE_NONE)
 		return -1;
+	if (c->s->auth_reply.no_pty) {
+		log_info("session %lld: refused a pty: the certificate has no "
+		    "permit-pty", (long long)c->s->id);
+		return -1;
+	}
 	c->pty = true;
 	strlcpy(c->term, term != NULL ? term : "", sizeof(c->term));
 	c->cols = width;
@@ -171,29 +176,12 @@ ssh_cb_env(ssh_session ss, ssh_channel ch, const char *name,
 	return -1;
 }
 
+/* The command the session runs: "run", "check", resume or a REPL line. */
 static int
-ssh_cb_shell(ssh_session ss, ssh_channel ch, void *arg)
+ssh_exec_set(struct sshc *c, const char *command)
 {
-	struct sshc	*c = arg;
-
-	(void)ss;
-	(void)ch;
-	if (c->mode != SSH_MODE_NONE)
-		return -1;
-	c->mode = SSH_MODE_SHELL;
-	return 0;
-}
-
-static int
-ssh_cb_exec(ssh_session ss, ssh_channel ch, const char *command, void *arg)
-{
-	struct sshc	*c = arg;
 	const char	*p, *e;
 
-	(void)ss;
-	(void)ch;
-	if (c->mode != SSH_MODE_NONE || command == NULL)
-		return -1;
 	for (p = command; *p == ' ' || *p == '\t'; p++)
 		continue;
 	for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t' ||
@@ -212,6 +200,50 @@ ssh_cb_exec(ssh_session ss, ssh_channel ch, const char *command, void *arg)
 	else
 		c->mode = SSH_MODE_LINE;
 	return 0;
+}
+
+/*
+ * A certificate's force-command replaces what the client asks for, a
+ * shell or another command, as sshd's does.
+ */
+static bool
+ssh_forced(struct sshc *c, const char *asked)
+{
+	if (c->s->auth_reply.command[0] == '\0')
+		return false;
+	log_info("session %lld: the certificate's force-command runs instead "
+	    "of %s", (long long)c->s->id, asked != NULL ? "the command asked "
+	    "for" : "a shell");
+	return true;
+}
+
+static int
+ssh_cb_shell(ssh_session ss, ssh_channel ch, void *arg)
+{
+	struct sshc	*c = arg;
+
+	(void)ss;
+	(void)ch;
+	if (c->mode != SSH_MODE_NONE)
+		return -1;
+	if (ssh_forced(c, NULL))
+		return ssh_exec_set(c, c->s->auth_reply.command);
+	c->mode = SSH_MODE_SHELL;
+	return 0;
+}
+
+static int
+ssh_cb_exec(ssh_session ss, ssh_channel ch, const char *command, void *arg)
+{
+	struct sshc	*c = arg;
+
+	(void)ss;
+	(void)ch;
+	if (c->mode != SSH_MODE_NONE || command == NULL)
+		return -1;
+	if (ssh_forced(c, command))
+		command = c->s->auth_reply.command;
+	return ssh_exec_set(c, command);
 }
 
 static int
@@ -513,7 +545,9 @@ ssh_chan_free(struct sshc *c)
 {
 	session_detach(c->s);
 	free(c->command);
+	free(c->cert_probe);
 	c->command = NULL;
+	c->cert_probe = NULL;
 	buf_free(&c->prog);
 }
 

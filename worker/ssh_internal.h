@@ -39,7 +39,17 @@
 #define SSH_USERKEYS	"ssh-ed25519,sk-ssh-ed25519@openssh.com," \
 			"ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
 			"ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com," \
-			"rsa-sha2-512,rsa-sha2-256"
+			"rsa-sha2-512,rsa-sha2-256," SSH_USERCERTS
+/*
+ * OpenSSH user certificates: libssh checks the signature with the
+ * certificate's key; the supervisor checks the certificate itself.
+ */
+#define SSH_USERCERTS	"ssh-ed25519-cert-v01@openssh.com," \
+			"ecdsa-sha2-nistp256-cert-v01@openssh.com," \
+			"ecdsa-sha2-nistp384-cert-v01@openssh.com," \
+			"ecdsa-sha2-nistp521-cert-v01@openssh.com," \
+			"rsa-sha2-512-cert-v01@openssh.com," \
+			"rsa-sha2-256-cert-v01@openssh.com"
 
 #define SSH_MAX_AUTH_TRIES	6	/* as OpenSSH's MaxAuthTries */
 /* auth_query messages per connection: a probe and a signature per try. */
@@ -89,6 +99,8 @@ struct sshc {
 	char			 keytype[48];
 	char			 fpr[SSH_FPR_MAX];
 	char			 sigalg[40];	/* of the signature checked last */
+	char			*cert_probe;	/* base64 of the certificate last
+						   accepted unsigned; or NULL */
 	uint64_t		 grace_end;
 
 	/* The session channel's requests. */

@@ -306,7 +306,13 @@ struct msg_auth_reply {
 	 * Not ok, and not for the key's sake (the tenant at its session
 	 * limit): the words for the client; the session ends. Else "".
 	 */
-	char		message[MSG_TEXT_MAX + 1];
+	char		message[MSG_TEXT_MAX + 1];	/*
+	 * When ok with a certificate: the only command the session runs
+	 * (its force-command: a REPL line, `run` or `check`; "": none), and
+	 * whether a pty is refused (no permit-pty).
+	 */
+	char		command[MSG_TEXT_MAX + 1];
+	bool		no_pty;
 };
 
 struct msg_status {

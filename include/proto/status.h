@@ -179,6 +179,10 @@
 	    "line sessions")						\
 	X(key_fingerprint, STR, INFO, "ssh: its SHA256 fingerprint, "	\
 	    "from the key iridiumd itself accepted")			\
+	X(cert_id, STR, INFO, "ssh: the key ID of the certificate "	\
+	    "that logged in, escaped; empty: no certificate")		\
+	X(cert_serial, STR, INFO, "ssh: its serial number, in decimal; " \
+	    "empty: no certificate")					\
 	X(kex, STR, INFO, "ssh: the key exchange method, as the worker " \
 	    "reports it; empty before the key exchange")		\
 	X(cipher, STR, INFO, "ssh: the cipher (server to client)")	\

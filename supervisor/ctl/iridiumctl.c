@@ -384,7 +384,7 @@ print_sessions(const json_t *workers)
 {
 	struct table	 t = { .ncols = 13 };
 	const json_t	*w, *s;
-	char		 key[160], idle[48];
+	char		 key[384], idle[48];
 	size_t		 i;
 	int		 n = 0;
 
@@ -397,7 +397,13 @@ print_sessions(const json_t *workers)
 		if (!json_is_object(s))
 			continue;
 		/* ssh: the key that logged in; "-" for line, or before it. */
-		if (json_string_length(json_object_get(s,
+		if (json_string_length(json_object_get(s, "cert_id")) > 0 ||
+		    json_string_length(json_object_get(s, "cert_serial")) > 0)
+			/* A certificate: its key ID and serial too. */
+			snprintf(key, sizeof(key), "%s %s ID %s serial %s",
+			    gs(s, "key_type"), gs(s, "key_fingerprint"),
+			    gs(s, "cert_id"), gs(s, "cert_serial"));
+		else if (json_string_length(json_object_get(s,
 		    "key_fingerprint")) > 0)
 			snprintf(key, sizeof(key), "%s %s",
 			    gs(s, "key_type"), gs(s, "key_fingerprint"));

@@ -417,26 +417,48 @@ Test(readme, the_tour_runs_as_shown, .fini = hd_fini,
 /* --- configuration snippets ----------------------------------------------- */
 
 /*
+ * A line setting a file of public keys to an absolute path
+ * (authorized_keys, trusted_user_ca_keys, revoked_keys): the key's
+ * length; else 0.
+ */
+static size_t
+key_file_key(const char *s)
+{
+	static const char *const keys[] = { "authorized_keys",
+	    "trusted_user_ca_keys", "revoked_keys" };
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		n = strlen(keys[i]);
+		if (strncmp(s, keys[i], n) == 0 && strncmp(s + n, " = /", 4) ==
+		    0)
+			return n;
+	}
+	return 0;
+}
+
+/*
  * The snippet as a file iridiumd -t can read on any machine: an absolute
- * authorized_keys path becomes a file of the test's with a real key.
+ * path to a file of public keys becomes a file of the test's with a real
+ * key (a list of one key, for revoked_keys).
  */
 static char *
 snippet_file(const struct block *b, const char *dir, const char *pubkey,
     int nth)
 {
 	char	 path[600], kp[700], *buf = NULL;
-	size_t	 len = 0, i;
+	size_t	 len = 0, i, n;
 	FILE	*f;
 
 	cr_assert_not_null(f = open_memstream(&buf, &len));
 	for (i = 0; i < b->n; i++) {
 		const char	*s = b->v[i];
 
-		if (strncmp(s, "authorized_keys = /", 19) == 0) {
+		if ((n = key_file_key(s)) > 0) {
 			snprintf(kp, sizeof(kp), "%s/keys%d-%zu", dir, nth, i);
 			hd_write(kp, pubkey);
 			cr_assert_eq(chmod(kp, 0600), 0);
-			fprintf(f, "authorized_keys = %s\n", kp);
+			fprintf(f, "%.*s = %s\n", (int)n, s, kp);
 		} else
 			fprintf(f, "%s\n", s);
 	}

@@ -38,6 +38,8 @@
 
 static struct config	*c;
 static struct authkeys	 keys;
+/* Certificates are test_cert's: these queries hold none. */
+static const struct auth_env env = { 1700000000, "127.0.0.1" };
 static struct auth_state st;
 
 static void
@@ -88,7 +90,7 @@ ask(const char *user, const char *key, bool signed_,
 	q.signed_ = signed_;
 	if (signed_)
 		strlcpy(q.sigalg, "ssh-ed25519", sizeof(q.sigalg));
-	return auth_decide(c, &keys, &st, &q, r, n);
+	return auth_decide(c, &keys, &env, &st, &q, r, n);
 }
 
 /* The RSA key, signed with sigalg ("": a probe). */
@@ -104,7 +106,7 @@ ask_rsa(const char *sigalg, struct msg_auth_reply *r, struct auth_note *n)
 	q.key = KEY_R;
 	q.signed_ = sigalg[0] != '\0';
 	strlcpy(q.sigalg, sigalg, sizeof(q.sigalg));
-	return auth_decide(c, &keys, &st, &q, r, n);
+	return auth_decide(c, &keys, &env, &st, &q, r, n);
 }
 
 /* An attempt with another method. */
@@ -118,7 +120,7 @@ ask_method(const char *user, const char *method, struct msg_auth_reply *r,
 	strlcpy(q.user, user, sizeof(q.user));
 	strlcpy(q.method, method, sizeof(q.method));
 	q.key = "";
-	return auth_decide(c, &keys, &st, &q, r, n);
+	return auth_decide(c, &keys, &env, &st, &q, r, n);
 }
 
 Test(auth, other_methods_are_refused_and_counted)
@@ -186,7 +188,7 @@ Test(auth, an_rsa_signature_must_be_rsa_sha2)
 		strlcpy(q.keytype, "ssh-rsa", sizeof(q.keytype));
 		q.key = KEY_R;
 		q.signed_ = true;
-		cr_assert_eq(auth_decide(c, &keys, &st, &q, &r, &n),
+		cr_assert_eq(auth_decide(c, &keys, &env, &st, &q, &r, &n),
 		    AUTH_REFUSED);
 		cr_assert_not_null(strstr(n.why, "not known"));
 	}

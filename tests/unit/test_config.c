@@ -372,6 +372,30 @@ Test(config, host_key_is_a_list_of_paths)
 	    "without them");
 }
 
+Test(config, certificate_keys)
+{
+	const struct tenant_cfg	*t;
+
+	cr_assert_eq(build("[daemon]\ntrusted_user_ca_keys = ca.pub\n"
+	    "cert_clock_skew = 0\n[tenant ops]\nprincipals = alice,bob "
+	    "team-ops\n  carol@example.org\n"), 0, "%s", errors());
+	cr_assert_str_eq(c->trusted_user_ca_keys, "ca.pub");
+	cr_assert_eq(c->cert_clock_skew, 0);
+	cr_assert_not_null(t = config_tenant_find(c, "ops"));
+	cr_assert_str_eq(t->principals, "alice, bob, team-ops, "
+	    "carol@example.org");
+	cr_assert_eq(build("[tenant ops]\n"), 0, "%s", errors());
+	cr_assert_eq(c->cert_clock_skew, 60);
+	cr_assert_str_eq(config_tenant_find(c, "ops")->principals, "");
+	one_error("[daemon]\ncert_clock_skew = 3601\n", "t.conf:2: [daemon] "
+	    "cert_clock_skew: \"3601\" out of range (0..3600)");
+	one_error("[tenant ops]\nprincipals = caf\xc3\xa9\n", "t.conf:2: "
+	    "[tenant ops] principals: a principal is printable ASCII");
+	one_error("[tenant ops]\nprincipals = 1 2 3 4 5 6 7 8 9 10 11 12 13 "
+	    "14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33\n",
+	    "t.conf:2: [tenant ops] principals: more than 32 principals");
+}
+
 Test(config, ssh_algorithm_lists_take_sshds_syntax)
 {
 	/* The defaults: OpenSSH's reach, no SHA-1, NIST kex or CBC. */
