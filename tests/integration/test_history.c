@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "harness.h"
 #include "repl.h"
 #include "sshc.h"
@@ -274,6 +276,7 @@ Test(history, line_sessions_keep_theirs_for_the_session_only)
 
 Test(history, a_corrupted_file_is_reported_and_replaced)
 {
+	json_t	*st;
 	char	*s, path[512];
 
 	start(NULL, NULL);
@@ -312,7 +315,8 @@ Test(history, a_corrupted_file_is_reported_and_replaced)
 	file_is_private("dev");
 	hd_sh("grep -qx secret %s/target", dir);
 	/* The daemon goes on. */
-	cr_assert_not_null(hd_status(&d));
+	cr_assert_not_null(st = hd_status(&d));
+	json_decref(st);
 }
 
 /* A hostile worker's `history_save`. */
