@@ -122,6 +122,16 @@ Test(history, lines_of_one_session_are_in_the_next_and_only_the_tenants)
 	    "    3  !history\n");
 	free(s);
 	file_is_private("dev");
+	/* A line repeated is kept once, as a shell's history does. */
+	free(one("dev", "!history"));
+	s = one("dev", "!history");
+	cr_assert_str_eq(s, "    1  load $1 #7\n    2  !registers $1\n"
+	    "    3  !history\n    4  !history\n");
+	free(s);
+	s = one("dev", "!history");
+	cr_assert_str_eq(s, "    1  load $1 #7\n    2  !registers $1\n"
+	    "    3  !history\n    4  !history\n");
+	free(s);
 	/* Another tenant has its own. */
 	s = one("ops", "!history");
 	cr_assert_str_eq(s, "    1  !history\n");
