@@ -250,6 +250,36 @@ history_login(struct history *h, struct worker *w, const char *tenant)
 	buf_free(&b);
 }
 
+/*
+ * After the lines b holds (without a final LF), lines (LF between them;
+ * NULL: none), each ending in LF; a line equal to the one before it is
+ * kept once, as a shell's history collapses them.
+ */
+static int
+history_append(struct buf *b, const char *lines)
+{
+	const char	*p = lines, *nl;
+	size_t		 n, last;
+
+	if (b->len > 0 && buf_putc(b, '\n') == -1)
+		return -1;
+	for (; p != NULL && *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		n = (size_t)(nl - p);
+		/* The line before: from the LF before b's last LF. */
+		for (last = b->len > 0 ? b->len - 1 : 0; last > 0 &&
+		    b->data[last - 1] != '\n'; last--)
+			continue;
+		if (b->len > 0 && b->len - 1 - last == n &&
+		    memcmp(b->data + last, p, n) == 0)
+			continue;
+		if (buf_append(b, p, n) == -1 || buf_putc(b, '\n') == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* A worker's `history_save`: the lines typed since. */
 static int
 on_history_save(void *arg, struct worker *w, const struct msg *m,
@@ -281,15 +311,9 @@ on_history_save(void *arg, struct worker *w, const struct msg *m,
 		buf_free(&b);
 		return 0;
 	}
-	if (s->lines != NULL && ((b.len > 0 && buf_putc(&b, '\n') == -1) ||
-	    buf_append(&b, s->lines, strlen(s->lines)) == -1 ||
-	    buf_putc(&b, '\n') == -1)) {
+	if (history_append(&b, s->lines) == -1) {
 		log_warnx("session %lld: history: out of memory",
 		    (long long)w->session_id);
-		buf_free(&b);
-		return 0;
-	}
-	if (s->lines == NULL && b.len > 0 && buf_putc(&b, '\n') == -1) {
 		buf_free(&b);
 		return 0;
 	}

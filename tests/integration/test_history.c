@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "harness.h"
 #include "repl.h"
 #include "sshc.h"
@@ -120,6 +122,16 @@ Test(history, lines_of_one_session_are_in_the_next_and_only_the_tenants)
 	    "    3  !history\n");
 	free(s);
 	file_is_private("dev");
+	/* A line repeated is kept once, as a shell's history does. */
+	free(one("dev", "!history"));
+	s = one("dev", "!history");
+	cr_assert_str_eq(s, "    1  load $1 #7\n    2  !registers $1\n"
+	    "    3  !history\n    4  !history\n");
+	free(s);
+	s = one("dev", "!history");
+	cr_assert_str_eq(s, "    1  load $1 #7\n    2  !registers $1\n"
+	    "    3  !history\n    4  !history\n");
+	free(s);
 	/* Another tenant has its own. */
 	s = one("ops", "!history");
 	cr_assert_str_eq(s, "    1  !history\n");
@@ -274,6 +286,7 @@ Test(history, line_sessions_keep_theirs_for_the_session_only)
 
 Test(history, a_corrupted_file_is_reported_and_replaced)
 {
+	json_t	*st;
 	char	*s, path[512];
 
 	start(NULL, NULL);
@@ -312,7 +325,8 @@ Test(history, a_corrupted_file_is_reported_and_replaced)
 	file_is_private("dev");
 	hd_sh("grep -qx secret %s/target", dir);
 	/* The daemon goes on. */
-	cr_assert_not_null(hd_status(&d));
+	cr_assert_not_null(st = hd_status(&d));
+	json_decref(st);
 }
 
 /* A hostile worker's `history_save`. */
