@@ -212,6 +212,10 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 		log_debug("session %lld: key %s %s of %s would do",
 		    (long long)w->session_id, note.keyname, note.fingerprint,
 		    r.tenant);
+	/* The recording before the reply: the worker has it at login. */
+	if (v == AUTH_ACCEPTED && w->auth.authed && !capped &&
+	    wproc_record(w, r.tenant, w->auth.fingerprint) == -1)
+		return 0;
 	if (msg_send(w->chan, MSG_AUTH_REPLY, &r, -1, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		/* It is waiting for this very answer: it must be able to. */

@@ -665,6 +665,12 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 
 	if (daemon_ssh_init(d) == -1 || admit_init(&d->adm, &d->ctx) == -1)
 		return -1;
+	/* Recordings: without their directory, sessions go unrecorded. */
+	if (recording_wanted(cfg) && recorder_open(&d->workers.rec, cfg, err,
+	    sizeof(err)) == -1)
+		log_warnx("recordings: %s; sessions are not recorded", err);
+	else if (recording_wanted(cfg))
+		log_info("recordings in %s", d->workers.rec.dir);
 	for (i = 0; i < cfg->nlisteners; i++) {
 		if ((l = daemon_listener_open(d, &cfg->listeners[i], err,
 		    sizeof(err))) == NULL) {
@@ -734,6 +740,7 @@ daemon_free(struct daemon *d)
 	wproc_bury(&d->workers);
 	spawner_stop(&d->spawner);
 	control_close(d->ctl);
+	recorder_close(&d->workers.rec);
 	d->ctl = NULL;
 	auth_free(&d->auth);
 	notify_close(&d->notify);

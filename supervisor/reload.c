@@ -32,6 +32,7 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "recording.h"
 #include "staticlibs.h"
 #include "statusdoc.h"
 #include "uidpool.h"
@@ -126,6 +127,7 @@ daemon_check_system(const struct config *c, bool startup,
     struct cfg_errors *e)
 {
 	uint32_t	 ln;
+	char		 why[512];
 
 	check_nofile(c, startup, e);
 
@@ -145,6 +147,10 @@ daemon_check_system(const struct config *c, bool startup,
 	if (c->admin_group[0] != '\0' && getgrnam(c->admin_group) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] admin_group: no "
 		    "group %s", c->admin_group);
+	ln = c->keyline[CK_DAEMON_record_dir];
+	if (recording_wanted(c) && recording_check(c, why, sizeof(why)) == -1)
+		cfg_warning(e, file_of(c, ln), ln, "[daemon] record_dir: %s; "
+		    "sessions will not be recorded", why);
 	/* The workers' identity needs a restart to change: checked then. */
 	if (startup && geteuid() == 0)
 		check_identity(c, e);

@@ -43,6 +43,7 @@
 #include "ctx.h"
 #include "ev.h"
 #include "msg.h"
+#include "recording.h"
 #include "source.h"
 #include "spawner.h"
 #include "status.h"
@@ -174,6 +175,9 @@ struct worker {
 					   client */
 	char		 via[MSG_ADDR_MAX + 1];	/* then: the balancer */
 	uint64_t	 cpu_limit;	/* seconds, of its session; 0: none */
+	/* Its session's recording, under record_dir; "": not recorded. */
+	char		 record_path[CONFIG_PATHLEN];
+	int64_t		 record_fsize;	/* its hello's */
 
 	/*
 	 * Detached (resume.h): its client went away, its session waits in
@@ -268,9 +272,19 @@ struct workers {
 	bool		 stderr_pipe;	/* pipe workers' fd 2 into the log */
 	const char	*hostkey;	/* ssh `hello`'s host keys (auth.c's);
 					   NULL: none */
+	struct recorder	 rec;		/* session recordings (recording.h) */
 };
 
 /* wproc.c */
+/*
+ * Record w's session when its listener says so: open the file (tenant's,
+ * fingerprint "" for a line session), let the worker's RLIMIT_FSIZE
+ * take it, send `record` with it. Send it before `session` (line) or
+ * the accepting `auth_reply` (ssh). Not recorded: a warning, and the
+ * session goes on. -1 only when sending failed (w is being killed).
+ */
+int		 wproc_record(struct worker *w, const char *tenant,
+		    const char *fingerprint);
 void		 wproc_init(struct workers *, struct ctx *, struct spawner *);
 /* The owner of every worker (pool.c registers itself). */
 void		 wproc_set_owner(struct workers *, const struct wproc_owner *);

@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "msg.h"
+#include "record.h"
 #include "repl.h"
 #include "tty.h"
 
@@ -250,6 +251,13 @@ struct session {
 	bool			 detach_granted;
 	char			 detach_token[MSG_TOKEN_LEN + 1];
 	char			 detach_refusal[MSG_TEXT_MAX + 1];
+
+	/*
+	 * The recording (record.h), when the supervisor sent one: what
+	 * the client is sent (session_sent), what it sends (session_input),
+	 * the markers of the transports.
+	 */
+	struct record		 rec;
 };
 
 /* A monotonic clock in milliseconds. */

@@ -193,7 +193,7 @@ Test(encode, compact_bytes_in_table_order)
 	    "\"line_max\":4096,\"line_timeout\":60,\"outbuf_max\":262144,"
 	    "\"login_grace\":30},"
 	    "\"log_level\":6,"
-	    "\"sandbox_debug\":false}");
+	    "\"sandbox_debug\":false,\"record_fsize\":1056768}");
 }
 
 Test(encode, replaces_what_the_buffer_held)
@@ -833,6 +833,7 @@ static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_RESUME, 2 }, { MSG_DETACH_REPLY, 0 }, { MSG_DETACH_REPLY, 1 },
 	{ MSG_RESUME_REPLY, 0 }, { MSG_RESUME_REFUSED, 0 },
 	{ MSG_RESUMED, 0 }, { MSG_RESUMED, 1 },
+	{ MSG_RECORD, 0 }, { MSG_RECORD, 1 },
 };
 #define NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
@@ -968,7 +969,9 @@ Test(fields, missing_every_field)
 			    (t == MSG_RESUME &&
 			    strcmp(paths[p], "token") == 0) ||
 			    (t == MSG_RESUMED &&
-			    strcmp(paths[p], "message") == 0)) {
+			    strcmp(paths[p], "message") == 0) ||
+			    (t == MSG_RECORD &&
+			    strcmp(paths[p], "notice") == 0)) {
 				/* Optional: absent is 0 or "". */
 				mutated_accepted(t, variants[i].variant,
 				    paths[p], NULL);

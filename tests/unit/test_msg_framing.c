@@ -343,7 +343,7 @@ Test(names, every_type)
 	    "peer", "peer_verdict", "negotiated", "auth_query", "auth_reply",
 	    "status", "log", "ping", "pong", "shutdown", "session_end",
 	    "detach", "move", "resume", "resume_reply", "resume_refused",
-	    "resumed", "detach_reply" };
+	    "resumed", "detach_reply", "record" };
 	int	 t;
 
 	cr_assert_eq((size_t)MSG_NTYPES, sizeof(names) / sizeof(names[0]));
