@@ -578,3 +578,25 @@ Test(record, a_directory_that_cannot_be_made_is_reported_and_sessions_go_on)
 	    T));
 	free(got);
 }
+
+/* contrib's tmpfiles.d example, run by systemd-tmpfiles under a root. */
+Test(record, the_tmpfiles_example_keeps_ninety_days)
+{
+	char	 root[300], old[512], new[512], *src = getenv("IRIDIUM_SRC");
+
+	cr_assert_not_null(src);
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(old, sizeof(old), "%s/var/lib/iridium/recordings/dev/"
+	    "2020-01-01", root);
+	snprintf(new, sizeof(new), "%s/var/lib/iridium/recordings/dev/"
+	    "2020-06-01", root);
+	hd_sh("mkdir -p %s %s && touch -d '91 days ago' %s/1-a.cast && "
+	    "touch -d '89 days ago' %s/2-b.cast && touch -d '91 days ago' %s",
+	    old, new, old, new, old);
+	hd_sh("systemd-tmpfiles --clean --root=%s "
+	    "%s/contrib/iridium-recordings.tmpfiles", root, src);
+	cr_expect_neq(access(strcat(old, "/1-a.cast"), F_OK), 0,
+	    "a recording 91 days old is still there");
+	cr_expect_eq(access(strcat(new, "/2-b.cast"), F_OK), 0,
+	    "a recording 89 days old is gone");
+}
