@@ -201,6 +201,13 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 		    sizeof(r.detached));
 	}
 	if (v == AUTH_REFUSED)
+		audit_event(&w->wk->audit, "login_failed", json_pack(
+		    "{s:I, s:s, s:s, s:s, s:s, s:s, s:i}",
+		    "session", (json_int_t)w->session_id, "user", user,
+		    "method", q->method, "peer", w->peer,
+		    "fingerprint", note.fingerprint, "reason", note.why,
+		    "attempt", (int)w->auth.failures));
+	if (v == AUTH_REFUSED)
 		log_notice("session %lld: failed %s for %s%s from %s port %d "
 		    "ssh%s%s%s%s (%s; attempt %u of %d)",
 		    (long long)w->session_id, q->method, note.invalid_user ?
@@ -240,6 +247,7 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 		log_info("session %lld: accepted publickey for %s from %s port "
 		    "%d ssh: %s %s", (long long)w->session_id, w->tenant, addr,
 		    port, w->auth.keyname, w->auth.fingerprint);
+		wproc_audit_start(w, w->auth.fingerprint);
 	}
 	return 0;
 }

@@ -149,6 +149,10 @@ enum cfg_type {
 	    "where session recordings go, as TENANT/YYYY-MM-DD/"	\
 	    "ID-PEER.cast (relative: under state_dir); empty: "	\
 	    "STATE_DIR/recordings")					\
+	X(DAEMON, audit_log, PATH, 0, 0, "", CK_EMPTY | CK_RELATIVE,	\
+	    "the audit log, one JSON object a line: sessions started and " \
+	    "ended, refused logins, iridiumctl kill and reload (relative: " \
+	    "under state_dir); reopened on SIGUSR1; empty: none")	\
 	X(DAEMON, record_notice, TEXT, 0, 0, "This session is recorded.", \
 	    CK_EMPTY,							\
 	    "told to the client of a recorded session, in its banner; " \
@@ -350,6 +354,7 @@ struct config {
 	bool		 sandbox_debug;
 	char		 record_dir[CONFIG_PATHLEN];
 	char		 record_notice[MSG_TEXT_MAX + 1];
+	char		 audit_log[CONFIG_PATHLEN];
 	/* [pool]: defaults for every listener */
 	struct pool_cfg	 pool;
 	/* [listener NAME] */

@@ -158,6 +158,15 @@ ctl_sessions(void *arg)
 	return status_sessions(&d->status);
 }
 
+/* The audit log's line for a reload, good or not. */
+static void
+audit_reload(struct daemon *d, const char *how, unsigned uid, bool ok)
+{
+	audit_event(&d->workers.audit, "reload", json_pack("{s:s, s:i, s:b, "
+	    "s:i}", "by", how, "uid", (int)uid, "ok", ok, "generation",
+	    (int)d->ctx.generation));
+}
+
 static int
 ctl_kill(void *arg, unsigned uid, int64_t id, struct control_killed *k,
     char *why, size_t whylen)
@@ -175,6 +184,9 @@ ctl_kill(void *arg, unsigned uid, int64_t id, struct control_killed *k,
 		return -1;
 	}
 	log_info("control: uid %u: kill session %lld", uid, (long long)id);
+	audit_event(&d->workers.audit, "kill", json_pack("{s:i, s:I, s:s, "
+	    "s:s, s:i}", "uid", (int)uid, "session", (json_int_t)id, "tenant",
+	    w->tenant, "peer", w->peer, "pid", (int)w->pid));
 	wproc_end_session(w);
 	k->pid = w->pid;
 	k->grace = w->pc->grace;
@@ -198,8 +210,10 @@ ctl_reload(void *arg, unsigned uid, struct control_reloaded *r)
 	log_info("control: uid %u: reload", uid);
 	if (daemon_reload(d, &r->changes, &r->errs) == 0) {
 		r->generation = d->ctx.generation;
+		audit_reload(d, "iridiumctl", uid, true);
 		return CONTROL_RELOADED;
 	}
+	audit_reload(d, "iridiumctl", uid, false);
 	snprintf(r->why, sizeof(r->why), "reload failed: %u error%s in %s; "
 	    "still running configuration generation %u", r->errs.nerrors,
 	    r->errs.nerrors == 1 ? "" : "s", d->ctx.cfgpath, d->ctx.generation);
@@ -259,7 +273,7 @@ begin_shutdown(struct daemon *d, const char *why)
 }
 
 static void
-hup(struct daemon *d)
+hup(struct daemon *d, unsigned uid)
 {
 	struct cfg_errors	 errs;
 	struct buf		 changes;
@@ -274,7 +288,7 @@ hup(struct daemon *d)
 	(void)notify_reloading(&d->notify);
 	cfg_errors_init(&errs);
 	buf_init(&changes, 0);
-	(void)daemon_reload(d, &changes, &errs);
+	audit_reload(d, "SIGHUP", uid, daemon_reload(d, &changes, &errs) == 0);
 	buf_free(&changes);
 	cfg_errors_free(&errs);
 	/*
@@ -335,7 +349,7 @@ sig_cb(struct ev *e, uint32_t events)
 	struct daemon		*d = e->arg;
 	struct signalfd_siginfo	 si;
 	ssize_t			 n;
-	char			 why[64];
+	char			 why[512];
 
 	(void)events;
 	for (;;) {
@@ -358,7 +372,16 @@ sig_cb(struct ev *e, uint32_t events)
 			begin_shutdown(d, why);
 			break;
 		case SIGHUP:
-			hup(d);
+			hup(d, si.ssi_uid);
+			break;
+		case SIGUSR1:
+			/* logrotate renamed the audit log: a new file. */
+			if (audit_open(&d->workers.audit, &d->ctx.cfg, why,
+			    sizeof(why)) == -1)
+				log_warnx("SIGUSR1: audit log: %s", why);
+			else if (d->workers.audit.fd != -1)
+				log_info("SIGUSR1: audit log %s reopened",
+				    d->workers.audit.path);
 			break;
 		default:
 			break;
@@ -383,6 +406,7 @@ tick_cb(struct ev *e, uint32_t events)
 		listener_tick(l, now);
 	daemon_reap_listeners(d);
 	admit_tick(&d->adm, now);
+	audit_tick(&d->workers.audit, now);
 	resume_tick(&d->resume, now);
 	if (d->ctl != NULL)
 		control_tick(d->ctl, now);
@@ -622,6 +646,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) ==
 	    -1) {
@@ -671,6 +696,10 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		log_warnx("recordings: %s; sessions are not recorded", err);
 	else if (recording_wanted(cfg))
 		log_info("recordings in %s", d->workers.rec.dir);
+	if (audit_open(&d->workers.audit, cfg, err, sizeof(err)) == -1)
+		log_warnx("audit log: %s; no audit log", err);
+	else if (d->workers.audit.fd != -1)
+		log_info("audit log %s", d->workers.audit.path);
 	for (i = 0; i < cfg->nlisteners; i++) {
 		if ((l = daemon_listener_open(d, &cfg->listeners[i], err,
 		    sizeof(err))) == NULL) {
@@ -741,6 +770,7 @@ daemon_free(struct daemon *d)
 	spawner_stop(&d->spawner);
 	control_close(d->ctl);
 	recorder_close(&d->workers.rec);
+	audit_close(&d->workers.audit);
 	d->ctl = NULL;
 	auth_free(&d->auth);
 	notify_close(&d->notify);

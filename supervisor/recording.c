@@ -109,8 +109,8 @@ recorder_open(struct recorder *r, const struct config *c, char *err,
 	    NULL)
 		r->gid = gr->gr_gid;
 	if (mkdir(r->dir, 0750) == 0) {
-		if (r->gid != (gid_t)-1 && chown(r->dir, (uid_t)-1,
-		    r->gid) == -1) {
+		if ((r->gid != (gid_t)-1 && chown(r->dir, (uid_t)-1,
+		    r->gid) == -1) || chmod(r->dir, 0750) == -1) {
 			snprintf(err, errlen, "chown %s: %s", r->dir,
 			    strerror(errno));
 			return -1;
@@ -142,7 +142,9 @@ subdir(int at, const char *name, gid_t gid)
 		if ((fd = openat(at, name, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC)) == -1)
 			return -1;
-		if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) == -1) {
+		/* 0750 whatever the umask (systemd's unit sets 0077). */
+		if ((gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) == -1) ||
+		    fchmod(fd, 0750) == -1) {
 			close(fd);
 			return -1;
 		}

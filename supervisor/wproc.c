@@ -323,6 +323,36 @@ wproc_spawned(void *arg, void *cookie, pid_t pid, int err,
 
 /* --- talking to a worker ------------------------------------------------- */
 
+void
+wproc_audit_start(struct worker *w, const char *fingerprint)
+{
+	w->audited = true;
+	audit_event(&w->wk->audit, "session_start", json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "session", (json_int_t)w->session_id, "tenant", w->tenant,
+	    "peer", w->peer, "fingerprint", fingerprint,
+	    "listener", w->lc->name, "transport", w->lc->transport,
+	    "recording", w->record_path));
+}
+
+/* The audit log's session_end: why, how long, what it cost. */
+static void
+audit_end(struct worker *w, const char *reason)
+{
+	if (!w->audited)
+		return;
+	w->audited = false;
+	audit_event(&w->wk->audit, "session_end", json_pack(
+	    "{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
+	    "session", (json_int_t)w->session_id, "tenant", w->tenant,
+	    "peer", w->peer, "reason", reason,
+	    "duration_ms", (json_int_t)(ev_now_ms() - w->busy_ms),
+	    "bytes_in", (json_int_t)w->counters.bytes_in,
+	    "bytes_out", (json_int_t)w->counters.bytes_out,
+	    "instructions", (json_int_t)w->counters.instructions,
+	    "recording", w->record_path));
+}
+
 #define RECORD_RETRY_MS		10000	/* a directory that failed */
 
 int
@@ -460,6 +490,8 @@ wproc_session(struct worker *w, struct pending *q, const char *quota)
 	log_info("session %lld: %s connection from %s to worker %d%s",
 	    (long long)s.id, lc->name, q->peer, (int)w->pid,
 	    q->retry_ms != 0 ? " (handed again)" : "");
+	if (strcmp(lc->transport, "ssh") != 0)
+		wproc_audit_start(w, "");
 	return 0;
 }
 
@@ -721,6 +753,7 @@ log_end(struct worker *w, int status, enum wend *kind, const char *how)
 		    w->tenant, w->peer, via, (int)w->pid, wend_name(*kind),
 		    how, w->killed != WKILL_NONE ? ", " : "",
 		    wkill_names[w->killed], secs);
+		audit_end(w, wend_name(*kind));
 		return WSESSION_FAILED;
 	}
 	/* ssh: who it was, as our own auth_reply said. */
@@ -733,6 +766,7 @@ log_end(struct worker *w, int status, enum wend *kind, const char *how)
 	    w->end_reason, secs, (unsigned long long)w->counters.bytes_in,
 	    (unsigned long long)w->counters.bytes_out,
 	    (unsigned long long)w->counters.instructions, key);
+	audit_end(w, w->end_reason);
 	/* Refused by our peer_verdict: never a session. */
 	return strcmp(w->end_reason, "refused") == 0 ? WSESSION_REJECTED :
 	    WSESSION_COMPLETED;
@@ -786,6 +820,7 @@ wproc_init(struct workers *wk, struct ctx *ctx, struct spawner *sp)
 	wk->spawner = sp;
 	wk->uid = wk->gid = -1;
 	recorder_init(&wk->rec);
+	audit_init(&wk->audit);
 	TAILQ_INIT(&wk->graveyard);
 	TAILQ_INIT(&wk->detached);
 }

@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "authkeys.h"
 #include "config.h"
 #include "ctx.h"
@@ -178,6 +179,8 @@ struct worker {
 	/* Its session's recording, under record_dir; "": not recorded. */
 	char		 record_path[CONFIG_PATHLEN];
 	int64_t		 record_fsize;	/* its hello's */
+	bool		 audited;	/* its session_start is in the audit
+					   log: its end goes there too */
 
 	/*
 	 * Detached (resume.h): its client went away, its session waits in
@@ -273,6 +276,7 @@ struct workers {
 	const char	*hostkey;	/* ssh `hello`'s host keys (auth.c's);
 					   NULL: none */
 	struct recorder	 rec;		/* session recordings (recording.h) */
+	struct audit	 audit;		/* the audit log (audit.h) */
 };
 
 /* wproc.c */
@@ -285,6 +289,11 @@ struct workers {
  */
 int		 wproc_record(struct worker *w, const char *tenant,
 		    const char *fingerprint);
+/*
+ * The audit log's session_start of w's session, now that it is under way
+ * (line: handed over; ssh: logged in); its end follows when it ends.
+ */
+void		 wproc_audit_start(struct worker *w, const char *fingerprint);
 void		 wproc_init(struct workers *, struct ctx *, struct spawner *);
 /* The owner of every worker (pool.c registers itself). */
 void		 wproc_set_owner(struct workers *, const struct wproc_owner *);
