@@ -66,6 +66,12 @@ struct control_ops {
 		    struct control_killed *, char *why, size_t whylen);
 	enum control_reload (*reload)(void *arg, unsigned uid,
 		    struct control_reloaded *);
+	/*
+	 * The recordings of tenant ("": all) from day since ("": all): a
+	 * reply's members, or NULL with why for the client.
+	 */
+	json_t	*(*recordings)(void *arg, const char *tenant,
+		    const char *since, char *why, size_t whylen);
 };
 
 /*

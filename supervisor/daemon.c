@@ -220,11 +220,21 @@ ctl_reload(void *arg, unsigned uid, struct control_reloaded *r)
 	return CONTROL_RELOAD_FAILED;
 }
 
+static json_t *
+ctl_recordings(void *arg, const char *tenant, const char *since, char *why,
+    size_t whylen)
+{
+	struct daemon	*d = arg;
+
+	return recorder_list(&d->workers.rec, tenant, since, why, whylen);
+}
+
 static const struct control_ops ctl_ops = {
 	.status = ctl_status,
 	.sessions = ctl_sessions,
 	.kill = ctl_kill,
 	.reload = ctl_reload,
+	.recordings = ctl_recordings,
 };
 
 static void

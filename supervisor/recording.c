@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -280,4 +281,183 @@ recorder_start(struct recorder *r, const struct recording_info *i,
 		return -1;
 	}
 	return fd;
+}
+
+/* --- listing -------------------------------------------------------------- */
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	/* Session 10 after session 9: numbers in names compare as such. */
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in directory fd (taken) that keep() likes, sorted; NULL: none. */
+static char **
+names(int fd, bool (*keep)(const char *, const void *), const void *arg,
+    size_t *n)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		**v = NULL, **nv;
+	size_t		 cap = 0;
+
+	*n = 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || !keep(e->d_name, arg))
+			continue;
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[*n] = strdup(e->d_name)) == NULL)
+			break;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+static void
+names_free(char **v, size_t n)
+{
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+static bool
+keep_tenant(const char *name, const void *arg)
+{
+	const char	*tenant = arg;
+
+	return *tenant == '\0' || strcmp(name, tenant) == 0;
+}
+
+static bool
+keep_day(const char *name, const void *arg)
+{
+	const char	*since = arg;
+
+	return strlen(name) == 10 && (*since == '\0' ||
+	    strcmp(name, since) >= 0);
+}
+
+static bool
+keep_cast(const char *name, const void *arg)
+{
+	size_t	 n = strlen(name);
+
+	(void)arg;
+	return n > 5 && strcmp(name + n - 5, ".cast") == 0;
+}
+
+/* The header's timestamp: iridiumd's own first line; -1 when unreadable. */
+static int64_t
+started(int dfd, const char *name)
+{
+	char	 head[4096], *nl;
+	json_t	*h;
+	ssize_t	 n;
+	int64_t	 t = -1;
+	int	 fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
+		return -1;
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	head[n] = '\0';
+	if ((nl = strchr(head, '\n')) == NULL)
+		return -1;
+	if ((h = json_loadb(head, (size_t)(nl - head), 0, NULL)) != NULL &&
+	    json_is_integer(json_object_get(h, "timestamp")))
+		t = json_integer_value(json_object_get(h, "timestamp"));
+	json_decref(h);
+	return t;
+}
+
+json_t *
+recorder_list(struct recorder *r, const char *tenant, const char *since,
+    char *err, size_t errlen)
+{
+	char		**tv, **dv, **fv;
+	size_t		 nt, nd, nf, i, j, k, count = 0;
+	struct stat	 st;
+	json_t		*a, *o;
+	int64_t		 t0;
+	int		 tfd, dfd, fd;
+	bool		 truncated = false;
+
+	if (r->dirfd == -1) {
+		snprintf(err, errlen, "no recording directory is open (%s)",
+		    r->dir[0] != '\0' ? r->dir : "no listener records");
+		return NULL;
+	}
+	if ((a = json_array()) == NULL ||
+	    (fd = openat(r->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		json_decref(a);
+		snprintf(err, errlen, "%s: %s", r->dir, strerror(errno));
+		return NULL;
+	}
+	tv = names(fd, keep_tenant, tenant, &nt);
+	for (i = 0; i < nt && !truncated; i++) {
+		if ((tfd = openat(r->dirfd, tv[i], O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1)
+			continue;
+		if ((fd = dup(tfd)) == -1) {
+			close(tfd);
+			continue;
+		}
+		dv = names(fd, keep_day, since, &nd);
+		for (j = 0; j < nd && !truncated; j++) {
+			if ((dfd = openat(tfd, dv[j], O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC)) == -1)
+				continue;
+			if ((fd = dup(dfd)) == -1) {
+				close(dfd);
+				continue;
+			}
+			fv = names(fd, keep_cast, NULL, &nf);
+			for (k = 0; k < nf; k++) {
+				if (count == RECORDING_LIST_MAX) {
+					truncated = true;
+					break;
+				}
+				if (fstatat(dfd, fv[k], &st,
+				    AT_SYMLINK_NOFOLLOW) == -1 ||
+				    !S_ISREG(st.st_mode))
+					continue;
+				t0 = started(dfd, fv[k]);
+				o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}",
+				    "tenant", tv[i], "date", dv[j],
+				    "file", fv[k], "bytes",
+				    (json_int_t)st.st_size, "started",
+				    (json_int_t)t0, "duration_seconds",
+				    (json_int_t)(t0 >= 0 && st.st_mtime >= t0 ?
+				    st.st_mtime - t0 : 0));
+				if (o != NULL && json_array_append_new(a,
+				    o) == 0)
+					count++;
+			}
+			names_free(fv, nf);
+			close(dfd);
+		}
+		names_free(dv, nd);
+		close(tfd);
+	}
+	names_free(tv, nt);
+	return json_pack("{s:s, s:o, s:b}", "dir", r->dir, "recordings", a,
+	    "truncated", truncated);
 }

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "msg.h"
 
@@ -55,6 +57,18 @@ bool		 recording_wanted(const struct config *);
  */
 int		 recording_check(const struct config *, char *err,
 		    size_t errlen);
+
+/*
+ * The recordings under the directory, of tenant ("": every one) from
+ * the day since ("": every day), oldest first, at most RECORDING_LIST_MAX:
+ * {"dir": ..., "recordings": [{"tenant", "date", "file", "bytes",
+ * "started", "duration_seconds"}, ...], "truncated": bool}. started is
+ * the header's timestamp (iridiumd's own first line), duration the last
+ * write's time since. NULL with err when the directory is not open.
+ */
+#define RECORDING_LIST_MAX	10000
+json_t		*recorder_list(struct recorder *, const char *tenant,
+		    const char *since, char *err, size_t errlen);
 
 void		 recorder_init(struct recorder *);
 /*

@@ -23,7 +23,9 @@
 	X(STATUS, status, "the status document")			\
 	X(SESSIONS, sessions, "the sessions being served")		\
 	X(KILL, kill, "end the session \"session\": ID")		\
-	X(RELOAD, reload, "re-read the configuration file")
+	X(RELOAD, reload, "re-read the configuration file")		\
+	X(RECORDINGS, recordings, "the session recordings, of \"tenant\" " \
+	    "and from \"since\" (YYYY-MM-DD) when given")
 
 enum ctl_cmd {
 	CTL_UNKNOWN,
@@ -35,6 +37,8 @@ enum ctl_cmd {
 struct ctl_request {
 	enum ctl_cmd	 cmd;
 	int64_t		 session;	/* kill */
+	char		 tenant[64];	/* recordings: "" for all */
+	char		 since[11];	/* recordings: YYYY-MM-DD, or "" */
 	char		 name[64];	/* the command as sent, escaped */
 };
 

@@ -288,6 +288,8 @@ Test(record, a_line_session_replays_byte_for_byte_without_input)
 	start_line("output", "67108864", NULL);
 	got = line_session(SCRIPT, &len);
 	cr_assert_not_null(strstr(got, "Farewell"), "%s", got);
+	cr_expect_not_null(strstr(got, "!\r\nThis session is recorded.\r\n"),
+	    "no notice after the banner: %s", got);
 	sid = last_recorded();
 	path = cast_of("anonymous", sid);
 	in = events(path, 'i', &n);
@@ -599,4 +601,79 @@ Test(record, the_tmpfiles_example_keeps_ninety_days)
 	    "a recording 91 days old is still there");
 	cr_expect_eq(access(strcat(new, "/2-b.cast"), F_OK), 0,
 	    "a recording 89 days old is gone");
+}
+
+/* iridiumctl: sessions says which are recorded; recordings lists them. */
+Test(record, iridiumctl_shows_and_lists_recordings)
+{
+	char		*out, *err, name[128];
+	json_t		*doc, *a, *r;
+	long long	 sid;
+	int		 fd;
+
+	start_line("output", "67108864", NULL);
+	fd = tc_session(&d);
+	cr_assert_geq(fd, 0);
+	sid = last_recorded();
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "sessions", NULL), 0, "%s",
+	    err);
+	cr_expect_not_null(strstr(out, " REC "), "%s", out);
+	cr_expect_not_null(strstr(out, "  yes  "), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "sessions", "--json", NULL),
+	    0, "%s", err);
+	cr_expect_not_null(strstr(out, "\"recording\": \"anonymous/"), "%s",
+	    out);
+	free(out);
+	free(err);
+	tc_send(fd, "!quit\n");
+	free(tc_read_all(fd, T, NULL));
+	close(fd);
+	free(cast_of("anonymous", sid));
+
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "recordings", "--json",
+	    NULL), 0, "%s", err);
+	cr_assert_not_null(doc = json_loads(out, 0, NULL), "%s", out);
+	a = json_object_get(doc, "recordings");
+	cr_assert_eq(json_array_size(a), 1, "%s", out);
+	r = json_array_get(a, 0);
+	snprintf(name, sizeof(name), "%lld-127.0.0.1_", sid);
+	cr_expect_str_eq(json_string_value(json_object_get(r, "tenant")),
+	    "anonymous");
+	cr_expect_eq(json_string_length(json_object_get(r, "date")), 10);
+	cr_expect(json_is_boolean(json_object_get(doc, "truncated")));
+	cr_expect_not_null(strstr(json_string_value(json_object_get(doc,
+	    "dir")), "/state/recordings"));
+	cr_expect_not_null(strstr(json_string_value(json_object_get(r,
+	    "file")), name));
+	cr_expect_gt(json_integer_value(json_object_get(r, "bytes")), 100);
+	cr_expect_gt(json_integer_value(json_object_get(r, "started")),
+	    1700000000);
+	cr_expect(json_is_integer(json_object_get(r, "duration_seconds")));
+	json_decref(doc);
+	free(out);
+	free(err);
+	/* The table; another tenant's, and tomorrow's, are empty. */
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "recordings", NULL), 0);
+	cr_expect_not_null(strstr(out, "TENANT     DATE"), "%s", out);
+	cr_expect_not_null(strstr(out, name), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "recordings", "dev", NULL),
+	    0);
+	cr_expect_not_null(strstr(out, "no recordings in "), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, &err, "recordings", "--since",
+	    "2999-01-01", NULL), 0);
+	cr_expect_not_null(strstr(out, "no recordings in "), "%s", out);
+	free(out);
+	free(err);
+	cr_expect_eq(hd_ctl(&d, NULL, &out, &err, "recordings", "--since",
+	    "yesterday", NULL), 1);
+	cr_expect_not_null(strstr(err, "\"since\" must be a date"), "%s",
+	    err);
+	free(out);
+	free(err);
 }
