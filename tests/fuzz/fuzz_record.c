@@ -7,7 +7,6 @@
  * string], and when the input is UTF-8 the "o" strings, joined, must be
  * the input again, byte for byte.
  */
-#define _GNU_SOURCE
 #include <sys/mman.h>
 
 #include <stdint.h>
