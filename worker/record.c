@@ -186,12 +186,46 @@ finish(struct record *r, uint64_t now)
 
 static void	emit(struct record *, char, const void *, size_t, uint64_t);
 
+/*
+ * "!resume " and a token (MSG_TOKEN_LEN base64url characters) in
+ * p[0..n): the token becomes "(token)", in place; returns the new length.
+ */
+static size_t
+redact_tokens(char *p, size_t n)
+{
+	static const char	 cmd[] = "!resume ", mask[] = "(token)";
+	const size_t		 cl = sizeof(cmd) - 1, ml = sizeof(mask) - 1;
+	size_t			 i = 0, t;
+
+	while (i + cl + MSG_TOKEN_LEN <= n) {
+		if (memcmp(p + i, cmd, cl) != 0) {
+			i++;
+			continue;
+		}
+		t = i + cl;
+		if (!msg_token_ok(p + t, MSG_TOKEN_LEN) ||
+		    (t + MSG_TOKEN_LEN < n && msg_token_ok(p + t +
+		    MSG_TOKEN_LEN, 1))) {
+			i++;
+			continue;
+		}
+		memcpy(p + t, mask, ml);
+		memmove(p + t + ml, p + t + MSG_TOKEN_LEN,
+		    n - t - MSG_TOKEN_LEN);
+		n -= MSG_TOKEN_LEN - ml;
+		i = t + ml;
+	}
+	return n;
+}
+
+
 /* Held input goes out before anything else is recorded. */
 static void
 flush_typed(struct record *r, uint64_t now)
 {
 	if (r->typed.len == 0)
 		return;
+	r->typed.len = redact_tokens(r->typed.data, r->typed.len);
 	emit(r, 'i', r->typed.data, r->typed.len, now);
 	buf_reset(&r->typed);
 }
@@ -200,6 +234,8 @@ void
 record_data(struct record *r, char type, const void *p, size_t n,
     uint64_t now)
 {
+	size_t	 take;
+
 	if (r->fd == -1 || r->full || n == 0 || (type == 'i' && !r->input))
 		return;
 	if (type != 'i') {
@@ -207,14 +243,18 @@ record_data(struct record *r, char type, const void *p, size_t n,
 		emit(r, type, p, n, now);
 		return;
 	}
-	if (r->typed.len + n > RECORD_TYPED_MAX) {
-		flush_typed(r, now);
-		emit(r, type, p, n, now);
-		return;
+	/* Held up to a line's end (or RECORD_TYPED_MAX), then one event. */
+	while (n > 0 && !r->full) {
+		take = RECORD_TYPED_MAX - r->typed.len < n ?
+		    RECORD_TYPED_MAX - r->typed.len : n;
+		(void)buf_append(&r->typed, p, take);
+		if (r->typed.len == RECORD_TYPED_MAX ||
+		    memchr(p, '\n', take) != NULL ||
+		    memchr(p, '\r', take) != NULL)
+			flush_typed(r, now);
+		p = (const char *)p + take;
+		n -= take;
 	}
-	(void)buf_append(&r->typed, p, n);
-	if (memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL)
-		flush_typed(r, now);
 }
 
 static void
@@ -292,6 +332,13 @@ record_mark(struct record *r, const char *text, uint64_t now)
 	begin(r, 'm', now);
 	put_escaped(&r->line, (const unsigned char *)text, strlen(text));
 	finish(r, now);
+}
+
+void
+record_stop(struct record *r, const char *why, uint64_t now)
+{
+	record_mark(r, why, now);
+	r->full = true;
 }
 
 void

@@ -12,6 +12,10 @@
  *   [SECONDS, "r", "COLSxROWS"]                (a terminal's size)
  *   [SECONDS, "m", "a marker"]                 (exit status, the end)
  *
+ * A line typed as "!resume TOKEN" is kept as "!resume (token)": a
+ * recording is read by others, a token resumes a session (record_stop
+ * keeps the other end, the token shown at !detach, out).
+ *
  * SECONDS count from the `record` message. Input that comes key by key
  * is held until its line ends (or another event, or 1 KiB), so a line
  * typed is one "i" event, not one per key. Bytes that are not UTF-8 are
@@ -66,6 +70,11 @@ void		record_resize(struct record *, unsigned cols, unsigned rows,
 		    uint64_t now);
 /* A marker: printable text of ours. */
 void		record_mark(struct record *, const char *text, uint64_t now);
+/*
+ * A marker, then nothing more: what follows must not be kept (a line
+ * session's resume token, shown as the session detaches).
+ */
+void		record_stop(struct record *, const char *why, uint64_t now);
 /* The end: what is held back goes out; the fd is closed. */
 void		record_end(struct record *, uint64_t now);
 

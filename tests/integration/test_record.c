@@ -677,3 +677,68 @@ Test(record, iridiumctl_shows_and_lists_recordings)
 	free(out);
 	free(err);
 }
+
+/*
+ * A line session detached and taken up again: two recordings, the second
+ * with the rest of the session; the token is in neither, though the
+ * first client was shown it and the second typed it (record = all).
+ */
+Test(record, a_resumed_session_records_on_and_keeps_its_token_out)
+{
+	struct counts	 n;
+	char		 line[128], token[64], *out, *p, *path, *in, *o, *text;
+	long long	 first, second;
+	int		 fd;
+
+	start_line("all", "67108864", NULL);
+	fd = tc_session(&d);
+	cr_assert_geq(fd, 0);
+	first = last_recorded();
+	free(tc_cmd(fd, "load $1 #77"));
+	tc_send(fd, "!detach\n");
+	out = tc_read_until(fd, "(This token is shown only now.)", T);
+	cr_assert_not_null(out, "no token");
+	cr_assert_not_null(p = strstr(out, "\n!resume "), "%s", out);
+	p += strlen("\n!resume ");
+	snprintf(token, sizeof(token), "%.*s", (int)strcspn(p, "\r\n"), p);
+	cr_assert_eq(strlen(token), 22, "%s", out);
+	free(out);
+	free(tc_read_all(fd, T, NULL));
+	close(fd);
+	cr_assert(hd_wait_log(&d, "detached, resumable", T));
+
+	fd = tc_session(&d);
+	cr_assert_geq(fd, 0);
+	second = last_recorded();
+	snprintf(line, sizeof(line), "!resume %s", token);
+	out = tc_cmd(fd, line);
+	cr_assert_not_null(strstr(out, "Resumed session "), "%s", out);
+	free(out);
+	out = tc_cmd(fd, "!registers");
+	cr_assert_not_null(strstr(out, "$1           77"), "%s", out);
+	free(out);
+	tc_send(fd, "!quit\n");
+	free(tc_read_all(fd, T, NULL));
+	close(fd);
+
+	path = cast_of("anonymous", first);
+	o = events(path, 'o', &n);
+	cr_expect_str_eq(n.last_mark, "detached; the resume token shown is "
+	    "not recorded");
+	text = slurp(path, NULL);
+	cr_expect_null(strstr(text, token), "the token is in %s", path);
+	free(text);
+	free(o);
+	free(path);
+	path = cast_of("anonymous", second);
+	in = events(path, 'i', &n);
+	cr_expect_not_null(strstr(in, "!resume (token)\r"), "%s", in);
+	free(in);
+	o = events(path, 'o', &n);
+	cr_expect_not_null(strstr(o, "$1           77"), "%s", o);
+	free(o);
+	text = slurp(path, NULL);
+	cr_expect_null(strstr(text, token), "the token is in %s", path);
+	free(text);
+	free(path);
+}
