@@ -104,7 +104,7 @@ WLIB_SRCS	:= worker/telnet.c worker/sandbox.c worker/proxy.c \
 		   worker/proxy_step.c worker/tty.c worker/seccomp_rules.c \
 		   worker/chan.c worker/session.c worker/session_out.c \
 		   worker/session_in.c worker/session_repl.c \
-		   worker/session_move.c worker/session_history.c
+		   worker/session_move.c worker/session_history.c worker/record.c
 # iridium-worker: the line transport only (no SSH or crypto code).
 WORKER_SRCS	:= worker/worker.c worker/line.c worker/worker_line.c
 WORKER_OBJS	:= $(WORKER_SRCS:%.c=$(B)/%.o)

@@ -4,6 +4,8 @@
  * checked for presence, type and range, and anything unknown or left
  * over is refused, as for worker messages.
  */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +28,74 @@ ctl_cmd_name(enum ctl_cmd c)
 {
 	return (size_t)c < sizeof(cmd_names) / sizeof(cmd_names[0]) ?
 	    cmd_names[c] : "unknown";
+}
+
+/* A tenant's name: letters, digits, '_', '-', '.', from a letter or digit. */
+static bool
+name_ok(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* YYYY-MM-DD, as the recordings' day directories are named. */
+static bool
+date_ok(const char *s, size_t n)
+{
+	static const char	 shape[] = "dddd-dd-dd";
+	size_t			 i;
+
+	if (n != sizeof(shape) - 1)
+		return false;
+	for (i = 0; i < n; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) :
+		    s[i] != '-')
+			return false;
+	return true;
+}
+
+/* recordings' "tenant" and "since", both optional; others have neither. */
+static int
+recordings_fields(json_t *root, struct ctl_request *req, char *err,
+    size_t errlen)
+{
+	json_t	*t = json_object_get(root, "tenant");
+	json_t	*s = json_object_get(root, "since");
+
+	if (req->cmd != CTL_RECORDINGS) {
+		if (req->cmd != CTL_UNKNOWN && (t != NULL || s != NULL)) {
+			snprintf(err, errlen, "%s: unexpected field \"%s\"",
+			    req->name, t != NULL ? "tenant" : "since");
+			return -1;
+		}
+		return 0;
+	}
+	if (t != NULL && (!json_is_string(t) || !name_ok(json_string_value(t),
+	    json_string_length(t)))) {
+		snprintf(err, errlen, "recordings: \"tenant\" must be a "
+		    "tenant's name");
+		return -1;
+	}
+	if (s != NULL && (!json_is_string(s) || !date_ok(json_string_value(s),
+	    json_string_length(s)))) {
+		snprintf(err, errlen, "recordings: \"since\" must be a date, "
+		    "YYYY-MM-DD");
+		return -1;
+	}
+	if (t != NULL)
+		snprintf(req->tenant, sizeof(req->tenant), "%s",
+		    json_string_value(t));
+	if (s != NULL)
+		snprintf(req->since, sizeof(req->since), "%s",
+		    json_string_value(s));
+	return 0;
 }
 
 int
@@ -97,9 +167,12 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		    req->name);
 		goto out;
 	}
+	if (recordings_fields(root, req, err, errlen) == -1)
+		goto out;
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "v") != 0 && strcmp(key, "command") != 0 &&
-		    strcmp(key, "session") != 0) {
+		    strcmp(key, "session") != 0 && strcmp(key, "tenant") != 0 &&
+		    strcmp(key, "since") != 0) {
 			char	 vis[64];
 
 			escape_untrusted(vis, sizeof(vis), key, strlen(key));

@@ -193,6 +193,7 @@ static const struct field hello_fields[] = {
 	OBJECT(struct msg_hello, limits, false, limits_fields),
 	INTEGER(struct msg_hello, log_level, 0, 7),
 	BOOLEAN(struct msg_hello, sandbox_debug),
+	INTEGER(struct msg_hello, record_fsize, 0, TWO53),
 	STRPTR(struct msg_hello, hostkey, true, 1, MSG_KEY_MAX),
 	STRPTR(struct msg_hello, kex, true, 1, SSHALGO_LIST_MAX - 1),
 	STRPTR(struct msg_hello, ciphers, true, 1, SSHALGO_LIST_MAX - 1),
@@ -339,6 +340,14 @@ static const struct field handed_fields[] = {
 
 static const struct field reconnect_fields[] = {
 	STRING(struct msg_reconnect, message, 1, NULL),
+};
+
+static const char *const record_modes[] = { "output", "all", NULL };
+
+static const struct field record_fields[] = {
+	STRING(struct msg_record, mode, 1, record_modes),
+	INTEGER(struct msg_record, max, 0, TWO53),
+	STRING_OPT(struct msg_record, notice, NULL),
 };
 
 typedef int	(*check_fn)(struct ctx *, const void *);

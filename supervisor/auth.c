@@ -346,6 +346,13 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 			    (w->resume_only_ms - ev_now_ms() + 999) / 1000);
 	}
 	if (v == AUTH_REFUSED)
+		audit_event(&w->wk->audit, "login_failed", json_pack(
+		    "{s:I, s:s, s:s, s:s, s:s, s:s, s:i}",
+		    "session", (json_int_t)w->session_id, "user", user,
+		    "method", q->method, "peer", w->peer,
+		    "fingerprint", note.fingerprint, "reason", note.why,
+		    "attempt", (int)w->auth.failures));
+	if (v == AUTH_REFUSED)
 		log_notice("session %lld: failed %s for %s%s from %s port %d "
 		    "ssh%s%s%s%s%s%s (%s; attempt %u of %d)",
 		    (long long)w->session_id, q->method, note.invalid_user ?
@@ -361,6 +368,10 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 	/* The tenant's history first: the worker has it with the reply. */
 	if (v == AUTH_ACCEPTED && w->auth.authed && a->history != NULL)
 		history_login(a->history, w, r.tenant);
+	/* The recording before the reply: the worker has it at login. */
+	if (v == AUTH_ACCEPTED && w->auth.authed && !capped &&
+	    wproc_record(w, r.tenant, w->auth.fingerprint) == -1)
+		return 0;
 	if (msg_send(w->chan, MSG_AUTH_REPLY, &r, -1, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		/* It is waiting for this very answer: it must be able to. */
@@ -386,6 +397,7 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 		    "%d ssh: %s %s%s%s", (long long)w->session_id, w->tenant,
 		    addr, port, w->auth.keyname, w->auth.fingerprint,
 		    note.cert[0] != '\0' ? " " : "", note.cert);
+		wproc_audit_start(w, w->auth.fingerprint);
 	}
 	return 0;
 }

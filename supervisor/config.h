@@ -43,6 +43,8 @@
 #define CONFIG_PORT_LINE	2244
 #define CONFIG_PORT_SSH		2222
 /* systemd's DynamicUser range; at most CONFIG_UIDS_MAX uids in a range. */
+/* record_max's largest value, and what 0 (no limit) stands for. */
+#define CONFIG_RECORD_CEILING	1099511627776ULL
 #define CONFIG_WORKER_UIDS	"61184-65519"
 #define CONFIG_UIDS_MAX		65536
 
@@ -67,6 +69,8 @@ enum cfg_type {
 	CT_PATH,	/* an absolute path */
 	CT_ADDR,	/* a numeric IPv4/IPv6 address or "localhost" */
 	CT_TRANSPORT,	/* "line" | "ssh" */
+	CT_RECORD,	/* "off" | "output" | "all" */
+	CT_TEXT,	/* printable ASCII, for clients to read */
 	CT_LOGLEVEL,	/* err, warning, notice, info, debug (or 0..7) */
 	CT_CIDRS,	/* a list of ADDR[/BITS], comma or space separated */
 	CT_PATHS,	/* a list of paths, comma or space separated */
@@ -156,7 +160,20 @@ enum cfg_type {
 	    "err, warning, notice, info or debug")			\
 	X(DAEMON, sandbox_debug, BOOL, 0, 1, "no", 0,			\
 	    "report a forbidden system call instead of killing the "	\
-	    "worker (debugging only)")
+	    "worker (debugging only)")					\
+	X(DAEMON, record_dir, PATH, 0, 0, "", CK_RESTART | CK_EMPTY |	\
+	    CK_RELATIVE,						\
+	    "where session recordings go, as TENANT/YYYY-MM-DD/"	\
+	    "ID-PEER.cast (relative: under state_dir); empty: "	\
+	    "STATE_DIR/recordings")					\
+	X(DAEMON, audit_log, PATH, 0, 0, "", CK_EMPTY | CK_RELATIVE,	\
+	    "the audit log, one JSON object a line: sessions started and " \
+	    "ended, refused logins, iridiumctl kill and reload (relative: " \
+	    "under state_dir); reopened on SIGUSR1; empty: none")	\
+	X(DAEMON, record_notice, TEXT, 0, 0, "This session is recorded.", \
+	    CK_EMPTY,							\
+	    "told to the client of a recorded session, in its banner; " \
+	    "empty: nothing is said")
 
 #define CONFIG_POOL_KEYS(X)						\
 	X(POOL, min_spare, UINT, 0, 10000, "2", 0,			\
@@ -212,7 +229,14 @@ enum cfg_type {
 	    "closed")							\
 	X(LISTENER, proxy_trusted, CIDRS, 0, 0, "", CK_EMPTY | CK_LIST, \
 	    "addresses allowed to send a PROXY header: ADDR[/BITS], "	\
-	    "comma separated; indented lines continue the list")
+	    "comma separated; indented lines continue the list")		\
+	X(LISTENER, record, RECORD, 0, 0, "off", 0,			\
+	    "record the sessions in asciicast v2 under record_dir: off, " \
+	    "output (what the client was sent) or all (also what it "	\
+	    "typed)")							\
+	X(LISTENER, record_max, U64, 0, CONFIG_RECORD_CEILING, "67108864", 0, \
+	    "bytes of one session's recording; past it the recording "	\
+	    "ends with a marker and the session goes on; 0: no limit")
 
 #define CONFIG_TENANT_KEYS(X)						\
 	X(TENANT, authorized_keys, PATH, 0, 0, "",			\
@@ -315,6 +339,8 @@ struct listener_cfg {
 	char		 tenant[CONFIG_NAMELEN];	/* line: whose */
 	bool		 proxy_protocol;
 	struct cidr_list proxy_trusted;
+	char		 record[8];		/* "off" | "output" | "all" */
+	uint64_t	 record_max;
 	struct pool_cfg	 pool;			/* [pool] + overrides */
 	uint32_t	 line;			/* of [listener NAME]; 0: none */
 	uint32_t	 keyline[CK_NKEYS];	/* where each key was set */
@@ -352,6 +378,9 @@ struct config {
 	char		 admin_group[CONFIG_NAMELEN];
 	int		 log_level;
 	bool		 sandbox_debug;
+	char		 record_dir[CONFIG_PATHLEN];
+	char		 record_notice[MSG_TEXT_MAX + 1];
+	char		 audit_log[CONFIG_PATHLEN];
 	/* [pool]: defaults for every listener */
 	struct pool_cfg	 pool;
 	/* [listener NAME] */

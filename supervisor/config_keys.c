@@ -296,6 +296,16 @@ check_path(const struct cfg_key *k, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* Printable ASCII: words a client reads on its terminal. */
+static bool
+config_text_ok(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (*v < 0x20 || *v > 0x7e)
+			return false;
+	return true;
+}
+
 static int
 parse_paths(const struct cfg_key *k, const char *v, struct path_list *l,
     bool append, char *err, size_t errlen)
@@ -599,6 +609,21 @@ config_value_set(enum cfg_key_id id, void *field, const char *v,
 			return -1;
 		}
 		return set_string(k, field, v, err, errlen);
+	case CT_RECORD:
+		if (strcmp(v, "off") != 0 && strcmp(v, "output") != 0 &&
+		    strcmp(v, "all") != 0) {
+			snprintf(err, errlen, "\"%s\" is not a recording mode "
+			    "(off, output or all)", v);
+			return -1;
+		}
+		return set_string(k, field, v, err, errlen);
+	case CT_TEXT:
+		if (!config_text_ok(v)) {
+			snprintf(err, errlen, "text for clients is printable "
+			    "ASCII");
+			return -1;
+		}
+		return set_string(k, field, v, err, errlen);
 	case CT_LOGLEVEL:
 		level = log_level_parse(v);
 		if (level < LOG_ERR || level > LOG_DEBUG) {
@@ -686,6 +711,8 @@ config_value_format(enum cfg_key_id id, const void *field, char *buf,
 	case CT_PATH:
 	case CT_ADDR:
 	case CT_TRANSPORT:
+	case CT_RECORD:
+	case CT_TEXT:
 	case CT_SSH_KEX:
 	case CT_SSH_CIPHERS:
 	case CT_SSH_MACS:
@@ -738,6 +765,8 @@ config_value_equal(enum cfg_key_id id, const void *a, const void *b)
 	case CT_PATH:
 	case CT_ADDR:
 	case CT_TRANSPORT:
+	case CT_RECORD:
+	case CT_TEXT:
 	case CT_SSH_KEX:
 	case CT_SSH_CIPHERS:
 	case CT_SSH_MACS:

@@ -249,6 +249,25 @@ do_upgrade(struct ctl_client *c)
 	return reply_send(c, o);
 }
 
+static int
+do_recordings(struct ctl_client *c, const char *tenant, const char *since)
+{
+	struct control	*ctl = c->ctl;
+	json_t		*r, *o;
+	char		 why[512];
+
+	if ((r = ctl->ops->recordings(ctl->arg, tenant, since, why,
+	    sizeof(why))) == NULL)
+		return reply_error(c, "%s", why);
+	if ((o = reply_new(true)) == NULL) {
+		json_decref(r);
+		return -1;
+	}
+	json_object_update(o, r);
+	json_decref(r);
+	return reply_send(c, o);
+}
+
 /* Answer one request line. -1: the client is to be dropped. */
 static int
 handle(struct ctl_client *c, const char *line, size_t len)
@@ -282,6 +301,8 @@ handle(struct ctl_client *c, const char *line, size_t len)
 		return do_reload(c);
 	case CTL_UPGRADE:
 		return do_upgrade(c);
+	case CTL_RECORDINGS:
+		return do_recordings(c, req.tenant, req.since);
 	case CTL_UNKNOWN:
 		break;
 	}

@@ -78,6 +78,12 @@ struct control_ops {
 	/* upgrade: 0 with what it found to do, or -1 with why. */
 	int	 (*upgrade)(void *arg, unsigned uid, struct control_upgraded *,
 		    char *why, size_t whylen);
+	/*
+	 * The recordings of tenant ("": all) from day since ("": all): a
+	 * reply's members, or NULL with why for the client.
+	 */
+	json_t	*(*recordings)(void *arg, const char *tenant,
+		    const char *since, char *why, size_t whylen);
 };
 
 /*

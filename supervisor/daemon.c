@@ -160,6 +160,15 @@ ctl_sessions(void *arg)
 	return status_sessions(&d->status);
 }
 
+/* The audit log's line for a reload, good or not. */
+static void
+audit_reload(struct daemon *d, const char *how, unsigned uid, bool ok)
+{
+	audit_event(&d->workers.audit, "reload", json_pack("{s:s, s:i, s:b, "
+	    "s:i}", "by", how, "uid", (int)uid, "ok", ok, "generation",
+	    (int)d->ctx.generation));
+}
+
 static int
 ctl_kill(void *arg, unsigned uid, int64_t id, struct control_killed *k,
     char *why, size_t whylen)
@@ -177,6 +186,9 @@ ctl_kill(void *arg, unsigned uid, int64_t id, struct control_killed *k,
 		return -1;
 	}
 	log_info("control: uid %u: kill session %lld", uid, (long long)id);
+	audit_event(&d->workers.audit, "kill", json_pack("{s:i, s:I, s:s, "
+	    "s:s, s:i}", "uid", (int)uid, "session", (json_int_t)id, "tenant",
+	    w->tenant, "peer", w->peer, "pid", (int)w->pid));
 	wproc_end_session(w);
 	k->pid = w->pid;
 	k->grace = w->pc->grace;
@@ -200,8 +212,10 @@ ctl_reload(void *arg, unsigned uid, struct control_reloaded *r)
 	log_info("control: uid %u: reload", uid);
 	if (daemon_reload(d, &r->changes, &r->errs) == 0) {
 		r->generation = d->ctx.generation;
+		audit_reload(d, "iridiumctl", uid, true);
 		return CONTROL_RELOADED;
 	}
+	audit_reload(d, "iridiumctl", uid, false);
 	snprintf(r->why, sizeof(r->why), "reload failed: %u error%s in %s; "
 	    "still running configuration generation %u", r->errs.nerrors,
 	    r->errs.nerrors == 1 ? "" : "s", d->ctx.cfgpath, d->ctx.generation);
@@ -249,12 +263,22 @@ ctl_upgrade(void *arg, unsigned uid, struct control_upgraded *r, char *why,
 	return 0;
 }
 
+static json_t *
+ctl_recordings(void *arg, const char *tenant, const char *since, char *why,
+    size_t whylen)
+{
+	struct daemon	*d = arg;
+
+	return recorder_list(&d->workers.rec, tenant, since, why, whylen);
+}
+
 static const struct control_ops ctl_ops = {
 	.status = ctl_status,
 	.sessions = ctl_sessions,
 	.kill = ctl_kill,
 	.reload = ctl_reload,
 	.upgrade = ctl_upgrade,
+	.recordings = ctl_recordings,
 };
 
 static void
@@ -303,7 +327,7 @@ begin_shutdown(struct daemon *d, const char *why)
 }
 
 static void
-hup(struct daemon *d)
+hup(struct daemon *d, unsigned uid)
 {
 	struct cfg_errors	 errs;
 	struct buf		 changes;
@@ -318,7 +342,7 @@ hup(struct daemon *d)
 	(void)notify_reloading(&d->notify);
 	cfg_errors_init(&errs);
 	buf_init(&changes, 0);
-	(void)daemon_reload(d, &changes, &errs);
+	audit_reload(d, "SIGHUP", uid, daemon_reload(d, &changes, &errs) == 0);
 	buf_free(&changes);
 	cfg_errors_free(&errs);
 	/*
@@ -380,7 +404,7 @@ sig_cb(struct ev *e, uint32_t events)
 	struct signalfd_siginfo	 si;
 	struct upgrade_plan	 plan;
 	ssize_t			 n;
-	char			 why[64], err[64];
+	char			 why[512], err[64];
 
 	(void)events;
 	for (;;) {
@@ -403,7 +427,16 @@ sig_cb(struct ev *e, uint32_t events)
 			begin_shutdown(d, why);
 			break;
 		case SIGHUP:
-			hup(d);
+			hup(d, si.ssi_uid);
+			break;
+		case SIGUSR1:
+			/* logrotate renamed the audit log: a new file. */
+			if (audit_open(&d->workers.audit, &d->ctx.cfg, why,
+			    sizeof(why)) == -1)
+				log_warnx("SIGUSR1: audit log: %s", why);
+			else if (d->workers.audit.fd != -1)
+				log_info("SIGUSR1: audit log %s reopened",
+				    d->workers.audit.path);
 			break;
 		case SIGUSR2:
 			snprintf(why, sizeof(why), "SIGUSR2 from pid %u",
@@ -435,6 +468,7 @@ tick_cb(struct ev *e, uint32_t events)
 		listener_tick(l, now);
 	daemon_reap_listeners(d);
 	admit_tick(&d->adm, now);
+	audit_tick(&d->workers.audit, now);
 	resume_tick(&d->resume, now);
 	left = 0;
 	TAILQ_FOREACH(l, &d->listeners, entry)
@@ -685,6 +719,7 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) ==
 	    -1) {
@@ -728,6 +763,16 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 
 	if (daemon_ssh_init(d) == -1 || admit_init(&d->adm, &d->ctx) == -1)
 		return -1;
+	/* Recordings: without their directory, sessions go unrecorded. */
+	if (recording_wanted(cfg) && recorder_open(&d->workers.rec, cfg, err,
+	    sizeof(err)) == -1)
+		log_warnx("recordings: %s; sessions are not recorded", err);
+	else if (recording_wanted(cfg))
+		log_info("recordings in %s", d->workers.rec.dir);
+	if (audit_open(&d->workers.audit, cfg, err, sizeof(err)) == -1)
+		log_warnx("audit log: %s; no audit log", err);
+	else if (d->workers.audit.fd != -1)
+		log_info("audit log %s", d->workers.audit.path);
 	for (i = 0; i < cfg->nlisteners; i++) {
 		if ((l = daemon_listener_open(d, &cfg->listeners[i], err,
 		    sizeof(err))) == NULL) {
@@ -799,6 +844,8 @@ daemon_free(struct daemon *d)
 	wproc_bury(&d->workers);
 	spawner_stop(&d->spawner);
 	control_close(d->ctl);
+	recorder_close(&d->workers.rec);
+	audit_close(&d->workers.audit);
 	d->ctl = NULL;
 	auth_free(&d->auth);
 	history_free(&d->history);

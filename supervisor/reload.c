@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <libgen.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <bsd/string.h>
 
 #include "admit.h"
+#include "audit.h"
 #include "auth.h"
 #include "config.h"
 #include "control.h"
@@ -32,6 +34,7 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "recording.h"
 #include "staticlibs.h"
 #include "statusdoc.h"
 #include "uidpool.h"
@@ -126,6 +129,7 @@ daemon_check_system(const struct config *c, bool startup,
     struct cfg_errors *e)
 {
 	uint32_t	 ln;
+	char		 why[512], path[CONFIG_PATHLEN];
 
 	check_nofile(c, startup, e);
 
@@ -145,6 +149,19 @@ daemon_check_system(const struct config *c, bool startup,
 	if (c->admin_group[0] != '\0' && getgrnam(c->admin_group) == NULL)
 		cfg_error(e, file_of(c, ln), ln, "[daemon] admin_group: no "
 		    "group %s", c->admin_group);
+	ln = c->keyline[CK_DAEMON_record_dir];
+	if (recording_wanted(c) && recording_check(c, why, sizeof(why)) == -1)
+		cfg_warning(e, file_of(c, ln), ln, "[daemon] record_dir: %s; "
+		    "sessions will not be recorded", why);
+	ln = c->keyline[CK_DAEMON_audit_log];
+	if (audit_path(c, path, sizeof(path)) == -1)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] audit_log: the path "
+		    "under %s is too long", c->state_dir);
+	else if (path[0] != '\0' && access(path, W_OK) == -1 &&
+	    (errno != ENOENT || access(dirname(path), W_OK | X_OK) == -1))
+		cfg_warning(e, file_of(c, ln), ln, "[daemon] audit_log: %s: %s; "
+		    "there will be no audit log", c->audit_log,
+		    strerror(errno));
 	/* The workers' identity needs a restart to change: checked then. */
 	if (startup && geteuid() == 0)
 		check_identity(c, e);
@@ -398,6 +415,9 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	/* Replacements now rather than a second from now. */
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		pool_tick(&l->pool, ev_now_ms());
+	/* The audit log: reopened (logrotate), or another file now. */
+	if (audit_open(&d->workers.audit, &d->ctx.cfg, err, sizeof(err)) == -1)
+		log_warnx("reload: audit log: %s; no audit log", err);
 	return 0;
 fail:
 	free(nc);

@@ -286,6 +286,7 @@ session_object(const struct worker *w, int64_t now)
 	escape_untrusted(client, sizeof(client), w->nego.client,
 	    strlen(w->nego.client));
 	s.client = client;
+	s.recording = w->record_path;
 	return put_session(&s);
 }
 

@@ -106,6 +106,11 @@ send_hello(struct worker *w)
 	config_ceilings(cfg, &h.limits);
 	h.log_level = cfg->log_level;
 	h.sandbox_debug = cfg->sandbox_debug;
+	/* What its session's recording may grow to: its only file. */
+	if (strcmp(w->lc->record, "off") != 0)
+		h.record_fsize = (int64_t)(w->lc->record_max != 0 ?
+		    w->lc->record_max : CONFIG_RECORD_CEILING) +
+		    MSG_RECORD_ROOM;
 	/* The host keys go to ssh workers only (the table insists too). */
 	if (strcmp(h.transport, "ssh") == 0) {
 		h.hostkey = wk->hostkey;
@@ -114,6 +119,7 @@ send_hello(struct worker *w)
 		h.macs = cfg->ssh_macs;
 		h.hostkey_algorithms = cfg->ssh_hostkey_algorithms;
 	}
+	w->record_fsize = h.record_fsize;
 	if (msg_send(w->chan, MSG_HELLO, &h, -1, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
 		if (err[0] != '\0')
@@ -317,6 +323,108 @@ wproc_spawned(void *arg, void *cookie, pid_t pid, int err,
 
 /* --- talking to a worker ------------------------------------------------- */
 
+void
+wproc_audit_start(struct worker *w, const char *fingerprint)
+{
+	w->audited = true;
+	audit_event(&w->wk->audit, "session_start", json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "session", (json_int_t)w->session_id, "tenant", w->tenant,
+	    "peer", w->peer, "fingerprint", fingerprint,
+	    "listener", w->lc->name, "transport", w->lc->transport,
+	    "recording", w->record_path));
+}
+
+/* The audit log's session_end: why, how long, what it cost. */
+static void
+audit_end(struct worker *w, const char *reason)
+{
+	if (!w->audited)
+		return;
+	w->audited = false;
+	audit_event(&w->wk->audit, "session_end", json_pack(
+	    "{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
+	    "session", (json_int_t)w->session_id, "tenant", w->tenant,
+	    "peer", w->peer, "reason", reason,
+	    "duration_ms", (json_int_t)(ev_now_ms() - w->busy_ms),
+	    "bytes_in", (json_int_t)w->counters.bytes_in,
+	    "bytes_out", (json_int_t)w->counters.bytes_out,
+	    "instructions", (json_int_t)w->counters.instructions,
+	    "recording", w->record_path));
+}
+
+#define RECORD_RETRY_MS		10000	/* a directory that failed */
+
+int
+wproc_record(struct worker *w, const char *tenant, const char *fingerprint)
+{
+	struct workers		*wk = w->wk;
+	struct recording_info	 info;
+	struct msg_record	 m;
+	size_t			 hdrlen;
+	char			 path[CONFIG_PATHLEN], err[512];
+	int			 fd;
+
+	w->record_path[0] = '\0';
+	if (strcmp(w->lc->record, "off") == 0)
+		return 0;
+	if (wk->rec.dirfd == -1 && ev_now_ms() >= wk->rec.retry_ms &&
+	    recorder_open(&wk->rec, &wk->ctx->cfg, err, sizeof(err)) == -1) {
+		log_warnx("recordings: %s; sessions are not recorded", err);
+		wk->rec.retry_ms = ev_now_ms() + RECORD_RETRY_MS;
+	}
+	if (wk->rec.dirfd == -1) {
+		log_warnx("session %lld: not recorded (no recording "
+		    "directory)", (long long)w->session_id);
+		return 0;
+	}
+	/*
+	 * Its RLIMIT_FSIZE (hello's record_fsize) bounds the file (the
+	 * header takes far less than MSG_RECORD_ROOM); a worker started
+	 * before a reload turned recording on or up has too little.
+	 */
+	if ((int64_t)((w->lc->record_max != 0 ? w->lc->record_max :
+	    CONFIG_RECORD_CEILING) + MSG_RECORD_ROOM) > w->record_fsize) {
+		log_warnx("session %lld: not recorded: its worker %d was "
+		    "started before recording was configured",
+		    (long long)w->session_id, (int)w->pid);
+		return 0;
+	}
+	memset(&info, 0, sizeof(info));
+	info.id = w->session_id;
+	info.tenant = tenant;
+	info.listener = w->lc->name;
+	info.transport = w->lc->transport;
+	info.peer = w->peer;
+	info.fingerprint = fingerprint;
+	if ((fd = recorder_start(&wk->rec, &info, &hdrlen, path, sizeof(path),
+	    err, sizeof(err))) == -1) {
+		log_warnx("session %lld: not recorded: %s",
+		    (long long)w->session_id, err);
+		return 0;
+	}
+	memset(&m, 0, sizeof(m));
+	strlcpy(m.mode, w->lc->record, sizeof(m.mode));
+	m.max = (int64_t)w->lc->record_max;
+	strlcpy(m.notice, wk->ctx->cfg.record_notice, sizeof(m.notice));
+	err[0] = '\0';
+	if (msg_send(w->chan, MSG_RECORD, &m, fd, MSG_DONTWAIT, err,
+	    sizeof(err)) == -1) {
+		if (err[0] != '\0')
+			log_warnx("%s: record: %s", wproc_name(w), err);
+		else
+			log_warn("%s: send record", wproc_name(w));
+		close(fd);
+		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take a recording");
+		return -1;
+	}
+	close(fd);
+	strlcpy(w->record_path, path, sizeof(w->record_path));
+	log_info("session %lld: recorded (%s) into %s/%s",
+	    (long long)w->session_id, m.mode, wk->rec.dir, path);
+	return 0;
+}
+
 int
 wproc_session(struct worker *w, struct pending *q, const char *quota)
 {
@@ -347,6 +455,12 @@ wproc_session(struct worker *w, struct pending *q, const char *quota)
 	/* The worker reads the header, then sends `peer` (admit.c). */
 	s.proxy = lc->proxy_protocol;
 	s.quota = quota;
+	/* A line session's recording comes first (ssh's: at its login). */
+	w->session_id = s.id;
+	strlcpy(w->peer, q->peer, sizeof(w->peer));
+	if (strcmp(lc->transport, "ssh") != 0 &&
+	    wproc_record(w, s.tenant, "") == -1)
+		return -1;
 	err[0] = '\0';
 	if (msg_send(w->chan, MSG_SESSION, &s, q->fd, MSG_DONTWAIT, err,
 	    sizeof(err)) == -1) {
@@ -376,6 +490,8 @@ wproc_session(struct worker *w, struct pending *q, const char *quota)
 	log_info("session %lld: %s connection from %s to worker %d%s",
 	    (long long)s.id, lc->name, q->peer, (int)w->pid,
 	    q->retry_ms != 0 ? " (handed again)" : "");
+	if (strcmp(lc->transport, "ssh") != 0)
+		wproc_audit_start(w, "");
 	return 0;
 }
 
@@ -531,6 +647,7 @@ take_back(struct worker *w, const char *why)
 	w->session_id = 0;
 	w->peer[0] = '\0';
 	w->tenant[0] = '\0';
+	w->record_path[0] = '\0';
 	w->wk->owner->requeue(w, &q);
 }
 
@@ -753,6 +870,7 @@ log_end(struct worker *w, int status, enum wend *kind, const char *how)
 		    w->tenant, w->peer, via, (int)w->pid, wend_name(*kind),
 		    how, w->killed != WKILL_NONE ? ", " : "",
 		    wkill_names[w->killed], secs);
+		audit_end(w, wend_name(*kind));
 		return WSESSION_FAILED;
 	}
 	/* ssh: who it was, as our own auth_reply said. */
@@ -770,6 +888,7 @@ log_end(struct worker *w, int status, enum wend *kind, const char *how)
 	    w->end_reason, secs, (unsigned long long)w->counters.bytes_in,
 	    (unsigned long long)w->counters.bytes_out,
 	    (unsigned long long)w->counters.instructions, key);
+	audit_end(w, w->end_reason);
 	/* Refused by our peer_verdict: never a session. */
 	return strcmp(w->end_reason, "refused") == 0 ? WSESSION_REJECTED :
 	    WSESSION_COMPLETED;
@@ -837,6 +956,8 @@ wproc_init(struct workers *wk, struct ctx *ctx, struct spawner *sp)
 	wk->ctx = ctx;
 	wk->spawner = sp;
 	wk->uid = wk->gid = -1;
+	recorder_init(&wk->rec);
+	audit_init(&wk->audit);
 	TAILQ_INIT(&wk->graveyard);
 	TAILQ_INIT(&wk->detached);
 }

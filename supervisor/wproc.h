@@ -41,11 +41,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "authkeys.h"
 #include "config.h"
 #include "ctx.h"
 #include "ev.h"
 #include "msg.h"
+#include "recording.h"
 #include "source.h"
 #include "spawner.h"
 #include "status.h"
@@ -185,6 +187,11 @@ struct worker {
 	char		 via[MSG_ADDR_MAX + 1];	/* then: the balancer */
 	uint64_t	 cpu_limit;	/* seconds, of its session; 0: none */
 	unsigned	 history_saves;	/* its history_save messages */
+	/* Its session's recording, under record_dir; "": not recorded. */
+	char		 record_path[CONFIG_PATHLEN];
+	int64_t		 record_fsize;	/* its hello's */
+	bool		 audited;	/* its session_start is in the audit
+					   log: its end goes there too */
 
 	/*
 	 * Detached (resume.h): its client went away, its session waits in
@@ -296,9 +303,25 @@ struct workers {
 	bool		 stderr_pipe;	/* pipe workers' fd 2 into the log */
 	const char	*hostkey;	/* ssh `hello`'s host keys (auth.c's);
 					   NULL: none */
+	struct recorder	 rec;		/* session recordings (recording.h) */
+	struct audit	 audit;		/* the audit log (audit.h) */
 };
 
 /* wproc.c */
+/*
+ * Record w's session when its listener says so: open the file (tenant's,
+ * fingerprint "" for a line session), let the worker's RLIMIT_FSIZE
+ * take it, send `record` with it. Send it before `session` (line) or
+ * the accepting `auth_reply` (ssh). Not recorded: a warning, and the
+ * session goes on. -1 only when sending failed (w is being killed).
+ */
+int		 wproc_record(struct worker *w, const char *tenant,
+		    const char *fingerprint);
+/*
+ * The audit log's session_start of w's session, now that it is under way
+ * (line: handed over; ssh: logged in); its end follows when it ends.
+ */
+void		 wproc_audit_start(struct worker *w, const char *fingerprint);
 void		 wproc_init(struct workers *, struct ctx *, struct spawner *);
 /* The owner of every worker (pool.c registers itself). */
 void		 wproc_set_owner(struct workers *, const struct wproc_owner *);

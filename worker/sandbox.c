@@ -194,7 +194,8 @@ limit_resources(const struct msg_hello *h, char *err, size_t errlen)
 	if (set_limit(RLIMIT_NOFILE, "NOFILE", SANDBOX_NOFILE,
 	    SANDBOX_NOFILE, err, errlen) == -1 ||
 	    set_limit(RLIMIT_NPROC, "NPROC", 0, 0, err, errlen) == -1 ||
-	    set_limit(RLIMIT_FSIZE, "FSIZE", 0, 0, err, errlen) == -1 ||
+	    set_limit(RLIMIT_FSIZE, "FSIZE", (rlim_t)h->record_fsize,
+	    (rlim_t)h->record_fsize, err, errlen) == -1 ||
 	    set_limit(RLIMIT_CORE, "CORE", 0, 0, err, errlen) == -1 ||
 	    set_limit(RLIMIT_MEMLOCK, "MEMLOCK", 0, 0, err, errlen) == -1 ||
 	    set_limit(RLIMIT_MSGQUEUE, "MSGQUEUE", 0, 0, err, errlen) == -1 ||

@@ -165,6 +165,18 @@ session_on_auth_reply(void *arg, struct msg *m)
 	}
 }
 
+/* The session's recording (ssh: just before the login's auth_reply). */
+static void
+session_on_record(void *arg, struct msg *m)
+{
+	struct session	*s = arg;
+
+	record_start(&s->rec, &m->u.record, m->fd, session_now());
+	m->fd = -1;
+	log_debug("session %lld: recorded (%s)", (long long)s->id,
+	    m->u.record.mode);
+}
+
 int
 session_chan(struct session *s)
 {
@@ -474,6 +486,7 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	s->resume_fd = -1;
 	s->handover_fd = -1;
 	s->takeover_fd = -1;
+	record_init(&s->rec);
 	if (strcmp(ms->transport, h->transport) != 0)
 		fatalx("bad message from supervisor: a %s session for a %s "
 		    "worker", ms->transport, h->transport);
@@ -499,6 +512,7 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	chan_on(ch, MSG_HANDOVER, session_on_handover, s);
 	chan_on(ch, MSG_HANDED, session_on_handed, s);
 	chan_on(ch, MSG_RECONNECT, session_on_reconnect, s);
+	chan_on(ch, MSG_RECORD, session_on_record, s);
 	session_title(s);
 	log_debug("session %lld: %s from %s on %s", (long long)s->id,
 	    ms->transport, ms->peer, ms->listener);
@@ -511,6 +525,7 @@ session_close(struct session *s, const char *reason)
 	struct msg_session_end	 end;
 
 	chan_state(s->chan, WS_STOPPING, "after the session");
+	record_end(&s->rec, session_now());
 	if (s->orphaned) {
 		log_warnx("session %lld: the supervisor went away",
 		    (long long)s->id);

@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "msg.h"
+#include "record.h"
 #include "repl.h"
 #include "tty.h"
 
@@ -278,6 +279,13 @@ struct session {
 	bool			 shared;
 	int			 takeover_fd;	/* -1: a session of its own */
 	uint8_t			 takeover_flags;
+
+	/*
+	 * The recording (record.h), when the supervisor sent one: what
+	 * the client is sent (session_sent), what it sends (session_input),
+	 * the markers of the transports.
+	 */
+	struct record		 rec;
 };
 
 /* A monotonic clock in milliseconds. */

@@ -92,6 +92,7 @@ session_typed(struct session *s, const unsigned char *p, size_t n)
 void
 session_input(struct session *s, const char *p, size_t n)
 {
+	record_data(&s->rec, 'i', p, n, session_now());
 	if (s->in.edit)
 		session_typed(s, (const unsigned char *)p, n);
 	else if (buf_append(&s->in.q, p, n) == -1)

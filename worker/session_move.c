@@ -428,6 +428,9 @@ session_detach_line(struct session *s)
 		return;
 	}
 	s->detach_granted = true;
+	/* The token is for the client alone: not in its recording. */
+	record_stop(&s->rec, "detached; the resume token shown is not "
+	    "recorded", session_now());
 	session_bye(s, SESSION_END_DETACH, "Session %lld detached. To take it "
 	    "up, connect to this port again and type:\n!resume %s\n(This "
 	    "token is shown only now.)", (long long)s->id, s->detach_token);

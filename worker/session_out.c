@@ -67,6 +67,8 @@ session_sent(struct session *s, int k, size_t n)
 
 	if (n == 0)
 		return;
+	/* What the client was sent, as it was sent. */
+	record_data(&s->rec, 'o', st->q.data + st->off, n, session_now());
 	st->off += n;
 	s->out.progress = session_now();
 	if (st->off >= st->q.len) {

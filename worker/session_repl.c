@@ -147,6 +147,8 @@ session_repl_start(struct session *s)
 		return session_taken(s);
 	if (s->prompts) {
 		session_text(s, s->out.text, "%s\n", REPL_BANNER);
+		if (record_on(&s->rec) && s->rec.notice[0] != '\0')
+			session_text(s, s->out.text, "%s\n", s->rec.notice);
 		if (s->resume_note[0] != '\0' && !s->resume_first)
 			session_text(s, s->out.text, "%s\n", s->resume_note);
 	}

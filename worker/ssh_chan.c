@@ -128,6 +128,9 @@ ssh_cb_pty(ssh_session ss, ssh_channel ch, const char *term, int width,
 	strlcpy(c->term, term != NULL ? term : "", sizeof(c->term));
 	c->cols = width;
 	c->rows = height;
+	if (width > 0 && height > 0)
+		record_resize(&c->s->rec, (unsigned)width, (unsigned)height,
+		    session_now());
 	log_debug("session %lld: pty %s %dx%d", (long long)c->s->id, c->term,
 	    width, height);
 	return 0;
@@ -147,6 +150,9 @@ ssh_cb_winch(ssh_session ss, ssh_channel ch, int width, int height,
 		return -1;
 	c->cols = width;
 	c->rows = height;
+	if (width > 0 && height > 0)
+		record_resize(&c->s->rec, (unsigned)width, (unsigned)height,
+		    session_now());
 	return 0;
 }
 
@@ -330,6 +336,8 @@ ssh_input(struct sshc *c, const char *p, size_t n)
 		break;
 	case SSH_MODE_RUN:
 	case SSH_MODE_CHECK:
+		/* The program, as the client sent it (record = all). */
+		record_data(&c->s->rec, 'i', p, n, session_now());
 		if (buf_append(&c->prog, p, n) == -1)
 			session_end(c->s, SESSION_END_ERROR);
 		break;
@@ -479,9 +487,17 @@ ssh_finish(struct sshc *c)
 	if (c->broken)
 		return;
 	if (!c->chan_closed) {
-		if (c->mode != SSH_MODE_NONE)
+		if (c->mode != SSH_MODE_NONE) {
 			(void)ssh_channel_request_send_exit_status(c->chan,
 			    c->status);
+			if (c->mode != SSH_MODE_SHELL) {
+				char	 mark[32];
+
+				snprintf(mark, sizeof(mark), "exit status %d",
+				    c->status);
+				record_mark(&c->s->rec, mark, session_now());
+			}
+		}
 		(void)ssh_channel_send_eof(c->chan);
 	}
 	ssh_close_channel(c);
@@ -598,6 +614,15 @@ ssh_chan_serve(struct sshc *c)
 	log_debug("session %lld: %s%s%s", (long long)s->id,
 	    c->mode == SSH_MODE_SHELL ? "shell" : "exec ",
 	    c->command != NULL ? c->command : "", c->pty ? " with a pty" : "");
+	if (c->mode != SSH_MODE_SHELL && c->command != NULL) {
+		struct buf	 mark;
+
+		buf_init(&mark, 0);
+		(void)buf_printf(&mark, "exec %s", c->command);
+		if (mark.data != NULL)
+			record_mark(&s->rec, mark.data, session_now());
+		buf_free(&mark);
+	}
 
 	switch (c->mode) {
 	case SSH_MODE_SHELL:

@@ -663,6 +663,82 @@ esc_i386(struct session *s)
 #endif
 }
 
+/*
+ * The session's recording (record.h): the worker may append events to
+ * it and do nothing else. Each of these is what a compromised worker
+ * would try on it, or through it on the file system.
+ */
+static long
+esc_rec_lseek(struct session *s)
+{
+	return (long)lseek(s->rec.fd, 0, SEEK_SET);
+}
+
+static long
+esc_rec_ftruncate(struct session *s)
+{
+	return ftruncate(s->rec.fd, 0);
+}
+
+static long
+esc_rec_fchmod(struct session *s)
+{
+	return fchmod(s->rec.fd, 0666);
+}
+
+static long
+esc_rec_fchown(struct session *s)
+{
+	return fchown(s->rec.fd, getuid(), getgid());
+}
+
+static long
+esc_rec_pwrite(struct session *s)
+{
+	static const char	 forged[] = "{\"version\":2}\n";
+
+	return (long)pwrite(s->rec.fd, forged, sizeof(forged) - 1, 0);
+}
+
+static long
+esc_rec_fallocate(struct session *s)
+{
+	return fallocate(s->rec.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    0, 4096);
+}
+
+/* The file by its /proc name: another open file description. */
+static long
+esc_rec_procfd(struct session *s)
+{
+	char	 path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->rec.fd);
+	return esc_fd(open(path, O_RDWR | O_TRUNC | O_CLOEXEC));
+}
+
+/* A sibling in its directory, through the fd. */
+static long
+esc_rec_openat(struct session *s)
+{
+	return esc_fd(openat(s->rec.fd, "../other.cast", O_WRONLY | O_CREAT |
+	    O_CLOEXEC, 0644));
+}
+
+/* Past the file size the supervisor allowed: SIGXFSZ. */
+static long
+esc_rec_grow(struct session *s)
+{
+	static char	 junk[65536];
+	ssize_t		 n;
+	long		 total = 0;
+
+	memset(junk, 'x', sizeof(junk));
+	while ((n = write(s->rec.fd, junk, sizeof(junk))) > 0)
+		total += n;
+	return n == -1 ? -1 : total;
+}
+
 #define FN(name, what, fn)	{ name, what, fn, 0, { 0 } }
 #define SYS(name, what, nr, ...) { name, what, NULL, nr, { __VA_ARGS__ } }
 
@@ -688,6 +764,20 @@ esc_sanitizer(struct session *s)
 
 static const struct escape escapes[] = {
 	FN("open", "open(\"/etc/passwd\")", esc_open),
+	FN("rec_lseek", "lseek(the recording, 0)", esc_rec_lseek),
+	FN("rec_ftruncate", "ftruncate(the recording, 0)",
+	    esc_rec_ftruncate),
+	FN("rec_fchmod", "fchmod(the recording, 0666)", esc_rec_fchmod),
+	FN("rec_fchown", "fchown(the recording)", esc_rec_fchown),
+	FN("rec_pwrite", "pwrite(the recording, offset 0)", esc_rec_pwrite),
+	FN("rec_fallocate", "fallocate(the recording, punch a hole)",
+	    esc_rec_fallocate),
+	FN("rec_procfd", "open(\"/proc/self/fd/N\"), the recording again",
+	    esc_rec_procfd),
+	FN("rec_openat", "openat(the recording, \"../other.cast\")",
+	    esc_rec_openat),
+	FN("rec_grow", "write to the recording past its size limit",
+	    esc_rec_grow),
 	FN("openroot", "open(\"/\"), the chroot's own root", esc_openroot),
 	FN("stat", "stat(\"/etc/passwd\")", esc_stat),
 	FN("write", "open(\"/tmp/iridium-escape\", O_WRONLY | O_CREAT)",

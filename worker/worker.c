@@ -111,6 +111,8 @@ struct worker {
 	const struct session_hooks *hooks;	/* test workers only */
 	void			(*probe)(int);	/* ... and their sandbox probe */
 	pid_t			 pid;
+	struct record		 rec;		/* `record` came, for the
+						   session that comes next */
 };
 
 /* A format: both %s are worker_name. */
@@ -304,6 +306,7 @@ worker_serve(struct worker *w, struct msg *m, int movefd, uint8_t flags)
 	s.hooks = w->hooks;
 	s.takeover_fd = movefd;
 	s.takeover_flags = flags;
+	s.rec = w->rec;		/* a line session's recording, or none */
 	/* A PROXY header first: the session may become the real client's. */
 	reason = s.proxy ? proxy_step(&s, peer, sizeof(peer)) : NULL;
 	if (reason == NULL) {
@@ -373,10 +376,22 @@ worker_on_shutdown(void *arg, struct msg *m)
 	exit(0);
 }
 
+/* A line session's recording, just before its `session`. */
+static void
+worker_on_record(void *arg, struct msg *m)
+{
+	struct worker	*w = arg;
+
+	record_start(&w->rec, &m->u.record, m->fd, session_now());
+	m->fd = -1;
+}
+
 /* Idle: wait for the one session, answering the supervisor meanwhile. */
 static void __attribute__((noreturn))
 worker_idle(struct worker *w)
 {
+	record_init(&w->rec);
+	chan_on(&w->chan, MSG_RECORD, worker_on_record, w);
 	chan_on(&w->chan, MSG_SESSION, worker_on_session, w);
 	chan_on(&w->chan, MSG_TAKEOVER, worker_on_takeover, w);
 	chan_on(&w->chan, MSG_SHUTDOWN, worker_on_shutdown, w);

@@ -24,7 +24,9 @@
 	X(SESSIONS, sessions, "the sessions being served")		\
 	X(KILL, kill, "end the session \"session\": ID")		\
 	X(RELOAD, reload, "re-read the configuration file")		\
-	X(UPGRADE, upgrade, "replace every worker by the program on disk")
+	X(UPGRADE, upgrade, "replace every worker by the program on disk")		\
+	X(RECORDINGS, recordings, "the session recordings, of \"tenant\" " \
+	    "and from \"since\" (YYYY-MM-DD) when given")
 
 enum ctl_cmd {
 	CTL_UNKNOWN,
@@ -36,6 +38,8 @@ enum ctl_cmd {
 struct ctl_request {
 	enum ctl_cmd	 cmd;
 	int64_t		 session;	/* kill */
+	char		 tenant[64];	/* recordings: "" for all */
+	char		 since[11];	/* recordings: YYYY-MM-DD, or "" */
 	char		 name[64];	/* the command as sent, escaped */
 };
 

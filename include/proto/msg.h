@@ -119,7 +119,9 @@ enum msg_fd {
 	X(HANDED,	handed,		MSG_FROM_SUPERVISOR, WS_BUSY,	\
 	    MSG_FD_NONE)						\
 	X(RECONNECT,	reconnect,	MSG_FROM_SUPERVISOR, WS_BUSY,	\
-	    MSG_FD_NONE)
+	    MSG_FD_NONE)						\
+	X(RECORD,	record,		MSG_FROM_SUPERVISOR, WS_IDLE | WS_BUSY, \
+	    MSG_FD_REQUIRED)
 
 enum msg_type {
 #define MSG_ENUM(N, n, dir, states, fd)	MSG_##N,
@@ -224,6 +226,12 @@ struct msg_hello {
 	struct msg_limits limits;	/* ceilings */
 	int64_t		log_level;	/* 0..7, syslog priorities */
 	bool		sandbox_debug;
+	/*
+	 * The largest recording its session may grow (RLIMIT_FSIZE, the
+	 * header included: msg_record's max plus MSG_RECORD_ROOM); 0: its
+	 * listener does not record, and the worker may write no file.
+	 */
+	int64_t		record_fsize;
 	const char	*hostkey;	/* ssh only: OpenSSH PEM; or NULL */
 	/* ssh only (else NULL): what to offer, sshalgo.h's names. */
 	const char	*kex;
@@ -454,6 +462,25 @@ struct msg_reconnect {
 	char		message[MSG_TEXT_MAX + 1];	/* for the client */
 };
 
+/*
+ * A session is recorded (asciicast v2): the fd is its recording, opened
+ * by the supervisor for appending, its header line already written. It
+ * comes just before the `session` of a line session and just before the
+ * `auth_reply` that lets an ssh login in, so the worker knows before the
+ * first byte of output. The worker appends one complete event line per
+ * write(2), the times in seconds since it received this message: "o"
+ * for what it sent the client, "i" for what it read (mode "all" only),
+ * "r" for a terminal size, "m" for markers. max bounds the events'
+ * bytes (0: no bound); past it one last marker, then nothing. notice is
+ * for the client (the banner), "" for none.
+ */
+#define MSG_RECORD_ROOM	8192	/* the header and the last marker */
+struct msg_record {
+	char		mode[8];	/* "output" | "all" */
+	int64_t		max;		/* bytes; 0: no bound */
+	char		notice[MSG_TEXT_MAX + 1];
+};
+
 /* A received message: the parsed body and the fd it carried (or -1). */
 struct msg {
 	enum msg_type	 type;
@@ -487,6 +514,7 @@ struct msg {
 		struct msg_handover	handover;
 		struct msg_handed	handed;
 		struct msg_reconnect	reconnect;
+		struct msg_record	record;
 	} u;
 };
 

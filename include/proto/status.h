@@ -188,7 +188,10 @@
 	X(cipher, STR, INFO, "ssh: the cipher (server to client)")	\
 	X(mac, STR, INFO, "ssh: the MAC; empty for an AEAD cipher")	\
 	X(client, STR, INFO, "ssh: the client's version line "	\
-	    "(SSH-2.0-...), escaped")
+	    "(SSH-2.0-...), escaped")					\
+	X(recording, STR, INFO, "its recording, under record_dir "	\
+	    "(TENANT/DATE/ID-PEER.cast); empty: not recorded (an ssh "	\
+	    "session is from its login on)")
 
 /* A C struct per object, one member per field, for the builder. */
 #define STATUS_CTYPE_INT	int64_t

@@ -75,6 +75,8 @@ usage(FILE *f)
 "  upgrade             replace every worker by the programs now on disk\n"
 "                      (as SIGUSR2 does): line sessions move to new\n"
 "                      workers, ssh sessions are told to reconnect\n"
+"  recordings [TENANT] [--since YYYY-MM-DD] [--json]\n"
+"                      the session recordings, with size and duration\n"
 "  metrics [--sessions] [-o FILE]\n"
 "                      the status as Prometheus metrics; --sessions: a\n"
 "                      series per session too; -o: write FILE atomically\n"
@@ -382,7 +384,7 @@ nonempty(const char *s)
 static void
 print_sessions(const json_t *workers)
 {
-	struct table	 t = { .ncols = 13 };
+	struct table	 t = { .ncols = 14 };
 	const json_t	*w, *s;
 	char		 key[384], idle[48];
 	size_t		 i;
@@ -391,7 +393,8 @@ print_sessions(const json_t *workers)
 	t.right[0] = t.right[4] = t.right[5] = t.right[6] = t.right[7] =
 	    t.right[8] = true;
 	row(&t, "SESSION", "TENANT", "PEER", "TRANSPORT", "AGE", "IDLE",
-	    "INSTRUCTIONS", "IN", "OUT", "KEY", "KEX", "CIPHER", "CLIENT");
+	    "INSTRUCTIONS", "IN", "OUT", "REC", "KEY", "KEX", "CIPHER",
+	    "CLIENT");
 	json_array_foreach(workers, i, w) {
 		s = json_object_get(w, "session");
 		if (!json_is_object(s))
@@ -420,7 +423,9 @@ print_sessions(const json_t *workers)
 		    gs(s, "peer"), gs(s, "transport"),
 		    dur(gi(s, "age_seconds")), idle,
 		    num(gi(s, "instructions")), num(gi(s, "bytes_in")),
-		    num(gi(s, "bytes_out")), key, nonempty(gs(s, "kex")),
+		    num(gi(s, "bytes_out")),
+		    json_string_length(json_object_get(s, "recording")) > 0 ?
+		    "yes" : "-", key, nonempty(gs(s, "kex")),
 		    nonempty(gs(s, "cipher")), nonempty(gs(s, "client")));
 		n++;
 	}
@@ -739,6 +744,75 @@ cmd_upgrade(const char *path)
 	return 0;
 }
 
+static int
+cmd_recordings(const char *path, int argc, char *argv[])
+{
+	struct table	 t = { .ncols = 6 };
+	const char	*tenant = NULL, *since = NULL;
+	json_t		*req, *reply, *a, *r;
+	bool		 as_json = false;
+	size_t		 i;
+	int		 k;
+
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--json") == 0)
+			as_json = true;
+		else if (strcmp(argv[k], "--since") == 0 && k + 1 < argc)
+			since = argv[++k];
+		else if (argv[k][0] != '-' && tenant == NULL)
+			tenant = argv[k];
+		else {
+			fprintf(stderr, "usage: iridiumctl recordings [TENANT] "
+			    "[--since YYYY-MM-DD] [--json]\n");
+			return EX_USAGE;
+		}
+	}
+	req = new_request("recordings");
+	if (tenant != NULL)
+		json_object_set_new(req, "tenant", json_string(tenant));
+	if (since != NULL)
+		json_object_set_new(req, "since", json_string(since));
+	reply = request(path, req);
+	check_ok(reply);
+	if (as_json) {
+		json_object_del(reply, "v");
+		json_object_del(reply, "ok");
+		if (json_dumpf(reply, stdout, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER) == -1 || putchar('\n') == EOF)
+			die(1, "stdout: %s", strerror(errno));
+		json_decref(reply);
+		return 0;
+	}
+	a = json_object_get(reply, "recordings");
+	t.right[4] = t.right[5] = true;
+	row(&t, "TENANT", "DATE", "STARTED", "FILE", "BYTES", "DURATION");
+	json_array_foreach(a, i, r) {
+		char		 at[16];
+		time_t		 s = (time_t)gi(r, "started");
+		struct tm	 tm;
+
+		if (s >= 0 && gmtime_r(&s, &tm) != NULL)
+			strftime(at, sizeof(at), "%H:%M:%SZ", &tm);
+		else
+			strlcpy(at, "-", sizeof(at));
+		row(&t, esc(gs(r, "tenant")), esc(gs(r, "date")), at,
+		    esc(gs(r, "file")), num(gi(r, "bytes")),
+		    dur(gi(r, "duration_seconds")));
+	}
+	if (json_array_size(a) == 0) {
+		table_free(&t);
+		printf("no recordings in %s\n", esc(gs(reply, "dir")));
+	} else {
+		table_print(&t, "");
+		printf("in %s%s\n", esc(gs(reply, "dir")),
+		    json_is_true(json_object_get(reply, "truncated")) ?
+		    " (only the first ones: narrow it with TENANT or --since)" :
+		    "");
+	}
+	json_decref(reply);
+	return 0;
+}
+
 static const struct option longopts[] = {
 	{ "socket",	required_argument, NULL, 's' },
 	{ "version",	no_argument,	   NULL, 'V' },
@@ -811,8 +885,10 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(cmd, "metrics") == 0)
 		return cmd_metrics(path, argc - optind, argv + optind);
+	if (strcmp(cmd, "recordings") == 0)
+		return cmd_recordings(path, argc - optind, argv + optind);
 	fprintf(stderr, "iridiumctl: unknown command \"%s\" (status, sessions, "
-	    "kill, reload, upgrade, metrics)\n", esc(cmd));
+	    "kill, reload, upgrade, recordings, metrics)\n", esc(cmd));
 	usage(stderr);
 	return EX_USAGE;
 }

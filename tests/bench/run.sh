@@ -14,3 +14,6 @@ echo
 sh "$here/sessions.sh" "$B"
 echo
 sh "$here/resume.sh" "$B"
+
+echo
+sh "$here/record.sh" "$B"

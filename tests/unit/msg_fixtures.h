@@ -157,6 +157,7 @@ sample(enum msg_type t, int variant, struct msg *m)
 			strlcpy(m->u.hello.chroot, "/run/iridium/empty",
 			    MSG_PATH_MAX + 1);
 			m->u.hello.log_level = 6;
+			m->u.hello.record_fsize = 1048576 + MSG_RECORD_ROOM;
 		} else {
 			strlcpy(m->u.hello.transport, "ssh", 8);
 			strlcpy(m->u.hello.listener, "ssh", MSG_NAME_MAX + 1);
@@ -278,6 +279,14 @@ sample(enum msg_type t, int variant, struct msg *m)
 	case MSG_RESUME_REPLY:
 		m->u.resume_reply.id = 42;
 		break;
+	case MSG_RECORD:
+		strlcpy(m->u.record.mode, variant == 0 ? "output" : "all",
+		    sizeof(m->u.record.mode));
+		m->u.record.max = variant == 0 ? 0 : 1048576;
+		if (variant != 0)
+			strlcpy(m->u.record.notice, "This session is "
+			    "recorded.", MSG_TEXT_MAX + 1);
+		break;
 	case MSG_RESUME_REFUSED:
 		strlcpy(m->u.resume_refused.message, "No detached session 42 "
 		    "of yours.", MSG_TEXT_MAX + 1);
@@ -363,6 +372,7 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		cr_assert_eq(a->u.hello.log_level, b->u.hello.log_level);
 		cr_assert_eq(a->u.hello.sandbox_debug,
 		    b->u.hello.sandbox_debug);
+		cr_assert_eq(a->u.hello.record_fsize, b->u.hello.record_fsize);
 		assert_optstr_eq(a->u.hello.hostkey, b->u.hello.hostkey);
 		assert_optstr_eq(a->u.hello.kex, b->u.hello.kex);
 		assert_optstr_eq(a->u.hello.ciphers, b->u.hello.ciphers);
@@ -467,6 +477,11 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		break;
 	case MSG_RESUME_REPLY:
 		cr_assert_eq(a->u.resume_reply.id, b->u.resume_reply.id);
+		break;
+	case MSG_RECORD:
+		cr_assert_str_eq(a->u.record.mode, b->u.record.mode);
+		cr_assert_eq(a->u.record.max, b->u.record.max);
+		cr_assert_str_eq(a->u.record.notice, b->u.record.notice);
 		break;
 	case MSG_RESUME_REFUSED:
 		cr_assert_str_eq(a->u.resume_refused.message,

@@ -35,6 +35,16 @@ Test(ctlreq, the_commands)
 	cr_assert_eq(r.cmd, CTL_KILL);
 	cr_assert_eq(r.session, 42);
 	cr_assert_str_eq(ctl_cmd_name(CTL_KILL), "kill");
+	cr_assert_eq(parse("{\"v\":1,\"command\":\"recordings\"}", &r, err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.cmd, CTL_RECORDINGS);
+	cr_assert_str_eq(r.tenant, "");
+	cr_assert_str_eq(r.since, "");
+	cr_assert_eq(parse("{\"v\":1,\"command\":\"recordings\",\"tenant\":"
+	    "\"dev-2.x\",\"since\":\"2026-12-01\"}", &r, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_str_eq(r.tenant, "dev-2.x");
+	cr_assert_str_eq(r.since, "2026-12-01");
 }
 
 Test(ctlreq, an_unknown_command_is_well_formed)
@@ -87,6 +97,18 @@ Test(ctlreq, malformed_requests_are_refused)
 	refused("{\"v\":1,\"command\":\"status\",\"x\":1}",
 	    "unknown field \"x\"");
 	refused("{\"v\":1,\"v\":1,\"command\":\"status\"}", "not JSON");
+	refused("{\"v\":1,\"command\":\"recordings\",\"tenant\":\"../x\"}",
+	    "recordings: \"tenant\" must be a tenant's name");
+	refused("{\"v\":1,\"command\":\"recordings\",\"tenant\":\"\"}",
+	    "recordings: \"tenant\"");
+	refused("{\"v\":1,\"command\":\"recordings\",\"tenant\":7}",
+	    "recordings: \"tenant\"");
+	refused("{\"v\":1,\"command\":\"recordings\",\"since\":\"2026-1-01\"}",
+	    "recordings: \"since\" must be a date");
+	refused("{\"v\":1,\"command\":\"recordings\",\"since\":\"20261201\"}",
+	    "recordings: \"since\"");
+	refused("{\"v\":1,\"command\":\"status\",\"tenant\":\"dev\"}",
+	    "status: unexpected field \"tenant\"");
 	refused("{\"v\":1,\"command\":\"status\",\"\\u001b\":1}",
 	    "unknown field \"\\033\"");
 }

@@ -193,7 +193,7 @@ Test(encode, compact_bytes_in_table_order)
 	    "\"line_max\":4096,\"line_timeout\":60,\"outbuf_max\":262144,"
 	    "\"login_grace\":30},"
 	    "\"log_level\":6,"
-	    "\"sandbox_debug\":false}");
+	    "\"sandbox_debug\":false,\"record_fsize\":1056768}");
 }
 
 Test(encode, replaces_what_the_buffer_held)
@@ -837,6 +837,7 @@ static const struct { enum msg_type t; int variant; } variants[] = {
 	{ MSG_TAKEOVER, 0 }, { MSG_TAKEN, 0 },
 	{ MSG_TAKEN, 1 }, { MSG_HANDOVER, 0 }, { MSG_HANDED, 0 },
 	{ MSG_HANDED, 1 }, { MSG_RECONNECT, 0 },
+	{ MSG_RECORD, 0 }, { MSG_RECORD, 1 },
 };
 #define NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
@@ -974,7 +975,9 @@ Test(fields, missing_every_field)
 			    ((t == MSG_RESUMED || t == MSG_TAKEN) &&
 			    strcmp(paths[p], "message") == 0) ||
 			    (t == MSG_HISTORY &&
-			    strcmp(paths[p], "lines") == 0)) {
+			    strcmp(paths[p], "lines") == 0) ||
+			    (t == MSG_RECORD &&
+			    strcmp(paths[p], "notice") == 0)) {
 				/* Optional: absent is 0 or "". */
 				mutated_accepted(t, variants[i].variant,
 				    paths[p], NULL);

@@ -345,7 +345,7 @@ Test(names, every_type)
 	    "detach", "move", "resume", "resume_reply", "resume_refused",
 	    "resumed", "detach_reply", "history", "history_save",
 	    "takeover", "taken", "handover",
-	    "handed", "reconnect" };
+	    "handed", "reconnect", "record" };
 	int	 t;
 
 	cr_assert_eq((size_t)MSG_NTYPES, sizeof(names) / sizeof(names[0]));

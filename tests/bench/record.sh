@@ -1,0 +1,182 @@
+#!/bin/sh
+# record.sh: what recording costs. One iridiumd with two line listeners
+# that differ only in `record` (off, and all: output and input), driven
+# one after the other by the same load generator (tests/bench/loadgen.c)
+# in the same run:
+#
+#  1. session rate: $CLIENTS clients in a closed loop for $DURATION s
+#     (connect, prompt, `load $0 #1`, prompt, close); each recorded
+#     session is a file made, a header written, a descriptor passed
+#  2. REPL lines/s: $CLIENTS open sessions sending `load $0 #1` in a
+#     closed loop for $DURATION s; each recorded line is an "i" event and
+#     an "o" event, one write(2) each
+#
+# Each figure is the recorded listener's over the plain one's (goal: 0.9
+# or more). RECORD_DIR=DIR records there instead of under the temporary
+# state directory (say, a tmpfs, to tell the file system's cost from
+# iridiumd's). Prints a table and writes BUILD_DIR/bench/record.json. Starts
+# and ends only its own processes (by pid), uses loopback only, and
+# removes its temporary directory (the recordings with it).
+#
+# usage: tests/bench/record.sh BUILD_DIR
+set -eu
+B=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+CLIENTS=${CLIENTS:-32}
+DURATION=${DURATION:-8}
+CC=${CC:-cc}
+CFLAGS_BENCH="-O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow \
+-Wstrict-prototypes -Wmissing-prototypes"
+
+for t in "$B/iridiumd" "$B/iridium-worker" "$B/iridiumctl"; do
+	[ -x "$t" ] || { echo "record.sh: $t is missing (make)" >&2; exit 1; }
+done
+mkdir -p "$B/bench"
+if [ ! -x "$B/bench/loadgen" ] ||
+    [ -n "$(find "$here/loadgen.c" -newer "$B/bench/loadgen")" ]; then
+	# shellcheck disable=SC2086
+	$CC $CFLAGS_BENCH -pthread -o "$B/bench/loadgen.tmp" "$here/loadgen.c"
+	mv "$B/bench/loadgen.tmp" "$B/bench/loadgen"
+fi
+LG=$B/bench/loadgen
+
+# Worker uids: $WORKER_UIDS, else a slice of 128 the test harness's way
+# (tests/lib/uids.c: a lock in /tmp/iridium-test-uids/), so that neither
+# a real iridiumd nor a test run on this machine shares one.
+uids=${WORKER_UIDS:-}
+if [ -z "$uids" ]; then
+	mkdir -p /tmp/iridium-test-uids
+	a=57216
+	while [ $a -ge 40960 ]; do
+		exec 9>"/tmp/iridium-test-uids/$a-$((a + 127)).lock"
+		if flock -n 9; then
+			uids=$a-$((a + 127))
+			break
+		fi
+		a=$((a - 128))
+	done
+	[ -n "$uids" ] || { echo "record.sh: no free uid slice" >&2; exit 1; }
+fi
+
+tmp=$(mktemp -d /tmp/iridium-bench-record-XXXXXX)
+ird_pid=
+cleanup() {
+	set +e
+	if [ -n "$ird_pid" ]; then
+		kill "$ird_pid" 2>/dev/null && wait "$ird_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Limits raised as in sessions.sh, so that nothing is refused; workers
+# within the 128 uids.
+mkdir -p "$tmp/state"
+recdir=${RECORD_DIR:-$tmp/state/recordings}
+cat >"$tmp/iridiumd.conf" <<EOF
+[daemon]
+log_level = info
+record_dir = $recdir
+[pool]
+min_spare = $CLIENTS
+max_spare = $((CLIENTS * 2))
+max_workers = 120
+queue = 1024
+[limits]
+sessions = 120
+max_startups = 1024
+[listener plain]
+transport = line
+bind = 127.0.0.1
+port = 0
+[listener rec]
+transport = line
+bind = 127.0.0.1
+port = 0
+record = all
+EOF
+"$B/iridiumd" -f "$tmp/iridiumd.conf" --run-dir "$tmp/run" \
+    --state-dir "$tmp/state" --worker-path "$B/iridium-worker" \
+    --worker-uids "$uids" 2>"$tmp/iridiumd.log" &
+ird_pid=$!
+
+port_of() {
+	i=0
+	until p=$(sed -n "s/.*listening on $1 127\.0\.0\.1:\([0-9]*\).*/\1/p" \
+	    "$tmp/iridiumd.log") && [ -n "$p" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$ird_pid" 2>/dev/null; then
+			echo "record.sh: iridiumd did not start:" >&2
+			cat "$tmp/iridiumd.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	echo "$p"
+}
+plain=$(port_of plain)
+rec=$(port_of rec)
+i=0
+until grep -q 'ready: every pool has its spare workers' "$tmp/iridiumd.log"
+do
+	i=$((i + 1))
+	[ $i -gt 300 ] && { echo "record.sh: pools never filled" >&2; exit 1; }
+	sleep 0.1
+done
+
+jget() {
+	v=$(sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1")
+	echo "${v:-0}"
+}
+settle() { sleep 3; }
+
+# Plain first, then recorded, twice over: neither always runs second.
+for round in 1 2; do
+	for l in plain rec; do
+		eval port=\$$l
+		settle
+		"$LG" rate "$port" "$CLIENTS" "$DURATION" \
+		    >"$tmp/rate_${l}_$round.json" 2>"$tmp/rate_${l}_$round.err"
+		settle
+		"$LG" repl "$port" "$CLIENTS" "$DURATION" \
+		    >"$tmp/repl_${l}_$round.json" 2>"$tmp/repl_${l}_$round.err"
+	done
+done
+
+files=$(find "$recdir" -name '*.cast' | wc -l)
+bytes=$(du -sk "$recdir" | cut -f1)
+[ -n "${RECORD_DIR:-}" ] && rm -rf "$recdir/anonymous"
+sum() {
+	awk -v a="$(jget "$tmp/$1_1.json" "$2")" \
+	    -v b="$(jget "$tmp/$1_2.json" "$2")" 'BEGIN { print a + b }'
+}
+rp=$(sum rate_plain per_s); rr=$(sum rate_rec per_s)
+lp=$(sum repl_plain per_s); lr=$(sum repl_rec per_s)
+ep=$(( $(sum rate_plain errors) + $(sum repl_plain errors) ))
+er=$(( $(sum rate_rec errors) + $(sum repl_rec errors) ))
+echo
+echo "== Recording (tests/bench/record.sh): loopback, $(nproc) CPUs," \
+    "$CLIENTS clients, 2 x $DURATION s each"
+awk -v rp="$rp" -v rr="$rr" -v lp="$lp" -v lr="$lr" -v ep="$ep" -v er="$er" \
+    -v files="$files" -v kib="$bytes" -v dir="$recdir" -v json="$B/bench/record.json" '
+function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+BEGIN {
+	printf "%-28s %14s %14s %8s\n", "", "record = off", "record = all",
+	    "all/off"
+	printf "%-28s %14.1f %14.1f %8s\n", "session rate, sessions/s",
+	    rp / 2, rr / 2, ratio(rr, rp)
+	printf "%-28s %14.0f %14.0f %8s\n", "REPL lines/s", lp / 2, lr / 2,
+	    ratio(lr, lp)
+	printf "%-28s %14d %14d\n", "failed", ep, er
+	printf "recordings written: %d files, %d KiB, in %s\n", files, kib,
+	    dir
+	printf "{\"sessions_per_s\":{\"off\":%.1f,\"all\":%.1f,\"ratio\":%s}," \
+	    "\"lines_per_s\":{\"off\":%.0f,\"all\":%.0f,\"ratio\":%s}," \
+	    "\"failed\":{\"off\":%d,\"all\":%d},\"files\":%d,\"kib\":%d}\n",
+	    rp / 2, rr / 2, ratio(rr, rp), lp / 2, lr / 2, ratio(lr, lp),
+	    ep, er, files, kib > json
+}'
+grep -E 'not recorded|recording stopped|crash|kill' "$tmp/iridiumd.log" |
+    head -5 | sed 's/^/   iridiumd: /' || :
+echo "figures: $B/bench/record.json"

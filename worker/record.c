@@ -1,0 +1,364 @@
+/*
+ * record.c: a session's recording, the worker's side (see record.h):
+ * events as asciicast v2 lines, one write(2) each, bounded by max.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "msg.h"
+#include "record.h"
+
+#define RECORD_CHUNK	16384		/* data bytes per event at most */
+#define RECORD_LINE_MAX	(RECORD_CHUNK * 6 + 256)
+#define RECORD_TYPED_MAX	1024	/* input held at most */
+
+void
+record_init(struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+void
+record_start(struct record *r, const struct msg_record *m, int fd,
+    uint64_t now)
+{
+	if (r->fd != -1)
+		close(r->fd);
+	buf_free(&r->line);
+	buf_free(&r->typed);
+	record_init(r);
+	r->fd = fd;
+	r->input = strcmp(m->mode, "all") == 0;
+	r->max = (uint64_t)m->max;
+	r->t0 = now;
+	buf_init(&r->typed, RECORD_TYPED_MAX);
+	strlcpy(r->notice, m->notice, sizeof(r->notice));
+	buf_init(&r->line, RECORD_LINE_MAX);
+}
+
+/*
+ * The length of the UTF-8 character at p[0..n): 1..4 when whole and
+ * valid, 0 when p holds only its beginning, -1 when it is not UTF-8.
+ */
+static int
+utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char	 c = p[0];
+	int		 len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((size_t)i >= n)
+			return 0;
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+	}
+	/* Overlong forms, surrogates, past U+10FFFF. */
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+		return -1;
+	return len;
+}
+
+/* p[0..n) as the inside of a JSON string. */
+static void
+put_escaped(struct buf *b, const unsigned char *p, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i = 0;
+	int			 len;
+	char			 e[7];
+
+	while (i < n) {
+		len = utf8_len(p + i, n - i);
+		if (len <= 0) {
+			(void)buf_puts(b, "\\ufffd");
+			i++;
+			continue;
+		}
+		if (len > 1) {
+			(void)buf_append(b, p + i, (size_t)len);
+			i += (size_t)len;
+			continue;
+		}
+		switch (p[i]) {
+		case '"':
+			(void)buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			(void)buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			(void)buf_puts(b, "\\n");
+			break;
+		case '\r':
+			(void)buf_puts(b, "\\r");
+			break;
+		case '\t':
+			(void)buf_puts(b, "\\t");
+			break;
+		default:
+			if (p[i] < 0x20 || p[i] == 0x7f) {
+				memcpy(e, "\\u00", 4);
+				e[4] = hex[p[i] >> 4];
+				e[5] = hex[p[i] & 0xf];
+				e[6] = '\0';
+				(void)buf_puts(b, e);
+			} else
+				(void)buf_putc(b, (char)p[i]);
+		}
+		i++;
+	}
+}
+
+/* Write r->line as it is: one write(2), the whole line or nothing more. */
+static void
+put_line(struct record *r)
+{
+	ssize_t	 w;
+
+	while ((w = write(r->fd, r->line.data, r->line.len)) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (w != (ssize_t)r->line.len) {
+		if (w == -1)
+			log_warn("recording: write");
+		else
+			log_warnx("recording: short write (%zd of %zu bytes)",
+			    w, r->line.len);
+		/* A torn line: nothing more, so every line before stays. */
+		r->full = true;
+		return;
+	}
+	r->used += r->line.len;
+}
+
+static void
+begin(struct record *r, char type, uint64_t now)
+{
+	uint64_t	 ms = now >= r->t0 ? now - r->t0 : 0;
+
+	buf_reset(&r->line);
+	(void)buf_printf(&r->line, "[%" PRIu64 ".%03u, \"%c\", \"",
+	    ms / 1000, (unsigned)(ms % 1000), type);
+}
+
+/* The event in r->line is complete: write it, or stop at max. */
+static void
+finish(struct record *r, uint64_t now)
+{
+	char	 mark[96];
+
+	(void)buf_puts(&r->line, "\"]\n");
+	if (r->max != 0 && r->used + r->line.len > r->max) {
+		snprintf(mark, sizeof(mark), "recording stopped at its limit "
+		    "of %" PRIu64 " bytes", r->max);
+		begin(r, 'm', now);
+		put_escaped(&r->line, (const unsigned char *)mark,
+		    strlen(mark));
+		(void)buf_puts(&r->line, "\"]\n");
+		put_line(r);
+		r->full = true;
+		log_notice("%s; the session goes on", mark);
+		return;
+	}
+	put_line(r);
+}
+
+static void	emit(struct record *, char, const void *, size_t, uint64_t);
+
+/*
+ * "!resume " and a token (MSG_TOKEN_LEN base64url characters) in
+ * p[0..n): the token becomes "(token)", in place; returns the new length.
+ */
+static size_t
+redact_tokens(char *p, size_t n)
+{
+	static const char	 cmd[] = "!resume ", mask[] = "(token)";
+	const size_t		 cl = sizeof(cmd) - 1, ml = sizeof(mask) - 1;
+	size_t			 i = 0, t;
+
+	while (i + cl + MSG_TOKEN_LEN <= n) {
+		if (memcmp(p + i, cmd, cl) != 0) {
+			i++;
+			continue;
+		}
+		t = i + cl;
+		if (!msg_token_ok(p + t, MSG_TOKEN_LEN) ||
+		    (t + MSG_TOKEN_LEN < n && msg_token_ok(p + t +
+		    MSG_TOKEN_LEN, 1))) {
+			i++;
+			continue;
+		}
+		memcpy(p + t, mask, ml);
+		memmove(p + t + ml, p + t + MSG_TOKEN_LEN,
+		    n - t - MSG_TOKEN_LEN);
+		n -= MSG_TOKEN_LEN - ml;
+		i = t + ml;
+	}
+	return n;
+}
+
+
+/* Held input goes out before anything else is recorded. */
+static void
+flush_typed(struct record *r, uint64_t now)
+{
+	if (r->typed.len == 0)
+		return;
+	r->typed.len = redact_tokens(r->typed.data, r->typed.len);
+	emit(r, 'i', r->typed.data, r->typed.len, now);
+	buf_reset(&r->typed);
+}
+
+void
+record_data(struct record *r, char type, const void *p, size_t n,
+    uint64_t now)
+{
+	size_t	 take;
+
+	if (r->fd == -1 || r->full || n == 0 || (type == 'i' && !r->input))
+		return;
+	if (type != 'i') {
+		flush_typed(r, now);
+		emit(r, type, p, n, now);
+		return;
+	}
+	/* Held up to a line's end (or RECORD_TYPED_MAX), then one event. */
+	while (n > 0 && !r->full) {
+		take = RECORD_TYPED_MAX - r->typed.len < n ?
+		    RECORD_TYPED_MAX - r->typed.len : n;
+		(void)buf_append(&r->typed, p, take);
+		if (r->typed.len == RECORD_TYPED_MAX ||
+		    memchr(p, '\n', take) != NULL ||
+		    memchr(p, '\r', take) != NULL)
+			flush_typed(r, now);
+		p = (const char *)p + take;
+		n -= take;
+	}
+}
+
+static void
+emit(struct record *r, char type, const void *p, size_t n, uint64_t now)
+{
+	const unsigned char	*d = p;
+	int			 k = type == 'i' ? 1 : 0;
+	size_t			 take, j, head;
+
+	if (r->full)
+		return;
+	/* A character begun by the last event: complete it first. */
+	while (r->nheld[k] > 0 && r->nheld[k] < 4 && n > 0 &&
+	    utf8_len(r->held[k], r->nheld[k]) == 0) {
+		r->held[k][r->nheld[k]++] = *d++;
+		n--;
+	}
+	if (r->nheld[k] > 0 && n == 0 &&
+	    utf8_len(r->held[k], r->nheld[k]) == 0)
+		return;		/* still not whole: wait for more */
+	begin(r, type, now);
+	head = r->line.len;
+	if (r->nheld[k] > 0) {
+		put_escaped(&r->line, r->held[k], r->nheld[k]);
+		r->nheld[k] = 0;
+	}
+	for (;;) {
+		take = n < RECORD_CHUNK ? n : RECORD_CHUNK;
+		/* A character cut in two by the end of this piece. */
+		for (j = take > 3 ? take - 3 : 0; j < take; j++) {
+			if (d[j] < 0xc0 || utf8_len(d + j, take - j) != 0)
+				continue;
+			if (take == n) {
+				memcpy(r->held[k], d + j, take - j);
+				r->nheld[k] = take - j;
+			}
+			take = j;
+			break;
+		}
+		put_escaped(&r->line, d, take);
+		d += take;
+		n -= take;
+		if (n == 0 || r->nheld[k] > 0 || take == 0)
+			break;
+		finish(r, now);
+		if (r->full)
+			return;
+		begin(r, type, now);
+		head = r->line.len;
+	}
+	if (r->line.len > head)
+		finish(r, now);
+}
+
+void
+record_resize(struct record *r, unsigned cols, unsigned rows, uint64_t now)
+{
+	char	 size[32];
+
+	if (r->fd == -1 || r->full)
+		return;
+	flush_typed(r, now);
+	snprintf(size, sizeof(size), "%ux%u", cols, rows);
+	begin(r, 'r', now);
+	(void)buf_puts(&r->line, size);
+	finish(r, now);
+}
+
+void
+record_mark(struct record *r, const char *text, uint64_t now)
+{
+	if (r->fd == -1 || r->full)
+		return;
+	flush_typed(r, now);
+	begin(r, 'm', now);
+	put_escaped(&r->line, (const unsigned char *)text, strlen(text));
+	finish(r, now);
+}
+
+void
+record_stop(struct record *r, const char *why, uint64_t now)
+{
+	record_mark(r, why, now);
+	r->full = true;
+}
+
+void
+record_end(struct record *r, uint64_t now)
+{
+	int	 k;
+
+	if (r->fd == -1)
+		return;
+	if (!r->full)
+		flush_typed(r, now);
+	for (k = 0; k < 2; k++)
+		if (r->nheld[k] > 0 && !r->full) {
+			begin(r, k == 1 ? 'i' : 'o', now);
+			put_escaped(&r->line, r->held[k], r->nheld[k]);
+			r->nheld[k] = 0;
+			finish(r, now);
+		}
+	close(r->fd);
+	r->fd = -1;
+	buf_free(&r->line);
+	buf_free(&r->typed);
+}
