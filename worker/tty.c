@@ -355,7 +355,7 @@ tty_typed(struct tty *t, const char *p, size_t n, struct buf *echo,
 	if (t->ecol >= (size_t)t->cols) {
 		t->erow++;
 		t->ecol = 0;
-		if (buf_puts(echo, "\r\n") == -1)
+		if (buf_puts(echo, TTY_WRAP) == -1)
 			return -1;
 	}
 	t->crow = t->erow;

@@ -50,6 +50,8 @@ struct tty_src {
 #define TTY_COLS_DEFAULT	80
 #define TTY_COLS_MAX		4096
 #define TTY_LIST_MAX		100	/* completions listed at most */
+/* From the last column to the next row's start, the row wrapped. */
+#define TTY_WRAP		" \r"
 
 struct tty {
 	struct buf	 line;		/* the line being typed */

@@ -9,7 +9,9 @@
  * it: a character that does not fit goes to the next row (a wide one
  * leaves the last column empty), and after the last column is filled the
  * cursor waits there until the next character, so a redraw that ends
- * exactly there moves to the next row itself.
+ * exactly there moves to the next row itself: with a blank that the
+ * terminal wraps and CR, not CR LF, so that a terminal that reflows its
+ * lines when it is resized knows the rows as one line.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -229,8 +231,8 @@ tty_draw(struct tty *t, struct buf *echo)
 	    tty_text(echo, t->line.data, t->line.len) == -1)
 		return -1;
 	tty_where_p(t, prompt, t->line.len, &t->erow, &t->ecol);
-	/* Ended in the last column: move on to the next row. */
-	if (t->ecol == 0 && t->erow > 0 && buf_puts(echo, "\r\n") == -1)
+	/* Ended in the last column: on to the next row (TTY_WRAP). */
+	if (t->ecol == 0 && t->erow > 0 && buf_puts(echo, TTY_WRAP) == -1)
 		return -1;
 	tty_where_p(t, prompt, t->cur, &row, &col);
 	if (row < t->erow &&
