@@ -175,6 +175,24 @@ session_edit_prompt(struct session *s, const char *prompt)
 }
 
 void
+session_edit_adopt(struct session *s)
+{
+	struct session_in	*in = &s->in;
+
+	/* A command runs, or lines wait: the next prompt is the editor's. */
+	if (!in->edit || s->repl == NULL || s->running || in->q.len > 0)
+		return;
+	buf_reset(&in->echo);
+	if (tty_adopt(&in->tty, repl_prompt(s->repl), &in->echo) == -1) {
+		session_end(s, SESSION_END_ERROR);
+		return;
+	}
+	(void)session_queue(s, s->out.text, in->echo.data, in->echo.len,
+	    false);
+	in->ready = true;
+}
+
+void
 session_edit_end(struct session *s)
 {
 	/* The terminal as it was: no more marked pastes. */

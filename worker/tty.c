@@ -121,6 +121,19 @@ tty_prompt(struct tty *t, const char *prompt, struct buf *echo)
 	return 0;
 }
 
+int
+tty_adopt(struct tty *t, const char *prompt, struct buf *echo)
+{
+	buf_reset(&t->prompt);
+	if (buf_puts(&t->prompt, prompt) == -1)
+		return -1;
+	t->shown = true;
+	t->crow = 0;
+	tty_where(t, t->line.len, &t->erow, &t->ecol);
+	t->crow = t->erow;
+	return buf_puts(echo, "\x1b[?2004h");
+}
+
 /* --- the line ------------------------------------------------------------- */
 
 static bool

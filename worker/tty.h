@@ -106,6 +106,8 @@ void	tty_next(struct tty *);
  * back as it was).
  */
 int	tty_prompt(struct tty *, const char *prompt, struct buf *echo);
+/* The same when prompt is on the screen already, the cursor after it. */
+int	tty_adopt(struct tty *, const char *prompt, struct buf *echo);
 /* The terminal's width changed (or became known): cols columns. */
 void	tty_width(struct tty *, int cols);
 

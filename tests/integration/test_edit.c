@@ -6,9 +6,11 @@
  * deletion, kill and yank, ^T, ^L, the history walk and ^R, Tab
  * completion, a pasted program of 2,000 bytes with tabs and blank lines,
  * a line three times the terminal's width edited after the terminal
- * narrows, a line of wide characters deleted by whole characters. And
- * the clients without a terminal get no escape sequence: ssh with its
- * input piped.
+ * narrows, a line of wide characters deleted by whole characters. The
+ * real telnet client, offered character mode after its first line, gets
+ * the same editor, its window size by NAWS. And the clients without a
+ * terminal get no echo and no escape sequence: ssh with its input piped,
+ * nc, a script that does not answer the offer.
  */
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -200,40 +202,60 @@ cursor_is(int x, int y)
 	    cx, cy, x, y);
 }
 
-/* The daemon, and `ssh -tt` to it in a cols x rows tmux pane. */
+/* The daemon: an ssh listener (first) and a line listener. */
 static void
-start(int cols, int rows)
+daemon_up(void)
 {
-	char		 text[1024], cmd[4096], w[16], h[16];
-	const char	*opts[] = { "-tt", NULL };
-	char		**argv;
-	size_t		 n = 0;
+	char	 text[1024];
 
 	need_tmux();
 	snprintf(text, sizeof(text),
 	    "[daemon]\nstate_dir = %s/state\n"
 	    "[pool]\nmin_spare = 1\n"
 	    "[listener ssh]\ntransport = ssh\nport = 0\n"
+	    "[listener line]\ntransport = line\nport = 0\n"
+	    "tenant = anonymous\n"
 	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n", dir, dir);
 	sshc_daemon(&d, &so, text, NULL);
 	sshc_trust(&so, SSHC_HOSTKEY, NULL, 0);
+}
+
+/* cmd in a tmux pane, 80 columns wide until the prompt, then cols. */
+static void
+pane(const char *cmd, int cols, int rows)
+{
+	char	 w[16], h[16];
+
+	snprintf(w, sizeof(w), "%d", cols);
+	snprintf(h, sizeof(h), "%d", rows);
+	free(tmux("new-session", "-d", "-s", "e", "-x", "80", "-y", h, cmd,
+	    NULL));
+	shows(REPL_BANNER);
+	row_is(-1, ">>>");
+	if (cols != 80) {
+		/* The width the test wants: the client says so. */
+		free(tmux("resize-window", "-t", "e", "-x", w, NULL));
+		usleep(300 * 1000);
+	}
+}
+
+/* The daemon, and `ssh -tt` to it in a cols x rows tmux pane. */
+static void
+start(int cols, int rows)
+{
+	char		 cmd[4096];
+	const char	*opts[] = { "-tt", NULL };
+	char		**argv;
+	size_t		 n = 0;
+
+	daemon_up();
 	argv = sshc_argv(&so, "dev", "dev", opts, NULL);
 	cmd[0] = '\0';
 	for (int i = 0; argv[i] != NULL; i++)
 		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%s'%s'",
 		    i > 0 ? " " : "", argv[i]);
 	cr_assert_lt(n, sizeof(cmd));
-	snprintf(w, sizeof(w), "%d", cols);
-	snprintf(h, sizeof(h), "%d", rows);
-	free(tmux("new-session", "-d", "-s", "e", "-x", "80", "-y", h, cmd,
-	    NULL));
-	shows(REPL_BANNER);
-	row_is(1, ">>>");
-	if (cols != 80) {
-		/* The width the test wants: ssh says so (window-change). */
-		free(tmux("resize-window", "-t", "e", "-x", w, NULL));
-		usleep(300 * 1000);
-	}
+	pane(cmd, cols, rows);
 }
 
 /* Clear the screen (^L) with an empty line: the prompt on row 0. */
@@ -499,4 +521,119 @@ Test(edit, piped_ssh_gets_no_escape_sequence)
 	cr_assert_null(memchr(c.o.data, 0x1b, c.o.len));
 	cr_assert_null(memchr(c.o.data, '\r', c.o.len));
 	sshc_free(&c);
+}
+
+/* --- telnet ------------------------------------------------------------------ */
+
+Test(edit, telnet_gets_the_editor_after_its_first_line)
+{
+	char	 cmd[128], line[128], r0[64];
+	int	 port;
+
+	daemon_up();
+	cr_assert_gt(port = hd_listener_port(&d, "line"), 0);
+	snprintf(cmd, sizeof(cmd), "telnet 127.0.0.1 %d", port);
+	pane(cmd, 80, 50);
+	/* The first line in the client's line mode, typed a while after
+	 * the start and ended with CR LF: a telnet client, offered
+	 * character mode, which it takes. */
+	usleep(1100 * 1000);
+	TEXT("load $1 #42");
+	KEYS("Enter");
+	fresh();
+	TEXT("load $2 #5");
+	KEYS("Home");
+	TEXT("x");
+	row_is(0, ">>> xload $2 #5");
+	KEYS("BSpace", "C-e", "BSpace");
+	TEXT("7");
+	row_is(0, ">>> load $2 #7");
+	KEYS("Enter");
+	row_is(1, ">>>");
+	KEYS("Up");
+	row_is(1, ">>> load $2 #7");
+	KEYS("Up");
+	row_is(1, ">>> load $1 #42");
+	KEYS("C-u");
+	TEXT("jm");
+	KEYS("Tab");
+	row_is(2, "jmp  jmpb  jmpe  jmpf");
+	row_is(3, ">>> jmp");
+	/* NAWS: the client's width, and its change, wrap the line. */
+	fresh();
+	free(tmux("resize-window", "-t", "e", "-x", "30", NULL));
+	usleep(300 * 1000);
+	snprintf(line, sizeof(line), "load $3 #9 ;%048d", 0);
+	memset(line + 12, 'y', 48);
+	TEXT(line);
+	snprintf(r0, sizeof(r0), ">>> %.26s", line);
+	row_is(0, r0);
+	row_is(1, "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+	row_is(2, "yyyy");
+	KEYS("Home", "C-Right", "C-Right", "BSpace");
+	TEXT("4");
+	row_is(0, ">>> load $4 #9 ;yyyyyyyyyyyyyy");
+	cursor_is(11, 0);
+	KEYS("Enter");
+	free(tmux("resize-window", "-t", "e", "-x", "80", NULL));
+	registers("$4            9");
+	/* ^C drops the line being typed. */
+	TEXT("hlt");
+	KEYS("C-c");
+	row_is(-1, ">>> hlt^C");
+}
+
+/* Clients that do not answer the offer (nc, scripts): no echo, no
+ * escape sequence; nc ends its lines with LF and is offered nothing. */
+Test(edit, nc_and_scripts_keep_line_mode)
+{
+	char		 cmd[256], *out = NULL, *err = NULL;
+	const char	*sh[] = { "/bin/sh", "-c", cmd, NULL };
+	const uint8_t	 offer[] = { 255, 251, 1, 255, 251, 3, 255, 253, 31 };
+	const char	*want = REPL_BANNER "\r\n" REPL_PROMPT REPL_PROMPT
+	    "integer registers:\r\n", *at;
+	size_t		 len;
+	int		 port, fd;
+
+	daemon_up();
+	cr_assert_gt(port = hd_listener_port(&d, "line"), 0);
+	snprintf(cmd, sizeof(cmd), "printf 'load $1 #42\\n!registers\\n' | "
+	    "nc -N 127.0.0.1 %d", port);
+	cr_assert_eq(hd_run(sh, &out, &err, T), 0, "%s", err);
+	cr_log_info("CASE: nc -N, lines ending in LF: line mode, nothing "
+	    "offered");
+	cr_assert(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	cr_assert_not_null(strstr(out, "$1           42"));
+	cr_assert_null(strchr(out, 0x1b));
+	cr_assert_null(strchr(out, (char)0xff));
+	free(out);
+	free(err);
+	/* A script ending its lines with CR LF, sent at once: nothing
+	 * offered either. */
+	cr_assert_geq(fd = tc_connect("127.0.0.1", port), 0);
+	tc_send(fd, "load $1 #42\r\n!registers\r\n!quit\r\n");
+	out = tc_read_all(fd, T, &len);
+	close(fd);
+	cr_assert_not_null(out);
+	cr_assert(len > strlen(want) && memcmp(out, want, strlen(want)) == 0);
+	cr_assert_null(memchr(out, 0xff, len));
+	cr_assert_null(memchr(out, 0x1b, len));
+	free(out);
+	/* A script that speaks telnet (IAC NOP) but ignores options: offered
+	 * character mode once, it does not answer and keeps line mode. */
+	cr_assert_geq(fd = tc_connect("127.0.0.1", port), 0);
+	tc_sendn(fd, "\xff\xf1", 2);
+	tc_send(fd, "load $1 #42\r\n!registers\r\n!quit\r\n");
+	out = tc_read_all(fd, T, &len);
+	close(fd);
+	cr_assert_not_null(out);
+	cr_assert_not_null(at = memmem(out, len, offer, sizeof(offer)));
+	cr_assert_null(memmem(at + 1, len - 1 - (size_t)(at - out), offer,
+	    sizeof(offer)), "offered twice");
+	cr_assert_null(memchr(out, 0x1b, len));
+	cr_assert_null(memmem(out, len, "load $1", 7), "echoed");
+	cr_assert_not_null(memmem(out, len, "$1           42", 15));
+	cr_assert_not_null(memmem(out, len, REPL_FAREWELL,
+	    strlen(REPL_FAREWELL)));
+	free(out);
 }
