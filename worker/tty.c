@@ -91,7 +91,9 @@ tty_next(struct tty *t)
 void
 tty_width(struct tty *t, int cols)
 {
-	if (cols < 2)
+	if (cols <= 0)
+		cols = TTY_COLS_DEFAULT;	/* unknown (a client may say 0) */
+	else if (cols < 2)
 		cols = 2;
 	if (cols > TTY_COLS_MAX)
 		cols = TTY_COLS_MAX;

@@ -329,6 +329,11 @@ Test(tty, typing_echoes_the_character_alone)
 	buf_reset(&e.echo);
 	tty_byte(&e.tty, 0x7f, &e.echo, &ev);
 	cr_assert_str_eq(e.echo.data, "\b \b");
+	/* A width of 0 (a client that does not know) is no width. */
+	tty_width(&e.tty, 0);
+	cr_assert_eq(e.tty.cols, TTY_COLS_DEFAULT);
+	tty_width(&e.tty, 100000);
+	cr_assert_eq(e.tty.cols, TTY_COLS_MAX);
 	ed_free(&e);
 }
 
