@@ -101,7 +101,8 @@ IRIDIUM_SRCS	:= worker/lang/iridium.c
 # The worker's pieces that tests and fuzzers link too. seccomp_rules.c
 # (libseccomp) is there for the tests only: no worker references it.
 WLIB_SRCS	:= worker/telnet.c worker/sandbox.c worker/proxy.c \
-		   worker/proxy_step.c worker/tty.c worker/seccomp_rules.c \
+		   worker/proxy_step.c worker/tty.c worker/tty_draw.c \
+		   worker/seccomp_rules.c \
 		   worker/chan.c worker/session.c worker/session_out.c \
 		   worker/session_in.c worker/session_repl.c \
 		   worker/session_move.c worker/session_history.c worker/record.c

@@ -8,7 +8,9 @@
  * socket and telnet: bytes from the client go through the telnet filter
  * (telnet.c), whose data bytes are the session's input and whose IAC IP
  * is its ^C; AYT is answered, option requests refused; once the client
- * has shown it speaks telnet, IAC in the output is doubled. Output goes
+ * has shown it speaks telnet, IAC in the output is doubled and character
+ * mode is offered: a client that agrees gets the session's line editor
+ * (tty.h), one that does not keeps line mode. Output goes
  * out with "\n" as CRLF, as the core queued it, whenever the socket
  * takes it. At the end what is queued goes out (for a while), then our
  * side is closed and the client's last bytes read.
@@ -36,6 +38,8 @@
 #define LINE_FINAL_MS	2000	/* sending what is left at the end */
 #define LINE_LINGER_MS	500	/* reading the client's last bytes */
 
+#define LINE_TYPED_MS	1000	/* a first line this late was typed */
+
 #define LINE_AYT_REPLY	"\r\n[Iridium: yes]\r\n"
 
 struct line {
@@ -43,6 +47,9 @@ struct line {
 	struct telnet		 tn;
 	int			 fd;
 	bool			 eof;		/* the client sent FIN */
+	bool			 offered;	/* character mode offered */
+	bool			 first_end;	/* the first line has ended */
+	uint8_t			 prev;		/* the last data byte */
 };
 
 /* The socket failed: the client is gone, whatever we still wanted. */
@@ -82,6 +89,40 @@ line_flush(void *arg)
 	}
 }
 
+/*
+ * Offer character mode once the client shows it is a telnet client: it
+ * sends a telnet command, or its first line looks typed into telnet's
+ * line mode: ended with CR LF or CR NUL as the NVT does, a while after
+ * the session began, nothing after it. nc and scripts (lines ending in
+ * LF, or sent at once) never see the offer.
+ */
+static void
+line_offer(struct line *l)
+{
+	if (l->offered)
+		return;
+	l->offered = true;
+	telnet_offer(&l->tn);
+	(void)session_queue(l->s, SESSION_STDOUT, l->tn.reply,
+	    l->tn.replylen, false);
+	log_debug("session %lld: character mode offered",
+	    (long long)l->s->id);
+}
+
+/* The client agreed to character mode: the editor takes its keys. */
+static void
+line_charmode(struct line *l)
+{
+	if (l->s->in.edit || !telnet_charmode(&l->tn))
+		return;
+	session_edit(l->s, true);
+	if (l->tn.cols > 0)
+		session_width(l->s, (int)l->tn.cols);
+	session_edit_adopt(l->s);
+	log_debug("session %lld: telnet character mode",
+	    (long long)l->s->id);
+}
+
 /* Client bytes through the telnet filter, into the session. */
 static void
 line_filter(struct line *l, const uint8_t *p, size_t n)
@@ -90,13 +131,33 @@ line_filter(struct line *l, const uint8_t *p, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
+		/* A client that negotiates first gets the offer first, so
+		 * that its requests read as answers. */
+		if (p[i] == TELNET_IAC && l->tn.state == TS_DATA)
+			line_offer(l);
 		switch (telnet_byte(&l->tn, p[i], &d)) {
 		case TELNET_EV_DATA:
 			/* Fits: the caller read at most the room left. */
 			session_input(l->s, (const char *)&d, 1);
+			if (l->prev == '\r' && (d == '\n' || d == '\0') &&
+			    !l->first_end) {
+				l->first_end = true;
+				if (i + 1 == n && session_now() >=
+				    l->s->start + LINE_TYPED_MS)
+					line_offer(l);
+			}
+			l->prev = d;
+			break;
+		case TELNET_EV_NAWS:
+			if (l->tn.cols > 0)
+				session_width(l->s, (int)l->tn.cols);
 			break;
 		case TELNET_EV_INTERRUPT:
-			session_interrupt(l->s);
+			/* With the editor, as the ^C key: the line goes too. */
+			if (l->s->in.edit)
+				session_input(l->s, "\x03", 1);
+			else
+				session_interrupt(l->s);
 			break;
 		case TELNET_EV_AYT:
 			(void)session_queue(l->s, SESSION_STDOUT, LINE_AYT_REPLY,
@@ -106,8 +167,10 @@ line_filter(struct line *l, const uint8_t *p, size_t n)
 			/* Dropped when a client does not read: it is moot. */
 			(void)session_queue(l->s, SESSION_STDOUT, l->tn.reply,
 			    l->tn.replylen, false);
+			line_charmode(l);
 			break;
 		case TELNET_EV_NONE:
+			line_charmode(l);
 			break;
 		}
 	}

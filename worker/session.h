@@ -152,7 +152,11 @@ struct session_in {
 	size_t			 reprompt_at;	/* ... after this much of q */
 	bool			 edit;		/* through the line editor */
 	struct tty		 tty;
+	struct tty_src		 src;		/* its history: the REPL's */
 	struct buf		 echo;
+	struct buf		 typed;		/* keys not yet edited */
+	bool			 ready;		/* a prompt is up: edit them */
+	bool			 pasteoff;	/* the terminal was told */
 };
 
 struct session {
@@ -459,6 +463,20 @@ void		session_bye(struct session *, const char *reason,
 
 /* With a pty: the client sends keys, the line editor makes lines. */
 void		session_edit(struct session *, bool on);
+/* The client's terminal is cols wide (ssh's pty-req and window-change,
+ * telnet's NAWS). */
+void		session_width(struct session *, int cols);
+/*
+ * With the editor: the prompt goes through it (true), and what was typed
+ * ahead is edited from then on (session_typeahead, which session_drain()
+ * calls).
+ */
+bool		session_edit_prompt(struct session *, const char *prompt);
+void		session_typeahead(struct session *);
+/* The editor begins with the prompt already on the screen (telnet). */
+void		session_edit_adopt(struct session *);
+/* The session ends: the terminal's bracketed paste mode off again. */
+void		session_edit_end(struct session *);
 /* How many bytes session_input() takes now (the queue is bounded). */
 size_t		session_input_room(const struct session *);
 /* Bytes the client typed (its protocol's own bytes taken out). */

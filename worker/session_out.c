@@ -147,8 +147,10 @@ session_convert(struct session *s, int k, struct buf *out, const char *p,
 void
 session_end(struct session *s, const char *reason)
 {
-	if (s->reason == NULL)
+	if (s->reason == NULL) {
 		s->reason = reason;
+		session_edit_end(s);
+	}
 }
 
 /*
@@ -183,6 +185,7 @@ session_bye(struct session *s, const char *reason, const char *fmt, ...)
 	s->reason = reason;
 	if (s->gone)
 		return;
+	session_edit_end(s);
 	buf_reset(&s->out.fmt);
 	va_start(ap, fmt);
 	rv = st->last != '\n' ? buf_putc(&s->out.fmt, '\n') : 0;
@@ -388,5 +391,7 @@ session_prompt(struct session *s)
 		return;
 	/* No line end, no IAC: nothing to convert. */
 	p = repl_prompt(s->repl);
+	if (session_edit_prompt(s, p))
+		return;
 	(void)session_put(s, s->out.text, p, strlen(p), false);
 }

@@ -67,6 +67,7 @@ session_detach(struct session *s)
 	buf_free(&s->in.q);
 	buf_free(&s->in.line);
 	buf_free(&s->in.echo);
+	buf_free(&s->in.typed);
 	tty_free(&s->in.tty);
 }
 
@@ -267,6 +268,7 @@ session_drain(struct session *s)
 	bool	 more = true;
 
 	while (more && s->reason == NULL) {
+		session_typeahead(s);
 		switch (session_take_line(s)) {
 		case SESSION_TAKE_NONE:
 			more = false;

@@ -153,6 +153,7 @@ ssh_cb_winch(ssh_session ss, ssh_channel ch, int width, int height,
 	if (width > 0 && height > 0)
 		record_resize(&c->s->rec, (unsigned)width, (unsigned)height,
 		    session_now());
+	session_width(c->s, width);
 	return 0;
 }
 
@@ -609,6 +610,8 @@ ssh_chan_serve(struct sshc *c)
 	    SESSION_STDERR;
 	s->prompts = c->mode == SSH_MODE_SHELL && c->pty;
 	session_edit(s, c->mode == SSH_MODE_SHELL && c->pty);
+	if (c->cols > 0)
+		session_width(s, c->cols);
 	session_begin(s);
 	c->keepalive_at = session_now() + SSH_KEEPALIVE_MS;
 	log_debug("session %lld: %s%s%s", (long long)s->id,

@@ -118,6 +118,19 @@ uint64_t	 repl_history_clears(const struct repl *);
 void		 repl_history_clear(struct repl *);
 
 /*
+ * Tab completion for a host's line editor: the words that may replace
+ * the word ending line[0..len) (it begins at *startp; words end at a
+ * blank or a comma), appended to out each followed by "\n", sorted;
+ * returns how many. The first word of a line completes to a mnemonic
+ * or a directive (any case typed; the mnemonic in lower case), or after
+ * "!" to a command; a word after "$" to a register $0..$31; after "@"
+ * to a label or data name this session has defined. Returns 0 for any
+ * other word, and when memory is short.
+ */
+size_t		 repl_complete(const struct repl *, const char *line,
+		    size_t len, size_t *startp, struct buf *out);
+
+/*
  * A session as bytes, so that another process can take it up (a session
  * that moves to a new worker): the VM's registers, float registers, flag,
  * remainder, loop counter, pc, frame pointer, heap and stack; the program

@@ -325,6 +325,38 @@ awk '{ cpu[$1] = $2; med[$1] = $3 }
 			    r == "default" ? " (goal <= 0.50)" : ""
 		}
 	}' "$tmp/figures"
+
+# A typed line to its answer on a pty (ssh -tt), PTY_LINES of them, one
+# session each, default algorithms: iridiumd's REPL (the worker's line
+# editor echoes, `load $0 #1` runs, the prompt comes back) beside sshd
+# running bash without rc files (the kernel's pty and readline echo,
+# `true` runs, the prompt comes back). PTY_LINES=0 skips it.
+PTY_LINES=${PTY_LINES:-500}
+if [ "$PTY_LINES" -gt 0 ] && /usr/bin/python3 -c 'import pexpect' \
+    2>/dev/null; then
+	sshc="ssh -tt -F /dev/null -i $tmp/client -o BatchMode=yes \
+-o IdentitiesOnly=yes -o UserKnownHostsFile=$tmp/known_hosts \
+-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes \
+-o LogLevel=ERROR $ALGS $RUN_DEFAULT"
+	echo
+	echo "== a typed line to its answer, ssh -tt, $PTY_LINES lines" \
+	    "(tests/bench/typed.py)"
+	printf '%-34s %10s %10s %10s\n' "server: line" "median" "p99" "mean"
+	ird=$(/usr/bin/python3 "$here/typed.py" "$PTY_LINES" ">>> " \
+	    'load $0 #1' -- $sshc -p "$ird_port" bench@127.0.0.1)
+	# shellcheck disable=SC2016
+	shd=$(/usr/bin/python3 "$here/typed.py" "$PTY_LINES" "bench> " true \
+	    -- $sshc -p "$sshd_port" "$user@127.0.0.1" \
+	    "env PS1='bench> ' bash --norc --noprofile -i")
+	echo "$ird" | awk '{ printf "%-34s %7.3f ms %7.3f ms %7.3f ms\n",
+	    "iridiumd: load $0 #1", $2, $3, $4 }'
+	echo "$shd" | awk '{ printf "%-34s %7.3f ms %7.3f ms %7.3f ms\n",
+	    "sshd, bash --norc: true", $2, $3, $4 }'
+	echo "$ird $shd" | awk '{ printf "iridiumd / sshd, median typed-line" \
+	    " round trip %.2f\n", $2 / $6 }'
+elif [ "$PTY_LINES" -gt 0 ]; then
+	echo "ssh.sh: python3-pexpect is missing: no pty round trip" >&2
+fi
 for f in "$tmp"/iridiumd-*.err "$tmp"/sshd-*.err; do
 	[ -s "$f" ] || continue
 	echo "client errors of $(basename "$f" .err) (first lines):"

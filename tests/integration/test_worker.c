@@ -138,13 +138,18 @@ Test(worker, every_line_end_is_accepted)
 
 Test(worker, telnet_sequences_are_stripped_and_refused)
 {
-	static const uint8_t	 in[] = { 'l', 'o', TELNET_IAC, TELNET_DO, 1,
+	static const uint8_t	 in[] = { 'l', 'o', TELNET_IAC, TELNET_DO, 24,
 	    'a', 'd', ' ', '$', '5', ' ', TELNET_IAC, TELNET_SB, 31, 0, 80, 0,
 	    24, TELNET_IAC, TELNET_SE, '#', '1', '3', '\r', '\n' };
-	static const uint8_t	 wont[] = { TELNET_IAC, TELNET_WONT, 1 };
+	/* A telnet command shows a telnet client: character mode is
+	 * offered (it does not answer: line mode stays); TTYPE refused. */
+	static const uint8_t	 offer[] = { TELNET_IAC, TELNET_WILL, 1,
+	    TELNET_IAC, TELNET_WILL, 3, TELNET_IAC, TELNET_DO, 31 };
+	static const uint8_t	 wont[] = { TELNET_IAC, TELNET_WONT, 24 };
 
 	start(NULL, NULL);
 	cl_send(&c, in, sizeof(in));
+	cl_expectn(&c, offer, sizeof(offer), T);
 	cl_expectn(&c, wont, sizeof(wont), T);
 	cl_expect(&c, PROMPT, T);
 	cl_puts(&c, "!registers\r\n");

@@ -275,9 +275,19 @@ Test(session, the_line_editor_echoes_and_makes_lines)
 	s.limits.line_max = 64;
 	s.out.crlf = true;
 	session_edit(&s, true);
-	session_input(&s, "ab\x7f" "c\r", 5);
+	/* Keys typed before the prompt wait for it, unechoed. */
+	session_input(&s, "ab\x7f" "c\rd", 6);
+	cr_assert_str_eq(lines(), "");
+	cr_assert_str_eq(got(SESSION_STDOUT), "");
+	cr_assert(session_input_partial(&s));
+	cr_assert(session_edit_prompt(&s, "> "));
+	session_typeahead(&s);
 	cr_assert_str_eq(lines(), "ac|");
-	cr_assert_str_eq(got(SESSION_STDOUT), "ab\b \bc\r\n");
+	cr_assert_str_eq(got(SESSION_STDOUT), "> \x1b[?2004h" "ab\b \bc\r\n");
+	/* One line at a time: "d" waits for the next prompt. */
+	cr_assert(session_edit_prompt(&s, "> "));
+	session_typeahead(&s);
+	cr_assert_not_null(strstr(got(SESSION_STDOUT), "\r\n> d"));
 	/* A key without Enter is the start of a line. */
 	session_input(&s, "x", 1);
 	cr_assert(session_input_partial(&s));
@@ -285,6 +295,25 @@ Test(session, the_line_editor_echoes_and_makes_lines)
 	/* ^D on an empty line is !quit. */
 	session_input(&s, "\x15\x04", 2);
 	cr_assert_str_eq(lines(), "!quit|");
+}
+
+Test(session, a_control_c_typed_ahead_interrupts_and_drops_the_keys)
+{
+	s.limits.line_max = 64;
+	s.out.crlf = true;
+	session_edit(&s, true);
+	cr_assert(session_edit_prompt(&s, "> "));
+	session_input(&s, "!x\r", 3);
+	cr_assert_str_eq(lines(), "!x|");
+	/* "!x" runs now; keys typed meanwhile wait, ^C stops it. */
+	s.running = true;
+	session_input(&s, "abc\x03" "de", 6);
+	cr_assert(s.interrupt);
+	s.running = false;
+	cr_assert(session_edit_prompt(&s, "> "));
+	session_typeahead(&s);
+	session_input(&s, "\r", 1);
+	cr_assert_str_eq(lines(), "de|");
 }
 
 Test(session, the_last_bytes_before_eof_are_a_line)

@@ -3,7 +3,9 @@
  * own: plain bytes pass, IAC IAC is a 255, negotiation is refused only
  * where a refusal is due, subnegotiations vanish (also when unterminated
  * or oversized), IP/BRK/ABORT are interrupts, AYT is reported, and the
- * result never depends on where the input was split.
+ * result never depends on where the input was split. Once character
+ * mode is offered: a client that agrees (or asks itself) is in it, one
+ * that refuses is not, nothing loops, and NAWS gives the window size.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -413,4 +415,107 @@ Test(telnet, random_input_keeps_the_invariants)
 		}
 		seen_free(&s);
 	}
+}
+
+/* --- character mode ------------------------------------------------------- */
+
+static enum telnet_event
+feed_all(struct telnet *t, const uint8_t *p, size_t n, struct buf *replies,
+    int *naws)
+{
+	enum telnet_event	 ev = TELNET_EV_NONE;
+	uint8_t			 d;
+
+	for (size_t i = 0; i < n; i++) {
+		ev = telnet_byte(t, p[i], &d);
+		if (ev == TELNET_EV_REPLY)
+			buf_append(replies, t->reply, t->replylen);
+		if (ev == TELNET_EV_NAWS)
+			(*naws)++;
+	}
+	return ev;
+}
+
+Test(telnet, an_offer_agreed_is_character_mode)
+{
+	const uint8_t	 offer[] = { IAC, TELNET_WILL, 1, IAC, TELNET_WILL, 3,
+	    IAC, TELNET_DO, 31 };
+	const uint8_t	 in[] = { IAC, TELNET_DO, 1, IAC, TELNET_DO, 3, IAC,
+	    TELNET_WILL, 31, IAC, TELNET_SB, 31, 0, 100, 0, 40, IAC,
+	    TELNET_SE };
+	struct telnet	 t;
+	struct buf	 r;
+	int		 naws = 0;
+
+	telnet_init(&t);
+	buf_init(&r, 0);
+	cr_assert_not(telnet_charmode(&t));
+	telnet_offer(&t);
+	cr_assert_eq(t.replylen, sizeof(offer));
+	cr_assert_eq(memcmp(t.reply, offer, sizeof(offer)), 0);
+	feed_all(&t, in, sizeof(in), &r, &naws);
+	/* Answers to our requests are not answered again. */
+	cr_assert_eq(r.len, 0);
+	cr_assert(telnet_charmode(&t));
+	cr_assert_eq(naws, 1);
+	cr_assert_eq(t.cols, 100);
+	cr_assert_eq(t.rows, 40);
+	/* A window of 255 columns: the 255 comes as IAC IAC. */
+	const uint8_t	 big[] = { IAC, TELNET_SB, 31, 0, IAC, IAC, 1, 0, IAC,
+	    TELNET_SE };
+	feed_all(&t, big, sizeof(big), &r, &naws);
+	cr_assert_eq(naws, 2);
+	cr_assert_eq(t.cols, 255);
+	cr_assert_eq(t.rows, 256);
+	/* The client changes its mind: confirmed once, no loop. */
+	const uint8_t	 off[] = { IAC, TELNET_DONT, 1, IAC, TELNET_DONT, 1 };
+	const uint8_t	 wont[] = { IAC, TELNET_WONT, 1 };
+	feed_all(&t, off, sizeof(off), &r, &naws);
+	cr_assert_eq(r.len, 3);
+	cr_assert_eq(memcmp(r.data, wont, 3), 0);
+	cr_assert_not(telnet_charmode(&t));
+	buf_free(&r);
+}
+
+Test(telnet, an_offer_refused_stays_line_mode_without_a_loop)
+{
+	const uint8_t	 in[] = { IAC, TELNET_DONT, 1, IAC, TELNET_DONT, 3,
+	    IAC, TELNET_WONT, 31, IAC, TELNET_SB, 31, 0, 80, 0, 24, IAC,
+	    TELNET_SE, 'k' };
+	struct telnet	 t;
+	struct buf	 r;
+	int		 naws = 0;
+
+	telnet_init(&t);
+	buf_init(&r, 0);
+	telnet_offer(&t);
+	feed_all(&t, in, sizeof(in), &r, &naws);
+	cr_assert_eq(r.len, 0);
+	cr_assert_not(telnet_charmode(&t));
+	cr_assert_eq(naws, 0, "NAWS refused: its subnegotiation is skipped");
+	/* Options other than the three are still refused. */
+	const uint8_t	 ask[] = { IAC, TELNET_DO, 24 };
+	const uint8_t	 no[] = { IAC, TELNET_WONT, 24 };
+	feed_all(&t, ask, sizeof(ask), &r, &naws);
+	cr_assert_eq(r.len, 3);
+	cr_assert_eq(memcmp(r.data, no, 3), 0);
+	buf_free(&r);
+}
+
+Test(telnet, without_an_offer_echo_is_refused)
+{
+	const uint8_t	 in[] = { IAC, TELNET_DO, 1, IAC, TELNET_WILL, 31 };
+	const uint8_t	 want[] = { IAC, TELNET_WONT, 1, IAC, TELNET_DONT,
+	    31 };
+	struct telnet	 t;
+	struct buf	 r;
+	int		 naws = 0;
+
+	telnet_init(&t);
+	buf_init(&r, 0);
+	feed_all(&t, in, sizeof(in), &r, &naws);
+	cr_assert_eq(r.len, sizeof(want));
+	cr_assert_eq(memcmp(r.data, want, sizeof(want)), 0);
+	cr_assert_not(telnet_charmode(&t));
+	buf_free(&r);
 }

@@ -83,6 +83,13 @@ static const struct repl_cmd repl_cmds[] = {
 	    "this session's limits and what it uses of them" },
 };
 
+const char *
+repl_cmd_name(size_t i)
+{
+	return i < sizeof(repl_cmds) / sizeof(repl_cmds[0]) ?
+	    repl_cmds[i].name : NULL;
+}
+
 /* --- output ------------------------------------------------------------- */
 
 /* Write bytes to the host; after a failure nothing more is written. */

@@ -1,8 +1,8 @@
 /*
  * repl_internal.h: the REPL session's insides, shared by the files of the
- * REPL and nobody else: repl.c (the commands and the session loop) and
+ * REPL and nobody else: repl.c (the commands and the session loop),
  * repl_state.c (a session saved to bytes and read back, repl_save() and
- * repl_load()).
+ * repl_load()) and repl_complete.c (Tab completion for a host's editor).
  */
 #ifndef IRIDIUM_REPL_INTERNAL_H
 #define IRIDIUM_REPL_INTERNAL_H
@@ -58,6 +58,9 @@ struct repl {
 	char		 last;		/* last byte written for this line */
 	struct repl_stats st;
 };
+
+/* The name of command i ("!help"), or NULL past the last (repl.c). */
+const char *repl_cmd_name(size_t i);
 
 /* The VM's output sink (PRTS): arg is the struct repl. */
 int	repl_vm_output(void *arg, const uint8_t *p, size_t len);
