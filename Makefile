@@ -456,7 +456,7 @@ fuzz:
 # --- benchmarks --------------------------------------------------------------
 
 bench:
-	@$(DEPS) build bench
+	@$(DEPS) build test bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(B)
 

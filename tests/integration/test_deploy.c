@@ -246,7 +246,7 @@ Test(deploy, each_target_installs_only_its_dependency_groups)
 		{ "run", "build" },
 		{ "check", "build test" },
 		{ "asan", "build test" },
-		{ "bench", "build bench" },
+		{ "bench", "build test bench" },
 		{ "fuzz", "build fuzz" },
 	};
 	char		 cmd[4096], dir[256], *out;
