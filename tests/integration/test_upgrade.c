@@ -294,3 +294,33 @@ Test(upgrade, a_worker_program_that_cannot_start_leaves_sessions_where_they_are)
 	printf("CASE: a broken worker program on disk: the session stayed "
 	    "until a good one came\n");
 }
+
+Test(upgrade, a_worker_that_claims_a_takeover_it_was_not_given_is_killed)
+{
+	int	 fd, port, other;
+	pid_t	 pid;
+	char	*out;
+
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    "iridium-worker-test");
+	other = tc_session(&d);
+	fill(other, 1);
+	fd = tc_session(&d);
+	port = tc_local_port(fd);
+	pid = hd_worker_for_port(&d, port);
+	tc_send(fd, "!test taken\r\n");
+	cr_assert(hd_wait_log(&d, "taken with no takeover", T));
+	free(tc_read_all(fd, T, NULL));
+	close(fd);
+	for (int i = 0; i < 100 && !proc_gone(pid); i++)
+		usleep(50000);
+	cr_assert(proc_gone(pid));
+	/* The other session is untouched, and an upgrade still moves it. */
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	free(out);
+	out = tc_read_until(other, NOTICE "\r\n" REPL_PROMPT, T);
+	cr_assert_not_null(out);
+	free(out);
+	check_state(other, 1);
+	close(other);
+}
