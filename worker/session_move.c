@@ -618,38 +618,19 @@ get32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The header, with the client socket attached. 0, or -1 with errno. */
+/*
+ * The header, with the client socket attached. 0, or -1 with errno. On
+ * an empty socketpair a blocking send takes all 10 bytes at once.
+ */
 static int
 move_send_client(int fd, const uint8_t *head, int client)
 {
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	union {
-		struct cmsghdr	 align;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 ctl;
-	ssize_t		 n;
+	int	 rv;
 
-	memset(&mh, 0, sizeof(mh));
-	memset(&ctl, 0, sizeof(ctl));
-	iov.iov_base = (void *)(uintptr_t)head;
-	iov.iov_len = MOVE_HEADER;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &client, sizeof(int));
-	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+	while ((rv = msg_send_raw(fd, head, MOVE_HEADER, client, 0)) == -1 &&
+	    errno == EINTR)
 		continue;
-	if (n == -1)
-		return -1;
-	/* The rest of a short send goes without the socket. */
-	return move_write(fd, head + n, MOVE_HEADER - (size_t)n);
+	return rv;
 }
 
 int
