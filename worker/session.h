@@ -80,7 +80,10 @@ struct session_hooks {
 		    struct buf *reply);
 	/* How long each poll checkpoint of a command waits (ms; 0: none). */
 	int	(*poll_ms)(void);
-	/* A detached session's `move` came with fd: 1 when it took it. */
+	/*
+	 * A detached session's `move`, or an upgrade's `handover`, came
+	 * with fd: 1 when it took it.
+	 */
 	int	(*move)(struct session *, int fd);
 };
 

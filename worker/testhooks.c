@@ -118,10 +118,10 @@ static const struct testhook testhooks[] = {
 	    hook_resumed },
 	{ "taken", "send `taken` when no session was given to take over",
 	    hook_taken },
-	{ "badstate", "once detached, answer a `move` with bytes that are "
-	    "no saved session", hook_badstate },
-	{ "dieonmove", "once detached, exit at a `move` before writing",
-	    hook_dieonmove },
+	{ "badstate", "answer a `move` (once detached) or a `handover` (an "
+	    "upgrade) with bytes that are no saved session", hook_badstate },
+	{ "dieonmove", "exit at a `move` (once detached) or a `handover` "
+	    "(an upgrade) before writing", hook_dieonmove },
 };
 
 /* "badstate", "dieonmove": what a `move` gets. */
