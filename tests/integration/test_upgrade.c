@@ -213,6 +213,10 @@ Test(upgrade, fifty_line_sessions_go_on_in_new_workers_with_their_state)
 		cr_assert(proc_gone(before[i]), "session %d: its old worker "
 		    "%d stayed", i, (int)before[i]);
 	}
+	cr_assert_eq(hd_ctl(&d, NULL, &ctl, NULL, "status", NULL), 0);
+	cr_assert_not_null(strstr(ctl, "; upgrades: 1 (50 line sessions moved, "
+	    "0 stayed)\n"), "%s", ctl);
+	free(ctl);
 	cr_assert_eq(hd_ctl(&d, NULL, &ctl, NULL, "metrics", NULL), 0);
 	cr_assert_not_null(strstr(ctl, "\niridium_daemon_upgrade_moves_total "
 	    "50\n"), "%s", ctl);
