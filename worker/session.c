@@ -74,6 +74,8 @@ session_counters(const struct session *s, struct msg_counters *c)
 		c->cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
 		    1000 + (uint64_t)(ru.ru_utime.tv_usec +
 		    ru.ru_stime.tv_usec) / 1000;
+	/* A session moved here by an upgrade: what its old worker used. */
+	c->cpu_ms += s->cpu_carried_ms;
 }
 
 /* Whether anything a user would call activity changed. */

@@ -81,7 +81,10 @@ struct session_hooks {
 		    struct buf *reply);
 	/* How long each poll checkpoint of a command waits (ms; 0: none). */
 	int	(*poll_ms)(void);
-	/* A detached session's `move` came with fd: 1 when it took it. */
+	/*
+	 * A detached session's `move`, or an upgrade's `handover`, came
+	 * with fd: 1 when it took it.
+	 */
 	int	(*move)(struct session *, int fd);
 };
 
@@ -282,6 +285,7 @@ struct session {
 	bool			 handed_ok;
 	bool			 shared;
 	int			 takeover_fd;	/* -1: a session of its own */
+	uint64_t		 cpu_carried_ms;	/* its old workers' CPU */
 	uint8_t			 takeover_flags;
 
 	/*
@@ -598,7 +602,7 @@ int		session_taken(struct session *);
 struct move_tail {
 	size_t		 out_off, out_len, in_off, in_len, used;
 	uint8_t		 flags;
-	uint64_t	 age_ms, bytes_in, bytes_out, produced;
+	uint64_t	 age_ms, bytes_in, bytes_out, produced, cpu_ms;
 };
 int		session_move_tail(const uint8_t *p, size_t len,
 		    size_t out_max, size_t in_max, uint64_t now,

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "msg.h"
 #include "repl.h"
+#include "sandbox.h"
 #include "session.h"
 
 #define MOVE_MAGIC	"IRIDMOVE"
@@ -543,10 +544,11 @@ session_move_line(struct session *s, const char *p, size_t n)
  * the socket itself attached to the header's bytes): u32 bytes of output
  * not yet sent, those bytes, u32 bytes of input not yet a line, those
  * bytes, a byte of MOVE_IAC | MOVE_AFTER_CR, then u64s: the session's
- * age in ms (its lifetime goes on), bytes in, bytes out, and output
- * counted toward output_max; then the REPL's state.
+ * age in ms (its lifetime goes on), bytes in, bytes out, output counted
+ * toward output_max, and CPU time used in ms (its cpu limit goes on);
+ * then the REPL's state.
  */
-#define MOVE_TAIL	(1 + 4 * 8)
+#define MOVE_TAIL	(1 + 5 * 8)
 
 void
 session_on_handover(void *arg, struct msg *m)
@@ -625,44 +627,26 @@ get32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The header, with the client socket attached. 0, or -1 with errno. */
+/*
+ * The header, with the client socket attached. 0, or -1 with errno. On
+ * an empty socketpair a blocking send takes all 10 bytes at once.
+ */
 static int
 move_send_client(int fd, const uint8_t *head, int client)
 {
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	union {
-		struct cmsghdr	 align;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 ctl;
-	ssize_t		 n;
+	int	 rv;
 
-	memset(&mh, 0, sizeof(mh));
-	memset(&ctl, 0, sizeof(ctl));
-	iov.iov_base = (void *)(uintptr_t)head;
-	iov.iov_len = MOVE_HEADER;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &client, sizeof(int));
-	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+	while ((rv = msg_send_raw(fd, head, MOVE_HEADER, client, 0)) == -1 &&
+	    errno == EINTR)
 		continue;
-	if (n == -1)
-		return -1;
-	/* The rest of a short send goes without the socket. */
-	return move_write(fd, head + n, MOVE_HEADER - (size_t)n);
+	return rv;
 }
 
 int
 session_handover(struct session *s)
 {
 	struct buf		 b;
+	struct msg_counters	 c;
 	uint8_t			 head[MOVE_HEADER], *state = NULL;
 	size_t			 len, out;
 	char			 err[256];
@@ -672,6 +656,12 @@ session_handover(struct session *s)
 	if (s->repl == NULL || s->client == -1) {
 		close(fd);
 		return 0;
+	}
+	/* Test workers: the hook may answer the handover itself. */
+	if (s->hooks != NULL && s->hooks->move != NULL &&
+	    s->hooks->move(s, fd) == 1) {
+		len = 0;
+		goto wait;
 	}
 	/* What the client takes now need not travel. */
 	session_flush(s);
@@ -696,6 +686,8 @@ session_handover(struct session *s)
 	put64(&b, s->bytes_in);
 	put64(&b, s->bytes_out);
 	put64(&b, s->out.produced);
+	session_counters(s, &c);
+	put64(&b, c.cpu_ms);
 	if (b.len != 4 + out + 4 + s->in.q.len + MOVE_TAIL)
 		log_warnx("session %lld: out of memory handing it over",
 		    (long long)s->id);
@@ -711,6 +703,7 @@ session_handover(struct session *s)
 	close(fd);
 	if (rv == -1)
 		return 0;
+wait:
 	/* The taker has it all; the supervisor says whether it took it. */
 	s->handed_waiting = true;
 	session_await(s, &s->handed_waiting, "handover", MOVE_HANDED_MS);
@@ -868,6 +861,7 @@ session_move_tail(const uint8_t *p, size_t len, size_t out_max,
 	t->bytes_in = get64(p + off + 9);
 	t->bytes_out = get64(p + off + 17);
 	t->produced = get64(p + off + 25);
+	t->cpu_ms = get64(p + off + 33);
 	/* Its age: at most what this machine has run. */
 	if (t->age_ms > now) {
 		snprintf(err, errlen, "its age is past this machine's uptime");
@@ -883,6 +877,7 @@ session_taken(struct session *s)
 	struct msg_taken	 t;
 	struct buf		 in;
 	struct move_tail	 mt;
+	struct msg_limits	 lim;
 	const uint8_t		*p;
 	char			 err[MSG_TEXT_MAX + 1];
 	int			 rv = -1;
@@ -921,6 +916,15 @@ session_taken(struct session *s)
 	s->bytes_in = mt.bytes_in;
 	s->bytes_out = mt.bytes_out;
 	s->out.produced = mt.produced;
+	/* What CPU it has left: this process starts from none used. */
+	s->cpu_carried_ms = mt.cpu_ms;
+	if (s->limits.cpu != 0) {
+		lim = s->limits;
+		lim.cpu = mt.cpu_ms / 1000 + 1 >= lim.cpu ? 1 :
+		    lim.cpu - mt.cpu_ms / 1000;
+		if (sandbox_lower(&lim, err, sizeof(err)) == -1)
+			log_warnx("session %lld: %s", (long long)s->id, err);
+	}
 	s->out.iac = (mt.flags & MOVE_IAC) != 0;
 	s->in.after_cr = (mt.flags & MOVE_AFTER_CR) != 0;
 	if (mt.out_len > 0)

@@ -92,6 +92,7 @@ static void	hook_landlock(struct session *, struct buf *);
 static void	hook_slowpoll(struct session *, struct buf *);
 static void	hook_detach(struct session *, struct buf *);
 static void	hook_resumed(struct session *, struct buf *);
+static void	hook_taken(struct session *, struct buf *);
 static void	hook_badstate(struct session *, struct buf *);
 static void	hook_dieonmove(struct session *, struct buf *);
 static void	hook_historybig(struct session *, struct buf *);
@@ -119,10 +120,12 @@ static const struct testhook testhooks[] = {
 	    hook_detach },
 	{ "resumed", "send `resumed` when no resume is under way",
 	    hook_resumed },
-	{ "badstate", "once detached, answer a `move` with bytes that are "
-	    "no saved session", hook_badstate },
-	{ "dieonmove", "once detached, exit at a `move` before writing",
-	    hook_dieonmove },
+	{ "taken", "send `taken` when no session was given to take over",
+	    hook_taken },
+	{ "badstate", "answer a `move` (once detached) or a `handover` (an "
+	    "upgrade) with bytes that are no saved session", hook_badstate },
+	{ "dieonmove", "exit at a `move` (once detached) or a `handover` "
+	    "(an upgrade) before writing", hook_dieonmove },
 	{ "historybig", "send `history_save` with lines over its bound",
 	    hook_historybig },
 	{ "historyctl", "send `history_save` with an escape sequence in a "
@@ -999,6 +1002,18 @@ hook_resumed(struct session *s, struct buf *reply)
 	r.ok = true;
 	hook_result(reply, "resumed", msg_send(MSG_CHAN_FD, MSG_RESUMED, &r,
 	    -1, 0, NULL, 0));
+}
+
+static void
+hook_taken(struct session *s, struct buf *reply)
+{
+	struct msg_taken	 t;
+
+	(void)s;
+	memset(&t, 0, sizeof(t));
+	t.ok = true;
+	hook_result(reply, "taken", msg_send(MSG_CHAN_FD, MSG_TAKEN, &t, -1,
+	    0, NULL, 0));
 }
 
 static void

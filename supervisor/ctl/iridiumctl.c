@@ -497,8 +497,14 @@ print_status(const json_t *doc)
 	    dur(gi(d, "uptime_seconds")), gi(d, "generation"));
 	if (json_string_length(json_object_get(d, "config")) > 0)
 		printf(" from %s", gs(d, "config"));
-	printf("\ncontrol socket %s; reloads: %lld, failed: %lld\n",
+	printf("\ncontrol socket %s; reloads: %lld, failed: %lld",
 	    gs(d, "control"), gi(d, "reloads"), gi(d, "reload_failures"));
+	if (gi(d, "upgrades") > 0)
+		printf("; upgrades: %lld (%lld line session%s moved, %lld "
+		    "stayed)", gi(d, "upgrades"), gi(d, "upgrade_moves"),
+		    plural((unsigned long long)gi(d, "upgrade_moves")),
+		    gi(d, "upgrade_failures"));
+	printf("\n");
 	json_array_foreach(json_object_get(d, "host_keys"), i, o)
 		printf("ssh host key %s %s (%s)\n", gs(o, "type"),
 		    gs(o, "fingerprint"), gs(o, "path"));

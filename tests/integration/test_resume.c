@@ -194,10 +194,41 @@ fill(struct sshc *c, size_t *seen)
 	return cmd(c, seen, "!registers");
 }
 
+/* c says it resumed session id, whose !registers were regs. */
+static void
+took_up(struct sshc *c, size_t *seen, long long id, const char *regs)
+{
+	char	 want[64], *out;
+
+	snprintf(want, sizeof(want), "Resumed session %lld: ", id);
+	sshc_expect(c, seen, want, T);
+	sshc_expect(c, seen, REPL_PROMPT, T);
+	out = cmd(c, seen, "!registers");
+	cr_assert_str_eq(out, regs);
+	free(out);
+}
+
+/*
+ * The detached session's old worker (pid) goes, the session counts once,
+ * and c, which took it up, ends it with !quit.
+ */
+static void
+old_gone_new_quits(int pid, struct sshc *c, size_t *seen)
+{
+	struct sshc	*cs[1] = { c };
+
+	for (int i = 0; i < 100 && !proc_gone(pid); i++)
+		usleep(50000);
+	cr_assert(proc_gone(pid), "the old worker stayed");
+	totals_add_up(1);
+	sshc_type(c, "!quit\r");
+	sshc_expect(c, seen, REPL_FAREWELL, T);
+	sshc_finish(cs, 1, T);
+}
+
 Test(resume, a_dropped_session_comes_back_whole_in_a_new_login)
 {
 	struct sshc	 a, b;
-	struct sshc	*bs[1] = { &b };
 	size_t		 sa = 0, sb = 0;
 	char		*regs, *out, want[128];
 	long long	 id, secs;
@@ -226,12 +257,7 @@ Test(resume, a_dropped_session_comes_back_whole_in_a_new_login)
 	/* The login says so; ssh -t ... resume takes it. */
 	pty(&b, "dev", "resume");
 	sshc_expect(&b, &sb, REPL_BANNER, T);
-	snprintf(want, sizeof(want), "Resumed session %lld: ", id);
-	sshc_expect(&b, &sb, want, T);
-	sshc_expect(&b, &sb, REPL_PROMPT, T);
-	out = cmd(&b, &sb, "!registers");
-	cr_assert_str_eq(out, regs);
-	free(out);
+	took_up(&b, &sb, id, regs);
 	out = cmd(&b, &sb, "!symbols");
 	cr_assert_not_null(strstr(out, "greeting"), "%s", out);
 	cr_assert_not_null(strstr(out, "here"), "%s", out);
@@ -257,13 +283,7 @@ Test(resume, a_dropped_session_comes_back_whole_in_a_new_login)
 	free(out);
 	snprintf(want, sizeof(want), "session %lld: resumed in session ", id);
 	cr_assert(hd_wait_log(&d, want, T));
-	for (int i = 0; i < 100 && !proc_gone(pid); i++)
-		usleep(50000);
-	cr_assert(proc_gone(pid), "the old worker stayed");
-	totals_add_up(1);
-	sshc_type(&b, "!quit\r");
-	sshc_expect(&b, &sb, REPL_FAREWELL, T);
-	sshc_finish(bs, 1, T);
+	old_gone_new_quits(pid, &b, &sb);
 	free(regs);
 	sshc_free(&a);
 	sshc_free(&b);
@@ -655,9 +675,9 @@ generation_of(long long id)
 Test(resume, an_upgrade_leaves_an_ssh_session_detached_for_a_resume)
 {
 	struct sshc	 a, b;
-	struct sshc	*as[1] = { &a }, *bs[1] = { &b };
+	struct sshc	*as[1] = { &a };
 	size_t		 sa = 0, sb = 0;
-	char		*regs, *out, want[128];
+	char		*regs, *out;
 	long long	 id;
 	int		 pid;
 
@@ -683,23 +703,14 @@ Test(resume, an_upgrade_leaves_an_ssh_session_detached_for_a_resume)
 	free(out);
 	/* A new login (a worker of the new generation) takes it up. */
 	pty(&b, "dev", "resume");
-	snprintf(want, sizeof(want), "Resumed session %lld: ", id);
-	sshc_expect(&b, &sb, want, T);
-	sshc_expect(&b, &sb, REPL_PROMPT, T);
-	out = cmd(&b, &sb, "!registers");
-	cr_assert_str_eq(out, regs);
-	free(out);
+	took_up(&b, &sb, id, regs);
 	out = cmd(&b, &sb, "!symbols");
 	cr_assert_not_null(strstr(out, "greeting"), "%s", out);
 	free(out);
-	for (int i = 0; i < 100 && !proc_gone(pid); i++)
-		usleep(50000);
-	cr_assert(proc_gone(pid), "the old worker stayed");
-	totals_add_up(1);
-	sshc_type(&b, "!quit\r");
-	sshc_expect(&b, &sb, REPL_FAREWELL, T);
-	sshc_finish(bs, 1, T);
+	old_gone_new_quits(pid, &b, &sb);
 	free(regs);
+	sshc_free(&a);
+	sshc_free(&b);
 }
 
 Test(resume, an_upgrade_with_a_window_of_0_ends_an_ssh_session_saying_why)
@@ -722,6 +733,7 @@ Test(resume, an_upgrade_with_a_window_of_0_ends_an_ssh_session_saying_why)
 	cr_assert(hd_wait_log(&d, "resume_window 0: it ends for the upgrade",
 	    T));
 	totals_add_up(0);
+	sshc_free(&a);
 }
 
 Test(resume, a_line_session_comes_back_with_its_token_once)

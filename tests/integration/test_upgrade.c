@@ -213,6 +213,10 @@ Test(upgrade, fifty_line_sessions_go_on_in_new_workers_with_their_state)
 		cr_assert(proc_gone(before[i]), "session %d: its old worker "
 		    "%d stayed", i, (int)before[i]);
 	}
+	cr_assert_eq(hd_ctl(&d, NULL, &ctl, NULL, "status", NULL), 0);
+	cr_assert_not_null(strstr(ctl, "; upgrades: 1 (50 line sessions moved, "
+	    "0 stayed)\n"), "%s", ctl);
+	free(ctl);
 	cr_assert_eq(hd_ctl(&d, NULL, &ctl, NULL, "metrics", NULL), 0);
 	cr_assert_not_null(strstr(ctl, "\niridium_daemon_upgrade_moves_total "
 	    "50\n"), "%s", ctl);
@@ -293,4 +297,91 @@ Test(upgrade, a_worker_program_that_cannot_start_leaves_sessions_where_they_are)
 	close(fd);
 	printf("CASE: a broken worker program on disk: the session stayed "
 	    "until a good one came\n");
+}
+
+Test(upgrade, a_worker_that_claims_a_takeover_it_was_not_given_is_killed)
+{
+	int	 fd, port, other;
+	pid_t	 pid;
+	char	*out;
+
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    "iridium-worker-test");
+	other = tc_session(&d);
+	fill(other, 1);
+	fd = tc_session(&d);
+	port = tc_local_port(fd);
+	pid = hd_worker_for_port(&d, port);
+	tc_send(fd, "!test taken\r\n");
+	cr_assert(hd_wait_log(&d, "taken with no takeover", T));
+	free(tc_read_all(fd, T, NULL));
+	close(fd);
+	for (int i = 0; i < 100 && !proc_gone(pid); i++)
+		usleep(50000);
+	cr_assert(proc_gone(pid));
+	/* The other session is untouched, and an upgrade still moves it. */
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	free(out);
+	out = tc_read_until(other, NOTICE "\r\n" REPL_PROMPT, T);
+	cr_assert_not_null(out);
+	free(out);
+	check_state(other, 1);
+	close(other);
+}
+
+Test(upgrade, a_move_refused_or_broken_off_leaves_no_half_session)
+{
+	int	 fd, port, gone;
+	pid_t	 pid;
+	char	*out;
+	json_t	*st;
+
+	hd_start_conf(&d, "[listener line]\ntransport = line\nport = 0\n",
+	    "iridium-worker-test");
+	/* Its old worker hands over garbage: the taker refuses it. */
+	fd = tc_session(&d);
+	port = tc_local_port(fd);
+	pid = hd_worker_for_port(&d, port);
+	fill(fd, 5);
+	free(tc_cmd(fd, "!test badstate"));
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	free(out);
+	cr_assert(hd_wait_log(&d, "upgrade to generation 2 done: 0 line "
+	    "sessions moved, 1 stayed in their old worker", 60000));
+	cr_assert(hd_log_count(&d, "could not take it over: a moved session "
+	    "of version 1, flags 0x0") == 1);
+	/* It goes on where it was, untouched, and said nothing. */
+	check_state(fd, 5);
+	cr_assert_eq(hd_worker_for_port(&d, port), pid);
+	cr_assert_eq(hd_log_count(&d, NOTICE), 0);
+
+	/* Its old worker dies at the handover: ended, not half moved. */
+	gone = tc_session(&d);
+	port = tc_local_port(gone);
+	fill(gone, 6);
+	free(tc_cmd(gone, "!test dieonmove"));
+	pid = hd_worker_for_port(&d, port);
+	cr_assert_eq(hd_ctl(&d, NULL, &out, NULL, "upgrade", NULL), 0);
+	free(out);
+	out = tc_read_all(gone, T, NULL);
+	cr_assert_null(strstr(out, NOTICE), "%s", out);
+	free(out);
+	close(gone);
+	for (int i = 0; i < 100 && !proc_gone(pid); i++)
+		usleep(50000);
+	cr_assert(proc_gone(pid));
+	cr_assert(hd_wait_log(&d, "upgrade to generation 3 done", 60000));
+	/* The first one, refused again, still goes on where it was. */
+	check_state(fd, 5);
+	cr_assert_eq(hd_log_count(&d, NOTICE), 0);
+	/* Counted once each: one going on, one failed (its worker died). */
+	st = status_when(1);
+	cr_assert_eq(hd_json_num(st, "sessions.failed"), 1);
+	cr_assert_eq(hd_json_num(st, "sessions.accepted"),
+	    hd_json_num(st, "sessions.completed") +
+	    hd_json_num(st, "sessions.rejected") + 1 + 1);
+	json_decref(st);
+	close(fd);
+	printf("CASE: a move refused by its taker, and an old worker dead at "
+	    "the handover\n");
 }
