@@ -192,12 +192,19 @@ cursor(int *x, int *y)
 	free(s);
 }
 
+/* Wait until the cursor is at column x, row y. */
 static void
 cursor_is(int x, int y)
 {
-	int	 cx, cy;
+	long long	 end = hd_now_ms() + T;
+	int		 cx, cy;
 
-	cursor(&cx, &cy);
+	for (;;) {
+		cursor(&cx, &cy);
+		if ((cx == x && cy == y) || hd_now_ms() >= end)
+			break;
+		usleep(50 * 1000);
+	}
 	cr_assert(cx == x && cy == y, "the cursor is at %d,%d, not %d,%d",
 	    cx, cy, x, y);
 }
