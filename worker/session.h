@@ -479,6 +479,8 @@ bool		session_edit_prompt(struct session *, const char *prompt);
 void		session_typeahead(struct session *);
 /* The editor begins with the prompt already on the screen (telnet). */
 void		session_edit_adopt(struct session *);
+/* A notice comes: the cursor to the last row of a wrapped line. */
+void		session_edit_below(struct session *);
 /* The session ends: the terminal's bracketed paste mode off again. */
 void		session_edit_end(struct session *);
 /* How many bytes session_input() takes now (the queue is bounded). */

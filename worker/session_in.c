@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "log.h"
@@ -190,6 +191,21 @@ session_edit_adopt(struct session *s)
 	(void)session_queue(s, s->out.text, in->echo.data, in->echo.len,
 	    false);
 	in->ready = true;
+}
+
+void
+session_edit_below(struct session *s)
+{
+	struct tty	*t = &s->in.tty;
+	char		 down[32];
+	int		 n;
+
+	/* A notice goes below all of a wrapped line, not over its rows. */
+	if (!s->in.edit || !t->shown || t->crow >= t->erow)
+		return;
+	n = snprintf(down, sizeof(down), "\x1b[%zuB", t->erow - t->crow);
+	(void)session_queue(s, s->out.text, down, (size_t)n, false);
+	t->crow = t->erow;
 }
 
 void

@@ -350,6 +350,8 @@ static void __attribute__((format(printf, 4, 0)))
 session_vtext(struct session *s, int k, bool fresh, const char *fmt,
     va_list ap)
 {
+	if (fresh)
+		session_edit_below(s);
 	buf_reset(&s->out.fmt);
 	if ((fresh && s->out.st[k].last != '\n' &&
 	    buf_putc(&s->out.fmt, '\n') == -1) ||

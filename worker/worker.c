@@ -42,13 +42,14 @@
  *   sandbox.c         the lock-down (seccomp_rules.c, seccomp_bpf.h)
  *
  * and beneath them the pure pieces, which know no sockets and are fuzzed
- * on their own: the telnet filter (telnet.c), the line editor (tty.c),
- * the PROXY header parser (proxy.c).
+ * on their own: the telnet filter (telnet.c), the line editor (tty.c, its
+ * screen tty_draw.c), the PROXY header parser (proxy.c).
  *
  * A client's byte, on its way to the REPL and back: the transport reads
  * it (line.c: recv, the telnet filter; ssh_chan.c: libssh's channel) and
  * hands it to session_input(), which queues it (through the line editor
- * when the client sends keys as typed, its echo queued at once). The
+ * when the client sends keys as typed: from the prompt on, its echo
+ * queued at once). The
  * transport's loop calls session_drain(), which hands each complete line
  * to the REPL (session_command). What the REPL prints comes back through
  * session_write(): converted for the client, metered against the output

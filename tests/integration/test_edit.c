@@ -192,12 +192,19 @@ cursor(int *x, int *y)
 	free(s);
 }
 
+/* Wait until the cursor is at column x, row y. */
 static void
 cursor_is(int x, int y)
 {
-	int	 cx, cy;
+	long long	 end = hd_now_ms() + T;
+	int		 cx, cy;
 
-	cursor(&cx, &cy);
+	for (;;) {
+		cursor(&cx, &cy);
+		if ((cx == x && cy == y) || hd_now_ms() >= end)
+			break;
+		usleep(50 * 1000);
+	}
 	cr_assert(cx == x && cy == y, "the cursor is at %d,%d, not %d,%d",
 	    cx, cy, x, y);
 }
@@ -636,4 +643,33 @@ Test(edit, nc_and_scripts_keep_line_mode)
 	cr_assert_not_null(memmem(out, len, REPL_FAREWELL,
 	    strlen(REPL_FAREWELL)));
 	free(out);
+}
+
+/* PuTTY in telnet mode negotiates at once: the editor from the start. */
+Test(edit, putty_telnet_gets_the_editor_at_once)
+{
+	char	 cmd[128];
+	int	 port;
+
+	if (access("/usr/bin/plink", X_OK) != 0) {
+		if (getenv("CI") != NULL)
+			cr_assert_fail("plink is not installed (putty-tools)");
+		cr_skip_test("plink is not installed (putty-tools)");
+	}
+	daemon_up();
+	cr_log_info("CASE: PuTTY's plink -telnet");
+	cr_assert_gt(port = hd_listener_port(&d, "line"), 0);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/plink -telnet -P %d 127.0.0.1",
+	    port);
+	pane(cmd, 60, 50);
+	fresh();
+	TEXT("load $1 #5");
+	KEYS("Left", "Left");
+	TEXT("X");
+	row_is(0, ">>> load $1 X#5");
+	KEYS("BSpace", "C-e");
+	TEXT("0");
+	KEYS("Enter");
+	row_is(1, ">>>");
+	registers("$1           50");
 }

@@ -297,6 +297,22 @@ Test(session, the_line_editor_echoes_and_makes_lines)
 	cr_assert_str_eq(lines(), "!quit|");
 }
 
+Test(session, a_notice_goes_below_a_wrapped_line)
+{
+	s.limits.line_max = 256;
+	s.out.crlf = true;
+	session_edit(&s, true);
+	session_width(&s, 20);
+	cr_assert(session_edit_prompt(&s, "> "));
+	/* 2 + 45 columns: three rows; Home puts the cursor on the first. */
+	session_input(&s, "0123456789012345678901234567890123456789"
+	    "01234\x1b[H", 48);
+	cr_assert_eq(s.in.tty.crow, 0);
+	cr_assert_eq(s.in.tty.erow, 2);
+	session_notice(&s, "%s\n", "idle");
+	cr_assert_not_null(strstr(got(SESSION_STDOUT), "\x1b[2B\r\nidle\r\n"));
+}
+
 Test(session, a_control_c_typed_ahead_interrupts_and_drops_the_keys)
 {
 	s.limits.line_max = 64;
