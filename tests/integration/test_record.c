@@ -517,7 +517,9 @@ Test(record, ssh_pty_and_run_replay_byte_for_byte)
 	path = cast_of("dev", last_recorded());
 	in = events(path, 'i', &n);
 	cr_expect_geq(n.r, 1, "no terminal size recorded");
-	cr_expect_not_null(strstr(slurp(path, NULL), "\"r\", \"100x30\""));
+	head = slurp(path, NULL);
+	cr_expect_not_null(strstr(head, "\"r\", \"100x30\""), "%s", head);
+	free(head);
 	cr_expect_not_null(strstr(in, "load $3 #7\r"), "input: %s", in);
 	free(in);
 	assert_replays_as(path, c.o.data, c.o.len);
