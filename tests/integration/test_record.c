@@ -744,3 +744,30 @@ Test(record, a_resumed_session_records_on_and_keeps_its_token_out)
 	free(text);
 	free(path);
 }
+
+/* Behind a PROXY listener: the recording is the client's, not the balancer's. */
+Test(record, behind_a_proxy_the_recording_names_the_client)
+{
+	char	 text[1024], *got, *path, *head;
+	size_t	 len;
+
+	snprintf(text, sizeof(text),
+	    "[daemon]\nstate_dir = %s/state\n"
+	    "[pool]\nmin_spare = 1\n"
+	    "[listener line]\ntransport = line\nport = 0\nrecord = output\n"
+	    "proxy_protocol = yes\nproxy_trusted = 127.0.0.1\n", dir);
+	hd_sh("mkdir -p %s/state", dir);
+	hd_start_conf(&d, text, NULL);
+	got = line_session("PROXY TCP4 203.0.113.9 127.0.0.1 4711 2244\r\n"
+	    "load $1 #1\n!quit\n", &len);
+	cr_assert_not_null(strstr(got, "Farewell"), "%s", got);
+	path = cast_of("anonymous", last_recorded());
+	cr_expect_not_null(strstr(path, "-203.0.113.9_4711.cast"), "%s", path);
+	head = slurp(path, NULL);
+	cr_expect_not_null(strstr(head, "\"peer\":\"203.0.113.9:4711\""),
+	    "%s", head);
+	free(head);
+	assert_replays_as(path, got, len);
+	free(path);
+	free(got);
+}
