@@ -541,6 +541,12 @@ on_peer(void *arg, struct worker *w, const struct msg *m, char *err,
 		started(a, &w->hold);
 	log_info("session %lld: client %s via %s", (long long)w->session_id,
 	    w->peer, w->via);
+	/* Its recording under the client's name, before it may speak. */
+	if (is_line) {
+		if (wproc_record(w, w->tenant, "") == -1)
+			return 0;
+		wproc_audit_start(w, "");
+	}
 	send_verdict(w, true, "");
 	return 0;
 }

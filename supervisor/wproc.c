@@ -455,10 +455,14 @@ wproc_session(struct worker *w, struct pending *q, const char *quota)
 	/* The worker reads the header, then sends `peer` (admit.c). */
 	s.proxy = lc->proxy_protocol;
 	s.quota = quota;
-	/* A line session's recording comes first (ssh's: at its login). */
+	/*
+	 * A line session's recording comes first; behind a PROXY listener
+	 * it waits for the client's address (admit.c), an ssh session's
+	 * for its login (auth.c).
+	 */
 	w->session_id = s.id;
 	strlcpy(w->peer, q->peer, sizeof(w->peer));
-	if (strcmp(lc->transport, "ssh") != 0 &&
+	if (strcmp(lc->transport, "ssh") != 0 && !lc->proxy_protocol &&
 	    wproc_record(w, s.tenant, "") == -1)
 		return -1;
 	err[0] = '\0';
@@ -490,7 +494,7 @@ wproc_session(struct worker *w, struct pending *q, const char *quota)
 	log_info("session %lld: %s connection from %s to worker %d%s",
 	    (long long)s.id, lc->name, q->peer, (int)w->pid,
 	    q->retry_ms != 0 ? " (handed again)" : "");
-	if (strcmp(lc->transport, "ssh") != 0)
+	if (strcmp(lc->transport, "ssh") != 0 && !lc->proxy_protocol)
 		wproc_audit_start(w, "");
 	return 0;
 }

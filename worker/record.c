@@ -16,6 +16,7 @@
 #include "log.h"
 #include "msg.h"
 #include "record.h"
+#include "utf8.h"
 
 #define RECORD_CHUNK	16384		/* data bytes per event at most */
 #define RECORD_LINE_MAX	(RECORD_CHUNK * 6 + 256)
@@ -49,34 +50,26 @@ record_start(struct record *r, const struct msg_record *m, int fd,
 /*
  * The length of the UTF-8 character at p[0..n): 1..4 when whole and
  * valid, 0 when p holds only its beginning, -1 when it is not UTF-8.
+ * A beginning is one that some continuation bytes would make valid.
  */
 static int
 utf8_len(const unsigned char *p, size_t n)
 {
-	unsigned char	 c = p[0];
-	int		 len, i;
+	uint8_t		 whole[4];
+	uint32_t	 cp;
+	size_t		 len, want;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
+	if ((len = utf8_decode(p, n, &cp)) > 0)
+		return (int)len;
+	want = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (want == 0 || n >= want)
 		return -1;
-	for (i = 1; i < len; i++) {
-		if ((size_t)i >= n)
-			return 0;
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-	}
-	/* Overlong forms, surrogates, past U+10FFFF. */
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-		return -1;
-	return len;
+	memcpy(whole, p, n);
+	/* The smallest continuation each position allows. */
+	whole[n] = n > 1 ? 0x80 : p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ?
+	    0x90 : 0x80;
+	memset(whole + n + 1, 0x80, sizeof(whole) - n - 1);
+	return utf8_decode(whole, want, &cp) > 0 ? 0 : -1;
 }
 
 /* p[0..n) as the inside of a JSON string. */

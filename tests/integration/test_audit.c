@@ -142,6 +142,21 @@ wait_for(const char *file, const char *event, int n)
 	}
 }
 
+/* n line sessions, one after another, each just !quit. */
+static void
+quits(int n)
+{
+	int	 fd;
+
+	while (n-- > 0) {
+		fd = tc_session(&d);
+		cr_assert_geq(fd, 0);
+		tc_send(fd, "!quit\n");
+		free(tc_read_all(fd, T, NULL));
+		close(fd);
+	}
+}
+
 Test(audit, sessions_logins_kill_and_reload_each_make_one_line)
 {
 	struct sshc	 c;
@@ -230,16 +245,9 @@ Test(audit, a_rename_and_sigusr1_lose_no_line)
 {
 	char	 from[512], to[512];
 	json_t	*a, *b;
-	int	 fd, i;
 
 	start();
-	for (i = 0; i < 3; i++) {
-		fd = tc_session(&d);
-		cr_assert_geq(fd, 0);
-		tc_send(fd, "!quit\n");
-		free(tc_read_all(fd, T, NULL));
-		close(fd);
-	}
+	quits(3);
 	json_decref(wait_for("audit.log", "session_end", 3));
 	/* logrotate's way: rename, then tell the daemon. */
 	snprintf(from, sizeof(from), "%s/state/audit.log", dir);
@@ -247,13 +255,7 @@ Test(audit, a_rename_and_sigusr1_lose_no_line)
 	cr_assert_eq(rename(from, to), 0);
 	cr_assert_eq(kill(d.pid, SIGUSR1), 0);
 	cr_assert(hd_wait_log(&d, "SIGUSR1: audit log ", T));
-	for (i = 0; i < 2; i++) {
-		fd = tc_session(&d);
-		cr_assert_geq(fd, 0);
-		tc_send(fd, "!quit\n");
-		free(tc_read_all(fd, T, NULL));
-		close(fd);
-	}
+	quits(2);
 	b = wait_for("audit.log", "session_end", 2);
 	a = lines_of("audit.log.1");
 	cr_expect_eq(count(a, "session_start"), 3);
@@ -275,17 +277,10 @@ Test(audit, the_logrotate_example_rotates_without_a_loss)
 {
 	char	 conf[512], *src = getenv("IRIDIUM_SRC");
 	json_t	*a, *b;
-	int	 fd, i;
 
 	cr_assert_not_null(src);
 	start();
-	for (i = 0; i < 2; i++) {
-		fd = tc_session(&d);
-		cr_assert_geq(fd, 0);
-		tc_send(fd, "!quit\n");
-		free(tc_read_all(fd, T, NULL));
-		close(fd);
-	}
+	quits(2);
 	json_decref(wait_for("audit.log", "session_end", 2));
 	snprintf(conf, sizeof(conf), "%s/logrotate.conf", dir);
 	hd_sh("sed -e 's|/var/lib/iridium/audit.log|%s/state/audit.log|' "
@@ -295,11 +290,7 @@ Test(audit, the_logrotate_example_rotates_without_a_loss)
 	    "logrotate -f -s %s/logrotate.state %s", dir, (int)d.pid, src,
 	    conf, (int)d.pid, conf, dir, conf);
 	cr_assert(hd_wait_log(&d, "SIGUSR1: audit log ", T));
-	fd = tc_session(&d);
-	cr_assert_geq(fd, 0);
-	tc_send(fd, "!quit\n");
-	free(tc_read_all(fd, T, NULL));
-	close(fd);
+	quits(1);
 	b = wait_for("audit.log", "session_end", 1);
 	a = lines_of("audit.log.1");
 	cr_expect_eq(count(a, "session_end"), 2);

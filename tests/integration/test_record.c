@@ -517,7 +517,9 @@ Test(record, ssh_pty_and_run_replay_byte_for_byte)
 	path = cast_of("dev", last_recorded());
 	in = events(path, 'i', &n);
 	cr_expect_geq(n.r, 1, "no terminal size recorded");
-	cr_expect_not_null(strstr(slurp(path, NULL), "\"r\", \"100x30\""));
+	head = slurp(path, NULL);
+	cr_expect_not_null(strstr(head, "\"r\", \"100x30\""), "%s", head);
+	free(head);
 	cr_expect_not_null(strstr(in, "load $3 #7\r"), "input: %s", in);
 	free(in);
 	assert_replays_as(path, c.o.data, c.o.len);
@@ -741,4 +743,31 @@ Test(record, a_resumed_session_records_on_and_keeps_its_token_out)
 	cr_expect_null(strstr(text, token), "the token is in %s", path);
 	free(text);
 	free(path);
+}
+
+/* Behind a PROXY listener: the recording is the client's, not the balancer's. */
+Test(record, behind_a_proxy_the_recording_names_the_client)
+{
+	char	 text[1024], *got, *path, *head;
+	size_t	 len;
+
+	snprintf(text, sizeof(text),
+	    "[daemon]\nstate_dir = %s/state\n"
+	    "[pool]\nmin_spare = 1\n"
+	    "[listener line]\ntransport = line\nport = 0\nrecord = output\n"
+	    "proxy_protocol = yes\nproxy_trusted = 127.0.0.1\n", dir);
+	hd_sh("mkdir -p %s/state", dir);
+	hd_start_conf(&d, text, NULL);
+	got = line_session("PROXY TCP4 203.0.113.9 127.0.0.1 4711 2244\r\n"
+	    "load $1 #1\n!quit\n", &len);
+	cr_assert_not_null(strstr(got, "Farewell"), "%s", got);
+	path = cast_of("anonymous", last_recorded());
+	cr_expect_not_null(strstr(path, "-203.0.113.9_4711.cast"), "%s", path);
+	head = slurp(path, NULL);
+	cr_expect_not_null(strstr(head, "\"peer\":\"203.0.113.9:4711\""),
+	    "%s", head);
+	free(head);
+	assert_replays_as(path, got, len);
+	free(path);
+	free(got);
 }
