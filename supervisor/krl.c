@@ -372,12 +372,14 @@ krl_load(struct krl *k, const char *path, char *err, size_t errlen)
 	int		 fd, rv = -1;
 
 	krl_init(k);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		FAIL("%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
 		snprintf(err, errlen, "%s: not a regular file", path);
 	else if (sb.st_mode & (S_IWGRP | S_IWOTH))
-		snprintf(err, errlen, "%s: writable by group or others", path);
+		snprintf(err, errlen, "%s: writable by group or others "
+		    "(mode %04o): refused", path,
+		    (unsigned)(sb.st_mode & 07777));
 	else if (sb.st_size > KRL_FILE_MAX)
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
 		    KRL_FILE_MAX);
