@@ -491,13 +491,13 @@ load_cas(const struct config *c, struct authkeys *keys,
 		cfg_error(e, file_of(c, ln), ln, "[daemon] "
 		    "trusted_user_ca_keys: path too long");
 	else if ((n = authkeys_load(keys, AUTH_CA_TENANT, path, cas_warn, e,
-	    err, sizeof(err))) == -1)
-		cfg_error(e, file_of(c, ln), ln, "[daemon] "
-		    "trusted_user_ca_keys: %s", err);
-	else if (n == 0)
+	    err, sizeof(err))) >= 0 && (keys->nca = (size_t)n) == 0)
 		cfg_warning(e, file_of(c, ln), ln, "[daemon] "
 		    "trusted_user_ca_keys: %s holds no key: no certificate "
 		    "logs in", path);
+	else if (n == -1)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] "
+		    "trusted_user_ca_keys: %s", err);
 }
 
 unsigned
@@ -537,6 +537,14 @@ auth_keys_load(const struct config *c, struct authkeys *keys,
 			    "in as %s", t->name, path, t->name);
 	}
 	return e->nerrors - before;
+}
+
+void
+auth_keys_counts(const struct authkeys *k, size_t *keys, size_t *files)
+{
+	/* The CA file, when it held keys, is one of the files. */
+	*keys = k->n - k->nca;
+	*files = k->nfiles - (k->nca > 0 ? 1 : 0);
 }
 
 void

@@ -125,6 +125,7 @@ Test(cert, a_valid_certificate_logs_in_as_its_principal)
 	size_t		 i;
 
 	start();
+	cr_assert(hd_wait_log(&d, "iridiumd: 3 trusted user CA keys\n", T));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(name, sizeof(name), "u_%s", cases[i].type);
 		snprintf(args, sizeof(args), "-I alice@%s -n dev -V -5m:+1h "
@@ -300,6 +301,7 @@ Test(cert, a_reload_without_the_ca_ends_new_logins_only)
 	cr_assert_eq(rc, 0, "%s%s", out, err);
 	free(out);
 	free(err);
+	cr_assert(hd_wait_log(&d, "; 1 trusted user CA key\n", T));
 	refused("live", "dev", "(certificate signed by a CA not in "
 	    "trusted_user_ca_keys; ");
 	/* The first session still runs its program. */
