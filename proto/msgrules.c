@@ -82,8 +82,50 @@ msgrule_negotiated(struct ctx *c, const void *body)
 }
 
 /*
+ * The OpenSSH certificate types the ssh worker takes, each with the
+ * signature algorithms its key makes (a prefix: rsa-sha2-256 and -512).
+ */
+static const struct {
+	const char	*type, *sig;
+} cert_types[] = {
+	{ "ssh-ed25519-cert-v01@openssh.com", "ssh-ed25519" },
+	{ "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp256" },
+	{ "ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp384" },
+	{ "ecdsa-sha2-nistp521-cert-v01@openssh.com", "ecdsa-sha2-nistp521" },
+	{ "ssh-rsa-cert-v01@openssh.com", "rsa-sha2-" },
+	{ "ssh-rsa-cert-v01@openssh.com", "ssh-rsa" },
+};
+
+/* A certificate key type: one the worker takes, signed by its key. */
+static int
+cert_rule(struct ctx *c, const struct msg_auth_query *q)
+{
+	static const char	 suffix[] = "-cert-v01@openssh.com";
+	size_t			 i, n = strlen(q->keytype);
+	bool			 known = false;
+
+	if (n < sizeof(suffix) || strcmp(q->keytype + n - sizeof(suffix) +
+	    1, suffix) != 0)
+		return 0;
+	for (i = 0; i < sizeof(cert_types) / sizeof(cert_types[0]); i++) {
+		if (strcmp(q->keytype, cert_types[i].type) != 0)
+			continue;
+		known = true;
+		if (q->sigalg[0] == '\0' || strncmp(q->sigalg,
+		    cert_types[i].sig, strlen(cert_types[i].sig)) == 0)
+			return 0;
+	}
+	if (!known)
+		return msgtab_fail_field(c, "keytype", "a certificate type "
+		    "not taken: %s", q->keytype);
+	return msgtab_fail_field(c, "sigalg", "%s does not sign for %s",
+	    q->sigalg, q->keytype);
+}
+
+/*
  * auth_query: a key (and a signature) come with "publickey" only; a
- * signature algorithm only with a checked signature.
+ * signature algorithm only with a checked signature; a certificate is of
+ * a type taken, signed as its key signs.
  */
 int
 msgrule_auth_query(struct ctx *c, const void *body)
@@ -108,7 +150,7 @@ msgrule_auth_query(struct ctx *c, const void *body)
 	}
 	if (!q->signed_ && q->sigalg[0] != '\0')
 		return msgtab_fail_field(c, "sigalg", "without a signature");
-	return 0;
+	return cert_rule(c, q);
 }
 
 /*

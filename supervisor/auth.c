@@ -88,13 +88,15 @@ wanted(const struct tenant_cfg *t, const char *user, char *buf, size_t len,
 }
 
 /*
- * A certificate, checked whole. Returns NULL (accepted: g filled) or why
- * not; *violation when no honest worker could have sent it.
+ * A certificate, checked whole (its CA's signature unless verified: the
+ * very bytes accepted unsigned just before). Returns NULL (accepted: g
+ * filled) or why not; *violation when no honest worker could have sent
+ * it.
  */
 static const char *
 decide_cert(const struct config *c, const struct authkeys *keys,
     const struct auth_env *env, const struct tenant_cfg *t,
-    const struct msg_auth_query *q, struct auth_note *note,
+    const struct msg_auth_query *q, bool verified, struct auth_note *note,
     struct cert_grant *g, bool *violation)
 {
 	static struct cert	 crt;	/* 8 KiB: off the stack */
@@ -131,7 +133,7 @@ decide_cert(const struct config *c, const struct authkeys *keys,
 	    "?", ca != NULL ? ca->fingerprint : "(not trusted)");
 	if (ca == NULL)
 		why = "certificate signed by a CA not in trusted_user_ca_keys";
-	else if (cert_verify(&crt, err, sizeof(err)) == -1) {
+	else if (!verified && cert_verify(&crt, err, sizeof(err)) == -1) {
 		snprintf(note->whybuf, sizeof(note->whybuf), "%s", err);
 		why = note->whybuf;
 	} else if (keys->revoked != NULL && (rev = krl_cert_revoked(
@@ -222,8 +224,8 @@ auth_decide(const struct config *c, const struct authkeys *keys,
 			    "accepted unsigned first";
 			return AUTH_VIOLATION;
 		}
-		if ((note->why = decide_cert(c, keys, env, t, q, note, &g,
-		    &bad)) != NULL && bad)
+		if ((note->why = decide_cert(c, keys, env, t, q, q->signed_,
+		    note, &g, &bad)) != NULL && bad)
 			return AUTH_VIOLATION;
 	} else if ((k = t != NULL ? authkeys_lookup(keys, t->name, q->keytype,
 	    q->key) : NULL) == NULL)
@@ -512,13 +514,13 @@ load_cas(const struct config *c, struct authkeys *keys,
 		cfg_error(e, file_of(c, ln), ln, "[daemon] "
 		    "trusted_user_ca_keys: path too long");
 	else if ((n = authkeys_load(keys, AUTH_CA_TENANT, path, cas_warn, e,
-	    err, sizeof(err))) == -1)
-		cfg_error(e, file_of(c, ln), ln, "[daemon] "
-		    "trusted_user_ca_keys: %s", err);
-	else if (n == 0)
+	    err, sizeof(err))) >= 0 && (keys->nca = (size_t)n) == 0)
 		cfg_warning(e, file_of(c, ln), ln, "[daemon] "
 		    "trusted_user_ca_keys: %s holds no key: no certificate "
 		    "logs in", path);
+	else if (n == -1)
+		cfg_error(e, file_of(c, ln), ln, "[daemon] "
+		    "trusted_user_ca_keys: %s", err);
 }
 
 unsigned
@@ -558,6 +560,14 @@ auth_keys_load(const struct config *c, struct authkeys *keys,
 			    "in as %s", t->name, path, t->name);
 	}
 	return e->nerrors - before;
+}
+
+void
+auth_keys_counts(const struct authkeys *k, size_t *keys, size_t *files)
+{
+	/* The CA file, when it held keys, is one of the files. */
+	*keys = k->n - k->nca;
+	*files = k->nfiles - (k->nca > 0 ? 1 : 0);
 }
 
 void

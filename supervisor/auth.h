@@ -122,6 +122,9 @@ unsigned	 auth_keys_load(const struct config *, struct authkeys *keys,
 unsigned	 auth_hostkeys_load(struct auth *, const struct config *,
 		    struct cfg_errors *errs);
 void		 auth_hostkeys_free(struct auth *);
+/* The keys and files of the authorized_keys alone (not the CAs'). */
+void		 auth_keys_counts(const struct authkeys *, size_t *keys,
+		    size_t *files);
 /* iridiumd -t: read every authorized_keys and host_key file, keep none. */
 void		 auth_check(const struct config *, struct cfg_errors *errs);
 /* Whether cfg has a listener with transport ssh. */

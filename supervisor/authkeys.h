@@ -47,6 +47,7 @@ struct authkeys {
 	size_t		 nfiles;
 	/* revoked_keys, read with them (krl.h); NULL: none. Owned. */
 	struct krl	*revoked;
+	size_t		 nca;		/* of n: trusted CA keys (one file) */
 };
 
 /* A bad line: file, its 1-based number, what is wrong with it. */

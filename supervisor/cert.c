@@ -23,6 +23,7 @@
 #include "cert.h"
 #include "escape.h"
 #include "source.h"
+#include "sshwire.h"
 
 #define FAIL(...)	do {						\
 		snprintf(err, errlen, __VA_ARGS__);			\
@@ -56,43 +57,16 @@ cert_is_certtype(const char *keytype)
 
 /* --- reading ------------------------------------------------------------- */
 
-struct rd {
-	const unsigned char	*p;
-	size_t			 n, off;
-};
-
+/* The next string, as the certificate's bytes. */
 static int
-rd_u32(struct rd *r, uint32_t *v)
+rd_str(struct sshwire *r, struct cert_str *s)
 {
-	if (r->n - r->off < 4)
+	struct sshwire	 w;
+
+	if (sshwire_str(r, &w) == -1)
 		return -1;
-	*v = (uint32_t)r->p[r->off] << 24 | (uint32_t)r->p[r->off + 1] << 16 |
-	    (uint32_t)r->p[r->off + 2] << 8 | r->p[r->off + 3];
-	r->off += 4;
-	return 0;
-}
-
-static int
-rd_u64(struct rd *r, uint64_t *v)
-{
-	uint32_t	 hi, lo;
-
-	if (rd_u32(r, &hi) == -1 || rd_u32(r, &lo) == -1)
-		return -1;
-	*v = (uint64_t)hi << 32 | lo;
-	return 0;
-}
-
-static int
-rd_str(struct rd *r, struct cert_str *s)
-{
-	uint32_t	 len;
-
-	if (rd_u32(r, &len) == -1 || len > r->n - r->off)
-		return -1;
-	s->p = r->p + r->off;
-	s->n = len;
-	r->off += len;
+	s->p = w.p;
+	s->n = w.n;
 	return 0;
 }
 
@@ -159,7 +133,8 @@ ec_point_len(const char *curve)
 
 /* The certified key's fields, after the nonce, into c->key. */
 static int
-parse_key(struct cert *c, size_t t, struct rd *r, char *err, size_t errlen)
+parse_key(struct cert *c, size_t t, struct sshwire *r, char *err,
+    size_t errlen)
 {
 	struct cert_str	 a, b;
 
@@ -213,7 +188,7 @@ static int
 parse_principals(struct cert *c, const struct cert_str *all, char *err,
     size_t errlen)
 {
-	struct rd	 r = { all->p, all->n, 0 };
+	struct sshwire	 r = { all->p, all->n, 0 };
 
 	c->nprincipals = 0;
 	while (r.off < r.n) {
@@ -235,7 +210,7 @@ static int
 parse_opts(struct cert_opt *v, size_t *nv, const struct cert_str *all,
     const char *what, char *err, size_t errlen)
 {
-	struct rd	 r = { all->p, all->n, 0 };
+	struct sshwire	 r = { all->p, all->n, 0 };
 	size_t		 i;
 
 	*nv = 0;
@@ -260,7 +235,7 @@ int
 cert_parse(struct cert *c, const unsigned char *blob, size_t n, char *err,
     size_t errlen)
 {
-	struct rd	 r = { blob, n, 0 };
+	struct sshwire	 r = { blob, n, 0 };
 	struct cert_str	 s, nonce, princ, opts, exts, reserved;
 	size_t		 t;
 
@@ -281,7 +256,8 @@ cert_parse(struct cert *c, const unsigned char *blob, size_t n, char *err,
 		FAIL("bad nonce");
 	if (parse_key(c, t, &r, err, errlen) == -1)
 		return -1;
-	if (rd_u64(&r, &c->serial) == -1 || rd_u32(&r, &c->type) == -1)
+	if (sshwire_u64(&r, &c->serial) == -1 ||
+	    sshwire_u32(&r, &c->type) == -1)
 		FAIL("truncated after the key");
 	if (c->type != CERT_TYPE_USER && c->type != CERT_TYPE_HOST)
 		FAIL("unknown certificate type %u", c->type);
@@ -289,8 +265,8 @@ cert_parse(struct cert *c, const unsigned char *blob, size_t n, char *err,
 		FAIL("bad key ID");
 	if (rd_str(&r, &princ) == -1)
 		FAIL("bad principals");
-	if (rd_u64(&r, &c->valid_after) == -1 ||
-	    rd_u64(&r, &c->valid_before) == -1)
+	if (sshwire_u64(&r, &c->valid_after) == -1 ||
+	    sshwire_u64(&r, &c->valid_before) == -1)
 		FAIL("truncated validity");
 	if (c->valid_after > c->valid_before)
 		FAIL("valid_after is after valid_before");
@@ -322,7 +298,7 @@ static EVP_PKEY *
 ca_key(const struct cert_str *blob, const char *sigalg, const EVP_MD **md,
     char *err, size_t errlen)
 {
-	struct rd	 r = { blob->p, blob->n, 0 };
+	struct sshwire	 r = { blob->p, blob->n, 0 };
 	struct cert_str	 type, a, b;
 	EVP_PKEY	*k = NULL;
 	EVP_PKEY_CTX	*pc = NULL;
@@ -338,9 +314,10 @@ ca_key(const struct cert_str *blob, const char *sigalg, const EVP_MD **md,
 		return NULL;
 	}
 	if (str_is(&type, "ssh-ed25519")) {
-		if (strcmp(sigalg, "ssh-ed25519") != 0 || rd_str(&r, &a) == -1 ||
-		    a.n != 32 || r.off != r.n) {
-			snprintf(err, errlen, "bad ed25519 CA key or signature");
+		if (strcmp(sigalg, "ssh-ed25519") != 0 ||
+		    rd_str(&r, &a) == -1 || a.n != 32 || r.off != r.n) {
+			snprintf(err, errlen, "bad ed25519 CA key or "
+			    "signature");
 			return NULL;
 		}
 		if ((k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
@@ -401,8 +378,9 @@ ca_key(const struct cert_str *blob, const char *sigalg, const EVP_MD **md,
 		if ((e = BN_bin2bn(a.p, (int)a.n, NULL)) == NULL ||
 		    (n = BN_bin2bn(b.p, (int)b.n, NULL)) == NULL ||
 		    (bld = OSSL_PARAM_BLD_new()) == NULL ||
-		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
-		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1)
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N,
+		    n) != 1 || OSSL_PARAM_BLD_push_BN(bld,
+		    OSSL_PKEY_PARAM_RSA_E, e) != 1)
 			goto fail;
 		group = "RSA";
 	} else {
@@ -433,7 +411,7 @@ done:
 static unsigned char *
 ecdsa_der(const struct cert_str *raw, size_t *len)
 {
-	struct rd	 r = { raw->p, raw->n, 0 };
+	struct sshwire	 r = { raw->p, raw->n, 0 };
 	struct cert_str	 a, b;
 	ECDSA_SIG	*sig;
 	BIGNUM		*br, *bs;
@@ -464,7 +442,7 @@ ecdsa_der(const struct cert_str *raw, size_t *len)
 int
 cert_verify(const struct cert *c, char *err, size_t errlen)
 {
-	struct rd	 r = { c->sig.p, c->sig.n, 0 };
+	struct sshwire	 r = { c->sig.p, c->sig.n, 0 };
 	struct cert_str	 alg, raw;
 	const EVP_MD	*md;
 	EVP_PKEY	*k;
@@ -508,7 +486,7 @@ cert_verify(const struct cert *c, char *err, size_t errlen)
 static int
 opt_value(const struct cert_opt *o, struct cert_str *v)
 {
-	struct rd	 r = { o->data.p, o->data.n, 0 };
+	struct sshwire	 r = { o->data.p, o->data.n, 0 };
 
 	return rd_str(&r, v) == -1 || r.off != r.n ? -1 : 0;
 }

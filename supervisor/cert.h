@@ -26,11 +26,11 @@
 #include <stdint.h>
 
 #define CERT_BLOB_MAX		16384	/* bytes of one certificate */
-#define CERT_PRINCIPALS_MAX	256	/* as OpenSSH's SSHKEY_CERT_MAX_PRINCIPALS */
+#define CERT_PRINCIPALS_MAX	256	/* as OpenSSH */
 #define CERT_OPTIONS_MAX	32	/* critical options, and extensions */
-#define CERT_NAME_MAX		255	/* a principal, an option's name */
-#define CERT_KEYBLOB_MAX	2200	/* the plain key: RSA up to 16384 bits */
-#define CERT_RSA_MIN		2048	/* bits, of a CA's and a user's key */
+#define CERT_NAME_MAX		255	/* a principal, an option */
+#define CERT_KEYBLOB_MAX	2200	/* a plain key: RSA to 16384 bits */
+#define CERT_RSA_MIN		2048	/* bits, CA or user key */
 #define CERT_RSA_MAX		16384
 
 #define CERT_TYPE_USER		1
@@ -47,25 +47,25 @@ struct cert_opt {
 };
 
 struct cert {
-	char		 certtype[48];	/* "ssh-ed25519-cert-v01@openssh.com" */
+	char		 certtype[48];	/* a -cert-v01 type */
 	char		 keytype[24];	/* "ssh-ed25519" */
 	/* The certified key as a plain public key blob ("ssh-ed25519", pk). */
 	unsigned char	 key[CERT_KEYBLOB_MAX];
 	size_t		 keylen;
 	uint64_t	 serial;
-	uint32_t	 type;		/* CERT_TYPE_USER, CERT_TYPE_HOST */
+	uint32_t	 type;		/* CERT_TYPE_USER, _HOST */
 	struct cert_str	 key_id;
 	struct cert_str	 principals[CERT_PRINCIPALS_MAX];
 	size_t		 nprincipals;
-	uint64_t	 valid_after, valid_before;	/* seconds since 1970 */
+	uint64_t	 valid_after, valid_before;	/* since 1970 */
 	struct cert_opt	 options[CERT_OPTIONS_MAX];	/* critical */
 	size_t		 noptions;
 	struct cert_opt	 extensions[CERT_OPTIONS_MAX];
 	size_t		 nextensions;
-	struct cert_str	 ca;		/* the signature key's blob */
+	struct cert_str	 ca;		/* the signing key's blob */
 	struct cert_str	 sig;		/* the signature blob */
 	const unsigned char *blob;	/* the certificate, as parsed */
-	size_t		 signed_len;	/* bytes the signature covers */
+	size_t		 signed_len;	/* bytes it covers */
 };
 
 /* Whether keytype names a certificate ("...-cert-v01@openssh.com"). */
@@ -88,9 +88,9 @@ int	cert_verify(const struct cert *c, char *err, size_t errlen);
 
 /* What the session may do, from the certificate's options. */
 struct cert_grant {
-	char		 force_command[1024];	/* "": whatever the client asks */
+	char		 force_command[1024];	/* "": none */
 	bool		 no_pty;		/* permit-pty absent */
-	uint64_t	 serial;		/* the caller's: for the record */
+	uint64_t	 serial;		/* for the record */
 	char		 key_id[128];
 };
 

@@ -580,6 +580,7 @@ daemon_ssh_init(struct daemon *d)
 {
 	struct cfg_errors	 errs;
 	const char		*p;
+	size_t			 n_keys, n_files;
 	unsigned		 n;
 
 	cfg_errors_init(&errs);
@@ -598,10 +599,13 @@ daemon_ssh_init(struct daemon *d)
 		    n == 1 ? "" : "s");
 		return -1;
 	}
-	if (d->auth.keys.nfiles > 0)
+	auth_keys_counts(&d->auth.keys, &n_keys, &n_files);
+	if (n_files > 0)
 		log_info("%zu ssh key%s from %zu authorized_keys file%s",
-		    d->auth.keys.n, plural(d->auth.keys.n),
-		    d->auth.keys.nfiles, plural(d->auth.keys.nfiles));
+		    n_keys, plural(n_keys), n_files, plural(n_files));
+	if (d->auth.keys.nca > 0)
+		log_info("%zu trusted user CA key%s", d->auth.keys.nca,
+		    plural(d->auth.keys.nca));
 	return 0;
 }
 

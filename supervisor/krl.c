@@ -24,6 +24,7 @@
 #include "authkeys.h"
 #include "escape.h"
 #include "krl.h"
+#include "sshwire.h"
 
 #define FAIL(...)	do {						\
 		snprintf(err, errlen, __VA_ARGS__);			\
@@ -41,11 +42,6 @@
 #define CERT_SERIAL_RANGE	0x21
 #define CERT_SERIAL_BITMAP	0x22
 #define CERT_KEY_ID		0x23
-
-struct rd {
-	const unsigned char	*p;
-	size_t			 n, off;
-};
 
 void
 krl_init(struct krl *k)
@@ -82,51 +78,6 @@ krl_free(struct krl *k)
 }
 
 /* --- reading ------------------------------------------------------------- */
-
-static int
-rd_u8(struct rd *r, unsigned *v)
-{
-	if (r->n - r->off < 1)
-		return -1;
-	*v = r->p[r->off++];
-	return 0;
-}
-
-static int
-rd_u32(struct rd *r, uint32_t *v)
-{
-	if (r->n - r->off < 4)
-		return -1;
-	*v = (uint32_t)r->p[r->off] << 24 | (uint32_t)r->p[r->off + 1] << 16 |
-	    (uint32_t)r->p[r->off + 2] << 8 | r->p[r->off + 3];
-	r->off += 4;
-	return 0;
-}
-
-static int
-rd_u64(struct rd *r, uint64_t *v)
-{
-	uint32_t	 hi, lo;
-
-	if (rd_u32(r, &hi) == -1 || rd_u32(r, &lo) == -1)
-		return -1;
-	*v = (uint64_t)hi << 32 | lo;
-	return 0;
-}
-
-static int
-rd_str(struct rd *r, struct rd *s)
-{
-	uint32_t	 len;
-
-	if (rd_u32(r, &len) == -1 || len > r->n - r->off)
-		return -1;
-	s->p = r->p + r->off;
-	s->n = len;
-	s->off = 0;
-	r->off += len;
-	return 0;
-}
 
 /* Append a copy of p[0..n) to *v (*nv entries). */
 static int
@@ -175,19 +126,19 @@ push_range(struct krl *k, struct krl_ca *ca, uint64_t lo, uint64_t hi)
 
 /* A key blob: an SSH string naming its type, then more. */
 static bool
-blob_ok(const struct rd *s)
+blob_ok(const struct sshwire *s)
 {
-	struct rd	 r = *s, t;
+	struct sshwire	 r = *s, t;
 
-	return rd_str(&r, &t) == 0 && t.n > 0 && r.off < r.n;
+	return sshwire_str(&r, &t) == 0 && t.n > 0 && r.off < r.n;
 }
 
 /* A certificates section: its CA, then serials and key IDs. */
 static int
-parse_certs(struct krl *k, struct rd *sec, char *err, size_t errlen)
+parse_certs(struct krl *k, struct sshwire *sec, char *err, size_t errlen)
 {
 	struct krl_ca	*ca, *v;
-	struct rd	 cak, reserved, sub;
+	struct sshwire	 cak, reserved, sub;
 	unsigned	 type;
 	uint64_t	 a, b;
 
@@ -196,7 +147,7 @@ parse_certs(struct krl *k, struct rd *sec, char *err, size_t errlen)
 	k->cas = v;
 	ca = &k->cas[k->ncas++];
 	memset(ca, 0, sizeof(*ca));
-	if (rd_str(sec, &cak) == -1 || rd_str(sec, &reserved) == -1)
+	if (sshwire_str(sec, &cak) == -1 || sshwire_str(sec, &reserved) == -1)
 		FAIL("certificates section: truncated header");
 	if (cak.n > 0 && !blob_ok(&cak))
 		FAIL("certificates section: bad CA key");
@@ -205,7 +156,8 @@ parse_certs(struct krl *k, struct rd *sec, char *err, size_t errlen)
 	memcpy(ca->ca.p, cak.p, cak.n);
 	ca->ca.n = cak.n;
 	while (sec->off < sec->n) {
-		if (rd_u8(sec, &type) == -1 || rd_str(sec, &sub) == -1)
+		if (sshwire_u8(sec, &type) == -1 ||
+		    sshwire_str(sec, &sub) == -1)
 			FAIL("certificates section: truncated");
 		if (cak.n == 0 && type != CERT_KEY_ID)
 			FAIL("certificates section: serials without a CA key");
@@ -214,15 +166,16 @@ parse_certs(struct krl *k, struct rd *sec, char *err, size_t errlen)
 			if (sub.n % 8 != 0)
 				FAIL("serial list: not whole serials");
 			while (sub.off < sub.n) {
-				if (rd_u64(&sub, &a) == -1 ||
+				if (sshwire_u64(&sub, &a) == -1 ||
 				    push_range(k, ca, a, a) == -1)
 					FAIL("more than %d entries, or out of "
 					    "memory", KRL_ENTRIES_MAX);
 			}
 			break;
 		case CERT_SERIAL_RANGE:
-			if (rd_u64(&sub, &a) == -1 || rd_u64(&sub, &b) == -1 ||
-			    sub.off != sub.n || a > b)
+			if (sshwire_u64(&sub, &a) == -1 ||
+			    sshwire_u64(&sub, &b) == -1 || sub.off != sub.n ||
+			    a > b)
 				FAIL("bad serial range");
 			if (push_range(k, ca, a, b) == -1)
 				FAIL("more than %d entries, or out of memory",
@@ -230,9 +183,10 @@ parse_certs(struct krl *k, struct rd *sec, char *err, size_t errlen)
 			break;
 		case CERT_SERIAL_BITMAP:
 			/* offset, then an mpint: kept as its 8 + n bytes. */
-			if (sub.n < 12 || rd_u64(&sub, &a) == -1 ||
-			    rd_str(&sub, &reserved) == -1 || sub.off != sub.n ||
-			    (reserved.n > 0 && (reserved.p[0] & 0x80)))
+			if (sub.n < 12 || sshwire_u64(&sub, &a) == -1 ||
+			    sshwire_str(&sub, &reserved) == -1 ||
+			    sub.off != sub.n || (reserved.n > 0 &&
+			    (reserved.p[0] & 0x80)))
 				FAIL("bad serial bitmap");
 			if (k->entries + reserved.n > KRL_ENTRIES_MAX ||
 			    push_blob(k, &ca->bitmaps, &ca->nbitmaps, sub.p,
@@ -243,7 +197,7 @@ parse_certs(struct krl *k, struct rd *sec, char *err, size_t errlen)
 			break;
 		case CERT_KEY_ID:
 			while (sub.off < sub.n) {
-				if (rd_str(&sub, &reserved) == -1)
+				if (sshwire_str(&sub, &reserved) == -1)
 					FAIL("bad key ID list");
 				if (push_blob(k, &ca->ids, &ca->nids,
 				    reserved.p, reserved.n) == -1)
@@ -260,13 +214,13 @@ parse_certs(struct krl *k, struct rd *sec, char *err, size_t errlen)
 
 /* A section of strings: keys (hlen 0) or digests of hlen bytes. */
 static int
-parse_strings(struct krl *k, struct rd *sec, struct krl_blob **v,
+parse_strings(struct krl *k, struct sshwire *sec, struct krl_blob **v,
     size_t *nv, size_t hlen, const char *what, char *err, size_t errlen)
 {
-	struct rd	 s;
+	struct sshwire	 s;
 
 	while (sec->off < sec->n) {
-		if (rd_str(sec, &s) == -1)
+		if (sshwire_str(sec, &s) == -1)
 			FAIL("%s section: truncated", what);
 		if (hlen != 0 ? s.n != hlen : !blob_ok(&s))
 			FAIL("%s section: bad entry", what);
@@ -281,21 +235,21 @@ static int
 parse_krl(struct krl *k, const unsigned char *data, size_t n, char *err,
     size_t errlen)
 {
-	struct rd	 r = { data, n, 8 }, s, sec;
+	struct sshwire	 r = { data, n, 8 }, s, sec;
 	uint32_t	 format;
 	uint64_t	 u;
 	unsigned	 type;
 	bool		 signed_ = false;
 
 	k->binary = true;
-	if (rd_u32(&r, &format) == -1 || format != KRL_FORMAT)
+	if (sshwire_u32(&r, &format) == -1 || format != KRL_FORMAT)
 		FAIL("KRL format version not 1");
-	if (rd_u64(&r, &u) == -1 || rd_u64(&r, &u) == -1 ||
-	    rd_u64(&r, &u) == -1 || rd_str(&r, &s) == -1 ||
-	    rd_str(&r, &s) == -1)
+	if (sshwire_u64(&r, &u) == -1 || sshwire_u64(&r, &u) == -1 ||
+	    sshwire_u64(&r, &u) == -1 || sshwire_str(&r, &s) == -1 ||
+	    sshwire_str(&r, &s) == -1)
 		FAIL("KRL header truncated");
 	while (r.off < r.n) {
-		if (rd_u8(&r, &type) == -1 || rd_str(&r, &sec) == -1)
+		if (sshwire_u8(&r, &type) == -1 || sshwire_str(&r, &sec) == -1)
 			FAIL("KRL section truncated at byte %zu", r.off);
 		if (signed_ && type != SEC_SIGNATURE)
 			FAIL("KRL section after a signature");
@@ -320,7 +274,7 @@ parse_krl(struct krl *k, const unsigned char *data, size_t n, char *err,
 				return -1;
 			break;
 		case SEC_SIGNATURE:
-			signed_ = true;		/* not checked, as sshd */
+			signed_ = true;	/* not checked, as sshd */
 			break;
 		default:
 			FAIL("KRL section of unknown type %u", type);
@@ -350,7 +304,7 @@ parse_list(struct krl *k, const unsigned char *data, size_t n, char *err,
 	unsigned char	*blob;
 	size_t		 tn, bn, blen;
 	unsigned	 line = 0;
-	struct rd	 r, ty;
+	struct sshwire	 r, ty;
 	char		 q[64];
 	int		 rv;
 
@@ -375,7 +329,7 @@ parse_list(struct krl *k, const unsigned char *data, size_t n, char *err,
 		r.p = blob;
 		r.n = blen;
 		r.off = 0;
-		rv = rd_str(&r, &ty) == 0 && ty.n == tn && memcmp(ty.p, t,
+		rv = sshwire_str(&r, &ty) == 0 && ty.n == tn && memcmp(ty.p, t,
 		    tn) == 0 && r.off < r.n ? 0 : -1;
 		if (rv == 0)
 			rv = push_blob(k, &k->keys, &k->nkeys, blob, blen);
@@ -418,12 +372,14 @@ krl_load(struct krl *k, const char *path, char *err, size_t errlen)
 	int		 fd, rv = -1;
 
 	krl_init(k);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		FAIL("%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
 		snprintf(err, errlen, "%s: not a regular file", path);
 	else if (sb.st_mode & (S_IWGRP | S_IWOTH))
-		snprintf(err, errlen, "%s: writable by group or others", path);
+		snprintf(err, errlen, "%s: writable by group or others "
+		    "(mode %04o): refused", path,
+		    (unsigned)(sb.st_mode & 07777));
 	else if (sb.st_size > KRL_FILE_MAX)
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
 		    KRL_FILE_MAX);
@@ -477,10 +433,10 @@ krl_key_revoked(const struct krl *k, const unsigned char *blob, size_t n)
 static bool
 in_bitmap(const struct krl_blob *b, uint64_t serial)
 {
-	struct rd	 r = { b->p, b->n, 0 }, bits;
+	struct sshwire	 r = { b->p, b->n, 0 }, bits;
 	uint64_t	 off, bit;
 
-	if (rd_u64(&r, &off) == -1 || rd_str(&r, &bits) == -1 ||
+	if (sshwire_u64(&r, &off) == -1 || sshwire_str(&r, &bits) == -1 ||
 	    serial < off)
 		return false;
 	bit = serial - off;

@@ -352,7 +352,8 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 	struct listener	*l;
 	struct authkeys	 keys;
 	struct plan	 pl;
-	char		 err[512], keyline[96];
+	char		 err[512], keyline[160], caline[64];
+	size_t		 n_keys, n_files;
 	const char	*p;
 	unsigned	 stale = 0;
 
@@ -404,11 +405,16 @@ daemon_reload(struct daemon *d, struct buf *changes, struct cfg_errors *e)
 		log_warnx("reload: %.*s", (int)strcspn(p, "\n"), p);
 	/* One line for the reload, the keys it read included. */
 	keyline[0] = '\0';
-	if (d->auth.keys.nfiles > 0)
+	auth_keys_counts(&d->auth.keys, &n_keys, &n_files);
+	if (n_files > 0)
 		snprintf(keyline, sizeof(keyline), "; %zu ssh key%s from %zu "
-		    "authorized_keys file%s", d->auth.keys.n,
-		    plural(d->auth.keys.n), d->auth.keys.nfiles,
-		    plural(d->auth.keys.nfiles));
+		    "authorized_keys file%s", n_keys, plural(n_keys), n_files,
+		    plural(n_files));
+	if (d->auth.keys.nca > 0) {
+		snprintf(caline, sizeof(caline), "; %zu trusted user CA key%s",
+		    d->auth.keys.nca, plural(d->auth.keys.nca));
+		strlcat(keyline, caline, sizeof(keyline));
+	}
 	log_info("reloaded %s: configuration generation %u; %u idle worker%s "
 	    "of older generations to be replaced%s", d->ctx.cfgpath,
 	    d->ctx.generation, stale, plural(stale), keyline);

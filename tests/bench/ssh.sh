@@ -6,7 +6,12 @@
 # chacha20-poly1305@openssh.com), AES (curve25519-sha256 with aes128-ctr
 # and hmac-sha2-256-etm@openssh.com) and DH (diffie-hellman-group14-sha256
 # with chacha20-poly1305@openssh.com). Set ALGS_ONLY=default (or aes, dh)
-# for one of them.
+# for one of them. A fourth run compares two iridiumd logins with the
+# default algorithms, back to back: a plain key in authorized_keys, and a
+# user certificate (ssh-ed25519-cert-v01@openssh.com, from a CA in
+# trusted_user_ca_keys, which iridiumd checks itself); goal: the
+# certificate's server CPU per session within 10% of the key's.
+# ALGS_ONLY=cert for that run alone.
 #
 #   iridiumd: ssh ... bench@127.0.0.1 run < contrib/examples/hello.iasm
 #             (assemble and run a one-line program; its pre-forked ssh pool)
@@ -27,6 +32,9 @@
 #
 # Starts and ends only its own daemons (by pid), uses loopback only, and
 # removes its temporary directory.
+#
+# WORKER_UIDS=FIRST-LAST gives iridiumd's workers that range instead of
+# the default (which a running iridiumd may hold).
 #
 # usage: tests/bench/ssh.sh BUILD_DIR
 set -eu
@@ -70,6 +78,11 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/client"
+# The certificate run's: a CA, a key of its own and its certificate.
+ssh-keygen -q -t ed25519 -N '' -C ca -f "$tmp/ca"
+ssh-keygen -q -t ed25519 -N '' -C cert -f "$tmp/certclient"
+ssh-keygen -q -s "$tmp/ca" -I bench-cert -n bench -V -5m:+1d -z 1 \
+    "$tmp/certclient.pub"
 ssh-keygen -q -t ed25519 -N '' -C sshd -f "$tmp/sshd_host_key"
 cp "$tmp/client.pub" "$tmp/authorized_keys"
 chmod 600 "$tmp/authorized_keys"
@@ -79,6 +92,7 @@ chmod 600 "$tmp/authorized_keys"
 cat >"$tmp/iridiumd.conf" <<EOF
 [daemon]
 log_level = info
+trusted_user_ca_keys = $tmp/ca.pub
 [pool]
 min_spare = $CLIENTS
 max_spare = $((CLIENTS * 2))
@@ -92,7 +106,8 @@ authorized_keys = $tmp/authorized_keys
 EOF
 "$B/iridiumd" -f "$tmp/iridiumd.conf" --run-dir "$tmp/run" \
     --state-dir "$tmp/state" --worker-path "$B/iridium-worker" \
-    --ssh-worker-path "$B/iridium-worker-ssh" 2>"$tmp/iridiumd.log" &
+    --ssh-worker-path "$B/iridium-worker-ssh" \
+    ${WORKER_UIDS:+--worker-uids "$WORKER_UIDS"} 2>"$tmp/iridiumd.log" &
 ird_pid=$!
 i=0
 until ird_port=$(sed -n 's/.*listening on ssh 127\.0\.0\.1:\([0-9]*\).*/\1/p' \
@@ -220,7 +235,8 @@ client() {
 	n=0
 	while [ $n -lt "$6" ]; do
 		t0=$(date +%s%N)
-		if ssh -F /dev/null -p "$2" -i "$tmp/client" -o BatchMode=yes \
+		if ssh -F /dev/null -p "$2" -i "${KEY:-$tmp/client}" \
+		    -o BatchMode=yes \
 		    -o IdentitiesOnly=yes -o UserKnownHostsFile="$tmp/known_hosts" \
 		    -o GlobalKnownHostsFile=/dev/null \
 		    -o StrictHostKeyChecking=yes -o LogLevel=ERROR $ALGS $RUN \
@@ -310,6 +326,20 @@ for run in default aes dh; do
 	bench "sshd-$run" "$sshd_pid" "$sshd_port" "$user" "$sshd_cmd" \
 	    "$tmp/empty.in" $sshd_opt
 done
+if [ -z "$ALGS_ONLY" ] || [ "$ALGS_ONLY" = cert ]; then
+	RUN=$RUN_DEFAULT
+	bench "iridiumd-key" "$ird_pid" "$ird_port" bench run \
+	    "$src/contrib/examples/hello.iasm"
+	ALGS="-o HostKeyAlgorithms=ssh-ed25519 \
+-o PubkeyAcceptedAlgorithms=ssh-ed25519-cert-v01@openssh.com"
+	KEY=$tmp/certclient
+	bench "iridiumd-cert" "$ird_pid" "$ird_port" bench run \
+	    "$src/contrib/examples/hello.iasm"
+	KEY=
+	grep -q "ID bench-cert (serial 1)" "$tmp/iridiumd.log" || {
+		echo "ssh.sh: no certificate login in iridiumd's log" >&2
+		exit 1; }
+fi
 awk '{ cpu[$1] = $2; med[$1] = $3 }
 	END {
 		split("default aes dh", runs, " ")
@@ -324,6 +354,12 @@ awk '{ cpu[$1] = $2; med[$1] = $3 }
 			    med["iridiumd-" r] / med["sshd-" r],
 			    r == "default" ? " (goal <= 0.50)" : ""
 		}
+		if (("iridiumd-cert" in cpu) && ("iridiumd-key" in cpu))
+			printf "iridiumd certificate / plain key login: server " \
+			    "CPU per session %.2f (goal <= 1.10), median " \
+			    "connect-to-exit %.2f\n", cpu["iridiumd-cert"] / \
+			    cpu["iridiumd-key"], med["iridiumd-cert"] / \
+			    med["iridiumd-key"]
 	}' "$tmp/figures"
 
 # A typed line to its answer on a pty (ssh -tt), PTY_LINES of them, one

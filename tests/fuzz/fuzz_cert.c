@@ -11,20 +11,11 @@
 #include <string.h>
 
 #include "cert.h"
+#include "fuzz.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct cert	 c;
-
-static void
-printable(const char *s)
-{
-	const unsigned char	*p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			abort();
-}
 
 static void
 inside(const struct cert_str *s, const uint8_t *data, size_t size)

@@ -11,18 +11,9 @@
 #include <string.h>
 
 #include "control.h"
+#include "fuzz.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-printable(const char *s)
-{
-	const unsigned char	*p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

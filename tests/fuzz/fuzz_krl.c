@@ -9,21 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "krl.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct cert	 c;
-
-static void
-printable(const char *s)
-{
-	const unsigned char	*p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

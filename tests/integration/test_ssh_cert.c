@@ -67,6 +67,7 @@ issue(const char *name, const char *type, const char *ca, const char *args)
 
 /* More [daemon] lines for start(), and its ssh worker (NULL: the real). */
 static const char	*daemon_extra = "";
+static const char	*listener_extra = "";	/* [listener ssh] lines */
 static const char	*worker;
 
 static void
@@ -78,10 +79,10 @@ start(void)
 	    "[daemon]\nstate_dir = %s/state\n%s"
 	    "trusted_user_ca_keys = %s/cas.pub\n"
 	    "[pool]\nmin_spare = 2\n"
-	    "[listener ssh]\ntransport = ssh\nport = 0\n"
+	    "[listener ssh]\ntransport = ssh\nport = 0\n%s"
 	    "[tenant dev]\nauthorized_keys = %s/dev.keys\n"
 	    "[tenant ops]\nprincipals = alice, team-ops\n",
-	    dir, daemon_extra, dir, dir);
+	    dir, daemon_extra, dir, listener_extra, dir);
 	sshc_daemon(&d, &so, text, worker);
 	sshc_trust(&so, SSHC_HOSTKEY, NULL, 0);
 }
@@ -124,6 +125,7 @@ Test(cert, a_valid_certificate_logs_in_as_its_principal)
 	size_t		 i;
 
 	start();
+	cr_assert(hd_wait_log(&d, "iridiumd: 3 trusted user CA keys\n", T));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(name, sizeof(name), "u_%s", cases[i].type);
 		snprintf(args, sizeof(args), "-I alice@%s -n dev -V -5m:+1h "
@@ -299,6 +301,7 @@ Test(cert, a_reload_without_the_ca_ends_new_logins_only)
 	cr_assert_eq(rc, 0, "%s%s", out, err);
 	free(out);
 	free(err);
+	cr_assert(hd_wait_log(&d, "; 1 trusted user CA key\n", T));
 	refused("live", "dev", "(certificate signed by a CA not in "
 	    "trusted_user_ca_keys; ");
 	/* The first session still runs its program. */
@@ -523,5 +526,41 @@ Test(cert, a_worker_that_lies_about_a_certificate_is_killed)
 	run_as(&c, "valid", "dev");
 	cr_assert_eq(c.status, 0, "%s", c.e.data);
 	cr_assert_str_eq(c.o.data, "Hello over ssh\n");
+	sshc_free(&c);
+}
+
+/*
+ * source-address holds against the client's address as the PROXY header
+ * gave it, not the balancer's: a PROXY listener, and ssh connecting
+ * through a ProxyCommand that writes the header for client 192.0.2.7
+ * before the ssh bytes.
+ */
+Test(cert, source_address_is_the_proxy_headers_client)
+{
+	struct sshc	 c;
+	char		 proxy[256];
+	const char	*opts[] = { "-o", proxy, NULL };
+
+	listener_extra = "proxy_protocol = yes\nproxy_trusted = 127.0.0.1\n";
+	start();
+	listener_extra = "";
+	snprintf(proxy, sizeof(proxy), "ProxyCommand=sh -c '{ printf "
+	    "\"PROXY TCP4 192.0.2.7 127.0.0.1 40000 %d\\r\\n\"; cat; } | "
+	    "nc -N 127.0.0.1 %d'", so.port, so.port);
+	issue("via_ok", "ed25519", "ca", "-I ok -n dev -V -5m:+1h "
+	    "-O source-address=192.0.2.0/24");
+	issue("via_lo", "ed25519", "ca", "-I lo -n dev -V -5m:+1h "
+	    "-O source-address=127.0.0.1");
+	sshc_run(&c, sshc_argv(&so, "via_ok", "dev", opts, "run"), hello_prog);
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	cr_assert_str_eq(c.o.data, "Hello over ssh\n");
+	cr_assert(hd_wait_log(&d, "accepted publickey for dev from 192.0.2.7 "
+	    "port 40000 ", T));
+	sshc_free(&c);
+	sshc_run(&c, sshc_argv(&so, "via_lo", "dev", opts, "run"), hello_prog);
+	cr_assert_eq(c.status, 255, "the balancer's address is not the "
+	    "client's: %s", c.e.data);
+	cr_assert(hd_wait_log(&d, "(source-address does not include "
+	    "192.0.2.7; ", T));
 	sshc_free(&c);
 }

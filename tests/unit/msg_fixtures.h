@@ -435,6 +435,9 @@ assert_body_eq(enum msg_type t, const struct msg *a, const struct msg *b)
 		    b->u.auth_reply.resume_window);
 		cr_assert_str_eq(a->u.auth_reply.detached,
 		    b->u.auth_reply.detached);
+		cr_assert_str_eq(a->u.auth_reply.command,
+		    b->u.auth_reply.command);
+		cr_assert_eq(a->u.auth_reply.no_pty, b->u.auth_reply.no_pty);
 		break;
 	case MSG_STATUS:
 		cr_assert_str_eq(a->u.status.state, b->u.status.state);

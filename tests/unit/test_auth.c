@@ -5,7 +5,8 @@
  * unknown user answered exactly as a wrong key, other methods refused
  * and counted, one user per connection, RSA signatures with SHA-2 only,
  * the attempts bounded, and what no honest worker asks treated as a
- * protocol violation.
+ * protocol violation; a certificate probed, then signed, its CA and its
+ * principal checked, a signature for one not probed a violation.
  */
 #include <criterion/criterion.h>
 
@@ -14,9 +15,11 @@
 #include <string.h>
 
 #include <bsd/string.h>
+#include <openssl/evp.h>
 
 #include "auth.h"
 #include "authkeys.h"
+#include "cert.h"
 #include "config.h"
 #include "msg.h"
 
@@ -313,4 +316,130 @@ Test(auth, key_names_are_sshds)
 	    "ECDSA-SK");
 	cr_assert_str_eq(auth_keyname("ssh-rsa"), "RSA");
 	cr_assert_null(auth_keyname("ssh-dss"));
+}
+
+/* --- certificates ----------------------------------------------------- */
+
+/*
+ * The fuzz_cert seed made by ssh-keygen: an ED25519 user certificate for
+ * principals dev and alice, serial 1, key ID "ed25519-user", valid 2023
+ * to 2030 (env.now is in 2023). Its base64 into b64 (malloc'd); its CA
+ * trusted (under AUTH_CA_TENANT) unless trust is false.
+ */
+static char *
+cert_b64(bool trust)
+{
+	static struct cert	 crt;
+	unsigned char		 blob[4096], *ca64;
+	char			 path[512], err[256], *b64, *line;
+	size_t			 n;
+	FILE			*f;
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/fuzz_cert/"
+	    "ed25519_user_two_principals", getenv("IRIDIUM_SRC") != NULL ?
+	    getenv("IRIDIUM_SRC") : ".");
+	cr_assert_not_null(f = fopen(path, "rb"), "%s", path);
+	n = fread(blob, 1, sizeof(blob), f);
+	fclose(f);
+	cr_assert_eq(cert_parse(&crt, blob, n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not_null(b64 = malloc(n * 2 + 4));
+	EVP_EncodeBlock((unsigned char *)b64, blob, (int)n);
+	if (trust) {
+		cr_assert_not_null(ca64 = malloc(crt.ca.n * 2 + 4));
+		EVP_EncodeBlock(ca64, crt.ca.p, (int)crt.ca.n);
+		cr_assert_not_null(line = malloc(crt.ca.n * 2 + 32));
+		sprintf(line, "ssh-ed25519 %s ca", (char *)ca64);
+		cr_assert_eq(authkeys_line(&keys, AUTH_CA_TENANT, "ca.pub", 1,
+		    line, err, sizeof(err)), 1, "%s", err);
+		free(line);
+		free(ca64);
+	}
+	return b64;
+}
+
+static enum auth_verdict
+ask_cert(const char *user, const char *keytype, const char *b64,
+    bool signed_, struct msg_auth_reply *r, struct auth_note *n)
+{
+	struct msg_auth_query	 q;
+
+	memset(&q, 0, sizeof(q));
+	strlcpy(q.user, user, sizeof(q.user));
+	strlcpy(q.method, "publickey", sizeof(q.method));
+	strlcpy(q.keytype, keytype, sizeof(q.keytype));
+	q.key = b64;
+	q.signed_ = signed_;
+	if (signed_)
+		strlcpy(q.sigalg, "ssh-ed25519", sizeof(q.sigalg));
+	return auth_decide(c, &keys, &env, &st, &q, r, n);
+}
+
+#define CT	"ssh-ed25519-cert-v01@openssh.com"
+
+Test(auth, a_certificate_is_probed_then_signed)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+	char			*b64 = cert_b64(true);
+
+	cr_assert_eq(ask_cert("dev", CT, b64, false, &r, &n), AUTH_ACCEPTED,
+	    "%s", n.why);
+	cr_assert(r.ok);
+	cr_assert_str_eq(r.tenant, "dev");
+	cr_assert_str_eq(r.command, "");
+	cr_assert_not(r.no_pty, "ssh-keygen's default extensions permit it");
+	cr_assert_not(st.authed);
+	cr_assert_eq(ask_cert("dev", CT, b64, true, &r, &n), AUTH_ACCEPTED,
+	    "%s", n.why);
+	cr_assert(st.authed);
+	cr_assert(st.cert);
+	cr_assert_eq(st.cert_serial, 1);
+	cr_assert_str_eq(st.cert_id, "ed25519-user");
+	cr_assert_str_eq(st.keyname, "ED25519-CERT");
+	cr_assert_not_null(strstr(n.cert, "ID ed25519-user (serial 1) CA "
+	    "ED25519 SHA256:"), "%s", n.cert);
+	free(b64);
+}
+
+Test(auth, a_signature_for_a_certificate_not_probed_is_a_violation)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+	char			*b64 = cert_b64(true);
+
+	cr_assert_eq(ask_cert("dev", CT, b64, true, &r, &n), AUTH_VIOLATION);
+	cr_assert_str_eq(n.why, "a certificate said signed that was not "
+	    "accepted unsigned first");
+	memset(&st, 0, sizeof(st));
+	/* Of another type than the worker names: libssh would not. */
+	cr_assert_eq(ask_cert("dev", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+	    b64, false, &r, &n), AUTH_VIOLATION);
+	cr_assert_str_eq(n.why, "auth_query certificate is not of its "
+	    "keytype");
+	free(b64);
+}
+
+Test(auth, a_certificate_names_the_tenant_and_its_ca_is_trusted)
+{
+	struct msg_auth_reply	 r;
+	struct auth_note	 n;
+	char			*b64 = cert_b64(false);
+
+	cr_assert_eq(ask_cert("dev", CT, b64, false, &r, &n), AUTH_REFUSED);
+	cr_assert_str_eq(n.why, "certificate signed by a CA not in "
+	    "trusted_user_ca_keys");
+	free(b64);
+	b64 = cert_b64(true);
+	memset(&st, 0, sizeof(st));
+	cr_assert_eq(ask_cert("ops", CT, b64, false, &r, &n), AUTH_REFUSED);
+	cr_assert_str_eq(n.why, "certificate names no principal of this "
+	    "tenant");
+	cr_assert_not(n.invalid_user);
+	memset(&st, 0, sizeof(st));
+	cr_assert_eq(ask_cert("alice", CT, b64, false, &r, &n), AUTH_REFUSED);
+	cr_assert_str_eq(n.why, "a valid certificate whose principal names "
+	    "no tenant");
+	cr_assert(n.invalid_user, "logged as a wrong key is");
+	cr_assert_not(r.ok);
+	free(b64);
 }

@@ -211,8 +211,8 @@ Test(krl, a_bad_list_names_its_line_and_quotes_it_escaped)
 	cr_assert_str_eq(err, "line 2: a key type without key data");
 	cr_assert_eq(krl_parse(&k, (const unsigned char *)type, strlen(type),
 	    err, sizeof(err)), -1);
-	cr_assert_str_eq(err, "line 2: the key data is not a \"ssh-\\347\\001\" "
-	    "key (or too many keys)");
+	cr_assert_str_eq(err, "line 2: the key data is not a "
+	    "\"ssh-\\347\\001\" key (or too many keys)");
 	cr_assert_eq(k.nkeys, 0, "nothing kept");
 	cr_assert_eq(krl_parse(&k, (const unsigned char *)"a\0b", 3, err,
 	    sizeof(err)), -1);

@@ -398,6 +398,37 @@ Test(encode, cross_field_rules)
 	encode_ok(MSG_AUTH_QUERY, &m, "{\"type\":\"auth_query\",\"v\":1,"
 	    "\"user\":\"alice\",\"method\":\"password\",\"keytype\":\"\","
 	    "\"key\":\"\",\"signed\":false}");
+	/* Certificates: a type the worker takes, signed as its key signs. */
+	sample(MSG_AUTH_QUERY, 0, &m);
+	strlcpy(m.u.auth_query.keytype, "ssh-ed25519-cert-v01@openssh.com",
+	    48);
+	m.u.auth_query.key = "AAAA";
+	encode_ok(MSG_AUTH_QUERY, &m, "{\"type\":\"auth_query\",\"v\":1,"
+	    "\"user\":\"alice\",\"method\":\"publickey\",\"keytype\":"
+	    "\"ssh-ed25519-cert-v01@openssh.com\",\"key\":\"AAAA\","
+	    "\"signed\":true,\"sigalg\":\"ssh-ed25519\"}");
+	strlcpy(m.u.auth_query.sigalg, "rsa-sha2-512", 40);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"sigalg\": "
+	    "rsa-sha2-512 does not sign for ssh-ed25519-cert-v01@openssh.com");
+	strlcpy(m.u.auth_query.keytype, "ssh-rsa-cert-v01@openssh.com", 48);
+	encode_ok(MSG_AUTH_QUERY, &m, "{\"type\":\"auth_query\",\"v\":1,"
+	    "\"user\":\"alice\",\"method\":\"publickey\",\"keytype\":"
+	    "\"ssh-rsa-cert-v01@openssh.com\",\"key\":\"AAAA\","
+	    "\"signed\":true,\"sigalg\":\"rsa-sha2-512\"}");
+	strlcpy(m.u.auth_query.keytype, "sk-ssh-ed25519-cert-v01@openssh.com",
+	    48);
+	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"keytype\": a "
+	    "certificate type not taken: sk-ssh-ed25519-cert-v01@openssh.com");
+	sample(MSG_AUTH_REPLY, 0, &m);
+	m.u.auth_reply.ok = false;
+	memset(&m.u.auth_reply.limits, 0, sizeof(m.u.auth_reply.limits));
+	m.u.auth_reply.tenant[0] = '\0';
+	m.u.auth_reply.resume_window = 0;
+	memset(m.u.auth_reply.detached, 0, sizeof(m.u.auth_reply.detached));
+	m.u.auth_reply.no_pty = true;
+	encode_bad(MSG_AUTH_REPLY, &m, "auth_reply: command and no_pty come "
+	    "with ok only");
+	sample(MSG_AUTH_QUERY, 0, &m);
 	strlcpy(m.u.auth_query.method, "telepathy", 24);
 	encode_bad(MSG_AUTH_QUERY, &m, "auth_query: field \"method\": "
 	    "\"telepathy\" is not one of: publickey, password, "
