@@ -64,6 +64,7 @@ setup(void)
 	s.orphaned = true;
 	/* No state coming, none to hand over: as session_open() sets. */
 	s.resume_fd = s.handover_fd = s.takeover_fd = -1;
+	record_init(&s.rec);		/* not recorded */
 	msg_limits_default(&s.limits);
 	s.start = s.idle_since = session_now();
 	for (k = 0; k < SESSION_STREAMS; k++)
