@@ -159,6 +159,24 @@ struct session_in {
 	bool			 pasteoff;	/* the terminal was told */
 };
 
+/*
+ * A line session's terminal, moved with it (the upgrade): the telnet
+ * options agreed, the window size, whether the line editor was on. The
+ * transport fills it before session_handover() and reads it back after
+ * a takeover; session_move.c carries it.
+ */
+struct move_term {
+	uint8_t		 flags;		/* MOVE_TERM_* */
+	uint16_t	 cols, rows;	/* NAWS's; 0: none came */
+};
+#define MOVE_TERM_OFFERED	0x01	/* character mode offered */
+#define MOVE_TERM_ECHO		0x02	/* ... we echo (agreed) */
+#define MOVE_TERM_SGA		0x04	/* ... no go-ahead (agreed) */
+#define MOVE_TERM_NAWS		0x08	/* ... the client sends its size */
+#define MOVE_TERM_FIRST		0x10	/* the first line has ended */
+#define MOVE_TERM_EDIT		0x20	/* the line editor was on */
+#define MOVE_TERM_ALL		0x3f
+
 struct session {
 	/* Set by session_open(); read-only for the transport. */
 	int			 client;	/* the socket; serve() closes it */
@@ -283,6 +301,9 @@ struct session {
 	bool			 shared;
 	int			 takeover_fd;	/* -1: a session of its own */
 	uint8_t			 takeover_flags;
+	/* The client's terminal, moved too (line.c fills and reads it). */
+	struct move_term	 term;
+	bool			 term_moved;	/* a taker: term came */
 
 	/*
 	 * The recording (record.h), when the supervisor sent one: what
@@ -599,7 +620,11 @@ struct move_tail {
 	size_t		 out_off, out_len, in_off, in_len, used;
 	uint8_t		 flags;
 	uint64_t	 age_ms, bytes_in, bytes_out, produced;
+	/* With MOVE_TAIL_TERM in flags: the terminal, the keys typed. */
+	struct move_term term;
+	size_t		 keys_off, keys_len;
 };
+#define MOVE_TAIL_TERM	0x04
 int		session_move_tail(const uint8_t *p, size_t len,
 		    size_t out_max, size_t in_max, uint64_t now,
 		    struct move_tail *t, char *err, size_t errlen);

@@ -547,6 +547,15 @@ session_move_line(struct session *s, const char *p, size_t n)
  * counted toward output_max; then the REPL's state.
  */
 #define MOVE_TAIL	(1 + 4 * 8)
+/*
+ * With MOVE_TAIL_TERM in that flags byte, the client's terminal follows
+ * (a telnet client in character mode keeps its options and its editor):
+ * a byte of MOVE_TERM_* flags, u16 columns and rows, u32 bytes of keys
+ * typed but not yet a line (the editor's line, then keys not yet
+ * edited), those bytes. A worker that does not know the flag refuses the
+ * move, and the session stays where it was.
+ */
+#define MOVE_TERM_LEN	(1 + 2 + 2 + 4)
 
 void
 session_on_handover(void *arg, struct msg *m)
@@ -618,6 +627,22 @@ put64(struct buf *b, uint64_t v)
 	put32(b, (uint32_t)v);
 }
 
+static void
+put16(struct buf *b, uint16_t v)
+{
+	uint8_t	 p[2];
+
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	(void)buf_append(b, p, sizeof(p));
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static uint32_t
 get32(const uint8_t *p)
 {
@@ -664,7 +689,8 @@ session_handover(struct session *s)
 {
 	struct buf		 b;
 	uint8_t			 head[MOVE_HEADER], *state = NULL;
-	size_t			 len, out;
+	size_t			 len, out, keys = 0, want;
+	bool			 term = s->term.flags != 0;
 	char			 err[256];
 	int			 fd = s->handover_fd, rv = -1;
 
@@ -691,12 +717,30 @@ session_handover(struct session *s)
 	put32(&b, (uint32_t)s->in.q.len);
 	(void)buf_append(&b, s->in.q.data, s->in.q.len);
 	(void)buf_putc(&b, (char)((s->out.iac ? MOVE_IAC : 0) |
-	    (s->in.after_cr ? MOVE_AFTER_CR : 0)));
+	    (s->in.after_cr ? MOVE_AFTER_CR : 0) |
+	    (term ? MOVE_TAIL_TERM : 0)));
 	put64(&b, session_now() - s->start);
 	put64(&b, s->bytes_in);
 	put64(&b, s->bytes_out);
 	put64(&b, s->out.produced);
-	if (b.len != 4 + out + 4 + s->in.q.len + MOVE_TAIL)
+	want = 4 + out + 4 + s->in.q.len + MOVE_TAIL;
+	if (term) {
+		/* The editor's line is typed again there, then the rest. */
+		if ((s->term.flags & MOVE_TERM_EDIT) != 0)
+			keys = s->in.tty.line.len + s->in.typed.len;
+		(void)buf_putc(&b, (char)s->term.flags);
+		put16(&b, s->term.cols);
+		put16(&b, s->term.rows);
+		put32(&b, (uint32_t)keys);
+		if (keys > 0) {
+			(void)buf_append(&b, s->in.tty.line.data,
+			    s->in.tty.line.len);
+			(void)buf_append(&b, s->in.typed.data,
+			    s->in.typed.len);
+		}
+		want += MOVE_TERM_LEN + keys;
+	}
+	if (b.len != want)
 		log_warnx("session %lld: out of memory handing it over",
 		    (long long)s->id);
 	else if (move_send_client(fd, head, s->client) == -1 ||
@@ -835,6 +879,45 @@ get64(const uint8_t *p)
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
+/*
+ * The terminal at p[off..len): its flags known and consistent (the
+ * editor only with echo and no go-ahead agreed, keys only for the
+ * editor), its keys inside p and at most twice in_max (the editor's line
+ * and the keys after it).
+ */
+static int
+move_term(const uint8_t *p, size_t len, size_t off, size_t in_max,
+    struct move_tail *t, char *err, size_t errlen)
+{
+	const uint8_t	 charmode = MOVE_TERM_ECHO | MOVE_TERM_SGA;
+
+	if (len - off < MOVE_TERM_LEN) {
+		snprintf(err, errlen, "its terminal is cut short");
+		return -1;
+	}
+	t->term.flags = p[off];
+	t->term.cols = get16(p + off + 1);
+	t->term.rows = get16(p + off + 3);
+	t->keys_len = get32(p + off + 5);
+	t->keys_off = off + MOVE_TERM_LEN;
+	if ((t->term.flags & ~MOVE_TERM_ALL) != 0 ||
+	    ((t->term.flags & MOVE_TERM_EDIT) != 0 &&
+	    (t->term.flags & charmode) != charmode) ||
+	    ((t->term.flags & charmode) != 0 &&
+	    (t->term.flags & MOVE_TERM_OFFERED) == 0)) {
+		snprintf(err, errlen, "its terminal's flags 0x%x do not hold "
+		    "together", t->term.flags);
+		return -1;
+	}
+	if ((t->keys_len > 0 && (t->term.flags & MOVE_TERM_EDIT) == 0) ||
+	    t->keys_len > 2 * in_max || len - t->keys_off < t->keys_len) {
+		snprintf(err, errlen, "its keys typed are cut short, past "
+		    "twice line_max, or without the editor");
+		return -1;
+	}
+	return 0;
+}
+
 int
 session_move_tail(const uint8_t *p, size_t len, size_t out_max,
     size_t in_max, uint64_t now, struct move_tail *t, char *err,
@@ -860,7 +943,7 @@ session_move_tail(const uint8_t *p, size_t len, size_t out_max,
 	}
 	off = t->in_off + t->in_len;
 	t->flags = p[off];
-	if ((t->flags & ~(MOVE_IAC | MOVE_AFTER_CR)) != 0) {
+	if ((t->flags & ~(MOVE_IAC | MOVE_AFTER_CR | MOVE_TAIL_TERM)) != 0) {
 		snprintf(err, errlen, "its flags 0x%x are not known", t->flags);
 		return -1;
 	}
@@ -873,7 +956,12 @@ session_move_tail(const uint8_t *p, size_t len, size_t out_max,
 		snprintf(err, errlen, "its age is past this machine's uptime");
 		return -1;
 	}
-	t->used = off + MOVE_TAIL;
+	off += MOVE_TAIL;
+	if ((t->flags & MOVE_TAIL_TERM) != 0 &&
+	    move_term(p, len, off, in_max, t, err, errlen) == -1)
+		return -1;
+	t->used = (t->flags & MOVE_TAIL_TERM) != 0 ?
+	    t->keys_off + t->keys_len : off;
 	return 0;
 }
 
@@ -891,7 +979,8 @@ session_taken(struct session *s)
 	memset(&t, 0, sizeof(t));
 	err[0] = '\0';
 	if (move_read(s->takeover_fd, (size_t)s->limits.outbuf_max * 2 +
-	    session_input_room(s) + 8 + MOVE_TAIL + repl_state_max(s->repl),
+	    3 * session_input_room(s) + 8 + MOVE_TAIL + MOVE_TERM_LEN +
+	    repl_state_max(s->repl),
 	    MOVE_TAKE_MS, &in, err, sizeof(err)) == 0) {
 		p = (const uint8_t *)in.data;
 		if (session_move_tail(p, in.len, (size_t)s->limits.outbuf_max *
@@ -928,10 +1017,21 @@ session_taken(struct session *s)
 		    mt.out_len, true);
 	if (mt.in_len > 0)
 		session_input(s, (const char *)p + mt.in_off, mt.in_len);
+	/* The terminal: the transport takes it up; the keys wait for the
+	 * editor's first prompt. */
+	if ((mt.flags & MOVE_TAIL_TERM) != 0) {
+		s->term = mt.term;
+		s->term_moved = true;
+		if (mt.keys_len > 0 && buf_append(&s->in.typed, p +
+		    mt.keys_off, mt.keys_len) == -1)
+			session_end(s, SESSION_END_ERROR);
+	}
 	buf_free(&in);
 	repl_stats(s->repl, &s->vm);
 	log_info("session %lld: taken over from its old worker",
 	    (long long)s->id);
+	/* It moved at a prompt, which is on the screen: a line of its own. */
+	s->out.st[s->out.text].last = ' ';
 	session_notice(s, "The server was upgraded; your session goes on.\n");
 	session_prompt(s);
 	return 0;
