@@ -301,6 +301,7 @@ struct session {
 	bool			 shared;
 	int			 takeover_fd;	/* -1: a session of its own */
 	uint8_t			 takeover_flags;
+	int			 takeover_rec;	/* its recording's fd, or -1 */
 	/* The client's terminal, moved too (line.c fills and reads it). */
 	struct move_term	 term;
 	bool			 term_moved;	/* a taker: term came */
@@ -597,11 +598,12 @@ void		session_on_reconnect(void *arg, struct msg *m);
 int		session_handover(struct session *);
 /*
  * A taker's start (`takeover` brought movefd): the client socket and the
- * header that come first, checked. 0 with *client, *flags; or -1 with
+ * header that come first, checked. 0 with *client, *recfd (the
+ * recording's, or -1), *flags; or -1 with
  * err (the socket is closed either way on -1).
  */
-int		session_take_client(int movefd, int *client, uint8_t *flags,
-		    char *err, size_t errlen);
+int		session_take_client(int movefd, int *client, int *recfd,
+		    uint8_t *flags, char *err, size_t errlen);
 /*
  * A taker's REPL, just made: the rest of the state from s->takeover_fd,
  * checked, then `taken`. 0: the session goes on here, with a notice and
@@ -623,8 +625,14 @@ struct move_tail {
 	/* With MOVE_TAIL_TERM in flags: the terminal, the keys typed. */
 	struct move_term term;
 	size_t		 keys_off, keys_len;
+	/* With MOVE_TAIL_REC: the recording's mode, clock, bytes, bound. */
+	uint8_t		 rec_flags;	/* MOVE_REC_* */
+	uint64_t	 rec_age_ms, rec_used, rec_max;
 };
 #define MOVE_TAIL_TERM	0x04
+#define MOVE_TAIL_REC	0x08
+#define MOVE_REC_INPUT	0x01		/* mode "all" */
+#define MOVE_REC_FULL	0x02		/* past its bound: nothing more */
 int		session_move_tail(const uint8_t *p, size_t len,
 		    size_t out_max, size_t in_max, uint64_t now,
 		    struct move_tail *t, char *err, size_t errlen);

@@ -8,7 +8,8 @@
  * file whose every line is JSON; the hostile test worker cannot seek,
  * truncate, chmod, reopen or grow its recording past its limit; a
  * recording directory that cannot be made is reported by `iridiumd -t`
- * and at the start, and sessions are still served.
+ * and at the start, and sessions are still served. A recorded line
+ * session moved by `iridiumctl upgrade` goes on in the same file.
  */
 #include <criterion/criterion.h>
 #include <glob.h>
@@ -334,6 +335,87 @@ Test(record, record_all_adds_the_input_as_sent)
 	free(in);
 	free(path);
 	free(got);
+}
+
+/* Every event's time is a number no smaller than the one before. */
+static void
+times_never_go_back(const char *path)
+{
+	char		*text = slurp(path, NULL), *line, *save = NULL;
+	double		 last = 0, t;
+	json_t		*j;
+	int		 lineno = 0;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (lineno++ == 0)
+			continue;
+		cr_assert_not_null(j = json_loads(line, 0, NULL), "%s:%d",
+		    path, lineno);
+		t = json_number_value(json_array_get(j, 0));
+		cr_assert_geq(t, last, "%s:%d: %f after %f", path, lineno, t,
+		    last);
+		last = t;
+		json_decref(j);
+	}
+	free(text);
+}
+
+/*
+ * iridiumctl upgrade moves a recorded line session into a new worker:
+ * the recording goes on in the same file, with a marker, nothing lost or
+ * doubled, its times never going back.
+ */
+Test(record, a_recording_goes_on_across_an_upgrade)
+{
+	struct counts	 n;
+	struct buf	 all;
+	size_t		 len;
+	char		*got, *path, *in;
+	int		 fd, cport;
+	pid_t		 before, after;
+
+	start_line("all", "67108864", NULL);
+	buf_init(&all, 0);
+	cr_assert_geq(fd = tc_connect(d.host, d.port), 0);
+	cport = tc_local_port(fd);
+	cr_assert_not_null(got = tc_read_until(fd, ">>> ", T));
+	buf_puts(&all, got);
+	free(got);
+	tc_send(fd, "load $1 #41\n");
+	cr_assert_not_null(got = tc_read_until(fd, ">>> ", T));
+	buf_puts(&all, got);
+	free(got);
+	before = hd_worker_for_port(&d, cport);
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "upgrade", NULL), 0);
+	cr_assert(hd_wait_log(&d, "upgrade to generation 2 done: 1 line "
+	    "session moved, 0 stayed", T), "the upgrade did not finish");
+	cr_assert_not_null(got = tc_read_until(fd, "session goes on.\r\n"
+	    REPL_PROMPT, T));
+	buf_puts(&all, got);
+	free(got);
+	after = hd_worker_for_port(&d, cport);
+	cr_assert(after > 0 && after != before, "the worker was %d, is %d",
+	    (int)before, (int)after);
+	cr_log_info("CASE: record = all, a line session moved by the upgrade");
+	tc_send(fd, "inc $1\n!registers\n!quit\n");
+	got = tc_read_all(fd, T, &len);
+	buf_append(&all, got, len);
+	free(got);
+	close(fd);
+	cr_assert_not_null(strstr(all.data, "42"), "%s", all.data);
+	path = cast_of("anonymous", last_recorded());
+	in = events(path, 'i', &n);
+	cr_expect_str_eq(in, "load $1 #41\ninc $1\n!registers\n!quit\n",
+	    "the input events differ from what was sent");
+	cr_expect_eq(n.m, 1, "%d markers", n.m);
+	cr_expect_str_eq(n.last_mark, "upgrade: the session goes on in a new "
+	    "worker");
+	times_never_go_back(path);
+	assert_replays_as(path, all.data, all.len);
+	free(in);
+	free(path);
+	buf_free(&all);
 }
 
 Test(record, record_max_ends_the_recording_not_the_session)
