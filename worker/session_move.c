@@ -174,10 +174,15 @@ session_on_move(void *arg, struct msg *m)
 	    move_write(fd, state, len) == -1)
 		log_warn("session %lld: writing it for session %lld",
 		    (long long)s->id, (long long)m->u.move.to);
-	else
+	else {
 		log_debug("session %lld: %zu bytes of state written for "
 		    "session %lld", (long long)s->id, len,
 		    (long long)m->u.move.to);
+		/* Its recording ends naming the session that goes on. */
+		snprintf(err, sizeof(err), "resumed by session %lld",
+		    (long long)m->u.move.to);
+		record_mark(&s->rec, err, session_now());
+	}
 	free(state);
 	close(fd);
 }
@@ -372,6 +377,9 @@ session_resume(struct session *s, int64_t id, const char *token)
 	if (session_take(s, &cut, err, sizeof(err)) == 0) {
 		done.ok = true;
 		repl_stats(s->repl, &s->vm);
+		snprintf(err, sizeof(err), "resumed session %lld",
+		    (long long)done.id);
+		record_mark(&s->rec, err, session_now());
 		/* Its lines were given back when it detached. */
 		session_history_start(s);
 		session_text(s, s->out.text, "Resumed session %lld: its "

@@ -9,7 +9,8 @@
  * truncate, chmod, reopen or grow its recording past its limit; a
  * recording directory that cannot be made is reported by `iridiumd -t`
  * and at the start, and sessions are still served. A recorded line
- * session moved by `iridiumctl upgrade` goes on in the same file.
+ * session moved by `iridiumctl upgrade` goes on in the same file; a
+ * resumed ssh session's two recordings name each other.
  */
 #include <criterion/criterion.h>
 #include <glob.h>
@@ -624,6 +625,71 @@ Test(record, ssh_pty_and_run_replay_byte_for_byte)
 	assert_replays_as(path, c.o.data, c.o.len);
 	free(path);
 	sshc_free(&c);
+}
+
+/* The last marker of the recording at path, once it reads want. */
+static void
+last_mark_is(const char *path, const char *want)
+{
+	long long	 end = hd_now_ms() + T;
+	struct counts	 n;
+
+	for (;;) {
+		free(events(path, 'o', &n));
+		if (strcmp(n.last_mark, want) == 0 || hd_now_ms() > end)
+			break;
+		usleep(50000);
+	}
+	cr_assert_str_eq(n.last_mark, want, "%s", path);
+}
+
+/*
+ * An ssh session dropped, then resumed from a new login: the first
+ * recording ends with a marker naming the session that took it up, the
+ * second says which session it resumed and replays as its client saw.
+ */
+Test(record, a_resumed_ssh_session_names_each_recording)
+{
+	const char	*opts[] = { "-tt", NULL };
+	struct sshc	 a, b;
+	size_t		 sa = 0, sb = 0;
+	long long	 first, second;
+	char		*path, want[64];
+
+	start_ssh("output");
+	sshc_start(&a, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
+	    true, true);
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	first = last_recorded();
+	sshc_type(&a, "load $1 #77\r");
+	sshc_expect(&a, &sa, "load $1 #77\r\n" REPL_PROMPT, T);
+	cr_assert_eq(kill(a.pid, SIGKILL), 0);
+	sshc_finish((struct sshc *[]){ &a }, 1, T);
+	cr_assert(hd_wait_log(&d, "detached, resumable", T));
+	sshc_start(&b, sshc_argv(&so, "dev", "dev", opts, "resume"), NULL, 0,
+	    true, true);
+	snprintf(want, sizeof(want), "Resumed session %lld: ", first);
+	sshc_expect(&b, &sb, want, T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	second = last_recorded();
+	sshc_type(&b, "!registers\r");
+	sshc_expect(&b, &sb, "$1           77", T);
+	sshc_type(&b, "!quit\r");
+	sshc_finish((struct sshc *[]){ &b }, 1, T);
+	cr_log_info("CASE: ssh on a pty, dropped, resumed by ssh -t resume");
+	path = cast_path("dev", first);
+	snprintf(want, sizeof(want), "resumed by session %lld", second);
+	last_mark_is(path, want);
+	free(path);
+	path = cast_of("dev", second);
+	snprintf(want, sizeof(want), "resumed session %lld", first);
+	cr_expect_not_null(strstr(slurp(path, NULL), want), "no \"%s\" in "
+	    "%s", want, path);
+	times_never_go_back(path);
+	assert_replays_as(path, b.o.data, b.o.len);
+	free(path);
+	sshc_free(&a);
+	sshc_free(&b);
 }
 
 Test(record, a_directory_that_cannot_be_made_is_reported_and_sessions_go_on)
