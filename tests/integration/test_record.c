@@ -419,6 +419,40 @@ Test(record, a_recording_goes_on_across_an_upgrade)
 	buf_free(&all);
 }
 
+/*
+ * A reload that lowers record_max, then an upgrade: the new workers may
+ * not write that recording as far as it may go, so the session stays in
+ * its old worker, recording on, and says why in the log.
+ */
+Test(record, an_upgrade_after_record_max_was_lowered_leaves_it_in_place)
+{
+	char	 text[1024];
+	int	 fd, cport;
+	pid_t	 before;
+
+	start_line("output", "67108864", NULL);
+	cr_assert_geq(fd = tc_session(&d), 0);
+	cport = tc_local_port(fd);
+	before = hd_worker_for_port(&d, cport);
+	snprintf(text, sizeof(text),
+	    "[daemon]\nstate_dir = %s/state\n"
+	    "[pool]\nmin_spare = 1\n"
+	    "[limits]\nbudget = 1000000000000\n"
+	    "[listener line]\ntransport = line\nport = 0\n"
+	    "record = output\nrecord_max = 1048576\n", dir);
+	hd_write_conf(&d, text);
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "reload", NULL), 0);
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "upgrade", NULL), 0);
+	cr_assert(hd_wait_log(&d, "its recording needs more than new workers "
+	    "may write", T));
+	cr_assert(hd_wait_log(&d, "upgrade to generation 3 done: 0 line "
+	    "sessions moved, 1 stayed", T));
+	cr_log_info("CASE: record_max lowered by a reload, then an upgrade");
+	cr_expect_eq(hd_worker_for_port(&d, cport), before);
+	free(tc_cmd(fd, "load $1 #5"));
+	close(fd);
+}
+
 Test(record, record_max_ends_the_recording_not_the_session)
 {
 	struct counts	 n;
