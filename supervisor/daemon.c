@@ -222,6 +222,37 @@ ctl_reload(void *arg, unsigned uid, struct control_reloaded *r)
 	return CONTROL_RELOAD_FAILED;
 }
 
+/*
+ * The audit log's line for an upgrade, begun or refused: by iridiumctl
+ * (uid) or SIGUSR2 (uid and pid of the sender); pl NULL when refused.
+ */
+static void
+audit_upgrade(struct daemon *d, const char *by, unsigned uid, int pid,
+    const struct upgrade_plan *pl, const char *why)
+{
+	json_t	*j;
+
+	j = json_pack("{s:s, s:i, s:b, s:i}", "by", by, "uid", (int)uid, "ok",
+	    pl != NULL, "generation", pl != NULL ? (int)pl->generation :
+	    (int)d->ctx.generation);
+	if (j == NULL)
+		return;
+	if (pid > 0)
+		(void)json_object_set_new(j, "pid", json_integer(pid));
+	if (pl != NULL) {
+		(void)json_object_set_new(j, "line_sessions",
+		    json_integer(pl->line));
+		(void)json_object_set_new(j, "ssh_sessions",
+		    json_integer(pl->ssh));
+		(void)json_object_set_new(j, "ssh_ended",
+		    json_integer(pl->ssh_ended));
+		(void)json_object_set_new(j, "idle_workers",
+		    json_integer(pl->idle));
+	} else
+		(void)json_object_set_new(j, "why", json_string(why));
+	audit_event(&d->workers.audit, "upgrade", j);
+}
+
 /* iridiumctl upgrade and SIGUSR2: every worker replaced (upgrade.h). */
 static int
 upgrade(struct daemon *d, const char *who, struct upgrade_plan *pl,
@@ -253,8 +284,11 @@ ctl_upgrade(void *arg, unsigned uid, struct control_upgraded *r, char *why,
 	char			 who[48];
 
 	snprintf(who, sizeof(who), "control: uid %u", uid);
-	if (upgrade(arg, who, &pl, why, whylen) == -1)
+	if (upgrade(arg, who, &pl, why, whylen) == -1) {
+		audit_upgrade(arg, "iridiumctl", uid, 0, NULL, why);
 		return -1;
+	}
+	audit_upgrade(arg, "iridiumctl", uid, 0, &pl, NULL);
 	r->generation = pl.generation;
 	r->line = pl.line;
 	r->ssh = pl.ssh;
@@ -441,8 +475,13 @@ sig_cb(struct ev *e, uint32_t events)
 		case SIGUSR2:
 			snprintf(why, sizeof(why), "SIGUSR2 from pid %u",
 			    si.ssi_pid);
-			if (upgrade(d, why, &plan, err, sizeof(err)) == -1)
+			if (upgrade(d, why, &plan, err, sizeof(err)) == -1) {
 				log_notice("%s: no upgrade: %s", why, err);
+				audit_upgrade(d, "SIGUSR2", si.ssi_uid,
+				    (int)si.ssi_pid, NULL, err);
+			} else
+				audit_upgrade(d, "SIGUSR2", si.ssi_uid,
+				    (int)si.ssi_pid, &plan, NULL);
 			break;
 		default:
 			break;

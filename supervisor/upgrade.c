@@ -221,6 +221,21 @@ upgrade_turn(struct upgrade *u, struct pool *p)
 		}
 		if ((n = fresh_idle(u, p)) == NULL)
 			break;
+		/*
+		 * Its recording goes along: a new worker whose RLIMIT_FSIZE
+		 * is smaller (a reload lowered record_max or turned it off)
+		 * would die at its next write. The session stays.
+		 */
+		if (w->record_path[0] != '\0' &&
+		    n->record_fsize < w->record_fsize) {
+			log_warnx("session %lld: stays in worker %d: its "
+			    "recording needs more than new workers may write "
+			    "(record_max was lowered)", (long long)w->session_id,
+			    (int)w->pid);
+			w->upgrade_due = false;
+			u->failed++;
+			continue;
+		}
 		start_move(u, w, n);
 		under_way++;
 	}

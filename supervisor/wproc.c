@@ -593,6 +593,10 @@ wproc_taken(struct worker *n, bool ok)
 	n->busy_unix = w->busy_unix;
 	n->hold = w->hold;
 	memset(&w->hold, 0, sizeof(w->hold));
+	/* Its audit log's session_end and recording go with it. */
+	n->audited = w->audited;
+	w->audited = false;
+	strlcpy(n->record_path, w->record_path, sizeof(n->record_path));
 	w->session_id = 0;
 	w->peer[0] = '\0';
 	w->tenant[0] = '\0';

@@ -123,6 +123,48 @@ line_charmode(struct line *l)
 	    (long long)l->s->id);
 }
 
+/*
+ * The upgrade: the telnet options agreed and the editor go with the
+ * session (s->term), so that the new worker echoes and edits as this one
+ * did; the filter's place inside a command does not (a move waits for a
+ * prompt, when a client has nothing half-sent).
+ */
+static void
+line_term_save(struct line *l)
+{
+	struct move_term	*t = &l->s->term;
+
+	t->flags = (l->offered ? MOVE_TERM_OFFERED : 0) |
+	    (l->tn.echo_on ? MOVE_TERM_ECHO : 0) |
+	    (l->tn.sga_on ? MOVE_TERM_SGA : 0) |
+	    (l->tn.naws_on ? MOVE_TERM_NAWS : 0) |
+	    (l->first_end ? MOVE_TERM_FIRST : 0) |
+	    (l->s->in.edit ? MOVE_TERM_EDIT : 0);
+	t->cols = (uint16_t)l->tn.cols;
+	t->rows = (uint16_t)l->tn.rows;
+}
+
+/* A session taken over: its terminal as its old worker left it. */
+static void
+line_term_take(struct line *l)
+{
+	const struct move_term	*t = &l->s->term;
+
+	if (!l->s->term_moved || l->s->reason != NULL)
+		return;
+	l->offered = (t->flags & MOVE_TERM_OFFERED) != 0;
+	l->first_end = (t->flags & MOVE_TERM_FIRST) != 0;
+	l->tn.charmode_ok = l->offered;
+	l->tn.echo_on = (t->flags & MOVE_TERM_ECHO) != 0;
+	l->tn.sga_on = (t->flags & MOVE_TERM_SGA) != 0;
+	l->tn.naws_on = (t->flags & MOVE_TERM_NAWS) != 0;
+	l->tn.cols = t->cols;
+	l->tn.rows = t->rows;
+	/* The prompt is on the screen: the editor adopts it. */
+	if ((t->flags & MOVE_TERM_EDIT) != 0)
+		line_charmode(l);
+}
+
 /* Client bytes through the telnet filter, into the session. */
 static void
 line_filter(struct line *l, const uint8_t *p, size_t n)
@@ -313,13 +355,17 @@ line_serve(struct session *s)
 		    (long long)s->id);
 
 	(void)session_repl_start(s);
+	line_term_take(&l);
 	while (s->reason == NULL) {
 		session_drain(s);
 		if (s->reason != NULL)
 			break;
 		/* The upgrade: at a prompt, the session may move on. */
-		if (s->handover_fd != -1 && session_handover(s) == 1)
-			break;
+		if (s->handover_fd != -1) {
+			line_term_save(&l);
+			if (session_handover(s) == 1)
+				break;
+		}
 		if (l.eof) {
 			/* The client closed its side: its last line counts. */
 			session_input_end(s);

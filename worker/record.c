@@ -47,6 +47,20 @@ record_start(struct record *r, const struct msg_record *m, int fd,
 	buf_init(&r->line, RECORD_LINE_MAX);
 }
 
+void
+record_adopt(struct record *r, int fd, bool input, uint64_t max,
+    uint64_t used, bool full, uint64_t t0)
+{
+	struct msg_record	 m;
+
+	memset(&m, 0, sizeof(m));
+	strlcpy(m.mode, input ? "all" : "output", sizeof(m.mode));
+	m.max = (int64_t)max;
+	record_start(r, &m, fd, t0);
+	r->used = used;
+	r->full = full;
+}
+
 /*
  * The length of the UTF-8 character at p[0..n): 1..4 when whole and
  * valid, 0 when p holds only its beginning, -1 when it is not UTF-8.

@@ -62,6 +62,13 @@ record_on(const struct record *r)
 {
 	return r->fd != -1;
 }
+/*
+ * A recording that goes on from another worker (the upgrade): fd
+ * (taken), its mode, its bound and the event bytes it has used, full or
+ * not; its seconds count from t0 (a time in session_now()'s clock).
+ */
+void		record_adopt(struct record *, int fd, bool input,
+		    uint64_t max, uint64_t used, bool full, uint64_t t0);
 /* Output sent to the client ('o') or its input ('i', mode all only). */
 void		record_data(struct record *, char type, const void *p,
 		    size_t n, uint64_t now);

@@ -488,6 +488,7 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	s->resume_fd = -1;
 	s->handover_fd = -1;
 	s->takeover_fd = -1;
+	s->takeover_rec = -1;
 	record_init(&s->rec);
 	if (strcmp(ms->transport, h->transport) != 0)
 		fatalx("bad message from supervisor: a %s session for a %s "

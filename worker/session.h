@@ -162,6 +162,24 @@ struct session_in {
 	bool			 pasteoff;	/* the terminal was told */
 };
 
+/*
+ * A line session's terminal, moved with it (the upgrade): the telnet
+ * options agreed, the window size, whether the line editor was on. The
+ * transport fills it before session_handover() and reads it back after
+ * a takeover; session_move.c carries it.
+ */
+struct move_term {
+	uint8_t		 flags;		/* MOVE_TERM_* */
+	uint16_t	 cols, rows;	/* NAWS's; 0: none came */
+};
+#define MOVE_TERM_OFFERED	0x01	/* character mode offered */
+#define MOVE_TERM_ECHO		0x02	/* ... we echo (agreed) */
+#define MOVE_TERM_SGA		0x04	/* ... no go-ahead (agreed) */
+#define MOVE_TERM_NAWS		0x08	/* ... the client sends its size */
+#define MOVE_TERM_FIRST		0x10	/* the first line has ended */
+#define MOVE_TERM_EDIT		0x20	/* the line editor was on */
+#define MOVE_TERM_ALL		0x3f
+
 struct session {
 	/* Set by session_open(); read-only for the transport. */
 	int			 client;	/* the socket; serve() closes it */
@@ -287,6 +305,10 @@ struct session {
 	int			 takeover_fd;	/* -1: a session of its own */
 	uint64_t		 cpu_carried_ms;	/* its old workers' CPU */
 	uint8_t			 takeover_flags;
+	int			 takeover_rec;	/* its recording's fd, or -1 */
+	/* The client's terminal, moved too (line.c fills and reads it). */
+	struct move_term	 term;
+	bool			 term_moved;	/* a taker: term came */
 
 	/*
 	 * The recording (record.h), when the supervisor sent one: what
@@ -582,11 +604,12 @@ void		session_on_reconnect(void *arg, struct msg *m);
 int		session_handover(struct session *);
 /*
  * A taker's start (`takeover` brought movefd): the client socket and the
- * header that come first, checked. 0 with *client, *flags; or -1 with
+ * header that come first, checked. 0 with *client, *recfd (the
+ * recording's, or -1), *flags; or -1 with
  * err (the socket is closed either way on -1).
  */
-int		session_take_client(int movefd, int *client, uint8_t *flags,
-		    char *err, size_t errlen);
+int		session_take_client(int movefd, int *client, int *recfd,
+		    uint8_t *flags, char *err, size_t errlen);
 /*
  * A taker's REPL, just made: the rest of the state from s->takeover_fd,
  * checked, then `taken`. 0: the session goes on here, with a notice and
@@ -605,7 +628,17 @@ struct move_tail {
 	size_t		 out_off, out_len, in_off, in_len, used;
 	uint8_t		 flags;
 	uint64_t	 age_ms, bytes_in, bytes_out, produced, cpu_ms;
+	/* With MOVE_TAIL_TERM in flags: the terminal, the keys typed. */
+	struct move_term term;
+	size_t		 keys_off, keys_len;
+	/* With MOVE_TAIL_REC: the recording's mode, clock, bytes, bound. */
+	uint8_t		 rec_flags;	/* MOVE_REC_* */
+	uint64_t	 rec_age_ms, rec_used, rec_max;
 };
+#define MOVE_TAIL_TERM	0x04
+#define MOVE_TAIL_REC	0x08
+#define MOVE_REC_INPUT	0x01		/* mode "all" */
+#define MOVE_REC_FULL	0x02		/* past its bound: nothing more */
 int		session_move_tail(const uint8_t *p, size_t len,
 		    size_t out_max, size_t in_max, uint64_t now,
 		    struct move_tail *t, char *err, size_t errlen);

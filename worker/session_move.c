@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -43,6 +44,7 @@
 #include "chan.h"
 #include "log.h"
 #include "msg.h"
+#include "record.h"
 #include "repl.h"
 #include "sandbox.h"
 #include "session.h"
@@ -53,6 +55,7 @@
 #define MOVE_VERSION	1
 #define MOVE_CUT	0x01
 #define MOVE_CLIENT	0x02	/* the upgrade: the client socket came too */
+#define MOVE_REC	0x04	/* ... and the recording's fd after it */
 /* How long one side waits for the other, and for the supervisor. */
 #define MOVE_MS		5000
 /*
@@ -172,10 +175,15 @@ session_on_move(void *arg, struct msg *m)
 	    move_write(fd, state, len) == -1)
 		log_warn("session %lld: writing it for session %lld",
 		    (long long)s->id, (long long)m->u.move.to);
-	else
+	else {
 		log_debug("session %lld: %zu bytes of state written for "
 		    "session %lld", (long long)s->id, len,
 		    (long long)m->u.move.to);
+		/* Its recording ends naming the session that goes on. */
+		snprintf(err, sizeof(err), "resumed by session %lld",
+		    (long long)m->u.move.to);
+		record_mark(&s->rec, err, session_now());
+	}
 	free(state);
 	close(fd);
 }
@@ -370,6 +378,9 @@ session_resume(struct session *s, int64_t id, const char *token)
 	if (session_take(s, &cut, err, sizeof(err)) == 0) {
 		done.ok = true;
 		repl_stats(s->repl, &s->vm);
+		snprintf(err, sizeof(err), "resumed session %lld",
+		    (long long)done.id);
+		record_mark(&s->rec, err, session_now());
 		/* Its lines were given back when it detached. */
 		session_history_start(s);
 		session_text(s, s->out.text, "Resumed session %lld: its "
@@ -549,6 +560,25 @@ session_move_line(struct session *s, const char *p, size_t n)
  * then the REPL's state.
  */
 #define MOVE_TAIL	(1 + 5 * 8)
+/*
+ * With MOVE_TAIL_TERM in that flags byte, the client's terminal follows
+ * (a telnet client in character mode keeps its options and its editor):
+ * a byte of MOVE_TERM_* flags, u16 columns and rows, u32 bytes of keys
+ * typed but not yet a line (the editor's line, then keys not yet
+ * edited), those bytes. A worker that does not know the flag refuses the
+ * move, and the session stays where it was.
+ */
+#define MOVE_TERM_LEN	(1 + 2 + 2 + 4)
+/*
+ * With MOVE_TAIL_REC (and MOVE_REC in the header, the recording's fd
+ * passed after the client socket): a byte of MOVE_REC_* flags, then u64s:
+ * the recording's age in ms (its clock goes on), the event bytes it has
+ * used, its bound (0: none). The taker writes on where the old worker
+ * stopped, in the same file: the supervisor opened it once, for the
+ * session, and the old worker already held it, so passing it gives the
+ * new worker nothing its session did not have.
+ */
+#define MOVE_REC_LEN	(1 + 3 * 8)
 
 void
 session_on_handover(void *arg, struct msg *m)
@@ -620,6 +650,22 @@ put64(struct buf *b, uint64_t v)
 	put32(b, (uint32_t)v);
 }
 
+static void
+put16(struct buf *b, uint16_t v)
+{
+	uint8_t	 p[2];
+
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	(void)buf_append(b, p, sizeof(p));
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static uint32_t
 get32(const uint8_t *p)
 {
@@ -628,18 +674,42 @@ get32(const uint8_t *p)
 }
 
 /*
- * The header, with the client socket attached. 0, or -1 with errno. On
- * an empty socketpair a blocking send takes all 10 bytes at once.
+ * The header, with the client socket (and recfd, unless -1) attached. 0,
+ * or -1 with errno.
  */
 static int
-move_send_client(int fd, const uint8_t *head, int client)
+move_send_client(int fd, const uint8_t *head, int client, int recfd)
 {
-	int	 rv;
+	int		 fds[2] = { client, recfd };
+	size_t		 nfd = recfd == -1 ? 1 : 2;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	 align;
+		char		 buf[CMSG_SPACE(2 * sizeof(int))];
+	}		 ctl;
+	ssize_t		 n;
 
-	while ((rv = msg_send_raw(fd, head, MOVE_HEADER, client, 0)) == -1 &&
-	    errno == EINTR)
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	iov.iov_base = (void *)(uintptr_t)head;
+	iov.iov_len = MOVE_HEADER;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfd * sizeof(int));
+	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
 		continue;
-	return rv;
+	if (n == -1)
+		return -1;
+	/* The rest of a short send goes without the socket. */
+	return move_write(fd, head + n, MOVE_HEADER - (size_t)n);
 }
 
 int
@@ -648,7 +718,9 @@ session_handover(struct session *s)
 	struct buf		 b;
 	struct msg_counters	 c;
 	uint8_t			 head[MOVE_HEADER], *state = NULL;
-	size_t			 len, out;
+	size_t			 len, out, keys = 0, want;
+	bool			 term = s->term.flags != 0;
+	bool			 rec = record_on(&s->rec);
 	char			 err[256];
 	int			 fd = s->handover_fd, rv = -1;
 
@@ -673,7 +745,10 @@ session_handover(struct session *s)
 	}
 	memcpy(head, MOVE_MAGIC, MOVE_MAGIC_LEN);
 	head[MOVE_MAGIC_LEN] = MOVE_VERSION;
-	head[MOVE_MAGIC_LEN + 1] = MOVE_CLIENT;
+	head[MOVE_MAGIC_LEN + 1] = MOVE_CLIENT | (rec ? MOVE_REC : 0);
+	/* What the recorder holds back goes out first, with a marker. */
+	record_mark(&s->rec, "upgrade: the session goes on in a new worker",
+	    session_now());
 	buf_init(&b, 0);
 	out = session_pending(s, SESSION_STDOUT);
 	put32(&b, (uint32_t)out);
@@ -681,17 +756,43 @@ session_handover(struct session *s)
 	put32(&b, (uint32_t)s->in.q.len);
 	(void)buf_append(&b, s->in.q.data, s->in.q.len);
 	(void)buf_putc(&b, (char)((s->out.iac ? MOVE_IAC : 0) |
-	    (s->in.after_cr ? MOVE_AFTER_CR : 0)));
+	    (s->in.after_cr ? MOVE_AFTER_CR : 0) |
+	    (term ? MOVE_TAIL_TERM : 0) | (rec ? MOVE_TAIL_REC : 0)));
 	put64(&b, session_now() - s->start);
 	put64(&b, s->bytes_in);
 	put64(&b, s->bytes_out);
 	put64(&b, s->out.produced);
 	session_counters(s, &c);
 	put64(&b, c.cpu_ms);
-	if (b.len != 4 + out + 4 + s->in.q.len + MOVE_TAIL)
+	want = 4 + out + 4 + s->in.q.len + MOVE_TAIL;
+	if (term) {
+		/* The editor's line is typed again there, then the rest. */
+		if ((s->term.flags & MOVE_TERM_EDIT) != 0)
+			keys = s->in.tty.line.len + s->in.typed.len;
+		(void)buf_putc(&b, (char)s->term.flags);
+		put16(&b, s->term.cols);
+		put16(&b, s->term.rows);
+		put32(&b, (uint32_t)keys);
+		if (keys > 0) {
+			(void)buf_append(&b, s->in.tty.line.data,
+			    s->in.tty.line.len);
+			(void)buf_append(&b, s->in.typed.data,
+			    s->in.typed.len);
+		}
+		want += MOVE_TERM_LEN + keys;
+	}
+	if (rec) {
+		(void)buf_putc(&b, (char)((s->rec.input ? MOVE_REC_INPUT : 0) |
+		    (s->rec.full ? MOVE_REC_FULL : 0)));
+		put64(&b, session_now() - s->rec.t0);
+		put64(&b, s->rec.used);
+		put64(&b, s->rec.max);
+		want += MOVE_REC_LEN;
+	}
+	if (b.len != want)
 		log_warnx("session %lld: out of memory handing it over",
 		    (long long)s->id);
-	else if (move_send_client(fd, head, s->client) == -1 ||
+	else if (move_send_client(fd, head, s->client, s->rec.fd) == -1 ||
 	    move_write(fd, (const uint8_t *)b.data, b.len) == -1 ||
 	    move_write(fd, state, len) == -1)
 		log_warn("session %lld: handing it over to worker %lld",
@@ -710,6 +811,8 @@ wait:
 	if (s->orphaned || !s->handed_ok) {
 		log_info("session %lld: worker %lld did not take it; it goes "
 		    "on here", (long long)s->id, (long long)s->handover_to);
+		record_mark(&s->rec, "upgrade: the session stays in its "
+		    "worker", session_now());
 		return 0;
 	}
 	log_debug("session %lld: %zu bytes of state and its client went to "
@@ -720,8 +823,8 @@ wait:
 }
 
 int
-session_take_client(int movefd, int *client, uint8_t *flags, char *err,
-    size_t errlen)
+session_take_client(int movefd, int *client, int *recfd, uint8_t *flags,
+    char *err, size_t errlen)
 {
 	uint64_t	 until = session_now() + MOVE_TAKE_MS, now;
 	uint8_t		 head[MOVE_HEADER];
@@ -735,10 +838,11 @@ session_take_client(int movefd, int *client, uint8_t *flags, char *err,
 	}		 ctl;
 	size_t		 got = 0, nfd, i;
 	ssize_t		 n;
-	int		 fds[2], type = -1;
+	int		 fds[2], type = -1, fl;
 	socklen_t	 tl = sizeof(type);
 
 	*client = -1;
+	*recfd = -1;
 	pfd.fd = movefd;
 	pfd.events = POLLIN;
 	while (got < MOVE_HEADER) {
@@ -777,6 +881,8 @@ session_take_client(int movefd, int *client, uint8_t *flags, char *err,
 			for (i = 0; i < nfd; i++) {
 				if (*client == -1 && got == 0 && i == 0)
 					*client = fds[i];
+				else if (*recfd == -1 && got == 0 && i == 1)
+					*recfd = fds[i];
 				else
 					close(fds[i]);
 			}
@@ -799,7 +905,8 @@ session_take_client(int movefd, int *client, uint8_t *flags, char *err,
 		goto fail;
 	}
 	if (head[MOVE_MAGIC_LEN] != MOVE_VERSION ||
-	    head[MOVE_MAGIC_LEN + 1] != MOVE_CLIENT) {
+	    (head[MOVE_MAGIC_LEN + 1] != MOVE_CLIENT &&
+	    head[MOVE_MAGIC_LEN + 1] != (MOVE_CLIENT | MOVE_REC))) {
 		snprintf(err, errlen, "a moved session of version %u, flags "
 		    "0x%x: this worker takes version %d with its client",
 		    head[MOVE_MAGIC_LEN], head[MOVE_MAGIC_LEN + 1],
@@ -812,12 +919,23 @@ session_take_client(int movefd, int *client, uint8_t *flags, char *err,
 		    "it");
 		goto fail;
 	}
+	/* Its recording: came as the header says, a file open to append. */
+	if ((*recfd != -1) != ((head[MOVE_MAGIC_LEN + 1] & MOVE_REC) != 0) ||
+	    (*recfd != -1 && ((fl = fcntl(*recfd, F_GETFL)) == -1 ||
+	    (fl & O_ACCMODE) != O_WRONLY || (fl & O_APPEND) == 0))) {
+		snprintf(err, errlen, "its recording did not come as a file "
+		    "open to append, or came unannounced");
+		goto fail;
+	}
 	*flags = head[MOVE_MAGIC_LEN + 1];
 	return 0;
 fail:
 	if (*client != -1)
 		close(*client);
 	*client = -1;
+	if (*recfd != -1)
+		close(*recfd);
+	*recfd = -1;
 	close(movefd);
 	return -1;
 }
@@ -826,6 +944,45 @@ static uint64_t
 get64(const uint8_t *p)
 {
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/*
+ * The terminal at p[off..len): its flags known and consistent (the
+ * editor only with echo and no go-ahead agreed, keys only for the
+ * editor), its keys inside p and at most twice in_max (the editor's line
+ * and the keys after it).
+ */
+static int
+move_term(const uint8_t *p, size_t len, size_t off, size_t in_max,
+    struct move_tail *t, char *err, size_t errlen)
+{
+	const uint8_t	 charmode = MOVE_TERM_ECHO | MOVE_TERM_SGA;
+
+	if (len - off < MOVE_TERM_LEN) {
+		snprintf(err, errlen, "its terminal is cut short");
+		return -1;
+	}
+	t->term.flags = p[off];
+	t->term.cols = get16(p + off + 1);
+	t->term.rows = get16(p + off + 3);
+	t->keys_len = get32(p + off + 5);
+	t->keys_off = off + MOVE_TERM_LEN;
+	if ((t->term.flags & ~MOVE_TERM_ALL) != 0 ||
+	    ((t->term.flags & MOVE_TERM_EDIT) != 0 &&
+	    (t->term.flags & charmode) != charmode) ||
+	    ((t->term.flags & charmode) != 0 &&
+	    (t->term.flags & MOVE_TERM_OFFERED) == 0)) {
+		snprintf(err, errlen, "its terminal's flags 0x%x do not hold "
+		    "together", t->term.flags);
+		return -1;
+	}
+	if ((t->keys_len > 0 && (t->term.flags & MOVE_TERM_EDIT) == 0) ||
+	    t->keys_len > 2 * in_max || len - t->keys_off < t->keys_len) {
+		snprintf(err, errlen, "its keys typed are cut short, past "
+		    "twice line_max, or without the editor");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -853,7 +1010,8 @@ session_move_tail(const uint8_t *p, size_t len, size_t out_max,
 	}
 	off = t->in_off + t->in_len;
 	t->flags = p[off];
-	if ((t->flags & ~(MOVE_IAC | MOVE_AFTER_CR)) != 0) {
+	if ((t->flags & ~(MOVE_IAC | MOVE_AFTER_CR | MOVE_TAIL_TERM |
+	    MOVE_TAIL_REC)) != 0) {
 		snprintf(err, errlen, "its flags 0x%x are not known", t->flags);
 		return -1;
 	}
@@ -867,7 +1025,32 @@ session_move_tail(const uint8_t *p, size_t len, size_t out_max,
 		snprintf(err, errlen, "its age is past this machine's uptime");
 		return -1;
 	}
-	t->used = off + MOVE_TAIL;
+	off += MOVE_TAIL;
+	if ((t->flags & MOVE_TAIL_TERM) != 0) {
+		if (move_term(p, len, off, in_max, t, err, errlen) == -1)
+			return -1;
+		off = t->keys_off + t->keys_len;
+	}
+	if ((t->flags & MOVE_TAIL_REC) != 0) {
+		if (len - off < MOVE_REC_LEN) {
+			snprintf(err, errlen, "its recording is cut short");
+			return -1;
+		}
+		t->rec_flags = p[off];
+		t->rec_age_ms = get64(p + off + 1);
+		t->rec_used = get64(p + off + 9);
+		t->rec_max = get64(p + off + 17);
+		if ((t->rec_flags & ~(MOVE_REC_INPUT | MOVE_REC_FULL)) != 0 ||
+		    t->rec_age_ms > now || t->rec_max > INT64_MAX ||
+		    (t->rec_max != 0 && t->rec_used > t->rec_max +
+		    RECORD_MARK_ROOM)) {
+			snprintf(err, errlen, "its recording's flags, age or "
+			    "bytes do not hold together");
+			return -1;
+		}
+		off += MOVE_REC_LEN;
+	}
+	t->used = off;
 	return 0;
 }
 
@@ -886,7 +1069,8 @@ session_taken(struct session *s)
 	memset(&t, 0, sizeof(t));
 	err[0] = '\0';
 	if (move_read(s->takeover_fd, (size_t)s->limits.outbuf_max * 2 +
-	    session_input_room(s) + 8 + MOVE_TAIL + repl_state_max(s->repl),
+	    3 * session_input_room(s) + 8 + MOVE_TAIL + MOVE_TERM_LEN +
+	    MOVE_REC_LEN + repl_state_max(s->repl),
 	    MOVE_TAKE_MS, &in, err, sizeof(err)) == 0) {
 		p = (const uint8_t *)in.data;
 		if (session_move_tail(p, in.len, (size_t)s->limits.outbuf_max *
@@ -894,6 +1078,13 @@ session_taken(struct session *s)
 		    sizeof(err)) == 0 && repl_load(s->repl, p + mt.used,
 		    in.len - mt.used, err, sizeof(err)) == 0)
 			rv = 0;
+		/* A recording said in the tail came with the socket. */
+		if (rv == 0 && ((mt.flags & MOVE_TAIL_REC) != 0) !=
+		    (s->takeover_rec != -1)) {
+			snprintf(err, sizeof(err), "its recording's fd and its "
+			    "tail do not agree");
+			rv = -1;
+		}
 	}
 	close(s->takeover_fd);
 	s->takeover_fd = -1;
@@ -904,6 +1095,9 @@ session_taken(struct session *s)
 		    (long long)s->id, err);
 		chan_send(MSG_TAKEN, &t);
 		buf_free(&in);
+		if (s->takeover_rec != -1)
+			close(s->takeover_rec);
+		s->takeover_rec = -1;
 		/* The client is still its old worker's: not a byte here. */
 		s->shared = true;
 		session_end(s, SESSION_END_MOVED);
@@ -932,10 +1126,29 @@ session_taken(struct session *s)
 		    mt.out_len, true);
 	if (mt.in_len > 0)
 		session_input(s, (const char *)p + mt.in_off, mt.in_len);
+	/* The recording goes on from here: the input above is in it. */
+	if (s->takeover_rec != -1) {
+		record_adopt(&s->rec, s->takeover_rec, (mt.rec_flags &
+		    MOVE_REC_INPUT) != 0, mt.rec_max, mt.rec_used,
+		    (mt.rec_flags & MOVE_REC_FULL) != 0, session_now() -
+		    mt.rec_age_ms);
+		s->takeover_rec = -1;
+	}
+	/* The terminal: the transport takes it up; the keys wait for the
+	 * editor's first prompt. */
+	if ((mt.flags & MOVE_TAIL_TERM) != 0) {
+		s->term = mt.term;
+		s->term_moved = true;
+		if (mt.keys_len > 0 && buf_append(&s->in.typed, p +
+		    mt.keys_off, mt.keys_len) == -1)
+			session_end(s, SESSION_END_ERROR);
+	}
 	buf_free(&in);
 	repl_stats(s->repl, &s->vm);
 	log_info("session %lld: taken over from its old worker",
 	    (long long)s->id);
+	/* It moved at a prompt, which is on the screen: a line of its own. */
+	s->out.st[s->out.text].last = ' ';
 	session_notice(s, "The server was upgraded; your session goes on.\n");
 	session_prompt(s);
 	return 0;

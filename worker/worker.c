@@ -297,7 +297,8 @@ worker_hello(struct worker *w)
  * into it.
  */
 static void __attribute__((noreturn))
-worker_serve(struct worker *w, struct msg *m, int movefd, uint8_t flags)
+worker_serve(struct worker *w, struct msg *m, int movefd, int recfd,
+    uint8_t flags)
 {
 	struct session	 s;
 	const char	*reason;
@@ -307,6 +308,7 @@ worker_serve(struct worker *w, struct msg *m, int movefd, uint8_t flags)
 	s.hooks = w->hooks;
 	s.takeover_fd = movefd;
 	s.takeover_flags = flags;
+	s.takeover_rec = recfd;
 	s.rec = w->rec;		/* a line session's recording, or none */
 	/* A PROXY header first: the session may become the real client's. */
 	reason = s.proxy ? proxy_step(&s, peer, sizeof(peer)) : NULL;
@@ -340,7 +342,7 @@ worker_serve(struct worker *w, struct msg *m, int movefd, uint8_t flags)
 static void __attribute__((noreturn))
 worker_on_session(void *arg, struct msg *m)
 {
-	worker_serve(arg, m, -1, 0);
+	worker_serve(arg, m, -1, -1, 0);
 }
 
 /*
@@ -353,11 +355,11 @@ worker_on_takeover(void *arg, struct msg *m)
 	struct worker		*w = arg;
 	struct msg_taken	 t;
 	uint8_t			 flags = 0;
-	int			 movefd = m->fd, client;
+	int			 movefd = m->fd, client, recfd;
 
 	m->fd = -1;
 	memset(&t, 0, sizeof(t));
-	if (session_take_client(movefd, &client, &flags, t.message,
+	if (session_take_client(movefd, &client, &recfd, &flags, t.message,
 	    sizeof(t.message)) == -1) {
 		log_warnx("session %lld: cannot take it over: %s",
 		    (long long)m->u.takeover.id, t.message);
@@ -366,7 +368,7 @@ worker_on_takeover(void *arg, struct msg *m)
 		_exit(0);
 	}
 	m->fd = client;
-	worker_serve(w, m, movefd, flags);
+	worker_serve(w, m, movefd, recfd, flags);
 }
 
 static void __attribute__((noreturn))

@@ -2,7 +2,8 @@
  * test_audit.c: the audit log with the real iridiumd, its workers, the
  * OpenSSH client and iridiumctl. Each event is one JSON line: a line
  * session's start and end, an ssh login refused and one accepted (with
- * its key's fingerprint and its recording), iridiumctl kill and reload
+ * its key's fingerprint and its recording), iridiumctl kill, reload and
+ * upgrade (and SIGUSR2)
  * with the caller's uid; a logrotate-style rename and SIGUSR1 lose no
  * line and split none.
  */
@@ -238,6 +239,69 @@ Test(audit, sessions_logins_kill_and_reload_each_make_one_line)
 	cr_expect(json_is_true(json_object_get(o, "ok")));
 	o = nth(a, "session_end", 2);
 	cr_expect_str_eq(str(o, "reason"), "shutdown");
+	json_decref(a);
+}
+
+/*
+ * iridiumctl upgrade and SIGUSR2 each make one line, with who asked: the
+ * caller's uid, or the signal's sender; the session moved stays one
+ * session in the log.
+ */
+Test(audit, upgrade_and_sigusr2_each_make_one_line)
+{
+	json_t	*a, *o;
+	char	*out;
+	int	 fd;
+
+	start();
+	fd = tc_session(&d);
+	cr_assert_geq(fd, 0);
+	free(tc_cmd(fd, "load $1 #1"));
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "upgrade", NULL), 0);
+	cr_assert(hd_wait_log(&d, "upgrade to generation 2 done", T));
+	free(tc_read_until(fd, "goes on.\r\n>>> ", T));
+	cr_assert_eq(kill(d.pid, SIGUSR2), 0);
+	cr_assert(hd_wait_log(&d, "upgrade to generation 3 done", T));
+	free(tc_read_until(fd, "goes on.\r\n>>> ", T));
+	cr_log_info("CASE: iridiumctl upgrade, then SIGUSR2, a line session "
+	    "moved by each");
+	/* Still the same session, in its third worker. */
+	out = tc_cmd(fd, "!registers");
+	cr_assert_not_null(strstr(out, "$1            1"), "%s", out);
+	free(out);
+	a = wait_for("audit.log", "upgrade", 2);
+	cr_expect_eq(count(a, "upgrade"), 2);
+	cr_expect_eq(count(a, "session_start"), 1);
+	cr_expect_eq(count(a, "session_end"), 0);
+	o = nth(a, "upgrade", 0);
+	cr_expect_str_eq(str(o, "by"), "iridiumctl");
+	cr_expect_eq(json_integer_value(json_object_get(o, "uid")),
+	    (json_int_t)getuid());
+	cr_expect(json_is_true(json_object_get(o, "ok")));
+	cr_expect_eq(json_integer_value(json_object_get(o, "generation")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(o, "line_sessions")),
+	    1);
+	cr_expect_null(json_object_get(o, "pid"));
+	o = nth(a, "upgrade", 1);
+	cr_expect_str_eq(str(o, "by"), "SIGUSR2");
+	cr_expect_eq(json_integer_value(json_object_get(o, "pid")),
+	    (json_int_t)getpid());
+	cr_expect_eq(json_integer_value(json_object_get(o, "uid")),
+	    (json_int_t)getuid());
+	cr_expect_eq(json_integer_value(json_object_get(o, "generation")), 3);
+	json_decref(a);
+	/* Its end, from its third worker: one line. */
+	tc_send(fd, "!quit\n");
+	free(tc_read_all(fd, T, NULL));
+	close(fd);
+	a = wait_for("audit.log", "session_end", 1);
+	cr_expect_eq(count(a, "session_end"), 1);
+	cr_expect_str_eq(str(nth(a, "session_end", 0), "reason"), "quit");
+	/* Its recording, named at its start, named at its end. */
+	cr_expect_not_null(strstr(str(nth(a, "session_end", 0), "recording"),
+	    "anonymous/"));
+	cr_expect_str_eq(str(nth(a, "session_end", 0), "recording"),
+	    str(nth(a, "session_start", 0), "recording"));
 	json_decref(a);
 }
 

@@ -8,7 +8,9 @@
  * a line three times the terminal's width edited after the terminal
  * narrows, a line of wide characters deleted by whole characters. The
  * real telnet client, offered character mode after its first line, gets
- * the same editor, its window size by NAWS. And the clients without a
+ * the same editor, its window size by NAWS, and keeps them (and the
+ * line half typed) when `iridiumctl upgrade` moves it into a new
+ * worker. And the clients without a
  * terminal get no echo and no escape sequence: ssh with its input piped,
  * nc, a script that does not answer the offer.
  */
@@ -588,6 +590,105 @@ Test(edit, telnet_gets_the_editor_after_its_first_line)
 	TEXT("hlt");
 	KEYS("C-c");
 	row_is(-1, ">>> hlt^C");
+}
+
+/* The local port of this machine's connection to port (telnet's). */
+static int
+client_port(int port)
+{
+	FILE		*f = fopen("/proc/net/tcp", "r");
+	char		 line[256];
+	unsigned	 lport, rport, st;
+	int		 found = -1;
+
+	cr_assert_not_null(f);
+	while (found == -1 && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, " %*u: %*x:%x %*x:%x %x", &lport, &rport,
+		    &st) == 3 && (int)rport == port && st == 1)
+			found = (int)lport;
+	fclose(f);
+	cr_assert_gt(found, 0, "no connection to port %d", port);
+	return found;
+}
+
+/* Wait until the row after the one reading first reads then. */
+static void
+rows_are(const char *first, const char *then)
+{
+	long long	 end = hd_now_ms() + T;
+	char		*scr = NULL;
+	bool		 ok = false;
+
+	while (!ok && hd_now_ms() < end) {
+		free(scr);
+		scr = screen();
+		for (int i = 0; i < 59 && !ok; i++)
+			ok = strcmp(row_of(scr, i), first) == 0 &&
+			    strcmp(row_of(scr, i + 1), then) == 0;
+		if (!ok)
+			usleep(50 * 1000);
+	}
+	cr_assert(ok, "no \"%s\" then \"%s\"; the screen:\n%s", first,
+	    then, scr);
+	free(scr);
+}
+
+/*
+ * iridiumctl upgrade moves a telnet session in character mode into a
+ * new worker: the editor (echo, keys, history), the line being typed and
+ * the width NAWS gave go on there, with the telnet options agreed.
+ */
+Test(edit, telnet_keeps_the_editor_across_an_upgrade)
+{
+	char	 cmd[128], line[128], r0[64];
+	int	 port, cport;
+	pid_t	 before, after;
+
+	daemon_up();
+	cr_assert_gt(port = hd_listener_port(&d, "line"), 0);
+	snprintf(cmd, sizeof(cmd), "telnet 127.0.0.1 %d", port);
+	pane(cmd, 80, 50);
+	usleep(1100 * 1000);
+	TEXT("load $1 #42");
+	KEYS("Enter");
+	fresh();
+	/* The window narrows (NAWS), then a line is half typed. */
+	free(tmux("resize-window", "-t", "e", "-x", "30", NULL));
+	usleep(300 * 1000);
+	cport = client_port(port);
+	cr_assert_gt(before = hd_worker_for_port(&d, cport), 0);
+	TEXT("load $2");
+	row_is(0, ">>> load $2");
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "upgrade", NULL), 0);
+	cr_assert(hd_wait_log(&d, "upgrade to generation 2 done: 1 line "
+	    "session moved, 0 stayed", T), "the upgrade did not finish");
+	cr_log_info("CASE: telnet in character mode, width 30, a line half "
+	    "typed at the upgrade");
+	/* The line being typed comes back after the notice, echoed. */
+	rows_are("session goes on.", ">>> load $2");
+	after = hd_worker_for_port(&d, cport);
+	cr_assert(after > 0 && after != before, "the worker was %d, is %d",
+	    (int)before, (int)after);
+	/* The keys: the line ends, the history walks, ^L clears. */
+	TEXT(" #7");
+	KEYS("Enter");
+	KEYS("Up");
+	row_is(-1, ">>> load $2 #7");
+	KEYS("Up");
+	row_is(-1, ">>> load $1 #42");
+	fresh();
+	/* The width NAWS gave before the upgrade: a long line wraps at 30. */
+	snprintf(line, sizeof(line), "load $3 #9 ;%048d", 0);
+	memset(line + 12, 'y', 48);
+	TEXT(line);
+	snprintf(r0, sizeof(r0), ">>> %.26s", line);
+	row_is(0, r0);
+	row_is(1, "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+	KEYS("Enter");
+	free(tmux("resize-window", "-t", "e", "-x", "80", NULL));
+	registers("$2            7");
+	shows("$3            9");
+	shows("$1           42");
 }
 
 /* Clients that do not answer the offer (nc, scripts): no echo, no

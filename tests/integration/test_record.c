@@ -8,7 +8,9 @@
  * file whose every line is JSON; the hostile test worker cannot seek,
  * truncate, chmod, reopen or grow its recording past its limit; a
  * recording directory that cannot be made is reported by `iridiumd -t`
- * and at the start, and sessions are still served.
+ * and at the start, and sessions are still served. A recorded line
+ * session moved by `iridiumctl upgrade` goes on in the same file; a
+ * resumed ssh session's two recordings name each other.
  */
 #include <criterion/criterion.h>
 #include <glob.h>
@@ -336,6 +338,121 @@ Test(record, record_all_adds_the_input_as_sent)
 	free(got);
 }
 
+/* Every event's time is a number no smaller than the one before. */
+static void
+times_never_go_back(const char *path)
+{
+	char		*text = slurp(path, NULL), *line, *save = NULL;
+	double		 last = 0, t;
+	json_t		*j;
+	int		 lineno = 0;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (lineno++ == 0)
+			continue;
+		cr_assert_not_null(j = json_loads(line, 0, NULL), "%s:%d",
+		    path, lineno);
+		t = json_number_value(json_array_get(j, 0));
+		cr_assert_geq(t, last, "%s:%d: %f after %f", path, lineno, t,
+		    last);
+		last = t;
+		json_decref(j);
+	}
+	free(text);
+}
+
+/*
+ * iridiumctl upgrade moves a recorded line session into a new worker:
+ * the recording goes on in the same file, with a marker, nothing lost or
+ * doubled, its times never going back.
+ */
+Test(record, a_recording_goes_on_across_an_upgrade)
+{
+	struct counts	 n;
+	struct buf	 all;
+	size_t		 len;
+	char		*got, *path, *in;
+	int		 fd, cport;
+	pid_t		 before, after;
+
+	start_line("all", "67108864", NULL);
+	buf_init(&all, 0);
+	cr_assert_geq(fd = tc_connect(d.host, d.port), 0);
+	cport = tc_local_port(fd);
+	cr_assert_not_null(got = tc_read_until(fd, ">>> ", T));
+	buf_puts(&all, got);
+	free(got);
+	tc_send(fd, "load $1 #41\n");
+	cr_assert_not_null(got = tc_read_until(fd, ">>> ", T));
+	buf_puts(&all, got);
+	free(got);
+	before = hd_worker_for_port(&d, cport);
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "upgrade", NULL), 0);
+	cr_assert(hd_wait_log(&d, "upgrade to generation 2 done: 1 line "
+	    "session moved, 0 stayed", T), "the upgrade did not finish");
+	cr_assert_not_null(got = tc_read_until(fd, "session goes on.\r\n"
+	    REPL_PROMPT, T));
+	buf_puts(&all, got);
+	free(got);
+	after = hd_worker_for_port(&d, cport);
+	cr_assert(after > 0 && after != before, "the worker was %d, is %d",
+	    (int)before, (int)after);
+	cr_log_info("CASE: record = all, a line session moved by the upgrade");
+	tc_send(fd, "inc $1\n!registers\n!quit\n");
+	got = tc_read_all(fd, T, &len);
+	buf_append(&all, got, len);
+	free(got);
+	close(fd);
+	cr_assert_not_null(strstr(all.data, "42"), "%s", all.data);
+	path = cast_of("anonymous", last_recorded());
+	in = events(path, 'i', &n);
+	cr_expect_str_eq(in, "load $1 #41\ninc $1\n!registers\n!quit\n",
+	    "the input events differ from what was sent");
+	cr_expect_eq(n.m, 1, "%d markers", n.m);
+	cr_expect_str_eq(n.last_mark, "upgrade: the session goes on in a new "
+	    "worker");
+	times_never_go_back(path);
+	assert_replays_as(path, all.data, all.len);
+	free(in);
+	free(path);
+	buf_free(&all);
+}
+
+/*
+ * A reload that lowers record_max, then an upgrade: the new workers may
+ * not write that recording as far as it may go, so the session stays in
+ * its old worker, recording on, and says why in the log.
+ */
+Test(record, an_upgrade_after_record_max_was_lowered_leaves_it_in_place)
+{
+	char	 text[1024];
+	int	 fd, cport;
+	pid_t	 before;
+
+	start_line("output", "67108864", NULL);
+	cr_assert_geq(fd = tc_session(&d), 0);
+	cport = tc_local_port(fd);
+	before = hd_worker_for_port(&d, cport);
+	snprintf(text, sizeof(text),
+	    "[daemon]\nstate_dir = %s/state\n"
+	    "[pool]\nmin_spare = 1\n"
+	    "[limits]\nbudget = 1000000000000\n"
+	    "[listener line]\ntransport = line\nport = 0\n"
+	    "record = output\nrecord_max = 1048576\n", dir);
+	hd_write_conf(&d, text);
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "reload", NULL), 0);
+	cr_assert_eq(hd_ctl(&d, NULL, NULL, NULL, "upgrade", NULL), 0);
+	cr_assert(hd_wait_log(&d, "its recording needs more than new workers "
+	    "may write", T));
+	cr_assert(hd_wait_log(&d, "upgrade to generation 3 done: 0 line "
+	    "sessions moved, 1 stayed", T));
+	cr_log_info("CASE: record_max lowered by a reload, then an upgrade");
+	cr_expect_eq(hd_worker_for_port(&d, cport), before);
+	free(tc_cmd(fd, "load $1 #5"));
+	close(fd);
+}
+
 Test(record, record_max_ends_the_recording_not_the_session)
 {
 	struct counts	 n;
@@ -544,6 +661,71 @@ Test(record, ssh_pty_and_run_replay_byte_for_byte)
 	assert_replays_as(path, c.o.data, c.o.len);
 	free(path);
 	sshc_free(&c);
+}
+
+/* The last marker of the recording at path, once it reads want. */
+static void
+last_mark_is(const char *path, const char *want)
+{
+	long long	 end = hd_now_ms() + T;
+	struct counts	 n;
+
+	for (;;) {
+		free(events(path, 'o', &n));
+		if (strcmp(n.last_mark, want) == 0 || hd_now_ms() > end)
+			break;
+		usleep(50000);
+	}
+	cr_assert_str_eq(n.last_mark, want, "%s", path);
+}
+
+/*
+ * An ssh session dropped, then resumed from a new login: the first
+ * recording ends with a marker naming the session that took it up, the
+ * second says which session it resumed and replays as its client saw.
+ */
+Test(record, a_resumed_ssh_session_names_each_recording)
+{
+	const char	*opts[] = { "-tt", NULL };
+	struct sshc	 a, b;
+	size_t		 sa = 0, sb = 0;
+	long long	 first, second;
+	char		*path, want[64];
+
+	start_ssh("output");
+	sshc_start(&a, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
+	    true, true);
+	sshc_expect(&a, &sa, REPL_PROMPT, T);
+	first = last_recorded();
+	sshc_type(&a, "load $1 #77\r");
+	sshc_expect(&a, &sa, "load $1 #77\r\n" REPL_PROMPT, T);
+	cr_assert_eq(kill(a.pid, SIGKILL), 0);
+	sshc_finish((struct sshc *[]){ &a }, 1, T);
+	cr_assert(hd_wait_log(&d, "detached, resumable", T));
+	sshc_start(&b, sshc_argv(&so, "dev", "dev", opts, "resume"), NULL, 0,
+	    true, true);
+	snprintf(want, sizeof(want), "Resumed session %lld: ", first);
+	sshc_expect(&b, &sb, want, T);
+	sshc_expect(&b, &sb, REPL_PROMPT, T);
+	second = last_recorded();
+	sshc_type(&b, "!registers\r");
+	sshc_expect(&b, &sb, "$1           77", T);
+	sshc_type(&b, "!quit\r");
+	sshc_finish((struct sshc *[]){ &b }, 1, T);
+	cr_log_info("CASE: ssh on a pty, dropped, resumed by ssh -t resume");
+	path = cast_path("dev", first);
+	snprintf(want, sizeof(want), "resumed by session %lld", second);
+	last_mark_is(path, want);
+	free(path);
+	path = cast_of("dev", second);
+	snprintf(want, sizeof(want), "resumed session %lld", first);
+	cr_expect_not_null(strstr(slurp(path, NULL), want), "no \"%s\" in "
+	    "%s", want, path);
+	times_never_go_back(path);
+	assert_replays_as(path, b.o.data, b.o.len);
+	free(path);
+	sshc_free(&a);
+	sshc_free(&b);
 }
 
 Test(record, a_directory_that_cannot_be_made_is_reported_and_sessions_go_on)

@@ -431,3 +431,83 @@ Test(session, lifetime_ends_even_mid_command)
 	cr_assert_str_eq(d.words, "Session lifetime of 5 seconds reached. "
 	    "Goodbye!");
 }
+
+/* --- the tail of a session moved with its client (the upgrade) ----------- */
+
+/* A tail: nothing queued, flags, five counts, then extra as given. */
+static size_t
+tail(uint8_t *p, uint8_t flags, const uint8_t *extra, size_t n)
+{
+	size_t	 len = 0;
+
+	memset(p, 0, 8);		/* no output, no input queued */
+	len = 8;
+	p[len++] = flags;
+	memset(p + len, 0, 40);		/* age, bytes in, out, produced, cpu */
+	len += 40;
+	memcpy(p + len, extra, n);
+	return len + n;
+}
+
+Test(session, move_tail_takes_a_terminal_and_a_recording_checked)
+{
+	/* Terminal: every option, the editor, 80x24, 3 keys; recording:
+	 * mode all, 5 s old, 100 bytes used of 1000. */
+	static const uint8_t	 good[] = {
+		0x3f, 0, 80, 0, 24, 0, 0, 0, 3, 'a', 'b', 'c',
+		0x01, 0, 0, 0, 0, 0, 0, 0x13, 0x88, 0, 0, 0, 0, 0, 0, 0,
+		100, 0, 0, 0, 0, 0, 0, 0x03, 0xe8,
+	};
+	uint8_t			 p[128], bad[sizeof(good)];
+	struct move_tail	 t;
+	char			 err[256];
+	size_t			 len;
+
+	len = tail(p, MOVE_TAIL_TERM | MOVE_TAIL_REC, good, sizeof(good));
+	cr_assert_eq(session_move_tail(p, len, 0, 16, 100000, &t, err,
+	    sizeof(err)), 0, "%s", err);
+	cr_expect_eq(t.term.flags, 0x3f);
+	cr_expect_eq(t.term.cols, 80);
+	cr_expect_eq(t.term.rows, 24);
+	cr_expect_eq(t.keys_len, 3);
+	cr_expect_eq(memcmp(p + t.keys_off, "abc", 3), 0);
+	cr_expect_eq(t.rec_flags, MOVE_REC_INPUT);
+	cr_expect_eq(t.rec_age_ms, 5000);
+	cr_expect_eq(t.rec_used, 100);
+	cr_expect_eq(t.rec_max, 1000);
+	cr_expect_eq(t.used, len);
+	/* Cut anywhere in the blocks: refused. */
+	for (size_t cut = len - sizeof(good); cut < len; cut++)
+		cr_expect_eq(session_move_tail(p, cut, 0, 16, 100000, &t, err,
+		    sizeof(err)), -1, "cut at %zu", cut);
+	/* An unknown tail flag, the editor without echo, keys without the
+	 * editor, keys past twice in_max, a flag of the recording unknown,
+	 * its bytes past its bound, its age past the uptime: refused. */
+	cr_expect_eq(session_move_tail(p, tail(p, 0x10, good, 0), 0, 16,
+	    100000, &t, err, sizeof(err)), -1);
+	memcpy(bad, good, sizeof(good));
+	bad[0] = MOVE_TERM_OFFERED | MOVE_TERM_EDIT;
+	len = tail(p, MOVE_TAIL_TERM | MOVE_TAIL_REC, bad, sizeof(bad));
+	cr_expect_eq(session_move_tail(p, len, 0, 16, 100000, &t, err,
+	    sizeof(err)), -1);
+	cr_expect_not_null(strstr(err, "do not hold together"), "%s", err);
+	bad[0] = MOVE_TERM_OFFERED | MOVE_TERM_ECHO | MOVE_TERM_SGA;
+	len = tail(p, MOVE_TAIL_TERM | MOVE_TAIL_REC, bad, sizeof(bad));
+	cr_expect_eq(session_move_tail(p, len, 0, 16, 100000, &t, err,
+	    sizeof(err)), -1);
+	cr_expect_eq(session_move_tail(p, len, 0, 1, 100000, &t, err,
+	    sizeof(err)), -1);
+	memcpy(bad, good, sizeof(good));
+	bad[12] = 0x04;
+	len = tail(p, MOVE_TAIL_TERM | MOVE_TAIL_REC, bad, sizeof(bad));
+	cr_expect_eq(session_move_tail(p, len, 0, 16, 100000, &t, err,
+	    sizeof(err)), -1);
+	memcpy(bad, good, sizeof(good));
+	bad[25] = 0x40;			/* used: 0x40000064 of 1000 */
+	len = tail(p, MOVE_TAIL_TERM | MOVE_TAIL_REC, bad, sizeof(bad));
+	cr_expect_eq(session_move_tail(p, len, 0, 16, 100000, &t, err,
+	    sizeof(err)), -1);
+	len = tail(p, MOVE_TAIL_TERM | MOVE_TAIL_REC, good, sizeof(good));
+	cr_expect_eq(session_move_tail(p, len, 0, 16, 4999, &t, err,
+	    sizeof(err)), -1);
+}
