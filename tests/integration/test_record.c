@@ -690,7 +690,7 @@ Test(record, a_resumed_ssh_session_names_each_recording)
 	struct sshc	 a, b;
 	size_t		 sa = 0, sb = 0;
 	long long	 first, second;
-	char		*path, want[64];
+	char		*path, *text, want[64];
 
 	start_ssh("output");
 	sshc_start(&a, sshc_argv(&so, "dev", "dev", opts, NULL), NULL, 0,
@@ -719,8 +719,10 @@ Test(record, a_resumed_ssh_session_names_each_recording)
 	free(path);
 	path = cast_of("dev", second);
 	snprintf(want, sizeof(want), "resumed session %lld", first);
-	cr_expect_not_null(strstr(slurp(path, NULL), want), "no \"%s\" in "
-	    "%s", want, path);
+	text = slurp(path, NULL);
+	cr_expect_not_null(strstr(text, want), "no \"%s\" in %s", want,
+	    path);
+	free(text);
 	times_never_go_back(path);
 	assert_replays_as(path, b.o.data, b.o.len);
 	free(path);
