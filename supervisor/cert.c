@@ -7,7 +7,6 @@
  * is left; the lists inside (principals, options, extensions) are
  * parsed the same way, capped, and must be used up exactly.
  */
-#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -491,51 +490,17 @@ opt_value(const struct cert_opt *o, struct cert_str *v)
 	return rd_str(&r, v) == -1 || r.off != r.n ? -1 : 0;
 }
 
-/* addr within ADDR[/BITS] (both numeric; IPv4 as v4-mapped IPv6). */
-static bool
-in_range(const unsigned char a[16], const struct source_cidr *c)
-{
-	unsigned	 full = c->prefix / 8, rest = c->prefix % 8;
-	unsigned char	 mask;
-
-	if (memcmp(a, c->b, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	mask = (unsigned char)(0xff << (8 - rest));
-	return (a[full] & mask) == (c->b[full] & mask);
-}
-
-static int
-peer_bytes(const char *peer, unsigned char a[16])
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-
-	memset(a, 0, 16);
-	if (inet_pton(AF_INET, peer, &a4) == 1) {
-		a[10] = a[11] = 0xff;
-		memcpy(a + 12, &a4, 4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, peer, &a6) == 1) {
-		memcpy(a, a6.s6_addr, 16);
-		return 0;
-	}
-	return -1;
-}
-
 /* source-address: a comma-separated list of ADDR[/BITS]. */
 static int
 source_ok(const struct cert_str *v, const char *peer, char *err,
     size_t errlen)
 {
 	struct source_cidr	 c;
-	unsigned char		 a[16];
+	uint8_t			 a[16];
 	char			 item[64];
 	size_t			 i = 0, j;
 
-	if (peer_bytes(peer, a) == -1)
+	if (source_addr16(a, peer) == -1)
 		FAIL("source-address: the peer %s is not an address", peer);
 	while (i < v->n) {
 		for (j = i; j < v->n && v->p[j] != ','; j++)
@@ -546,7 +511,7 @@ source_ok(const struct cert_str *v, const char *peer, char *err,
 		item[j - i] = '\0';
 		if (source_cidr_parse(&c, item) == -1)
 			FAIL("source-address: bad address range");
-		if (in_range(a, &c))
+		if (source_cidr_has(&c, a))
 			return 0;
 		i = j + 1;
 	}

@@ -247,6 +247,21 @@ source_cidr_parse(struct source_cidr *c, const char *s)
 	return 0;
 }
 
+/* Whether the first prefix bits of a and b are the same. */
+static bool
+prefix_eq(const uint8_t *a, const uint8_t *b, unsigned prefix)
+{
+	unsigned	 full = prefix / 8, rest = prefix % 8;
+	uint8_t		 mask;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (b[full] & mask);
+}
+
 /*
  * Ranges and keys compare as IPv6 (IPv4 v4-mapped), bit by bit. An IPv6
  * key is a whole /64, so against it a longer prefix counts as its /64,
@@ -255,8 +270,7 @@ source_cidr_parse(struct source_cidr *c, const char *s)
 bool
 source_cidr_match(const struct source_cidr *c, const struct source_key *k)
 {
-	unsigned	 prefix = c->prefix, full, rest;
-	uint8_t		 mask;
+	unsigned	 prefix = c->prefix;
 
 	if (!key_is_v4(k)) {
 		if (prefix >= 96 && is_v4(c->b))
@@ -264,14 +278,32 @@ source_cidr_match(const struct source_cidr *c, const struct source_key *k)
 		if (prefix > 64)
 			prefix = 64;
 	}
-	full = prefix / 8;
-	rest = prefix % 8;
-	if (memcmp(c->b, k->b, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (c->b[full] & mask) == (k->b[full] & mask);
+	return prefix_eq(c->b, k->b, prefix);
+}
+
+int
+source_addr16(uint8_t b[16], const char *addr)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		memset(b, 0, 16);
+		b[10] = b[11] = 0xff;
+		memcpy(b + 12, &a4, 4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		memcpy(b, a6.s6_addr, 16);
+		return 0;
+	}
+	return -1;
+}
+
+bool
+source_cidr_has(const struct source_cidr *c, const uint8_t b[16])
+{
+	return prefix_eq(c->b, b, c->prefix);
 }
 
 bool

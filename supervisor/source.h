@@ -84,6 +84,15 @@ const char	*source_key_name(const struct source_key *, char *buf,
 int		 source_cidr_parse(struct source_cidr *, const char *);
 bool		 source_cidr_match(const struct source_cidr *,
 		    const struct source_key *);
+/*
+ * A whole address, not a source's key (an IPv6 key is its /64): a
+ * numeric address as 16 bytes, IPv4 v4-mapped (-1: not an address), and
+ * whether such bytes fall within a range, bit by bit. For a
+ * certificate's source-address, which names hosts, not sources.
+ */
+int		 source_addr16(uint8_t b[16], const char *addr);
+bool		 source_cidr_has(const struct source_cidr *,
+		    const uint8_t b[16]);
 bool		 source_exempt(const struct source_table *,
 		    const struct source_key *);
 
