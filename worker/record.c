@@ -1,6 +1,6 @@
 /*
  * record.c: a session's recording, the worker's side (see record.h):
- * events as asciicast v2 lines, one write(2) each, bounded by max.
+ * events as asciicast v2 lines, whole lines per write(2), bounded by max.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +21,7 @@
 #define RECORD_CHUNK	16384		/* data bytes per event at most */
 #define RECORD_LINE_MAX	(RECORD_CHUNK * 6 + 256)
 #define RECORD_TYPED_MAX	1024	/* input held at most */
+#define RECORD_PEND_MAX	16384		/* input events held at most */
 
 void
 record_init(struct record *r)
@@ -37,6 +38,7 @@ record_start(struct record *r, const struct msg_record *m, int fd,
 		close(r->fd);
 	buf_free(&r->line);
 	buf_free(&r->typed);
+	buf_free(&r->pend);
 	record_init(r);
 	r->fd = fd;
 	r->input = strcmp(m->mode, "all") == 0;
@@ -45,6 +47,7 @@ record_start(struct record *r, const struct msg_record *m, int fd,
 	buf_init(&r->typed, RECORD_TYPED_MAX);
 	strlcpy(r->notice, m->notice, sizeof(r->notice));
 	buf_init(&r->line, RECORD_LINE_MAX);
+	buf_init(&r->pend, RECORD_PEND_MAX + RECORD_LINE_MAX);
 }
 
 void
@@ -137,41 +140,81 @@ put_escaped(struct buf *b, const unsigned char *p, size_t n)
 	}
 }
 
-/* Write r->line as it is: one write(2), the whole line or nothing more. */
-static void
-put_line(struct record *r)
+void
+record_flush(struct record *r)
 {
 	ssize_t	 w;
 
-	while ((w = write(r->fd, r->line.data, r->line.len)) == -1 &&
+	if (r->fd == -1 || r->pend.len == 0)
+		return;
+	while ((w = write(r->fd, r->pend.data, r->pend.len)) == -1 &&
 	    errno == EINTR)
 		continue;
-	if (w != (ssize_t)r->line.len) {
+	if (w != (ssize_t)r->pend.len) {
 		if (w == -1)
 			log_warn("recording: write");
 		else
 			log_warnx("recording: short write (%zd of %zu bytes)",
-			    w, r->line.len);
+			    w, r->pend.len);
 		/* A torn line: nothing more, so every line before stays. */
 		r->full = true;
-		return;
 	}
-	r->used += r->line.len;
+	buf_reset(&r->pend);
 }
 
+/*
+ * r->line is a whole event: it joins the lines not yet written, which go
+ * now (one write(2), whole lines only) unless hold says it may wait for
+ * the next event or the next wait of the session (input events: their
+ * answer follows at once, and both go in one write).
+ */
+static void
+put_line(struct record *r, bool hold)
+{
+	if (buf_append(&r->pend, r->line.data, r->line.len) == -1) {
+		record_flush(r);
+		if (buf_append(&r->pend, r->line.data, r->line.len) == -1) {
+			log_warnx("recording: out of memory");
+			r->full = true;
+			return;
+		}
+	}
+	r->used += r->line.len;
+	if (!hold || r->pend.len >= RECORD_PEND_MAX)
+		record_flush(r);
+}
+
+/* "[SECONDS.mmm, \"T\", \"" without printf: this is per event. */
 static void
 begin(struct record *r, char type, uint64_t now)
 {
-	uint64_t	 ms = now >= r->t0 ? now - r->t0 : 0;
+	uint64_t	 ms = now >= r->t0 ? now - r->t0 : 0, s = ms / 1000;
+	char		 d[32], *p = d + sizeof(d);
+	unsigned	 frac = (unsigned)(ms % 1000);
 
+	*--p = '"';
+	*--p = ' ';
+	*--p = ',';
+	*--p = '"';
+	*--p = type;
+	*--p = '"';
+	*--p = ' ';
+	*--p = ',';
+	*--p = (char)('0' + frac % 10);
+	*--p = (char)('0' + frac / 10 % 10);
+	*--p = (char)('0' + frac / 100);
+	*--p = '.';
+	do
+		*--p = (char)('0' + s % 10);
+	while ((s /= 10) != 0);
+	*--p = '[';
 	buf_reset(&r->line);
-	(void)buf_printf(&r->line, "[%" PRIu64 ".%03u, \"%c\", \"",
-	    ms / 1000, (unsigned)(ms % 1000), type);
+	(void)buf_append(&r->line, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* The event in r->line is complete: write it, or stop at max. */
+/* The event in r->line is complete: write it (or hold it), or stop at max. */
 static void
-finish(struct record *r, uint64_t now)
+finish(struct record *r, uint64_t now, bool hold)
 {
 	char	 mark[96];
 
@@ -183,12 +226,12 @@ finish(struct record *r, uint64_t now)
 		put_escaped(&r->line, (const unsigned char *)mark,
 		    strlen(mark));
 		(void)buf_puts(&r->line, "\"]\n");
-		put_line(r);
+		put_line(r, false);
 		r->full = true;
 		log_notice("%s; the session goes on", mark);
 		return;
 	}
-	put_line(r);
+	put_line(r, hold);
 }
 
 static void	emit(struct record *, char, const void *, size_t, uint64_t);
@@ -255,9 +298,9 @@ record_data(struct record *r, char type, const void *p, size_t n,
 		take = RECORD_TYPED_MAX - r->typed.len < n ?
 		    RECORD_TYPED_MAX - r->typed.len : n;
 		(void)buf_append(&r->typed, p, take);
+		/* CR LF is one line's end: a lone CR waits for the next. */
 		if (r->typed.len == RECORD_TYPED_MAX ||
-		    memchr(p, '\n', take) != NULL ||
-		    memchr(p, '\r', take) != NULL)
+		    memchr(p, '\n', take) != NULL)
 			flush_typed(r, now);
 		p = (const char *)p + take;
 		n -= take;
@@ -306,14 +349,14 @@ emit(struct record *r, char type, const void *p, size_t n, uint64_t now)
 		n -= take;
 		if (n == 0 || r->nheld[k] > 0 || take == 0)
 			break;
-		finish(r, now);
+		finish(r, now, type == 'i');
 		if (r->full)
 			return;
 		begin(r, type, now);
 		head = r->line.len;
 	}
 	if (r->line.len > head)
-		finish(r, now);
+		finish(r, now, type == 'i');
 }
 
 void
@@ -327,7 +370,7 @@ record_resize(struct record *r, unsigned cols, unsigned rows, uint64_t now)
 	snprintf(size, sizeof(size), "%ux%u", cols, rows);
 	begin(r, 'r', now);
 	(void)buf_puts(&r->line, size);
-	finish(r, now);
+	finish(r, now, false);
 }
 
 void
@@ -338,7 +381,7 @@ record_mark(struct record *r, const char *text, uint64_t now)
 	flush_typed(r, now);
 	begin(r, 'm', now);
 	put_escaped(&r->line, (const unsigned char *)text, strlen(text));
-	finish(r, now);
+	finish(r, now, false);
 }
 
 void
@@ -362,10 +405,12 @@ record_end(struct record *r, uint64_t now)
 			begin(r, k == 1 ? 'i' : 'o', now);
 			put_escaped(&r->line, r->held[k], r->nheld[k]);
 			r->nheld[k] = 0;
-			finish(r, now);
+			finish(r, now, false);
 		}
+	record_flush(r);
 	close(r->fd);
 	r->fd = -1;
 	buf_free(&r->line);
 	buf_free(&r->typed);
+	buf_free(&r->pend);
 }

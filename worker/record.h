@@ -4,8 +4,9 @@
  * The supervisor opens the file, writes its header line and hands the
  * worker a descriptor open for appending (`record`); the worker cannot
  * open, move or truncate any file (sandbox.h). Here each event becomes
- * one complete JSON line written with one write(2), so a worker that
- * dies leaves a file that is valid up to its last whole line:
+ * one complete JSON line, and every write(2) holds whole lines only, so
+ * a worker that dies leaves a file that is valid up to its last whole
+ * line:
  *
  *   [SECONDS, "o", "what the client was sent"]
  *   [SECONDS, "i", "what the client sent"]     (mode "all" only)
@@ -17,8 +18,11 @@
  * keeps the other end, the token shown at !detach, out).
  *
  * SECONDS count from the `record` message. Input that comes key by key
- * is held until its line ends (or another event, or 1 KiB), so a line
- * typed is one "i" event, not one per key. Bytes that are not UTF-8 are
+ * is held until its line ends (LF; or another event, or 1 KiB), so a
+ * line typed is one "i" event, not one per key. An input event is then
+ * written with the event that follows it (its answer, usually: one
+ * write(2) for both) or when the session next waits or reaches a budget
+ * checkpoint (record_flush), whichever comes first. Bytes that are not UTF-8 are
  * written as U+FFFD; a character split between two writes is kept back
  * until its end comes. The events' bytes are bounded by the message's
  * max: the event that would pass it is replaced by a marker, one log
@@ -48,6 +52,7 @@ struct record {
 	unsigned char	 held[2][4];
 	size_t		 nheld[2];
 	struct buf	 line;
+	struct buf	 pend;		/* whole lines not yet written */
 	/* Input typed key by key, held until a line end or an event. */
 	struct buf	 typed;
 };
@@ -82,6 +87,8 @@ void		record_mark(struct record *, const char *text, uint64_t now);
  * session's resume token, shown as the session detaches).
  */
 void		record_stop(struct record *, const char *why, uint64_t now);
+/* Write the input events held (the session is about to wait). */
+void		record_flush(struct record *);
 /* The end: what is held back goes out; the fd is closed. */
 void		record_end(struct record *, uint64_t now);
 

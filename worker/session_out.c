@@ -214,6 +214,7 @@ session_check(struct session *s)
 void
 session_wait(struct session *s, int timeout)
 {
+	record_flush(&s->rec);
 	if (s->reason != NULL)
 		return;
 	s->io->wait(s->io->arg, timeout);

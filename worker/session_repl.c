@@ -316,6 +316,8 @@ session_timers(struct session *s)
 	uint64_t		 now = session_now(), next;
 	int			 tick;
 
+	/* The transport waits next: what the recording holds goes now. */
+	record_flush(&s->rec);
 	if (s->reason != NULL)
 		return 0;
 	session_due(s, now, true, &d);
