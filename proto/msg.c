@@ -91,16 +91,12 @@ msg_send_raw(int fd, const void *buf, size_t len, int passfd, int flags)
 }
 
 int
-msg_send(int fd, enum msg_type type, const void *body, int passfd,
-    int flags, char *err, size_t errlen)
+msg_pack(struct buf *b, enum msg_type type, const void *body, int nfds,
+    char *err, size_t errlen)
 {
-	struct buf	 b;
 	struct msg	 probe;
-	int		 rv;
 
-	buf_init(&b, MSG_MAX);
-	if (msg_encode(&b, type, body, err, errlen) == -1) {
-		buf_free(&b);
+	if (msg_encode(b, type, body, err, errlen) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -109,14 +105,25 @@ msg_send(int fd, enum msg_type type, const void *body, int passfd,
 	 * with the fd count we are about to send, so a missing or stray fd
 	 * fails here, in the process with the bug, and not at the peer.
 	 */
-	if (msg_decode(b.data, b.len, passfd >= 0 ? 1 : 0, MSG_FROM_EITHER,
-	    WS_ANY, &probe, err, errlen) == -1) {
-		buf_free(&b);
+	if (msg_decode(b->data, b->len, nfds, MSG_FROM_EITHER, WS_ANY,
+	    &probe, err, errlen) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
 	msg_clear(&probe);
-	rv = msg_send_raw(fd, b.data, b.len, passfd, flags);
+	return 0;
+}
+
+int
+msg_send(int fd, enum msg_type type, const void *body, int passfd,
+    int flags, char *err, size_t errlen)
+{
+	struct buf	 b;
+	int		 rv = -1;
+
+	buf_init(&b, MSG_MAX);
+	if (msg_pack(&b, type, body, passfd >= 0 ? 1 : 0, err, errlen) == 0)
+		rv = msg_send_raw(fd, b.data, b.len, passfd, flags);
 	buf_free(&b);
 	return rv;
 }

@@ -278,6 +278,7 @@ static const struct field shutdown_fields[] = {
 static const struct field session_end_fields[] = {
 	STRING(struct msg_session_end, reason, 1, end_reasons),
 	OBJECT(struct msg_session_end, counters, false, counters_fields),
+	INTEGER(struct msg_session_end, exit_status, -1, 255),
 };
 
 static const struct field detach_fields[] = {

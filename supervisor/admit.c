@@ -468,7 +468,7 @@ send_verdict(struct worker *w, bool allow, const char *message)
 	strlcpy(v.message, message, sizeof(v.message));
 	err[0] = '\0';
 	/* It waits for this answer and nothing else: it must take it. */
-	if (msg_send(w->chan, MSG_PEER_VERDICT, &v, -1, MSG_DONTWAIT, err,
+	if (wproc_send_recorded(w, MSG_PEER_VERDICT, &v, -1, err,
 	    sizeof(err)) == -1) {
 		if (err[0] != '\0')
 			log_warnx("session %lld: peer_verdict: %s",

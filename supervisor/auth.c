@@ -374,7 +374,7 @@ on_auth_query(void *arg, struct worker *w, const struct msg *m, char *why,
 	if (v == AUTH_ACCEPTED && w->auth.authed && !capped &&
 	    wproc_record(w, r.tenant, w->auth.fingerprint) == -1)
 		return 0;
-	if (msg_send(w->chan, MSG_AUTH_REPLY, &r, -1, MSG_DONTWAIT, err,
+	if (wproc_send_recorded(w, MSG_AUTH_REPLY, &r, -1, err,
 	    sizeof(err)) == -1) {
 		/* It is waiting for this very answer: it must be able to. */
 		log_warn("session %lld: send auth_reply",

@@ -792,6 +792,11 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 		log_warn("epoll add");
 		return -1;
 	}
+	if (filer_init(&d->filer, &d->ctx.loop) == -1) {
+		log_warn("filer");
+		return -1;
+	}
+	d->workers.filer = &d->filer;
 	/* Before the listeners and the control socket: fewer fds to drop. */
 	if (spawner_start(&d->spawner, d->devnull) == -1) {
 		log_warn("spawner");
@@ -884,6 +889,8 @@ daemon_free(struct daemon *d)
 		TAILQ_REMOVE(&d->listeners, l, entry);
 		listener_close(l);
 	}
+	/* Its last jobs' done() may name workers: before they are freed. */
+	filer_stop(&d->filer);
 	wproc_bury(&d->workers);
 	spawner_stop(&d->spawner);
 	control_close(d->ctl);

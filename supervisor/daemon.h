@@ -22,6 +22,7 @@
 #include "control.h"
 #include "ctx.h"
 #include "ev.h"
+#include "filer.h"
 #include "listener.h"
 #include "notify.h"
 #include "sockact.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct listener_list listeners;
 	struct control	*ctl;
 	struct spawner	 spawner;	/* starts the workers */
+	struct filer	 filer;		/* file work beside the loop */
 	struct workers	 workers;	/* what every worker shares */
 	struct admission adm;		/* the supervisor's limits */
 	struct auth	 auth;		/* ssh keys and logins */

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "filer.h"
 #include "history.h"
 #include "log.h"
 #include "msg.h"
@@ -92,30 +93,44 @@ history_dir(struct history *h)
 	return dfd;
 }
 
-/* Write lines (len bytes, no final LF) as tenant's file, atomically. */
-static int
-history_write(struct history *h, const char *tenant, const char *lines,
-    size_t len)
-{
-	char		 tmp[MSG_NAME_MAX + 8];
-	int		 dfd, fd;
-	ssize_t		 n;
-	size_t		 off = 0;
-	bool		 ok = true;
+/*
+ * One write of a tenant's file, done by the filer (filer.h): the fsync
+ * takes milliseconds, which the event loop does not wait for. Writes
+ * queued and not yet done stay on h->writes, newest last, and a read of
+ * that tenant's history takes the newest of them instead of the file.
+ */
+struct history_job {
+	struct filejob	 job;
+	TAILQ_ENTRY(history_job) entry;
+	struct history	*h;
+	int		 dirfd;		/* its own copy */
+	char		 tenant[MSG_NAME_MAX + 1];
+	char		*lines;		/* no final LF */
+	size_t		 len;
+	char		 err[256];	/* "": written */
+};
 
-	if ((dfd = history_dir(h)) == -1)
-		return -1;
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", tenant);
-	if (unlinkat(dfd, tmp, 0) == -1 && errno != ENOENT)
-		log_warn("history: unlink %s", tmp);
-	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
-		log_warn("history: create %s/%s/%s", h->ctx->cfg.state_dir,
-		    HISTORY_DIR, tmp);
-		return -1;
+/* In the filer's thread: system calls only, the answer in j->err. */
+static void
+history_job_work(struct filejob *fj)
+{
+	struct history_job	*j = (struct history_job *)fj;
+	char			 tmp[MSG_NAME_MAX + 8];
+	int			 fd;
+	ssize_t			 n;
+	size_t			 off = 0;
+	bool			 ok = true;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", j->tenant);
+	(void)unlinkat(j->dirfd, tmp, 0);
+	if ((fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		snprintf(j->err, sizeof(j->err), "create %s: %s", tmp,
+		    strerror(errno));
+		return;
 	}
-	while (ok && off < len + (len > 0)) {
-		n = off < len ? write(fd, lines + off, len - off) :
+	while (ok && off < j->len + (j->len > 0)) {
+		n = off < j->len ? write(fd, j->lines + off, j->len - off) :
 		    write(fd, "\n", 1);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -125,20 +140,117 @@ history_write(struct history *h, const char *tenant, const char *lines,
 			off += (size_t)n;
 	}
 	if (!ok || fchmod(fd, 0600) == -1 || fsync(fd) == -1) {
-		log_warn("history: write %s", tmp);
+		snprintf(j->err, sizeof(j->err), "write %s: %s", tmp,
+		    ok ? strerror(errno) : "short write");
 		close(fd);
-		(void)unlinkat(dfd, tmp, 0);
-		return -1;
+		(void)unlinkat(j->dirfd, tmp, 0);
+		return;
 	}
 	close(fd);
-	if (renameat(dfd, tmp, dfd, tenant) == -1) {
-		log_warn("history: rename %s to %s", tmp, tenant);
-		(void)unlinkat(dfd, tmp, 0);
+	if (renameat(j->dirfd, tmp, j->dirfd, j->tenant) == -1) {
+		snprintf(j->err, sizeof(j->err), "rename %s to %s: %s", tmp,
+		    j->tenant, strerror(errno));
+		(void)unlinkat(j->dirfd, tmp, 0);
+		return;
+	}
+	(void)fsync(j->dirfd);
+}
+
+static void
+history_job_done(struct filejob *fj)
+{
+	struct history_job	*j = (struct history_job *)fj;
+	struct history		*h = j->h;
+
+	TAILQ_REMOVE(&h->writes, j, entry);
+	h->nwrites--;
+	if (j->err[0] != '\0')
+		log_warnx("history: %s/%s: %s", h->ctx->cfg.state_dir,
+		    HISTORY_DIR, j->err);
+	else
+		h->saves++;
+	log_debug("history: %s: write done", j->tenant);
+	close(j->dirfd);
+	free(j->lines);
+	free(j);
+}
+
+/* Write lines (len bytes, no final LF) as tenant's file, atomically. */
+static int
+history_write(struct history *h, const char *tenant, const char *lines,
+    size_t len)
+{
+	struct history_job	*j;
+	int			 dfd;
+
+	if ((dfd = history_dir(h)) == -1)
+		return -1;
+	if (h->nwrites >= HISTORY_WRITES_MAX) {
+		/* The disk is stuck: memory stays bounded. */
+		if (h->dropped++ == 0)
+			log_warnx("history: %d writes wait for %s/%s: a "
+			    "history is not saved until they are done",
+			    HISTORY_WRITES_MAX, h->ctx->cfg.state_dir,
+			    HISTORY_DIR);
 		return -1;
 	}
-	(void)fsync(dfd);
-	h->saves++;
+	h->dropped = 0;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->lines = malloc(len + 1)) == NULL ||
+	    (j->dirfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		log_warn("history: %s", tenant);
+		if (j != NULL)
+			free(j->lines);
+		free(j);
+		return -1;
+	}
+	memcpy(j->lines, lines, len);
+	j->lines[len] = '\0';
+	j->len = len;
+	j->h = h;
+	strlcpy(j->tenant, tenant, sizeof(j->tenant));
+	j->job.work = history_job_work;
+	j->job.done = history_job_done;
+	TAILQ_INSERT_TAIL(&h->writes, j, entry);
+	h->nwrites++;
+	log_debug("history: %s: write queued (%u waiting)", tenant,
+	    h->nwrites);
+	filer_submit(h->wk->filer, FILER_SYNC, &j->job);
 	return 0;
+}
+
+/*
+ * The last keep of lines (len bytes, no final LF: a write queued, cut and
+ * checked before it was) into b. 0.
+ */
+static int
+history_from(const char *lines, size_t len, unsigned keep, struct buf *b)
+{
+	static char	 data[HISTORY_FILE_MAX + 1];
+	char		 why[128];
+	size_t		 start;
+
+	if (len == 0 || len + 1 > sizeof(data))
+		return 0;
+	memcpy(data, lines, len);
+	data[len] = '\n';
+	if (history_parse(data, len + 1, keep, &start, why,
+	    sizeof(why)) == 0 && start < len + 1 &&
+	    buf_append(b, data + start, len - start) == -1)
+		buf_reset(b);
+	return 0;
+}
+
+/* The newest write of tenant's not yet done; NULL: none. */
+static const struct history_job *
+history_queued(struct history *h, const char *tenant)
+{
+	struct history_job	*j;
+
+	TAILQ_FOREACH_REVERSE(j, &h->writes, history_jobs, entry)
+		if (strcmp(j->tenant, tenant) == 0)
+			return j;
+	return NULL;
 }
 
 /*
@@ -151,6 +263,7 @@ history_read(struct history *h, const char *tenant, unsigned keep,
     struct buf *b)
 {
 	static char	 data[HISTORY_FILE_MAX + 1];
+	const struct history_job *q;
 	char		 why[128];
 	struct stat	 st;
 	size_t		 len = 0, start = 0;
@@ -161,6 +274,9 @@ history_read(struct history *h, const char *tenant, unsigned keep,
 	memset(&st, 0, sizeof(st));
 	if ((dfd = history_dir(h)) == -1)
 		return -1;
+	/* What the file will hold once the writes queued are done. */
+	if ((q = history_queued(h, tenant)) != NULL)
+		return history_from(q->lines, q->len, keep, b);
 	fd = openat(dfd, tenant, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
@@ -342,6 +458,7 @@ history_init(struct history *h, struct ctx *ctx, struct workers *wk)
 	h->ctx = ctx;
 	h->wk = wk;
 	h->dirfd = -1;
+	TAILQ_INIT(&h->writes);
 }
 
 void

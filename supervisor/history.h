@@ -11,7 +11,9 @@
  * forgot the stored ones) is checked as any message, appended, cut to the
  * bound and written atomically: a temporary file in the same directory,
  * fsync, rename, fsync of the directory, so a crash leaves the old file
- * or the new one. Every open is relative to the directory, with
+ * or the new one. The write is done beside the event loop (filer.h);
+ * until it is, a login of the tenant gets the lines it will hold; at most
+ * HISTORY_WRITES_MAX wait at once (more are not saved, in one log line). Every open is relative to the directory, with
  * O_NOFOLLOW. A file that is not what iridiumd writes (not a regular
  * file, another owner, readable by others, too large, a line that breaks
  * the rules) is logged and replaced. Line sessions have no login: they
@@ -20,6 +22,7 @@
 #ifndef IRIDIUM_HISTORY_H
 #define IRIDIUM_HISTORY_H
 
+#include <bsd/sys/queue.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +32,11 @@
 #define HISTORY_DIR		"history"
 /* history_save messages one session may send; more are ignored. */
 #define HISTORY_SAVES_MAX	256
+/* Writes waiting for the disk at once, every tenant's. */
+#define HISTORY_WRITES_MAX	256
+
+struct history_job;
+TAILQ_HEAD(history_jobs, history_job);
 
 struct history {
 	struct ctx	*ctx;
@@ -36,6 +44,9 @@ struct history {
 	int		 dirfd;		/* STATE_DIR/history; -1: not open */
 	uint64_t	 saves;		/* files written */
 	uint64_t	 replaced;	/* corrupted files replaced */
+	struct history_jobs writes;	/* queued, not done; newest last */
+	unsigned	 nwrites;
+	uint64_t	 dropped;	/* writes refused since one was taken */
 };
 
 void		 history_init(struct history *, struct ctx *,

@@ -209,78 +209,108 @@ header(const struct recording_info *i, time_t now, const char *start)
 }
 
 int
-recorder_start(struct recorder *r, const struct recording_info *i,
-    size_t *hdrlen, char *path, size_t pathlen, char *err, size_t errlen)
+recorder_prepare(struct recorder *r, const struct recording_info *i,
+    struct recording_req *q, char *err, size_t errlen)
 {
 	struct tm	 tm;
 	time_t		 now = time(NULL);
-	char		 day[16], peer[MSG_ADDR_MAX + 1], name[MSG_ADDR_MAX + 48];
-	char		 start[32], *line;
-	int		 tfd = -1, dfd = -1, fd = -1, n;
-	ssize_t		 w;
+	char		 start[32], peer[MSG_ADDR_MAX + 1];
 
+	memset(q, 0, sizeof(*q));
+	q->dirfd = q->fd = -1;
 	if (r->dirfd == -1) {
 		snprintf(err, errlen, "the directory %s is not open", r->dir);
 		return -1;
 	}
 	gmtime_r(&now, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	strftime(q->day, sizeof(q->day), "%Y-%m-%d", &tm);
 	strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	peer_name(i->peer, peer, sizeof(peer));
-	if ((tfd = subdir(r->dirfd, i->tenant, r->gid)) == -1) {
-		snprintf(err, errlen, "%s/%s: %s", r->dir, i->tenant,
-		    strerror(errno));
+	snprintf(q->stem, sizeof(q->stem), "%lld-%s", (long long)i->id, peer);
+	strlcpy(q->tenant, i->tenant, sizeof(q->tenant));
+	strlcpy(q->dir, r->dir, sizeof(q->dir));
+	q->gid = r->gid;
+	if ((q->header = header(i, now, start)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", r->dir);
 		return -1;
 	}
-	if ((dfd = subdir(tfd, day, r->gid)) == -1) {
-		snprintf(err, errlen, "%s/%s/%s: %s", r->dir, i->tenant, day,
-		    strerror(errno));
-		close(tfd);
+	q->hdrlen = strlen(q->header);
+	/* Its own: a reload may close the recorder's meanwhile. */
+	if ((q->dirfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "%s: dup: %s", r->dir, strerror(errno));
+		free(q->header);
+		q->header = NULL;
 		return -1;
+	}
+	return 0;
+}
+
+void
+recording_create(struct recording_req *q)
+{
+	char		 name[sizeof(q->stem) + 16];
+	int		 tfd, dfd, fd = -1, n;
+	ssize_t		 w;
+
+	if ((tfd = subdir(q->dirfd, q->tenant, q->gid)) == -1) {
+		snprintf(q->err, sizeof(q->err), "%s/%s: %s", q->dir,
+		    q->tenant, strerror(errno));
+		return;
+	}
+	if ((dfd = subdir(tfd, q->day, q->gid)) == -1) {
+		snprintf(q->err, sizeof(q->err), "%s/%s/%s: %s", q->dir,
+		    q->tenant, q->day, strerror(errno));
+		close(tfd);
+		return;
 	}
 	close(tfd);
 	/* A connection handed again keeps its id: a name of its own. */
+	name[0] = '\0';
 	for (n = 1; n <= 9 && fd == -1; n++) {
 		if (n == 1)
-			snprintf(name, sizeof(name), "%lld-%s.cast",
-			    (long long)i->id, peer);
+			snprintf(name, sizeof(name), "%s.cast", q->stem);
 		else
-			snprintf(name, sizeof(name), "%lld-%s.%d.cast",
-			    (long long)i->id, peer, n);
+			snprintf(name, sizeof(name), "%s.%d.cast", q->stem, n);
 		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0640);
 		if (fd == -1 && errno != EEXIST)
 			break;
 	}
 	close(dfd);
-	snprintf(path, pathlen, "%s/%s/%s", i->tenant, day, name);
+	snprintf(q->path, sizeof(q->path), "%s/%s/%s", q->tenant, q->day,
+	    name);
 	if (fd == -1) {
-		snprintf(err, errlen, "%s/%s: %s", r->dir, path,
+		snprintf(q->err, sizeof(q->err), "%s/%s: %s", q->dir, q->path,
 		    strerror(errno));
-		return -1;
+		return;
 	}
-	if ((r->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, r->gid) == -1) ||
+	if ((q->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, q->gid) == -1) ||
 	    fchmod(fd, 0640) == -1) {
-		snprintf(err, errlen, "%s/%s: %s", r->dir, path,
+		snprintf(q->err, sizeof(q->err), "%s/%s: %s", q->dir, q->path,
 		    strerror(errno));
 		close(fd);
-		return -1;
+		return;
 	}
-	if ((line = header(i, now, start)) == NULL) {
-		snprintf(err, errlen, "%s/%s: out of memory", r->dir, path);
+	w = write(fd, q->header, q->hdrlen);
+	if (w != (ssize_t)q->hdrlen) {
+		snprintf(q->err, sizeof(q->err), "%s/%s: write: %s", q->dir,
+		    q->path, w == -1 ? strerror(errno) : "short");
 		close(fd);
-		return -1;
+		return;
 	}
-	*hdrlen = strlen(line);
-	w = write(fd, line, *hdrlen);
-	free(line);
-	if (w != (ssize_t)*hdrlen) {
-		snprintf(err, errlen, "%s/%s: write: %s", r->dir, path,
-		    w == -1 ? strerror(errno) : "short");
-		close(fd);
-		return -1;
-	}
-	return fd;
+	q->fd = fd;
+}
+
+void
+recording_req_free(struct recording_req *q)
+{
+	if (q->dirfd != -1)
+		close(q->dirfd);
+	if (q->fd != -1)
+		close(q->fd);
+	q->dirfd = q->fd = -1;
+	free(q->header);
+	q->header = NULL;
 }
 
 /* --- listing -------------------------------------------------------------- */

@@ -79,11 +79,34 @@ int		 recorder_open(struct recorder *, const struct config *,
 		    char *err, size_t errlen);
 void		 recorder_close(struct recorder *);
 /*
- * A new recording: its fd (the header written, *hdrlen its bytes) and
- * its path under the directory in path; or -1 with err.
+ * A new recording is made in two steps, so that the file work can run
+ * beside the event loop (filer.h): recorder_prepare, in the loop, fills a
+ * request (the header line, the names, its own copy of the directory
+ * fd); recording_create, in any thread, makes the file and writes the
+ * header: system calls only, its answer in the request (fd, or -1 with
+ * err). recording_req_free closes what the request still holds.
  */
-int		 recorder_start(struct recorder *, const struct recording_info *,
-		    size_t *hdrlen, char *path, size_t pathlen, char *err,
-		    size_t errlen);
+struct recording_req {
+	/* asked */
+	int		 dirfd;
+	gid_t		 gid;
+	char		 dir[CONFIG_PATHLEN];	/* for messages */
+	char		 tenant[MSG_NAME_MAX + 1];
+	char		 day[16];		/* YYYY-MM-DD, UTC */
+	char		 stem[MSG_ADDR_MAX + 32];	/* ID-PEER */
+	char		*header;
+	size_t		 hdrlen;
+	/* answered */
+	int		 fd;			/* -1: err says why */
+	char		 path[CONFIG_PATHLEN];	/* under dir */
+	char		 err[2 * CONFIG_PATHLEN + 128];
+};
+
+/* 0, or -1 with err (no directory, no memory): q then holds nothing. */
+int		 recorder_prepare(struct recorder *,
+		    const struct recording_info *, struct recording_req *q,
+		    char *err, size_t errlen);
+void		 recording_create(struct recording_req *q);
+void		 recording_req_free(struct recording_req *q);
 
 #endif

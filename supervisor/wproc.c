@@ -323,18 +323,6 @@ wproc_spawned(void *arg, void *cookie, pid_t pid, int err,
 
 /* --- talking to a worker ------------------------------------------------- */
 
-void
-wproc_audit_start(struct worker *w, const char *fingerprint)
-{
-	w->audited = true;
-	audit_event(&w->wk->audit, "session_start", json_pack(
-	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "session", (json_int_t)w->session_id, "tenant", w->tenant,
-	    "peer", w->peer, "fingerprint", fingerprint,
-	    "listener", w->lc->name, "transport", w->lc->transport,
-	    "recording", w->record_path));
-}
-
 /* The audit log's session_end: why, how long, what it cost. */
 static void
 audit_end(struct worker *w, const char *reason)
@@ -342,87 +330,18 @@ audit_end(struct worker *w, const char *reason)
 	if (!w->audited)
 		return;
 	w->audited = false;
+	/* An ssh session's exit status, as its client was told; else null. */
 	audit_event(&w->wk->audit, "session_end", json_pack(
-	    "{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
+	    "{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:s}",
 	    "session", (json_int_t)w->session_id, "tenant", w->tenant,
 	    "peer", w->peer, "reason", reason,
 	    "duration_ms", (json_int_t)(ev_now_ms() - w->busy_ms),
 	    "bytes_in", (json_int_t)w->counters.bytes_in,
 	    "bytes_out", (json_int_t)w->counters.bytes_out,
 	    "instructions", (json_int_t)w->counters.instructions,
+	    "exit_status", w->ended && w->exit_status >= 0 ?
+	    json_integer(w->exit_status) : json_null(),
 	    "recording", w->record_path));
-}
-
-#define RECORD_RETRY_MS		10000	/* a directory that failed */
-
-int
-wproc_record(struct worker *w, const char *tenant, const char *fingerprint)
-{
-	struct workers		*wk = w->wk;
-	struct recording_info	 info;
-	struct msg_record	 m;
-	size_t			 hdrlen;
-	char			 path[CONFIG_PATHLEN], err[512];
-	int			 fd;
-
-	w->record_path[0] = '\0';
-	if (strcmp(w->lc->record, "off") == 0)
-		return 0;
-	if (wk->rec.dirfd == -1 && ev_now_ms() >= wk->rec.retry_ms &&
-	    recorder_open(&wk->rec, &wk->ctx->cfg, err, sizeof(err)) == -1) {
-		log_warnx("recordings: %s; sessions are not recorded", err);
-		wk->rec.retry_ms = ev_now_ms() + RECORD_RETRY_MS;
-	}
-	if (wk->rec.dirfd == -1) {
-		log_warnx("session %lld: not recorded (no recording "
-		    "directory)", (long long)w->session_id);
-		return 0;
-	}
-	/*
-	 * Its RLIMIT_FSIZE (hello's record_fsize) bounds the file (the
-	 * header takes far less than MSG_RECORD_ROOM); a worker started
-	 * before a reload turned recording on or up has too little.
-	 */
-	if ((int64_t)((w->lc->record_max != 0 ? w->lc->record_max :
-	    CONFIG_RECORD_CEILING) + MSG_RECORD_ROOM) > w->record_fsize) {
-		log_warnx("session %lld: not recorded: its worker %d was "
-		    "started before recording was configured",
-		    (long long)w->session_id, (int)w->pid);
-		return 0;
-	}
-	memset(&info, 0, sizeof(info));
-	info.id = w->session_id;
-	info.tenant = tenant;
-	info.listener = w->lc->name;
-	info.transport = w->lc->transport;
-	info.peer = w->peer;
-	info.fingerprint = fingerprint;
-	if ((fd = recorder_start(&wk->rec, &info, &hdrlen, path, sizeof(path),
-	    err, sizeof(err))) == -1) {
-		log_warnx("session %lld: not recorded: %s",
-		    (long long)w->session_id, err);
-		return 0;
-	}
-	memset(&m, 0, sizeof(m));
-	strlcpy(m.mode, w->lc->record, sizeof(m.mode));
-	m.max = (int64_t)w->lc->record_max;
-	strlcpy(m.notice, wk->ctx->cfg.record_notice, sizeof(m.notice));
-	err[0] = '\0';
-	if (msg_send(w->chan, MSG_RECORD, &m, fd, MSG_DONTWAIT, err,
-	    sizeof(err)) == -1) {
-		if (err[0] != '\0')
-			log_warnx("%s: record: %s", wproc_name(w), err);
-		else
-			log_warn("%s: send record", wproc_name(w));
-		close(fd);
-		wproc_kill(w, WKILL_UNRESPONSIVE, "could not take a recording");
-		return -1;
-	}
-	close(fd);
-	strlcpy(w->record_path, path, sizeof(w->record_path));
-	log_info("session %lld: recorded (%s) into %s/%s",
-	    (long long)w->session_id, m.mode, wk->rec.dir, path);
-	return 0;
 }
 
 int
@@ -466,7 +385,7 @@ wproc_session(struct worker *w, struct pending *q, const char *quota)
 	    wproc_record(w, s.tenant, "") == -1)
 		return -1;
 	err[0] = '\0';
-	if (msg_send(w->chan, MSG_SESSION, &s, q->fd, MSG_DONTWAIT, err,
+	if (wproc_send_recorded(w, MSG_SESSION, &s, q->fd, err,
 	    sizeof(err)) == -1) {
 		if (err[0] != '\0')
 			log_warnx("%s: session: %s", wproc_name(w), err);
@@ -764,8 +683,12 @@ wproc_tick(struct worker *w, int64_t now)
 		wproc_chan_read(w, WPROC_MSGS_PER_WAKEUP);
 	if (w->killed != WKILL_NONE)
 		return;
-	if (w->handoff_fd != -1 && now - w->handoff_ms >=
-	    (int64_t)c->handoff_timeout * 1000) {
+	wproc_record_tick(w, now);
+	if (w->killed != WKILL_NONE)
+		return;
+	/* Its session waits for its recording's file: not handed yet. */
+	if (w->handoff_fd != -1 && w->rec_after == NULL &&
+	    now - w->handoff_ms >= (int64_t)c->handoff_timeout * 1000) {
 		wproc_kill(w, WKILL_UNRESPONSIVE, "did not take its session");
 		take_back(w, "did not take it");
 		return;
@@ -919,7 +842,7 @@ wproc_reaped(struct worker *w, int status, const struct rusage *ru)
 	release_uid(w);
 	/* What it said before it died is still queued: hear it out. */
 	if (w->killed == WKILL_NONE)
-		wproc_chan_read(w, 64);
+		wproc_chan_read(w, WPROC_MSGS_AT_EXIT);
 	/*
 	 * The upgrade: a taker gone leaves the old worker its session; an
 	 * old worker gone leaves the taker nothing to take.
@@ -935,6 +858,7 @@ wproc_reaped(struct worker *w, int status, const struct rusage *ru)
 		w->handover_to->takeover_from = NULL;
 		w->handover_to = NULL;
 	}
+	wproc_record_drop(w);
 	/* Died before it took its session: the connection waits again. */
 	if (w->handoff_fd != -1)
 		take_back(w, "ended before it took it");

@@ -54,6 +54,8 @@
 #include "uidpool.h"
 
 struct pool;
+struct filer;
+struct rec_job;
 
 /* Why the supervisor killed a worker, so its death is told right. */
 enum wkill {
@@ -174,6 +176,7 @@ struct worker {
 	char		 tenant[MSG_NAME_MAX + 1];
 	bool		 ended;		/* got session_end */
 	char		 end_reason[32];
+	int		 exit_status;	/* its session_end's; -1: none */
 	struct msg_counters counters;	/* latest status / session_end */
 	int64_t		 counters_ms;	/* when they came */
 	bool		 admin_kill;	/* iridiumctl kill: ending it */
@@ -192,6 +195,16 @@ struct worker {
 	int64_t		 record_fsize;	/* its hello's */
 	bool		 audited;	/* its session_start is in the audit
 					   log: its end goes there too */
+	/*
+	 * While its recording's file is being made (wproc_record.c): the
+	 * job, and what waits for it: the message that lets it speak (with
+	 * handoff_fd beside it, or not) and its audit session_start.
+	 */
+	struct rec_job	*rec_job;
+	struct buf	*rec_after;
+	bool		 rec_after_fd;
+	bool		 audit_after;
+	char		 audit_fpr[AUTHKEYS_FPR_MAX];
 
 	/*
 	 * Detached (resume.h): its client went away, its session waits in
@@ -304,24 +317,42 @@ struct workers {
 	const char	*hostkey;	/* ssh `hello`'s host keys (auth.c's);
 					   NULL: none */
 	struct recorder	 rec;		/* session recordings (recording.h) */
+	struct filer	*filer;		/* where their files are made */
 	struct audit	 audit;		/* the audit log (audit.h) */
 };
 
-/* wproc.c */
+/* wproc_record.c */
 /*
- * Record w's session when its listener says so: open the file (tenant's,
- * fingerprint "" for a line session), let the worker's RLIMIT_FSIZE
- * take it, send `record` with it. Send it before `session` (line) or
- * the accepting `auth_reply` (ssh). Not recorded: a warning, and the
- * session goes on. -1 only when sending failed (w is being killed).
+ * Record w's session when its listener says so: the file (tenant's,
+ * fingerprint "" for a line session) is made beside the loop (filer.h);
+ * when it is there, the worker's RLIMIT_FSIZE checked, `record` goes to
+ * the worker with it. Call it before sending `session` (line) or the
+ * accepting `auth_reply` (ssh) with wproc_send_recorded(), which keeps
+ * that message until `record` has gone. Not recorded: a warning, and the
+ * session goes on. -1 only when w is being killed.
  */
 int		 wproc_record(struct worker *w, const char *tenant,
 		    const char *fingerprint);
 /*
+ * Send w a message now, or, while its recording is being made, once it
+ * is (in order, after `record`); passfd is sent beside it, and must then
+ * be w's handoff_fd by the time it goes. -1 when it cannot be sent (err
+ * says why when it is ours) and w is to be killed by the caller.
+ */
+int		 wproc_send_recorded(struct worker *w, enum msg_type type,
+		    const void *body, int passfd, char *err, size_t errlen);
+/*
  * The audit log's session_start of w's session, now that it is under way
- * (line: handed over; ssh: logged in); its end follows when it ends.
+ * (line: handed over; ssh: logged in), after its recording is settled;
+ * its end follows when it ends.
  */
 void		 wproc_audit_start(struct worker *w, const char *fingerprint);
+/* w is gone or killed: whatever waits for its recording is dropped. */
+void		 wproc_record_drop(struct worker *w);
+/* Once a second: a file that takes too long leaves w unrecorded. */
+void		 wproc_record_tick(struct worker *w, int64_t now);
+
+/* wproc.c */
 void		 wproc_init(struct workers *, struct ctx *, struct spawner *);
 /* The owner of every worker (pool.c registers itself). */
 void		 wproc_set_owner(struct workers *, const struct wproc_owner *);

@@ -188,6 +188,7 @@ on_session_end(struct worker *w, const struct msg_session_end *m)
 	w->ended = true;
 	strlcpy(w->end_reason, m->reason, sizeof(w->end_reason));
 	w->counters = m->counters;
+	w->exit_status = (int)m->exit_status;
 	w->counters_ms = ev_now_ms();
 	wproc_set_state(w, WS_STOPPING);
 	return true;

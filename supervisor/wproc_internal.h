@@ -8,6 +8,12 @@
 #include "wproc.h"
 
 #define WPROC_MSGS_PER_WAKEUP	32	/* then back to the loop */
+/*
+ * A dead worker's last messages: all its channel can hold (its socket
+ * buffer, a few hundred small datagrams at most), so that a session_end
+ * sent after a burst is not lost.
+ */
+#define WPROC_MSGS_AT_EXIT	2048
 
 /* "worker 1234" or "worker 1234 session 17", for log lines. */
 const char	*wproc_name(const struct worker *);

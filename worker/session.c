@@ -489,6 +489,7 @@ session_open(struct session *s, struct chan *ch, const struct msg_hello *h,
 	s->handover_fd = -1;
 	s->takeover_fd = -1;
 	s->takeover_rec = -1;
+	s->exit_status = -1;
 	record_init(&s->rec);
 	if (strcmp(ms->transport, h->transport) != 0)
 		fatalx("bad message from supervisor: a %s session for a %s "
@@ -537,6 +538,7 @@ session_close(struct session *s, const char *reason)
 	memset(&end, 0, sizeof(end));
 	strlcpy(end.reason, reason, sizeof(end.reason));
 	session_counters(s, &end.counters);
+	end.exit_status = s->exit_status;
 	log_debug("session %lld: ended (%s)", (long long)s->id, reason);
 	chan_send(MSG_SESSION_END, &end);
 }

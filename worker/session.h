@@ -195,6 +195,7 @@ struct session {
 	const char		*quota;		/* the supervisor's limits, as
 						   lines for !limits; or NULL */
 	uint64_t		 start;		/* session_now() at the start */
+	int			 exit_status;	/* sent to an ssh client; -1 */
 	struct chan		*chan;		/* the channel, busy */
 	const struct session_hooks *hooks;	/* test workers only */
 	volatile sig_atomic_t	*xcpu;		/* SIGXCPU came (worker.c) */

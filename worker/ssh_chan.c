@@ -491,6 +491,7 @@ ssh_finish(struct sshc *c)
 		if (c->mode != SSH_MODE_NONE) {
 			(void)ssh_channel_request_send_exit_status(c->chan,
 			    c->status);
+			c->s->exit_status = c->status;
 			if (c->mode != SSH_MODE_SHELL) {
 				char	 mark[32];
 

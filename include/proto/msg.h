@@ -345,6 +345,8 @@ struct msg_shutdown {
 struct msg_session_end {
 	char		reason[32];
 	struct msg_counters counters;
+	/* What an ssh session told its client (exit-status); -1: none. */
+	int64_t		exit_status;
 };
 
 /*
@@ -558,6 +560,14 @@ int		 msg_encode(struct buf *out, enum msg_type type,
  */
 int		 msg_send(int fd, enum msg_type type, const void *body,
 		    int passfd, int flags, char *err, size_t errlen);
+
+/*
+ * Encode a message into b (reset first by the caller) and judge it as the
+ * peer will, with nfds descriptors beside it: what msg_send does before
+ * sending, for a message that is sent later with msg_send_raw().
+ */
+int		 msg_pack(struct buf *b, enum msg_type type, const void *body,
+		    int nfds, char *err, size_t errlen);
 
 /* Send raw bytes as one datagram (test-only hostile workers, fuzzers). */
 int		 msg_send_raw(int fd, const void *buf, size_t len, int passfd,

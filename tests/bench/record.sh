@@ -12,7 +12,13 @@
 #     an "o" event, one write(2) each
 #
 # Each figure is the recorded listener's over the plain one's (goal: 0.9
-# or more). RECORD_DIR=DIR records there instead of under the temporary
+# or more), over $ROUNDS rounds (default 3) of plain then recorded; the
+# per-round ratios are printed too, as a closed loop on a small machine
+# varies by several percent from one round to the next. The table names
+# the recording directory's file system, and for ext4 whether it has a
+# journal: without one, ext4 looks past every inode deleted in the last
+# minutes before it reuses one, so making files costs far more there
+# for a while after many deletions. RECORD_DIR=DIR records there instead of under the temporary
 # state directory (say, a tmpfs, to tell the file system's cost from
 # iridiumd's). Prints a table and writes BUILD_DIR/bench/record.json. Starts
 # and ends only its own processes (by pid), uses loopback only, and
@@ -24,6 +30,7 @@ B=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 CLIENTS=${CLIENTS:-32}
 DURATION=${DURATION:-8}
+ROUNDS=${ROUNDS:-3}
 CC=${CC:-cc}
 CFLAGS_BENCH="-O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow \
 -Wstrict-prototypes -Wmissing-prototypes"
@@ -131,8 +138,9 @@ jget() {
 }
 settle() { sleep 3; }
 
-# Plain first, then recorded, twice over: neither always runs second.
-for round in 1 2; do
+# Plain first, then recorded, $ROUNDS times over.
+round=1
+while [ $round -le "$ROUNDS" ]; do
 	for l in plain rec; do
 		eval port=\$$l
 		settle
@@ -142,41 +150,63 @@ for round in 1 2; do
 		"$LG" repl "$port" "$CLIENTS" "$DURATION" \
 		    >"$tmp/repl_${l}_$round.json" 2>"$tmp/repl_${l}_$round.err"
 	done
+	round=$((round + 1))
 done
 
 files=$(find "$recdir" -name '*.cast' | wc -l)
 bytes=$(du -sk "$recdir" | cut -f1)
+fstype=$(stat -f -c %T "$recdir")
+if [ "$fstype" = ext2/ext3 ]; then
+	# stat says ext2/ext3 for ext4 too; the journal is what matters.
+	dev=$(df --output=source "$recdir" | tail -1)
+	if ls /proc/fs/jbd2 2>/dev/null | grep -q "^$(basename "$dev")-"; then
+		fstype="ext4 with a journal"
+	else
+		fstype="ext4 without a journal"
+	fi
+fi
 [ -n "${RECORD_DIR:-}" ] && rm -rf "$recdir/anonymous"
-sum() {
-	awk -v a="$(jget "$tmp/$1_1.json" "$2")" \
-	    -v b="$(jget "$tmp/$1_2.json" "$2")" 'BEGIN { print a + b }'
-}
-rp=$(sum rate_plain per_s); rr=$(sum rate_rec per_s)
-lp=$(sum repl_plain per_s); lr=$(sum repl_rec per_s)
-ep=$(( $(sum rate_plain errors) + $(sum repl_plain errors) ))
-er=$(( $(sum rate_rec errors) + $(sum repl_rec errors) ))
+# One line per phase: kind listener round per_s errors
+for f in "$tmp"/rate_*.json "$tmp"/repl_*.json; do
+	b=$(basename "$f" .json)
+	echo "$b" | tr _ ' ' | tr '\n' ' '
+	echo "$(jget "$f" per_s) $(jget "$f" errors)"
+done >"$tmp/phases"
 echo
 echo "== Recording (tests/bench/record.sh): loopback, $(nproc) CPUs," \
-    "$CLIENTS clients, 2 x $DURATION s each"
-awk -v rp="$rp" -v rr="$rr" -v lp="$lp" -v lr="$lr" -v ep="$ep" -v er="$er" \
-    -v files="$files" -v kib="$bytes" -v dir="$recdir" -v json="$B/bench/record.json" '
+    "$CLIENTS clients, $ROUNDS x $DURATION s each"
+awk -v files="$files" -v kib="$bytes" -v dir="$recdir" -v fs="$fstype" \
+    -v rounds="$ROUNDS" -v json="$B/bench/record.json" '
+{ v[$1, $2, $3] = $4; sum[$1, $2] += $4; err[$2] += $5 }
 function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
-BEGIN {
-	printf "%-28s %14s %14s %8s\n", "", "record = off", "record = all",
-	    "all/off"
-	printf "%-28s %14.1f %14.1f %8s\n", "session rate, sessions/s",
-	    rp / 2, rr / 2, ratio(rr, rp)
-	printf "%-28s %14.0f %14.0f %8s\n", "REPL lines/s", lp / 2, lr / 2,
-	    ratio(lr, lp)
-	printf "%-28s %14d %14d\n", "failed", ep, er
-	printf "recordings written: %d files, %d KiB, in %s\n", files, kib,
-	    dir
+function rounds_of(k,   r, s) {
+	s = ""
+	for (r = 1; r <= rounds; r++)
+		s = s (r > 1 ? " " : "") ratio(v[k, "rec", r], v[k, "plain", r])
+	return s
+}
+END {
+	printf "%-28s %14s %14s %8s  %s\n", "", "record = off", "record = all",
+	    "all/off", "each round"
+	printf "%-28s %14.1f %14.1f %8s  %s\n", "session rate, sessions/s",
+	    sum["rate", "plain"] / rounds, sum["rate", "rec"] / rounds,
+	    ratio(sum["rate", "rec"], sum["rate", "plain"]), rounds_of("rate")
+	printf "%-28s %14.0f %14.0f %8s  %s\n", "REPL lines/s",
+	    sum["repl", "plain"] / rounds, sum["repl", "rec"] / rounds,
+	    ratio(sum["repl", "rec"], sum["repl", "plain"]), rounds_of("repl")
+	printf "%-28s %14d %14d\n", "failed", err["plain"], err["rec"]
+	printf "recordings written: %d files, %d KiB, in %s (%s)\n", files,
+	    kib, dir, fs
 	printf "{\"sessions_per_s\":{\"off\":%.1f,\"all\":%.1f,\"ratio\":%s}," \
 	    "\"lines_per_s\":{\"off\":%.0f,\"all\":%.0f,\"ratio\":%s}," \
-	    "\"failed\":{\"off\":%d,\"all\":%d},\"files\":%d,\"kib\":%d}\n",
-	    rp / 2, rr / 2, ratio(rr, rp), lp / 2, lr / 2, ratio(lr, lp),
-	    ep, er, files, kib > json
-}'
+	    "\"failed\":{\"off\":%d,\"all\":%d},\"files\":%d,\"kib\":%d," \
+	    "\"fs\":\"%s\"}\n",
+	    sum["rate", "plain"] / rounds, sum["rate", "rec"] / rounds,
+	    ratio(sum["rate", "rec"], sum["rate", "plain"]),
+	    sum["repl", "plain"] / rounds, sum["repl", "rec"] / rounds,
+	    ratio(sum["repl", "rec"], sum["repl", "plain"]),
+	    err["plain"], err["rec"], files, kib, fs > json
+}' "$tmp/phases"
 grep -E 'not recorded|recording stopped|crash|kill' "$tmp/iridiumd.log" |
     head -5 | sed 's/^/   iridiumd: /' || :
 echo "figures: $B/bench/record.json"

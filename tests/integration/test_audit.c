@@ -177,8 +177,9 @@ Test(audit, sessions_logins_kill_and_reload_each_make_one_line)
 	sshc_ssh(&c, &so, "other", "dev", "load $1 #1", NULL);
 	cr_expect_eq(c.status, 255, "the other key logged in: %s", c.e.data);
 	sshc_free(&c);
-	sshc_ssh(&c, &so, "dev", "dev", "load $1 #1", NULL);
-	cr_expect_eq(c.status, 0, "%s", c.e.data);
+	/* Accepted, its command refused: exit status 1, as ssh says. */
+	sshc_ssh(&c, &so, "dev", "dev", "!nope", NULL);
+	cr_expect_eq(c.status, 1, "%s", c.e.data);
 	sshc_free(&c);
 	/* iridiumctl kill of a live line session, and a reload. */
 	fd = tc_session(&d);
@@ -213,6 +214,12 @@ Test(audit, sessions_logins_kill_and_reload_each_make_one_line)
 	cr_expect_not_null(strstr(str(o, "recording"), "anonymous/"));
 	o = nth(a, "session_end", 0);
 	cr_expect_str_eq(str(o, "reason"), "quit");
+	/* A line session has no exit status; the ssh one's is its client's. */
+	cr_expect(json_is_null(json_object_get(o, "exit_status")));
+	cr_expect_eq(json_integer_value(json_object_get(nth(a, "session_end",
+	    1), "exit_status")), 1);
+	cr_expect(json_is_integer(json_object_get(nth(a, "session_end", 1),
+	    "exit_status")));
 	cr_expect(json_is_integer(json_object_get(o, "duration_ms")) &&
 	    json_is_integer(json_object_get(o, "bytes_out")) &&
 	    json_integer_value(json_object_get(o, "bytes_out")) > 0);

@@ -48,7 +48,7 @@ start(const char *limits, const char *worker)
 	char	 text[2048];
 
 	snprintf(text, sizeof(text),
-	    "[daemon]\nstate_dir = %s/state\n"
+	    "[daemon]\nstate_dir = %s/state\nlog_level = debug\n"
 	    "[pool]\nmin_spare = 2\n"
 	    "[limits]\n%s\n"
 	    "[listener ssh]\ntransport = ssh\nport = 0\n"
@@ -74,6 +74,10 @@ one(const char *key, const char *line)
 	    c.o.data, c.e.data);
 	/* Its history_save came before its session_end. */
 	while (hd_log_count(&d, ": ended (") == n && hd_now_ms() - t0 < T)
+		usleep(10000);
+	/* iridiumd writes it beside its loop: until every write is done. */
+	while (hd_log_count(&d, ": write queued (") > hd_log_count(&d,
+	    ": write done") && hd_now_ms() - t0 < T)
 		usleep(10000);
 	out = strdup(c.o.data != NULL ? c.o.data : "");
 	sshc_free(&c);

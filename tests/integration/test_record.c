@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -927,6 +928,149 @@ Test(record, a_resumed_session_records_on_and_keeps_its_token_out)
 	cr_expect_null(strstr(text, token), "the token is in %s", path);
 	free(text);
 	free(path);
+}
+
+/* The thread of iridiumd's (its pid) named name; 0: none. */
+static pid_t
+thread_named(pid_t pid, const char *name)
+{
+	char	 pat[64], comm[64];
+	glob_t	 g;
+	size_t	 i;
+	FILE	*f;
+	pid_t	 tid = 0;
+
+	snprintf(pat, sizeof(pat), "/proc/%d/task/*/comm", (int)pid);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return 0;
+	for (i = 0; i < g.gl_pathc && tid == 0; i++) {
+		if ((f = fopen(g.gl_pathv[i], "r")) == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL &&
+		    strncmp(comm, name, strlen(name)) == 0)
+			tid = (pid_t)atoi(g.gl_pathv[i] + strlen("/proc/") +
+			    strcspn(g.gl_pathv[i] + strlen("/proc/"), "/") +
+			    strlen("/task/"));
+		fclose(f);
+	}
+	globfree(&g);
+	return tid;
+}
+
+/* strace holding each openat of thread tid for usec; its pid, or -1. */
+static pid_t
+slow_openat(pid_t pid, pid_t tid, long usec)
+{
+	char	 inject[64], tids[16];
+	pid_t	 s;
+	long	 end = hd_now_ms() + T;
+
+	snprintf(inject, sizeof(inject), "inject=openat:delay_enter=%ld",
+	    usec);
+	snprintf(tids, sizeof(tids), "%d", (int)tid);
+	if ((s = fork()) == 0) {
+		execl("/usr/bin/strace", "strace", "-qq", "-o", "/dev/null",
+		    "-e", "trace=openat", "-e", inject, "-p", tids,
+		    (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_gt(s, 0);
+	/* Attached when the thread has a tracer (/proc/TID is the thread). */
+	(void)pid;
+	while (hd_now_ms() < end) {
+		if (proc_status_num(tid, "TracerPid:") == (long)s)
+			return s;
+		if (waitpid(s, NULL, WNOHANG) == s)
+			return -1;
+		usleep(20000);
+	}
+	kill(s, SIGKILL);
+	waitpid(s, NULL, 0);
+	return -1;
+}
+
+static void
+end_strace(pid_t s)
+{
+	kill(s, SIGTERM);
+	waitpid(s, NULL, 0);
+}
+
+/*
+ * A slow file system under the recordings, made to order: strace holds
+ * each openat of iridiumd's recording thread (making a file takes three).
+ * The recorded session waits for its file while a session on another
+ * listener is served at once; past 5 s the session goes on unrecorded.
+ */
+Test(record, a_slow_file_system_holds_up_only_the_session_it_records)
+{
+	char	 text[1024], *p;
+	pid_t	 tid, s;
+	int	 a, b, c, rec, plain;
+
+	snprintf(text, sizeof(text),
+	    "[daemon]\nstate_dir = %s/state\n"
+	    "[pool]\nmin_spare = 2\n"
+	    "[listener rec]\ntransport = line\nport = 0\nrecord = all\n"
+	    "[listener plain]\ntransport = line\nport = 0\n", dir);
+	hd_sh("mkdir -p %s/state", dir);
+	hd_start_conf(&d, text, NULL);
+	rec = hd_listener_port(&d, "rec");
+	plain = hd_listener_port(&d, "plain");
+	/* The thread is born with the first recording. */
+	a = tc_connect("127.0.0.1", rec);
+	free(tc_read_until(a, ">>> ", T));
+	close(a);
+	tid = thread_named(d.pid, "iridiumd-record");
+	cr_assert_gt(tid, 0, "iridiumd %d has no thread iridiumd-record",
+	    (int)d.pid);
+	if ((s = slow_openat(d.pid, tid, 1000000)) == -1) {
+		probe_ci_requires("strace cannot trace iridiumd's thread %d "
+		    "here (ptrace_scope, or not root)", (int)tid);
+		return;
+	}
+	probe_case("strace holds each openat of thread %d (iridiumd-record) "
+	    "for 1 s, then for 3 s", (int)tid);
+	a = tc_connect("127.0.0.1", rec);
+	b = tc_connect("127.0.0.1", plain);
+	p = tc_read_until(b, ">>> ", T);
+	cr_assert_not_null(p, "the unrecorded session was not served");
+	free(p);
+	p = tc_cmd(b, "load $1 #7");
+	free(p);
+	/* Served, while the recorded one still waits for its file. */
+	{
+		char	 byte;
+
+		cr_assert_eq(recv(a, &byte, 1, MSG_DONTWAIT), -1,
+		    "the recorded session spoke before its file was made");
+	}
+	p = tc_read_until(a, ">>> ", T);
+	cr_assert_not_null(p, "the recorded session never started");
+	cr_expect_not_null(strstr(p, "This session is recorded."));
+	free(p);
+	cr_assert_eq(hd_log_count(&d, ": recorded (all)"), 2);
+	close(a);
+	close(b);
+	end_strace(s);
+
+	/* 3 s an openat: past the 5 s a session waits for its file. */
+	cr_assert_gt(s = slow_openat(d.pid, tid, 3000000), 0);
+	c = tc_connect("127.0.0.1", rec);
+	cr_assert(hd_wait_log(&d, "not recorded: its file was not made "
+	    "within 5 s", T));
+	p = tc_read_until(c, ">>> ", T);
+	cr_assert_not_null(p, "the session did not go on unrecorded");
+	cr_expect_null(strstr(p, "This session is recorded."));
+	free(p);
+	p = tc_cmd(c, "load $2 #9");
+	free(p);
+	p = tc_cmd(c, "!registers $2");
+	cr_assert_not_null(strstr(p, "9"), "%s", p);
+	free(p);
+	close(c);
+	end_strace(s);
+	cr_assert_eq(hd_log_count(&d, ": recorded (all)"), 2);
 }
 
 /* Behind a PROXY listener: the recording is the client's, not the balancer's. */
