@@ -21,7 +21,7 @@
 #define RECORD_CHUNK	16384		/* data bytes per event at most */
 #define RECORD_LINE_MAX	(RECORD_CHUNK * 6 + 256)
 #define RECORD_TYPED_MAX	1024	/* input held at most */
-#define RECORD_PEND_MAX	16384		/* input events held at most */
+#define RECORD_PEND_MAX	16384		/* output events held at most */
 
 void
 record_init(struct record *r)
@@ -162,14 +162,26 @@ record_flush(struct record *r)
 	buf_reset(&r->pend);
 }
 
+int
+record_flush_due(struct record *r, uint64_t now)
+{
+	if (r->fd == -1 || r->pend.len == 0)
+		return -1;
+	if (now - r->held_since >= RECORD_HOLD_MS) {
+		record_flush(r);
+		return -1;
+	}
+	return (int)(RECORD_HOLD_MS - (now - r->held_since));
+}
+
 /*
  * r->line is a whole event: it joins the lines not yet written, which go
- * now (one write(2), whole lines only) unless hold says it may wait for
- * the next event or the next wait of the session (input events: their
- * answer follows at once, and both go in one write).
+ * now (one write(2), whole lines only) unless hold says it may wait (an
+ * output event: until the next input event, the session's next timer
+ * turn past RECORD_HOLD_MS, or RECORD_PEND_MAX bytes).
  */
 static void
-put_line(struct record *r, bool hold)
+put_line(struct record *r, bool hold, uint64_t now)
 {
 	if (buf_append(&r->pend, r->line.data, r->line.len) == -1) {
 		record_flush(r);
@@ -180,6 +192,8 @@ put_line(struct record *r, bool hold)
 		}
 	}
 	r->used += r->line.len;
+	if (r->pend.len == r->line.len)
+		r->held_since = now;
 	if (!hold || r->pend.len >= RECORD_PEND_MAX)
 		record_flush(r);
 }
@@ -226,12 +240,12 @@ finish(struct record *r, uint64_t now, bool hold)
 		put_escaped(&r->line, (const unsigned char *)mark,
 		    strlen(mark));
 		(void)buf_puts(&r->line, "\"]\n");
-		put_line(r, false);
+		put_line(r, false, now);
 		r->full = true;
 		log_notice("%s; the session goes on", mark);
 		return;
 	}
-	put_line(r, hold);
+	put_line(r, hold, now);
 }
 
 static void	emit(struct record *, char, const void *, size_t, uint64_t);
@@ -349,14 +363,14 @@ emit(struct record *r, char type, const void *p, size_t n, uint64_t now)
 		n -= take;
 		if (n == 0 || r->nheld[k] > 0 || take == 0)
 			break;
-		finish(r, now, type == 'i');
+		finish(r, now, type == 'o');
 		if (r->full)
 			return;
 		begin(r, type, now);
 		head = r->line.len;
 	}
 	if (r->line.len > head)
-		finish(r, now, type == 'i');
+		finish(r, now, type == 'o');
 }
 
 void

@@ -19,10 +19,12 @@
  *
  * SECONDS count from the `record` message. Input that comes key by key
  * is held until its line ends (LF; or another event, or 1 KiB), so a
- * line typed is one "i" event, not one per key. An input event is then
- * written with the event that follows it (its answer, usually: one
- * write(2) for both) or when the session next waits or reaches a budget
- * checkpoint (record_flush), whichever comes first. Bytes that are not UTF-8 are
+ * line typed is one "i" event, not one per key. An input event is
+ * written before the session acts on it; output events, already sent,
+ * are held until the next input event (one write(2) for both), until
+ * RECORD_HOLD_MS have passed (record_flush_due, from the session's
+ * timers), or RECORD_PEND_MAX bytes. Other events are written at once.
+ * Bytes that are not UTF-8 are
  * written as U+FFFD; a character split between two writes is kept back
  * until its end comes. The events' bytes are bounded by the message's
  * max: the event that would pass it is replaced by a marker, one log
@@ -39,6 +41,7 @@
 #include "msg.h"
 
 #define RECORD_MARK_ROOM	256	/* bytes past max for the last marker */
+#define RECORD_HOLD_MS		100	/* output events held at most */
 
 struct record {
 	int		 fd;		/* -1: not recorded */
@@ -53,6 +56,7 @@ struct record {
 	size_t		 nheld[2];
 	struct buf	 line;
 	struct buf	 pend;		/* whole lines not yet written */
+	uint64_t	 held_since;	/* when the first of them came */
 	/* Input typed key by key, held until a line end or an event. */
 	struct buf	 typed;
 };
@@ -87,8 +91,14 @@ void		record_mark(struct record *, const char *text, uint64_t now);
  * session's resume token, shown as the session detaches).
  */
 void		record_stop(struct record *, const char *why, uint64_t now);
-/* Write the input events held (the session is about to wait). */
+/* Write the events held now. */
 void		record_flush(struct record *);
+/*
+ * Write the events held if they have waited RECORD_HOLD_MS; else the ms
+ * until they will have (the session's next wait is no longer), or -1:
+ * nothing held.
+ */
+int		record_flush_due(struct record *, uint64_t now);
 /* The end: what is held back goes out; the fd is closed. */
 void		record_end(struct record *, uint64_t now);
 
