@@ -12,9 +12,13 @@
 #     an "o" event, one write(2) each
 #
 # Each figure is the recorded listener's over the plain one's (goal: 0.9
-# or more), over $ROUNDS rounds (default 3) of plain then recorded; the
-# per-round ratios are printed too, as a closed loop on a small machine
-# varies by several percent from one round to the next. The table names
+# or more), over $ROUNDS rounds (default 4; plain first in odd rounds,
+# recorded first in even ones); the per-round ratios are printed too, as
+# a closed loop on a small machine varies by several percent from one
+# round to the next. Beside them, the machine's CPU time per session and
+# per line (/proc/stat around each phase, every process: the load
+# generator's share is the same on both sides), and its recorded/plain
+# ratio: what recording costs in CPU, whatever the closed loop made of it. The table names
 # the recording directory's file system, and for ext4 whether it has a
 # journal: without one, ext4 looks past every inode deleted in the last
 # minutes before it reuses one, so making files costs far more there
@@ -30,7 +34,7 @@ B=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 CLIENTS=${CLIENTS:-32}
 DURATION=${DURATION:-8}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-4}
 CC=${CC:-cc}
 CFLAGS_BENCH="-O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow \
 -Wstrict-prototypes -Wmissing-prototypes"
@@ -138,17 +142,25 @@ jget() {
 }
 settle() { sleep 3; }
 
-# Plain first, then recorded, $ROUNDS times over.
+# $ROUNDS rounds, plain first in odd rounds and recorded first in even
+# ones, so that neither always runs second. Around each phase the
+# machine's busy CPU time (/proc/stat, every CPU, in USER_HZ ticks).
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+phase() { # kind listener round
+	eval port=\$$2
+	settle
+	b0=$(busy)
+	"$LG" "$1" "$port" "$CLIENTS" "$DURATION" \
+	    >"$tmp/$1_$2_$3.json" 2>"$tmp/$1_$2_$3.err"
+	echo $(($(busy) - b0)) >"$tmp/$1_$2_$3.busy"
+}
 round=1
 while [ $round -le "$ROUNDS" ]; do
-	for l in plain rec; do
-		eval port=\$$l
-		settle
-		"$LG" rate "$port" "$CLIENTS" "$DURATION" \
-		    >"$tmp/rate_${l}_$round.json" 2>"$tmp/rate_${l}_$round.err"
-		settle
-		"$LG" repl "$port" "$CLIENTS" "$DURATION" \
-		    >"$tmp/repl_${l}_$round.json" 2>"$tmp/repl_${l}_$round.err"
+	if [ $((round % 2)) -eq 1 ]; then order="plain rec"; else
+		order="rec plain"; fi
+	for l in $order; do
+		phase rate $l $round
+		phase repl $l $round
 	done
 	round=$((round + 1))
 done
@@ -170,14 +182,29 @@ fi
 for f in "$tmp"/rate_*.json "$tmp"/repl_*.json; do
 	b=$(basename "$f" .json)
 	echo "$b" | tr _ ' ' | tr '\n' ' '
-	echo "$(jget "$f" per_s) $(jget "$f" errors)"
+	echo "$(jget "$f" per_s) $(jget "$f" errors) $(cat "${f%.json}.busy")" \
+	    "$(jget "$f" sessions)$(jget "$f" lines | sed 's/^0$//')"
 done >"$tmp/phases"
 echo
 echo "== Recording (tests/bench/record.sh): loopback, $(nproc) CPUs," \
     "$CLIENTS clients, $ROUNDS x $DURATION s each"
 awk -v files="$files" -v kib="$bytes" -v dir="$recdir" -v fs="$fstype" \
-    -v rounds="$ROUNDS" -v json="$B/bench/record.json" '
-{ v[$1, $2, $3] = $4; sum[$1, $2] += $4; err[$2] += $5 }
+    -v rounds="$ROUNDS" -v hz="$(getconf CLK_TCK)" \
+    -v json="$B/bench/record.json" '
+{ v[$1, $2, $3] = $4; sum[$1, $2] += $4; err[$2] += $5
+  ticks[$1, $2] += $6; ops[$1, $2] += $7 }
+# Machine CPU per operation, recorded over plain: what recording costs
+# in CPU, whatever the closed loop made of it.
+function cost(k,   p, r) {
+	if (ops[k, "plain"] == 0 || ops[k, "rec"] == 0 || ticks[k, "plain"] == 0)
+		return "-"
+	p = ticks[k, "plain"] / ops[k, "plain"]
+	r = ticks[k, "rec"] / ops[k, "rec"]
+	return sprintf("%.2f", r / p)
+}
+function us(k, l) {
+	return ops[k, l] > 0 ? sprintf("%.1f", ticks[k, l] * 1e6 / hz / ops[k, l]) : "-"
+}
 function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
 function rounds_of(k,   r, s) {
 	s = ""
@@ -195,17 +222,22 @@ END {
 	    sum["repl", "plain"] / rounds, sum["repl", "rec"] / rounds,
 	    ratio(sum["repl", "rec"], sum["repl", "plain"]), rounds_of("repl")
 	printf "%-28s %14d %14d\n", "failed", err["plain"], err["rec"]
+	printf "%-28s %14s %14s %8s\n", "CPU us per session", us("rate", "plain"),
+	    us("rate", "rec"), cost("rate")
+	printf "%-28s %14s %14s %8s\n", "CPU us per REPL line", us("repl", "plain"),
+	    us("repl", "rec"), cost("repl")
 	printf "recordings written: %d files, %d KiB, in %s (%s)\n", files,
 	    kib, dir, fs
 	printf "{\"sessions_per_s\":{\"off\":%.1f,\"all\":%.1f,\"ratio\":%s}," \
 	    "\"lines_per_s\":{\"off\":%.0f,\"all\":%.0f,\"ratio\":%s}," \
 	    "\"failed\":{\"off\":%d,\"all\":%d},\"files\":%d,\"kib\":%d," \
-	    "\"fs\":\"%s\"}\n",
+	    "\"fs\":\"%s\",\"cpu_cost\":{\"session\":\"%s\",\"line\":\"%s\"}}\n",
 	    sum["rate", "plain"] / rounds, sum["rate", "rec"] / rounds,
 	    ratio(sum["rate", "rec"], sum["rate", "plain"]),
 	    sum["repl", "plain"] / rounds, sum["repl", "rec"] / rounds,
 	    ratio(sum["repl", "rec"], sum["repl", "plain"]),
-	    err["plain"], err["rec"], files, kib, fs > json
+	    err["plain"], err["rec"], files, kib, fs, cost("rate"),
+	    cost("repl") > json
 }' "$tmp/phases"
 grep -E 'not recorded|recording stopped|crash|kill' "$tmp/iridiumd.log" |
     head -5 | sed 's/^/   iridiumd: /' || :

@@ -7,12 +7,14 @@
  * marker while the session goes on; a worker killed mid-output leaves a
  * file whose every line is JSON; the hostile test worker cannot seek,
  * truncate, chmod, reopen or grow its recording past its limit; a
- * recording directory that cannot be made is reported by `iridiumd -t`
- * and at the start, and sessions are still served. A recorded line
+ * recording directory that cannot be made, or cannot be written, is
+ * reported by `iridiumd -t` and at the start, and sessions are still
+ * served; a slow file system holds up only the session being recorded. A recorded line
  * session moved by `iridiumctl upgrade` goes on in the same file; a
  * resumed ssh session's two recordings name each other.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <glob.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -766,6 +769,78 @@ Test(record, a_directory_that_cannot_be_made_is_reported_and_sessions_go_on)
 	cr_expect(hd_wait_log(&d, "not recorded (no recording directory)",
 	    T));
 	free(got);
+}
+
+static char	 ro_mount[512];
+
+static void
+ro_umount(void *arg)
+{
+	(void)arg;
+	if (ro_mount[0] != '\0')
+		(void)umount2(ro_mount, MNT_DETACH);
+	ro_mount[0] = '\0';
+}
+
+/*
+ * A recording directory that is there and cannot be written: root
+ * writes anywhere, so for root it is a read-only tmpfs mounted on it; for
+ * anyone else, mode 0555.
+ */
+Test(record, a_directory_that_cannot_be_written_is_reported_and_sessions_go_on)
+{
+	char	 text[1024], conf[512], rec[512], *out, *err, *got;
+	size_t	 len;
+	int	 rc;
+
+	snprintf(rec, sizeof(rec), "%s/rec", dir);
+	hd_sh("mkdir -p %s/state %s", dir, rec);
+	if (geteuid() == 0) {
+		if (mount("tmpfs", rec, "tmpfs", MS_RDONLY | MS_NOSUID |
+		    MS_NODEV | MS_NOEXEC, "size=1m") == -1) {
+			probe_ci_requires("root here cannot mount a read-only "
+			    "tmpfs (%s)", strerror(errno));
+			return;
+		}
+		strlcpy(ro_mount, rec, sizeof(ro_mount));
+		hd_defer(ro_umount, NULL);
+		probe_case("root: record_dir is a read-only tmpfs");
+	} else {
+		hd_sh("chmod 0555 %s", rec);
+		probe_case("uid %u: record_dir has mode 0555",
+		    (unsigned)geteuid());
+	}
+	snprintf(text, sizeof(text),
+	    "[daemon]\nstate_dir = %s/state\nrecord_dir = %s\n"
+	    "[pool]\nmin_spare = 1\n"
+	    "[listener line]\ntransport = line\nport = 0\nrecord = all\n",
+	    dir, rec);
+	snprintf(conf, sizeof(conf), "%s/t.conf", dir);
+	hd_write(conf, text);
+	{
+		const char *const av[] = { hd_bin("iridiumd"), "-t", "-f", conf,
+		    "--worker-path", hd_bin("iridium-worker"), NULL };
+
+		rc = hd_run(av, &out, &err, T);
+	}
+	cr_expect_eq(rc, 0, "iridiumd -t: %s", err);
+	cr_expect_not_null(strstr(err, "warning: [daemon] record_dir: "),
+	    "%s", err);
+	cr_expect(strstr(err, "Read-only file system") != NULL ||
+	    strstr(err, "Permission denied") != NULL, "%s", err);
+	free(out);
+	free(err);
+	hd_start_conf(&d, text, NULL);
+	cr_expect(hd_wait_log(&d, "sessions are not recorded", T));
+	got = line_session("load $1 #2\n!quit\n", &len);
+	cr_expect_not_null(strstr(got, "Farewell"), "%s", got);
+	cr_expect_null(strstr(got, "This session is recorded."), "%s", got);
+	cr_expect(hd_wait_log(&d, "not recorded (no recording directory)",
+	    T));
+	free(got);
+	hd_stop(&d, SIGTERM, T);
+	ro_umount(NULL);
+	hd_undefer(ro_umount, NULL);
 }
 
 /* contrib's tmpfiles.d example, run by systemd-tmpfiles under a root. */
