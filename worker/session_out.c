@@ -217,13 +217,14 @@ session_wait(struct session *s, int timeout)
 	int	 due;
 
 	/* Output events held by the recording go within RECORD_HOLD_MS. */
-	if ((due = record_flush_due(&s->rec, session_now())) >= 0 &&
-	    (timeout < 0 || due < timeout))
+	if (record_on(&s->rec) && (due = record_flush_due(&s->rec,
+	    session_now())) >= 0 && (timeout < 0 || due < timeout))
 		timeout = due;
 	if (s->reason != NULL)
 		return;
 	s->io->wait(s->io->arg, timeout);
-	(void)record_flush_due(&s->rec, session_now());
+	if (record_on(&s->rec))
+		(void)record_flush_due(&s->rec, session_now());
 	session_check(s);
 	(void)session_tick(s);
 }
