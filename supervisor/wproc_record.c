@@ -30,6 +30,7 @@
 struct rec_job {
 	struct filejob		 job;
 	struct worker		*w;	/* NULL: it is no longer waited for */
+	const char		*dropped;	/* then why, for its file */
 	struct recording_req	 req;
 	char			 mode[8];
 	int64_t			 max;
@@ -119,6 +120,19 @@ settle(struct worker *w)
 	return 0;
 }
 
+/* A file no session writes: one marker says why, after its header. */
+static void
+mark_dropped(struct recording_req *q, const char *why)
+{
+	char	 line[256];
+	int	 n;
+
+	n = snprintf(line, sizeof(line), "[0.000, \"m\", \"%s\"]\n", why);
+	if (n > 0 && (size_t)n < sizeof(line) && write(q->fd, line,
+	    (size_t)n) != n)
+		log_warn("%s/%s: marker", q->dir, q->path);
+}
+
 static void
 rec_work(struct filejob *fj)
 {
@@ -134,7 +148,9 @@ rec_done(struct filejob *fj)
 	struct worker	*w = j->w;
 
 	if (w == NULL) {
-		/* Given up, or its worker is gone: the file keeps its header. */
+		/* Given up, or its worker is gone: the file says which. */
+		if (j->req.fd != -1 && j->dropped != NULL)
+			mark_dropped(&j->req, j->dropped);
 		recording_req_free(&j->req);
 		free(j);
 		return;
@@ -251,6 +267,8 @@ wproc_record_drop(struct worker *w)
 {
 	if (w->rec_job != NULL) {
 		w->rec_job->w = NULL;
+		w->rec_job->dropped = "not recorded: the session ended "
+		    "before its file was made";
 		w->rec_job = NULL;
 	}
 	if (w->rec_after != NULL) {
@@ -273,6 +291,8 @@ wproc_record_tick(struct worker *w, int64_t now)
 	    "within %d s (%s)", (long long)w->session_id,
 	    RECORD_WAIT_MS / 1000, j->req.dir);
 	j->w = NULL;
+	j->dropped = "not recorded: the file was made after the session "
+	    "had gone on unrecorded";
 	w->rec_job = NULL;
 	(void)settle(w);
 }

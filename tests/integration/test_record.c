@@ -1146,6 +1146,42 @@ Test(record, a_slow_file_system_holds_up_only_the_session_it_records)
 	close(c);
 	end_strace(s);
 	cr_assert_eq(hd_log_count(&d, ": recorded (all)"), 2);
+	/* The file, made at last, says why no session writes it. */
+	{
+		const char	*n = strstr(d.log, "not recorded: its file was "
+		    "not made");
+		long long	 sid, end = hd_now_ms() + T;
+		char		 pat[512], *got = NULL;
+		glob_t		 g;
+
+		cr_assert_not_null(n);
+		while (n > d.log && n[-1] != ' ')
+			n--;
+		while (n > d.log && n[-1] == ' ')
+			n--;
+		while (n > d.log && n[-1] != ' ')
+			n--;
+		sid = atoll(n);
+		cr_assert_gt(sid, 0);
+		snprintf(pat, sizeof(pat), "%s/state/recordings/anonymous/*/"
+		    "%lld-*.cast", dir, sid);
+		while (hd_now_ms() < end) {
+			if (glob(pat, 0, NULL, &g) == 0) {
+				got = slurp(g.gl_pathv[0], NULL);
+				globfree(&g);
+				if (strstr(got, "\"m\"") != NULL)
+					break;
+				free(got);
+				got = NULL;
+			}
+			usleep(50000);
+		}
+		cr_assert_not_null(got, "no marker in %s", pat);
+		cr_expect_not_null(strstr(got, "not recorded: the file was "
+		    "made after the session had gone on unrecorded"), "%s",
+		    got);
+		free(got);
+	}
 }
 
 /* Behind a PROXY listener: the recording is the client's, not the balancer's. */
