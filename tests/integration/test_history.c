@@ -7,7 +7,9 @@
  * history_lines = 0 keeps none; !history clear forgets them; a corrupted
  * file (junk, a foreign owner, a symbolic link) is logged and replaced; a
  * hostile worker's oversized or escape-laden history_save kills it as a
- * protocol violation, and a flood of valid ones is bounded.
+ * protocol violation, and a flood of valid ones is bounded; on a slow
+ * disk (strace holding the history thread's fsync) logins are served and
+ * see the lines not yet written.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -21,6 +23,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "probe.h"
 #include "repl.h"
 #include "sshc.h"
 
@@ -286,6 +289,66 @@ Test(history, line_sessions_keep_theirs_for_the_session_only)
 	s = one("dev", "!history");
 	lacks(s, "load $4");
 	free(s);
+}
+
+/*
+ * A slow disk under the histories, made to order: strace holds each fsync
+ * of iridiumd's history thread for 5 s. A session's lines wait for the
+ * disk, yet a line session is served meanwhile, and the tenant's next
+ * login has those lines before the file does.
+ */
+Test(history, a_slow_disk_holds_up_no_login_and_loses_no_line)
+{
+	struct sshc	 c;
+	char		*s, path[512];
+	pid_t		 tid, st;
+	int		 fd, queued;
+
+	start(NULL, NULL);
+	free(one("dev", "load $1 #1"));
+	/* The thread is born with the first write. */
+	tid = proc_thread_named(d.pid, "iridiumd-sync");
+	cr_assert_gt(tid, 0, "iridiumd %d has no thread iridiumd-sync",
+	    (int)d.pid);
+	if ((st = proc_strace_delay(tid, "fsync", 5000000)) == -1) {
+		probe_ci_requires("strace cannot trace iridiumd's thread %d "
+		    "here (ptrace_scope, or not root)", (int)tid);
+		return;
+	}
+	probe_case("strace holds each fsync of thread %d (iridiumd-sync) "
+	    "for 5 s", (int)tid);
+	queued = hd_log_count(&d, ": write queued (");
+	sshc_ssh(&c, &so, "dev", "dev", "load $2 #22", "");
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	sshc_free(&c);
+	while (hd_log_count(&d, ": write queued (") == queued)
+		usleep(10000);
+	/* Its write waits for the disk; iridiumd does not. */
+	fd = tc_connect("127.0.0.1", hd_listener_port(&d, "line"));
+	cr_assert_geq(fd, 0);
+	s = tc_read_until(fd, ">>> ", T);
+	cr_assert_not_null(s, "a line session was not served");
+	free(s);
+	s = tc_cmd(fd, "load $3 #3");
+	cr_assert_not_null(s);
+	free(s);
+	close(fd);
+	sshc_ssh(&c, &so, "dev", "dev", "!history", "");
+	cr_assert_eq(c.status, 0, "%s", c.e.data);
+	has(c.o.data, "load $2 #22\n");
+	sshc_free(&c);
+	/* All that while, the first write had not reached the disk. */
+	cr_assert_gt(hd_log_count(&d, ": write queued ("),
+	    hd_log_count(&d, ": write done"), "the write was done already: "
+	    "the check proves nothing");
+	proc_strace_end(st);
+	while (hd_log_count(&d, ": write queued (") > hd_log_count(&d,
+	    ": write done"))
+		usleep(10000);
+	snprintf(path, sizeof(path), "%s/state/history/dev", dir);
+	hd_sh("grep -qx 'load \\$2 #22' %s && grep -qx '!history' %s", path,
+	    path);
+	file_is_private("dev");
 }
 
 Test(history, a_corrupted_file_is_reported_and_replaced)

@@ -25,7 +25,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -1005,72 +1004,6 @@ Test(record, a_resumed_session_records_on_and_keeps_its_token_out)
 	free(path);
 }
 
-/* The thread of iridiumd's (its pid) named name; 0: none. */
-static pid_t
-thread_named(pid_t pid, const char *name)
-{
-	char	 pat[64], comm[64];
-	glob_t	 g;
-	size_t	 i;
-	FILE	*f;
-	pid_t	 tid = 0;
-
-	snprintf(pat, sizeof(pat), "/proc/%d/task/*/comm", (int)pid);
-	if (glob(pat, 0, NULL, &g) != 0)
-		return 0;
-	for (i = 0; i < g.gl_pathc && tid == 0; i++) {
-		if ((f = fopen(g.gl_pathv[i], "r")) == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) != NULL &&
-		    strncmp(comm, name, strlen(name)) == 0)
-			tid = (pid_t)atoi(g.gl_pathv[i] + strlen("/proc/") +
-			    strcspn(g.gl_pathv[i] + strlen("/proc/"), "/") +
-			    strlen("/task/"));
-		fclose(f);
-	}
-	globfree(&g);
-	return tid;
-}
-
-/* strace holding each openat of thread tid for usec; its pid, or -1. */
-static pid_t
-slow_openat(pid_t pid, pid_t tid, long usec)
-{
-	char	 inject[64], tids[16];
-	pid_t	 s;
-	long	 end = hd_now_ms() + T;
-
-	snprintf(inject, sizeof(inject), "inject=openat:delay_enter=%ld",
-	    usec);
-	snprintf(tids, sizeof(tids), "%d", (int)tid);
-	if ((s = fork()) == 0) {
-		execl("/usr/bin/strace", "strace", "-qq", "-o", "/dev/null",
-		    "-e", "trace=openat", "-e", inject, "-p", tids,
-		    (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_gt(s, 0);
-	/* Attached when the thread has a tracer (/proc/TID is the thread). */
-	(void)pid;
-	while (hd_now_ms() < end) {
-		if (proc_status_num(tid, "TracerPid:") == (long)s)
-			return s;
-		if (waitpid(s, NULL, WNOHANG) == s)
-			return -1;
-		usleep(20000);
-	}
-	kill(s, SIGKILL);
-	waitpid(s, NULL, 0);
-	return -1;
-}
-
-static void
-end_strace(pid_t s)
-{
-	kill(s, SIGTERM);
-	waitpid(s, NULL, 0);
-}
-
 /*
  * A slow file system under the recordings, made to order: strace holds
  * each openat of iridiumd's recording thread (making a file takes three).
@@ -1096,10 +1029,10 @@ Test(record, a_slow_file_system_holds_up_only_the_session_it_records)
 	a = tc_connect("127.0.0.1", rec);
 	free(tc_read_until(a, ">>> ", T));
 	close(a);
-	tid = thread_named(d.pid, "iridiumd-record");
+	tid = proc_thread_named(d.pid, "iridiumd-record");
 	cr_assert_gt(tid, 0, "iridiumd %d has no thread iridiumd-record",
 	    (int)d.pid);
-	if ((s = slow_openat(d.pid, tid, 1000000)) == -1) {
+	if ((s = proc_strace_delay(tid, "openat", 1000000)) == -1) {
 		probe_ci_requires("strace cannot trace iridiumd's thread %d "
 		    "here (ptrace_scope, or not root)", (int)tid);
 		return;
@@ -1127,10 +1060,10 @@ Test(record, a_slow_file_system_holds_up_only_the_session_it_records)
 	cr_assert_eq(hd_log_count(&d, ": recorded (all)"), 2);
 	close(a);
 	close(b);
-	end_strace(s);
+	proc_strace_end(s);
 
 	/* 3 s an openat: past the 5 s a session waits for its file. */
-	cr_assert_gt(s = slow_openat(d.pid, tid, 3000000), 0);
+	cr_assert_gt(s = proc_strace_delay(tid, "openat", 3000000), 0);
 	c = tc_connect("127.0.0.1", rec);
 	cr_assert(hd_wait_log(&d, "not recorded: its file was not made "
 	    "within 5 s", T));
@@ -1144,7 +1077,7 @@ Test(record, a_slow_file_system_holds_up_only_the_session_it_records)
 	cr_assert_not_null(strstr(p, "9"), "%s", p);
 	free(p);
 	close(c);
-	end_strace(s);
+	proc_strace_end(s);
 	cr_assert_eq(hd_log_count(&d, ": recorded (all)"), 2);
 	/* The file, made at last, says why no session writes it. */
 	{

@@ -140,6 +140,16 @@ int		 proc_fd_count(pid_t);
 bool		 proc_gone(pid_t);
 /* The number after name ("VmRSS:") in /proc/pid/status; -1 if none. */
 long		 proc_status_num(pid_t, const char *name);
+/* The thread of process pid named name (its comm); 0: none. */
+pid_t		 proc_thread_named(pid_t pid, const char *name);
+/*
+ * strace attached to thread tid only, holding each call of syscall for
+ * usec before it runs: a slow file system made to order. Its pid once
+ * attached, or -1 (no strace, or not allowed to trace: ptrace_scope, not
+ * root). proc_strace_end detaches it.
+ */
+pid_t		 proc_strace_delay(pid_t tid, const char *syscall, long usec);
+void		 proc_strace_end(pid_t);
 
 /*
  * The port of listener name, from its latest "listening on NAME

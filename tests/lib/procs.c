@@ -2,10 +2,15 @@
  * procs.c: a test daemon's processes and any process's state, as /proc
  * shows them (see harness.h): its children (the workers and the helper
  * that starts them), which worker serves a client, a process's open fds
- * and the numbers of its status file.
+ * and the numbers of its status file; a thread by its name, and strace
+ * holding one of its system calls.
  */
+#include <sys/wait.h>
+
 #include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,4 +160,69 @@ proc_status_num(pid_t pid, const char *name)
 			return strtol(p + len, NULL, 10);
 	} while ((p = strchr(p, '\n')) != NULL && *++p != '\0');
 	return -1;
+}
+
+pid_t
+proc_thread_named(pid_t pid, const char *name)
+{
+	char	 pat[64], comm[64];
+	glob_t	 g;
+	size_t	 i;
+	FILE	*f;
+	pid_t	 tid = 0;
+
+	snprintf(pat, sizeof(pat), "/proc/%d/task/*/comm", (int)pid);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return 0;
+	for (i = 0; i < g.gl_pathc && tid == 0; i++) {
+		if ((f = fopen(g.gl_pathv[i], "r")) == NULL)
+			continue;
+		/* /proc/PID/task/TID/comm */
+		if (fgets(comm, sizeof(comm), f) != NULL &&
+		    strncmp(comm, name, strlen(name)) == 0 &&
+		    comm[strlen(name)] == '\n')
+			tid = (pid_t)atoi(strstr(g.gl_pathv[i], "/task/") +
+			    strlen("/task/"));
+		fclose(f);
+	}
+	globfree(&g);
+	return tid;
+}
+
+pid_t
+proc_strace_delay(pid_t tid, const char *syscall, long usec)
+{
+	char		 trace[64], inject[96], tids[16];
+	pid_t		 s;
+	long long	 end = hd_now_ms() + 20000;
+
+	snprintf(trace, sizeof(trace), "trace=%s", syscall);
+	snprintf(inject, sizeof(inject), "inject=%s:delay_enter=%ld", syscall,
+	    usec);
+	snprintf(tids, sizeof(tids), "%d", (int)tid);
+	if ((s = fork()) == -1)
+		return -1;
+	if (s == 0) {
+		execl("/usr/bin/strace", "strace", "-qq", "-o", "/dev/null",
+		    "-e", trace, "-e", inject, "-p", tids, (char *)NULL);
+		_exit(127);
+	}
+	/* Attached when the thread has a tracer (/proc/TID is the thread). */
+	while (hd_now_ms() < end) {
+		if (proc_status_num(tid, "TracerPid:") == (long)s)
+			return s;
+		if (waitpid(s, NULL, WNOHANG) == s)
+			return -1;
+		usleep(20000);
+	}
+	kill(s, SIGKILL);
+	waitpid(s, NULL, 0);
+	return -1;
+}
+
+void
+proc_strace_end(pid_t s)
+{
+	kill(s, SIGTERM);
+	waitpid(s, NULL, 0);
 }
