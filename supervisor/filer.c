@@ -168,6 +168,23 @@ filer_submit(struct filer *f, enum filer_lane lane, struct filejob *j)
 	pthread_mutex_unlock(&f->mu);
 }
 
+bool
+filer_cancel(struct filer *f, enum filer_lane lane, struct filejob *j)
+{
+	struct filejob	*t;
+	bool		 found = false;
+
+	pthread_mutex_lock(&f->mu);
+	TAILQ_FOREACH(t, &f->lane[lane].todo, entry)
+		if (t == j) {
+			TAILQ_REMOVE(&f->lane[lane].todo, j, entry);
+			found = true;
+			break;
+		}
+	pthread_mutex_unlock(&f->mu);
+	return found;
+}
+
 unsigned
 filer_queued(struct filer *f, enum filer_lane lane)
 {

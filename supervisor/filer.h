@@ -72,6 +72,13 @@ int		 filer_init(struct filer *, struct evloop *);
  */
 void		 filer_submit(struct filer *, enum filer_lane,
 		    struct filejob *);
+/*
+ * Take back a job of lane that has not started: true, and it is the
+ * caller's again (neither work() nor done() will run); false when it has
+ * started or is done (done() runs, or has run, as usual).
+ */
+bool		 filer_cancel(struct filer *, enum filer_lane,
+		    struct filejob *);
 /* Jobs queued or running in lane (for status). */
 unsigned	 filer_queued(struct filer *, enum filer_lane);
 /* Finish every job given, run their done(), and end the threads. */

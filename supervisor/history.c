@@ -175,6 +175,18 @@ history_job_done(struct filejob *fj)
 	free(j);
 }
 
+/* The newest write of tenant's not yet done; NULL: none. */
+static struct history_job *
+history_queued(struct history *h, const char *tenant)
+{
+	struct history_job	*j;
+
+	TAILQ_FOREACH_REVERSE(j, &h->writes, history_jobs, entry)
+		if (strcmp(j->tenant, tenant) == 0)
+			return j;
+	return NULL;
+}
+
 /* Write lines (len bytes, no final LF) as tenant's file, atomically. */
 static int
 history_write(struct history *h, const char *tenant, const char *lines,
@@ -185,6 +197,20 @@ history_write(struct history *h, const char *tenant, const char *lines,
 
 	if ((dfd = history_dir(h)) == -1)
 		return -1;
+	/*
+	 * Each write is the whole file: one of the tenant's still waiting to
+	 * start is replaced by this one (one fsync, not two).
+	 */
+	if ((j = history_queued(h, tenant)) != NULL &&
+	    filer_cancel(h->wk->filer, FILER_SYNC, &j->job)) {
+		TAILQ_REMOVE(&h->writes, j, entry);
+		h->nwrites--;
+		h->merged++;
+		log_debug("history: %s: write replaced by a newer one", tenant);
+		close(j->dirfd);
+		free(j->lines);
+		free(j);
+	}
 	if (h->nwrites >= HISTORY_WRITES_MAX) {
 		/* The disk is stuck: memory stays bounded. */
 		if (h->dropped++ == 0)
@@ -241,17 +267,6 @@ history_from(const char *lines, size_t len, unsigned keep, struct buf *b)
 	return 0;
 }
 
-/* The newest write of tenant's not yet done; NULL: none. */
-static const struct history_job *
-history_queued(struct history *h, const char *tenant)
-{
-	struct history_job	*j;
-
-	TAILQ_FOREACH_REVERSE(j, &h->writes, history_jobs, entry)
-		if (strcmp(j->tenant, tenant) == 0)
-			return j;
-	return NULL;
-}
 
 /*
  * The tenant's stored lines into b (no final LF), the last keep of them;

@@ -47,6 +47,7 @@ struct history {
 	struct history_jobs writes;	/* queued, not done; newest last */
 	unsigned	 nwrites;
 	uint64_t	 dropped;	/* writes refused since one was taken */
+	uint64_t	 merged;	/* writes replaced before they started */
 };
 
 void		 history_init(struct history *, struct ctx *,
