@@ -21,8 +21,11 @@
  *                     PROXY clients and logins; penalties
  *   wproc.c           one worker process: its start, the messages to it,
  *   wproc_chan.c      its channel (every message read and validated, then
- *                     dispatched), pings, kill and end
+ *   wproc_record.c    dispatched), pings, kill and end; its recording
+ *   history.c         an ssh tenant's history file
+ *   recording.c       the recording directory, each file and its header
  *   spawner.c         the helper process that starts worker programs
+ *   filer.c           threads that do file work beside the loop
  *   control.c         the control socket and its clients
  *   ctx.h             what every floor reads: the configuration, the
  *                     loop, the generation, session ids
@@ -50,7 +53,8 @@
  *     owner, pool.c, through struct wproc_owner.
  *   - The spawner answers through the callback given to it
  *     (wproc_spawned); the control socket runs the commands through the
- *     table of operations given to it (ctl_ops, below).
+ *     table of operations given to it (ctl_ops, below); a filer job's
+ *     done() runs in the loop, given by the module that queued it.
  *
  * A connection's way: accept (listener.c) -> admit_accept -> pool_take ->
  * wproc_session (the fd goes to an idle worker with `session`, or the
@@ -62,6 +66,9 @@
  * Signals arrive through a signalfd (blocked otherwise), time through a
  * 1-second timerfd: no work ever happens in a signal handler. The loop
  * runs until a TERM or INT has been handled and every worker is reaped.
+ * Every module's state is the loop thread's alone: the filer's threads
+ * (filer.h) only make system calls on what a job carries, and hand the
+ * job back through an eventfd.
  */
 #include <sys/signalfd.h>
 #include <sys/syscall.h>

@@ -1,6 +1,7 @@
 /*
- * ev.c: a minimal epoll loop (see ev.h). The supervisor is one thread with
- * one loop; signals and time arrive as fds (signalfd, timerfd).
+ * ev.c: a minimal epoll loop (see ev.h). The supervisor's state is one
+ * thread's, with one loop (filer.h's threads only do file work); signals
+ * and time arrive as fds (signalfd, timerfd).
  */
 #include <sys/epoll.h>
 
