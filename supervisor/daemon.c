@@ -721,6 +721,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *path,
 	upgrade_init(&d->upgrade, &d->ctx, &d->workers, &d->resume, &d->adm);
 	statusdoc_init(&d->status, &d->ctx, &d->listeners, &d->adm, &d->auth);
 	d->status.upgrade = &d->upgrade;
+	d->status.filer = &d->filer;
+	d->status.rec = &d->workers.rec;
 	/* Who handles what the workers say and do (wproc.h). */
 	pool_register(&d->workers);
 	admit_register(&d->adm, &d->workers);

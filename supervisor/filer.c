@@ -80,6 +80,7 @@ run_done(struct filer *f)
 		if (took > f->worst_ms)
 			f->worst_ms = took;
 		f->jobs++;
+		f->inflight--;
 		j->done(j);
 	}
 }
@@ -162,6 +163,7 @@ filer_submit(struct filer *f, enum filer_lane lane, struct filejob *j)
 		j->done(j);
 		return;
 	}
+	f->inflight++;
 	pthread_mutex_lock(&f->mu);
 	TAILQ_INSERT_TAIL(&f->lane[lane].todo, j, entry);
 	pthread_cond_broadcast(&f->cv);
@@ -178,6 +180,7 @@ filer_cancel(struct filer *f, enum filer_lane lane, struct filejob *j)
 	TAILQ_FOREACH(t, &f->lane[lane].todo, entry)
 		if (t == j) {
 			TAILQ_REMOVE(&f->lane[lane].todo, j, entry);
+			f->inflight--;
 			found = true;
 			break;
 		}

@@ -60,6 +60,7 @@ struct filer {
 	}		 lane[FILER_NLANES];
 	struct filejob_list done;
 	uint64_t	 jobs;		/* done, since the start */
+	unsigned	 inflight;	/* given, not yet done */
 	int64_t		 worst_ms;	/* longest a job waited and ran */
 };
 

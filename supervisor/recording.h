@@ -35,6 +35,7 @@ struct recorder {
 	char		 dir[CONFIG_PATHLEN];
 	gid_t		 gid;		/* admin_group's; -1: none */
 	int64_t		 retry_ms;	/* when to try the directory again */
+	uint64_t	 late;		/* sessions whose file came too late */
 };
 
 /* What a recording's header says. */

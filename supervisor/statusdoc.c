@@ -23,8 +23,10 @@
 #include "auth.h"
 #include "config.h"
 #include "escape.h"
+#include "filer.h"
 #include "listener.h"
 #include "pool.h"
+#include "recording.h"
 #include "upgrade.h"
 #include "source.h"
 #include "sshalgo.h"
@@ -95,6 +97,13 @@ daemon_object(struct statusdoc *d, int64_t now)
 		s.upgrade_moves = (int64_t)d->upgrade->moved;
 		s.upgrade_failures = (int64_t)d->upgrade->failed;
 	}
+	if (d->filer != NULL) {
+		s.file_jobs = (int64_t)d->filer->jobs;
+		s.file_jobs_waiting = (int64_t)d->filer->inflight;
+		s.file_job_slowest_ms = d->filer->worst_ms;
+	}
+	if (d->rec != NULL)
+		s.recordings_late = (int64_t)d->rec->late;
 	if ((o = put_daemon(&s)) == NULL)
 		return NULL;
 	a = json_array();

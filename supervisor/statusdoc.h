@@ -25,6 +25,8 @@
 #include "wproc.h"
 
 struct upgrade;
+struct filer;
+struct recorder;
 
 struct statusdoc {
 	struct ctx		*ctx;
@@ -32,6 +34,8 @@ struct statusdoc {
 	struct admission	*adm;
 	const struct auth	*auth;
 	const struct upgrade	*upgrade;	/* its counts; NULL: none */
+	const struct filer	*filer;		/* NULL: none */
+	const struct recorder	*rec;		/* NULL: none */
 	int64_t			 started_ms, started_unix;
 	uint64_t		 reloads, reload_failures;
 	struct session_totals	 gone;	/* of listeners a reload removed */

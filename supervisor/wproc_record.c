@@ -290,6 +290,7 @@ wproc_record_tick(struct worker *w, int64_t now)
 	log_warnx("session %lld: not recorded: its file was not made "
 	    "within %d s (%s)", (long long)w->session_id,
 	    RECORD_WAIT_MS / 1000, j->req.dir);
+	w->wk->rec.late++;
 	j->w = NULL;
 	j->dropped = "not recorded: the file was made after the session "
 	    "had gone on unrecorded";

@@ -57,7 +57,15 @@
 	X(upgrade_moves, INT, COUNTER, "line sessions an upgrade moved " \
 	    "to a new worker")						\
 	X(upgrade_failures, INT, COUNTER, "line sessions an upgrade "	\
-	    "could not move (they stayed in their old worker)")
+	    "could not move (they stayed in their old worker)")		\
+	X(file_jobs, INT, COUNTER, "file work done beside the event "	\
+	    "loop: recording files made, history files written")	\
+	X(file_jobs_waiting, INT, GAUGE, "file work queued or under way " \
+	    "now; a number that grows says the disk is behind")		\
+	X(file_job_slowest_ms, INT, GAUGE, "the longest one piece of "	\
+	    "file work took, queued to done, since the start (ms)")	\
+	X(recordings_late, INT, COUNTER, "sessions that went on "	\
+	    "unrecorded because their file was not made within 5 s")
 
 #define STATUS_LISTENER_FIELDS(X)					\
 	X(name, STR, LABEL, "the listener's name")			\

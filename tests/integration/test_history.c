@@ -356,6 +356,14 @@ Test(history, a_slow_disk_holds_up_no_login_and_loses_no_line)
 	/* All that while, the first write had not reached the disk. */
 	cr_assert_eq(hd_log_count(&d, ": write done"), 1, "the write was "
 	    "done already: the check proves nothing");
+	{
+		json_t	*js = hd_status(&d);
+
+		cr_assert_not_null(js);
+		cr_expect_eq(hd_json_num(js, "daemon.file_jobs_waiting"), 2,
+		    "the write under way and the one that replaced another");
+		json_decref(js);
+	}
 	proc_strace_end(st);
 	while (!writes_done())
 		usleep(10000);

@@ -1077,6 +1077,17 @@ Test(record, a_slow_file_system_holds_up_only_the_session_it_records)
 	cr_assert_not_null(strstr(p, "9"), "%s", p);
 	free(p);
 	close(c);
+	/* iridiumctl status --json counts it, and the file work still due. */
+	{
+		json_t	*st = hd_status(&d);
+
+		cr_assert_not_null(st);
+		cr_expect_eq(hd_json_num(st, "daemon.recordings_late"), 1);
+		cr_expect_geq(hd_json_num(st, "daemon.file_jobs_waiting"), 1);
+		cr_expect_geq(hd_json_num(st, "daemon.file_job_slowest_ms"),
+		    2000);
+		json_decref(st);
+	}
 	proc_strace_end(s);
 	cr_assert_eq(hd_log_count(&d, ": recorded (all)"), 2);
 	/* The file, made at last, says why no session writes it. */
