@@ -188,19 +188,6 @@ filer_cancel(struct filer *f, enum filer_lane lane, struct filejob *j)
 	return found;
 }
 
-unsigned
-filer_queued(struct filer *f, enum filer_lane lane)
-{
-	struct filejob	*j;
-	unsigned	 n = 0;
-
-	pthread_mutex_lock(&f->mu);
-	TAILQ_FOREACH(j, &f->lane[lane].todo, entry)
-		n++;
-	pthread_mutex_unlock(&f->mu);
-	return n;
-}
-
 void
 filer_stop(struct filer *f)
 {

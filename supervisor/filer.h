@@ -80,8 +80,6 @@ void		 filer_submit(struct filer *, enum filer_lane,
  */
 bool		 filer_cancel(struct filer *, enum filer_lane,
 		    struct filejob *);
-/* Jobs queued or running in lane (for status). */
-unsigned	 filer_queued(struct filer *, enum filer_lane);
 /* Finish every job given, run their done(), and end the threads. */
 void		 filer_stop(struct filer *);
 

@@ -22,8 +22,8 @@
  * line typed is one "i" event, not one per key. An input event is
  * written before the session acts on it; output events, already sent,
  * are held until the next input event (one write(2) for both), until
- * RECORD_HOLD_MS have passed (record_flush_due, from the session's
- * timers), or RECORD_PEND_MAX bytes. Other events are written at once.
+ * RECORD_HOLD_MS have passed (record_flush_due, around every wait of
+ * the session), or RECORD_PEND_MAX bytes. Other events are written at once.
  * Bytes that are not UTF-8 are
  * written as U+FFFD; a character split between two writes is kept back
  * until its end comes. The events' bytes are bounded by the message's

@@ -216,7 +216,10 @@ session_wait(struct session *s, int timeout)
 {
 	int	 due;
 
-	/* Output events held by the recording go within RECORD_HOLD_MS. */
+	/*
+	 * Output events held by the recording go within RECORD_HOLD_MS: every
+	 * transport's loop waits here.
+	 */
 	if (record_on(&s->rec) && (due = record_flush_due(&s->rec,
 	    session_now())) >= 0 && (timeout < 0 || due < timeout))
 		timeout = due;

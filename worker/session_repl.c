@@ -314,7 +314,7 @@ session_timers(struct session *s)
 {
 	struct session_due	 d;
 	uint64_t		 now = session_now(), next;
-	int			 tick, due;
+	int			 tick;
 
 	if (s->reason != NULL)
 		return 0;
@@ -333,10 +333,6 @@ session_timers(struct session *s)
 	tick = session_tick(s);
 	if (tick >= 0 && now + (uint64_t)tick < next)
 		next = now + (uint64_t)tick;
-	/* The recording's held output events, written within their bound. */
-	if ((due = record_flush_due(&s->rec, now)) >= 0 &&
-	    now + (uint64_t)due < next)
-		next = now + (uint64_t)due;
 	if (next == UINT64_MAX)
 		return -1;
 	if (next <= now)

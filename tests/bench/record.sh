@@ -182,8 +182,9 @@ fi
 for f in "$tmp"/rate_*.json "$tmp"/repl_*.json; do
 	b=$(basename "$f" .json)
 	echo "$b" | tr _ ' ' | tr '\n' ' '
+	# A rate phase counts sessions, a REPL phase lines: the other is 0.
 	echo "$(jget "$f" per_s) $(jget "$f" errors) $(cat "${f%.json}.busy")" \
-	    "$(jget "$f" sessions)$(jget "$f" lines | sed 's/^0$//')"
+	    "$(($(jget "$f" sessions) + $(jget "$f" lines)))"
 done >"$tmp/phases"
 echo
 echo "== Recording (tests/bench/record.sh): loopback, $(nproc) CPUs," \

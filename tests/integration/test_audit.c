@@ -30,9 +30,7 @@ static void
 setup(void)
 {
 	hd_tmpdir(dir, sizeof(dir), "audit");
-	hd_sh("cd %s && for k in dev other; do "
-	    "ssh-keygen -q -t ed25519 -N '' -C $k -f $k || exit 1; done && "
-	    "cp dev.pub dev.keys", dir);
+	sshc_keys(dir, "dev other");
 	so.dir = dir;
 }
 

@@ -38,8 +38,7 @@ static void
 setup(void)
 {
 	hd_tmpdir(dir, sizeof(dir), "edit");
-	hd_sh("cd %s && ssh-keygen -q -t ed25519 -N '' -C dev -f dev && "
-	    "cp dev.pub dev.keys", dir);
+	sshc_keys(dir, "dev");
 	snprintf(sock, sizeof(sock), "%s/tmux.sock", dir);
 	so.dir = dir;
 }

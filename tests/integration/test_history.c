@@ -37,9 +37,7 @@ static void
 setup(void)
 {
 	hd_tmpdir(dir, sizeof(dir), "history");
-	hd_sh("cd %s && for k in dev ops; do "
-	    "ssh-keygen -q -t ed25519 -N '' -C $k -f $k || exit 1; done && "
-	    "cp dev.pub dev.keys && cp ops.pub ops.keys", dir);
+	sshc_keys(dir, "dev ops");
 	so.dir = dir;
 }
 

@@ -64,6 +64,13 @@ sshc_daemon(struct hd *d, struct sshc_opts *o, const char *text,
 }
 
 void
+sshc_keys(const char *dir, const char *names)
+{
+	hd_sh("cd %s && for k in %s; do ssh-keygen -q -t ed25519 -N '' "
+	    "-C $k -f $k && cp $k.pub $k.keys || exit 1; done", dir, names);
+}
+
+void
 sshc_trust(const struct sshc_opts *o, const char *name, char *key,
     size_t keylen)
 {

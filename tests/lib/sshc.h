@@ -58,6 +58,11 @@ void		 sshc_daemon(struct hd *, struct sshc_opts *, const char *text,
  * port o->port: the only line of o->dir/known_hosts. The key
  * ("ssh-ed25519 AAAA...") into key, unless it is NULL.
  */
+/*
+ * In dir, an ed25519 key pair for each of the space-separated names (NAME,
+ * NAME.pub, comment NAME) and NAME.keys, an authorized_keys file of it.
+ */
+void		 sshc_keys(const char *dir, const char *names);
 void		 sshc_trust(const struct sshc_opts *, const char *name,
 		    char *key, size_t keylen);
 /* The SHA256 fingerprint of the public key file o->dir/name, as
